@@ -1,0 +1,46 @@
+# Setup, run and test. `make run` and `make test` are all a new user needs.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+# The CPU build of PyTorch that pip takes from this machine's disk; installed before anything that
+# needs torch, or pip would pull a multi-GB CUDA build.
+TORCH := torch==2.13.0
+
+.PHONY: install install-test chromium run ingest eval test clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet $(TORCH)
+	$(PIP) install --quiet -e .
+	@touch $@
+
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --quiet -e ".[test]"
+	@touch $@
+
+# Debian's Chromium for the browser test (Playwright's own browser download does not work offline).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	else echo "Chromium is missing: 'sudo apt-get install -y chromium' lets the browser test run."; fi
+
+ingest: install
+	$(VENV)/bin/bot ingest
+
+run: ingest
+	@echo "Open http://localhost:8000 (Ctrl-C stops the server)"
+	$(VENV)/bin/bot serve --host 127.0.0.1 --port 8000
+
+eval: ingest
+	$(VENV)/bin/bot eval ../shared/eval/questions.jsonl
+
+test: install-test chromium
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) index/chroma .files *.egg-info

@@ -1,0 +1,158 @@
+"""Composing a short, cited answer from retrieved passages.
+
+The extractive answerer needs no model beyond the embedder: it quotes the sentences that fit the
+question best, leads with a direct "No, ..." or "Yes, ..." when the question is yes/no, and puts the
+number of the passage each sentence came from after it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+
+from bot.chunking import Sentence, passage_sentences
+from bot.retrieve import tokenize
+from bot.settings import Settings
+from bot.types import Answer, Passage, Retrieval
+
+_YES_NO = re.compile(
+    r"^(?:can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b", re.I
+)
+_DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
+_DEFINITION = re.compile(r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?)\s*\??$", re.I)
+_ASKS_FOR_NAMES = re.compile(r"\b(?:examples?|name (?:some|a few|any)|which tools|what tools|such as)\b", re.I)
+_PROPER_NOUN = re.compile(r"(?<=[\s(,])(?:[A-Z][\w·’'-]*[A-Z]|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?=[’']s))")
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|bye|goodbye)\b[\s!.,?]*$",
+    re.I,
+)
+
+EXAMPLE_QUESTIONS = (
+    "Can LLMs make images?",
+    "Is an LLM the same as generative AI?",
+    "Which industries benefit from LLMs?",
+    "What are the main ethical concerns?",
+)
+
+
+class Embedder(Protocol):
+    def __call__(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass
+class _Candidate:
+    sentence: Sentence
+    source_n: int  # 1-based number of the passage among the sources
+    score: float
+    vector: np.ndarray
+
+
+def not_covered_reply(question: str, topics: str) -> str:
+    """What the assistant says when the articles do not answer a question."""
+    examples = " · ".join(f"“{q}”" for q in EXAMPLE_QUESTIONS[:3])
+    if _GREETING.match(question.strip()):
+        lead = "Hello! I answer questions from the articles in my library"
+    else:
+        lead = "The articles I have don't cover that, so I can't answer it from them"
+    return f"{lead}. They are about {topics}. You could ask, for example: {examples}"
+
+
+def _similar(a: str, b: str) -> bool:
+    """Near-duplicate sentences (the two articles often say the same thing)."""
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+
+
+def _defines(sentence: str, subject_terms: set[str]) -> bool:
+    match = re.match(r"^(?:an?\s+|the\s+)?(.{2,80}?)\s+(?:is|are|refers? to|means)\b", sentence, re.I)
+    return bool(match) and subject_terms <= set(tokenize(match.group(1)))
+
+
+class ExtractiveAnswerer:
+    """Offline answerer: quotes the best-fitting sentences of the retrieved passages, with citations."""
+
+    def __init__(self, settings: Settings, embed: Callable[[list[str]], np.ndarray], topics: str):
+        self.settings = settings
+        self._embed = embed
+        self._topics = topics
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for text, vec in zip(missing, self._embed(missing)):
+                self._cache[text] = vec
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+    def answer(self, retrieval: Retrieval) -> Answer:
+        """Compose the answer for `retrieval`; refuses when its best passage is below `min_score`."""
+        question = retrieval.question
+        if not retrieval.passages or retrieval.best_score < self.settings.min_score:
+            return Answer(question, not_covered_reply(question, self._topics), False, [], retrieval.query)
+
+        sources = retrieval.passages
+        candidates = self._score(retrieval.query, retrieval.query_vector, sources)
+        chosen = self._select(candidates, yes_no=bool(_YES_NO.match(retrieval.query.strip())))
+        parts, labels_said = [], set()
+        used: dict[int, list[str]] = {}
+        for c in chosen:
+            label = c.sentence.label
+            text = f"{label} {c.sentence.text}" if label and label not in labels_said else c.sentence.text
+            labels_said.add(label)
+            parts.append(f"{text} [{c.source_n}]")
+            used.setdefault(c.source_n, []).append(c.sentence.text)
+        return Answer(question, " ".join(parts), True, list(sources), retrieval.query, used)
+
+    def _score(self, query: str, qvec: np.ndarray, sources: list[Passage]) -> list[_Candidate]:
+        sentences = [
+            (n, s)
+            for n, p in enumerate(sources, start=1)
+            for s in passage_sentences(p.text)
+            if not s.text.endswith(":")  # a bare lead-in says nothing on its own
+        ]
+        if not sentences:
+            return []
+        vectors = self._vectors([s.context for _, s in sentences])
+        semantic = vectors @ qvec
+        query_terms = set(tokenize(query))
+        definition = _DEFINITION.match(query)
+        defined = set(tokenize(definition.group(1))) if definition else set()
+        wants_names = bool(_ASKS_FOR_NAMES.search(query))
+        out = []
+        for (n, sentence), vec, sem in zip(sentences, vectors, semantic):
+            terms = set(tokenize(sentence.context))
+            overlap = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
+            passage_fit = sources[n - 1].score
+            score = 0.6 * float(sem) + 0.25 * overlap + 0.15 * passage_fit - 0.01 * sentence.order
+            if defined and _defines(sentence.text, defined):
+                score += 0.1  # "X is ..." / "X refers to ..." answers "What is X?"
+            if wants_names:
+                score += 0.05 * min(3, len(_PROPER_NOUN.findall(sentence.text)))
+            out.append(_Candidate(sentence, n, score, vec))
+        return out
+
+    def _select(self, candidates: list[_Candidate], yes_no: bool) -> list[_Candidate]:
+        if not candidates:
+            return []
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        best = ranked[0]
+        if yes_no:
+            # A direct "No, ..." / "Yes, ..." that fits nearly as well leads the answer.
+            direct = [c for c in ranked[:6] if _DIRECT.match(c.sentence.text) and c.score >= best.score - 0.12]
+            if direct:
+                best = direct[0]
+        chosen = [best]
+        budget = 480 - len(best.sentence.text)
+        for cand in ranked:
+            if len(chosen) >= self.settings.answer_max_sentences:
+                break
+            if cand is best or cand.score < best.score - 0.1 or len(cand.sentence.text) > budget:
+                continue
+            if any(_similar(cand.sentence.text, c.sentence.text) for c in chosen):
+                continue  # says the same thing again
+            chosen.append(cand)
+            budget -= len(cand.sentence.text)
+        return chosen

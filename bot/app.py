@@ -1,0 +1,142 @@
+"""Chainlit chat UI. Handlers stay thin: the work happens in `bot.assistant`, off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import chainlit as cl
+
+from bot.settings import get_settings
+
+log = logging.getLogger("bot.app")
+
+STARTERS = [
+    ("Can LLMs make images?", "Can LLMs make images?"),
+    ("LLM vs generative AI", "Is an LLM the same as generative AI?"),
+    ("Industries that benefit", "Which industries benefit most from LLMs?"),
+    ("Ethical concerns", "What are the main ethical concerns with these technologies?"),
+]
+
+_assistant = None
+_assistant_lock = asyncio.Lock()
+
+
+def _build_assistant():
+    """Load the model and index (building the index first if it is empty). Blocking."""
+    from bot.assistant import Assistant
+    from bot.index import index_passage_count, ingest
+
+    settings = get_settings()
+    if index_passage_count(settings) == 0:
+        log.info("index is empty: building it from %s", settings.corpus_dir)
+        log.info(ingest(settings, progress=False, wait_seconds=600).summary())
+    return Assistant(settings)
+
+
+async def get_assistant(notify: bool = False):
+    """The shared assistant, loaded once per process; tells the user while a first build runs."""
+    global _assistant
+    if _assistant is not None:
+        return _assistant
+    async with _assistant_lock:
+        if _assistant is None:
+            notice = None
+            if notify:
+                notice = cl.Message(content="Getting ready: loading the model and the article index…")
+                await notice.send()
+            _assistant = await cl.make_async(_build_assistant)()
+            if notice:
+                await notice.remove()
+    return _assistant
+
+
+@cl.on_app_startup
+async def warm_up() -> None:
+    # Start loading in the background so the first visitor rarely waits; failures surface per chat.
+    async def load() -> None:
+        try:
+            await get_assistant()
+        except Exception:
+            log.exception("could not load the assistant at start-up")
+
+    asyncio.get_running_loop().create_task(load())
+
+
+@cl.set_starters
+async def starters(user=None, language=None):
+    return [cl.Starter(label=label, message=message) for label, message in STARTERS]
+
+
+@cl.on_chat_start
+async def start() -> None:
+    cl.user_session.set("history", [])
+
+
+def _highlight(passage_text: str, sentences: list[str]) -> str:
+    """The passage as Markdown, with the sentences the answer quoted in bold."""
+    lines = passage_text.split("\n")
+    heading, body = (lines[0], "\n".join(lines[1:])) if len(lines) > 1 else ("", passage_text)
+    for sentence in sorted(set(sentences), key=len, reverse=True):
+        body = body.replace(sentence, f"**{sentence}**")
+    return f"### {heading}\n{body}" if heading else body
+
+
+def _escape_markdown(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    from bot.assistant import InvalidQuestion
+    from bot.index import IndexUnavailable
+
+    history: list[str] = cl.user_session.get("history") or []
+    try:
+        assistant = await get_assistant(notify=True)
+    except IndexUnavailable as exc:
+        await cl.Message(content=f"The article index is not available: {exc}").send()
+        return
+    except Exception:
+        log.exception("could not load the assistant")
+        await cl.Message(content="Sorry, the assistant could not start. The server log says why.").send()
+        return
+
+    try:
+        async with cl.Step(name="Retrieve passages", type="retrieval") as step:
+            step.input = message.content[:500]
+            retrieval = await cl.make_async(assistant.retrieve)(message.content, history)
+            lines = [f"Searched for: {_escape_markdown(retrieval.query)}", ""]
+            lines += [
+                f"{n}. {_escape_markdown(p.heading or p.title)} - {p.publisher} (score {p.score:.2f})"
+                for n, p in enumerate(retrieval.passages, start=1)
+            ]
+            step.output = "\n".join(lines)
+        answer = await cl.make_async(assistant.compose)(retrieval)
+    except InvalidQuestion as exc:
+        await cl.Message(content=str(exc)).send()
+        return
+    except Exception:
+        log.exception("answering failed")
+        await cl.Message(content="Sorry, something went wrong while answering. Please try again.").send()
+        return
+
+    reply = cl.Message(content="")
+    for token in re.findall(r"\S+\s*", answer.text):
+        await reply.stream_token(token)
+    elements = []
+    if answer.answered:
+        names = []
+        for n in answer.cited:
+            passage = answer.sources[n - 1]
+            name = f"Source {n}: {passage.title} ({passage.publisher})" if passage.publisher else f"Source {n}: {passage.title}"
+            names.append(name)
+            content = _highlight(passage.text, answer.used_sentences.get(n, []))
+            footer = f"\n\n---\n*{passage.title}* - {passage.publisher} - `{passage.source}`"
+            elements.append(cl.Text(name=name, content=content + footer, display="side"))
+        await reply.stream_token("\n\n" + "\n".join(f"- {name}" for name in names))
+    reply.elements = elements
+    await reply.update()
+    history.append(retrieval.question)
+    cl.user_session.set("history", history[-10:])

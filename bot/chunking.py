@@ -1,0 +1,184 @@
+"""Splitting articles into passages that follow their structure, and passages into sentences.
+
+A passage is one section (a heading with its text). An FAQ question is a heading, so it stays with
+its answer; a list stays with the line that introduces it. Sections longer than the limit are split
+between paragraphs or lists, and every piece repeats its heading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.corpus import Article
+
+CHUNKER_VERSION = "3"  # bump when passage boundaries change, so ingest re-embeds everything
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.*)$")
+
+
+@dataclass
+class Block:
+    kind: str  # "para" or "list"
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        if self.kind == "list":
+            return "\n".join(f"- {line}" for line in self.lines)
+        return " ".join(self.lines)
+
+
+@dataclass
+class Chunk:
+    """A passage before it is embedded."""
+
+    text: str  # what a reader sees: heading line, then the section text
+    heading_path: list[str]
+    index: int  # position in the article
+
+    @property
+    def heading(self) -> str:
+        return " > ".join(self.heading_path)
+
+    @property
+    def search_text(self) -> str:
+        """Text to embed and keyword-index: the full heading path gives a passage its context."""
+        body = self.text
+        if self.heading_path and body.startswith(self.heading_path[-1]):
+            body = body[len(self.heading_path[-1]) :].lstrip()
+        return f"{self.heading}\n{body}" if self.heading else body
+
+
+@dataclass
+class _Section:
+    path: list[str]
+    blocks: list[Block] = field(default_factory=list)
+
+
+def _sections(markdown: str) -> list[_Section]:
+    sections = [_Section(path=[])]
+    stack: list[tuple[int, str]] = []
+    for raw in markdown.splitlines():
+        line = raw.rstrip()
+        heading = _HEADING.match(line)
+        if heading:
+            level, title = len(heading.group(1)), heading.group(2).strip()
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, title))
+            sections.append(_Section(path=[t for _, t in stack]))
+            continue
+        current = sections[-1]
+        if not line.strip():
+            if current.blocks and current.blocks[-1].kind == "para":
+                current.blocks.append(Block("para", []))  # paragraph break
+            continue
+        item = _LIST_ITEM.match(line)
+        if item:
+            if current.blocks and current.blocks[-1].kind == "list":
+                current.blocks[-1].lines.append(item.group(1).strip())
+            else:
+                current.blocks.append(Block("list", [item.group(1).strip()]))
+        elif current.blocks and current.blocks[-1].kind == "para" and current.blocks[-1].lines:
+            current.blocks[-1].lines.append(line.strip())
+        else:
+            current.blocks.append(Block("para", [line.strip()]))
+    for section in sections:
+        section.blocks = [b for b in section.blocks if b.lines]
+    return [s for s in sections if s.blocks]
+
+
+def _units(blocks: list[Block]) -> list[str]:
+    """Blocks that must stay together: a list joins the paragraph that introduces it."""
+    units: list[str] = []
+    for i, block in enumerate(blocks):
+        if block.kind == "list" and i > 0 and blocks[i - 1].kind == "para" and units:
+            units[-1] = f"{units[-1]}\n{block.text}"
+        else:
+            units.append(block.text)
+    return units
+
+
+def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
+    """Passages of one article, in reading order."""
+    chunks: list[Chunk] = []
+    for section in _sections(article.body):
+        title = section.path[-1] if section.path else ""
+        prefix = f"{title}\n\n" if title else ""
+        current: list[str] = []
+        for unit in _units(section.blocks):
+            candidate = "\n\n".join([*current, unit])
+            if current and len(prefix) + len(candidate) > max_chars:
+                chunks.append(Chunk(prefix + "\n\n".join(current), section.path, len(chunks)))
+                current = [unit]
+            else:
+                current.append(unit)
+        if current:
+            chunks.append(Chunk(prefix + "\n\n".join(current), section.path, len(chunks)))
+    return chunks
+
+
+# --- sentences, for composing answers ----------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+_LEADING_SYMBOLS = re.compile(r"^[^\w(\"“'‘]+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A quotable piece of a passage: a sentence, a list item, or a short list with its lead-in."""
+
+    text: str  # as quoted in an answer (without its label)
+    context: str  # text used to judge relevance (adds the lead-in to a list item)
+    order: int  # position in the passage
+    label: str = ""  # a short lead-in ("Industries That Benefit from LLMs:") that introduces a list item
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of one paragraph; a bare "No." or "Yes." stays with the sentence after it."""
+    parts = [p.strip() for p in _SENTENCE_END.split(paragraph.strip()) if p.strip()]
+    merged: list[str] = []
+    for part in parts:
+        if merged and len(merged[-1]) <= 12:
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return merged
+
+
+def passage_sentences(passage_text: str) -> list[Sentence]:
+    """Split a passage (as produced by `chunk_article`) into quotable sentences.
+
+    The first line is its heading and is used only as context. A list of short items becomes one
+    sentence with its lead-in; a list of long items yields one sentence per item.
+    """
+    paragraphs = passage_text.split("\n\n")
+    heading = paragraphs[0].strip() if len(paragraphs) > 1 else ""
+    body = paragraphs[1:] if heading else paragraphs
+    out: list[Sentence] = []
+
+    def add(text: str, context: str, label: str = "") -> None:
+        out.append(Sentence(text=text, context=context, order=len(out), label=label))
+
+    for para in body:
+        lines = para.split("\n")
+        prose = [ln for ln in lines if not ln.startswith("- ")]
+        items = [_LEADING_SYMBOLS.sub("", ln[2:]).strip() for ln in lines if ln.startswith("- ")]
+        lead_sentences = split_sentences(" ".join(prose)) if prose else []
+        lead = lead_sentences[-1] if lead_sentences else heading
+        for s in lead_sentences:
+            if not (items and s is lead and s.endswith(":")):  # a lead-in is quoted with its items
+                add(s, f"{heading} {s}".strip())
+        if not items:
+            continue
+        if sum(len(i) for i in items) / len(items) <= 45:
+            joined = ", ".join(i.rstrip(".") for i in items)
+            text = f"{lead} {joined}." if lead.endswith(":") else f"{joined}."
+            add(text, f"{heading} {lead} {joined}")
+        else:
+            for item in items:
+                label = lead if lead.endswith(":") and len(lead) <= 60 else ""
+                add(item, f"{heading} {lead} {item}", label)
+    return out

@@ -1,0 +1,121 @@
+"""The `bot` command: ingest, ask, eval, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, get_settings
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"bot: {message}", file=sys.stderr)
+    return code
+
+
+def _ensure_index(settings: Settings) -> None:
+    from bot.index import index_passage_count, ingest
+
+    if index_passage_count(settings) == 0:
+        print("The index is empty; building it from the corpus first...", file=sys.stderr)
+        print(ingest(settings, wait_seconds=600).summary(), file=sys.stderr)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.index import ingest
+
+    report = ingest(settings, progress=None if not args.quiet else False, wait_seconds=args.wait)
+    print(report.summary())
+    return 0 if report.passages_total else 1
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.assistant import Assistant, InvalidQuestion
+
+    _ensure_index(settings)
+    assistant = Assistant(settings)
+    try:
+        answer = assistant.ask(args.question, args.history or [])
+    except InvalidQuestion as exc:
+        if args.json:
+            print(json.dumps({"question": args.question[:200], "error": str(exc), "answered": False}))
+        return _fail(str(exc), 2)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return 0
+    print(answer.text)
+    if answer.sources and answer.answered:
+        print("\nSources:")
+        for n in answer.cited:
+            p = answer.sources[n - 1]
+            print(f"  [{n}] {p.title} ({p.publisher}) - {p.heading or p.source}  score {p.score:.2f}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.assistant import Assistant
+    from bot.evaluate import format_report, load_questions, run_eval
+
+    items = load_questions(Path(args.file))
+    _ensure_index(settings)
+    summary, results = run_eval(Assistant(settings), items)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(format_report(summary, results))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    app = Path(__file__).with_name("app.py")
+    argv = [sys.executable, "-m", "chainlit", "run", str(app), "--headless"]
+    argv += ["--host", args.host or settings.host, "--port", str(args.port or settings.port)]
+    os.execv(sys.executable, argv)  # replaces this process; Chainlit reads .chainlit/ from the cwd
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot", description="A chat assistant grounded in the articles in corpus/.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index the corpus (only what changed)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--wait", type=float, default=0, help="seconds to wait for another running ingest")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--history", action="append", metavar="TURN", help="an earlier user turn (repeatable, oldest first)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="score the assistant on a JSONL question file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="run the chat app (Chainlit, headless)")
+    p.add_argument("--host", help="address to listen on (default from settings: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default from settings: 8000)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, get_settings())
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clear line, not a stack trace, for expected failures
+        from bot.index import IndexUnavailable
+
+        if isinstance(exc, (IndexUnavailable, ValueError, OSError)):
+            return _fail(str(exc))
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Small typed results that cross stage boundaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One indexed piece of an article, as retrieved."""
+
+    id: str
+    text: str
+    title: str
+    publisher: str
+    source: str  # corpus file name
+    heading: str = ""  # heading path, e.g. "FAQs > Can LLMs Create Images ...?"
+    score: float = 0.0  # dense cosine similarity to the query (0..1, higher is closer)
+
+
+@dataclass
+class Retrieval:
+    """What retrieval found for one (possibly follow-up) question."""
+
+    question: str
+    query: str  # the standalone query actually searched
+    passages: list[Passage]
+    query_vector: Any = None  # the query's embedding (numpy array), reused to rank sentences
+
+    @property
+    def best_score(self) -> float:
+        return max((p.score for p in self.passages), default=0.0)
+
+
+@dataclass
+class Answer:
+    """An answer with the passages it was drawn from; `[n]` in `text` names `sources[n-1]`."""
+
+    question: str
+    text: str
+    answered: bool
+    sources: list[Passage] = field(default_factory=list)
+    query: str = ""
+    used_sentences: dict[int, list[str]] = field(default_factory=dict)  # n -> sentences quoted from it
+    latency_ms: float = 0.0
+
+    @property
+    def cited(self) -> list[int]:
+        """Source numbers cited in the text, in order of first citation."""
+        import re
+
+        seen: list[int] = []
+        for m in re.finditer(r"\[(\d+)\]", self.text):
+            n = int(m.group(1))
+            if n not in seen:
+                seen.append(n)
+        return seen
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "answered": self.answered,
+            "sources": [
+                {
+                    "n": n,
+                    "title": p.title,
+                    "publisher": p.publisher,
+                    "source": p.source,
+                    "text": p.text,
+                    "score": round(p.score, 4),
+                }
+                for n, p in enumerate(self.sources, start=1)
+            ],
+            "latency_ms": round(self.latency_ms, 1),
+        }

@@ -1,0 +1,71 @@
+"""Shared fixtures: one real index and one real assistant per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+PUBLIC_EVAL = SHARED / "eval" / "questions.jsonl"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def require_shared(path: Path) -> Path:
+    """A file from ../shared; in CI it must exist, elsewhere the test is skipped without it."""
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is missing: CI runs with shared/ beside the project")
+        pytest.skip(f"{path} not found")
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    """Settings for a fresh index of the real corpus in a temporary folder."""
+    from bot.settings import Settings
+
+    return Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def built_index(settings):
+    from bot.index import ingest
+
+    report = ingest(settings, progress=False)
+    assert report.passages_total > 0
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(built_index):
+    from bot.assistant import Assistant
+
+    return Assistant(built_index)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", target)
+    return target

@@ -1,0 +1,81 @@
+"""Retrieval and offline answers on the real index, with the real embedding model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.assistant import InvalidQuestion
+from bot.evaluate import citations_valid, normalize
+from bot.retrieve import condense
+
+from .conftest import ROOT
+
+
+def test_seed_question_retrieves_the_faq(assistant):
+    retrieval = assistant.retrieve("Can LLMs make images?")
+    assert len(retrieval.passages) == 4
+    first = retrieval.passages[0]
+    assert "they do not create images or videos on their own" in first.text
+    assert first.title and first.publisher == "Zero Gravity Marketing" and first.source.endswith(".md")
+    assert 0 < first.score <= 1
+
+
+def test_offline_answer_says_no_and_cites(assistant):
+    answer = assistant.ask("Can LLMs make images?")
+    assert answer.answered
+    assert answer.text.startswith("No, ")
+    assert "text" in normalize(answer.text)
+    assert citations_valid(answer)
+    assert 1 <= answer.text.count("[") <= 4
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "How do I bake sourdough bread?", "Who won the 2022 World Cup?", "hello"],
+)
+def test_out_of_corpus_questions_are_declined(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.answered
+    assert not answer.sources and "[" not in answer.text
+    assert "Can LLMs make images?" in answer.text  # points to what it can answer
+
+
+def test_follow_up_uses_the_conversation(assistant):
+    history = ["Can LLMs make images?"]
+    retrieval = assistant.retrieve("Then what should I use to create them?", history)
+    assert "images" in retrieval.query
+    assert any("DALL·E, MidJourney, or Stable Diffusion" in p.text for p in retrieval.passages)
+    answer = assistant.compose(retrieval)
+    assert answer.answered and "midjourney" in normalize(answer.text)
+
+
+def test_condense_rewrites_pronouns_and_ellipsis():
+    assert condense("Then what should I use to create them?", ["Can LLMs make images?"]) == "what should I use to create images?"
+    assert condense("And which ones benefit from LLMs?", ["Which industries benefit from generative AI?"]) == "which industries benefit from LLMs?"
+    assert condense("And from LLMs?", ["Which industries benefit from generative AI?"]) == "Which industries benefit from LLMs?"
+    assert condense("What about videos?", ["Can LLMs make images?"]) == "Can LLMs make videos?"
+    assert condense("What does GAN stand for?", ["Can LLMs make images?"]) == "What does GAN stand for?"
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", "\u200b\u200b", "x" * 2001])
+def test_unusable_questions_get_a_clear_message(assistant, bad):
+    with pytest.raises(InvalidQuestion) as exc:
+        assistant.ask(bad)
+    assert "question" in str(exc.value).lower()
+
+
+def test_cli_ask_json(built_index):
+    env = {**os.environ, "BOT_INDEX_DIR": str(built_index.index_dir), "BOT_CORPUS_DIR": str(built_index.corpus_dir)}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "Can LLMs make images?"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(result) == {"question", "answer", "answered", "sources", "latency_ms"}
+    assert result["answered"] is True and "[1]" in result["answer"]
+    assert set(result["sources"][0]) == {"n", "title", "publisher", "source", "text", "score"}

@@ -1,0 +1,46 @@
+"""The public question file meets the quality bar."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from bot.evaluate import load_questions, run_eval
+
+from .conftest import PUBLIC_EVAL, ROOT, require_shared
+
+
+def test_public_eval_meets_the_bar(assistant):
+    summary, results = run_eval(assistant, load_questions(require_shared(PUBLIC_EVAL)))
+    misses = {r.item.id: r.answer.text for r in results if not r.answer_ok}
+    assert summary["n"] == len(results) > 0
+    assert summary["retrieval_hit_at_k"] >= 0.95, summary
+    assert summary["answer_accuracy"] >= 0.85, (summary, misses)
+    assert summary["refusal_accuracy"] == 1.0, (summary, misses)
+    assert summary["citation_validity"] == 1.0, summary
+
+
+def test_eval_cli_prints_the_figures(built_index, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a", "question": "Can LLMs make images?", "evidence": ["do not create images"], "must_include": [["no"]]})
+        + "\n"
+        + json.dumps({"id": "b", "question": "What is the capital of France?", "answerable": False})
+        + "\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "BOT_INDEX_DIR": str(built_index.index_dir), "BOT_CORPUS_DIR": str(built_index.corpus_dir)}
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "bot.cli", "eval", str(questions), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True,
+    ).stdout
+    summary = json.loads(run("--json").strip().splitlines()[-1])
+    assert set(summary) == {
+        "n", "retrieval_hit_at_1", "retrieval_hit_at_k", "answer_accuracy", "refusal_accuracy",
+        "citation_validity", "context_chars_mean", "latency_ms_p50", "latency_ms_p95",
+    }
+    assert summary["n"] == 2 and summary["answer_accuracy"] == 1.0 and summary["refusal_accuracy"] == 1.0
+    table = run()
+    assert "hit@1" in table and "answer_accuracy" in table
