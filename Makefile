@@ -6,21 +6,24 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # The CPU build of PyTorch that pip takes from this machine's disk; installed before anything that
 # needs torch, or pip would pull a multi-GB CUDA build.
 TORCH := torch==2.13.0
+# Exact versions of everything else, known to work together: pip resolves in seconds instead of
+# backtracking for many minutes. `make constraints` refreshes it from a working .venv.
+CONSTRAINTS := -c constraints.txt
 
-.PHONY: install install-test chromium run ingest eval test clean
+.PHONY: install install-test chromium run ingest eval test constraints clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet $(TORCH)
-	$(PIP) install --quiet -e .
+	$(PIP) install --quiet $(CONSTRAINTS) -e .
 	@touch $@
 
 install-test: $(VENV)/.installed-test
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet $(CONSTRAINTS) -e ".[test]"
 	@touch $@
 
 # Debian's Chromium for the browser test (Playwright's own browser download does not work offline).
@@ -41,6 +44,9 @@ eval: ingest
 
 test: install-test chromium
 	$(PY) -m pytest
+
+constraints:
+	$(PIP) freeze --exclude-editable | grep -v -e '^torch==' -e '^-e ' > constraints.txt
 
 clean:
 	rm -rf $(VENV) index/chroma .files *.egg-info

@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from bot.chunking import Sentence, passage_sentences
-from bot.retrieve import tokenize
+from bot.retrieve import defines_subject, tokenize
 from bot.settings import Settings
 from bot.types import Answer, Passage, Retrieval
 
@@ -50,14 +50,16 @@ class _Candidate:
     vector: np.ndarray
 
 
-def not_covered_reply(question: str, topics: str) -> str:
-    """What the assistant says when the articles do not answer a question."""
-    examples = " · ".join(f"“{q}”" for q in EXAMPLE_QUESTIONS[:3])
-    if _GREETING.match(question.strip()):
+def not_covered_reply(question: str, topics: str, suggestions: list[str] | None = None) -> str:
+    """What the assistant says when the articles do not answer a question: what they do cover."""
+    greeting = bool(_GREETING.match(question.strip()))
+    examples = list(EXAMPLE_QUESTIONS[:3]) if greeting or not suggestions else suggestions[:3]
+    if greeting:
         lead = "Hello! I answer questions from the articles in my library"
     else:
         lead = "The articles I have don't cover that, so I can't answer it from them"
-    return f"{lead}. They are about {topics}. You could ask, for example: {examples}"
+    listed = " · ".join(f"“{q}”" for q in examples)
+    return f"{lead}. They are about {topics}. Questions they do answer include: {listed}"
 
 
 def _similar(a: str, b: str) -> bool:
@@ -66,17 +68,21 @@ def _similar(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
 
 
-def _defines(sentence: str, subject_terms: set[str]) -> bool:
-    match = re.match(r"^(?:an?\s+|the\s+)?(.{2,80}?)\s+(?:is|are|refers? to|means)\b", sentence, re.I)
-    return bool(match) and subject_terms <= set(tokenize(match.group(1)))
-
-
 class ExtractiveAnswerer:
     """Offline answerer: quotes the best-fitting sentences of the retrieved passages, with citations."""
 
-    def __init__(self, settings: Settings, embed: Callable[[list[str]], np.ndarray], topics: str):
+    def __init__(
+        self,
+        settings: Settings,
+        embed: Callable[[list[str]], np.ndarray],
+        topics: str,
+        stored_vectors: Callable[[str], np.ndarray | None] = lambda _pid: None,
+        suggest: Callable[[np.ndarray], list[str]] = lambda _vector: [],
+    ):
         self.settings = settings
         self._embed = embed
+        self._stored_vectors = stored_vectors  # sentence embeddings computed at ingest, by passage id
+        self._suggest = suggest  # nearest answerable questions, offered when declining
         self._topics = topics
         self._cache: dict[str, np.ndarray] = {}
 
@@ -90,8 +96,9 @@ class ExtractiveAnswerer:
     def answer(self, retrieval: Retrieval) -> Answer:
         """Compose the answer for `retrieval`; refuses when its best passage is below `min_score`."""
         question = retrieval.question
-        if not retrieval.passages or retrieval.best_score < self.settings.min_score:
-            return Answer(question, not_covered_reply(question, self._topics), False, [], retrieval.query)
+        if not retrieval.passages or retrieval.relevance < self.settings.min_score:
+            suggestions = self._suggest(retrieval.query_vector) if retrieval.query_vector is not None else []
+            return Answer(question, not_covered_reply(question, self._topics, suggestions), False, [], retrieval.query)
 
         sources = retrieval.passages
         candidates = self._score(retrieval.query, retrieval.query_vector, sources)
@@ -106,28 +113,35 @@ class ExtractiveAnswerer:
             used.setdefault(c.source_n, []).append(c.sentence.text)
         return Answer(question, " ".join(parts), True, list(sources), retrieval.query, used)
 
+    def _sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
+        sentences = passage_sentences(passage.text)
+        vectors = self._stored_vectors(passage.id)
+        if vectors is None or len(vectors) != len(sentences):
+            vectors = self._vectors([s.context for s in sentences])  # index predates stored sentences
+        return list(zip(sentences, vectors))
+
     def _score(self, query: str, qvec: np.ndarray, sources: list[Passage]) -> list[_Candidate]:
         sentences = [
-            (n, s)
+            (n, s, v)
             for n, p in enumerate(sources, start=1)
-            for s in passage_sentences(p.text)
+            for s, v in self._sentences_with_vectors(p)
             if not s.text.endswith(":")  # a bare lead-in says nothing on its own
         ]
         if not sentences:
             return []
-        vectors = self._vectors([s.context for _, s in sentences])
+        vectors = np.stack([v for _, _, v in sentences])
         semantic = vectors @ qvec
         query_terms = set(tokenize(query))
         definition = _DEFINITION.match(query)
         defined = set(tokenize(definition.group(1))) if definition else set()
         wants_names = bool(_ASKS_FOR_NAMES.search(query))
         out = []
-        for (n, sentence), vec, sem in zip(sentences, vectors, semantic):
+        for (n, sentence, vec), sem in zip(sentences, semantic):
             terms = set(tokenize(sentence.context))
             overlap = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
             passage_fit = sources[n - 1].score
             score = 0.6 * float(sem) + 0.25 * overlap + 0.15 * passage_fit - 0.01 * sentence.order
-            if defined and _defines(sentence.text, defined):
+            if defined and defines_subject(sentence.text, defined):
                 score += 0.1  # "X is ..." / "X refers to ..." answers "What is X?"
             if wants_names:
                 score += 0.05 * min(3, len(_PROPER_NOUN.findall(sentence.text)))

@@ -42,7 +42,13 @@ class Assistant:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.retriever = Retriever(settings)
-        self.answerer = ExtractiveAnswerer(settings, self.retriever.embed, self.retriever.topics())
+        self.answerer = ExtractiveAnswerer(
+            settings,
+            self.retriever.embed,
+            self.retriever.topics(),
+            stored_vectors=self.retriever.sentence_vectors,
+            suggest=self.retriever.suggest,
+        )
 
     def retrieve(self, question: str, history: list[str] | None = None) -> Retrieval:
         """Clean `question` (InvalidQuestion if unusable) and find its passages.

@@ -7,12 +7,13 @@ between paragraphs or lists, and every piece repeats its heading.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
 from bot.corpus import Article
 
-CHUNKER_VERSION = "3"  # bump when passage boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "4"  # bump when passage boundaries change, so ingest re-embeds everything
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.*)$")
@@ -101,22 +102,45 @@ def _units(blocks: list[Block]) -> list[str]:
     return units
 
 
+def _balanced_groups(units: list[str], max_chars: int, overhead: int) -> list[list[str]]:
+    """Split `units` into the fewest contiguous groups that fit, making the largest group as small as possible."""
+
+    def size(group: list[str]) -> int:
+        return overhead + len("\n\n".join(group))
+
+    n = len(units)
+    for pieces in range(max(1, math.ceil(size(units) / max_chars)), n + 1):
+        # best[i][p]: (largest group, cuts) for the first i units in p groups
+        best: dict[tuple[int, int], tuple[int, list[int]]] = {(0, 0): (0, [])}
+        for p in range(1, pieces + 1):
+            for i in range(p, n + 1):
+                options = [
+                    (max(best[(j, p - 1)][0], size(units[j:i])), best[(j, p - 1)][1] + [j])
+                    for j in range(p - 1, i)
+                    if (j, p - 1) in best
+                ]
+                if options:
+                    best[(i, p)] = min(options, key=lambda o: o[0])
+        largest, cuts = best[(n, pieces)]
+        if largest <= max_chars or pieces == n:
+            bounds = cuts[1:] + [n]
+            starts = cuts
+            return [units[a:b] for a, b in zip(starts, bounds)]
+    return [units]
+
+
 def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
-    """Passages of one article, in reading order."""
+    """Passages of one article, in reading order.
+
+    A section longer than `max_chars` is cut between its paragraphs (or lists) into the fewest pieces
+    of about equal size, so that no piece is a small leftover competing with the rest of its section.
+    """
     chunks: list[Chunk] = []
     for section in _sections(article.body):
         title = section.path[-1] if section.path else ""
         prefix = f"{title}\n\n" if title else ""
-        current: list[str] = []
-        for unit in _units(section.blocks):
-            candidate = "\n\n".join([*current, unit])
-            if current and len(prefix) + len(candidate) > max_chars:
-                chunks.append(Chunk(prefix + "\n\n".join(current), section.path, len(chunks)))
-                current = [unit]
-            else:
-                current.append(unit)
-        if current:
-            chunks.append(Chunk(prefix + "\n\n".join(current), section.path, len(chunks)))
+        for group in _balanced_groups(_units(section.blocks), max_chars, len(prefix)):
+            chunks.append(Chunk(prefix + "\n\n".join(group), section.path, len(chunks)))
     return chunks
 
 

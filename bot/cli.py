@@ -57,15 +57,31 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.assistant import Assistant
-    from bot.evaluate import format_report, load_questions, run_eval
+    from bot.evaluate import embedding_floor_ms, format_comparison, format_report, load_questions, run_eval
 
     items = load_questions(Path(args.file))
     _ensure_index(settings)
-    summary, results = run_eval(Assistant(settings), items)
+    assistant = Assistant(settings)
+    summary, results = run_eval(assistant, items)
+    floor = embedding_floor_ms(assistant.retriever.embed_query, items)
+    ratio = summary["latency_ms_p50"] / floor if floor else float("nan")
+    floor_line = f"query embedding p50 {floor:.1f} ms; answer p50 is {ratio:.2f}x that"
+    compared = {}
+    if args.compare == "naive":
+        from bot.baseline import NaiveAssistant
+
+        compared = {"this": summary, "naive": run_eval(NaiveAssistant(settings), items)[0]}
     if args.json:
+        print(floor_line, file=sys.stderr)
+        if compared:
+            print(format_comparison(compared), file=sys.stderr)
         print(json.dumps(summary))
     else:
         print(format_report(summary, results))
+        print(f"\n{floor_line}")
+        if compared:
+            print("\nSide by side (naive = RecursiveCharacterTextSplitter 1000/100, dense top-4, no rerank):")
+            print(format_comparison(compared))
     return 0
 
 
@@ -94,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="score the assistant on a JSONL question file")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--compare", choices=["naive"], help="also score the common recipe on the same file")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="run the chat app (Chainlit, headless)")

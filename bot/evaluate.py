@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import time
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Callable, Protocol
 from pathlib import Path
 
-from bot.assistant import Assistant
 from bot.types import Answer
 
 _STRIP = str.maketrans({c: " " for c in "*_#>`"} | {"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -96,7 +97,11 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def run_eval(assistant: Assistant, items: list[EvalItem]) -> tuple[dict, list[ItemResult]]:
+class Answering(Protocol):
+    def ask(self, question: str, history: list[str] | None = None) -> Answer: ...
+
+
+def run_eval(assistant: Answering, items: list[EvalItem]) -> tuple[dict, list[ItemResult]]:
     """Answer every item (after one warm-up question) and compute the summary figures."""
     assistant.ask(items[0].question if items else "warm up")  # latency is measured warm
     results = [score_item(item, assistant.ask(item.question, item.turns[:-1])) for item in items]
@@ -124,6 +129,29 @@ def run_eval(assistant: Assistant, items: list[EvalItem]) -> tuple[dict, list[It
         "latency_ms_p95": round(_percentile(latencies, 95), 1),
     }
     return summary, results
+
+
+def embedding_floor_ms(embed_query: Callable[[str], object], items: list[EvalItem], repeats: int = 3) -> float:
+    """Median time to embed one question with the model: the cost no dense retriever avoids."""
+    questions = [item.question for item in items] or ["warm up"]
+    embed_query(questions[0])
+    timings = []
+    for _ in range(repeats):
+        for question in questions:
+            started = time.perf_counter()
+            embed_query(question)
+            timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def format_comparison(named: dict[str, dict]) -> str:
+    """Summaries side by side, one column per method."""
+    names = list(named)
+    keys = list(next(iter(named.values())))
+    lines = [f"{'':<22}" + "".join(f"{n:>12}" for n in names)]
+    for key in keys:
+        lines.append(f"{key:<22}" + "".join(f"{named[n][key]:>12}" for n in names))
+    return "\n".join(lines)
 
 
 def format_report(summary: dict, results: list[ItemResult]) -> str:

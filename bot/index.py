@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from bot.chunking import CHUNKER_VERSION, chunk_article
+from bot.chunking import CHUNKER_VERSION, chunk_article, passage_sentences
 from bot.corpus import Article, load_corpus
 from bot.settings import Settings
 
@@ -129,6 +129,18 @@ def open_store(settings: Settings, embeddings: HuggingFaceEmbeddings | None = No
     )
 
 
+def open_sentence_store(settings: Settings, passages: Chroma) -> Chroma:
+    """The companion collection of sentence embeddings (same client), used to rank and quote sentences."""
+    from langchain_chroma import Chroma
+
+    return Chroma(
+        collection_name=f"{settings.collection}_sentences",
+        embedding_function=passages.embeddings,
+        client=passages._client,
+        collection_configuration={"hnsw": {"space": "cosine"}},
+    )
+
+
 def index_passage_count(settings: Settings) -> int:
     """Passages in the index; 0 when it is missing or empty."""
     if not chroma_path(settings).exists():
@@ -140,12 +152,26 @@ def index_passage_count(settings: Settings) -> int:
     return store._collection.count()
 
 
-def _passage_records(article: Article, settings: Settings) -> tuple[list[str], list[str], list[dict]]:
-    ids, texts, metadatas = [], [], []
+@dataclass
+class _Records:
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metadatas: list[dict] = field(default_factory=list)
+
+    def add(self, id_: str, text: str, metadata: dict) -> None:
+        self.ids.append(id_)
+        self.texts.append(text)
+        self.metadatas.append(metadata)
+
+
+def _records(article: Article, settings: Settings) -> tuple[_Records, _Records]:
+    """Passage and sentence records of one article, ready to embed and store."""
+    passages, sentences = _Records(), _Records()
     for chunk in chunk_article(article, settings.passage_max_chars):
-        ids.append(f"{article.source}#{chunk.index}")
-        texts.append(chunk.search_text)
-        metadatas.append(
+        pid = f"{article.source}#{chunk.index}"
+        passages.add(
+            pid,
+            chunk.search_text,
             {
                 "text": chunk.text,
                 "title": article.title,
@@ -155,9 +181,15 @@ def _passage_records(article: Article, settings: Settings) -> tuple[list[str], l
                 "heading": chunk.heading,
                 "position": chunk.index,
                 "file_sha256": article.sha256,
-            }
+            },
         )
-    return ids, texts, metadatas
+        for sentence in passage_sentences(chunk.text):
+            sentences.add(
+                f"{pid}~{sentence.order}",
+                sentence.context,
+                {"passage_id": pid, "order": sentence.order, "source": article.source},
+            )
+    return passages, sentences
 
 
 def ingest(
@@ -196,10 +228,12 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
 
     embeddings = load_embeddings(settings)
     store = open_store(settings, embeddings)
+    sentence_store = open_sentence_store(settings, store)
     signature = embedding_signature(settings, embeddings)
     stored_signature = {k: store._collection.metadata.get(k) for k in signature} if store._collection.metadata else {}
     if store._collection.count() and stored_signature != signature:
         store.reset_collection()
+        sentence_store.reset_collection()
         report.rebuilt = True
     store._collection.modify(metadata=signature)
 
@@ -210,34 +244,40 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
         ids.append(pid)
         stored[meta["source"]] = (sha, ids)
 
-    to_write: list[tuple[str, list[str], list[str], list[dict]]] = []
+    def forget(source: str, ids: list[str]) -> None:
+        store.delete(ids=ids)
+        sentence_store.delete(where={"source": source})
+
+    to_write: list[tuple[str, _Records, _Records]] = []
     for article in articles:
         old = stored.pop(article.source, None)
         if old and old[0] == article.sha256:
             report.unchanged.append(article.source)
             continue
         (report.updated if old else report.added).append(article.source)
-        ids, texts, metas = _passage_records(article, settings)
-        to_write.append((article.source, ids, texts, metas))
+        to_write.append((article.source, *_records(article, settings)))
         if old:
-            store.delete(ids=old[1])
+            forget(article.source, old[1])
     unreadable = {err.split(":", 1)[0] for err in report.errors}
     for source, (_sha, ids) in stored.items():
         if source in unreadable:
             continue  # keep the last good version of a file that is now unreadable
-        store.delete(ids=ids)
+        forget(source, ids)
         report.removed.append(source)
 
-    total = sum(len(ids) for _, ids, _, _ in to_write)
+    total = sum(len(p.ids) + len(s.ids) for _, p, s in to_write)
     show = progress if progress is not None else sys.stderr.isatty()
-    with tqdm(total=total, desc="Embedding passages", unit="passage", disable=not show or total == 0) as bar:
-        for source, ids, texts, metas in to_write:
-            for start in range(0, len(ids), BATCH):
-                end = start + BATCH
-                store.add_texts(texts=texts[start:end], metadatas=metas[start:end], ids=ids[start:end])
-                bar.update(len(ids[start:end]))
-            log(f"indexed {source}: {len(ids)} passages")
-    report.passages_written = total
+    with tqdm(total=total, desc="Embedding", unit="text", disable=not show or total == 0) as bar:
+        for source, passages, sentences in to_write:
+            for target, records in ((store, passages), (sentence_store, sentences)):
+                for start in range(0, len(records.ids), BATCH):
+                    end = start + BATCH
+                    target.add_texts(
+                        texts=records.texts[start:end], metadatas=records.metadatas[start:end], ids=records.ids[start:end]
+                    )
+                    bar.update(len(records.ids[start:end]))
+            log(f"indexed {source}: {len(passages.ids)} passages")
+    report.passages_written = sum(len(p.ids) for _, p, _ in to_write)
     report.passages_total = store._collection.count()
     report.seconds = time.perf_counter() - started
     return report

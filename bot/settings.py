@@ -43,10 +43,22 @@ class Settings(BaseSettings):
     )
 
     # --- retrieval ---------------------------------------------------------------------------
-    top_k: int = Field(4, ge=1, le=20, description="Passages retrieved per question.")
+    top_k: int = Field(4, ge=1, le=20, description="Most passages retrieved per question and handed to the answerer.")
+    relative_cutoff: float = Field(
+        0.15,
+        ge=0,
+        description="Drop a retrieved passage whose reranked score is this far below the best one (1 = keep all top-k).",
+    )
     candidates: int = Field(20, ge=1, description="Candidates each retriever contributes before fusion.")
     hybrid: bool = Field(True, description="Fuse dense (Chroma) and keyword (BM25) rankings; off = dense only.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant: larger flattens rank differences.")
+    rerank: bool = Field(True, description="Rerank fused candidates by sentence, passage and keyword fit.")
+    rerank_sentence_weight: float = Field(0.5, description="Reranker weight of the closest sentence's cosine.")
+    rerank_dense_weight: float = Field(0.2, description="Reranker weight of the whole passage's cosine.")
+    rerank_keyword_weight: float = Field(0.3, description="Reranker weight of the share of query keywords (IDF-weighted) in the passage.")
+    rerank_definition_bonus: float = Field(0.1, description="Reranker bonus, for 'What is X?', of a passage that defines X.")
+    mmr: bool = Field(True, description="Pick the top-k by maximal marginal relevance (fewer near-duplicates).")
+    mmr_lambda: float = Field(0.8, ge=0, le=1, description="MMR trade-off: 1 = relevance only, 0 = diversity only.")
     min_score: float = Field(
         0.30,
         description="Best dense cosine similarity a question needs to be answered; below it the assistant "

@@ -27,10 +27,7 @@ class Retrieval:
     query: str  # the standalone query actually searched
     passages: list[Passage]
     query_vector: Any = None  # the query's embedding (numpy array), reused to rank sentences
-
-    @property
-    def best_score(self) -> float:
-        return max((p.score for p in self.passages), default=0.0)
+    relevance: float = 0.0  # how well the best passage or sentence matches (cosine), for refusals
 
 
 @dataclass
