@@ -62,6 +62,23 @@ def not_covered_reply(question: str, topics: str, suggestions: list[str] | None 
     return f"{lead}. They are about {topics}. Questions they do answer include: {listed}"
 
 
+def highlighted_markdown(passage_text: str, quotes: list[str]) -> str:
+    """A passage as Markdown: its heading as a title and the text the answer quoted in bold."""
+    heading, sep, body = passage_text.partition("\n\n")
+    if not sep:
+        heading, body = "", passage_text
+    spans: list[tuple[int, int]] = []
+    for quote in sorted({q for q in quotes if q}, key=len, reverse=True):
+        start = body.find(quote)
+        while start >= 0 and any(start < e and start + len(quote) > b for b, e in spans):
+            start = body.find(quote, start + 1)  # that occurrence is inside a longer quote
+        if start >= 0:
+            spans.append((start, start + len(quote)))
+    for begin, end in sorted(spans, reverse=True):
+        body = f"{body[:begin]}**{body[begin:end]}**{body[end:]}"
+    return f"### {heading}\n\n{body}" if heading else body
+
+
 def _similar(a: str, b: str) -> bool:
     """Near-duplicate sentences (the two articles often say the same thing)."""
     ta, tb = set(tokenize(a)), set(tokenize(b))
@@ -110,7 +127,7 @@ class ExtractiveAnswerer:
             text = f"{label} {c.sentence.text}" if label and label not in labels_said else c.sentence.text
             labels_said.add(label)
             parts.append(f"{text} [{c.source_n}]")
-            used.setdefault(c.source_n, []).append(c.sentence.text)
+            used.setdefault(c.source_n, []).extend(c.sentence.quotes)
         return Answer(question, " ".join(parts), True, list(sources), retrieval.query, used)
 
     def _sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:

@@ -74,21 +74,13 @@ async def start() -> None:
     cl.user_session.set("history", [])
 
 
-def _highlight(passage_text: str, sentences: list[str]) -> str:
-    """The passage as Markdown, with the sentences the answer quoted in bold."""
-    lines = passage_text.split("\n")
-    heading, body = (lines[0], "\n".join(lines[1:])) if len(lines) > 1 else ("", passage_text)
-    for sentence in sorted(set(sentences), key=len, reverse=True):
-        body = body.replace(sentence, f"**{sentence}**")
-    return f"### {heading}\n{body}" if heading else body
-
-
 def _escape_markdown(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
+    from bot.answer import highlighted_markdown
     from bot.assistant import InvalidQuestion
     from bot.index import IndexUnavailable
 
@@ -132,7 +124,7 @@ async def on_message(message: cl.Message) -> None:
             passage = answer.sources[n - 1]
             name = f"Source {n}: {passage.title} ({passage.publisher})" if passage.publisher else f"Source {n}: {passage.title}"
             names.append(name)
-            content = _highlight(passage.text, answer.used_sentences.get(n, []))
+            content = highlighted_markdown(passage.text, answer.used_sentences.get(n, []))
             footer = f"\n\n---\n*{passage.title}* - {passage.publisher} - `{passage.source}`"
             elements.append(cl.Text(name=name, content=content + footer, display="side"))
         await reply.stream_token("\n\n" + "\n".join(f"- {name}" for name in names))

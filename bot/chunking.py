@@ -158,6 +158,7 @@ class Sentence:
     context: str  # text used to judge relevance (adds the lead-in to a list item)
     order: int  # position in the passage
     label: str = ""  # a short lead-in ("Industries That Benefit from LLMs:") that introduces a list item
+    quotes: tuple[str, ...] = ()  # the exact pieces of the passage it is made of, for highlighting
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -183,8 +184,8 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
     body = paragraphs[1:] if heading else paragraphs
     out: list[Sentence] = []
 
-    def add(text: str, context: str, label: str = "") -> None:
-        out.append(Sentence(text=text, context=context, order=len(out), label=label))
+    def add(text: str, context: str, label: str = "", quotes: tuple[str, ...] = ()) -> None:
+        out.append(Sentence(text=text, context=context, order=len(out), label=label, quotes=quotes or (text,)))
 
     for para in body:
         lines = para.split("\n")
@@ -200,9 +201,9 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
         if sum(len(i) for i in items) / len(items) <= 45:
             joined = ", ".join(i.rstrip(".") for i in items)
             text = f"{lead} {joined}." if lead.endswith(":") else f"{joined}."
-            add(text, f"{heading} {lead} {joined}")
+            add(text, f"{heading} {lead} {joined}", quotes=(lead, *items) if lead.endswith(":") else tuple(items))
         else:
             for item in items:
                 label = lead if lead.endswith(":") and len(lead) <= 60 else ""
-                add(item, f"{heading} {lead} {item}", label)
+                add(item, f"{heading} {lead} {item}", label, quotes=(label, item) if label else (item,))
     return out

@@ -39,7 +39,7 @@ class Answer:
     answered: bool
     sources: list[Passage] = field(default_factory=list)
     query: str = ""
-    used_sentences: dict[int, list[str]] = field(default_factory=dict)  # n -> sentences quoted from it
+    used_sentences: dict[int, list[str]] = field(default_factory=dict)  # n -> exact text quoted from it
     latency_ms: float = 0.0
 
     @property

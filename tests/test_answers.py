@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from bot.answer import highlighted_markdown
 from bot.assistant import InvalidQuestion
 from bot.evaluate import citations_valid, normalize
 from bot.retrieve import condense
@@ -84,6 +85,17 @@ def test_sources_are_distinct_and_few(assistant):
     texts = [p.text for p in retrieval.passages]
     assert len(texts) == len(set(texts)) and 1 <= len(texts) <= 4
     assert sum(len(t) for t in texts) <= 2000
+
+
+def test_quoted_text_is_found_in_its_source_for_highlighting(assistant):
+    for question in ["What kinds of content can generative AI create?", "Which industries benefit most from LLMs?", "Can LLMs make images?"]:
+        answer = assistant.ask(question)
+        assert answer.answered and answer.used_sentences
+        for n, quotes in answer.used_sentences.items():
+            source = answer.sources[n - 1].text
+            for quote in quotes:
+                assert quote in source, (question, quote)
+                assert f"**{quote}**" in highlighted_markdown(source, quotes)
 
 
 def test_condense_rewrites_pronouns_and_ellipsis():
