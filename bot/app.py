@@ -69,9 +69,37 @@ async def starters(user=None, language=None):
     return [cl.Starter(label=label, message=message) for label, message in STARTERS]
 
 
+PROVIDERS = ["extractive", "local", "openai", "ollama"]
+
+
 @cl.on_chat_start
 async def start() -> None:
     cl.user_session.set("history", [])
+    default = get_settings().llm
+    cl.user_session.set("provider", default)
+    await cl.ChatSettings(
+        [
+            cl.input_widget.Select(
+                id="provider",
+                label="Answerer",
+                values=PROVIDERS,
+                initial_index=PROVIDERS.index(default),
+                description="extractive quotes the articles (offline); the others write with a language model, "
+                "checked against the articles.",
+            )
+        ]
+    ).send()
+
+
+@cl.on_settings_update
+async def settings_update(values: dict) -> None:
+    provider = values.get("provider", "extractive")
+    if provider not in PROVIDERS:
+        return
+    cl.user_session.set("provider", provider)
+    assistant = await get_assistant(notify=True)
+    notice = await cl.make_async(assistant.provider_notice)(provider)
+    await cl.Message(content=notice or f"Answers now come from: {provider}.").send()
 
 
 def _escape_markdown(text: str) -> str:
@@ -95,17 +123,23 @@ async def on_message(message: cl.Message) -> None:
         await cl.Message(content="Sorry, the assistant could not start. The server log says why.").send()
         return
 
+    provider = cl.user_session.get("provider") or get_settings().llm
+    reply = cl.Message(content="")
+
+    def on_token(token: str) -> None:  # called from the worker thread while the model writes
+        cl.run_sync(reply.stream_token(token))
+
     try:
         async with cl.Step(name="Retrieve passages", type="retrieval") as step:
             step.input = message.content[:500]
-            retrieval = await cl.make_async(assistant.retrieve)(message.content, history)
+            retrieval = await cl.make_async(assistant.retrieve)(message.content, history, provider)
             lines = [f"Searched for: {_escape_markdown(retrieval.query)}", ""]
             lines += [
                 f"{n}. {_escape_markdown(p.heading or p.title)} - {p.publisher} (score {p.score:.2f})"
                 for n, p in enumerate(retrieval.passages, start=1)
             ]
             step.output = "\n".join(lines)
-        answer = await cl.make_async(assistant.compose)(retrieval)
+        answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token)
     except InvalidQuestion as exc:
         await cl.Message(content=str(exc)).send()
         return
@@ -114,9 +148,18 @@ async def on_message(message: cl.Message) -> None:
         await cl.Message(content="Sorry, something went wrong while answering. Please try again.").send()
         return
 
-    reply = cl.Message(content="")
-    for token in re.findall(r"\S+\s*", answer.text):
-        await reply.stream_token(token)
+    if not reply.content:  # extractive answers are complete at once; stream them word by word
+        for token in re.findall(r"\S+\s*", answer.text):
+            await reply.stream_token(token)
+    elif reply.content.strip() != answer.text:
+        reply.content = answer.text  # the checked answer replaces what the model streamed
+    notes = []
+    if answer.grounding and not answer.grounding.fallback:
+        notes.append(f"✔ {answer.grounding.supported} of {answer.grounding.total} sentences supported by the articles")
+        if answer.removed:
+            notes.append("Removed as unsupported: " + " · ".join(f"~~{_escape_markdown(r)}~~" for r in answer.removed))
+    if answer.notice:
+        notes.append(f"ℹ {answer.notice}")
     elements = []
     if answer.answered:
         names = []
@@ -127,8 +170,10 @@ async def on_message(message: cl.Message) -> None:
             content = highlighted_markdown(passage.text, answer.used_sentences.get(n, []))
             footer = f"\n\n---\n*{passage.title}* - {passage.publisher} - `{passage.source}`"
             elements.append(cl.Text(name=name, content=content + footer, display="side"))
-        await reply.stream_token("\n\n" + "\n".join(f"- {name}" for name in names))
+        reply.content += "\n\n" + "\n".join(f"- {name}" for name in names)
+    if notes:
+        reply.content += "\n\n" + "\n\n".join(f"*{note}*" for note in notes)
     reply.elements = elements
-    await reply.update()
+    await reply.send()  # ends the stream with the final (checked) content and the source elements
     history.append(retrieval.question)
     cl.user_session.set("history", history[-10:])

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import time
 import unicodedata
+from typing import Callable
 
 from bot.answer import ExtractiveAnswerer
-from bot.retrieve import Retriever
+from bot.retrieve import Retriever, condense
 from bot.settings import Settings
 from bot.types import Answer, Retrieval
+
+log = logging.getLogger("bot")
 
 # Characters that are invisible or reorder text: zero-width, bidi controls, Unicode tag characters.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
@@ -37,34 +42,96 @@ def clean_question(text: str, max_chars: int) -> str:
 
 
 class Assistant:
-    """Retrieval plus answering, loaded once and reused for every question."""
+    """Retrieval plus answering, loaded once and reused for every question.
+
+    The extractive answerer always exists; language-model answerers are built on first use per
+    provider. A provider that cannot be used leaves a `notice` and the extractive answerer in charge.
+    """
 
     def __init__(self, settings: Settings):
+        from bot.generate import GroundingChecker
+
         self.settings = settings
         self.retriever = Retriever(settings)
-        self.answerer = ExtractiveAnswerer(
+        self.extractive = ExtractiveAnswerer(
             settings,
             self.retriever.embed,
             self.retriever.topics(),
             stored_vectors=self.retriever.sentence_vectors,
             suggest=self.retriever.suggest,
         )
+        self.answerer = self.extractive  # kept for callers that only want the offline answerer
+        self.checker = GroundingChecker(settings, self.retriever.embed, self.retriever.sentence_vectors)
+        self._llm_answerers: dict[str, object] = {}
+        self._unavailable: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self.notice = ""
+        if settings.llm != "extractive":
+            self.notice = self.provider_notice(settings.llm)
 
-    def retrieve(self, question: str, history: list[str] | None = None) -> Retrieval:
+    def provider_notice(self, provider: str) -> str:
+        """Empty if `provider` can answer, else one line saying what is missing (loads it on first call)."""
+        if provider == "extractive":
+            return ""
+        self._llm_answerer(provider)
+        return self._unavailable.get(provider, "")
+
+    def _llm_answerer(self, provider: str):
+        from bot.generate import LLMAnswerer
+        from bot.llm import LLMUnavailable, make_chat_model
+
+        with self._lock:
+            if provider not in self._llm_answerers and provider not in self._unavailable:
+                try:
+                    model = make_chat_model(self.settings, provider)
+                    self._llm_answerers[provider] = LLMAnswerer(
+                        self.settings, model, provider, self.extractive, self.checker
+                    )
+                except LLMUnavailable as exc:
+                    self._unavailable[provider] = f"{exc}. Answers come from the offline (extractive) answerer."
+                    log.warning("%s", self._unavailable[provider])
+            return self._llm_answerers.get(provider)
+
+    def retrieve(self, question: str, history: list[str] | None = None, provider: str | None = None) -> Retrieval:
         """Clean `question` (InvalidQuestion if unusable) and find its passages.
 
-        `history` holds the earlier user turns of the conversation, oldest first.
+        `history` holds the earlier user turns of the conversation, oldest first; with a language
+        model the follow-up is condensed by the model (checked, else by rule).
         """
         question = clean_question(question, self.settings.max_question_chars)
-        return self.retriever.retrieve(question, [h for h in (history or []) if h and h.strip()])
+        history = [h for h in (history or []) if h and h.strip()]
+        query = None
+        answerer = self._llm_answerer(provider or self.settings.llm) if (provider or self.settings.llm) != "extractive" else None
+        if history and answerer is not None:
+            from bot.generate import condense_with_llm
 
-    def compose(self, retrieval: Retrieval) -> Answer:
-        """Write the cited answer for a retrieval."""
-        return self.answerer.answer(retrieval)
+            query = condense_with_llm(answerer.model, question, history, self.settings.llm_timeout) or None
+        return self.retriever.retrieve(question, history, query=query)
 
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
+    def compose(
+        self, retrieval: Retrieval, provider: str | None = None, on_token: Callable[[str], None] | None = None
+    ) -> Answer:
+        """Write the cited answer for a retrieval, with the given provider (default from settings)."""
+        provider = provider or self.settings.llm
+        answerer = self._llm_answerer(provider) if provider != "extractive" else None
+        if answerer is None:
+            answer = self.extractive.answer(retrieval)
+            answer.notice = self._unavailable.get(provider, "")
+            return answer
+        return answerer.answer(retrieval, on_token)
+
+    def ask(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        provider: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
         """Answer `question` in the light of `history` (earlier user turns, oldest first)."""
         started = time.perf_counter()
-        answer = self.compose(self.retrieve(question, history))
+        answer = self.compose(self.retrieve(question, history, provider), provider, on_token)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+
+__all__ = ["Assistant", "InvalidQuestion", "clean_question", "condense"]

@@ -11,6 +11,9 @@ from pathlib import Path
 from bot.settings import Settings, get_settings
 
 
+LLM_CHOICES = ["extractive", "local", "openai", "ollama"]
+
+
 def _fail(message: str, code: int = 1) -> int:
     print(f"bot: {message}", file=sys.stderr)
     return code
@@ -32,21 +35,43 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.passages_total else 1
 
 
+def _with_llm(settings: Settings, llm: str | None) -> Settings:
+    return settings.model_copy(update={"llm": llm}) if llm else settings
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.assistant import Assistant, InvalidQuestion
 
+    settings = _with_llm(settings, args.llm)
     _ensure_index(settings)
-    assistant = Assistant(settings)
+    assistant = Assistant(settings)  # an unusable provider is reported once, through logging
+    streamed: list[str] = []
+    # Tokens stream to the terminal as they come; with --json they go to stderr so that stdout
+    # stays one JSON object.
+    stream = sys.stderr if args.json else sys.stdout
+
+    def on_token(token: str) -> None:
+        streamed.append(token)
+        stream.write(token)
+        stream.flush()
+
     try:
-        answer = assistant.ask(args.question, args.history or [])
+        answer = assistant.ask(args.question, args.history or [], on_token=on_token)
     except InvalidQuestion as exc:
         if args.json:
             print(json.dumps({"question": args.question[:200], "error": str(exc), "answered": False}))
         return _fail(str(exc), 2)
+    if streamed:
+        stream.write("\n\n")
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
-    print(answer.text)
+    if not streamed or answer.text != "".join(streamed).strip():
+        print(("Checked against the articles:\n" if streamed else "") + answer.text)
+    if answer.notice and answer.notice != assistant.notice:
+        print(f"\n({answer.notice})")
+    if answer.grounding and not answer.grounding.fallback:
+        print(f"\nGrounding: {answer.grounding.supported} of {answer.grounding.total} sentences supported by the passages")
     if answer.sources and answer.answered:
         print("\nSources:")
         for n in answer.cited:
@@ -60,6 +85,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluate import embedding_floor_ms, format_comparison, format_report, load_questions, run_eval
 
     items = load_questions(Path(args.file))
+    settings = _with_llm(settings, args.llm)
     _ensure_index(settings)
     assistant = Assistant(settings)
     summary, results = run_eval(assistant, items)
@@ -105,12 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--history", action="append", metavar="TURN", help="an earlier user turn (repeatable, oldest first)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--llm", choices=LLM_CHOICES, help="answerer to use (default from settings: BOT_LLM)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score the assistant on a JSONL question file")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--compare", choices=["naive"], help="also score the common recipe on the same file")
+    p.add_argument("--llm", choices=LLM_CHOICES, help="answerer to score (default from settings: BOT_LLM)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="run the chat app (Chainlit, headless)")
@@ -121,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="bot: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args, get_settings())

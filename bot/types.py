@@ -30,6 +30,15 @@ class Retrieval:
     relevance: float = 0.0  # how well the best passage or sentence matches (cosine), for refusals
 
 
+@dataclass(frozen=True)
+class Grounding:
+    """How many sentences of an LLM answer the passages support; `fallback` if extractive was used."""
+
+    supported: int
+    total: int
+    fallback: bool
+
+
 @dataclass
 class Answer:
     """An answer with the passages it was drawn from; `[n]` in `text` names `sources[n-1]`."""
@@ -41,6 +50,10 @@ class Answer:
     query: str = ""
     used_sentences: dict[int, list[str]] = field(default_factory=dict)  # n -> exact text quoted from it
     latency_ms: float = 0.0
+    provider: str = "extractive"  # which answerer was asked
+    grounding: Grounding | None = None  # set when a language model wrote (or tried to write) the answer
+    removed: list[str] = field(default_factory=list)  # generated sentences the passages did not support
+    notice: str = ""  # a short note for the user, e.g. why the extractive answer was used
 
     @property
     def cited(self) -> list[int]:
@@ -71,4 +84,16 @@ class Answer:
                 for n, p in enumerate(self.sources, start=1)
             ],
             "latency_ms": round(self.latency_ms, 1),
-        }
+        } | (
+            {
+                "grounding": {
+                    "supported": self.grounding.supported,
+                    "total": self.grounding.total,
+                    "fallback": self.grounding.fallback,
+                },
+                "provider": self.provider,
+                "notice": self.notice,
+            }
+            if self.grounding
+            else {}
+        )

@@ -1,0 +1,81 @@
+"""Chat models for the LLM providers, chosen by `settings.llm` in one factory."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+
+class LLMUnavailable(RuntimeError):
+    """The selected provider is not installed or not configured; the message says what to do."""
+
+
+def _missing_extra(provider: str, extra: str, exc: ImportError) -> LLMUnavailable:
+    return LLMUnavailable(
+        f"BOT_LLM={provider} needs the '{extra}' extra ({exc.name} is not installed): "
+        f"pip install -e '.[{extra}]'"
+    )
+
+
+def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChatModel:
+    """The LangChain chat model for `provider` (default: `settings.llm`); raises LLMUnavailable."""
+    provider = provider or settings.llm
+    match provider:
+        case "local":
+            try:
+                from langchain_community.chat_models import ChatLlamaCpp
+                import llama_cpp  # noqa: F401  (ChatLlamaCpp imports it lazily; fail here, clearly)
+
+                path = settings.local_model_file()
+            except ImportError as exc:
+                raise _missing_extra("local", "local", exc) from None
+            if not path.is_file():
+                raise LLMUnavailable(f"BOT_LLM=local: no model file at {path} (set BOT_LOCAL_MODEL_PATH)")
+            return ChatLlamaCpp(
+                model_path=str(path),
+                n_ctx=2048,
+                n_threads=settings.local_threads,
+                max_tokens=settings.llm_max_tokens,
+                temperature=settings.llm_temperature,
+                seed=0,
+                verbose=False,
+                streaming=True,
+            )
+        case "openai":
+            try:
+                from langchain_openai import ChatOpenAI
+            except ImportError as exc:
+                raise _missing_extra("openai", "openai", exc) from None
+            if settings.openai_api_key is None:
+                raise LLMUnavailable(
+                    "BOT_LLM=openai needs OPENAI_API_KEY (any text for a local server) and, for a server "
+                    "other than OpenAI, OPENAI_BASE_URL"
+                )
+            return ChatOpenAI(
+                base_url=settings.openai_base_url,
+                api_key=settings.openai_api_key,
+                model=settings.openai_model,
+                timeout=settings.llm_timeout,
+                max_retries=0,  # a failure falls back to the extractive answer at once
+                max_tokens=settings.llm_max_tokens,
+                temperature=settings.llm_temperature,
+                streaming=True,
+            )
+        case "ollama":
+            try:
+                from langchain_ollama import ChatOllama
+            except ImportError as exc:
+                raise _missing_extra("ollama", "ollama", exc) from None
+            return ChatOllama(
+                base_url=settings.ollama_base_url,
+                model=settings.ollama_model,
+                num_predict=settings.llm_max_tokens,
+                temperature=settings.llm_temperature,
+                client_kwargs={"timeout": settings.llm_timeout},
+            )
+        case _:
+            raise LLMUnavailable(f"BOT_LLM={provider} is not a language-model provider")
