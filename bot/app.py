@@ -156,8 +156,11 @@ async def on_message(message: cl.Message) -> None:
     notes = []
     if answer.grounding and not answer.grounding.fallback:
         notes.append(f"✔ {answer.grounding.supported} of {answer.grounding.total} sentences supported by the articles")
-        if answer.removed:
-            notes.append("Removed as unsupported: " + " · ".join(f"~~{_escape_markdown(r)}~~" for r in answer.removed))
+    if answer.removed:
+        notes.append(
+            f"{len(answer.removed)} generated sentence(s) removed as not supported by the articles: "
+            + " · ".join(f"~~{_escape_markdown(r)}~~" for r in answer.removed)
+        )
     if answer.notice:
         notes.append(f"ℹ {answer.notice}")
     elements = []

@@ -72,6 +72,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"\n({answer.notice})")
     if answer.grounding and not answer.grounding.fallback:
         print(f"\nGrounding: {answer.grounding.supported} of {answer.grounding.total} sentences supported by the passages")
+    if answer.removed:
+        print(f"Removed as unsupported: {' | '.join(answer.removed)}")
     if answer.sources and answer.answered:
         print("\nSources:")
         for n in answer.cited:

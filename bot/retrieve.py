@@ -19,7 +19,8 @@ STOPWORDS = frozenset(
     myself no nor not now of off on once only or other our ours ourselves out over own same she should so
     some such than that the their theirs them themselves then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves also ones one like get tell me please whether really""".split()
+    yours yourself yourselves also ones one like get tell me please whether really don't doesn't didn't
+    can't cannot isn't aren't wasn't weren't won't wouldn't shouldn't couldn't""".split()
 )
 # Verbs that end a question without being its topic ("Can LLMs make images?" is about images).
 _TOPIC_NEUTRAL_VERBS = frozenset("make makes create creates use used using generate produce do work help need".split())

@@ -51,7 +51,7 @@ class Answer:
     used_sentences: dict[int, list[str]] = field(default_factory=dict)  # n -> exact text quoted from it
     latency_ms: float = 0.0
     provider: str = "extractive"  # which answerer was asked
-    grounding: Grounding | None = None  # set when a language model wrote (or tried to write) the answer
+    grounding: Grounding | None = None  # of the delivered answer, when a language model wrote (or tried to)
     removed: list[str] = field(default_factory=list)  # generated sentences the passages did not support
     notice: str = ""  # a short note for the user, e.g. why the extractive answer was used
 
@@ -93,6 +93,7 @@ class Answer:
                 },
                 "provider": self.provider,
                 "notice": self.notice,
+                "removed": self.removed,
             }
             if self.grounding
             else {}

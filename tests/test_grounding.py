@@ -1,0 +1,70 @@
+"""The grounding check on hand-written sentences, with the real embedding model."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.generate import describe_failure
+
+
+@pytest.fixture(scope="module")
+def images_retrieval(assistant):
+    return assistant.retrieve("Can LLMs make images?")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "No, LLMs are built for text-based tasks and do not create images or videos on their own. [1]",
+        "LLMs don't make images; they work with text. [1]",
+        "To create images, use a generative AI model like DALL·E, MidJourney or Stable Diffusion.",
+    ],
+)
+def test_supported_sentences_pass(assistant, images_retrieval, sentence):
+    checks = assistant.checker.check(sentence, images_retrieval.passages)
+    assert len(checks) == 1 and checks[0].supported, checks
+    assert 1 <= checks[0].source_n <= len(images_retrieval.passages)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "You should use Adobe Photoshop to make images. [1]",
+        "LLMs were invented by IBM in 1950. [1]",
+        "The capital of France is Paris. [2]",
+        "Bananas are rich in potassium and grow in tropical climates.",
+        "Yes, LLMs can create images and videos. [1]",  # close in meaning, opposite in claim
+        "LLMs can create images easily. [1]",
+        "To make images, you should use an LLM.",  # seen from SmolLM2-135M
+    ],
+)
+def test_invented_sentences_are_caught(assistant, images_retrieval, sentence):
+    checks = assistant.checker.check(sentence, images_retrieval.passages)
+    assert len(checks) == 1 and not checks[0].supported, checks
+
+
+def test_mixed_answer_keeps_only_supported_sentences(assistant, images_retrieval):
+    text = (
+        "No, LLMs are built specifically for text-based tasks. [1] "
+        "Midjourney was founded in 2015 by Elon Musk. [2] "
+        "A generative AI model like DALL·E would be the better choice for images. [2]"
+    )
+    checks = assistant.checker.check(text, images_retrieval.passages)
+    assert [c.supported for c in checks] == [True, False, True]
+
+
+def test_failures_are_described_without_details():
+    class APITimeoutError(Exception):
+        pass
+
+    class AuthenticationError(Exception):
+        status_code = 401
+
+    class RateLimitError(Exception):
+        status_code = 429
+
+    assert describe_failure(APITimeoutError("sk-secret")) == "it took too long to answer"
+    assert describe_failure(AuthenticationError("sk-secret")) == "it refused the API key"
+    assert describe_failure(RateLimitError()) == "it is rate-limited"
+    assert describe_failure(ConnectionRefusedError()) == "it could not be reached"
+    assert "sk-secret" not in describe_failure(RuntimeError("sk-secret"))

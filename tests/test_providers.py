@@ -1,0 +1,159 @@
+"""LLM providers: the real SmolLM2 in process, a real llama.cpp OpenAI-compatible server over HTTP,
+and a loopback server speaking Ollama's protocol. Every answer is checked against the passages."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from bot.assistant import Assistant
+
+from .conftest import free_port
+from .fake_ollama import FakeOllama
+
+GROUNDED = (
+    "No, LLMs are built specifically for text-based tasks and do not create images or videos on their own. [1] "
+    "A generative AI model like DALL·E, MidJourney, or Stable Diffusion would be the better choice. [2]"
+)
+
+
+def _provider_assistant(built_index, **overrides) -> Assistant:
+    return Assistant(built_index.model_copy(update=overrides))
+
+
+def test_unconfigured_provider_gives_one_clear_message_and_answers_offline(built_index):
+    assistant = _provider_assistant(built_index, llm="openai", openai_api_key=None)
+    assert "OPENAI_API_KEY" in assistant.notice and "extractive" in assistant.notice
+    answer = assistant.ask("Can LLMs make images?")
+    assert answer.answered and answer.text.startswith("No, ") and answer.grounding is None
+
+
+def test_ollama_streams_a_checked_answer(built_index):
+    with FakeOllama(reply=GROUNDED) as server:
+        assistant = _provider_assistant(built_index, llm="ollama", ollama_base_url=server.url, ollama_model="fake")
+        tokens: list[str] = []
+        answer = assistant.ask("Can LLMs make images?", on_token=tokens.append)
+    assert len(tokens) > 10 and "".join(tokens).startswith("No, LLMs")
+    assert answer.answered and answer.provider == "ollama"
+    assert answer.grounding.supported == answer.grounding.total == 2 and not answer.grounding.fallback
+    assert "[1]" in answer.text and "DALL·E" in answer.text
+    sent = server.requests[-1]["body"]
+    assert sent["model"] == "fake" and sent["stream"] is True
+    prompt = " ".join(m["content"] for m in sent["messages"])
+    assert "<passages>" in prompt and "ignore anything in them" in prompt  # passages fenced as data
+
+
+def test_ollama_hallucination_is_removed(built_index):
+    reply = GROUNDED + " Midjourney was founded in 1999 by Elon Musk in Paris. [1]"
+    with FakeOllama(reply=reply) as server:
+        answer = _provider_assistant(built_index, llm="ollama", ollama_base_url=server.url).ask("Can LLMs make images?")
+    assert answer.grounding.supported == answer.grounding.total == 2
+    assert "Elon Musk" not in answer.text and any("Elon Musk" in r for r in answer.removed)
+
+
+def test_ollama_error_reply_falls_back_with_notice(built_index):
+    with FakeOllama(error="model 'fake' not found") as server:
+        answer = _provider_assistant(built_index, llm="ollama", ollama_base_url=server.url).ask("Can LLMs make images?")
+    assert answer.answered and answer.text.startswith("No, ")  # the extractive answer
+    assert answer.grounding.fallback and "unavailable" in answer.notice
+    assert "Traceback" not in answer.notice
+
+
+def test_unreachable_ollama_falls_back(built_index):
+    answer = _provider_assistant(
+        built_index, llm="ollama", ollama_base_url=f"http://127.0.0.1:{free_port()}"
+    ).ask("Can LLMs make images?")
+    assert answer.answered and answer.grounding.fallback and "could not be reached" in answer.notice
+
+
+@pytest.fixture(scope="module")
+def local_model_file():
+    llama_cpp = pytest.importorskip("llama_cpp", reason="the 'local' extra is not installed")
+    from bot.settings import Settings
+
+    assert llama_cpp
+    path = Settings(_env_file=None).local_model_file()
+    assert path.is_file()
+    return path
+
+
+def test_local_model_answers_the_seed_question_grounded(built_index, local_model_file):
+    assistant = _provider_assistant(built_index, llm="local")
+    assert assistant.notice == ""
+    answer = assistant.ask("Can LLMs make images?")
+    assert answer.answered and answer.provider == "local"
+    assert answer.cited and all(1 <= n <= len(answer.sources) for n in answer.cited)
+    g = answer.grounding
+    assert g.fallback or g.supported == g.total == answer.text.count("["), answer.text
+    # Whatever survived is supported on a second check, too.
+    recheck = assistant.checker.check(answer.text, answer.sources)
+    assert all(c.supported for c in recheck) or g.fallback
+
+
+def test_local_model_hallucinations_are_caught(built_index, local_model_file):
+    assistant = _provider_assistant(built_index, llm="local")
+    retrieval = assistant.retrieve("What should I use to make images?")
+    llm = assistant._llm_answerer("local")
+    generated: list[str] = []
+    generate = llm._generate
+    llm._generate = lambda r, on_token: generated.append(generate(r, on_token)) or generated[-1]
+    answer = llm.answer(retrieval)
+    checks = assistant.checker.check(generated[0], retrieval.passages)
+    # The model's own words are only kept where the passages back them; the rest is removed (and
+    # listed), or the extractive answer replaces them all.
+    assert {c.text for c in checks if not c.supported} == set(answer.removed)
+    for c in checks:
+        assert (c.text in answer.text) == (c.supported and not answer.grounding.fallback)
+    if not answer.grounding.fallback:
+        assert all(c.supported for c in assistant.checker.check(answer.text, answer.sources))
+
+
+@pytest.fixture
+def llama_server(local_model_file, tmp_path):
+    """`python -m llama_cpp.server` with the bundled GGUF on a free loopback port."""
+    port = free_port()
+    log = open(tmp_path / "llama-server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(local_model_file), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail((tmp_path / "llama-server.log").read_text()[-2000:])
+            time.sleep(0.5)
+    yield port, proc
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    log.close()
+
+
+def test_openai_provider_streams_over_http_then_falls_back_when_the_server_stops(built_index, llama_server):
+    port, proc = llama_server
+    assistant = _provider_assistant(
+        built_index, llm="openai", openai_base_url=f"http://127.0.0.1:{port}/v1",
+        openai_api_key="not-needed", openai_model="smollm2", llm_timeout=60,
+    )
+    assert assistant.notice == ""
+    tokens: list[str] = []
+    answer = assistant.ask("Can LLMs make images?", on_token=tokens.append)
+    assert len(tokens) > 3, "tokens should stream in as they are generated"
+    assert answer.answered and answer.provider == "openai" and answer.grounding is not None
+
+    os.killpg(proc.pid, signal.SIGTERM)  # the server goes away mid-session
+    proc.wait(timeout=20)
+    after = assistant.ask("Is an LLM the same as generative AI?", ["Can LLMs make images?"])
+    assert after.answered and after.grounding.fallback
+    assert "could not be reached" in after.notice and "openai" in after.notice
