@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 import chainlit as cl
 
@@ -20,18 +21,46 @@ STARTERS = [
 ]
 
 _assistant = None
+_assistant_error: str | None = None
 _assistant_lock = asyncio.Lock()
+
+
+async def health() -> dict:
+    """Whether the model and index are loaded: for load balancers and monitoring."""
+    from starlette.responses import JSONResponse
+
+    loaded = _assistant is not None
+    body = {
+        "status": "ok" if loaded else ("error" if _assistant_error else "loading"),
+        "model_loaded": loaded,
+        "index_loaded": loaded,
+        "passages": _assistant.retriever.passage_count if loaded else 0,
+    }
+    if _assistant_error:
+        body["error"] = _assistant_error
+    return JSONResponse(body, status_code=200 if loaded else 503)
+
+
+def _register_health_route() -> None:
+    from chainlit.server import app as server
+
+    server.add_api_route("/health", health, methods=["GET"])
+    # Chainlit serves its web app from a catch-all route; ours must come before it.
+    server.router.routes.insert(0, server.router.routes.pop())
+
+
+_register_health_route()
 
 
 def _build_assistant():
     """Load the model and index (building the index first if it is empty). Blocking."""
     from bot.assistant import Assistant
-    from bot.index import index_passage_count, ingest
+    from bot.index import ensure_index
 
     settings = get_settings()
-    if index_passage_count(settings) == 0:
-        log.info("index is empty: building it from %s", settings.corpus_dir)
-        log.info(ingest(settings, progress=False, wait_seconds=600).summary())
+    report = ensure_index(settings, log=log.warning)
+    if report:
+        log.info(report.summary())
     return Assistant(settings)
 
 
@@ -56,9 +85,12 @@ async def get_assistant(notify: bool = False):
 async def warm_up() -> None:
     # Start loading in the background so the first visitor rarely waits; failures surface per chat.
     async def load() -> None:
+        global _assistant_error
         try:
             await get_assistant()
-        except Exception:
+            _assistant_error = None
+        except Exception as exc:
+            _assistant_error = type(exc).__name__
             log.exception("could not load the assistant at start-up")
 
     asyncio.get_running_loop().create_task(load())
@@ -106,12 +138,30 @@ def _escape_markdown(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
 
 
+def _over_rate_limit() -> float:
+    """Seconds to wait if this session sent too many messages in the window, else 0 (and count it)."""
+    settings = get_settings()
+    now = time.monotonic()
+    sent = [t for t in (cl.user_session.get("sent_at") or []) if now - t < settings.rate_limit_window_seconds]
+    if len(sent) >= settings.rate_limit_messages:
+        cl.user_session.set("sent_at", sent)
+        return settings.rate_limit_window_seconds - (now - sent[0])
+    cl.user_session.set("sent_at", [*sent, now])
+    return 0.0
+
+
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     from bot.answer import highlighted_markdown
     from bot.assistant import InvalidQuestion
     from bot.index import IndexUnavailable
 
+    wait = _over_rate_limit()
+    if wait:
+        await cl.Message(
+            content=f"You're sending messages faster than I can keep up with. Please wait {wait:.0f} seconds and ask again."
+        ).send()
+        return
     history: list[str] = cl.user_session.get("history") or []
     try:
         assistant = await get_assistant(notify=True)

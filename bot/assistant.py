@@ -19,6 +19,7 @@ log = logging.getLogger("bot")
 # Characters that are invisible or reorder text: zero-width, bidi controls, Unicode tag characters.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_HTML_TAG = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|</?[a-zA-Z!][^<>]*>", re.I | re.S)
 
 
 class InvalidQuestion(ValueError):
@@ -35,6 +36,7 @@ def clean_question(text: str, max_chars: int) -> str:
             "Please ask a shorter question."
         )
     text = _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text)))
+    text = _HTML_TAG.sub(" ", text)  # markup is not part of the question (and is never rendered)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise InvalidQuestion("Please type a question - the message was empty.")

@@ -20,11 +20,11 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def _ensure_index(settings: Settings) -> None:
-    from bot.index import index_passage_count, ingest
+    from bot.index import ensure_index
 
-    if index_passage_count(settings) == 0:
-        print("The index is empty; building it from the corpus first...", file=sys.stderr)
-        print(ingest(settings, wait_seconds=600).summary(), file=sys.stderr)
+    report = ensure_index(settings, log=lambda message: print(f"bot: {message}", file=sys.stderr))
+    if report:
+        print(report.summary(), file=sys.stderr)
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:

@@ -105,6 +105,25 @@ class GroundingChecker:
         return checks
 
 
+_TARGET = r"\(((?:[^()\s]|\([^()]*\))*)[^()]*\)"  # a link target, allowing one level of parentheses
+_IMAGE = re.compile(r"!\[[^\]]*\]" + _TARGET)
+_LINK = re.compile(r"\[([^\]]*)\]" + _TARGET)
+_URL = re.compile(r"(?:https?|ftp|javascript|data|vbscript):[^\s)\]>\"']*", re.I)
+_TAG = re.compile(r"</?[a-zA-Z!][^>]*>")
+
+
+def sanitize_generated(text: str, allowed: str) -> str:
+    """Generated text without images, HTML or links, except links whose address is in `allowed`.
+
+    A Markdown image renders (and fetches its URL, leaking whatever the URL carries) the moment an
+    answer is shown, so a model steered by a prompt or a document must not be able to emit one.
+    """
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(lambda m: m.group(0) if m.group(2) and m.group(2) in allowed and not m.group(2).lower().startswith("javascript:") else m.group(1), text)
+    text = _URL.sub(lambda m: m.group(0) if m.group(0) in allowed and not m.group(0).lower().startswith(("javascript:", "data:", "vbscript:")) else "", text)
+    return re.sub(r"[ \t]{2,}", " ", _TAG.sub("", text)).strip()
+
+
 def _format_passages(sources: list[Passage]) -> str:
     blocks = []
     for n, p in enumerate(sources, start=1):
@@ -197,6 +216,7 @@ class LLMAnswerer:
                 retrieval, f"The language model ({self.provider}) gave no answer from the passages; "
                 "this answer quotes the articles instead.", [generated] if generated else [], 0
             )
+        generated = sanitize_generated(generated, " ".join(p.text for p in retrieval.passages))
         checks = self.checker.check(generated, retrieval.passages)
         kept = [c for c in checks if c.supported]
         removed = [c.text for c in checks if not c.supported]

@@ -164,6 +164,60 @@ class _Records:
         self.metadatas.append(metadata)
 
 
+_PROBE = """
+import sys, chromadb
+from chromadb.config import Settings
+client = chromadb.PersistentClient(path=sys.argv[1], settings=Settings(anonymized_telemetry=False))
+for name in (sys.argv[2], sys.argv[2] + "_sentences"):
+    collection = client.get_collection(name)
+    count = collection.count()
+    if count == 0:
+        sys.exit(f"{name} is empty")
+    first = collection.get(limit=1, include=["embeddings"])
+    hits = collection.query(query_embeddings=[list(first["embeddings"][0])], n_results=min(3, count))
+    if not hits["ids"] or not hits["ids"][0]:
+        sys.exit(f"{name} returns nothing")
+"""
+
+
+def probe_index(settings: Settings, timeout: float = 120) -> str | None:
+    """None if the index opens and answers a query, else why not.
+
+    Runs in a child process: Chroma can crash the whole process on a damaged HNSW segment.
+    """
+    import subprocess
+
+    try:
+        run = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(chroma_path(settings)), settings.collection],
+            capture_output=True, text=True, timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return "opening the index hung"
+    if run.returncode == 0:
+        return None
+    lines = [ln for ln in (run.stderr or "").strip().splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else f"the index check crashed (exit code {run.returncode})"
+
+
+def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> IngestReport | None:
+    """Make sure a usable index exists: build a missing one, rebuild a damaged one.
+
+    A damaged index is moved aside (kept for inspection, named in the log), never opened here.
+    """
+    path = chroma_path(settings)
+    if path.exists() and any(path.iterdir()):
+        problem = probe_index(settings)
+        if problem is None:
+            return None
+        aside = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        os.replace(path, aside)
+        log(f"The index at {path} could not be used ({problem}); moved it to {aside} and rebuilding from {settings.corpus_dir}.")
+    else:
+        log(f"No index at {path} yet: building it from {settings.corpus_dir}.")
+    return ingest(settings, progress=False, log=log, wait_seconds=600)
+
+
 def _records(article: Article, settings: Settings) -> tuple[_Records, _Records]:
     """Passage and sentence records of one article, ready to embed and store."""
     passages, sentences = _Records(), _Records()

@@ -108,6 +108,8 @@ class Settings(BaseSettings):
 
     # --- input limits ------------------------------------------------------------------------
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted; longer ones are refused.")
+    rate_limit_messages: int = Field(10, ge=1, description="Messages one chat session may send per window.")
+    rate_limit_window_seconds: float = Field(60.0, gt=0, description="Length of the rate-limit window, in seconds.")
 
     # --- server ------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `bot serve` listens on.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.index import index_passage_count, ingest
 from bot.settings import Settings
 
+from .conftest import ROOT
+
 
 def test_ingest_is_incremental(corpus_copy, tmp_path):
     settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
@@ -26,3 +28,50 @@ def test_ingest_is_incremental(corpus_copy, tmp_path):
     assert changed.added == ["pricing.txt"]
     assert "1 added, 1 updated, 1 removed" in changed.summary()
     assert index_passage_count(settings) == changed.passages_total < first.passages_total
+
+
+def _garble(path):
+    """Damage every file of a Chroma folder: the SQLite file cut short, segment files overwritten."""
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        data = file.read_bytes()
+        if file.suffix == ".sqlite3":
+            file.write_bytes(data[: len(data) // 3])
+        else:
+            file.write_bytes(b"\x13\x37" * max(8, len(data) // 2))
+
+
+def test_a_damaged_index_is_detected_moved_aside_and_rebuilt(tmp_path):
+    from bot.assistant import Assistant
+    from bot.index import chroma_path, ensure_index, probe_index
+
+    settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
+    messages: list[str] = []
+    assert ensure_index(settings, log=messages.append).passages_total > 20  # missing: built
+    assert probe_index(settings) is None and ensure_index(settings) is None  # healthy: left alone
+
+    _garble(chroma_path(settings))
+    assert probe_index(settings) is not None
+    report = ensure_index(settings, log=messages.append)
+    assert report is not None and report.passages_total > 20
+    assert any("could not be used" in m and "chroma.damaged-" in m for m in messages)
+    assert list(tmp_path.glob("index/chroma.damaged-*"))
+    answer = Assistant(settings).ask("Can LLMs make images?")
+    assert answer.answered and answer.text.startswith("No, ")
+
+
+def test_cli_rebuilds_a_damaged_index_without_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from bot.index import chroma_path
+
+    settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
+    ingest(settings, progress=False)
+    _garble(chroma_path(settings))
+    env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(settings.corpus_dir)}
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "Can LLMs make images?"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("No, ") and "Traceback" not in run.stderr
+    assert "could not be used" in run.stderr
