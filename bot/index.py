@@ -212,6 +212,9 @@ def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: Non
             return None
         aside = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
         os.replace(path, aside)
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # Chroma caches clients by path; drop the damaged one
         log(f"The index at {path} could not be used ({problem}); moved it to {aside} and rebuilding from {settings.corpus_dir}.")
     else:
         log(f"No index at {path} yet: building it from {settings.corpus_dir}.")
