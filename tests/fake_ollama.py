@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeOllama:
     """Streams `reply` word by word as NDJSON; `error` makes it answer HTTP 500 with an error body."""
 
-    def __init__(self, reply: str = "", error: str | None = None):
+    def __init__(self, reply: str = "", error: str | None = None, delay: float = 0.0):
         self.reply = reply
         self.error = error
+        self.delay = delay  # seconds to wait before answering, to play a slow server
         self.requests: list[dict] = []
         outer = self
 
@@ -23,6 +25,7 @@ class FakeOllama:
             def do_POST(self):  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 outer.requests.append({"path": self.path, "body": body})
+                time.sleep(outer.delay)
                 if self.path != "/api/chat":
                     self.send_error(404)
                     return

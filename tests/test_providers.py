@@ -65,6 +65,17 @@ def test_ollama_error_reply_falls_back_with_notice(built_index):
     assert "Traceback" not in answer.notice
 
 
+def test_slow_provider_times_out_and_falls_back(built_index):
+    with FakeOllama(reply=GROUNDED, delay=5) as server:
+        started = time.monotonic()
+        answer = _provider_assistant(
+            built_index, llm="ollama", ollama_base_url=server.url, llm_timeout=1.0
+        ).ask("Can LLMs make images?")
+        elapsed = time.monotonic() - started
+    assert elapsed < 4.5, "the timeout from settings must cut the wait short"
+    assert answer.answered and answer.grounding.fallback and "took too long" in answer.notice
+
+
 def test_unreachable_ollama_falls_back(built_index):
     answer = _provider_assistant(
         built_index, llm="ollama", ollama_base_url=f"http://127.0.0.1:{free_port()}"
