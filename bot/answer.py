@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable
 
 import numpy as np
 
@@ -36,10 +36,6 @@ EXAMPLE_QUESTIONS = (
     "Which industries benefit from LLMs?",
     "What are the main ethical concerns?",
 )
-
-
-class Embedder(Protocol):
-    def __call__(self, texts: list[str]) -> np.ndarray: ...
 
 
 @dataclass

@@ -10,7 +10,7 @@ import unicodedata
 from typing import Callable
 
 from bot.answer import ExtractiveAnswerer
-from bot.retrieve import Retriever, condense
+from bot.retrieve import Retriever
 from bot.settings import Settings
 from bot.types import Answer, Retrieval
 
@@ -135,5 +135,3 @@ class Assistant:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-
-__all__ = ["Assistant", "InvalidQuestion", "clean_question", "condense"]
