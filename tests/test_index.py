@@ -75,3 +75,25 @@ def test_cli_rebuilds_a_damaged_index_without_a_traceback(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.startswith("No, ") and "Traceback" not in run.stderr
     assert "could not be used" in run.stderr
+
+
+def test_two_ingests_at_once_one_waits_its_turn_or_is_told(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BOT_INDEX_DIR": str(tmp_path / "index"), "BOT_CORPUS_DIR": str(ROOT / "corpus")}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", "--quiet"], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _out, _err in results)
+    assert codes == [0, 1], results
+    refused = next(err for code, _out, err in results if code == 1)
+    assert "Another ingest is running" in refused and "Traceback" not in refused
+    done = next(out for code, out, _err in results if code == 0)
+    assert "Indexed 41 passages" in done or "passages" in done
+    settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
+    assert index_passage_count(settings) > 20
