@@ -196,9 +196,11 @@ class Retriever:
         )
         owner = np.asarray([self._position[sentences["metadatas"][i]["passage_id"]] for i in order], dtype=np.int64)
         self._index = _Indexed(list(data["ids"]), passages, np.asarray(data["embeddings"], dtype=np.float32), sentence_vectors, owner)
-        self._sentence_rows: dict[int, np.ndarray] = {}
-        for row in range(len(passages)):
-            self._sentence_rows[row] = np.flatnonzero(owner == row)
+        # Sentences are sorted by their passage's row, so each passage owns one contiguous slice.
+        bounds = np.searchsorted(owner, np.arange(len(passages) + 1))
+        self._sentence_rows: dict[int, np.ndarray] = {
+            row: np.arange(bounds[row], bounds[row + 1]) for row in range(len(passages))
+        }
         tokenized = [tokenize(doc) for doc in data["documents"]]
         self._bm25 = BM25Okapi(tokenized)
         self._suggestions: list[str] | None = None
