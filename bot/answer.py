@@ -126,7 +126,8 @@ class ExtractiveAnswerer:
             used.setdefault(c.source_n, []).extend(c.sentence.quotes)
         return Answer(question, " ".join(parts), True, list(sources), retrieval.query, used)
 
-    def _sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
+    def sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
+        """A passage's quotable sentences with their embeddings (stored at ingest, else computed)."""
         sentences = passage_sentences(passage.text)
         vectors = self._stored_vectors(passage.id)
         if vectors is None or len(vectors) != len(sentences):
@@ -137,7 +138,7 @@ class ExtractiveAnswerer:
         sentences = [
             (n, s, v)
             for n, p in enumerate(sources, start=1)
-            for s, v in self._sentences_with_vectors(p)
+            for s, v in self.sentences_with_vectors(p)
             if not s.text.endswith(":")  # a bare lead-in says nothing on its own
         ]
         if not sentences:

@@ -62,26 +62,24 @@ class Assistant:
             stored_vectors=self.retriever.sentence_vectors,
             suggest=self.retriever.suggest,
         )
-        self.answerer = self.extractive  # kept for callers that only want the offline answerer
-        self.checker = GroundingChecker(settings, self.retriever.embed, self.retriever.sentence_vectors)
+        self.checker = GroundingChecker(settings, self.retriever.embed, self.extractive.sentences_with_vectors)
         self._llm_answerers: dict[str, object] = {}
         self._unavailable: dict[str, str] = {}
         self._lock = threading.Lock()
-        self.notice = ""
-        if settings.llm != "extractive":
-            self.notice = self.provider_notice(settings.llm)
+        self.notice = self.provider_notice(settings.llm)
 
     def provider_notice(self, provider: str) -> str:
         """Empty if `provider` can answer, else one line saying what is missing (loads it on first call)."""
-        if provider == "extractive":
-            return ""
         self._llm_answerer(provider)
         return self._unavailable.get(provider, "")
 
     def _llm_answerer(self, provider: str):
+        """The language-model answerer for `provider`, built on first use; None for `extractive` or if unusable."""
         from bot.generate import LLMAnswerer
         from bot.llm import LLMUnavailable, make_chat_model
 
+        if provider == "extractive":
+            return None
         with self._lock:
             if provider not in self._llm_answerers and provider not in self._unavailable:
                 try:
@@ -103,7 +101,7 @@ class Assistant:
         question = clean_question(question, self.settings.max_question_chars)
         history = [h for h in (history or []) if h and h.strip()]
         query = None
-        answerer = self._llm_answerer(provider or self.settings.llm) if (provider or self.settings.llm) != "extractive" else None
+        answerer = self._llm_answerer(provider or self.settings.llm)
         if history and answerer is not None:
             from bot.generate import condense_with_llm
 
@@ -115,7 +113,7 @@ class Assistant:
     ) -> Answer:
         """Write the cited answer for a retrieval, with the given provider (default from settings)."""
         provider = provider or self.settings.llm
-        answerer = self._llm_answerer(provider) if provider != "extractive" else None
+        answerer = self._llm_answerer(provider)
         if answerer is None:
             answer = self.extractive.answer(retrieval)
             answer.notice = self._unavailable.get(provider, "")

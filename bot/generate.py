@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from bot.answer import ExtractiveAnswerer
-from bot.chunking import passage_sentences, split_sentences
+from bot.chunking import Sentence, split_sentences
 from bot.retrieve import tokenize
 from bot.settings import Settings
 from bot.types import Answer, Grounding, Passage, Retrieval
@@ -50,18 +50,17 @@ class GroundingChecker:
         self,
         settings: Settings,
         embed: Callable[[list[str]], np.ndarray],
-        stored_vectors: Callable[[str], np.ndarray | None] = lambda _pid: None,
+        sentences_with_vectors: Callable[[Passage], list[tuple[Sentence, np.ndarray]]],
     ):
         self.threshold = settings.grounding_min_similarity
         self._embed = embed
-        self._stored_vectors = stored_vectors
+        self._sentences_with_vectors = sentences_with_vectors  # the extractive answerer's lookup
 
     def _passage_vectors(self, passage: Passage) -> tuple[list[str], np.ndarray]:
-        sentences = passage_sentences(passage.text)
-        vectors = self._stored_vectors(passage.id)
-        if vectors is None or len(vectors) != len(sentences):
-            vectors = self._embed([s.context for s in sentences] or [passage.text])
-        return [s.text for s in sentences] or [passage.text], vectors
+        pairs = self._sentences_with_vectors(passage)
+        if not pairs:
+            return [passage.text], self._embed([passage.text])
+        return [s.text for s, _ in pairs], np.stack([v for _, v in pairs])
 
     def check(self, answer_text: str, sources: list[Passage]) -> list[SentenceCheck]:
         """One verdict per sentence of `answer_text` (citations `[n]` name `sources[n-1]`)."""
