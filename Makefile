@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install-test: $(VENV)/.installed-test
 
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install --quiet $(CONSTRAINTS) -e ".[test]"
 	@touch $@
 
@@ -49,4 +49,4 @@ constraints:
 	$(PIP) freeze --exclude-editable | grep -v -e '^torch==' -e '^-e ' > constraints.txt
 
 clean:
-	rm -rf $(VENV) index/chroma .files *.egg-info
+	rm -rf $(VENV) index/g-* index/damaged-* index/current index/.ingest.lock .files *.egg-info

@@ -88,15 +88,15 @@ class ExtractiveAnswerer:
         self,
         settings: Settings,
         embed: Callable[[list[str]], np.ndarray],
-        topics: str,
-        stored_vectors: Callable[[str], np.ndarray | None] = lambda _pid: None,
+        topics: str | Callable[[], str],
+        stored_vectors: Callable[[Passage], np.ndarray | None] = lambda _passage: None,
         suggest: Callable[[np.ndarray], list[str]] = lambda _vector: [],
     ):
         self.settings = settings
         self._embed = embed
-        self._stored_vectors = stored_vectors  # sentence embeddings computed at ingest, by passage id
+        self._stored_vectors = stored_vectors  # sentence embeddings computed at ingest, by passage
         self._suggest = suggest  # nearest answerable questions, offered when declining
-        self._topics = topics
+        self._topics = topics  # the indexed articles, named when declining (a callable follows re-ingests)
         self._cache: dict[str, np.ndarray] = {}
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
@@ -111,7 +111,8 @@ class ExtractiveAnswerer:
         question = retrieval.question
         if not retrieval.passages or retrieval.relevance < self.settings.min_score:
             suggestions = self._suggest(retrieval.query_vector) if retrieval.query_vector is not None else []
-            return Answer(question, not_covered_reply(question, self._topics, suggestions), False, [], retrieval.query)
+            topics = self._topics() if callable(self._topics) else self._topics
+            return Answer(question, not_covered_reply(question, topics, suggestions), False, [], retrieval.query)
 
         sources = retrieval.passages
         candidates = self._score(retrieval.query, retrieval.query_vector, sources)
@@ -129,7 +130,7 @@ class ExtractiveAnswerer:
     def sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """A passage's quotable sentences with their embeddings (stored at ingest, else computed)."""
         sentences = passage_sentences(passage.text)
-        vectors = self._stored_vectors(passage.id)
+        vectors = self._stored_vectors(passage)
         if vectors is None or len(vectors) != len(sentences):
             vectors = self._vectors([s.context for s in sentences])  # index predates stored sentences
         return list(zip(sentences, vectors))

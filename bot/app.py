@@ -25,20 +25,41 @@ _assistant_error: str | None = None
 _assistant_lock = asyncio.Lock()
 
 
+def _rss_mb() -> float | None:
+    """This process's resident memory in MB (Linux), for watching growth under load."""
+    import os
+
+    try:
+        with open("/proc/self/statm") as fh:
+            return round(int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError):
+        return None
+
+
 async def health() -> dict:
     """Whether the model and index are loaded: for load balancers and monitoring."""
     from starlette.responses import JSONResponse
 
+    from bot.index import IndexUnavailable
+
     loaded = _assistant is not None
+    reachable, problem = loaded, _assistant_error
+    if loaded:
+        try:  # the index may live on a Chroma server that has gone away since
+            await asyncio.to_thread(_assistant.retriever.check_index)
+        except IndexUnavailable as exc:
+            reachable, problem = False, str(exc)
     body = {
-        "status": "ok" if loaded else ("error" if _assistant_error else "loading"),
+        "status": "ok" if reachable else ("loading" if not loaded and not problem else "error"),
         "model_loaded": loaded,
-        "index_loaded": loaded,
+        "index_loaded": reachable,
+        "index_generation": _assistant.retriever.generation if loaded else None,
         "passages": _assistant.retriever.passage_count if loaded else 0,
+        "rss_mb": _rss_mb(),
     }
-    if _assistant_error:
-        body["error"] = _assistant_error
-    return JSONResponse(body, status_code=200 if loaded else 503)
+    if problem:
+        body["error"] = problem
+    return JSONResponse(body, status_code=200 if reachable else 503)
 
 
 def _register_health_route() -> None:
@@ -50,6 +71,55 @@ def _register_health_route() -> None:
 
 
 _register_health_route()
+
+
+def _restrict_origins() -> None:
+    """Let only the app's own pages, plus `allow_origins` from settings, call it with the user's cookies."""
+    from chainlit.server import app as server, sio
+    from starlette.middleware.cors import CORSMiddleware
+
+    allowed = set(get_settings().allow_origins)
+    for middleware in server.user_middleware:  # Chainlit added it from config.toml; the stack is built later
+        if middleware.cls is CORSMiddleware:
+            middleware.kwargs["allow_origins"] = sorted(allowed)
+
+    def origin_ok(origin: str | None, environ: dict) -> bool:
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin is None or origin == own or origin in allowed or "*" in allowed
+
+    sio.eio.cors_allowed_origins = origin_ok  # the socket (websocket and polling) checks the Origin header too
+
+
+_restrict_origins()
+
+
+def _enable_login() -> None:
+    """Password login from settings; refuses to start without a real session secret."""
+    import os
+
+    settings = get_settings()
+    problem = settings.login_problem()
+    if problem:
+        raise SystemExit(f"bot: {problem}")
+    os.environ["CHAINLIT_AUTH_SECRET"] = settings.chainlit_auth_secret.get_secret_value()  # Chainlit reads it there
+    users = dict(settings.login_users)
+    # Compared against when the name is unknown, so a wrong name costs as long as a wrong password.
+    decoy = next(iter(users.values()))
+
+    @cl.password_auth_callback
+    async def check_password(username: str, password: str) -> cl.User | None:
+        import bcrypt
+
+        hashed = users.get(username, decoy)
+        ok = await asyncio.to_thread(bcrypt.checkpw, password.encode("utf-8"), hashed.encode("utf-8"))
+        if ok and username in users:
+            return cl.User(identifier=username, metadata={"provider": "credentials"})
+        log.warning("failed login for user %r", username[:64])
+        return None
+
+
+if get_settings().login:
+    _enable_login()
 
 
 def _build_assistant():
@@ -75,9 +145,11 @@ async def get_assistant(notify: bool = False):
             if notify:
                 notice = cl.Message(content="Getting ready: loading the model and the article index…")
                 await notice.send()
-            _assistant = await cl.make_async(_build_assistant)()
-            if notice:
-                await notice.remove()
+            try:
+                _assistant = await cl.make_async(_build_assistant)()
+            finally:
+                if notice:
+                    await notice.remove()
     return _assistant
 
 
@@ -87,8 +159,9 @@ async def warm_up() -> None:
     async def load() -> None:
         global _assistant_error
         try:
-            await get_assistant()
+            assistant = await get_assistant()
             _assistant_error = None
+            await cl.make_async(assistant.ask)(STARTERS[0][1])  # first use of the model and index, not on a visitor
         except Exception as exc:
             _assistant_error = type(exc).__name__
             log.exception("could not load the assistant at start-up")
@@ -102,6 +175,7 @@ async def starters(user=None, language=None):
 
 
 PROVIDERS = ["extractive", "local", "openai", "ollama"]
+STREAM_WORDS = 6  # words per streamed chunk of a ready-made answer: visibly streams, few socket events
 
 
 @cl.on_chat_start
@@ -132,6 +206,10 @@ async def settings_update(values: dict) -> None:
     assistant = await get_assistant(notify=True)
     notice = await cl.make_async(assistant.provider_notice)(provider)
     await cl.Message(content=notice or f"Answers now come from: {provider}.").send()
+
+
+def _unavailable_reply(exc: Exception) -> str:
+    return f"Sorry, I can't answer right now. {exc} Please try again in a moment."
 
 
 def _escape_markdown(text: str) -> str:
@@ -166,7 +244,7 @@ async def on_message(message: cl.Message) -> None:
     try:
         assistant = await get_assistant(notify=True)
     except IndexUnavailable as exc:
-        await cl.Message(content=f"The article index is not available: {exc}").send()
+        await cl.Message(content=_unavailable_reply(exc)).send()
         return
     except Exception:
         log.exception("could not load the assistant")
@@ -193,14 +271,19 @@ async def on_message(message: cl.Message) -> None:
     except InvalidQuestion as exc:
         await cl.Message(content=str(exc)).send()
         return
+    except IndexUnavailable as exc:
+        log.warning("%s", exc)
+        await cl.Message(content=_unavailable_reply(exc)).send()
+        return
     except Exception:
         log.exception("answering failed")
         await cl.Message(content="Sorry, something went wrong while answering. Please try again.").send()
         return
 
-    if not reply.content:  # extractive answers are complete at once; stream them word by word
-        for token in re.findall(r"\S+\s*", answer.text):
-            await reply.stream_token(token)
+    if not reply.content:  # extractive answers are complete at once; stream them a few words at a time
+        words = re.findall(r"\S+\s*", answer.text)
+        for start in range(0, len(words), STREAM_WORDS):
+            await reply.stream_token("".join(words[start : start + STREAM_WORDS]))
     elif reply.content.strip() != answer.text:
         reply.content = answer.text  # the checked answer replaces what the model streamed
     notes = []

@@ -58,7 +58,7 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(
             settings,
             self.retriever.embed,
-            self.retriever.topics(),
+            self.retriever.topics,
             stored_vectors=self.retriever.sentence_vectors,
             suggest=self.retriever.suggest,
         )

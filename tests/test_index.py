@@ -30,6 +30,12 @@ def test_ingest_is_incremental(corpus_copy, tmp_path):
     assert index_passage_count(settings) == changed.passages_total < first.passages_total
 
 
+def _live_folder(settings):
+    from bot.index import current_generation, index_backend
+
+    return index_backend(settings).path(current_generation(settings))
+
+
 def _garble(path):
     """Damage every file of a Chroma folder: the SQLite file cut short, segment files overwritten."""
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
@@ -42,19 +48,19 @@ def _garble(path):
 
 def test_a_damaged_index_is_detected_moved_aside_and_rebuilt(tmp_path):
     from bot.assistant import Assistant
-    from bot.index import chroma_path, ensure_index, probe_index
+    from bot.index import ensure_index, probe_index
 
     settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
     messages: list[str] = []
     assert ensure_index(settings, log=messages.append).passages_total > 20  # missing: built
     assert probe_index(settings) is None and ensure_index(settings) is None  # healthy: left alone
 
-    _garble(chroma_path(settings))
+    _garble(_live_folder(settings))
     assert probe_index(settings) is not None
     report = ensure_index(settings, log=messages.append)
     assert report is not None and report.passages_total > 20
-    assert any("could not be used" in m and "chroma.damaged-" in m for m in messages)
-    assert list(tmp_path.glob("index/chroma.damaged-*"))
+    assert any("could not be used" in m and "damaged-g-" in m for m in messages)
+    assert list(tmp_path.glob("index/damaged-g-*"))
     answer = Assistant(settings).ask("Can LLMs make images?")
     assert answer.answered and answer.text.startswith("No, ")
 
@@ -64,11 +70,9 @@ def test_cli_rebuilds_a_damaged_index_without_a_traceback(tmp_path):
     import subprocess
     import sys
 
-    from bot.index import chroma_path
-
     settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
     ingest(settings, progress=False)
-    _garble(chroma_path(settings))
+    _garble(_live_folder(settings))
     env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(settings.corpus_dir)}
     run = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "Can LLMs make images?"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -97,3 +101,67 @@ def test_two_ingests_at_once_one_waits_its_turn_or_is_told(tmp_path):
     assert "Indexed 41 passages" in done or "passages" in done
     settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
     assert index_passage_count(settings) > 20
+
+
+PRICING = """---
+title: Assistant Plans
+publisher: Example Co
+---
+
+## What do the plans cost?
+
+The Zephyr plan costs 42 euros per month and includes unlimited questions for one team.
+The Boreas plan costs 90 euros per month and adds single sign-on and priority support.
+"""
+
+
+def test_reingest_is_atomic_the_running_assistant_keeps_answering_then_moves_on(corpus_copy, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from bot.assistant import Assistant
+    from bot.index import current_generation
+    from bot.retrieve import POINTER_CHECK_SECONDS
+
+    settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
+    ingest(settings, progress=False)
+    assistant = Assistant(settings)  # stands for a running app
+    old = assistant.retriever.generation
+    (corpus_copy / "pricing.md").write_text(PRICING, encoding="utf-8")
+    env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(corpus_copy)}
+    command = [sys.executable, "-m", "bot.cli", "ingest", "--quiet"]
+
+    # An ingest killed half-way through writing its generation leaves the live index untouched.
+    killed = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not [p for p in settings.index_dir.glob("g-*") if p.name != old] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    killed.kill()
+    killed.wait()
+    half_built = [p.name for p in settings.index_dir.glob("g-*") if p.name != old]
+    assert half_built, "the ingest never started writing"
+    assert current_generation(settings) == old
+    time.sleep(POINTER_CHECK_SECONDS)
+    assert assistant.ask("Can LLMs make images?").answered and assistant.retriever.generation == old
+
+    # A full ingest: the assistant answers from the old generation throughout, then from the new one.
+    running = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    during = []
+    while running.poll() is None:
+        during.append(assistant.ask("Can LLMs make images?"))
+        time.sleep(0.1)
+    out, err = running.communicate()
+    assert running.returncode == 0, err
+    assert "1 added" in out and "2 unchanged" in out and "0 passages embedded" not in out
+    assert len(during) >= 3 and all(a.answered and a.text.startswith("No, ") for a in during)
+    new = current_generation(settings)
+    assert new != old
+    time.sleep(POINTER_CHECK_SECONDS)
+    answer = assistant.ask("How much does the Zephyr plan cost?")
+    assert assistant.retriever.generation == new
+    assert answer.answered and "42 euros" in answer.text
+    assert answer.sources[answer.cited[0] - 1].source == "pricing.md"
+    # The previous generation is kept for readers still on it; the half-built one is cleared away.
+    assert sorted(p.name for p in settings.index_dir.glob("g-*")) == sorted([old, new])

@@ -1,0 +1,209 @@
+"""`bot load`: many concurrent chat sessions against a running `bot serve`, over Chainlit's own socket.
+
+Each session connects like the browser does (socket.io on `/ws/socket.io`), asks its questions one
+after another and waits for each answer to finish streaming. The report gives throughput, the p50
+and p95 time to a complete answer, the errors, and the server's memory before and after (from
+`/health`). Only for servers you run: it refuses any address but loopback unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urlparse
+
+# Replies the app gives when it could not answer: a load run counts them as errors.
+FAILURE_MARKERS = ("Sorry, something went wrong", "Sorry, I can't answer right now", "could not start")
+
+
+@dataclass
+class Turn:
+    """One question of one session, as the client saw it."""
+
+    question: str
+    seconds: float = 0.0
+    first_token_seconds: float | None = None
+    reply: str = ""
+    error: str = ""
+
+
+@dataclass
+class LoadReport:
+    sessions: int
+    questions_per_session: int
+    turns: list[Turn] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    rss_before_mb: float | None = None
+    rss_after_mb: float | None = None
+
+    @property
+    def errors(self) -> list[Turn]:
+        return [t for t in self.turns if t.error]
+
+    def percentile(self, q: float) -> float:
+        times = sorted(t.seconds for t in self.turns if not t.error)
+        if not times:
+            return float("nan")
+        return times[min(len(times) - 1, max(0, round(q * (len(times) - 1))))]
+
+    def to_dict(self) -> dict:
+        done = [t for t in self.turns if not t.error]
+        first = [t.first_token_seconds for t in done if t.first_token_seconds is not None]
+        growth = (
+            self.rss_after_mb - self.rss_before_mb
+            if self.rss_after_mb is not None and self.rss_before_mb is not None
+            else None
+        )
+        return {
+            "sessions": self.sessions,
+            "questions_per_session": self.questions_per_session,
+            "answers": len(done),
+            "errors": len(self.errors),
+            "throughput_per_s": round(len(done) / self.wall_seconds, 2) if self.wall_seconds else 0.0,
+            "p50_s": round(self.percentile(0.5), 3),
+            "p95_s": round(self.percentile(0.95), 3),
+            "first_token_p50_s": round(statistics.median(first), 3) if first else None,
+            "wall_s": round(self.wall_seconds, 2),
+            "server_rss_before_mb": self.rss_before_mb,
+            "server_rss_after_mb": self.rss_after_mb,
+            "server_rss_growth_mb": round(growth, 1) if growth is not None else None,
+        }
+
+    def summary(self) -> str:
+        d = self.to_dict()
+        lines = [
+            f"{d['sessions']} sessions x {d['questions_per_session']} questions: {d['answers']} answers, "
+            f"{d['errors']} errors in {d['wall_s']} s ({d['throughput_per_s']} answers/s)",
+            f"time to complete answer: p50 {d['p50_s']} s, p95 {d['p95_s']} s; first token p50 {d['first_token_p50_s']} s",
+        ]
+        if d["server_rss_growth_mb"] is not None:
+            lines.append(
+                f"server RSS {d['server_rss_before_mb']:.0f} MB before, {d['server_rss_after_mb']:.0f} MB after "
+                f"({d['server_rss_growth_mb']:+.1f} MB)"
+            )
+        lines += [f"  error: {t.question[:60]!r}: {t.error}" for t in self.errors[:10]]
+        return "\n".join(lines)
+
+
+def health(url: str, timeout: float = 10) -> dict:
+    """The app's /health answer (status, index, memory), also when it says 503."""
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return json.loads(exc.read() or b"{}")
+
+
+class ChatSession:
+    """One chat over Chainlit's socket.io protocol, as the web page speaks it."""
+
+    def __init__(self, url: str, timeout: float = 60, headers: dict[str, str] | None = None):
+        import socketio
+
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.headers = headers or {}
+        self.client = socketio.AsyncClient(reconnection=False)
+        self._events: asyncio.Queue = asyncio.Queue()
+        for name in ("new_message", "update_message", "stream_start", "stream_token", "task_start", "task_end"):
+            self.client.on(name, self._recorder(name))
+
+    def _recorder(self, name: str):
+        async def record(data=None) -> None:
+            await self._events.put((name, data, time.perf_counter()))
+
+        return record
+
+    async def connect(self) -> None:
+        auth = {"clientType": "webapp", "sessionId": str(uuid.uuid4()), "threadId": None, "userEnv": "{}", "chatProfile": None}
+        await self.client.connect(
+            self.url, socketio_path="/ws/socket.io", transports=["websocket"], auth=auth, headers=self.headers,
+            wait_timeout=self.timeout,
+        )
+        await self.client.emit("connection_successful")
+        await self._until_task_end(time.perf_counter())  # the app has started the chat
+
+    async def ask(self, question: str) -> Turn:
+        """Send one message and wait until the app has finished answering it."""
+        turn = Turn(question)
+        started = time.perf_counter()
+        message = {
+            "id": str(uuid.uuid4()),
+            "threadId": None,
+            "parentId": None,
+            "name": "User",
+            "type": "user_message",
+            "output": question,
+            "createdAt": datetime.now(timezone.utc).isoformat(),
+        }
+        await self.client.emit("client_message", {"message": message, "fileReferences": None})
+        try:
+            replies = await self._until_task_end(started, turn)
+        except asyncio.TimeoutError:
+            turn.error = f"no complete answer within {self.timeout:.0f} s"
+            return turn
+        turn.seconds = time.perf_counter() - started
+        turn.reply = replies[-1] if replies else ""
+        if not turn.reply.strip():
+            turn.error = "empty reply"
+        elif any(marker in turn.reply for marker in FAILURE_MARKERS):
+            turn.error = turn.reply.splitlines()[0][:200]
+        return turn
+
+    async def _until_task_end(self, started: float, turn: Turn | None = None) -> list[str]:
+        """Final contents of the assistant messages sent before the app said its task ended."""
+        contents: dict[str, str] = {}
+        deadline = started + self.timeout
+        while True:
+            name, data, at = await asyncio.wait_for(self._events.get(), max(0.01, deadline - time.perf_counter()))
+            # The chat's start-up can end a task of its own; an answer's task ends after its message.
+            if name == "task_end" and (turn is None or any(contents.values())):
+                return [c for c in contents.values() if c]
+            if name == "stream_token" and turn is not None and turn.first_token_seconds is None:
+                turn.first_token_seconds = at - started
+            if name in ("new_message", "update_message") and isinstance(data, dict):
+                if data.get("type") == "assistant_message" and data.get("output") is not None:
+                    contents[data["id"]] = data["output"]
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+async def _run_session(url: str, questions: list[str], timeout: float, report: LoadReport) -> None:
+    session = ChatSession(url, timeout)
+    try:
+        await session.connect()
+    except Exception as exc:  # noqa: BLE001 - every failure is an error of this run, reported below
+        report.turns += [Turn(q, error=f"could not connect: {type(exc).__name__}: {exc}") for q in questions]
+        return
+    try:
+        for question in questions:
+            report.turns.append(await session.ask(question))
+    finally:
+        await session.close()
+
+
+def _require_loopback(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"`bot load` only drives a server on this machine (127.0.0.1), not {host!r}.")
+
+
+async def run_load(url: str, questions: list[str], sessions: int, per_session: int, timeout: float = 60) -> LoadReport:
+    """Open `sessions` chats at once; each asks `per_session` questions (taken round-robin) in turn."""
+    _require_loopback(url)
+    report = LoadReport(sessions, per_session)
+    report.rss_before_mb = health(url).get("rss_mb")
+    plans = [[questions[(s * per_session + i) % len(questions)] for i in range(per_session)] for s in range(sessions)]
+    started = time.perf_counter()
+    await asyncio.gather(*(_run_session(url, plan, timeout, report) for plan in plans))
+    report.wall_seconds = time.perf_counter() - started
+    await asyncio.sleep(1.0)  # let the server finish closing sessions before reading its memory
+    report.rss_after_mb = health(url).get("rss_mb")
+    return report

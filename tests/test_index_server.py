@@ -1,0 +1,63 @@
+"""The index on a shared Chroma server: ingest, answer, re-ingest atomically, survive the server going away."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.index import IndexUnavailable, current_generation, ingest
+from bot.settings import Settings
+
+from .conftest import ROOT
+from .servers import ChromaServer
+
+
+def test_ingest_and_answer_from_a_chroma_server_that_stops_and_starts(tmp_path, corpus_copy):
+    from bot.assistant import Assistant
+    from bot.retrieve import POINTER_CHECK_SECONDS
+
+    chroma = ChromaServer(tmp_path / "chroma-data")
+    chroma.start()
+    try:
+        settings = Settings(
+            _env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index",
+            chroma_host="127.0.0.1", chroma_port=chroma.port,
+        )
+        first = ingest(settings, progress=False)
+        assert first.passages_total > 20 and not list((tmp_path / "index").glob("g-*"))  # nothing stored locally
+        assert not ingest(settings, progress=False).changed
+        assistant = Assistant(settings)
+        assert assistant.ask("Can LLMs make images?").text.startswith("No, LLMs are built specifically")
+
+        # A second instance's ingest switches the server's pointer; this one follows at its next question.
+        (corpus_copy / "extra.md").write_text("## Office hours\n\nThe support desk opens at nine on weekdays.\n")
+        second = ingest(settings, progress=False)
+        assert second.added == ["extra.md"] and second.passages_written == 1
+        time.sleep(POINTER_CHECK_SECONDS)
+        assert assistant.ask("When does the support desk open?").answered
+        assert assistant.retriever.generation == current_generation(settings) == second.generation
+
+        chroma.stop()
+        time.sleep(POINTER_CHECK_SECONDS)
+        with pytest.raises(IndexUnavailable, match=f"unavailable: cannot reach the Chroma server at 127.0.0.1:{chroma.port}"):
+            assistant.ask("Can LLMs make images?")
+        chroma.start()
+        time.sleep(POINTER_CHECK_SECONDS)
+        assert assistant.ask("Can LLMs make images?").answered
+    finally:
+        chroma.stop()
+
+
+def test_an_unreachable_server_is_a_clear_error_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import free_port
+
+    env = {**os.environ, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(free_port()), "BOT_INDEX_DIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "Can LLMs make images?"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "The article index is unavailable: cannot reach the Chroma server at 127.0.0.1:" in run.stderr
