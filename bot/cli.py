@@ -138,6 +138,19 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if not report.errors else 1
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bench import run_bench
+
+    questions = Path(args.questions)
+    if not questions.is_file():
+        return _fail(f"No question file at {questions}; pass one with --questions.")
+    result = run_bench(settings, questions, Path(args.out), Path(args.work), quick=args.quick,
+                       log=lambda message: print(f"bot: {message}", file=sys.stderr))
+    print(result.to_markdown())
+    print(f"Wrote {Path(args.out) / 'results.md'} and {Path(args.out) / 'results.png'}", file=sys.stderr)
+    return 0
+
+
 def cmd_hash_password(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
@@ -188,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=60, help="seconds to wait for one answer")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("bench", help="measure speed, memory and scale, side by side with the common recipe")
+    p.add_argument("--quick", action="store_true", help="1x corpus only, one repetition (a smoke run)")
+    p.add_argument("--questions", default="../shared/eval/questions.jsonl", help="JSONL question file")
+    p.add_argument("--out", default="bench", help="folder for results.md and results.png")
+    p.add_argument("--work", default="bench/out", help="folder for synthetic corpora and throwaway indexes")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("hash-password", help="print a bcrypt hash for BOT_LOGIN_USERS (the password is not echoed)")
     p.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -166,9 +167,6 @@ class IndexBackend:
     def release(self, generation: str) -> None:
         """Forget this process's client for `generation` (Chroma caches one per path)."""
 
-    def needs_probe(self) -> bool:
-        return False
-
 
 def _new_generation_name() -> str:
     return "g-" + time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
@@ -230,9 +228,6 @@ class EmbeddedBackend(IndexBackend):
     def drop(self, generation: str) -> None:
         self.release(generation)
         shutil.rmtree(self.path(generation), ignore_errors=True)
-
-    def needs_probe(self) -> bool:
-        return True
 
     def move_aside(self, generation: str) -> Path:
         """Move a damaged generation out of the way (kept for inspection) and clear the pointer."""
@@ -398,30 +393,42 @@ for name in (sys.argv[2], sys.argv[2] + "_sentences"):
 """
 
 
-def probe_index(settings: Settings, timeout: float = 120) -> str | None:
-    """None if the live generation opens and answers a query, else why not.
+def start_probe(settings: Settings) -> subprocess.Popen | None:
+    """Start checking the live generation in a child process (None if there is nothing to check).
 
-    Runs in a child process: Chroma can crash the whole process on a damaged HNSW segment.
+    A child process, because Chroma can crash the whole process on a damaged HNSW segment.
     """
-    import subprocess
-
     backend = index_backend(settings)
     manifest = backend.read_manifest()
-    if manifest is None:
-        return "there is no index"
-    if not isinstance(backend, EmbeddedBackend):
+    if manifest is None or not isinstance(backend, EmbeddedBackend):
+        return None
+    return subprocess.Popen(
+        [sys.executable, "-c", _PROBE, str(backend.path(manifest.generation)), settings.collection],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def finish_probe(probe: subprocess.Popen | None, timeout: float = 120) -> str | None:
+    """None if the probe found the index usable, else why not."""
+    if probe is None:
         return None
     try:
-        run = subprocess.run(
-            [sys.executable, "-c", _PROBE, str(backend.path(manifest.generation)), settings.collection],
-            capture_output=True, text=True, timeout=timeout,
-        )
+        _out, err = probe.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        probe.kill()
+        probe.communicate()
         return "opening the index hung"
-    if run.returncode == 0:
+    if probe.returncode == 0:
         return None
-    lines = [ln for ln in (run.stderr or "").strip().splitlines() if ln.strip()]
-    return lines[-1][:300] if lines else f"the index check crashed (exit code {run.returncode})"
+    lines = [ln for ln in (err or "").strip().splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else f"the index check crashed (exit code {probe.returncode})"
+
+
+def probe_index(settings: Settings, timeout: float = 120) -> str | None:
+    """None if the live generation opens and answers a query, else why not (checked in a child process)."""
+    if index_backend(settings).read_manifest() is None:
+        return "there is no index"
+    return finish_probe(start_probe(settings), timeout)
 
 
 def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> IngestReport | None:
@@ -432,7 +439,9 @@ def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: Non
     backend = index_backend(settings)
     manifest = backend.read_manifest()
     if manifest is not None:
-        problem = probe_index(settings) if backend.needs_probe() else None
+        probe = start_probe(settings)
+        load_embeddings(settings)  # needed next anyway; loads while the probe runs on another core
+        problem = finish_probe(probe)
         if problem is None:
             return None
         aside = backend.move_aside(manifest.generation)
@@ -647,8 +656,10 @@ def _validate(manifest: Manifest, passages: Chroma, signature: dict, embeddings:
             problems.append(f"its {key} is {metadata.get(key)!r}, expected {signature[key]!r}")
     if manifest.passages:
         sample = passages._collection.get(limit=1, include=["documents"])
-        hits = passages.similarity_search(sample["documents"][0], k=min(3, manifest.passages))
-        if sample["ids"][0] not in [doc.id for doc in hits]:
+        text = sample["documents"][0]
+        hits = passages.similarity_search(text, k=min(3, manifest.passages))
+        # A passage repeated word for word in several files may come back under another id.
+        if not any(doc.id == sample["ids"][0] or doc.page_content == text for doc in hits):
             problems.append("a known passage is not found by its own text")
     if problems:
         raise IndexUnavailable(f"The new index failed validation ({'; '.join(problems)}); the previous one stays in use.")

@@ -134,3 +134,20 @@ def test_cli_ask_json_works_with_no_network(built_index):
     assert result["answered"] is True and "[1]" in result["answer"]
     assert result["answer"].startswith("No, ") and "text" in result["answer"]
     assert set(result["sources"][0]) == {"n", "title", "publisher", "source", "text", "score"}
+
+
+def test_keyword_index_scores_exactly_as_bm25okapi_but_from_postings():
+    import numpy as np
+    from rank_bm25 import BM25Okapi
+
+    from bot.chunking import chunk_article
+    from bot.corpus import load_corpus
+    from bot.retrieve import KeywordIndex, tokenize
+
+    articles, _ = load_corpus(ROOT / "corpus")
+    docs = [tokenize(chunk.search_text) for article in articles for chunk in chunk_article(article, 700)]
+    reference, ours = BM25Okapi(docs), KeywordIndex(docs)
+    for question in ("Can LLMs make images?", "ai ai what is generative ai", "healthcare data protection", "zzyzx"):
+        query = tokenize(question)
+        assert np.allclose(ours.get_scores(query), reference.get_scores(query))
+    assert ours.get_scores(tokenize("healthcare")).max() > 0
