@@ -212,10 +212,6 @@ def _unavailable_reply(exc: Exception) -> str:
     return f"Sorry, I can't answer right now. {exc} Please try again in a moment."
 
 
-def _escape_markdown(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
-
-
 def _over_rate_limit() -> float:
     """Seconds to wait if this session sent too many messages in the window, else 0 (and count it)."""
     settings = get_settings()
@@ -230,9 +226,9 @@ def _over_rate_limit() -> float:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    from bot.answer import highlighted_markdown
     from bot.assistant import InvalidQuestion
     from bot.index import IndexUnavailable
+    from bot.present import reply_markdown, retrieval_summary, source_views
 
     wait = _over_rate_limit()
     if wait:
@@ -261,12 +257,7 @@ async def on_message(message: cl.Message) -> None:
         async with cl.Step(name="Retrieve passages", type="retrieval") as step:
             step.input = message.content[:500]
             retrieval = await cl.make_async(assistant.retrieve)(message.content, history, provider)
-            lines = [f"Searched for: {_escape_markdown(retrieval.query)}", ""]
-            lines += [
-                f"{n}. {_escape_markdown(p.heading or p.title)} - {p.publisher} (score {p.score:.2f})"
-                for n, p in enumerate(retrieval.passages, start=1)
-            ]
-            step.output = "\n".join(lines)
+            step.output = retrieval_summary(retrieval)
         answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token)
     except InvalidQuestion as exc:
         await cl.Message(content=str(exc)).send()
@@ -284,32 +275,10 @@ async def on_message(message: cl.Message) -> None:
         words = re.findall(r"\S+\s*", answer.text)
         for start in range(0, len(words), STREAM_WORDS):
             await reply.stream_token("".join(words[start : start + STREAM_WORDS]))
-    elif reply.content.strip() != answer.text:
-        reply.content = answer.text  # the checked answer replaces what the model streamed
-    notes = []
-    if answer.grounding and not answer.grounding.fallback:
-        notes.append(f"✔ {answer.grounding.supported} of {answer.grounding.total} sentences supported by the articles")
-    if answer.removed:
-        notes.append(
-            f"{len(answer.removed)} generated sentence(s) removed as not supported by the articles: "
-            + " · ".join(f"~~{_escape_markdown(r)}~~" for r in answer.removed)
-        )
-    if answer.notice:
-        notes.append(f"ℹ {answer.notice}")
-    elements = []
-    if answer.answered:
-        names = []
-        for n in answer.cited:
-            passage = answer.sources[n - 1]
-            name = f"Source {n}: {passage.title} ({passage.publisher})" if passage.publisher else f"Source {n}: {passage.title}"
-            names.append(name)
-            content = highlighted_markdown(passage.text, answer.used_sentences.get(n, []))
-            footer = f"\n\n---\n*{passage.title}* - {passage.publisher} - `{passage.source}`"
-            elements.append(cl.Text(name=name, content=content + footer, display="side"))
-        reply.content += "\n\n" + "\n".join(f"- {name}" for name in names)
-    if notes:
-        reply.content += "\n\n" + "\n\n".join(f"*{note}*" for note in notes)
-    reply.elements = elements
+    sources = source_views(answer)
+    # The checked answer, its sources and notes replace whatever the model streamed.
+    reply.content = reply_markdown(answer, sources)
+    reply.elements = [cl.Text(name=s.name, content=s.content, display="side") for s in sources]
     await reply.send()  # ends the stream with the final (checked) content and the source elements
     history.append(retrieval.question)
     cl.user_session.set("history", history[-10:])

@@ -41,6 +41,7 @@ class SentenceCheck:
     source_n: int  # the passage that backs it (1-based), 0 if none
     supported: bool
     similarity: float
+    backing: tuple[str, ...] = ()  # the pieces of the closest passage sentence, for highlighting
 
 
 class GroundingChecker:
@@ -56,11 +57,11 @@ class GroundingChecker:
         self._embed = embed
         self._sentences_with_vectors = sentences_with_vectors  # the extractive answerer's lookup
 
-    def _passage_vectors(self, passage: Passage) -> tuple[list[str], np.ndarray]:
+    def _passage_vectors(self, passage: Passage) -> tuple[list[Sentence], np.ndarray]:
         pairs = self._sentences_with_vectors(passage)
         if not pairs:
-            return [passage.text], self._embed([passage.text])
-        return [s.text for s, _ in pairs], np.stack([v for _, v in pairs])
+            return [Sentence(passage.text, passage.text, 0)], self._embed([passage.text])
+        return [s for s, _ in pairs], np.stack([v for _, v in pairs])
 
     def check(self, answer_text: str, sources: list[Passage]) -> list[SentenceCheck]:
         """One verdict per sentence of `answer_text` (citations `[n]` name `sources[n-1]`)."""
@@ -90,7 +91,7 @@ class GroundingChecker:
             closest = per_passage[best_n - 1][0][int(sims[best_n].argmax())]
             # Meaning alone misses a flipped claim ("LLMs can create images" is close to "LLMs do
             # not create images"): the sentence and its closest passage sentence must agree on negation.
-            flipped = bool(_NEGATION.search(text)) != bool(_NEGATION.search(closest))
+            flipped = bool(_NEGATION.search(text)) != bool(_NEGATION.search(closest.text))
             terms = set(tokenize(text))
             overlap = len(terms & set(tokenize(sources[best_n - 1].text))) / len(terms)
             novel = [w for w in _NAMED.findall(text) if w.lower() not in everything]
@@ -100,7 +101,7 @@ class GroundingChecker:
             says_nothing = text.endswith(":")  # a lead-in whose list never came
             close = (best >= self.threshold and overlap >= 0.6) or (best >= self.threshold - 0.15 and overlap >= 0.9)
             supported = close and not novel and not flipped and not says_nothing
-            checks.append(SentenceCheck(text, best_n, supported, best))
+            checks.append(SentenceCheck(text, best_n, supported, best, closest.quotes))
         return checks
 
 
@@ -226,6 +227,8 @@ class LLMAnswerer:
             )
         text = " ".join(f"{c.text} [{c.source_n}]" for c in kept)
         used: dict[int, list[str]] = {}
+        for c in kept:  # the passage sentences that back the answer, bold when a source is opened
+            used.setdefault(c.source_n, []).extend(q for q in c.backing if q not in used[c.source_n])
         return Answer(
             question=retrieval.question,
             text=text,

@@ -43,6 +43,11 @@ def test_ollama_streams_a_checked_answer(built_index):
     assert answer.answered and answer.provider == "ollama"
     assert answer.grounding.supported == answer.grounding.total == 2 and not answer.grounding.fallback
     assert "[1]" in answer.text and "DALL·E" in answer.text
+    # The passage sentences that back it are known, so an opened source shows them in bold.
+    assert answer.used_sentences and all(
+        quote in answer.sources[n - 1].text for n, quotes in answer.used_sentences.items() for quote in quotes
+    )
+    assert any("text-based tasks" in quote for quote in answer.used_sentences.get(1, []))
     sent = server.requests[-1]["body"]
     assert sent["model"] == "fake" and sent["stream"] is True
     prompt = " ".join(m["content"] for m in sent["messages"])

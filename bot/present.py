@@ -1,0 +1,72 @@
+"""How a retrieval and an answer read in the chat: plain functions, so the UI's text is testable without a browser."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.answer import highlighted_markdown
+from bot.types import Answer, Retrieval
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """One cited passage as the side panel shows it."""
+
+    name: str  # "Source 1: Title (Publisher)", also the link text under the answer
+    content: str  # the passage as Markdown, backing sentences in bold, with where it comes from
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown literally in Markdown (questions and headings can hold any characters)."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
+
+
+def retrieval_summary(retrieval: Retrieval) -> str:
+    """The "Retrieve passages" step: what was searched for and what was found."""
+    lines = [f"Searched for: {escape_markdown(retrieval.query)}", ""]
+    lines += [
+        f"{n}. {escape_markdown(p.heading or p.title)} - {p.publisher} (score {p.score:.2f})"
+        for n, p in enumerate(retrieval.passages, start=1)
+    ]
+    return "\n".join(lines)
+
+
+def source_views(answer: Answer) -> list[SourceView]:
+    """The cited passages, in citation order (none for a declined question)."""
+    if not answer.answered:
+        return []
+    views = []
+    for n in answer.cited:
+        passage = answer.sources[n - 1]
+        name = f"Source {n}: {passage.title} ({passage.publisher})" if passage.publisher else f"Source {n}: {passage.title}"
+        content = highlighted_markdown(passage.text, answer.used_sentences.get(n, []))
+        footer = f"\n\n---\n*{passage.title}* - {passage.publisher} - `{passage.source}`"
+        views.append(SourceView(name, content + footer))
+    return views
+
+
+def answer_notes(answer: Answer) -> list[str]:
+    """Lines under the answer: grounding, sentences removed as unsupported, provider notices."""
+    notes = []
+    if answer.grounding and not answer.grounding.fallback:
+        notes.append(f"✔ {answer.grounding.supported} of {answer.grounding.total} sentences supported by the articles")
+    if answer.removed:
+        notes.append(
+            f"{len(answer.removed)} generated sentence(s) removed as not supported by the articles: "
+            + " · ".join(f"~~{escape_markdown(r)}~~" for r in answer.removed)
+        )
+    if answer.notice:
+        notes.append(f"ℹ {answer.notice}")
+    return notes
+
+
+def reply_markdown(answer: Answer, sources: list[SourceView]) -> str:
+    """The complete reply: the answer, the list of its sources, then the notes."""
+    content = answer.text
+    if sources:
+        content += "\n\n" + "\n".join(f"- {s.name}" for s in sources)
+    notes = answer_notes(answer)
+    if notes:
+        content += "\n\n" + "\n\n".join(f"*{note}*" for note in notes)
+    return content

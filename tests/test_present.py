@@ -1,0 +1,45 @@
+"""What the chat shows for an answer: sources, bold backing sentences, notes - checked without a browser."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.present import reply_markdown, retrieval_summary, source_views
+from bot.types import Grounding
+
+
+def test_an_answer_lists_its_sources_and_opens_them_with_the_quoted_sentences_in_bold(assistant):
+    answer = assistant.ask("Can LLMs make images?")
+    sources = source_views(answer)
+    assert [s.name for s in sources][0] == "Source 1: LLMs vs Generative AI (Zero Gravity Marketing)"
+    assert len(sources) == len(answer.cited)
+    assert "**LLMs are built specifically for text-based tasks.**" in sources[0].content.replace("No, ", "")
+    assert sources[0].content.endswith("`zero-gravity-marketing-llms-vs-generative-ai.md`")
+    reply = reply_markdown(answer, sources)
+    assert reply.startswith(answer.text) and "\n- Source 1: LLMs vs Generative AI" in reply
+
+
+def test_a_declined_question_has_no_sources():
+    from bot.types import Answer
+
+    declined = Answer("What is the capital of France?", "The articles I have don't cover that.", False, [], "")
+    assert source_views(declined) == [] and reply_markdown(declined, []) == declined.text
+
+
+def test_removed_sentences_and_notices_show_under_the_answer_as_text(assistant):
+    answer = replace(
+        assistant.ask("Can LLMs make images?"),
+        grounding=Grounding(supported=1, total=1, fallback=False),
+        removed=["LLMs paint *masterpieces* [click](https://evil.example)"],
+        notice="The language model timed out.",
+    )
+    reply = reply_markdown(answer, source_views(answer))
+    assert "✔ 1 of 1 sentences supported by the articles" in reply
+    assert r"~~LLMs paint \*masterpieces\* \[click\]\(https://evil.example\)~~" in reply  # never a live link
+    assert reply.rstrip().endswith("*ℹ The language model timed out.*")
+
+
+def test_the_search_step_shows_the_rewritten_query_escaped(assistant):
+    retrieval = assistant.retrieve("What about **videos**?", ["Can LLMs make images?"])
+    summary = retrieval_summary(retrieval)
+    assert summary.startswith("Searched for: ") and "\\*\\*" in summary and "1. " in summary
