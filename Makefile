@@ -49,4 +49,4 @@ constraints:
 	$(PIP) freeze --exclude-editable | grep -v -e '^torch==' -e '^-e ' > constraints.txt
 
 clean:
-	rm -rf $(VENV) index/g-* index/damaged-* index/current index/.ingest.lock .files *.egg-info
+	rm -rf $(VENV) index/g-* index/damaged-* index/current index/.ingest.lock index/chroma .files *.egg-info
