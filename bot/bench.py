@@ -400,7 +400,7 @@ def run_bench(settings: Settings, questions: Path, out_dir: Path, work: Path, qu
 
     from bot.assistant import Assistant
     from bot.baseline import NaiveAssistant
-    from bot.evaluate import load_questions, run_eval
+    from bot.evaluate import embedding_floor_ms, load_questions, run_eval
     from bot.index import open_index
 
     repeats = 1 if quick else 3
@@ -419,10 +419,8 @@ def run_bench(settings: Settings, questions: Path, out_dir: Path, work: Path, qu
 
     assistant = Assistant(real)
     embed = assistant.retriever.embeddings._client
-    short = [item.question for item in items if len(item.question) < 40] or ["Can LLMs make images?"]
-    result.floor_embed_ms = statistics.median(
-        _median_ms(lambda q=q: embed.encode([q], normalize_embeddings=True), 5 * repeats) for q in short[:10]
-    )
+    short = [item for item in items if len(item.question) < 40]
+    result.floor_embed_ms = embedding_floor_ms(lambda q: embed.encode([q], normalize_embeddings=True), short, 5 * repeats)
     index = open_index(real)
     vector = embed.encode(["Can LLMs make images?"], normalize_embeddings=True)[0].tolist()
     result.floor_chroma_ms = _median_ms(lambda: index.passages._collection.query(query_embeddings=[vector], n_results=4), 20 * repeats)

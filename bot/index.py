@@ -353,8 +353,12 @@ def open_index(settings: Settings, embeddings: HuggingFaceEmbeddings | None = No
     manifest = backend.read_manifest()
     if manifest is None:
         raise IndexUnavailable(f"No index in {backend.description}: run `bot ingest` first.")
+    return _open_generation(backend, manifest, embeddings or load_embeddings(settings))
+
+
+def _open_generation(backend: IndexBackend, manifest: Manifest, embeddings: HuggingFaceEmbeddings) -> OpenIndex:
     try:
-        passages, sentences = _collections(backend, manifest.generation, embeddings or load_embeddings(settings), create=False)
+        passages, sentences = _collections(backend, manifest.generation, embeddings, create=False)
     except IndexUnavailable:
         raise
     except Exception as exc:
@@ -393,17 +397,15 @@ for name in (sys.argv[2], sys.argv[2] + "_sentences"):
 """
 
 
-def start_probe(settings: Settings) -> subprocess.Popen | None:
-    """Start checking the live generation in a child process (None if there is nothing to check).
+def start_probe(backend: IndexBackend, manifest: Manifest) -> subprocess.Popen | None:
+    """Start checking a generation in a child process (None where there are no files to check).
 
     A child process, because Chroma can crash the whole process on a damaged HNSW segment.
     """
-    backend = index_backend(settings)
-    manifest = backend.read_manifest()
-    if manifest is None or not isinstance(backend, EmbeddedBackend):
+    if not isinstance(backend, EmbeddedBackend):
         return None
     return subprocess.Popen(
-        [sys.executable, "-c", _PROBE, str(backend.path(manifest.generation)), settings.collection],
+        [sys.executable, "-c", _PROBE, str(backend.path(manifest.generation)), backend.collection],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
 
@@ -426,9 +428,11 @@ def finish_probe(probe: subprocess.Popen | None, timeout: float = 120) -> str | 
 
 def probe_index(settings: Settings, timeout: float = 120) -> str | None:
     """None if the live generation opens and answers a query, else why not (checked in a child process)."""
-    if index_backend(settings).read_manifest() is None:
+    backend = index_backend(settings)
+    manifest = backend.read_manifest()
+    if manifest is None:
         return "there is no index"
-    return finish_probe(start_probe(settings), timeout)
+    return finish_probe(start_probe(backend, manifest), timeout)
 
 
 def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> IngestReport | None:
@@ -439,7 +443,7 @@ def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: Non
     backend = index_backend(settings)
     manifest = backend.read_manifest()
     if manifest is not None:
-        probe = start_probe(settings)
+        probe = start_probe(backend, manifest)
         load_embeddings(settings)  # needed next anyway; loads while the probe runs on another core
         problem = finish_probe(probe)
         if problem is None:
@@ -598,7 +602,7 @@ def _build_generation(
     passages, sentences = _collections(backend, generation, embeddings, create=True, metadata=signature)
 
     if previous and carried:
-        old = open_index(settings, embeddings, backend)
+        old = _open_generation(backend, previous, embeddings)
         for source_store, target in ((old.passages, passages), (old.sentences, sentences)):
             _copy_records(source_store, target, carried)
         old.close()
@@ -631,18 +635,18 @@ def _build_generation(
 
 def _copy_records(source: Chroma, target: Chroma, sources: list[str]) -> None:
     """Copy the stored records (vectors included) of `sources` from one generation to another."""
-    for name in sources:
-        offset = 0
-        while True:
-            batch = source._collection.get(
-                where={"source": name}, include=["embeddings", "documents", "metadatas"], limit=COPY_BATCH, offset=offset
-            )
-            if not batch["ids"]:
-                break
-            target._collection.add(
-                ids=batch["ids"], embeddings=batch["embeddings"], documents=batch["documents"], metadatas=batch["metadatas"]
-            )
-            offset += len(batch["ids"])
+    offset = 0
+    while True:
+        batch = source._collection.get(
+            where={"source": {"$in": sources}}, include=["embeddings", "documents", "metadatas"],
+            limit=COPY_BATCH, offset=offset,
+        )
+        if not batch["ids"]:
+            return
+        target._collection.add(
+            ids=batch["ids"], embeddings=batch["embeddings"], documents=batch["documents"], metadatas=batch["metadatas"]
+        )
+        offset += len(batch["ids"])
 
 
 def _validate(manifest: Manifest, passages: Chroma, signature: dict, embeddings: HuggingFaceEmbeddings) -> None:

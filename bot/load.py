@@ -12,6 +12,7 @@ import asyncio
 import json
 import statistics
 import time
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -91,13 +92,13 @@ class LoadReport:
         return "\n".join(lines)
 
 
-def health(url: str, timeout: float = 10) -> dict:
-    """The app's /health answer (status, index, memory), also when it says 503."""
+def health(url: str, timeout: float = 10) -> tuple[int, dict]:
+    """The app's /health answer (status, index, memory) with its HTTP status, also when that is 503."""
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as response:
-            return json.loads(response.read())
+            return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        return json.loads(exc.read() or b"{}")
+        return exc.code, json.loads(exc.read() or b"{}")
 
 
 class ChatSession:
@@ -199,11 +200,11 @@ async def run_load(url: str, questions: list[str], sessions: int, per_session: i
     """Open `sessions` chats at once; each asks `per_session` questions (taken round-robin) in turn."""
     _require_loopback(url)
     report = LoadReport(sessions, per_session)
-    report.rss_before_mb = health(url).get("rss_mb")
+    report.rss_before_mb = health(url)[1].get("rss_mb")
     plans = [[questions[(s * per_session + i) % len(questions)] for i in range(per_session)] for s in range(sessions)]
     started = time.perf_counter()
     await asyncio.gather(*(_run_session(url, plan, timeout, report) for plan in plans))
     report.wall_seconds = time.perf_counter() - started
     await asyncio.sleep(1.0)  # let the server finish closing sessions before reading its memory
-    report.rss_after_mb = health(url).get("rss_mb")
+    report.rss_after_mb = health(url)[1].get("rss_mb")
     return report

@@ -330,10 +330,12 @@ class Retriever:
         """The index generation answering now."""
         return self._view.generation
 
-    def check_index(self) -> None:
-        """IndexUnavailable if the live index cannot be reached now (for health checks)."""
-        if current_generation(self.settings, self.backend) is None:
+    def check_index(self) -> str:
+        """The live generation's name; IndexUnavailable if it cannot be reached now (also for health checks)."""
+        generation = current_generation(self.settings, self.backend)  # IndexUnavailable if the server is down
+        if generation is None:
             raise IndexUnavailable(f"The index in {self.backend.description} is gone: run `bot ingest`.")
+        return generation
 
     def _current(self) -> _View:
         """The view of the live generation, moving to a newer one when an ingest has switched the pointer."""
@@ -341,9 +343,7 @@ class Retriever:
         if now - self._checked_at < POINTER_CHECK_SECONDS:
             return self._view
         self._checked_at = now
-        generation = current_generation(self.settings, self.backend)  # IndexUnavailable if the server is down
-        if generation is None:
-            raise IndexUnavailable(f"The index in {self.backend.description} is gone: run `bot ingest`.")
+        generation = self.check_index()
         if generation != self._view.generation:
             with self._swap_lock:
                 if generation != self._view.generation:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -61,14 +60,6 @@ def serve_app(tmp_path: Path, env: dict[str, str] | None = None, ready_path: str
         yield f"http://127.0.0.1:{port}", log_path
     finally:
         _stop(proc)
-
-
-def health(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 class ChromaServer:

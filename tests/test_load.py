@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from bot.load import ChatSession, run_load
+from bot.load import ChatSession, health, run_load
 
 from .conftest import PUBLIC_EVAL, require_shared
-from .servers import ChromaServer, health, serve_app
+from .servers import ChromaServer, serve_app
 
 
 @pytest.fixture(scope="module")
