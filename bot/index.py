@@ -35,7 +35,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-BATCH = 256  # texts per embedding call: large enough that length-sorted batches waste little padding
+PASSAGES_PER_STEP = 64  # passages embedded and stored per step: bounds memory, paces the progress bar
 COPY_BATCH = 2000  # stored records copied per call when carrying unchanged files into a new generation
 
 
@@ -124,12 +124,74 @@ def load_embeddings(settings: Settings) -> HuggingFaceEmbeddings:
     return _load_embeddings(str(settings.embedding_model_path()), settings.embedding_batch_size)
 
 
+def passage_vector_method(model_path: Path) -> str:
+    """How passage vectors are made with this model: "pooled" from its pieces' token embeddings when
+    the model mean-pools tokens (read from its folder, without loading it), else "encoded" whole."""
+    try:
+        modules = json.loads(Path(model_path, "modules.json").read_text())
+        pooling = next(m for m in modules if m.get("type", "").endswith("Pooling"))
+        config = json.loads(Path(model_path, pooling["path"], "config.json").read_text())
+    except (OSError, ValueError, StopIteration, KeyError):
+        return "encoded"
+    if "pooling_mode" in config:  # newer sentence-transformers format
+        return "pooled" if config["pooling_mode"] in ("mean", ["mean"]) else "encoded"
+    modes = [k for k, on in config.items() if k.startswith("pooling_mode_") and on is True]
+    return "pooled" if modes == ["pooling_mode_mean_tokens"] else "encoded"
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """What a passage's vector is pooled from: its heading path and the contexts of its sentences."""
+
+    heading: str
+    contexts: list[str]
+    lead: str  # the heading line each context starts with: its tokens count once, in `heading`
+    search_text: str  # encoded whole only when there are no pieces, or the model does not mean-pool
+
+
+def embed_passages(model, passages: list[_Pieces], method: str, batch_size: int) -> tuple[list, list]:
+    """Unit vectors for the passages and for all their sentences (in order), in one encode where possible.
+
+    A mean-pooling model's vector for a text is the mean of its token embeddings. Each heading and
+    sentence is encoded once; a sentence's vector is its own mean, and its passage's vector is the mean
+    over the tokens of its heading and of its sentences (less the heading line they repeat). Encoding
+    the passage as well would spend as much again on the same words (see `bench/results.md`).
+    """
+    import torch
+
+    contexts = [c for p in passages for c in p.contexts]
+    if method != "pooled":
+        texts = [p.search_text for p in passages] + contexts
+        vectors = model.encode(texts, batch_size=batch_size, normalize_embeddings=True).tolist()
+        return vectors[: len(passages)], vectors[len(passages) :]
+    whole = [p.search_text for p in passages if not p.heading and not p.contexts]
+    pieces = list(dict.fromkeys([p.heading for p in passages if p.heading] + contexts + whole))
+    tokens = dict(zip(pieces, model.encode(pieces, batch_size=batch_size, output_value="token_embeddings")))
+    lead_tokens = {
+        lead: len(model.tokenizer(lead, add_special_tokens=False)["input_ids"])
+        for lead in {p.lead for p in passages if p.lead}
+    }
+
+    def unit(rows) -> list[float]:
+        return torch.nn.functional.normalize(torch.cat(rows).mean(0), dim=0).tolist()
+
+    passage_vectors = []
+    for p in passages:
+        rows = [tokens[p.heading]] if p.heading else []
+        for context in p.contexts:
+            skip = lead_tokens[p.lead] if p.lead and context.startswith(p.lead + " ") else 0
+            rows.append(torch.cat([tokens[context][:1], tokens[context][1 + skip :]]))  # keep [CLS]
+        passage_vectors.append(unit(rows or [tokens[p.search_text]]))
+    return passage_vectors, [unit([tokens[c]]) for c in contexts]
+
+
 def build_signature(settings: Settings) -> dict:
     """What stored vectors and passages depend on, known without loading the model."""
     return {
         "embedding_model": settings.embedding_model_path().name if settings.embedding_model else "all-MiniLM-L6-v2",
         "chunker": CHUNKER_VERSION,
         "passage_max_chars": settings.passage_max_chars,
+        "passage_vectors": passage_vector_method(settings.embedding_model_path()),
     }
 
 
@@ -474,13 +536,30 @@ class _Records:
         self.texts += other.texts
         self.metadatas += other.metadatas
 
+    def slice(self, start: int, end: int) -> _Records:
+        return _Records(self.ids[start:end], self.texts[start:end], self.metadatas[start:end])
 
-def _records(article: Article, settings: Settings) -> tuple[_Records, _Records]:
+
+@dataclass
+class _Fresh:
+    """Records of the files to embed: passages, their sentences (in passage order) and what to pool."""
+
+    passages: _Records = field(default_factory=_Records)
+    sentences: _Records = field(default_factory=_Records)
+    pieces: list[_Pieces] = field(default_factory=list)
+
+    def extend(self, other: _Fresh) -> None:
+        self.passages.extend(other.passages)
+        self.sentences.extend(other.sentences)
+        self.pieces += other.pieces
+
+
+def _records(article: Article, settings: Settings) -> _Fresh:
     """Passage and sentence records of one article, ready to embed and store."""
-    passages, sentences = _Records(), _Records()
+    fresh = _Fresh()
     for chunk in chunk_article(article, settings.passage_max_chars):
         pid = f"{article.source}#{chunk.index}"
-        passages.add(
+        fresh.passages.add(
             pid,
             chunk.search_text,
             {
@@ -494,13 +573,16 @@ def _records(article: Article, settings: Settings) -> tuple[_Records, _Records]:
                 "file_sha256": article.sha256,
             },
         )
-        for sentence in passage_sentences(chunk.text):
-            sentences.add(
+        sentences = passage_sentences(chunk.text)
+        for sentence in sentences:
+            fresh.sentences.add(
                 f"{pid}~{sentence.order}",
                 sentence.context,
                 {"passage_id": pid, "order": sentence.order, "source": article.source},
             )
-    return passages, sentences
+        lead = chunk.text.split("\n\n", 1)[0].strip() if "\n\n" in chunk.text else ""  # as passage_sentences reads it
+        fresh.pieces.append(_Pieces(chunk.heading, [s.context for s in sentences], lead, chunk.search_text))
+    return fresh
 
 
 def ingest(
@@ -607,20 +689,32 @@ def _build_generation(
             _copy_records(source_store, target, carried)
         old.close()
 
-    new_passages, new_sentences = _Records(), _Records()
+    new = _Fresh()
     for article in fresh:
-        p, s = _records(article, settings)
-        new_passages.extend(p)
-        new_sentences.extend(s)
-        log(f"indexing {article.source}: {len(p.ids)} passages")
-    total = len(new_passages.ids) + len(new_sentences.ids)
+        records = _records(article, settings)
+        new.extend(records)
+        log(f"indexing {article.source}: {len(records.passages.ids)} passages")
+    method = signature["passage_vectors"]
     show = progress if progress is not None else sys.stderr.isatty()
-    with tqdm(total=total, desc="Embedding", unit="text", disable=not show or total == 0) as bar:
-        for target, records in ((passages, new_passages), (sentences, new_sentences)):
-            for start in range(0, len(records.ids), BATCH):
-                end = start + BATCH
-                target.add_texts(texts=records.texts[start:end], metadatas=records.metadatas[start:end], ids=records.ids[start:end])
-                bar.update(len(records.ids[start:end]))
+    total = len(new.passages.ids)
+    with tqdm(total=total, desc="Embedding", unit="passage", disable=not show or total == 0) as bar:
+        first_sentence = 0
+        for start in range(0, total, PASSAGES_PER_STEP):
+            pieces = new.pieces[start : start + PASSAGES_PER_STEP]
+            passage_vectors, sentence_vectors = embed_passages(
+                embeddings._client, pieces, method, settings.embedding_batch_size
+            )
+            last_sentence = first_sentence + len(sentence_vectors)
+            for store, records, vectors in (
+                (passages, new.passages.slice(start, start + len(pieces)), passage_vectors),
+                (sentences, new.sentences.slice(first_sentence, last_sentence), sentence_vectors),
+            ):
+                if records.ids:
+                    store._collection.upsert(
+                        ids=records.ids, embeddings=vectors, documents=records.texts, metadatas=records.metadatas
+                    )
+            first_sentence = last_sentence
+            bar.update(len(pieces))
 
     manifest = Manifest(
         generation=generation,
@@ -629,8 +723,8 @@ def _build_generation(
         passages=passages._collection.count(),
         sentences=sentences._collection.count(),
     )
-    _validate(manifest, passages, signature, embeddings)
-    return manifest, len(new_passages.ids)
+    _validate(manifest, OpenIndex(backend, manifest, passages, sentences), signature)
+    return manifest, total
 
 
 def _copy_records(source: Chroma, target: Chroma, sources: list[str]) -> None:
@@ -649,22 +743,31 @@ def _copy_records(source: Chroma, target: Chroma, sources: list[str]) -> None:
         offset += len(batch["ids"])
 
 
-def _validate(manifest: Manifest, passages: Chroma, signature: dict, embeddings: HuggingFaceEmbeddings) -> None:
-    """Refuse to switch to a generation that is empty, built with another model, or cannot find a passage."""
-    metadata = passages._collection.metadata or {}
+def _validate(manifest: Manifest, index: OpenIndex, signature: dict) -> None:
+    """Refuse to switch to a generation that is empty, built with another model, or cannot find a record."""
+    metadata = index.passages._collection.metadata or {}
     problems = []
     if manifest.passages == 0:
         problems.append("it holds no passages")
     for key in ("embedding_model", "dimension"):
         if metadata.get(key) != signature[key]:
             problems.append(f"its {key} is {metadata.get(key)!r}, expected {signature[key]!r}")
-    if manifest.passages:
-        sample = passages._collection.get(limit=1, include=["documents"])
+    if manifest.sentences:
+        # Sentence vectors are the model's own encodes of their text, so finding one again by its text
+        # proves the stored vectors and the query-time model agree.
+        sample = index.sentences._collection.get(limit=1, include=["documents"])
         text = sample["documents"][0]
-        hits = passages.similarity_search(text, k=min(3, manifest.passages))
-        # A passage repeated word for word in several files may come back under another id.
+        hits = index.sentences.similarity_search(text, k=min(3, manifest.sentences))
+        # A sentence repeated word for word may come back under another id.
         if not any(doc.id == sample["ids"][0] or doc.page_content == text for doc in hits):
-            problems.append("a known passage is not found by its own text")
+            problems.append("a known sentence is not found by its own text")
+    if manifest.passages:
+        sample = index.passages._collection.get(limit=1, include=["embeddings", "documents"])
+        found = index.passages._collection.query(
+            query_embeddings=[sample["embeddings"][0]], n_results=min(3, manifest.passages), include=["documents"]
+        )
+        if not any(i == sample["ids"][0] or d == sample["documents"][0] for i, d in zip(found["ids"][0], found["documents"][0])):
+            problems.append("a known passage is not found by its own vector")
     if problems:
         raise IndexUnavailable(f"The new index failed validation ({'; '.join(problems)}); the previous one stays in use.")
 

@@ -165,3 +165,60 @@ def test_reingest_is_atomic_the_running_assistant_keeps_answering_then_moves_on(
     assert answer.sources[answer.cited[0] - 1].source == "pricing.md"
     # The previous generation is kept for readers still on it; the half-built one is cleared away.
     assert sorted(p.name for p in settings.index_dir.glob("g-*")) == sorted([old, new])
+
+
+def test_passage_vectors_are_pooled_from_one_encode_of_headings_and_sentences(built_index):
+    """Each sentence is encoded once; its vector is exact, and its passage's vector is pooled from it."""
+    import numpy as np
+
+    from bot.corpus import load_corpus
+    from bot.index import _records, embed_passages, load_embeddings, passage_vector_method
+
+    model = load_embeddings(built_index)._client
+    assert passage_vector_method(built_index.embedding_model_path()) == "pooled"
+    articles, _ = load_corpus(built_index.corpus_dir)
+    records = _records(articles[0], built_index)
+    passages, sentences = embed_passages(model, records.pieces, "pooled", 16)
+    assert len(passages) == len(records.passages.ids) and len(sentences) == len(records.sentences.ids)
+    exact = model.encode(records.sentences.texts, normalize_embeddings=True)
+    assert np.allclose(np.asarray(sentences), exact, atol=1e-4)
+    whole = model.encode(records.passages.texts, normalize_embeddings=True)
+    cosines = (np.asarray(passages) * whole).sum(axis=1)
+    assert cosines.mean() > 0.9 and np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-4)
+    # The fallback encodes every passage whole: the same vectors as a plain encode.
+    encoded, _ = embed_passages(model, records.pieces, "encoded", 16)
+    assert np.allclose(np.asarray(encoded), whole, atol=1e-4)
+
+
+def test_a_model_that_does_not_mean_pool_gets_passages_encoded_whole(tmp_path):
+    from bot.index import passage_vector_method
+
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "modules.json").write_text(
+        '[{"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]'
+    )
+    (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}')
+    assert passage_vector_method(tmp_path) == "encoded"
+    (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode": "mean"}')
+    assert passage_vector_method(tmp_path) == "pooled"
+    assert passage_vector_method(tmp_path / "missing") == "encoded"
+
+
+def test_validation_refuses_vectors_the_model_does_not_reproduce(corpus_copy, tmp_path):
+    import pytest
+
+    from bot.index import IndexUnavailable, _validate, embedding_signature, load_embeddings, open_index
+
+    settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
+    ingest(settings, progress=False)
+    index = open_index(settings)
+    signature = embedding_signature(settings, load_embeddings(settings))
+    _validate(index.manifest, index, signature)  # a sound generation passes
+
+    first = index.sentences._collection.get(limit=1, include=["embeddings"])
+    index.sentences._collection.update(ids=first["ids"], embeddings=[[-x for x in first["embeddings"][0]]])
+    with pytest.raises(IndexUnavailable, match="a known sentence is not found by its own text"):
+        _validate(index.manifest, index, signature)
+    with pytest.raises(IndexUnavailable, match="its dimension is 384, expected 768"):
+        _validate(index.manifest, index, {**signature, "dimension": 768})
+    index.close()
