@@ -232,5 +232,20 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
+def run() -> None:
+    """The `bot` command. After `ask` it leaves without tearing down torch, transformers and Chroma:
+    freeing those modules takes 1-2 s after the answer is out, and `ask` has nothing to close."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if argv[:1] == ["ask"]:
+        import logging
+
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
