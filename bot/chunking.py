@@ -173,6 +173,12 @@ def split_sentences(paragraph: str) -> list[str]:
     return merged
 
 
+def heading_line(passage_text: str) -> str:
+    """The heading line of a passage (as produced by `chunk_article`), or "" if it has none."""
+    first, separator, _rest = passage_text.partition("\n\n")
+    return first.strip() if separator else ""
+
+
 def passage_sentences(passage_text: str) -> list[Sentence]:
     """Split a passage (as produced by `chunk_article`) into quotable sentences.
 
@@ -180,7 +186,7 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
     sentence with its lead-in; a list of long items yields one sentence per item.
     """
     paragraphs = passage_text.split("\n\n")
-    heading = paragraphs[0].strip() if len(paragraphs) > 1 else ""
+    heading = heading_line(passage_text)
     body = paragraphs[1:] if heading else paragraphs
     out: list[Sentence] = []
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from bot.chunking import CHUNKER_VERSION, chunk_article, passage_sentences
+from bot.chunking import CHUNKER_VERSION, chunk_article, heading_line, passage_sentences
 from bot.corpus import Article, load_corpus
 from bot.settings import Settings
 
@@ -145,7 +145,7 @@ class _Pieces:
 
     heading: str
     contexts: list[str]
-    lead: str  # the heading line each context starts with: its tokens count once, in `heading`
+    heading_line: str  # the line each context starts with: its tokens count once, in `heading`
     search_text: str  # encoded whole only when there are no pieces, or the model does not mean-pool
 
 
@@ -167,9 +167,9 @@ def embed_passages(model, passages: list[_Pieces], method: str, batch_size: int)
     whole = [p.search_text for p in passages if not p.heading and not p.contexts]
     pieces = list(dict.fromkeys([p.heading for p in passages if p.heading] + contexts + whole))
     tokens = dict(zip(pieces, model.encode(pieces, batch_size=batch_size, output_value="token_embeddings")))
-    lead_tokens = {
-        lead: len(model.tokenizer(lead, add_special_tokens=False)["input_ids"])
-        for lead in {p.lead for p in passages if p.lead}
+    line_tokens = {
+        line: len(model.tokenizer(line, add_special_tokens=False)["input_ids"])
+        for line in {p.heading_line for p in passages if p.heading_line}
     }
 
     def unit(rows) -> list[float]:
@@ -179,7 +179,8 @@ def embed_passages(model, passages: list[_Pieces], method: str, batch_size: int)
     for p in passages:
         rows = [tokens[p.heading]] if p.heading else []
         for context in p.contexts:
-            skip = lead_tokens[p.lead] if p.lead and context.startswith(p.lead + " ") else 0
+            line = p.heading_line
+            skip = line_tokens[line] if line and context.startswith(line + " ") else 0
             rows.append(torch.cat([tokens[context][:1], tokens[context][1 + skip :]]))  # keep [CLS]
         passage_vectors.append(unit(rows or [tokens[p.search_text]]))
     return passage_vectors, [unit([tokens[c]]) for c in contexts]
@@ -580,8 +581,8 @@ def _records(article: Article, settings: Settings) -> _Fresh:
                 sentence.context,
                 {"passage_id": pid, "order": sentence.order, "source": article.source},
             )
-        lead = chunk.text.split("\n\n", 1)[0].strip() if "\n\n" in chunk.text else ""  # as passage_sentences reads it
-        fresh.pieces.append(_Pieces(chunk.heading, [s.context for s in sentences], lead, chunk.search_text))
+        contexts = [s.context for s in sentences]
+        fresh.pieces.append(_Pieces(chunk.heading, contexts, heading_line(chunk.text), chunk.search_text))
     return fresh
 
 
