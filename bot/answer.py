@@ -3,6 +3,10 @@
 The extractive answerer needs no model beyond the embedder: it quotes the sentences that fit the
 question best, leads with a direct "No, ..." or "Yes, ..." when the question is yes/no, and puts the
 number of the passage each sentence came from after it.
+
+Passages are stored verbatim, but what is quoted or shown of them is made inert first
+(`bot.safe_markdown.inert_markdown`): a corpus file's images never render and its links show as text
+with their host, so no document can make the browser load or link anything.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 
 from bot.chunking import Sentence, passage_sentences
 from bot.retrieve import defines_subject, tokenize
+from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
 from bot.types import Answer, Passage, Retrieval
 
@@ -59,7 +64,7 @@ def not_covered_reply(question: str, topics: str, suggestions: list[str] | None 
 
 
 def highlighted_markdown(passage_text: str, quotes: list[str]) -> str:
-    """A passage as Markdown: its heading as a title and the text the answer quoted in bold."""
+    """A passage as Markdown: its heading as a title and the text the answer quoted in bold; inert (see module doc)."""
     heading, sep, body = passage_text.partition("\n\n")
     if not sep:
         heading, body = "", passage_text
@@ -72,7 +77,13 @@ def highlighted_markdown(passage_text: str, quotes: list[str]) -> str:
             spans.append((start, start + len(quote)))
     for begin, end in sorted(spans, reverse=True):
         body = f"{body[:begin]}**{body[begin:end]}**{body[end:]}"
-    return f"### {heading}\n\n{body}" if heading else body
+    return inert_markdown(f"### {heading}\n\n{body}" if heading else body)
+
+
+def _shown(text: str) -> str:
+    """A quoted sentence as the answer shows it: inert (a dropped image or tag leaves no double space)."""
+    shown = inert_markdown(text)
+    return text if shown == text else " ".join(shown.split())
 
 
 def _similar(a: str, b: str) -> bool:
@@ -123,7 +134,7 @@ class ExtractiveAnswerer:
             label = c.sentence.label
             text = f"{label} {c.sentence.text}" if label and label not in labels_said else c.sentence.text
             labels_said.add(label)
-            parts.append(f"{text} [{c.source_n}]")
+            parts.append(f"{_shown(text)} [{c.source_n}]")
             used.setdefault(c.source_n, []).extend(c.sentence.quotes)
         return Answer(question, " ".join(parts), True, list(sources), retrieval.query, used)
 
@@ -141,6 +152,7 @@ class ExtractiveAnswerer:
             for n, p in enumerate(sources, start=1)
             for s, v in self.sentences_with_vectors(p)
             if not s.text.endswith(":")  # a bare lead-in says nothing on its own
+            and tokenize(_shown(s.text))  # nor does an image (it is never shown)
         ]
         if not sentences:
             return []

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 
 import chainlit as cl
 
+from bot.guard import ORIGINAL_CHARS, SlidingWindowLimit
 from bot.settings import get_settings
 
 log = logging.getLogger("bot.app")
@@ -55,22 +55,29 @@ async def health() -> dict:
         "index_loaded": reachable,
         "index_generation": _assistant.retriever.generation if loaded else None,
         "passages": _assistant.retriever.passage_count if loaded else 0,
-        "rss_mb": _rss_mb(),
     }
+    if get_settings().shows_memory_in_health():
+        body["rss_mb"] = _rss_mb()
     if problem:
         body["error"] = problem
     return JSONResponse(body, status_code=200 if reachable else 503)
 
 
-def _register_health_route() -> None:
+API_DOC_PATHS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+
+
+def _register_routes() -> None:
+    """Add /health; drop the API documentation pages unless settings ask for them."""
     from chainlit.server import app as server
 
     server.add_api_route("/health", health, methods=["GET"])
     # Chainlit serves its web app from a catch-all route; ours must come before it.
     server.router.routes.insert(0, server.router.routes.pop())
+    if not get_settings().api_docs:
+        server.router.routes[:] = [r for r in server.router.routes if getattr(r, "path", None) not in API_DOC_PATHS]
 
 
-_register_health_route()
+_register_routes()
 
 
 def _restrict_origins() -> None:
@@ -93,33 +100,98 @@ def _restrict_origins() -> None:
 _restrict_origins()
 
 
-def _enable_login() -> None:
-    """Password login from settings; refuses to start without a real session secret."""
+def _harden_server() -> None:
+    """Allowed hosts, ended logins, offline page, socket checks and message size (see `bot.guard`)."""
     import os
+
+    from chainlit.config import config
+    from chainlit.server import app as server, sio
+    from starlette.middleware import Middleware
+
+    from bot.guard import OfflinePage, RequestGuard, guard_socket
+
+    settings = get_settings()
+    # Uvicorn, which reads this when it starts after this module is imported, takes the client's
+    # address from X-Forwarded-For only when the request comes from one of these proxies.
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(settings.trusted_proxies)
+    # Innermost, inside Chainlit's gzip, so that it rewrites the page before it is compressed.
+    server.user_middleware.append(Middleware(OfflinePage))
+    server.add_middleware(RequestGuard, host_names=settings.host_names(), revoked=REVOKED if settings.login else None)
+    # Over engine.io's default 1,000,000 bytes the connection drops and the chat resets; read up to the
+    # web server's own limit so that an over-long question gets the "too long" reply.
+    sio.eio.max_http_buffer_size = settings.max_message_bytes
+    guard_socket(sio, edit_allowed=lambda: bool(config.features.edit_message), max_chars=settings.max_question_chars)
+
+
+
+def _enable_login(revoked) -> None:
+    """Password login from settings; refuses to start without a real session secret or with a malformed hash.
+
+    Failed logins back off per user name and per client address; a password over bcrypt's 72 bytes
+    fails like any wrong one (same work, same log line); logging out ends the token for good.
+    """
+    import os
+
+    import jwt
+
+    from chainlit.config import config
+
+    from bot.guard import LoginThrottle, client_address, request_token
 
     settings = get_settings()
     problem = settings.login_problem()
     if problem:
         raise SystemExit(f"bot: {problem}")
-    os.environ["CHAINLIT_AUTH_SECRET"] = settings.chainlit_auth_secret.get_secret_value()  # Chainlit reads it there
+    secret = settings.chainlit_auth_secret.get_secret_value()
+    os.environ["CHAINLIT_AUTH_SECRET"] = secret  # Chainlit reads it there
+    config.project.user_session_timeout = int(settings.session_hours * 3600)  # the login token's lifetime
     users = dict(settings.login_users)
     # Compared against when the name is unknown, so a wrong name costs as long as a wrong password.
     decoy = next(iter(users.values()))
+    throttle = LoginThrottle(settings.login_free_attempts, settings.login_max_backoff_seconds)
 
     @cl.password_auth_callback
     async def check_password(username: str, password: str) -> cl.User | None:
         import bcrypt
 
+        keys = (f"user:{username[:64]}", f"addr:{client_address.get()}")
+        wait = throttle.blocked_for(*keys)
+        if wait:
+            throttle.failed(*keys)  # hammering during a back-off keeps it on
+            log.warning("failed login for user %r from %s: refused unchecked, back-off %.0f s after repeated failures",
+                        username[:64], client_address.get(), wait)
+            return None
         hashed = users.get(username, decoy)
-        ok = await asyncio.to_thread(bcrypt.checkpw, password.encode("utf-8"), hashed.encode("utf-8"))
-        if ok and username in users:
+        given = password.encode("utf-8")
+        # bcrypt reads at most 72 bytes (and bcrypt 5 raises past that): check the first 72 so that
+        # the reply takes as long as for any wrong password, then refuse it.
+        ok = await asyncio.to_thread(bcrypt.checkpw, given[:72], hashed.encode("utf-8"))
+        if ok and username in users and len(given) <= 72:
+            throttle.succeeded(*keys)
             return cl.User(identifier=username, metadata={"provider": "credentials"})
-        log.warning("failed login for user %r", username[:64])
+        throttle.failed(*keys)
+        log.warning("failed login for user %r from %s", username[:64], client_address.get())
         return None
 
+    @cl.on_logout
+    async def end_session(request, response) -> dict:
+        token = request_token(request.scope)
+        if token:
+            try:
+                claims = jwt.decode(token, secret, algorithms=["HS256"])
+                revoked.revoke(token, float(claims["exp"]))
+            except (jwt.InvalidTokenError, KeyError, ValueError):
+                pass  # not a token this server issued: nothing to end
+        return {"success": True}
 
+
+REVOKED = None
 if get_settings().login:
-    _enable_login()
+    from bot.guard import RevokedTokens
+
+    REVOKED = RevokedTokens()
+    _enable_login(REVOKED)
+_harden_server()
 
 
 def _build_assistant():
@@ -178,11 +250,19 @@ PROVIDERS = ["extractive", "local", "openai", "ollama"]
 STREAM_WORDS = 6  # words per streamed chunk of a ready-made answer: visibly streams, few socket events
 
 
+def _may_switch_answerer() -> bool:
+    """Whether this chat's user may pick the answerer: only if settings allow it, and only when logged in if login is on."""
+    settings = get_settings()
+    return settings.answerer_switch and (not settings.login or cl.context.session.user is not None)
+
+
 @cl.on_chat_start
 async def start() -> None:
     cl.user_session.set("history", [])
     default = get_settings().llm
     cl.user_session.set("provider", default)
+    if not _may_switch_answerer():
+        return
     await cl.ChatSettings(
         [
             cl.input_widget.Select(
@@ -199,8 +279,12 @@ async def start() -> None:
 
 @cl.on_settings_update
 async def settings_update(values: dict) -> None:
-    provider = values.get("provider", "extractive")
+    provider = values.get("provider", "extractive") if isinstance(values, dict) else None
     if provider not in PROVIDERS:
+        return
+    if not _may_switch_answerer():
+        log.warning("refused an answerer change to %r: BOT_ANSWERER_SWITCH is off", provider)
+        await cl.Message(content="Choosing the answerer is turned off on this server.").send()
         return
     cl.user_session.set("provider", provider)
     assistant = await get_assistant(notify=True)
@@ -212,29 +296,39 @@ def _unavailable_reply(exc: Exception) -> str:
     return f"Sorry, I can't answer right now. {exc} Please try again in a moment."
 
 
+_MESSAGE_LIMIT = SlidingWindowLimit(get_settings().rate_limit_messages, get_settings().rate_limit_window_seconds)
+
+
 def _over_rate_limit() -> float:
-    """Seconds to wait if this session sent too many messages in the window, else 0 (and count it)."""
-    settings = get_settings()
-    now = time.monotonic()
-    sent = [t for t in (cl.user_session.get("sent_at") or []) if now - t < settings.rate_limit_window_seconds]
-    if len(sent) >= settings.rate_limit_messages:
-        cl.user_session.set("sent_at", sent)
-        return settings.rate_limit_window_seconds - (now - sent[0])
-    cl.user_session.set("sent_at", [*sent, now])
-    return 0.0
+    """Seconds to wait if this user (when logged in) or this client address sent too many messages, else 0.
+
+    Per user or address, not per socket session: a new connection must not reset the count.
+    """
+    session = cl.context.session
+    if session.user is not None:
+        key = f"user:{session.user.identifier}"
+    else:
+        client = (getattr(session, "environ", None) or {}).get("asgi.scope", {}).get("client")
+        key = f"addr:{client[0] if client else 'unknown'}"
+    return _MESSAGE_LIMIT.wait_seconds(key)
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    from bot.assistant import InvalidQuestion
+    from bot.assistant import InvalidQuestion, too_long
     from bot.index import IndexUnavailable
     from bot.present import reply_markdown, retrieval_summary, source_views
+    from bot.safe_markdown import StreamSanitizer
 
     wait = _over_rate_limit()
     if wait:
         await cl.Message(
             content=f"You're sending messages faster than I can keep up with. Please wait {wait:.0f} seconds and ask again."
         ).send()
+        return
+    length = (message.metadata or {}).get(ORIGINAL_CHARS)
+    if isinstance(length, int) and length > len(message.content):  # cut down on arrival (see bot.guard)
+        await cl.Message(content=str(too_long(length, get_settings().max_question_chars))).send()
         return
     history: list[str] = cl.user_session.get("history") or []
     try:
@@ -249,9 +343,12 @@ async def on_message(message: cl.Message) -> None:
 
     provider = cl.user_session.get("provider") or get_settings().llm
     reply = cl.Message(content="")
+    shown = StreamSanitizer()  # one per answer: only text that can never load or link anything reaches the browser
 
     def on_token(token: str) -> None:  # called from the worker thread while the model writes
-        cl.run_sync(reply.stream_token(token))
+        safe = shown.feed(token)  # an unfinished image, link, tag or URL is held back until it is complete
+        if safe:
+            cl.run_sync(reply.stream_token(safe))
 
     try:
         async with cl.Step(name="Retrieve passages", type="retrieval") as step:
@@ -271,6 +368,9 @@ async def on_message(message: cl.Message) -> None:
         await cl.Message(content="Sorry, something went wrong while answering. Please try again.").send()
         return
 
+    rest = shown.flush()  # what the model's last words left held back, cleaned
+    if rest:
+        await reply.stream_token(rest)
     if not reply.content:  # extractive answers are complete at once; stream them a few words at a time
         words = re.findall(r"\S+\s*", answer.text)
         for start in range(0, len(words), STREAM_WORDS):

@@ -26,15 +26,19 @@ class InvalidQuestion(ValueError):
     """A message that cannot be treated as a question; the text says why, for the user."""
 
 
+def too_long(length: int, max_chars: int) -> InvalidQuestion:
+    """The refusal of a message of `length` characters."""
+    return InvalidQuestion(
+        f"That message is {length:,} characters long; the limit is {max_chars:,}. Please ask a shorter question."
+    )
+
+
 def clean_question(text: str, max_chars: int) -> str:
     """The question as the assistant will read it, or InvalidQuestion with a message for the user."""
     if text is None:
         raise InvalidQuestion("Please type a question.")
     if len(text) > max_chars:
-        raise InvalidQuestion(
-            f"That message is {len(text):,} characters long; the limit is {max_chars:,}. "
-            "Please ask a shorter question."
-        )
+        raise too_long(len(text), max_chars)
     text = _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text)))
     text = _HTML_TAG.sub(" ", text)  # markup is not part of the question (and is never rendered)
     text = re.sub(r"\s+", " ", text).strip()
@@ -76,7 +80,7 @@ class Assistant:
     def _llm_answerer(self, provider: str):
         """The language-model answerer for `provider`, built on first use; None for `extractive` or if unusable."""
         from bot.generate import LLMAnswerer
-        from bot.llm import LLMUnavailable, make_chat_model
+        from bot.llm import LLMUnavailable, make_chat_model, make_model_gate
 
         if provider == "extractive":
             return None
@@ -85,7 +89,8 @@ class Assistant:
                 try:
                     model = make_chat_model(self.settings, provider)
                     self._llm_answerers[provider] = LLMAnswerer(
-                        self.settings, model, provider, self.extractive, self.checker
+                        self.settings, model, provider, self.extractive, self.checker,
+                        gate=make_model_gate(self.settings, provider),
                     )
                 except LLMUnavailable as exc:
                     self._unavailable[provider] = f"{exc}. Answers come from the offline (extractive) answerer."
@@ -105,7 +110,7 @@ class Assistant:
         if history and answerer is not None:
             from bot.generate import condense_with_llm
 
-            query = condense_with_llm(answerer.model, question, history, self.settings.llm_timeout) or None
+            query = condense_with_llm(answerer, question, history, self.settings.llm_timeout) or None
         return self.retriever.retrieve(question, history, query=query)
 
     def compose(

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from bot.corpus import Article
+from bot.safe_markdown import LINK_OR_IMAGE
 
-CHUNKER_VERSION = "4"  # bump when passage boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "5"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.*)$")
@@ -147,7 +148,7 @@ def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
 # --- sentences, for composing answers ----------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(\[]?[A-Z0-9])")
-_LEADING_SYMBOLS = re.compile(r"^[^\w(\"“'‘]+")
+_LEADING_SYMBOLS = re.compile(r"^(?:[^\w(\"“'‘\[!<]|!(?!\[))+")  # bullets and arrows, not a link, image or tag
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,19 @@ class Sentence:
 
 
 def split_sentences(paragraph: str) -> list[str]:
-    """Sentences of one paragraph; a bare "No." or "Yes." stays with the sentence after it."""
-    parts = [p.strip() for p in _SENTENCE_END.split(paragraph.strip()) if p.strip()]
+    """Sentences of one paragraph; a bare "No." or "Yes." stays with the sentence after it.
+
+    A Markdown link or image is never cut ("[Dr. Smith](...)" is no sentence end), so a quote never
+    holds half of one.
+    """
+    text = paragraph.strip()
+    whole = [m.span() for m in LINK_OR_IMAGE.finditer(text)]
+    parts, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        if not any(a < end.start() < b for a, b in whole):
+            parts.append(text[start : end.start()].strip())
+            start = end.end()
+    parts = [p for p in [*parts, text[start:].strip()] if p]
     merged: list[str] = []
     for part in parts:
         if merged and len(merged[-1]) <= 12:

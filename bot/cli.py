@@ -120,8 +120,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # Answers run on many worker threads; few malloc arenas keep the server's memory flat under load.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     app = Path(__file__).with_name("app.py")
+    host = args.host or settings.host
+    os.environ["BOT_HOST"] = host  # the app answers to the name it listens on (its allowed hosts)
     argv = [sys.executable, "-m", "chainlit", "run", str(app), "--headless"]
-    argv += ["--host", args.host or settings.host, "--port", str(args.port or settings.port)]
+    argv += ["--host", host, "--port", str(args.port or settings.port)]
     os.execv(sys.executable, argv)  # replaces this process; Chainlit reads .chainlit/ from the cwd
 
 

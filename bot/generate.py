@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,7 +18,9 @@ import numpy as np
 
 from bot.answer import ExtractiveAnswerer
 from bot.chunking import Sentence, split_sentences
+from bot.llm import ModelBusy, ModelGate
 from bot.retrieve import tokenize
+from bot.safe_markdown import sanitize_generated
 from bot.settings import Settings
 from bot.types import Answer, Grounding, Passage, Retrieval
 
@@ -105,25 +108,6 @@ class GroundingChecker:
         return checks
 
 
-_TARGET = r"\(((?:[^()\s]|\([^()]*\))*)[^()]*\)"  # a link target, allowing one level of parentheses
-_IMAGE = re.compile(r"!\[[^\]]*\]" + _TARGET)
-_LINK = re.compile(r"\[([^\]]*)\]" + _TARGET)
-_URL = re.compile(r"(?:https?|ftp|javascript|data|vbscript):[^\s)\]>\"']*", re.I)
-_TAG = re.compile(r"</?[a-zA-Z!][^>]*>")
-
-
-def sanitize_generated(text: str, allowed: str) -> str:
-    """Generated text without images, HTML or links, except links whose address is in `allowed`.
-
-    A Markdown image renders (and fetches its URL, leaking whatever the URL carries) the moment an
-    answer is shown, so a model steered by a prompt or a document must not be able to emit one.
-    """
-    text = _IMAGE.sub("", text)
-    text = _LINK.sub(lambda m: m.group(0) if m.group(2) and m.group(2) in allowed and not m.group(2).lower().startswith("javascript:") else m.group(1), text)
-    text = _URL.sub(lambda m: m.group(0) if m.group(0) in allowed and not m.group(0).lower().startswith(("javascript:", "data:", "vbscript:")) else "", text)
-    return re.sub(r"[ \t]{2,}", " ", _TAG.sub("", text)).strip()
-
-
 def _format_passages(sources: list[Passage]) -> str:
     blocks = []
     for n, p in enumerate(sources, start=1):
@@ -160,11 +144,13 @@ class LLMAnswerer:
         provider: str,
         extractive: ExtractiveAnswerer,
         checker: GroundingChecker,
+        gate: ModelGate | None = None,
     ):
         from langchain_core.prompts import ChatPromptTemplate
 
         self.settings = settings
         self.model = chat_model
+        self.gate = gate  # one generation at a time for a model that cannot share itself between threads
         self.provider = provider
         self.extractive = extractive
         self.checker = checker
@@ -191,6 +177,10 @@ class LLMAnswerer:
         text = "".join(parts)
         return re.split(r"</?\w*$|</?passages", text)[0].strip()  # drop any echo of the fence
 
+    def turn(self):
+        """A context holding the model for one generation (ModelBusy when it stays busy)."""
+        return self.gate.turn() if self.gate else nullcontext()
+
     def _fallback(self, retrieval: Retrieval, notice: str, removed: list[str], total: int) -> Answer:
         answer = self.extractive.answer(retrieval)
         answer.notice = notice
@@ -204,7 +194,13 @@ class LLMAnswerer:
         if not retrieval.passages or retrieval.relevance < self.settings.min_score:
             return self.extractive.answer(retrieval)  # declining needs no model
         try:
-            generated = self._generate(retrieval, on_token)
+            with self.turn():
+                generated = self._generate(retrieval, on_token)
+        except ModelBusy:
+            return self._fallback(
+                retrieval, f"The language model ({self.provider}) is busy with other questions, so this answer "
+                "quotes the articles instead. Try again in a moment for a written answer.", [], 0
+            )
         except Exception as exc:  # any provider failure: answer from the passages instead
             reason = describe_failure(exc)
             return self._fallback(
@@ -248,7 +244,7 @@ conversation. Keep its meaning and wording; replace words like "it", "them" or "
 they refer to. Reply with the rewritten question only."""
 
 
-def condense_with_llm(model, question: str, history: list[str], timeout: float) -> str | None:
+def condense_with_llm(answerer: LLMAnswerer, question: str, history: list[str], timeout: float) -> str | None:
     """The follow-up as a standalone question written by the model, or None if its rewrite is unusable."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -257,10 +253,11 @@ def condense_with_llm(model, question: str, history: list[str], timeout: float) 
     started = time.monotonic()
     try:
         parts = []
-        for chunk in model.stream(messages):
-            parts.append(chunk.content if isinstance(chunk.content, str) else "")
-            if time.monotonic() - started > timeout:
-                return None
+        with answerer.turn():
+            for chunk in answerer.model.stream(messages):
+                parts.append(chunk.content if isinstance(chunk.content, str) else "")
+                if time.monotonic() - started > timeout:
+                    return None
         rewritten = "".join(parts).strip().strip('"').splitlines()[0].strip() if "".join(parts).strip() else ""
     except Exception:
         return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterator
 
 from bot.settings import Settings
 
@@ -79,3 +81,50 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChat
             )
         case _:
             raise LLMUnavailable(f"BOT_LLM={provider} is not a language-model provider")
+
+
+class ModelBusy(RuntimeError):
+    """The model is writing other answers and its queue is full, or the wait ran out."""
+
+
+class ModelGate:
+    """One model instance used by one thread at a time, with a bounded queue and a bounded wait.
+
+    llama.cpp keeps per-context state: two threads generating on one model corrupt it and crash
+    the whole server (GGML asserts, heap corruption). Callers wait their turn, and are told
+    "busy" at once when `queue_max` others already wait, or after `wait_seconds`.
+    """
+
+    def __init__(self, queue_max: int, wait_seconds: float):
+        self.queue_max = queue_max
+        self.wait_seconds = wait_seconds
+        self._lock = threading.Lock()
+        self._state = threading.Lock()
+        self._waiting = 0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the model for one generation; raises ModelBusy instead of waiting without bound."""
+        if not self._lock.acquire(blocking=False):
+            with self._state:
+                if self._waiting >= self.queue_max:
+                    raise ModelBusy("the model is busy with other questions")
+                self._waiting += 1
+            try:
+                acquired = self._lock.acquire(timeout=self.wait_seconds)
+            finally:
+                with self._state:
+                    self._waiting -= 1
+            if not acquired:
+                raise ModelBusy("the model stayed busy with other questions")
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+
+def make_model_gate(settings: Settings, provider: str) -> ModelGate | None:
+    """The gate for a provider's model: the in-process model takes one question at a time; servers queue their own."""
+    if provider == "local":
+        return ModelGate(settings.llm_queue_max, settings.llm_queue_wait_seconds)
+    return None

@@ -1,4 +1,8 @@
-"""How a retrieval and an answer read in the chat: plain functions, so the UI's text is testable without a browser."""
+"""How a retrieval and an answer read in the chat: plain functions, so the UI's text is testable without a browser.
+
+Everything taken from the corpus (titles, headings, passages) or from an answer is made inert before it
+is shown (`bot.safe_markdown.inert_markdown`): no image renders and no link is live.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from bot.answer import highlighted_markdown
+from bot.safe_markdown import inert_markdown
 from bot.types import Answer, Retrieval
 
 
@@ -26,7 +31,7 @@ def retrieval_summary(retrieval: Retrieval) -> str:
     """The "Retrieve passages" step: what was searched for and what was found."""
     lines = [f"Searched for: {escape_markdown(retrieval.query)}", ""]
     lines += [
-        f"{n}. {escape_markdown(p.heading or p.title)} - {p.publisher} (score {p.score:.2f})"
+        f"{n}. {escape_markdown(inert_markdown(p.heading or p.title))} - {inert_markdown(p.publisher)} (score {p.score:.2f})"
         for n, p in enumerate(retrieval.passages, start=1)
     ]
     return "\n".join(lines)
@@ -39,9 +44,11 @@ def source_views(answer: Answer) -> list[SourceView]:
     views = []
     for n in answer.cited:
         passage = answer.sources[n - 1]
-        name = f"Source {n}: {passage.title} ({passage.publisher})" if passage.publisher else f"Source {n}: {passage.title}"
-        content = highlighted_markdown(passage.text, answer.used_sentences.get(n, []))
-        footer = f"\n\n---\n*{passage.title}* - {passage.publisher} - `{passage.source}`"
+        title, publisher = inert_markdown(passage.title), inert_markdown(passage.publisher)
+        name = f"Source {n}: {title} ({publisher})" if publisher else f"Source {n}: {title}"
+        content = highlighted_markdown(passage.text, answer.used_sentences.get(n, []))  # inert
+        file_name = passage.source.replace("`", "'")  # shown in a code span, which a backtick would end
+        footer = f"\n\n---\n*{title}* - {publisher} - `{file_name}`"
         views.append(SourceView(name, content + footer))
     return views
 
@@ -63,7 +70,7 @@ def answer_notes(answer: Answer) -> list[str]:
 
 def reply_markdown(answer: Answer, sources: list[SourceView]) -> str:
     """The complete reply: the answer, the list of its sources, then the notes."""
-    content = answer.text
+    content = inert_markdown(answer.text)  # already inert from every answerer; a second pass changes nothing
     if sources:
         content += "\n\n" + "\n".join(f"- {s.name}" for s in sources)
     notes = answer_notes(answer)

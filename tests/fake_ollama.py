@@ -11,10 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FakeOllama:
     """Streams `reply` word by word as NDJSON; `error` makes it answer HTTP 500 with an error body."""
 
-    def __init__(self, reply: str = "", error: str | None = None, delay: float = 0.0):
+    def __init__(self, reply: str = "", error: str | None = None, delay: float = 0.0, word_delay: float = 0.0):
         self.reply = reply
         self.error = error
         self.delay = delay  # seconds to wait before answering, to play a slow server
+        self.word_delay = word_delay  # seconds between streamed words, to make the stream observable
         self.requests: list[dict] = []
         outer = self
 
@@ -46,6 +47,7 @@ class FakeOllama:
                             "message": {"role": "assistant", "content": word + " "}, "done": False}
                     self.wfile.write((json.dumps(line) + "\n").encode())
                     self.wfile.flush()
+                    time.sleep(outer.word_delay)
                 done = {"model": model, "created_at": "2026-01-01T00:00:00Z",
                         "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
                         "total_duration": 1, "load_duration": 1, "prompt_eval_count": 1, "eval_count": 1}

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_FLAGS, IN_CI
+from .conftest import send_chat
 from .servers import serve_app
 
 pytestmark = pytest.mark.browser
@@ -17,28 +17,19 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`bot serve` on a free loopback port, with an empty index folder that it must build itself."""
-    with serve_app(tmp_path_factory.mktemp("serve"), {"BOT_RATE_LIMIT_MESSAGES": "3"}) as running:
+    with serve_app(tmp_path_factory.mktemp("serve")) as running:
         yield running
 
 
 @pytest.fixture
-def page():
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail("Chromium is missing at /usr/bin/chromium: `make test` installs it as root")
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+def page(chromium):
+    return chromium.new_page(viewport={"width": 1280, "height": 900})
 
 
 def test_starter_question_answered_with_openable_sources(server, page, tmp_path):
     url, log_path = server
+    elsewhere: list[str] = []  # an offline demo calls no other host: no web fonts, no CDN stylesheets
+    page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith((url, "data:", "blob:")) else None)
     page.goto(url)
     page.get_by_text("Can LLMs make images?").first.click(timeout=60_000)
 
@@ -56,17 +47,7 @@ def test_starter_question_answered_with_openable_sources(server, page, tmp_path)
     page.screenshot(path=str(tmp_path / "source-open.png"), full_page=True)
     assert (tmp_path / "source-open.png").stat().st_size > 10_000
     assert "Traceback" not in log_path.read_text()
-
-
-def _send(page, text: str) -> None:
-    from playwright.sync_api import expect
-
-    box = page.locator("#chat-input")
-    box.click()
-    box.fill(text)
-    submit = page.locator("#chat-submit")
-    expect(submit).to_be_enabled(timeout=60_000)  # enabled once the session is connected and idle
-    submit.click()
+    assert elsewhere == []
 
 
 def test_html_in_a_question_shows_as_text_and_never_runs(server, page, tmp_path):
@@ -75,7 +56,7 @@ def test_html_in_a_question_shows_as_text_and_never_runs(server, page, tmp_path)
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(url)
     attack = '<img src=x onerror=alert(1)> <script>alert(2)</script> What is generative AI?'
-    _send(page, attack)
+    send_chat(page, attack)
     page.get_by_text(re.compile(r"^Source \d+: ")).first.wait_for(timeout=120_000)
     page.get_by_text('<img src=x onerror=alert(1)>', exact=False).first.wait_for(timeout=10_000)
     page.wait_for_timeout(1000)
@@ -84,17 +65,24 @@ def test_html_in_a_question_shows_as_text_and_never_runs(server, page, tmp_path)
     page.screenshot(path=str(tmp_path / "html-as-text.png"), full_page=True)
 
 
-def test_flooding_one_session_gets_a_friendly_limit_and_health_reports_ready(server, page, tmp_path):
-    url, _log = server
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    """A server that lets each client address send 3 messages a minute."""
+    with serve_app(tmp_path_factory.mktemp("strict"), {"BOT_RATE_LIMIT_MESSAGES": "3"}) as running:
+        yield running
+
+
+def test_flooding_one_session_gets_a_friendly_limit_and_health_reports_ready(strict_server, page, tmp_path):
+    url, _log = strict_server
     page.goto(url)
     from playwright.sync_api import expect
 
     try:
         for n in range(3):  # the server under test allows 3 messages a minute per session
-            _send(page, f"What is generative AI? ({n})")
+            send_chat(page, f"What is generative AI? ({n})")
             expect(page.get_by_text("Retrieve passages")).to_have_count(n + 1, timeout=60_000)
             expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
-        _send(page, "And one more?")
+        send_chat(page, "And one more?")
         page.get_by_text("You're sending messages faster than I can keep up with").first.wait_for(timeout=60_000)
     finally:
         page.screenshot(path=str(tmp_path / "flood.png"), full_page=True)
@@ -131,7 +119,7 @@ def test_with_login_on_the_chat_needs_a_password_and_works_after_it(page, tmp_pa
 
         page.locator("#password").fill(password)
         page.get_by_role("button", name="Sign In").click()
-        _send(page, "Can LLMs make images?")
+        send_chat(page, "Can LLMs make images?")
         page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=120_000)
         page.screenshot(path=str(tmp_path / "after-login.png"), full_page=True)
         log = log_path.read_text()

@@ -1,0 +1,346 @@
+"""Markdown from a language model or a corpus file made safe to show: it never loads anything or carries a live link.
+
+A Markdown image fetches its URL the moment it renders (leaking whatever the URL carries), so no text
+that reaches the browser may hold one: not a token of a streamed answer, not a quoted sentence, not a
+passage in the source panel. Three tools:
+
+- `sanitize_generated(text, allowed)`: a language model's answer. Images and HTML are dropped, a link
+  keeps its text only unless its address is in `allowed` (the passages), bare URLs not in `allowed`
+  and every `javascript:`/`data:`/`vbscript:` address are dropped; then `inert_markdown`.
+- `inert_markdown(text)`: text about to be shown (answers, passages). Images are dropped; a link
+  becomes its text followed by its host in parentheses, as plain text ("Dr. Smith (evil.example)"),
+  so the reader sees where it pointed but nothing is clickable; a bare URL becomes its host; HTML
+  tags and link reference definitions are dropped. Ordinary text is returned unchanged.
+- `StreamSanitizer`: the same for an answer arriving token by token. It emits only text in which no
+  construct can still be growing (an unfinished `![`, `[text](`, `<tag`, or a word that may become a
+  URL is held back until it is complete), cleans it, and flushes the rest at the end.
+
+Each ends with a check by a real Markdown parser (markdown-it, CommonMark): if any image, link or
+HTML survived the rules above, the brackets, `!` and `<` are escaped so that everything shows as text.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+
+# --- the grammar we recognise (CommonMark, one level of nesting; the parser check catches the rest) ---
+
+_BRACKET = r"\[((?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]"  # [text], one level of nested brackets
+_DESTINATION = r"(<[^<>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
+_TITLE = r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?"
+_TARGET = r"\(\s*" + _DESTINATION + _TITLE + r"\s*\)"  # (destination "title")
+_REFERENCE = r"\[(?:[^\[\]\\]|\\.)*\]"  # [label] of a full or collapsed reference link
+
+# A link or image, as the sentence splitter must keep it whole.
+LINK_OR_IMAGE = re.compile(r"(?<!\\)!?" + _BRACKET + r"(?:" + _TARGET + r"|" + _REFERENCE + r")?", re.S)
+
+_IMAGE = re.compile(r"(?<!\\)!" + _BRACKET + r"(?:" + _TARGET + r"|" + _REFERENCE + r")", re.S)
+_BANG = re.compile(r"!+(?=\[)")  # an image without its address (`![x]`, `![x](` cut off): without the `!` it is none
+_LINK = re.compile(r"(?<![\\!])" + _BRACKET + _TARGET, re.S)
+_DEFINITION = re.compile(r"^ {0,3}" + _REFERENCE + r":[ \t]*\n?[ \t]*\S.*(?:\n|$)", re.M)
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>@]+)>")
+_HTML = re.compile(
+    r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|<![A-Za-z][^>]*>"
+    r"|</?[A-Za-z][A-Za-z0-9-]*(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>",
+    re.S,
+)
+_TAG_OPENER = re.compile(r"<+(?=[A-Za-z/!?])")  # what is left of a tag that never closed
+_URL = re.compile(  # as GitHub-flavoured Markdown turns into links (and `data:`, `javascript:` anywhere)
+    r"(?:(?<![A-Za-z])(?:(?:https?|ftp|file)://|www\.)|(?<![\w/.@+-])data:(?=\S)|(?:javascript|vbscript):)[^\s<>\"'`]*",
+    re.I,
+)
+_ANY_URL = re.compile(  # in generated text a URL glued to a word goes too
+    r"(?:(?:https?|ftp|file)://|www\.|(?<![\w/.@+-])data:(?=\S)|(?:javascript|vbscript):)[^\s<>\"'`]*", re.I
+)
+_DANGEROUS_SCHEME = re.compile(r"^\s*<?\s*(?:javascript|vbscript|data|file):", re.I)
+_MAYBE_MARKUP = re.compile(r"[\[<]|:|www\.", re.I)  # text without any of these has nothing to neutralise
+_ESCAPABLE = re.compile(r"(?<!\\)([\[\]!<>])")
+
+_PARSER = MarkdownIt("commonmark")
+
+
+def _trim_url(url: str) -> tuple[str, str]:
+    """A bare URL and the punctuation after it that belongs to the sentence (as GitHub's autolinks do)."""
+    tail = ""
+    while url:
+        last = url[-1]
+        if last in ".,;:!?*_~'\"" or (last == ")" and url.count("(") < url.count(")")) or (
+            last == "]" and url.count("[") < url.count("]")
+        ):
+            tail = last + tail
+            url = url[:-1]
+        else:
+            break
+    return url, tail
+
+
+def host_of(url: str) -> str:
+    """The host a web address points to, without `www.` ("" for anything but http, https or ftp)."""
+    url = url.strip().strip("<>").strip()
+    if url.lower().startswith("www."):
+        url = "http://" + url
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https", "ftp"):
+        return ""
+    host = re.sub(r"[^a-z0-9.\-]", "", host.lower())
+    while host.startswith("www."):
+        host = host[4:]
+    return host.strip(".")
+
+
+def live_constructs(text: str) -> list[str]:
+    """What a Markdown renderer would turn `text` into that loads or links something (empty if nothing)."""
+    found: list[str] = []
+
+    def walk(tokens) -> None:
+        for token in tokens:
+            if token.type == "image":
+                found.append(f"image {token.attrGet('src')}")
+            elif token.type == "link_open":
+                found.append(f"link {token.attrGet('href')}")
+            elif token.type in ("html_inline", "html_block"):
+                found.append(f"html {token.content.strip()[:40]}")
+            if token.children:
+                walk(token.children)
+
+    walk(_PARSER.parse(text))
+    return found
+
+
+def _checked(text: str) -> str:
+    """`text` if a Markdown parser finds nothing live in it, else with brackets, `!` and `<` escaped."""
+    if not live_constructs(text):
+        return text
+    return _ESCAPABLE.sub(r"\\\1", text)
+
+
+def _link_as_text(text: str, destination: str) -> str:
+    host = host_of(destination)
+    text = text.strip()
+    if not host or host == text.lower() or text.lower().endswith(f"({host})"):
+        return text or host
+    return f"{text} ({host})" if text else host
+
+
+def _url_as_text(match: re.Match) -> str:
+    url, tail = _trim_url(match.group(0))
+    return host_of(url) + tail
+
+
+def inert_markdown(text: str) -> str:
+    """`text` as Markdown that loads nothing and links nowhere; ordinary text comes back unchanged.
+
+    Images are dropped, a link shows as its text and host ("Dr. Smith (evil.example)", plain text), a
+    bare URL as its host, and HTML tags and link reference definitions are dropped.
+    """
+    if not text or not _MAYBE_MARKUP.search(text):
+        return text
+    for _ in range(4):  # what one pass leaves can form a construct (a link inside a link's text, ...)
+        before = text
+        text = _DEFINITION.sub("", _BANG.sub("", _IMAGE.sub("", text)))
+        text = _LINK.sub(lambda m: _link_as_text(m.group(1), m.group(2) or ""), text)
+        text = _AUTOLINK.sub(lambda m: host_of(m.group(1)), text)
+        text = _HTML.sub("", text)
+        text = _URL.sub(_url_as_text, text)
+        if text == before:
+            break
+    return _checked(text)
+
+
+def _allowed_url(url: str, allowed: str) -> bool:
+    return bool(url) and url in allowed and not _DANGEROUS_SCHEME.match(url)
+
+
+def _clean_generated(text: str, allowed: str) -> str:
+    """`sanitize_generated` without trimming the ends (a streamed piece keeps its spaces)."""
+    text = _DEFINITION.sub("", _BANG.sub("", _IMAGE.sub("", text)))
+
+    def link(m: re.Match) -> str:
+        destination = (m.group(2) or "").strip("<>")
+        return m.group(0) if _allowed_url(destination, allowed) else m.group(1)
+
+    text = _LINK.sub(link, text)
+    text = _AUTOLINK.sub(lambda m: m.group(0) if _allowed_url(m.group(1), allowed) and host_of(m.group(1)) else "", text)
+    text = _HTML.sub("", text)
+    text = _TAG_OPENER.sub("", text)
+
+    def url(m: re.Match) -> str:
+        address, tail = _trim_url(m.group(0))
+        return m.group(0) if _allowed_url(address, allowed) else tail
+
+    text = _ANY_URL.sub(url, text)
+    return re.sub(r"[ \t]{2,}", " ", inert_markdown(text))
+
+
+def sanitize_generated(text: str, allowed: str) -> str:
+    """Generated text without images, HTML or links, except links whose address is in `allowed`.
+
+    A Markdown image renders (and fetches its URL, leaking whatever the URL carries) the moment an
+    answer is shown, so a model steered by a prompt or a document must not be able to emit one. A
+    link to an address in `allowed` (the passages) is kept as its text and host, never live.
+    """
+    return _clean_generated(text, allowed).strip()
+
+
+# --- streaming ---------------------------------------------------------------------------------
+
+
+def _bracket_end(text: str, start: int) -> int | None:
+    """Index after the `]` matching the `[` at `start`, or None if it is not closed yet."""
+    depth, i = 0, start
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+def _paren_end(text: str, start: int) -> int | None:
+    """Index after the `)` matching the `(` at `start` (quotes and `<...>` respected), or None."""
+    depth, i, quote = 0, start, ""
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'" and depth == 1 and i > start and text[i - 1].isspace():
+            quote = ch  # a title
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+def _tag_end(text: str, start: int) -> int | None:
+    """Index after the `>` that closes the tag, comment or autolink at `start`, or None."""
+    if text.startswith("<!--", start):
+        end = text.find("-->", start + 4)
+        return None if end < 0 else end + 3
+    i, quote = start + 1, ""
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ">":
+            return i + 1
+        i += 1
+    return None
+
+
+def _construct_end(text: str, start: int) -> int | None:
+    """Where the Markdown construct that may begin at `start` ends; None while it may still grow."""
+    ch, n = text[start], len(text)
+    if ch == "!":
+        if start + 1 >= n:
+            return None  # the next token may bring a `[`
+        return _construct_end(text, start + 1) if text[start + 1] == "[" else start + 1
+    if ch == "<":
+        if start + 1 >= n:
+            return None
+        if not (text[start + 1].isalpha() or text[start + 1] in "/!?"):
+            return start + 1  # "3 < 4" is no tag
+        return _tag_end(text, start)
+    # ch == "["
+    end = _bracket_end(text, start)
+    if end is None or end >= n:
+        return None  # unclosed, or closed but `(`, `[` or `:` may follow
+    after = text[end]
+    if after == "(":
+        return _paren_end(text, end)
+    if after == "[":
+        return _bracket_end(text, end)
+    if after == ":":  # a reference definition runs to the end of its line
+        newline = text.find("\n", end)
+        return None if newline < 0 else newline + 1
+    return end
+
+
+def safe_cut(text: str) -> int:
+    """How much of `text` can be shown now: up to a space outside any construct, before anything unfinished.
+
+    Everything after the cut may still become an image, a link, a tag or a URL when more text arrives.
+    """
+    cut, i, n = 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch.isspace():
+            i += 1
+            cut = i
+            continue
+        if ch in "![<":
+            end = _construct_end(text, i)
+            if end is None:
+                return cut
+            i = end
+            continue
+        i += 1
+    return cut
+
+
+class StreamSanitizer:
+    """Cleans an answer as it streams: `feed` each token and show what it returns, then show `flush()`.
+
+    What it returns, joined, never holds an image, HTML, a live link or a foreign URL, at any point of
+    the stream: a construct that is still being written is held back until it is complete, then
+    dropped or shown as text, by the rules of `sanitize_generated` (with `allowed`, the passages).
+    """
+
+    def __init__(self, allowed: str = ""):
+        self.allowed = allowed
+        self.pending = ""
+        self.emitted = ""
+
+    def _emit(self, raw: str, final: bool = False) -> str:
+        piece = _clean_generated(raw, self.allowed)
+        if not self.emitted or self.emitted[-1].isspace():
+            piece = piece.lstrip(" \t")  # a dropped construct must not leave a double space behind
+        if final:
+            piece = piece.rstrip()
+        if not piece:
+            return ""
+        if live_constructs(self.emitted + piece) and not live_constructs(self.emitted):
+            piece = _ESCAPABLE.sub(r"\\\1", piece)  # the new piece would complete something with the old
+        self.emitted += piece
+        return piece
+
+    def feed(self, token: str) -> str:
+        """The text that can be shown now (possibly empty) after `token` arrived."""
+        self.pending += token
+        cut = safe_cut(self.pending)
+        if not cut:
+            return ""
+        raw, self.pending = self.pending[:cut], self.pending[cut:]
+        return self._emit(raw)
+
+    def flush(self) -> str:
+        """The rest, cleaned, once the answer is complete."""
+        raw, self.pending = self.pending, ""
+        return self._emit(raw, final=True) if raw else ""

@@ -1,0 +1,384 @@
+"""Attacks on a running `bot serve`, over real HTTP and Chainlit's real socket: each one a finding of a probe.
+
+Three servers: the default one (trusting this machine as a reverse proxy, so that each test plays its
+own client address through X-Forwarded-For), one with login on (trusting no proxy), and one whose
+answerer is the in-process language model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import http.client
+import json
+import re
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import urlparse
+
+import bcrypt
+import pytest
+
+from bot.load import ChatSession, Turn, health
+
+from .conftest import ROOT
+from .servers import serve_app
+
+QUESTION = "Can LLMs make images?"
+ANSWER_START = "No, LLMs are built specifically for text-based tasks"
+
+
+def request(url: str, path: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None):
+    """(status, headers, body) of one HTTP request, with full control of the headers (Host included)."""
+    parsed = urlparse(url)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        all_headers = {"Host": parsed.netloc, **(headers or {})}
+        if body is not None:
+            all_headers.setdefault("Content-Length", str(len(body)))
+        for name, value in all_headers.items():
+            conn.putheader(name, value)
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def _session(url: str, client: str | None = None, cookie: str | None = None, timeout: float = 120) -> ChatSession:
+    headers = {}
+    if client:
+        headers["X-Forwarded-For"] = client
+    if cookie:
+        headers["Cookie"] = f"access_token={cookie}"
+    session = ChatSession(url, timeout=timeout, headers=headers)
+    await session.connect()
+    return session
+
+
+async def _ask_all(url: str, questions: list[str], **kwargs) -> list[str]:
+    session = await _session(url, **kwargs)
+    try:
+        return [(await session.ask(q)).reply for q in questions]
+    finally:
+        await session.close()
+
+
+def _message(output) -> dict:
+    return {
+        "message": {
+            "id": str(uuid.uuid4()), "threadId": None, "parentId": None, "name": "User", "type": "user_message",
+            "output": output, "createdAt": datetime.now(timezone.utc).isoformat(),
+        },
+        "fileReferences": None,
+    }
+
+
+async def _quiet_for(session: ChatSession, seconds: float) -> list[tuple[str, object]]:
+    """Every event the app sends within `seconds` (to show that it did not act on something)."""
+    events = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            name, data, _ = await asyncio.wait_for(session._events.get(), left)
+            events.append((name, data))
+        except asyncio.TimeoutError:
+            break
+    return events
+
+
+# --- the default server ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_app(tmp_path_factory):
+    env = {"BOT_TRUSTED_PROXIES": '["127.0.0.1"]', "BOT_RATE_LIMIT_MESSAGES": "4"}
+    with serve_app(tmp_path_factory.mktemp("default"), env, ready_path="/health") as running:
+        yield running
+
+
+def test_a_visitor_cannot_switch_the_server_to_the_local_model(default_app):
+    url, log_path = default_app
+
+    async def attempt():
+        session = await _session(url, client="203.0.113.1")
+        try:
+            await session.client.emit("chat_settings_change", {"provider": "local"})
+            events = await _quiet_for(session, 3)
+            turn = await session.ask(QUESTION)
+        finally:
+            await session.close()
+        return events, turn
+
+    events, turn = run(attempt())
+    said = [d.get("output", "") for n, d in events if n == "new_message" and isinstance(d, dict)]
+    assert any("turned off" in s for s in said), events
+    assert turn.reply.startswith(ANSWER_START)
+    assert "sentences supported" not in turn.reply and "language model" not in turn.reply
+    assert "refused an answerer change" in log_path.read_text()
+
+
+SIZES = [2_001, 1_000_000, 4_000_000, 15_000_000]  # up to the web server's 16 MiB frame limit
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_message_of_any_size_over_the_limit_gets_the_too_long_reply(default_app, size):
+    url, _log = default_app
+    replies = run(_ask_all(url, ["x" * size, QUESTION], client=f"203.0.113.{10 + SIZES.index(size)}"))
+    assert f"That message is {size:,} characters long; the limit is 2,000" in replies[0]
+    assert replies[1].startswith(ANSWER_START)  # the same connection goes on
+
+
+def test_the_rate_limit_is_per_client_address_not_per_connection(default_app):
+    url, _log = default_app
+    first = run(_ask_all(url, [QUESTION] * 5, client="203.0.113.50"))
+    assert all(r.startswith(ANSWER_START) for r in first[:4]) and "faster than I can keep up" in first[4]
+    again = run(_ask_all(url, [QUESTION], client="203.0.113.50"))  # a new connection from the same client
+    assert "faster than I can keep up" in again[0]
+    other = run(_ask_all(url, [QUESTION], client="203.0.113.51"))
+    assert other[0].startswith(ANSWER_START)
+
+
+@pytest.mark.parametrize("path", ["/", "/health", "/ws/socket.io/?EIO=4&transport=polling"])
+def test_another_host_name_is_refused_on_http_and_the_socket(default_app, path):
+    url, _log = default_app
+    status, _, _ = request(url, path, headers={"Host": "evil.example:8811", "Origin": "http://evil.example:8811"})
+    assert status == 400
+    port = urlparse(url).port
+    assert request(url, path, headers={"Host": f"localhost:{port}"})[0] == 200
+    assert request(url, path, headers={"Host": f"127.0.0.1:{port}"})[0] == 200
+
+
+def test_a_websocket_for_another_host_name_is_refused(default_app):
+    url, _log = default_app
+    port = urlparse(url).port
+    with pytest.raises(Exception, match="(?i)connect"):
+        run(ChatSession(url, timeout=20, headers={"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}).connect())
+
+
+def test_api_docs_are_off_and_health_says_what_it_should(default_app):
+    url, _log = default_app
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        status, _, body = request(url, path)
+        assert b"openapi" not in body.lower() and b"swagger" not in body.lower() and b"redoc" not in body.lower(), path
+    status, body = health(url)
+    assert status == 200 and body["status"] == "ok" and body["rss_mb"] > 0  # login off: memory shown
+
+
+def test_the_chat_page_loads_nothing_from_other_hosts(default_app):
+    url, _log = default_app
+    status, headers, body = request(url, "/", headers={"Accept-Encoding": "gzip"})  # as a browser asks
+    if headers.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    assert status == 200 and b"<div id=\"root\">" in body
+    assert b"fonts.googleapis.com" not in body and b"cdn.jsdelivr.net" not in body
+    assert not re.search(rb"""<(?:link|script)[^>]+(?:href|src)="https?://""", body)
+    assert "img-src 'self'" in headers.get("content-security-policy", "")
+
+
+def test_edit_message_is_refused_while_editing_is_off(default_app):
+    url, log_path = default_app
+
+    async def attempt():
+        session = await _session(url, client="203.0.113.60")
+        try:
+            payload = _message(QUESTION)
+            await session.client.emit("client_message", payload)
+            await session._until_task_end(time.perf_counter(), Turn(QUESTION))  # the answer is complete
+            payload["message"]["output"] = "What does GAN stand for?"
+            await session.client.emit("edit_message", payload)
+            return await _quiet_for(session, 4)
+        finally:
+            await session.close()
+
+    events = run(attempt())
+    assert not [e for e in events if e[0] in ("new_message", "task_start", "stream_start")], events
+    assert "refused an edit_message event" in log_path.read_text()
+
+
+def test_malformed_socket_messages_are_dropped_without_tracebacks_or_error_text(default_app):
+    url, log_path = default_app
+
+    async def attempt():
+        session = await _session(url, client="203.0.113.70")
+        try:
+            for payload in ("just a string", {"message": None}, {"message": {"id": "not-a-uuid", "output": "hi"}},
+                            {"message": {"id": str(uuid.uuid4())}}, [1, 2, 3]):
+                await session.client.emit("client_message", payload)
+            await session.client.emit("chat_settings_change", ["not", "a", "dict"])
+            await session.client.emit("stop", {"unexpected": True})
+            dropped = await _quiet_for(session, 3)
+            await session.client.emit("client_message", _message(None))  # a body that is not text
+            not_text = await session._until_task_end(time.perf_counter())
+        finally:
+            await session.close()
+        return dropped, not_text
+
+    dropped, not_text = run(attempt())
+    sent = [d for n, d in dropped if n in ("new_message", "update_message") and d.get("type") == "assistant_message"]
+    assert not sent, sent
+    assert len(not_text) == 1 and "Please type a question" in not_text[0] and "None" not in not_text[0]
+    log = log_path.read_text()
+    assert "Traceback" not in log and "dropped a malformed client_message event" in log
+    assert health(url)[0] == 200
+
+
+# --- login on ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def login_app(tmp_path_factory):
+    passwords = {name: f"{name}-" + secrets.token_hex(6) for name in ("demo", "alice", "bob")}
+    hashed = {name: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=12)).decode() for name, pw in passwords.items()}
+    env = {"BOT_LOGIN": "true", "BOT_LOGIN_USERS": json.dumps(hashed), "CHAINLIT_AUTH_SECRET": secrets.token_urlsafe(48),
+           "BOT_RATE_LIMIT_MESSAGES": "4", "BOT_ANSWERER_SWITCH": "true"}
+    with serve_app(tmp_path_factory.mktemp("login"), env, ready_path="/health") as (url, log_path):
+        yield url, log_path, passwords
+
+
+def login(url: str, user: str, password: str, client: str | None = None) -> tuple[int, str | None, float]:
+    """(status, token from the auth cookie, seconds) of a password login."""
+    from urllib.parse import urlencode
+
+    body = urlencode({"username": user, "password": password}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **({"X-Forwarded-For": client} if client else {})}
+    started = time.perf_counter()
+    status, response_headers, _ = request(url, "/login", "POST", headers, body)
+    elapsed = time.perf_counter() - started
+    cookie = response_headers.get("set-cookie", "")
+    match = re.search(r"access_token=([^;]+)", cookie)
+    return status, (match.group(1) if match else None), elapsed
+
+
+def test_health_in_login_mode_keeps_memory_to_itself(login_app):
+    url, _log, _pw = login_app
+    status, body = health(url)
+    assert status == 200 and body["status"] == "ok" and "rss_mb" not in body
+
+
+def test_the_message_limit_is_per_user_across_connections(login_app):
+    url, _log, passwords = login_app
+    status, token, _ = login(url, "demo", passwords["demo"])
+    assert status == 200 and token
+    first = run(_ask_all(url, [QUESTION] * 5, cookie=token))
+    assert all(r.startswith(ANSWER_START) for r in first[:4]) and "faster than I can keep up" in first[4]
+    again = run(_ask_all(url, [QUESTION], cookie=token))
+    assert "faster than I can keep up" in again[0]
+
+
+def test_with_the_switch_on_a_logged_in_user_may_pick_the_answerer(login_app):
+    url, _log, passwords = login_app
+    status, token, _ = login(url, "alice", passwords["alice"])
+    assert status == 200 and token
+
+    async def switch():
+        session = await _session(url, cookie=token)
+        try:
+            await session.client.emit("chat_settings_change", {"provider": "openai"})
+            return await _quiet_for(session, 5)
+        finally:
+            await session.close()
+
+    said = [d.get("output", "") for n, d in run(switch()) if n == "new_message" and isinstance(d, dict)]
+    assert any("BOT_LLM=openai needs OPENAI_API_KEY" in s for s in said), said  # taken, and told it is not set up
+
+
+def test_logging_out_ends_the_token_and_it_lasts_hours_not_weeks(login_app):
+    url, _log, passwords = login_app
+    status, token, _ = login(url, "bob", passwords["bob"])
+    assert status == 200 and token
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert claims["exp"] - claims["iat"] == 8 * 3600
+    cookie = {"Cookie": f"access_token={token}"}
+    assert request(url, "/user", headers=cookie)[0] == 200
+    assert request(url, "/logout", "POST", cookie, b"")[0] == 200
+    assert request(url, "/user", headers=cookie)[0] == 401
+    assert request(url, "/auth/jwt", "POST", {"Authorization": f"Bearer {token}"}, b"")[0] == 401
+    with pytest.raises(Exception, match="(?i)connect"):
+        run(_session(url, cookie=token, timeout=20))
+
+
+def test_a_password_over_72_bytes_fails_like_a_wrong_one(login_app):
+    url, log_path, passwords = login_app
+    wrong = login(url, "alice", "not-the-password")
+    long = login(url, "alice", passwords["alice"] + "é" * 80)
+    assert wrong[0] == long[0] == 401
+    assert long[2] > 0.5 * wrong[2]  # bcrypt ran: the reply is not faster than for a wrong password
+    log = log_path.read_text()
+    assert log.count("failed login for user 'alice'") == 2 and "Traceback" not in log
+    assert login(url, "alice", passwords["alice"])[0] == 200
+
+
+def test_repeated_failed_logins_back_off_per_user_and_per_address(login_app):
+    """Runs last in this module: it leaves this machine's address locked out for a while."""
+    url, log_path, passwords = login_app
+    for n in range(20):
+        # A client-chosen X-Forwarded-For is ignored: this server trusts no proxy.
+        assert login(url, "alice", f"guess-{n}", client=f"198.51.100.{n}")[0] == 401
+    assert login(url, "alice", passwords["alice"], client="198.51.100.99")[0] == 401
+    assert login(url, "bob", passwords["bob"], client="198.51.100.98")[0] == 401  # the address is throttled too
+    assert "refused unchecked, back-off" in log_path.read_text()
+
+
+def test_a_malformed_password_hash_is_refused_at_start(tmp_path):
+    env = {"BOT_LOGIN": "true", "CHAINLIT_AUTH_SECRET": secrets.token_urlsafe(48), "BOT_LOGIN_USERS": json.dumps({"demo": "$2b$garbage"})}
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", "9"], cwd=ROOT, env={**os.environ, **env},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "malformed bcrypt hash for demo" in result.stderr
+
+
+# --- the in-process language model -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_llm_app(tmp_path_factory):
+    pytest.importorskip("llama_cpp")
+    with serve_app(tmp_path_factory.mktemp("local"), {"BOT_LLM": "local"}, ready_path="/health") as running:
+        yield running
+
+
+def _answered_or_busy(reply: str) -> bool:
+    return bool(re.search(r"\[\d\]", reply)) or "busy" in reply
+
+
+def test_concurrent_questions_to_the_local_model_never_crash_the_server(local_llm_app):
+    url, log_path = local_llm_app
+
+    async def together():
+        a, b, c = await asyncio.gather(*(_session(url) for _ in range(3)))
+        try:
+            # Two sessions ask at the same moment...
+            two = await asyncio.gather(a.ask("Can LLMs make images?"), b.ask("What does GAN stand for?"))
+            # ...and one session sends two messages back to back.
+            await c.client.emit("client_message", _message("Which industries benefit from LLMs?"))
+            await c.client.emit("client_message", _message("What is generative AI?"))
+            replies: dict[str, str] = {}
+            deadline = time.monotonic() + 120
+            while len(replies) < 2 and time.monotonic() < deadline:
+                name, data, _ = await asyncio.wait_for(c._events.get(), deadline - time.monotonic())
+                if name in ("new_message", "update_message") and isinstance(data, dict) and data.get("type") == "assistant_message":
+                    if re.search(r"\[\d\]|busy|faster", data.get("output") or ""):
+                        replies[data["id"]] = data["output"]
+            return [t.reply for t in two], list(replies.values())
+        finally:
+            await asyncio.gather(a.close(), b.close(), c.close(), return_exceptions=True)
+
+    concurrent, back_to_back = run(together())
+    assert len(back_to_back) == 2, back_to_back
+    for reply in concurrent + back_to_back:
+        assert _answered_or_busy(reply), reply
+    status, body = health(url)
+    assert status == 200 and body["status"] == "ok"
+    assert "GGML_ASSERT" not in log_path.read_text()
