@@ -10,7 +10,7 @@ TORCH := torch==2.13.0
 # backtracking for many minutes. `make constraints` refreshes it from a working .venv.
 CONSTRAINTS := -c constraints.txt
 
-.PHONY: install install-test chromium run ingest eval test constraints clean
+.PHONY: install install-test chromium run ingest eval lint test constraints clean
 
 install: $(VENV)/.installed
 
@@ -42,7 +42,12 @@ run: ingest
 eval: ingest
 	$(VENV)/bin/bot eval ../shared/eval/questions.jsonl
 
-test: install-test chromium
+# Formatting and lint rules live in pyproject.toml ([tool.ruff]); `ruff format .` fixes the first.
+lint: install-test
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+test: install-test chromium lint
 	$(PY) -m pytest
 
 constraints:

@@ -12,8 +12,8 @@ with their host, so no document can make the browser load or link anything.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -29,7 +29,9 @@ _YES_NO = re.compile(
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
 _DEFINITION = re.compile(r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?)\s*\??$", re.I)
 _ASKS_FOR_NAMES = re.compile(r"\b(?:examples?|name (?:some|a few|any)|which tools|what tools|such as)\b", re.I)
-_PROPER_NOUN = re.compile(r"(?<=[\s(,])(?:[A-Z][\w·’'-]*[A-Z]|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?=[’']s))")
+_PROPER_NOUN = re.compile(
+    r"(?<=[\s(,])(?:[A-Z][\w·’'-]*[A-Z]|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?=[’']s))"
+)
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|bye|goodbye)\b[\s!.,?]*$",
     re.I,

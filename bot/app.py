@@ -82,7 +82,8 @@ _register_routes()
 
 def _restrict_origins() -> None:
     """Let only the app's own pages, plus `allow_origins` from settings, call it with the user's cookies."""
-    from chainlit.server import app as server, sio
+    from chainlit.server import app as server
+    from chainlit.server import sio
     from starlette.middleware.cors import CORSMiddleware
 
     allowed = set(get_settings().allow_origins)
@@ -105,7 +106,8 @@ def _harden_server() -> None:
     import os
 
     from chainlit.config import config
-    from chainlit.server import app as server, sio
+    from chainlit.server import app as server
+    from chainlit.server import sio
     from starlette.middleware import Middleware
 
     from bot.guard import OfflinePage, RequestGuard, guard_socket
@@ -123,7 +125,6 @@ def _harden_server() -> None:
     guard_socket(sio, edit_allowed=lambda: bool(config.features.edit_message), max_chars=settings.max_question_chars)
 
 
-
 def _enable_login(revoked) -> None:
     """Password login from settings; refuses to start without a real session secret or with a malformed hash.
 
@@ -133,7 +134,6 @@ def _enable_login(revoked) -> None:
     import os
 
     import jwt
-
     from chainlit.config import config
 
     from bot.guard import LoginThrottle, client_address, request_token
@@ -158,8 +158,12 @@ def _enable_login(revoked) -> None:
         wait = throttle.blocked_for(*keys)
         if wait:
             throttle.failed(*keys)  # hammering during a back-off keeps it on
-            log.warning("failed login for user %r from %s: refused unchecked, back-off %.0f s after repeated failures",
-                        username[:64], client_address.get(), wait)
+            log.warning(
+                "failed login for user %r from %s: refused unchecked, back-off %.0f s after repeated failures",
+                username[:64],
+                client_address.get(),
+                wait,
+            )
             return None
         hashed = users.get(username, decoy)
         given = password.encode("utf-8")

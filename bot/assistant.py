@@ -7,7 +7,7 @@ import re
 import threading
 import time
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 from bot.answer import ExtractiveAnswerer
 from bot.retrieve import Retriever
@@ -89,7 +89,11 @@ class Assistant:
                 try:
                     model = make_chat_model(self.settings, provider)
                     self._llm_answerers[provider] = LLMAnswerer(
-                        self.settings, model, provider, self.extractive, self.checker,
+                        self.settings,
+                        model,
+                        provider,
+                        self.extractive,
+                        self.checker,
                         gate=make_model_gate(self.settings, provider),
                     )
                 except LLMUnavailable as exc:
@@ -137,4 +141,3 @@ class Assistant:
         answer = self.compose(self.retrieve(question, history, provider), provider, on_token)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
-

@@ -18,22 +18,45 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from bot.settings import Settings
 
 # Word swaps for synthetic copies: each copy changes a different random share of these words, so
 # copies read alike but embed and hash differently.
 _SWAPS = {
-    "content": "material", "models": "systems", "model": "system", "generate": "produce",
-    "generates": "produces", "text": "writing", "images": "pictures", "businesses": "companies",
-    "business": "company", "create": "make", "creating": "making", "tasks": "jobs", "data": "information",
-    "help": "assist", "helps": "assists", "large": "big", "used": "applied", "use": "apply",
-    "important": "key", "different": "distinct", "understand": "grasp", "human": "people's",
-    "customer": "client", "customers": "clients", "tools": "instruments", "example": "instance",
-    "quickly": "rapidly", "improve": "enhance", "new": "fresh", "specific": "particular",
+    "content": "material",
+    "models": "systems",
+    "model": "system",
+    "generate": "produce",
+    "generates": "produces",
+    "text": "writing",
+    "images": "pictures",
+    "businesses": "companies",
+    "business": "company",
+    "create": "make",
+    "creating": "making",
+    "tasks": "jobs",
+    "data": "information",
+    "help": "assist",
+    "helps": "assists",
+    "large": "big",
+    "used": "applied",
+    "use": "apply",
+    "important": "key",
+    "different": "distinct",
+    "understand": "grasp",
+    "human": "people's",
+    "customer": "client",
+    "customers": "clients",
+    "tools": "instruments",
+    "example": "instance",
+    "quickly": "rapidly",
+    "improve": "enhance",
+    "new": "fresh",
+    "specific": "particular",
 }
 _WORD = re.compile(r"\b[a-z]+\b")
 
@@ -72,7 +95,11 @@ class BenchResult:
 
     @property
     def ingest_ratio(self) -> float:
-        return self.ingest_passages_per_s / self.raw_encode_passages_per_s if self.raw_encode_passages_per_s else float("nan")
+        return (
+            self.ingest_passages_per_s / self.raw_encode_passages_per_s
+            if self.raw_encode_passages_per_s
+            else float("nan")
+        )
 
     @property
     def scale_ratio(self) -> float | None:
@@ -84,13 +111,25 @@ class BenchResult:
         rows: list[tuple[str, str, str, bool | None]] = [
             ("answer p50 / embedding floor", f"{self.answer_floor_ratio:.2f}x", "<= 2x", self.answer_floor_ratio <= 2),
             ("ingest / raw encode (passages per s)", f"{self.ingest_ratio:.2f}x", ">= 0.7x", self.ingest_ratio >= 0.7),
-            ("no-change re-ingest (`bot ingest`)", f"{self.reingest_nochange_s:.2f} s", "<= 2 s", self.reingest_nochange_s <= 2),
+            (
+                "no-change re-ingest (`bot ingest`)",
+                f"{self.reingest_nochange_s:.2f} s",
+                "<= 2 s",
+                self.reingest_nochange_s <= 2,
+            ),
             ("peak RSS of `bot ask`", f"{self.cold_ask_rss_mb:.0f} MB", "<= 1200 MB", self.cold_ask_rss_mb <= 1200),
             ("cold `bot ask`", f"{self.cold_ask_s:.2f} s", "<= 10 s", self.cold_ask_s <= 10),
         ]
         ratio = self.scale_ratio
-        rows.insert(3, ("query p50 at 100x / at 1x", f"{ratio:.2f}x" if ratio else "not run (--quick)", "<= 2x",
-                        ratio <= 2 if ratio else None))
+        rows.insert(
+            3,
+            (
+                "query p50 at 100x / at 1x",
+                f"{ratio:.2f}x" if ratio else "not run (--quick)",
+                "<= 2x",
+                ratio <= 2 if ratio else None,
+            ),
+        )
         return rows
 
     def to_markdown(self) -> str:
@@ -149,9 +188,13 @@ class BenchResult:
             "| --- | --- | --- |",
         ]
         for key, label in (
-            ("retrieval_hit_at_1", "hit@1"), ("retrieval_hit_at_k", "hit@k"), ("answer_accuracy", "answers right"),
-            ("refusal_accuracy", "off-topic declined"), ("context_chars_mean", "context characters (mean)"),
-            ("latency_ms_p50", "latency p50 (ms)"), ("latency_ms_p95", "latency p95 (ms)"),
+            ("retrieval_hit_at_1", "hit@1"),
+            ("retrieval_hit_at_k", "hit@k"),
+            ("answer_accuracy", "answers right"),
+            ("refusal_accuracy", "off-topic declined"),
+            ("context_chars_mean", "context characters (mean)"),
+            ("latency_ms_p50", "latency p50 (ms)"),
+            ("latency_ms_p95", "latency p95 (ms)"),
         ):
             lines.append(f"| {label} | {q.get(key, '-')} | {n.get(key, '-')} |")
         return "\n".join(lines) + "\n"
@@ -178,7 +221,9 @@ def _folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
-def run_measured(argv: list[str], env: dict, timeout: float, cwd: Path | None = None) -> tuple[int, float, float, str, str]:
+def run_measured(
+    argv: list[str], env: dict, timeout: float, cwd: Path | None = None
+) -> tuple[int, float, float, str, str]:
     """Run a command; (exit code, wall seconds, peak RSS in MB, stdout, stderr)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
@@ -211,6 +256,12 @@ def _env(settings: Settings, **extra: str) -> dict:
     }
 
 
+def _perturb(text: str, rng: random.Random, share: float, copy: int) -> str:
+    """`text` with about a `share` of its words swapped for synonyms and its title marked as variant `copy`."""
+    text = _WORD.sub(lambda m: _SWAPS.get(m.group(0), m.group(0)) if rng.random() < share else m.group(0), text)
+    return re.sub(r"^title:\s*(.+)$", lambda m: f"title: {m.group(1)} (variant {copy})", text, count=1, flags=re.M)
+
+
 def make_synthetic_corpus(source: Path, target: Path, factor: int, seed: int = 7) -> int:
     """`factor` copies of the corpus in `target`: copy 0 as is, the others with perturbed wording."""
     from bot.corpus import corpus_files
@@ -225,8 +276,7 @@ def make_synthetic_corpus(source: Path, target: Path, factor: int, seed: int = 7
         for path in files:
             text = path.read_text(encoding="utf-8")
             if copy:
-                text = _WORD.sub(lambda m: _SWAPS.get(m.group(0), m.group(0)) if rng.random() < share else m.group(0), text)
-                text = re.sub(r"^title:\s*(.+)$", lambda m: f"title: {m.group(1)} (variant {copy})", text, count=1, flags=re.M)
+                text = _perturb(text, rng, share, copy)
             (target / f"v{copy:03d}-{path.name}").write_text(text, encoding="utf-8")
     return len(files) * factor
 
@@ -272,10 +322,14 @@ def _ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats
     result.raw_encode_both_passages_per_s = len(passages) / statistics.median(raw_both)
     result.ingest_passages_per_s = len(passages) / statistics.median(ingest_s)
     whole = model.encode(passages, normalize_embeddings=True)
-    pooled, _ = embed_passages(model, pieces, passage_vector_method(settings.embedding_model_path()), settings.embedding_batch_size)
+    pooled, _ = embed_passages(
+        model, pieces, passage_vector_method(settings.embedding_model_path()), settings.embedding_batch_size
+    )
     cosines = (whole * np.asarray(pooled)).sum(axis=1)
     result.pooled_cosine_mean, result.pooled_cosine_min = float(cosines.mean()), float(cosines.min())
-    log(f"ingest {result.ingest_passages_per_s:.1f} passages/s; raw encode {result.raw_encode_passages_per_s:.1f} passages/s")
+    log(
+        f"ingest {result.ingest_passages_per_s:.1f} passages/s; raw encode {result.raw_encode_passages_per_s:.1f} passages/s"
+    )
 
 
 def _serve_cold_start(settings: Settings, question: str, timeout: float = 180) -> tuple[float | None, float | None]:
@@ -290,8 +344,13 @@ def _serve_cold_start(settings: Settings, question: str, timeout: float = 180) -
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    proc = subprocess.Popen(_bot("serve", "--host", "127.0.0.1", "--port", str(port)), env=_env(settings),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        _bot("serve", "--host", "127.0.0.1", "--port", str(port)),
+        env=_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while time.perf_counter() - started < timeout:
             if proc.poll() is not None:
@@ -328,9 +387,7 @@ def scale_worker(corpus: Path, index: Path, questions: Path) -> dict:
     """Ingest one corpus and time its queries (run in a child process, so its peak RSS is its own)."""
     from bot.assistant import Assistant
     from bot.evaluate import load_questions
-    from bot.index import ingest
-
-    from bot.index import load_embeddings
+    from bot.index import ingest, load_embeddings
 
     settings = Settings(corpus_dir=corpus, index_dir=index)
     started = time.perf_counter()
@@ -366,12 +423,15 @@ def _scales(settings: Settings, questions: Path, work: Path, factors: list[int],
         log(f"scale {factor}x: ingesting {len(list(corpus.iterdir()))} files")
         code, _secs, rss, out, err = run_measured(
             [sys.executable, "-m", "bot.bench", "--scale-worker", str(corpus), str(index), str(questions)],
-            _env(settings), timeout=3600,
+            _env(settings),
+            timeout=3600,
         )
         if code != 0:
             raise RuntimeError(f"the {factor}x run failed: {err.strip().splitlines()[-1] if err.strip() else code}")
         row = json.loads(out.strip().splitlines()[-1]) | {"factor": factor, "peak_rss_mb": rss}
-        log(f"scale {factor}x: {row['passages']} passages, ingest {row['ingest_s']:.1f} s, query p50 {row['query_p50_ms']:.1f} ms")
+        log(
+            f"scale {factor}x: {row['passages']} passages, ingest {row['ingest_s']:.1f} s, query p50 {row['query_p50_ms']:.1f} ms"
+        )
         rows.append(row)
     return rows
 
@@ -402,8 +462,14 @@ def plot(result: BenchResult, path: Path) -> None:
     plt.close(fig)
 
 
-def run_bench(settings: Settings, questions: Path, out_dir: Path, work: Path, quick: bool = False,
-              log: Callable[[str], None] = print) -> BenchResult:
+def run_bench(
+    settings: Settings,
+    questions: Path,
+    out_dir: Path,
+    work: Path,
+    quick: bool = False,
+    log: Callable[[str], None] = print,
+) -> BenchResult:
     """Measure everything once and write `results.md` and `results.png` to `out_dir`."""
     import platform
 
@@ -415,7 +481,9 @@ def run_bench(settings: Settings, questions: Path, out_dir: Path, work: Path, qu
     repeats = 1 if quick else 3
     work.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = BenchResult(quick=quick, machine=f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}")
+    result = BenchResult(
+        quick=quick, machine=f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}"
+    )
     items = load_questions(questions)
 
     _ingest_figures(settings, work, result, 1 if quick else 5, log)  # ~3 s a round; ingest times vary most
@@ -429,10 +497,14 @@ def run_bench(settings: Settings, questions: Path, out_dir: Path, work: Path, qu
     assistant = Assistant(real)
     embed = assistant.retriever.embeddings._client
     short = [item for item in items if len(item.question) < 40]
-    result.floor_embed_ms = embedding_floor_ms(lambda q: embed.encode([q], normalize_embeddings=True), short, 5 * repeats)
+    result.floor_embed_ms = embedding_floor_ms(
+        lambda q: embed.encode([q], normalize_embeddings=True), short, 5 * repeats
+    )
     index = open_index(real)
     vector = embed.encode(["Can LLMs make images?"], normalize_embeddings=True)[0].tolist()
-    result.floor_chroma_ms = _median_ms(lambda: index.passages._collection.query(query_embeddings=[vector], n_results=4), 20 * repeats)
+    result.floor_chroma_ms = _median_ms(
+        lambda: index.passages._collection.query(query_embeddings=[vector], n_results=4), 20 * repeats
+    )
     index.close()
     result.quality, _ = run_eval(assistant, items)
     timings = [result.quality["latency_ms_p50"]]
@@ -441,9 +513,13 @@ def run_bench(settings: Settings, questions: Path, out_dir: Path, work: Path, qu
     result.answer_p50_ms = statistics.median(timings)
     result.answer_p95_ms = result.quality["latency_ms_p95"]
     result.naive, _ = run_eval(NaiveAssistant(real), items)
-    log(f"floor {result.floor_embed_ms:.1f} ms; answer p50 {result.answer_p50_ms:.1f} ms ({result.answer_floor_ratio:.2f}x)")
+    log(
+        f"floor {result.floor_embed_ms:.1f} ms; answer p50 {result.answer_p50_ms:.1f} ms ({result.answer_floor_ratio:.2f}x)"
+    )
 
-    asks = [run_measured(_bot("ask", "--json", "Can LLMs make images?"), _env(real), timeout=300) for _ in range(repeats)]
+    asks = [
+        run_measured(_bot("ask", "--json", "Can LLMs make images?"), _env(real), timeout=300) for _ in range(repeats)
+    ]
     failed = [err for code, _s, _r, _o, err in asks if code != 0]
     if failed:
         raise RuntimeError(f"`bot ask` failed: {failed[0].strip()[-300:]}")

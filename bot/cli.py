@@ -10,7 +10,6 @@ from pathlib import Path
 
 from bot.settings import Settings, get_settings
 
-
 LLM_CHOICES = ["extractive", "local", "openai", "ollama"]
 
 
@@ -71,7 +70,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if answer.notice and answer.notice != assistant.notice:
         print(f"\n({answer.notice})")
     if answer.grounding and not answer.grounding.fallback:
-        print(f"\nGrounding: {answer.grounding.supported} of {answer.grounding.total} sentences supported by the passages")
+        print(
+            f"\nGrounding: {answer.grounding.supported} of {answer.grounding.total} sentences supported by the passages"
+        )
     if answer.removed:
         print(f"Removed as unsupported: {' | '.join(answer.removed)}")
     if answer.sources and answer.answered:
@@ -146,8 +147,14 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     questions = Path(args.questions)
     if not questions.is_file():
         return _fail(f"No question file at {questions}; pass one with --questions.")
-    result = run_bench(settings, questions, Path(args.out), Path(args.work), quick=args.quick,
-                       log=lambda message: print(f"bot: {message}", file=sys.stderr))
+    result = run_bench(
+        settings,
+        questions,
+        Path(args.out),
+        Path(args.work),
+        quick=args.quick,
+        log=lambda message: print(f"bot: {message}", file=sys.stderr),
+    )
     print(result.to_markdown())
     print(f"Wrote {Path(args.out) / 'results.md'} and {Path(args.out) / 'results.png'}", file=sys.stderr)
     return 0

@@ -7,9 +7,10 @@ import re
 import statistics
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
 from pathlib import Path
+from typing import Protocol
 
 from bot.types import Answer
 
@@ -120,9 +121,7 @@ def run_eval(assistant: Answering, items: list[EvalItem]) -> tuple[dict, list[It
         "answer_accuracy": share(answerable, lambda r: r.answer_ok),
         "refusal_accuracy": share(unanswerable, lambda r: r.answer_ok),
         "citation_validity": share(answered, lambda r: r.citations_ok),
-        "context_chars_mean": round(
-            statistics.fmean(sum(len(p.text) for p in r.answer.sources) for r in results), 1
-        )
+        "context_chars_mean": round(statistics.fmean(sum(len(p.text) for p in r.answer.sources) for r in results), 1)
         if results
         else 0.0,
         "latency_ms_p50": round(_percentile(latencies, 50), 1),

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -198,19 +198,28 @@ class LLMAnswerer:
                 generated = self._generate(retrieval, on_token)
         except ModelBusy:
             return self._fallback(
-                retrieval, f"The language model ({self.provider}) is busy with other questions, so this answer "
-                "quotes the articles instead. Try again in a moment for a written answer.", [], 0
+                retrieval,
+                f"The language model ({self.provider}) is busy with other questions, so this answer "
+                "quotes the articles instead. Try again in a moment for a written answer.",
+                [],
+                0,
             )
         except Exception as exc:  # any provider failure: answer from the passages instead
             reason = describe_failure(exc)
             return self._fallback(
-                retrieval, f"The language model ({self.provider}) is unavailable: {reason}. "
-                "This answer quotes the articles instead.", [], 0
+                retrieval,
+                f"The language model ({self.provider}) is unavailable: {reason}. "
+                "This answer quotes the articles instead.",
+                [],
+                0,
             )
         if not generated or _DECLINED.match(generated):
             return self._fallback(
-                retrieval, f"The language model ({self.provider}) gave no answer from the passages; "
-                "this answer quotes the articles instead.", [generated] if generated else [], 0
+                retrieval,
+                f"The language model ({self.provider}) gave no answer from the passages; "
+                "this answer quotes the articles instead.",
+                [generated] if generated else [],
+                0,
             )
         generated = sanitize_generated(generated, " ".join(p.text for p in retrieval.passages))
         checks = self.checker.check(generated, retrieval.passages)
@@ -218,8 +227,11 @@ class LLMAnswerer:
         removed = [c.text for c in checks if not c.supported]
         if not kept:
             return self._fallback(
-                retrieval, "The language model's answer could not be verified against the articles, "
-                "so this answer quotes them instead.", removed, len(checks)
+                retrieval,
+                "The language model's answer could not be verified against the articles, "
+                "so this answer quotes them instead.",
+                removed,
+                len(checks),
             )
         text = " ".join(f"{c.text} [{c.source_n}]" for c in kept)
         used: dict[int, list[str]] = {}

@@ -14,7 +14,8 @@ import threading
 import time
 import uuid
 from collections import deque
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 log = logging.getLogger("bot.guard")
 
@@ -134,7 +135,10 @@ class OfflinePage:
                     return
                 html = _EXTERNAL_LINK.sub(b"", b"".join(body))
                 headers = [(k, v) for k, v in start.get("headers", []) if k not in (b"content-length",)]
-                headers += [(b"content-length", str(len(html)).encode()), (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())]
+                headers += [
+                    (b"content-length", str(len(html)).encode()),
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                ]
                 await send({**start, "headers": headers})
                 await send({"type": "http.response.body", "body": html})
                 return
@@ -192,7 +196,10 @@ class LoginThrottle:
         """Seconds before any of `keys` may try again (0 = now)."""
         now = time.monotonic()
         with self._lock:
-            waits = [self._backoff(k, n) - (now - last) for k, (n, last) in ((k, self._failures.get(k, (0, 0.0))) for k in keys)]
+            waits = [
+                self._backoff(k, n) - (now - last)
+                for k, (n, last) in ((k, self._failures.get(k, (0, 0.0))) for k in keys)
+            ]
         return max(0.0, *waits)
 
     def failed(self, *keys: str) -> None:
@@ -253,7 +260,9 @@ def guard_socket(sio, edit_allowed: Callable[[], bool], max_chars: int) -> None:
                     args = ({**args[0], "message": {**message, "output": ""}},)
                 elif len(output) > max_chars:
                     metadata = {**(message.get("metadata") or {}), ORIGINAL_CHARS: len(output)}
-                    args = ({**args[0], "message": {**message, "output": output[: max_chars + 1], "metadata": metadata}},)
+                    args = (
+                        {**args[0], "message": {**message, "output": output[: max_chars + 1], "metadata": metadata}},
+                    )
             if event == "edit_message" and not edit_allowed():
                 log.warning("refused an edit_message event: message editing is off")
                 return None

@@ -15,10 +15,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from bot.chunking import CHUNKER_VERSION, chunk_article, heading_line, passage_sentences
 from bot.corpus import Article, load_corpus
@@ -349,7 +350,9 @@ class ServerBackend(IndexBackend):
     def generations(self) -> list[str]:
         prefix = f"{self.collection}-g-"
         names = [c.name for c in self.client().list_collections()]
-        return sorted(n[len(self.collection) + 1 :] for n in names if n.startswith(prefix) and not n.endswith("_sentences"))
+        return sorted(
+            n[len(self.collection) + 1 :] for n in names if n.startswith(prefix) and not n.endswith("_sentences")
+        )
 
     def drop(self, generation: str) -> None:
         for name in self.collection_names(generation):
@@ -409,8 +412,9 @@ def _collections(backend: IndexBackend, generation: str, embeddings, create: boo
     return stores
 
 
-def open_index(settings: Settings, embeddings: HuggingFaceEmbeddings | None = None,
-               backend: IndexBackend | None = None) -> OpenIndex:
+def open_index(
+    settings: Settings, embeddings: HuggingFaceEmbeddings | None = None, backend: IndexBackend | None = None
+) -> OpenIndex:
     """The live generation, opened for reading; IndexUnavailable if there is none or it cannot be reached."""
     backend = backend or index_backend(settings)
     manifest = backend.read_manifest()
@@ -469,7 +473,9 @@ def start_probe(backend: IndexBackend, manifest: Manifest) -> subprocess.Popen |
         return None
     return subprocess.Popen(
         [sys.executable, "-c", _PROBE, str(backend.path(manifest.generation)), backend.collection],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -512,7 +518,9 @@ def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: Non
         if problem is None:
             return None
         aside = backend.move_aside(manifest.generation)
-        log(f"{backend.description} could not be used ({problem}); moved it to {aside} and rebuilding from {settings.corpus_dir}.")
+        log(
+            f"{backend.description} could not be used ({problem}); moved it to {aside} and rebuilding from {settings.corpus_dir}."
+        )
     else:
         log(f"No index in {backend.description} yet: building it from {settings.corpus_dir}.")
     return ingest(settings, progress=False, log=log, wait_seconds=600)
@@ -733,8 +741,10 @@ def _copy_records(source: Chroma, target: Chroma, sources: list[str]) -> None:
     offset = 0
     while True:
         batch = source._collection.get(
-            where={"source": {"$in": sources}}, include=["embeddings", "documents", "metadatas"],
-            limit=COPY_BATCH, offset=offset,
+            where={"source": {"$in": sources}},
+            include=["embeddings", "documents", "metadatas"],
+            limit=COPY_BATCH,
+            offset=offset,
         )
         if not batch["ids"]:
             return
@@ -767,10 +777,14 @@ def _validate(manifest: Manifest, index: OpenIndex, signature: dict) -> None:
         found = index.passages._collection.query(
             query_embeddings=[sample["embeddings"][0]], n_results=min(3, manifest.passages), include=["documents"]
         )
-        if not any(i == sample["ids"][0] or d == sample["documents"][0] for i, d in zip(found["ids"][0], found["documents"][0])):
+        if not any(
+            i == sample["ids"][0] or d == sample["documents"][0] for i, d in zip(found["ids"][0], found["documents"][0])
+        ):
             problems.append("a known passage is not found by its own vector")
     if problems:
-        raise IndexUnavailable(f"The new index failed validation ({'; '.join(problems)}); the previous one stays in use.")
+        raise IndexUnavailable(
+            f"The new index failed validation ({'; '.join(problems)}); the previous one stays in use."
+        )
 
 
 def _retire_old_generations(backend: IndexBackend, keep: set[str]) -> None:

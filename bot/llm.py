@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 
@@ -18,8 +19,7 @@ class LLMUnavailable(RuntimeError):
 
 def _missing_extra(provider: str, extra: str, exc: ImportError) -> LLMUnavailable:
     return LLMUnavailable(
-        f"BOT_LLM={provider} needs the '{extra}' extra ({exc.name} is not installed): "
-        f"pip install -e '.[{extra}]'"
+        f"BOT_LLM={provider} needs the '{extra}' extra ({exc.name} is not installed): pip install -e '.[{extra}]'"
     )
 
 
@@ -29,8 +29,8 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChat
     match provider:
         case "local":
             try:
-                from langchain_community.chat_models import ChatLlamaCpp
                 import llama_cpp  # noqa: F401  (ChatLlamaCpp imports it lazily; fail here, clearly)
+                from langchain_community.chat_models import ChatLlamaCpp
 
                 path = settings.local_model_file()
             except ImportError as exc:

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 # Replies the app gives when it could not answer: a load run counts them as errors.
@@ -127,9 +127,19 @@ class ChatSession:
         return record
 
     async def connect(self) -> None:
-        auth = {"clientType": "webapp", "sessionId": str(uuid.uuid4()), "threadId": None, "userEnv": "{}", "chatProfile": None}
+        auth = {
+            "clientType": "webapp",
+            "sessionId": str(uuid.uuid4()),
+            "threadId": None,
+            "userEnv": "{}",
+            "chatProfile": None,
+        }
         await self.client.connect(
-            self.url, socketio_path="/ws/socket.io", transports=["websocket"], auth=auth, headers=self.headers,
+            self.url,
+            socketio_path="/ws/socket.io",
+            transports=["websocket"],
+            auth=auth,
+            headers=self.headers,
             wait_timeout=self.timeout,
         )
         await self.client.emit("connection_successful")
@@ -146,12 +156,12 @@ class ChatSession:
             "name": "User",
             "type": "user_message",
             "output": question,
-            "createdAt": datetime.now(timezone.utc).isoformat(),
+            "createdAt": datetime.now(UTC).isoformat(),
         }
         await self.client.emit("client_message", {"message": message, "fileReferences": None})
         try:
             replies = await self._until_task_end(started, turn)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             turn.error = f"no complete answer within {self.timeout:.0f} s"
             return turn
         turn.seconds = time.perf_counter() - started
@@ -173,9 +183,13 @@ class ChatSession:
                 return [c for c in contents.values() if c]
             if name == "stream_token" and turn is not None and turn.first_token_seconds is None:
                 turn.first_token_seconds = at - started
-            if name in ("new_message", "update_message") and isinstance(data, dict):
-                if data.get("type") == "assistant_message" and data.get("output") is not None:
-                    contents[data["id"]] = data["output"]
+            if (
+                name in ("new_message", "update_message")
+                and isinstance(data, dict)
+                and data.get("type") == "assistant_message"
+                and data.get("output") is not None
+            ):
+                contents[data["id"]] = data["output"]
 
     async def close(self) -> None:
         await self.client.disconnect()

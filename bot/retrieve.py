@@ -7,12 +7,20 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
-from bot.index import IndexUnavailable, OpenIndex, current_generation, index_backend, load_embeddings, open_index, unavailable
+from bot.index import (
+    IndexUnavailable,
+    OpenIndex,
+    current_generation,
+    index_backend,
+    load_embeddings,
+    open_index,
+    unavailable,
+)
 from bot.settings import Settings
 from bot.types import Passage, Retrieval
 
@@ -22,17 +30,162 @@ log = logging.getLogger("bot")
 POINTER_CHECK_SECONDS = 1.0
 
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have
-    having he her here hers herself him himself his how i if in into is it its itself just me more most my
-    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
-    some such than that the their theirs them themselves then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves also ones one like get tell me please whether really don't doesn't didn't
-    can't cannot isn't aren't wasn't weren't won't wouldn't shouldn't couldn't""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "ones",
+        "one",
+        "like",
+        "get",
+        "tell",
+        "me",
+        "please",
+        "whether",
+        "really",
+        "don't",
+        "doesn't",
+        "didn't",
+        "can't",
+        "cannot",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "won't",
+        "wouldn't",
+        "shouldn't",
+        "couldn't",
+    ]
 )
 # Verbs that end a question without being its topic ("Can LLMs make images?" is about images).
-_TOPIC_NEUTRAL_VERBS = frozenset("make makes create creates use used using generate produce do work help need".split())
+_TOPIC_NEUTRAL_VERBS = frozenset(
+    ["make", "makes", "create", "creates", "use", "used", "using", "generate", "produce", "do", "work", "help", "need"]
+)
 _FOLLOW_UP_MARKERS = re.compile(r"^(?:(?:and|then|so|but|also|ok|okay|well)\b[\s,]*)+", re.IGNORECASE)
 _ABOUT = re.compile(r"^(?:what|how)\s+about\s+(.+)$", re.IGNORECASE)
 _PRONOUNS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there)\b", re.IGNORECASE)
@@ -40,7 +193,9 @@ _WHICH_ONES = re.compile(r"\b(which|what|the)\s+ones?\b", re.IGNORECASE)
 _PREPOSITIONS = ("from", "for", "in", "about", "of", "with", "on", "to", "by")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _DEFINITION = re.compile(r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?)\s*\??$", re.I)
-_DEFINING = re.compile(r"(?:^|(?<=[.!?]\s))(?:an?\s+|the\s+)?([^.!?]{2,80}?)\s+(?:is|are|refers? to|means)\s+(?:an?|the)\b", re.I)
+_DEFINING = re.compile(
+    r"(?:^|(?<=[.!?]\s))(?:an?\s+|the\s+)?([^.!?]{2,80}?)\s+(?:is|are|refers? to|means)\s+(?:an?|the)\b", re.I
+)
 
 
 def normalize_text(text: str) -> str:
@@ -221,7 +376,9 @@ def _load_view(index: OpenIndex) -> _View:
     )
     dim = len(data["embeddings"][0])
     sentence_vectors = (
-        np.asarray([sentences["embeddings"][i] for i in order], dtype=np.float32) if order else np.zeros((0, dim), np.float32)
+        np.asarray([sentences["embeddings"][i] for i in order], dtype=np.float32)
+        if order
+        else np.zeros((0, dim), np.float32)
     )
     owner = np.asarray([position[metas[i]["passage_id"]] for i in order], dtype=np.int64)
     # Sentences are sorted by their passage's row, so each passage owns one contiguous slice.
@@ -467,7 +624,9 @@ class Retriever:
             c.defines = bool(subject) and defines_subject(passage.text, subject)
             c.dense = float(view.vectors[row] @ qvec)
             rows = view.sentence_rows.get(row)
-            c.sentence = float((view.sentence_vectors[rows] @ qvec).max()) if rows is not None and len(rows) else c.dense
+            c.sentence = (
+                float((view.sentence_vectors[rows] @ qvec).max()) if rows is not None and len(rows) else c.dense
+            )
             out.append(c)
         return out
 
@@ -498,9 +657,11 @@ class Retriever:
         chosen: list[_Candidate] = []
         lam = self.settings.mmr_lambda
         while pool and len(chosen) < k:
+
             def gain(c: _Candidate) -> float:
                 likeness = max((float(view.vectors[c.row] @ view.vectors[o.row]) for o in chosen), default=0.0)
                 return lam * c.score - (1 - lam) * likeness
+
             best = max(pool, key=gain)
             chosen.append(best)
             pool.remove(best)

@@ -67,8 +67,10 @@ def _trim_url(url: str) -> tuple[str, str]:
     tail = ""
     while url:
         last = url[-1]
-        if last in ".,;:!?*_~'\"" or (last == ")" and url.count("(") < url.count(")")) or (
-            last == "]" and url.count("[") < url.count("]")
+        if (
+            last in ".,;:!?*_~'\""
+            or (last == ")" and url.count("(") < url.count(")"))
+            or (last == "]" and url.count("[") < url.count("]"))
         ):
             tail = last + tail
             url = url[:-1]
@@ -167,7 +169,9 @@ def _clean_generated(text: str, allowed: str) -> str:
         return m.group(0) if _allowed_url(destination, allowed) else m.group(1)
 
     text = _LINK.sub(link, text)
-    text = _AUTOLINK.sub(lambda m: m.group(0) if _allowed_url(m.group(1), allowed) and host_of(m.group(1)) else "", text)
+    text = _AUTOLINK.sub(
+        lambda m: m.group(0) if _allowed_url(m.group(1), allowed) and host_of(m.group(1)) else "", text
+    )
     text = _HTML.sub("", text)
     text = _TAG_OPENER.sub("", text)
 

@@ -43,7 +43,11 @@ class Settings(BaseSettings):
         "Keep that server on a private network: it has no access control of its own.",
     )
     chroma_port: int = Field(
-        8000, ge=1, le=65535, validation_alias=AliasChoices("BOT_CHROMA_PORT", "CHROMA_PORT"), description="Port of the Chroma server."
+        8000,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("BOT_CHROMA_PORT", "CHROMA_PORT"),
+        description="Port of the Chroma server.",
     )
     chroma_auth_token: SecretStr | None = Field(
         None,
@@ -79,8 +83,12 @@ class Settings(BaseSettings):
     rerank: bool = Field(True, description="Rerank fused candidates by sentence, passage and keyword fit.")
     rerank_sentence_weight: float = Field(0.5, description="Reranker weight of the closest sentence's cosine.")
     rerank_dense_weight: float = Field(0.2, description="Reranker weight of the whole passage's cosine.")
-    rerank_keyword_weight: float = Field(0.3, description="Reranker weight of the share of query keywords (IDF-weighted) in the passage.")
-    rerank_definition_bonus: float = Field(0.1, description="Reranker bonus, for 'What is X?', of a passage that defines X.")
+    rerank_keyword_weight: float = Field(
+        0.3, description="Reranker weight of the share of query keywords (IDF-weighted) in the passage."
+    )
+    rerank_definition_bonus: float = Field(
+        0.1, description="Reranker bonus, for 'What is X?', of a passage that defines X."
+    )
     mmr: bool = Field(True, description="Pick the top-k by maximal marginal relevance (fewer near-duplicates).")
     mmr_lambda: float = Field(0.8, ge=0, le=1, description="MMR trade-off: 1 = relevance only, 0 = diversity only.")
     min_score: float = Field(
@@ -98,7 +106,9 @@ class Settings(BaseSettings):
     answer_max_sentences: int = Field(3, ge=1, le=4, description="Most sentences in an extractive answer.")
 
     # --- LLM providers (used when `llm` is not `extractive`) ---------------------------------
-    llm_timeout: float = Field(30.0, gt=0, description="Seconds an LLM may take for one answer before the extractive answer is used.")
+    llm_timeout: float = Field(
+        30.0, gt=0, description="Seconds an LLM may take for one answer before the extractive answer is used."
+    )
     llm_max_tokens: int = Field(200, ge=16, description="Most tokens an LLM may generate for one answer.")
     llm_temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature of the LLM.")
     llm_queue_max: int = Field(

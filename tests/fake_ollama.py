@@ -43,21 +43,33 @@ class FakeOllama:
                 self.end_headers()
                 model = body.get("model", "fake")
                 for word in outer.reply.split(" "):
-                    line = {"model": model, "created_at": "2026-01-01T00:00:00Z",
-                            "message": {"role": "assistant", "content": word + " "}, "done": False}
+                    line = {
+                        "model": model,
+                        "created_at": "2026-01-01T00:00:00Z",
+                        "message": {"role": "assistant", "content": word + " "},
+                        "done": False,
+                    }
                     self.wfile.write((json.dumps(line) + "\n").encode())
                     self.wfile.flush()
                     time.sleep(outer.word_delay)
-                done = {"model": model, "created_at": "2026-01-01T00:00:00Z",
-                        "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
-                        "total_duration": 1, "load_duration": 1, "prompt_eval_count": 1, "eval_count": 1}
+                done = {
+                    "model": model,
+                    "created_at": "2026-01-01T00:00:00Z",
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "done_reason": "stop",
+                    "total_duration": 1,
+                    "load_duration": 1,
+                    "prompt_eval_count": 1,
+                    "eval_count": 1,
+                }
                 self.wfile.write((json.dumps(done) + "\n").encode())
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeOllama":
+    def __enter__(self) -> FakeOllama:
         self._thread.start()
         return self
 

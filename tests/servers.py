@@ -53,7 +53,11 @@ def serve_app(tmp_path: Path, env: dict[str, str] | None = None, ready_path: str
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         _wait_for_http(f"http://127.0.0.1:{port}{ready_path}", proc, log_path)
@@ -76,7 +80,9 @@ class ChromaServer:
         with open(self.log_path, "a") as log:
             self.proc = subprocess.Popen(
                 [str(chroma), "run", "--path", str(self.data_dir), "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         _wait_for_http(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", self.proc, self.log_path, timeout=60)
 

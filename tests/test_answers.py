@@ -99,7 +99,11 @@ def test_sources_are_distinct_and_few(assistant):
 
 
 def test_quoted_text_is_found_in_its_source_for_highlighting(assistant):
-    for question in ["What kinds of content can generative AI create?", "Which industries benefit most from LLMs?", "Can LLMs make images?"]:
+    for question in [
+        "What kinds of content can generative AI create?",
+        "Which industries benefit most from LLMs?",
+        "Can LLMs make images?",
+    ]:
         answer = assistant.ask(question)
         assert answer.answered and answer.used_sentences
         for n, quotes in answer.used_sentences.items():
@@ -110,9 +114,18 @@ def test_quoted_text_is_found_in_its_source_for_highlighting(assistant):
 
 
 def test_condense_rewrites_pronouns_and_ellipsis():
-    assert condense("Then what should I use to create them?", ["Can LLMs make images?"]) == "what should I use to create images?"
-    assert condense("And which ones benefit from LLMs?", ["Which industries benefit from generative AI?"]) == "which industries benefit from LLMs?"
-    assert condense("And from LLMs?", ["Which industries benefit from generative AI?"]) == "Which industries benefit from LLMs?"
+    assert (
+        condense("Then what should I use to create them?", ["Can LLMs make images?"])
+        == "what should I use to create images?"
+    )
+    assert (
+        condense("And which ones benefit from LLMs?", ["Which industries benefit from generative AI?"])
+        == "which industries benefit from LLMs?"
+    )
+    assert (
+        condense("And from LLMs?", ["Which industries benefit from generative AI?"])
+        == "Which industries benefit from LLMs?"
+    )
     assert condense("What about videos?", ["Can LLMs make images?"]) == "Can LLMs make videos?"
     assert condense("What does GAN stand for?", ["Can LLMs make images?"]) == "What does GAN stand for?"
 
@@ -137,7 +150,12 @@ def test_cli_ask_json_works_with_no_network(built_index):
     env = {**os.environ, "BOT_INDEX_DIR": str(built_index.index_dir), "BOT_CORPUS_DIR": str(built_index.corpus_dir)}
     out = subprocess.run(
         [*_offline_prefix(), sys.executable, "-m", "bot.cli", "ask", "--json", "Can LLMs make images?"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert set(result) == {"question", "answer", "answered", "sources", "latency_ms"}

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import bcrypt
@@ -77,8 +77,13 @@ async def _ask_all(url: str, questions: list[str], **kwargs) -> list[str]:
 def _message(output) -> dict:
     return {
         "message": {
-            "id": str(uuid.uuid4()), "threadId": None, "parentId": None, "name": "User", "type": "user_message",
-            "output": output, "createdAt": datetime.now(timezone.utc).isoformat(),
+            "id": str(uuid.uuid4()),
+            "threadId": None,
+            "parentId": None,
+            "name": "User",
+            "type": "user_message",
+            "output": output,
+            "createdAt": datetime.now(UTC).isoformat(),
         },
         "fileReferences": None,
     }
@@ -92,7 +97,7 @@ async def _quiet_for(session: ChatSession, seconds: float) -> list[tuple[str, ob
         try:
             name, data, _ = await asyncio.wait_for(session._events.get(), left)
             events.append((name, data))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
     return events
 
@@ -163,7 +168,11 @@ def test_a_websocket_for_another_host_name_is_refused(default_app):
     url, _log = default_app
     port = urlparse(url).port
     with pytest.raises(Exception, match="(?i)connect"):
-        run(ChatSession(url, timeout=20, headers={"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}).connect())
+        run(
+            ChatSession(
+                url, timeout=20, headers={"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+            ).connect()
+        )
 
 
 def test_api_docs_are_off_and_health_says_what_it_should(default_app):
@@ -180,7 +189,7 @@ def test_the_chat_page_loads_nothing_from_other_hosts(default_app):
     status, headers, body = request(url, "/", headers={"Accept-Encoding": "gzip"})  # as a browser asks
     if headers.get("content-encoding") == "gzip":
         body = gzip.decompress(body)
-    assert status == 200 and b"<div id=\"root\">" in body
+    assert status == 200 and b'<div id="root">' in body
     assert b"fonts.googleapis.com" not in body and b"cdn.jsdelivr.net" not in body
     assert not re.search(rb"""<(?:link|script)[^>]+(?:href|src)="https?://""", body)
     assert "img-src 'self'" in headers.get("content-security-policy", "")
@@ -212,8 +221,13 @@ def test_malformed_socket_messages_are_dropped_without_tracebacks_or_error_text(
     async def attempt():
         session = await _session(url, client="203.0.113.70")
         try:
-            for payload in ("just a string", {"message": None}, {"message": {"id": "not-a-uuid", "output": "hi"}},
-                            {"message": {"id": str(uuid.uuid4())}}, [1, 2, 3]):
+            for payload in (
+                "just a string",
+                {"message": None},
+                {"message": {"id": "not-a-uuid", "output": "hi"}},
+                {"message": {"id": str(uuid.uuid4())}},
+                [1, 2, 3],
+            ):
                 await session.client.emit("client_message", payload)
             await session.client.emit("chat_settings_change", ["not", "a", "dict"])
             await session.client.emit("stop", {"unexpected": True})
@@ -240,8 +254,13 @@ def test_malformed_socket_messages_are_dropped_without_tracebacks_or_error_text(
 def login_app(tmp_path_factory):
     passwords = {name: f"{name}-" + secrets.token_hex(6) for name in ("demo", "alice", "bob")}
     hashed = {name: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=12)).decode() for name, pw in passwords.items()}
-    env = {"BOT_LOGIN": "true", "BOT_LOGIN_USERS": json.dumps(hashed), "CHAINLIT_AUTH_SECRET": secrets.token_urlsafe(48),
-           "BOT_RATE_LIMIT_MESSAGES": "4", "BOT_ANSWERER_SWITCH": "true"}
+    env = {
+        "BOT_LOGIN": "true",
+        "BOT_LOGIN_USERS": json.dumps(hashed),
+        "CHAINLIT_AUTH_SECRET": secrets.token_urlsafe(48),
+        "BOT_RATE_LIMIT_MESSAGES": "4",
+        "BOT_ANSWERER_SWITCH": "true",
+    }
     with serve_app(tmp_path_factory.mktemp("login"), env, ready_path="/health") as (url, log_path):
         yield url, log_path, passwords
 
@@ -331,11 +350,21 @@ def test_repeated_failed_logins_back_off_per_user_and_per_address(login_app):
 
 
 def test_a_malformed_password_hash_is_refused_at_start(tmp_path):
-    env = {"BOT_LOGIN": "true", "CHAINLIT_AUTH_SECRET": secrets.token_urlsafe(48), "BOT_LOGIN_USERS": json.dumps({"demo": "$2b$garbage"})}
+    env = {
+        "BOT_LOGIN": "true",
+        "CHAINLIT_AUTH_SECRET": secrets.token_urlsafe(48),
+        "BOT_LOGIN_USERS": json.dumps({"demo": "$2b$garbage"}),
+    }
     import os
 
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", "9"], cwd=ROOT, env={**os.environ, **env},
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "9"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1 and "malformed bcrypt hash for demo" in result.stderr
 
 
@@ -368,9 +397,13 @@ def test_concurrent_questions_to_the_local_model_never_crash_the_server(local_ll
             deadline = time.monotonic() + 120
             while len(replies) < 2 and time.monotonic() < deadline:
                 name, data, _ = await asyncio.wait_for(c._events.get(), deadline - time.monotonic())
-                if name in ("new_message", "update_message") and isinstance(data, dict) and data.get("type") == "assistant_message":
-                    if re.search(r"\[\d\]|busy|faster", data.get("output") or ""):
-                        replies[data["id"]] = data["output"]
+                is_answer = isinstance(data, dict) and data.get("type") == "assistant_message"
+                if (
+                    name in ("new_message", "update_message")
+                    and is_answer
+                    and re.search(r"\[\d\]|busy|faster", data.get("output") or "")
+                ):
+                    replies[data["id"]] = data["output"]
             return [t.reply for t in two], list(replies.values())
         finally:
             await asyncio.gather(a.close(), b.close(), c.close(), return_exceptions=True)

@@ -38,7 +38,10 @@ def test_invisible_and_control_characters_are_removed_before_answering(assistant
     assert answer.question == "Can LLMs make images?" + (" 🖼️🤖" if "🖼" in question else "")
 
 
-@pytest.mark.parametrize("question", ["¿Pueden los LLM crear imágenes?", "LLM은 이미지를 만들 수 있나요?", "Μπορούν τα LLM να φτιάξουν εικόνες;"])
+@pytest.mark.parametrize(
+    "question",
+    ["¿Pueden los LLM crear imágenes?", "LLM은 이미지를 만들 수 있나요?", "Μπορούν τα LLM να φτιάξουν εικόνες;"],
+)
 def test_other_scripts_get_a_reply(assistant, question):
     answer = assistant.ask(question)
     assert answer.text and (answer.answered or "don't cover" in answer.text)
@@ -93,7 +96,9 @@ def poisoned_index(tmp_path_factory):
     return settings
 
 
-@pytest.mark.parametrize("question", ["Can LLMs make images?", "What does GAN stand for?", "Which data protection laws are mentioned?"])
+@pytest.mark.parametrize(
+    "question", ["Can LLMs make images?", "What does GAN stand for?", "Which data protection laws are mentioned?"]
+)
 def test_a_document_with_hidden_instructions_does_not_change_other_answers(poisoned_index, assistant, question):
     poisoned = Assistant(poisoned_index).ask(question)
     clean = assistant.ask(question)
@@ -113,7 +118,9 @@ def test_llm_steered_by_a_document_is_caught(poisoned_index):
 
 def _cli(*args: str, settings: Settings) -> subprocess.CompletedProcess:
     env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(settings.corpus_dir)}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_cli_bad_input_gets_a_clear_message(built_index):
@@ -128,5 +135,8 @@ def test_cli_bad_input_gets_a_clear_message(built_index):
 def test_markup_is_not_part_of_the_question():
     from bot.assistant import clean_question
 
-    assert clean_question("<img src=x onerror=alert(1)> <script>alert(2)</script> What is generative AI?", 2000) == "What is generative AI?"
+    assert (
+        clean_question("<img src=x onerror=alert(1)> <script>alert(2)</script> What is generative AI?", 2000)
+        == "What is generative AI?"
+    )
     assert clean_question("Is 3 < 4 and 5 > 2?", 2000) == "Is 3 < 4 and 5 > 2?"

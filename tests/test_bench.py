@@ -19,14 +19,35 @@ def test_bench_quick_writes_the_table_and_the_plot(tmp_path):
     questions = require_shared(PUBLIC_EVAL)
     out, work = tmp_path / "out", tmp_path / "work"
     run = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "bench", "--quick", "--questions", str(questions), "--out", str(out), "--work", str(work)],
-        cwd=ROOT, env={**os.environ, "BOT_CORPUS_DIR": str(ROOT / "corpus")}, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "bench",
+            "--quick",
+            "--questions",
+            str(questions),
+            "--out",
+            str(out),
+            "--work",
+            str(work),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "BOT_CORPUS_DIR": str(ROOT / "corpus")},
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     markdown = (out / "results.md").read_text(encoding="utf-8")
     assert markdown in run.stdout
-    for figure in ("answer p50 / embedding floor", "ingest / raw encode (passages per s)", "no-change re-ingest (`bot ingest`)",
-                   "peak RSS of `bot ask`", "cold `bot ask`"):
+    for figure in (
+        "answer p50 / embedding floor",
+        "ingest / raw encode (passages per s)",
+        "no-change re-ingest (`bot ingest`)",
+        "peak RSS of `bot ask`",
+        "cold `bot ask`",
+    ):
         measured, _target, met = _table_value(markdown, figure)
         assert re.match(r"^\d+(\.\d+)? ?(x|s|MB)$", measured) and met in ("yes", "**no**"), (figure, measured, met)
     assert re.search(r"^\| 1x \| 41 \| \d+\.\d s \|", markdown, re.M), markdown

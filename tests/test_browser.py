@@ -55,10 +55,10 @@ def test_html_in_a_question_shows_as_text_and_never_runs(server, page, tmp_path)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(url)
-    attack = '<img src=x onerror=alert(1)> <script>alert(2)</script> What is generative AI?'
+    attack = "<img src=x onerror=alert(1)> <script>alert(2)</script> What is generative AI?"
     send_chat(page, attack)
     page.get_by_text(re.compile(r"^Source \d+: ")).first.wait_for(timeout=120_000)
-    page.get_by_text('<img src=x onerror=alert(1)>', exact=False).first.wait_for(timeout=10_000)
+    page.get_by_text("<img src=x onerror=alert(1)>", exact=False).first.wait_for(timeout=10_000)
     page.wait_for_timeout(1000)
     assert dialogs == []
     assert page.locator("img[src='x']").count() == 0 and page.locator("script:text('alert(2)')").count() == 0
@@ -134,9 +134,19 @@ def test_login_refuses_to_start_with_a_placeholder_secret(tmp_path):
 
     from .conftest import ROOT
 
-    env = {**os.environ, "BOT_LOGIN": "true", "CHAINLIT_AUTH_SECRET": "change-me-to-a-long-random-string-please",
-           "BOT_LOGIN_USERS": json.dumps({"demo": "$2b$12$" + "a" * 53})}
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", "9"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "BOT_LOGIN": "true",
+        "CHAINLIT_AUTH_SECRET": "change-me-to-a-long-random-string-please",
+        "BOT_LOGIN_USERS": json.dumps({"demo": "$2b$12$" + "a" * 53}),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "9"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 1 and "CHAINLIT_AUTH_SECRET looks like a placeholder" in run.stderr
     assert "change-me" not in run.stderr

@@ -70,7 +70,10 @@ def test_sentences_keep_short_lists_with_their_lead_in():
 
 
 def test_plain_text_and_bad_files(tmp_path):
-    (tmp_path / "notes.txt").write_text("Intro line that is long enough to be text.\nPricing Tiers\nThe basic tier costs little and suits most teams.\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text(
+        "Intro line that is long enough to be text.\nPricing Tiers\nThe basic tier costs little and suits most teams.\n",
+        encoding="utf-8",
+    )
     (tmp_path / "empty.md").write_text("  \n", encoding="utf-8")
     (tmp_path / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
     (tmp_path / "blob.md").write_bytes(b"\x89PNG\x00\x00binary")

@@ -37,21 +37,38 @@ def test_own_dev_questions_hold_up(assistant):
 def test_eval_cli_prints_the_figures(built_index, tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text(
-        json.dumps({"id": "a", "question": "Can LLMs make images?", "evidence": ["do not create images"], "must_include": [["no"]]})
+        json.dumps(
+            {
+                "id": "a",
+                "question": "Can LLMs make images?",
+                "evidence": ["do not create images"],
+                "must_include": [["no"]],
+            }
+        )
         + "\n"
         + json.dumps({"id": "b", "question": "What is the capital of France?", "answerable": False})
         + "\n",
         encoding="utf-8",
     )
     env = {**os.environ, "BOT_INDEX_DIR": str(built_index.index_dir), "BOT_CORPUS_DIR": str(built_index.corpus_dir)}
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "bot.cli", "eval", str(questions), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True,
-    ).stdout
+
+    def run(*args: str) -> str:
+        command = [sys.executable, "-m", "bot.cli", "eval", str(questions), *args]
+        return subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True
+        ).stdout
+
     summary = json.loads(run("--json").strip().splitlines()[-1])
     assert set(summary) == {
-        "n", "retrieval_hit_at_1", "retrieval_hit_at_k", "answer_accuracy", "refusal_accuracy",
-        "citation_validity", "context_chars_mean", "latency_ms_p50", "latency_ms_p95",
+        "n",
+        "retrieval_hit_at_1",
+        "retrieval_hit_at_k",
+        "answer_accuracy",
+        "refusal_accuracy",
+        "citation_validity",
+        "context_chars_mean",
+        "latency_ms_p50",
+        "latency_ms_p95",
     }
     assert summary["n"] == 2 and summary["answer_accuracy"] == 1.0 and summary["refusal_accuracy"] == 1.0
     table = run("--compare", "naive")

@@ -55,9 +55,8 @@ def test_model_gate_wait_is_bounded():
     holder.start()
     held.wait(5)
     started = time.monotonic()
-    with pytest.raises(ModelBusy):
-        with gate.turn():
-            pass
+    with pytest.raises(ModelBusy), gate.turn():
+        pass
     assert time.monotonic() - started < 2
     release.set()
     holder.join()
@@ -87,7 +86,12 @@ def test_login_throttle_backs_off_per_user_and_more_leniently_per_address():
 
 @pytest.mark.parametrize(
     "header,host",
-    [("localhost:8000", "localhost"), ("127.0.0.1", "127.0.0.1"), ("[::1]:8000", "::1"), ("Evil.Example:8811", "evil.example")],
+    [
+        ("localhost:8000", "localhost"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]:8000", "::1"),
+        ("Evil.Example:8811", "evil.example"),
+    ],
 )
 def test_host_of_a_host_header(header, host):
     assert host_of(header) == host
@@ -104,8 +108,14 @@ def test_valid_client_message_shapes():
 
 
 def test_login_settings_refuse_a_malformed_hash_and_allowed_hosts_default_to_loopback():
-    settings = Settings(_env_file=None, login=True, login_users={"demo": "$2b$garbage"},
-                        chainlit_auth_secret="Zx8" + "k2Qm9vLr4TpW7yBn3JcH6dFs1GaE5uXo")
+    settings = Settings(
+        _env_file=None,
+        login=True,
+        login_users={"demo": "$2b$garbage"},
+        chainlit_auth_secret="Zx8" + "k2Qm9vLr4TpW7yBn3JcH6dFs1GaE5uXo",
+    )
     assert "malformed bcrypt hash for demo" in settings.login_problem()
     assert Settings(_env_file=None).host_names() == ["127.0.0.1", "::1", "localhost"]
-    assert "chat.example.com" in Settings(_env_file=None, host="0.0.0.0", allowed_hosts=["chat.example.com"]).host_names()
+    assert (
+        "chat.example.com" in Settings(_env_file=None, host="0.0.0.0", allowed_hosts=["chat.example.com"]).host_names()
+    )

@@ -113,7 +113,9 @@ def test_quoted_and_displayed_corpus_markdown_loads_and_links_nothing(clinic_ass
 def test_a_link_shows_its_text_and_host_as_plain_text(clinic_assistant):
     answer = clinic_assistant.ask(QUESTIONS[0][0])
     assert "Dr. Smith (evil.example) says language models help clinics" in answer.text
-    panel = next(v.content for n, v in zip(answer.cited, source_views(answer)) if answer.sources[n - 1].source == "clinic.md")
+    panel = next(
+        v.content for n, v in zip(answer.cited, source_views(answer)) if answer.sources[n - 1].source == "clinic.md"
+    )
     assert "Dr. Smith (evil.example)" in panel and "project page (evil.example)" in panel
     assert "tracker" not in panel and "secret" not in panel
 
@@ -126,4 +128,9 @@ def test_sentences_are_never_cut_inside_a_link():
         "Done.",
     ]
     plain = "No. LLMs are built for text. Generative AI makes images! Does it? Yes. It does."
-    assert split_sentences(plain) == ["No. LLMs are built for text.", "Generative AI makes images!", "Does it? Yes.", "It does."]
+    assert split_sentences(plain) == [
+        "No. LLMs are built for text.",
+        "Generative AI makes images!",
+        "Does it? Yes.",
+        "It does.",
+    ]

