@@ -18,16 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.chunking import Sentence, passage_sentences
-from bot.retrieve import defines_subject, tokenize
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
+from bot.text import defines_subject, definition_subject, tokenize
 from bot.types import Answer, Passage, Retrieval
 
 _YES_NO = re.compile(
     r"^(?:can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b", re.I
 )
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
-_DEFINITION = re.compile(r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?)\s*\??$", re.I)
 _ASKS_FOR_NAMES = re.compile(r"\b(?:examples?|name (?:some|a few|any)|which tools|what tools|such as)\b", re.I)
 _PROPER_NOUN = re.compile(
     r"(?<=[\s(,])(?:[A-Z][\w·’'-]*[A-Z]|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?=[’']s))"
@@ -161,8 +160,7 @@ class ExtractiveAnswerer:
         vectors = np.stack([v for _, _, v in sentences])
         semantic = vectors @ qvec
         query_terms = set(tokenize(query))
-        definition = _DEFINITION.match(query)
-        defined = set(tokenize(definition.group(1))) if definition else set()
+        defined = definition_subject(query)
         wants_names = bool(_ASKS_FOR_NAMES.search(query))
         out = []
         for (n, sentence, vec), sem in zip(sentences, semantic):

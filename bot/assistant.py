@@ -8,11 +8,17 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.answer import ExtractiveAnswerer
 from bot.retrieve import Retriever
 from bot.settings import Settings
 from bot.types import Answer, Retrieval
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from bot.generate import GroundingChecker
 
 log = logging.getLogger("bot")
 
@@ -54,23 +60,41 @@ class Assistant:
     provider. A provider that cannot be used leaves a `notice` and the extractive answerer in charge.
     """
 
-    def __init__(self, settings: Settings):
-        from bot.generate import GroundingChecker
-
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        extractive: ExtractiveAnswerer,
+        checker: GroundingChecker,
+        chat_model: Callable[[Settings, str], BaseChatModel] | None = None,
+    ):
+        """Answer with the given components; `chat_model(settings, provider)` makes a provider's model
+        (default `bot.llm.make_chat_model`; a test passes an in-process fake). Use `build` to make them."""
         self.settings = settings
-        self.retriever = Retriever(settings)
-        self.extractive = ExtractiveAnswerer(
-            settings,
-            self.retriever.embed,
-            self.retriever.topics,
-            stored_vectors=self.retriever.sentence_vectors,
-            suggest=self.retriever.suggest,
-        )
-        self.checker = GroundingChecker(settings, self.retriever.embed, self.extractive.sentences_with_vectors)
+        self.retriever = retriever
+        self.extractive = extractive
+        self.checker = checker
+        self._chat_model = chat_model
         self._llm_answerers: dict[str, object] = {}
         self._unavailable: dict[str, str] = {}
         self._lock = threading.Lock()
         self.notice = self.provider_notice(settings.llm)
+
+    @classmethod
+    def build(cls, settings: Settings, chat_model: Callable[[Settings, str], BaseChatModel] | None = None) -> Assistant:
+        """The one place where the components are made: retriever (model and index), answerer, grounding check."""
+        from bot.generate import GroundingChecker
+
+        retriever = Retriever(settings)
+        extractive = ExtractiveAnswerer(
+            settings,
+            retriever.embed,
+            retriever.topics,
+            stored_vectors=retriever.sentence_vectors,
+            suggest=retriever.suggest,
+        )
+        checker = GroundingChecker(settings, retriever.embed, extractive.sentences_with_vectors)
+        return cls(settings, retriever, extractive, checker, chat_model)
 
     def provider_notice(self, provider: str) -> str:
         """Empty if `provider` can answer, else one line saying what is missing (loads it on first call)."""
@@ -87,7 +111,7 @@ class Assistant:
         with self._lock:
             if provider not in self._llm_answerers and provider not in self._unavailable:
                 try:
-                    model = make_chat_model(self.settings, provider)
+                    model = (self._chat_model or make_chat_model)(self.settings, provider)
                     self._llm_answerers[provider] = LLMAnswerer(
                         self.settings,
                         model,

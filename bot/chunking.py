@@ -2,33 +2,40 @@
 
 A passage is one section (a heading with its text). An FAQ question is a heading, so it stays with
 its answer; a list stays with the line that introduces it. Sections longer than the limit are split
-between paragraphs or lists, and every piece repeats its heading.
+between paragraphs, lists or code blocks (never inside one), and every piece repeats its heading.
+Markdown structure is read by markdown-it-py (CommonMark), so a `# comment` in a code fence is code.
 """
 
 from __future__ import annotations
 
-import math
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from bot.corpus import Article
 from bot.safe_markdown import LINK_OR_IMAGE
 
-CHUNKER_VERSION = "5"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "6"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.*)$")
+# CommonMark block structure (headings, fences, lists, paragraphs). Raw HTML is read as text, as before.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+_BULLET = re.compile(r"^•\s+(.*)$")
 
 
 @dataclass
 class Block:
-    kind: str  # "para" or "list"
+    kind: str  # "para", "list" or "code"
     lines: list[str]
 
     @property
     def text(self) -> str:
         if self.kind == "list":
             return "\n".join(f"- {line}" for line in self.lines)
+        if self.kind == "code":
+            return "\n".join(self.lines)  # verbatim, fences included
         return " ".join(self.lines)
 
 
@@ -59,34 +66,92 @@ class _Section:
     blocks: list[Block] = field(default_factory=list)
 
 
+def _inline_lines(tokens: list[Token], i: int) -> list[str]:
+    """The text lines of the inline token after block token `i` (a heading's or paragraph's text)."""
+    inline = tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1].type == "inline" else None
+    return [ln.strip() for ln in (inline.content if inline else "").splitlines() if ln.strip()]
+
+
+def _paragraph_blocks(lines: list[str]) -> list[Block]:
+    """A paragraph's lines joined, except lines starting with "•": conversions write it, Markdown has no such bullet."""
+    blocks: list[Block] = []
+    for line in (ln.strip() for ln in lines):
+        bullet = _BULLET.match(line)
+        kind, text = ("list", bullet.group(1).strip()) if bullet else ("para", line)
+        if not text:
+            continue
+        if blocks and blocks[-1].kind == kind:
+            blocks[-1].lines.append(text)
+        else:
+            blocks.append(Block(kind, [text]))
+    return blocks
+
+
+def _code_lines(token: Token, source: list[str]) -> list[str]:
+    """A fenced or indented code block as written: its source lines, or rebuilt when it sits in a list or quote."""
+    if token.level == 0 and token.map:
+        lines = source[token.map[0] : token.map[1]]
+    elif token.type == "fence":
+        lines = [f"{token.markup}{token.info}", *token.content.splitlines(), token.markup]
+    else:
+        lines = [f"    {ln}" if ln else ln for ln in token.content.splitlines()]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
 def _sections(markdown: str) -> list[_Section]:
+    """Sections of a Markdown text, from the CommonMark token stream.
+
+    A top-level heading starts a section. A paragraph is one block (its lines joined); consecutive
+    lists are one block with a line per item (nested items flattened, an item's paragraphs joined); a
+    fenced or indented code block is one block, verbatim, so a `# comment` inside it is no heading.
+    """
+    source = re.split(r"\r\n?|\n", markdown)  # lines as markdown-it counts them (not str.splitlines)
+    tokens = _MARKDOWN.parse(markdown)
     sections = [_Section(path=[])]
     stack: list[tuple[int, str]] = []
-    for raw in markdown.splitlines():
-        line = raw.rstrip()
-        heading = _HEADING.match(line)
-        if heading:
-            level, title = len(heading.group(1)), heading.group(2).strip()
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, title))
-            sections.append(_Section(path=[t for _, t in stack]))
-            continue
-        current = sections[-1]
-        if not line.strip():
-            if current.blocks and current.blocks[-1].kind == "para":
-                current.blocks.append(Block("para", []))  # paragraph break
-            continue
-        item = _LIST_ITEM.match(line)
-        if item:
-            if current.blocks and current.blocks[-1].kind == "list":
-                current.blocks[-1].lines.append(item.group(1).strip())
-            else:
-                current.blocks.append(Block("list", [item.group(1).strip()]))
-        elif current.blocks and current.blocks[-1].kind == "para" and current.blocks[-1].lines:
-            current.blocks[-1].lines.append(line.strip())
+    items: list[list[str]] = []  # text of the list items being read, innermost last
+
+    def add(kind: str, lines: list[str]) -> None:
+        blocks = sections[-1].blocks
+        if not lines:
+            return
+        if kind == "list" and blocks and blocks[-1].kind == "list":
+            blocks[-1].lines += lines
         else:
-            current.blocks.append(Block("para", [line.strip()]))
+            blocks.append(Block(kind, lines))
+
+    def end_item() -> None:
+        if items and items[-1]:
+            add("list", [" ".join(items[-1])])
+            items[-1] = []
+
+    for i, token in enumerate(tokens):
+        kind = token.type
+        if kind == "heading_open" and token.level == 0:
+            title = " ".join(_inline_lines(tokens, i))
+            if title:
+                level = int(token.tag[1:])
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                stack.append((level, title))
+                sections.append(_Section(path=[t for _, t in stack]))
+        elif kind == "list_item_open":
+            end_item()  # a parent item's own text comes before its nested items
+            items.append([])
+        elif kind == "list_item_close":
+            end_item()
+            items.pop()
+        elif kind in ("paragraph_open", "heading_open"):
+            if items:
+                items[-1] += _inline_lines(tokens, i)
+            elif token.map:  # the source lines, as a reader wrote them (a quote keeps its ">")
+                for block in _paragraph_blocks(source[token.map[0] : token.map[1]]):
+                    add(block.kind, block.lines)
+        elif kind in ("fence", "code_block"):
+            end_item()
+            sections[-1].blocks.append(Block("code", _code_lines(token, source)))
     for section in sections:
         section.blocks = [b for b in section.blocks if b.lines]
     return [s for s in sections if s.blocks]
@@ -104,37 +169,84 @@ def _units(blocks: list[Block]) -> list[str]:
 
 
 def _balanced_groups(units: list[str], max_chars: int, overhead: int) -> list[list[str]]:
-    """Split `units` into the fewest contiguous groups that fit, making the largest group as small as possible."""
+    """Split `units` into contiguous groups of at most `max_chars` (with `overhead` added to each).
 
-    def size(group: list[str]) -> int:
-        return overhead + len("\n\n".join(group))
+    A unit too long to fit is a group of its own; the units between such units are split into the
+    fewest groups that fit, with the largest group as small as possible (see `_fewest_balanced`).
+    """
+    groups: list[list[str]] = []
+    run: list[str] = []
+    for unit in units:
+        if overhead + len(unit) > max_chars:
+            groups += _fewest_balanced(run, max_chars, overhead) if run else []
+            groups.append([unit])
+            run = []
+        else:
+            run.append(unit)
+    return groups + (_fewest_balanced(run, max_chars, overhead) if run else [])
 
+
+def _fewest_balanced(units: list[str], max_chars: int, overhead: int) -> list[list[str]]:
+    """The fewest groups of at most `max_chars`, the largest as small as possible (every unit fits alone).
+
+    Built from the end: the last group is the longest tail that fits the smallest achievable
+    largest group, and the units before it are split the same way into one group fewer, so no
+    group is a small leftover. (This is the split the former exhaustive search chose.)
+
+    A group size `B` is feasible for the first `end` units in `p` groups when `p` greedy groups
+    from the start, each as long as `B` allows, reach `end`. The greedy cut positions for a `B` are
+    computed once (a binary search over prefix sums per group), so the split costs
+    O(n + d * k * log n) for k groups, where d is the number of distinct sizes tried (a binary search
+    over sizes when the largest group shrinks; usually a handful).
+    """
     n = len(units)
-    for pieces in range(max(1, math.ceil(size(units) / max_chars)), n + 1):
-        # best[i][p]: (largest group, cuts) for the first i units in p groups
-        best: dict[tuple[int, int], tuple[int, list[int]]] = {(0, 0): (0, [])}
-        for p in range(1, pieces + 1):
-            for i in range(p, n + 1):
-                options = [
-                    (max(best[(j, p - 1)][0], size(units[j:i])), best[(j, p - 1)][1] + [j])
-                    for j in range(p - 1, i)
-                    if (j, p - 1) in best
-                ]
-                if options:
-                    best[(i, p)] = min(options, key=lambda o: o[0])
-        largest, cuts = best[(n, pieces)]
-        if largest <= max_chars or pieces == n:
-            bounds = cuts[1:] + [n]
-            starts = cuts
-            return [units[a:b] for a, b in zip(starts, bounds)]
-    return [units]
+    ends = [0]  # ends[i]: the lengths of the first i units, plus 2 each for the "\n\n" between them
+    for unit in units:
+        ends.append(ends[-1] + len(unit) + 2)
+    room = 2 - overhead  # a group of units a..b fits size B when ends[b] - ends[a] <= B + room
+    widest = [0]  # widest[i]: size of the largest single group among the first i units
+    for unit in units:
+        widest.append(max(widest[-1], overhead + len(unit)))
+    greedy: dict[int, list[int]] = {}  # size -> cut positions of greedy groups from the start
+
+    def reach(size: int, p: int) -> int:
+        """How many units `p` greedy groups of at most `size` cover."""
+        cuts = greedy.setdefault(size, [0])
+        while len(cuts) <= p and cuts[-1] < n:
+            cuts.append(bisect_right(ends, ends[cuts[-1]] + size + room) - 1)
+        return cuts[min(p, len(cuts) - 1)]
+
+    def smallest_largest(end: int, p: int, high: int) -> int:
+        """The smallest largest-group size for the first `end` units in `p` groups (at most `high`)."""
+        low = max(widest[end], -(-(ends[end] - p * room) // p))  # the largest unit; the mean group
+        while low < high:
+            middle = (low + high) // 2
+            if reach(middle, p) >= end:
+                high = middle
+            else:
+                low = middle + 1
+        return high
+
+    pieces = 1
+    while reach(max_chars, pieces) < n:
+        pieces += 1
+    groups: list[list[str]] = []
+    end, size = n, max_chars
+    for p in range(pieces, 1, -1):
+        size = smallest_largest(end, p, size)
+        start = max(p - 1, bisect_left(ends, ends[end] - size - room))
+        groups.append(units[start:end])
+        end = start
+    groups.append(units[:end])
+    return groups[::-1]
 
 
 def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
     """Passages of one article, in reading order.
 
-    A section longer than `max_chars` is cut between its paragraphs (or lists) into the fewest pieces
-    of about equal size, so that no piece is a small leftover competing with the rest of its section.
+    A section longer than `max_chars` is cut between its paragraphs (or lists, or code blocks) into the
+    fewest pieces of about equal size, so that no piece is a small leftover competing with the rest of
+    its section. A paragraph or code block longer than `max_chars` is a passage of its own, whole.
     """
     chunks: list[Chunk] = []
     for section in _sections(article.body):

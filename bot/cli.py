@@ -8,9 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.settings import Settings, get_settings
-
-LLM_CHOICES = ["extractive", "local", "openai", "ollama"]
+from bot.settings import PROVIDERS, Settings, get_settings
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -43,7 +41,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     settings = _with_llm(settings, args.llm)
     _ensure_index(settings)
-    assistant = Assistant(settings)  # an unusable provider is reported once, through logging
+    assistant = Assistant.build(settings)  # an unusable provider is reported once, through logging
     streamed: list[str] = []
     # Tokens stream to the terminal as they come; with --json they go to stderr so that stdout
     # stays one JSON object.
@@ -90,7 +88,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     items = load_questions(Path(args.file))
     settings = _with_llm(settings, args.llm)
     _ensure_index(settings)
-    assistant = Assistant(settings)
+    assistant = Assistant.build(settings)
     summary, results = run_eval(assistant, items)
     floor = embedding_floor_ms(assistant.retriever.embed_query, items)
     ratio = summary["latency_ms_p50"] / floor if floor else float("nan")
@@ -187,14 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--history", action="append", metavar="TURN", help="an earlier user turn (repeatable, oldest first)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--llm", choices=LLM_CHOICES, help="answerer to use (default from settings: BOT_LLM)")
+    p.add_argument("--llm", choices=PROVIDERS, help="answerer to use (default from settings: BOT_LLM)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score the assistant on a JSONL question file")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--compare", choices=["naive"], help="also score the common recipe on the same file")
-    p.add_argument("--llm", choices=LLM_CHOICES, help="answerer to score (default from settings: BOT_LLM)")
+    p.add_argument("--llm", choices=PROVIDERS, help="answerer to score (default from settings: BOT_LLM)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="run the chat app (Chainlit, headless)")

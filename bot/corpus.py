@@ -7,8 +7,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 SUFFIXES = (".md", ".txt")
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+# A YAML block between `---` lines at the very top; the closing line may end the file.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_MATTER_KEYS = ("title", "publisher", "source")  # the keys an article uses; others are ignored
 
 
 @dataclass(frozen=True)
@@ -27,16 +31,36 @@ class CorpusError(ValueError):
     """A corpus file that cannot be read as text."""
 
 
-def _parse_front_matter(text: str) -> tuple[dict[str, str], str]:
+def _parse_front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
+    """(metadata, body) of a text; CorpusError when its front matter is malformed.
+
+    The front matter is YAML, read safely with PyYAML's BaseLoader: like `yaml.safe_load`, but every
+    value stays text as written (safe_load would make `title: No` False and `title: 1.10` 1.1).
+    """
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
+    try:
+        data = yaml.load(match.group("yaml") or "", Loader=yaml.BaseLoader)  # builds only str, list and dict
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark else ""  # + 2: the opening `---` is line 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        hint = "; quote a value that holds ': '" if "mapping values" in problem else ""
+        raise CorpusError(f"{name}: front matter is not valid YAML{where} ({problem}{hint})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise CorpusError(f"{name}: front matter must be `key: value` lines, found {type(data).__name__}")
     meta: dict[str, str] = {}
-    for line in match.group(1).splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            meta[key.strip().lower()] = value.strip().strip("'\"")
-    return meta, text[match.end() :]
+    for key, value in data.items():
+        key = str(key).strip().lower()
+        if key not in _FRONT_MATTER_KEYS:
+            continue
+        if not isinstance(value, str):
+            raise CorpusError(f"{name}: front matter `{key}` must be text, found {type(value).__name__}")
+        meta[key] = str(value).strip()
+    return meta, re.sub(r"\A\s*\n", "", text[match.end() :])  # the blank lines after it too
 
 
 def _title_from_name(path: Path) -> str:
@@ -54,7 +78,11 @@ def _looks_like_heading(line: str, next_line: str | None) -> bool:
 
 
 def text_to_markdown(text: str) -> str:
-    """Give a plain-text article Markdown structure: heading-like lines become `##` headings."""
+    """Give a plain-text article Markdown structure: heading-like lines become `##` headings.
+
+    Every other line is a paragraph of its own (indentation dropped, so it never reads as code);
+    lines starting with a bullet are list items.
+    """
     lines = [ln for ln in text.splitlines() if ln.strip()]
     out: list[str] = []
     for i, line in enumerate(lines):
@@ -64,7 +92,7 @@ def text_to_markdown(text: str) -> str:
         elif line.lstrip().startswith(("- ", "* ", "• ")):
             out.append("- " + line.lstrip()[2:])
         else:
-            out += [line, ""]
+            out += ["", line.strip(), ""] if out and out[-1] else [line.strip(), ""]  # a list ends first
     return "\n".join(out)
 
 
@@ -78,7 +106,7 @@ def read_article(path: Path, root: Path | None = None) -> Article:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    meta, body = _parse_front_matter(text.replace("\r\n", "\n"))
+    meta, body = _parse_front_matter(text.replace("\r\n", "\n"), name)
     if path.suffix.lower() == ".txt":
         body = text_to_markdown(body)
     if not body.strip():

@@ -6,20 +6,21 @@ import json
 import re
 import statistics
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from bot.stats import percentile
+from bot.text import normalize_text
 from bot.types import Answer
 
-_STRIP = str.maketrans({c: " " for c in "*_#>`"} | {"‘": "'", "’": "'", "“": '"', "”": '"'})
+_MARKUP = str.maketrans({c: " " for c in "*_#>`"})
 
 
 def normalize(text: str) -> str:
     """NFKC, lower case, curly quotes straightened, `*_#>` and backtick to spaces, whitespace folded."""
-    text = unicodedata.normalize("NFKC", text).lower().translate(_STRIP)
+    text = normalize_text(text).translate(_MARKUP)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -46,7 +47,7 @@ def load_questions(path: Path) -> list[EvalItem]:
             raw = json.loads(line)
             turns = raw.get("turns") or [raw["question"]]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{lineno}: not a question item ({exc})") from None
+            raise ValueError(f"{path}:{lineno}: not a question item ({exc})") from exc
         items.append(
             EvalItem(
                 id=str(raw.get("id", lineno)),
@@ -90,14 +91,6 @@ def score_item(item: EvalItem, answer: Answer) -> ItemResult:
     return ItemResult(item, answer, hit1, hitk, answer_ok, citations_valid(answer))
 
 
-def _percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 class Answering(Protocol):
     def ask(self, question: str, history: list[str] | None = None) -> Answer: ...
 
@@ -124,8 +117,8 @@ def run_eval(assistant: Answering, items: list[EvalItem]) -> tuple[dict, list[It
         "context_chars_mean": round(statistics.fmean(sum(len(p.text) for p in r.answer.sources) for r in results), 1)
         if results
         else 0.0,
-        "latency_ms_p50": round(_percentile(latencies, 50), 1),
-        "latency_ms_p95": round(_percentile(latencies, 95), 1),
+        "latency_ms_p50": round(percentile(latencies, 50, empty=0.0), 1),
+        "latency_ms_p95": round(percentile(latencies, 95, empty=0.0), 1),
     }
     return summary, results
 

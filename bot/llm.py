@@ -34,7 +34,7 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChat
 
                 path = settings.local_model_file()
             except ImportError as exc:
-                raise _missing_extra("local", "local", exc) from None
+                raise _missing_extra("local", "local", exc) from exc
             if not path.is_file():
                 raise LLMUnavailable(f"BOT_LLM=local: no model file at {path} (set BOT_LOCAL_MODEL_PATH)")
             return ChatLlamaCpp(
@@ -51,7 +51,7 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChat
             try:
                 from langchain_openai import ChatOpenAI
             except ImportError as exc:
-                raise _missing_extra("openai", "openai", exc) from None
+                raise _missing_extra("openai", "openai", exc) from exc
             if settings.openai_api_key is None:
                 raise LLMUnavailable(
                     "BOT_LLM=openai needs OPENAI_API_KEY (any text for a local server) and, for a server "
@@ -71,7 +71,7 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChat
             try:
                 from langchain_ollama import ChatOllama
             except ImportError as exc:
-                raise _missing_extra("ollama", "ollama", exc) from None
+                raise _missing_extra("ollama", "ollama", exc) from exc
             return ChatOllama(
                 base_url=settings.ollama_base_url,
                 model=settings.ollama_model,

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
+from bot.stats import percentile
+
 # Replies the app gives when it could not answer: a load run counts them as errors.
 FAILURE_MARKERS = (
     "Sorry, something went wrong",
@@ -52,12 +54,6 @@ class LoadReport:
     def errors(self) -> list[Turn]:
         return [t for t in self.turns if t.error]
 
-    def percentile(self, q: float) -> float:
-        times = sorted(t.seconds for t in self.turns if not t.error)
-        if not times:
-            return float("nan")
-        return times[min(len(times) - 1, max(0, round(q * (len(times) - 1))))]
-
     def to_dict(self) -> dict:
         done = [t for t in self.turns if not t.error]
         first = [t.first_token_seconds for t in done if t.first_token_seconds is not None]
@@ -72,8 +68,8 @@ class LoadReport:
             "answers": len(done),
             "errors": len(self.errors),
             "throughput_per_s": round(len(done) / self.wall_seconds, 2) if self.wall_seconds else 0.0,
-            "p50_s": round(self.percentile(0.5), 3),
-            "p95_s": round(self.percentile(0.95), 3),
+            "p50_s": round(percentile([t.seconds for t in done], 50), 3),
+            "p95_s": round(percentile([t.seconds for t in done], 95), 3),
             "first_token_p50_s": round(statistics.median(first), 3) if first else None,
             "wall_s": round(self.wall_seconds, 2),
             "server_rss_before_mb": self.rss_before_mb,

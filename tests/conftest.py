@@ -61,7 +61,7 @@ def built_index(settings):
 def assistant(built_index):
     from bot.assistant import Assistant
 
-    return Assistant(built_index)
+    return Assistant.build(built_index)
 
 
 @pytest.fixture
@@ -98,3 +98,24 @@ def send_chat(page, text: str) -> None:
     submit = page.locator("#chat-submit")
     expect(submit).to_be_enabled(timeout=60_000)
     submit.click()
+
+
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """Run `bot ARGS` in this process against `settings`' corpus and index: (exit code, stdout, stderr)."""
+    from bot.cli import main
+    from bot.settings import get_settings
+
+    def run(*args: str, settings) -> tuple[int, str, str]:
+        monkeypatch.setenv("BOT_INDEX_DIR", str(settings.index_dir))
+        monkeypatch.setenv("BOT_CORPUS_DIR", str(settings.corpus_dir))
+        get_settings.cache_clear()
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        finally:
+            get_settings.cache_clear()
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

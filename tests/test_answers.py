@@ -13,7 +13,7 @@ import pytest
 from bot.answer import highlighted_markdown
 from bot.assistant import InvalidQuestion
 from bot.evaluate import citations_valid, normalize
-from bot.retrieve import condense
+from bot.followup import condense
 
 from .conftest import IN_CI, ROOT
 
@@ -170,7 +170,8 @@ def test_keyword_index_scores_exactly_as_bm25okapi_but_from_postings():
 
     from bot.chunking import chunk_article
     from bot.corpus import load_corpus
-    from bot.retrieve import KeywordIndex, tokenize
+    from bot.keywords import KeywordIndex
+    from bot.text import tokenize
 
     articles, _ = load_corpus(ROOT / "corpus")
     docs = [tokenize(chunk.search_text) for article in articles for chunk in chunk_article(article, 700)]

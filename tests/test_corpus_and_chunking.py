@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
 
-from bot.chunking import chunk_article, passage_sentences
-from bot.corpus import load_corpus, read_article
+from bot.chunking import _balanced_groups, chunk_article, passage_sentences
+from bot.corpus import Article, load_corpus, read_article
 
 from .conftest import ROOT, SHARED, require_shared
 
@@ -83,3 +84,122 @@ def test_plain_text_and_bad_files(tmp_path):
     assert sorted(e.split(":")[0] for e in errors) == ["blob.md", "empty.md", "latin1.txt"]
     assert any("not UTF-8" in e for e in errors) and any("binary" in e for e in errors)
     assert read_article(tmp_path / "notes.txt").title == "Notes"
+
+
+def _article(body: str, source: str = "doc.md") -> Article:
+    return Article(source=source, title="Doc", publisher="", origin="", body=body, sha256="")
+
+
+def test_a_comment_in_a_code_fence_is_no_heading_and_the_fence_stays_whole():
+    fence = "```python\n# not a heading\nimport os\n\n\n## nor this\nprint(os.sep)  # trailing spaces kept   \n```"
+    prose = [f"Paragraph {i} says " + "something useful about setup. " * 8 for i in range(6)]
+    body = "## Setup\n\nInstall it, then run:\n\n" + fence + "\n\n" + "\n\n".join(prose) + "\n\n## Next\n\nMore.\n"
+    passages = chunk_article(_article(body), 700)
+    assert [c.heading for c in passages if c.heading != "Setup"] == ["Next"]
+    assert sum(fence in c.text for c in passages) == 1  # verbatim, in one passage
+    assert all(len(c.text) <= 700 for c in passages)
+    long_fence = "~~~\n" + "\n".join(f"# step {i}: " + "x" * 60 for i in range(20)) + "\n~~~"
+    passages = chunk_article(_article(f"## Script\n\nShort intro.\n\n{long_fence}\n\nShort outro.\n"), 700)
+    assert [c.text for c in passages] == ["Script\n\nShort intro.", f"Script\n\n{long_fence}", "Script\n\nShort outro."]
+
+
+def test_markdown_structure_comes_from_commonmark():
+    body = "# Learn C#\n\n1. first\n2. second\n   continued\n   - nested\n\nSetext Title\n---\n\nText under it.\n"
+    passages = chunk_article(_article(body), 700)
+    assert [(c.heading, c.text) for c in passages] == [
+        ("Learn C#", "Learn C#\n\n- first\n- second continued\n- nested"),
+        ("Learn C# > Setext Title", "Setext Title\n\nText under it."),
+    ]
+
+
+def _reference_split(lengths: list[int], limit: int, overhead: int) -> list[int]:
+    """Group sizes the former exhaustive search chose: fewest groups, then, from the last group back, the
+    smallest largest group and the longest last group."""
+    n, best = len(lengths), None
+    for mask in range(2 ** (n - 1)):
+        cuts = [0, *(i for i in range(1, n) if mask >> (i - 1) & 1), n]
+        sizes = [overhead + sum(lengths[a:b]) + 2 * (b - a - 1) for a, b in zip(cuts, cuts[1:])]
+        if max(sizes) <= limit:
+            key = (len(sizes), *(x for p in range(len(sizes), 0, -1) for x in (max(sizes[:p]), cuts[p - 1])))
+            best = min(best or (key, cuts), (key, cuts))
+    return [b - a for a, b in zip(best[1], best[1][1:])]
+
+
+def test_the_fast_split_is_the_split_the_exhaustive_search_chose():
+    rng = random.Random(5)
+    for _ in range(300):
+        limit, overhead = rng.choice([200, 700]), rng.choice([0, 12])
+        lengths = [rng.randint(1, limit - overhead) for _ in range(rng.randint(1, 9))]
+        groups = _balanced_groups(["x" * n for n in lengths], limit, overhead)
+        assert [len(g) for g in groups] == _reference_split(lengths, limit, overhead), (limit, overhead, lengths)
+
+
+def test_a_long_section_splits_into_balanced_passages_under_the_limit():
+    rng = random.Random(3)
+    paragraphs = [f"Paragraph {i}: " + "word " * rng.randint(5, 60) for i in range(400)]
+    passages = chunk_article(_article("## Long Section\n\n" + "\n\n".join(paragraphs)), 700)
+    assert all(c.text.startswith("Long Section\n\n") and len(c.text) <= 700 for c in passages)
+    bodies = [c.text.removeprefix("Long Section\n\n").split("\n\n") for c in passages]
+    assert [p for body in bodies for p in body] == [p.strip() for p in paragraphs]  # all of them, in order
+    greedy, size = 1, 0  # the fewest passages that fit
+    for p in paragraphs:
+        size = size + 2 + len(p.strip()) if size else len("Long Section\n\n") + len(p.strip())
+        if size > 700:
+            greedy, size = greedy + 1, len("Long Section\n\n") + len(p.strip())
+    assert len(passages) == greedy
+    lengths = [len(c.text) for c in passages]
+    assert min(lengths) >= 700 / 2  # no small leftover
+
+
+def test_a_long_txt_without_headings_splits_into_balanced_passages(tmp_path):
+    lines = [f"Line {i} of the notes says " + "more " * (i % 17) + "and ends here." for i in range(2000)]
+    (tmp_path / "notes.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    passages = chunk_article(read_article(tmp_path / "notes.txt"), 700)
+    assert all(not c.heading_path and len(c.text) <= 700 for c in passages)
+    assert [p for c in passages for p in c.text.split("\n\n")] == lines
+    assert min(len(c.text) for c in passages) >= 700 / 2
+
+
+def test_front_matter_is_read_as_yaml(tmp_path):
+    (tmp_path / "guide.md").write_text(
+        "---\n"
+        'title: "Pricing: plans, tiers and \\"Pro\\""\n'
+        "publisher: 'O''Reilly'  # a comment\n"
+        "Source: https://example.com/a:b\n"
+        "tags: [pricing, plans]\n"
+        "---\n\n## Plans\n\nThe basic plan suits most teams.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "folded.md").write_text(
+        "---\ntitle: >-\n  A title folded\n  over two lines\npublisher:\n---\nBody text.\n", encoding="utf-8"
+    )
+    (tmp_path / "bare.md").write_text("---\n---\n\nNo metadata at all.\n", encoding="utf-8")
+    (tmp_path / "plain.md").write_text("---\ntitle: 1.10\npublisher: No\n---\nText.", encoding="utf-8")
+    articles, errors = load_corpus(tmp_path)
+    assert not errors
+    bare, folded, guide, plain = articles
+    assert (guide.title, guide.publisher, guide.origin) == (
+        'Pricing: plans, tiers and "Pro"',
+        "O'Reilly",
+        "https://example.com/a:b",
+    )
+    assert guide.body.startswith("## Plans")
+    assert (folded.title, folded.publisher, folded.body) == ("A title folded over two lines", "", "Body text.\n")
+    assert (bare.title, bare.body) == ("Bare", "No metadata at all.\n")
+    assert (plain.title, plain.publisher) == ("1.10", "No")  # values stay text as written
+
+
+def test_malformed_front_matter_is_reported_per_file(tmp_path):
+    (tmp_path / "good.md").write_text("---\ntitle: Good\n---\n\nFine text.\n", encoding="utf-8")
+    (tmp_path / "colon.md").write_text("---\npublisher: Acme\ntitle: LLMs: a guide\n---\n\nText.\n", encoding="utf-8")
+    (tmp_path / "unclosed.md").write_text('---\ntitle: "Half quoted\n---\n\nText.\n', encoding="utf-8")
+    (tmp_path / "listed.md").write_text("---\n- just\n- a list\n---\n\nText.\n", encoding="utf-8")
+    (tmp_path / "nested.md").write_text("---\ntitle: [one, two]\n---\n\nText.\n", encoding="utf-8")
+    articles, errors = load_corpus(tmp_path)
+    assert [a.source for a in articles] == ["good.md"]
+    by_file = dict(e.split(": ", 1) for e in errors)
+    assert sorted(by_file) == ["colon.md", "listed.md", "nested.md", "unclosed.md"]
+    assert by_file["colon.md"].startswith("front matter is not valid YAML at line 3 (mapping values")
+    assert "quote a value" in by_file["colon.md"]
+    assert by_file["unclosed.md"].startswith("front matter is not valid YAML")
+    assert "key: value" in by_file["listed.md"] and "`title` must be text" in by_file["nested.md"]

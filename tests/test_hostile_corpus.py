@@ -90,7 +90,7 @@ def clinic_index(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def clinic_assistant(clinic_index):
-    return Assistant(clinic_index)
+    return Assistant.build(clinic_index)
 
 
 @pytest.mark.parametrize(("question", "expected"), QUESTIONS)

@@ -63,7 +63,7 @@ def test_a_damaged_index_is_detected_moved_aside_and_rebuilt(tmp_path):
     assert report is not None and report.passages_total > 20
     assert any("could not be used" in m and "damaged-g-" in m for m in messages)
     assert list(tmp_path.glob("index/damaged-g-*"))
-    answer = Assistant(settings).ask("Can LLMs make images?")
+    answer = Assistant.build(settings).ask("Can LLMs make images?")
     assert answer.answered and answer.text.startswith("No, ")
 
 
@@ -112,7 +112,7 @@ def test_two_ingests_at_once_one_waits_its_turn_or_is_told(tmp_path):
     refused = next(err for code, _out, err in results if code == 1)
     assert "Another ingest is running" in refused and "Traceback" not in refused
     done = next(out for code, out, _err in results if code == 0)
-    assert "Indexed 41 passages" in done or "passages" in done
+    assert "Indexed 41 passages" in done
     settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
     assert index_passage_count(settings) > 20
 
@@ -141,7 +141,7 @@ def test_reingest_is_atomic_the_running_assistant_keeps_answering_then_moves_on(
 
     settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
     ingest(settings, progress=False)
-    assistant = Assistant(settings)  # stands for a running app
+    assistant = Assistant.build(settings)  # stands for a running app
     old = assistant.retriever.generation
     (corpus_copy / "pricing.md").write_text(PRICING, encoding="utf-8")
     env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(corpus_copy)}
@@ -188,7 +188,7 @@ def test_passage_vectors_are_pooled_from_one_encode_of_headings_and_sentences(bu
     from bot.corpus import load_corpus
     from bot.index import _records, embed_passages, load_embeddings, passage_vector_method
 
-    model = load_embeddings(built_index)._client
+    model = load_embeddings(built_index).model
     assert passage_vector_method(built_index.embedding_model_path()) == "pooled"
     articles, _ = load_corpus(built_index.corpus_dir)
     records = _records(articles[0], built_index)
@@ -218,6 +218,43 @@ def test_a_model_that_does_not_mean_pool_gets_passages_encoded_whole(tmp_path):
     (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode": "mean"}')
     assert passage_vector_method(tmp_path) == "pooled"
     assert passage_vector_method(tmp_path / "missing") == "encoded"
+    # A model that prefixes documents with a prompt (e5, bge) has it in every piece's tokens: encoded whole.
+    (tmp_path / "config_sentence_transformers.json").write_text(
+        '{"prompts": {"query": "query: ", "passage": "passage: "}}'
+    )
+    assert passage_vector_method(tmp_path) == "encoded"
+    (tmp_path / "config_sentence_transformers.json").write_text('{"prompts": {"query": "query: "}}')
+    assert passage_vector_method(tmp_path) == "pooled"
+
+
+def test_queries_and_documents_go_through_the_models_own_prompts(settings):
+    """A model configured with prompts (as e5 can be) gets "query: " before questions and "passage: " before
+    stored text; the bundled model has none, so both paths are its plain encode."""
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from bot.index import Embedder, load_embeddings
+
+    plain = load_embeddings(settings)
+    texts = ["Can LLMs make images?", "What is generative AI?"]
+    exact = plain.model.encode(texts, normalize_embeddings=True)
+    assert np.allclose(plain.queries(texts), exact, atol=1e-5)
+    assert np.allclose(plain.documents(texts), exact, atol=1e-5)
+    assert np.allclose(plain.embed_query(texts[0]), exact[0], atol=1e-5)
+
+    path = str(settings.embedding_model_path())
+    prompted = SentenceTransformer(
+        path, device="cpu", local_files_only=True, prompts={"query": "query: ", "document": "passage: "}
+    )
+    both = Embedder(prompted, 16)
+    assert np.allclose(
+        both.queries(texts), plain.model.encode(["query: " + t for t in texts], normalize_embeddings=True), atol=1e-5
+    )
+    assert np.allclose(
+        both.documents(texts),
+        plain.model.encode(["passage: " + t for t in texts], normalize_embeddings=True),
+        atol=1e-5,
+    )
 
 
 def test_validation_refuses_vectors_the_model_does_not_reproduce(corpus_copy, tmp_path):
@@ -228,13 +265,14 @@ def test_validation_refuses_vectors_the_model_does_not_reproduce(corpus_copy, tm
     settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
     ingest(settings, progress=False)
     index = open_index(settings)
-    signature = embedding_signature(settings, load_embeddings(settings))
-    _validate(index.manifest, index, signature)  # a sound generation passes
+    embeddings = load_embeddings(settings)
+    signature = embedding_signature(settings, embeddings)
+    _validate(index.manifest, index, signature, embeddings)  # a sound generation passes
 
-    first = index.sentences._collection.get(limit=1, include=["embeddings"])
-    index.sentences._collection.update(ids=first["ids"], embeddings=[[-x for x in first["embeddings"][0]]])
+    first = index.sentences.get(limit=1, include=["embeddings"])
+    index.sentences.update(ids=first["ids"], embeddings=[[-x for x in first["embeddings"][0]]])
     with pytest.raises(IndexUnavailable, match="a known sentence is not found by its own text"):
-        _validate(index.manifest, index, signature)
+        _validate(index.manifest, index, signature, embeddings)
     with pytest.raises(IndexUnavailable, match="its dimension is 384, expected 768"):
-        _validate(index.manifest, index, {**signature, "dimension": 768})
+        _validate(index.manifest, index, {**signature, "dimension": 768}, embeddings)
     index.close()

@@ -30,7 +30,7 @@ def test_ingest_and_answer_from_a_chroma_server_that_stops_and_starts(tmp_path, 
         first = ingest(settings, progress=False)
         assert first.passages_total > 20 and not list((tmp_path / "index").glob("g-*"))  # nothing stored locally
         assert not ingest(settings, progress=False).changed
-        assistant = Assistant(settings)
+        assistant = Assistant.build(settings)
         assert assistant.ask("Can LLMs make images?").text.startswith("No, LLMs are built specifically")
 
         # A second instance's ingest switches the server's pointer; this one follows at its next question.

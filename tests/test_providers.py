@@ -24,7 +24,7 @@ GROUNDED = (
 
 
 def _provider_assistant(built_index, **overrides) -> Assistant:
-    return Assistant(built_index.model_copy(update=overrides))
+    return Assistant.build(built_index.model_copy(update=overrides))
 
 
 def test_unconfigured_provider_gives_one_clear_message_and_answers_offline(built_index):
@@ -100,20 +100,34 @@ def local_model_file():
 
 
 def test_local_model_answers_the_seed_question_grounded(built_index, local_model_file):
-    assistant = _provider_assistant(built_index, llm="local")
+    assistant = _provider_assistant(
+        built_index, llm="local", llm_timeout=180
+    )  # a loaded CI machine is slow; the deadline has its own test
     assert assistant.notice == ""
     answer = assistant.ask("Can LLMs make images?")
     assert answer.answered and answer.provider == "local"
     assert answer.cited and all(1 <= n <= len(answer.sources) for n in answer.cited)
+    _assert_checked(assistant, answer)
+
+
+def _assert_checked(assistant, answer) -> None:
+    """The grounding contract, whichever way a sampling model went: either every sentence delivered is
+    supported (and passes a second check), or all were removed, listed, and the passages answer instead."""
     g = answer.grounding
-    assert g.fallback or g.supported == g.total == answer.text.count("["), answer.text
-    # Whatever survived is supported on a second check, too.
-    recheck = assistant.checker.check(answer.text, answer.sources)
-    assert all(c.supported for c in recheck) or g.fallback
+    if g.fallback:
+        assert answer.notice, answer
+        if "could not be verified" in answer.notice:
+            assert answer.removed and len(answer.removed) == g.total
+        assert answer.text == assistant.extractive.answer(assistant.retrieve(answer.question)).text
+    else:
+        assert g.supported == g.total == answer.text.count("[") >= 1, answer.text
+        assert all(c.supported for c in assistant.checker.check(answer.text, answer.sources))
 
 
 def test_local_model_hallucinations_are_caught(built_index, local_model_file):
-    assistant = _provider_assistant(built_index, llm="local")
+    assistant = _provider_assistant(
+        built_index, llm="local", llm_timeout=180
+    )  # a loaded CI machine is slow; the deadline has its own test
     retrieval = assistant.retrieve("What should I use to make images?")
     llm = assistant._llm_answerer("local")
     generated: list[str] = []
@@ -184,7 +198,8 @@ def test_openai_provider_streams_over_http_then_falls_back_when_the_server_stops
     tokens: list[str] = []
     answer = assistant.ask("Can LLMs make images?", on_token=tokens.append)
     assert len(tokens) > 3, "tokens should stream in as they are generated"
-    assert answer.answered and answer.provider == "openai" and answer.grounding is not None
+    assert answer.answered and answer.provider == "openai"
+    _assert_checked(assistant, answer)
 
     os.killpg(proc.pid, signal.SIGTERM)  # the server goes away mid-session
     proc.wait(timeout=20)

@@ -1,0 +1,61 @@
+"""The passage index: embedding with the bundled model and storing passages and sentences in Chroma.
+
+Every ingest that changes something writes a new *generation* (a fresh folder, or fresh collections on
+a Chroma server), validates it, and only then switches the `current` pointer to it. A running app keeps
+answering from the generation it has open and moves to the new one at its next question; nobody ever
+reads a half-built index. Unchanged files are copied with their stored vectors, never re-embedded, and
+an ingest that finds nothing changed returns after hashing the files, without loading the model.
+
+Where a change goes:
+
+- `embedding.py`: loading the model, the query and document paths, pooled passage vectors;
+- `manifest.py`: what a generation records about how it was built (and when that forces a rebuild);
+- `store.py`: the two backends (folders under `index/`, or a Chroma server), the pointer, opening a generation;
+- `records.py`: the passage and sentence records stored for an article;
+- `ingestion.py`: `ingest` itself: copy unchanged files, embed new ones, validate, switch, retire old generations;
+- `probe.py`: checking the live generation in a child process, and building or rebuilding it when needed;
+- `errors.py`: `IndexUnavailable`, raised for a missing, empty or unreachable index.
+
+This package imports from `bot.corpus`, `bot.chunking` and `bot.settings` only; the names below are the
+ones the rest of the bot uses.
+"""
+
+from bot.index.embedding import Embedder, embed_passages, load_embeddings, passage_vector_method
+from bot.index.errors import IndexUnavailable
+from bot.index.ingestion import IngestReport, _validate, ingest
+from bot.index.manifest import Manifest, build_signature, embedding_signature
+from bot.index.probe import ensure_index, probe_index
+from bot.index.records import _records
+from bot.index.store import (
+    IndexBackend,
+    OpenIndex,
+    current_generation,
+    index_backend,
+    index_passage_count,
+    open_index,
+    unavailable,
+)
+
+__all__ = [
+    "Embedder",
+    "IndexBackend",
+    "IndexUnavailable",
+    "IngestReport",
+    "Manifest",
+    "OpenIndex",
+    "_records",
+    "_validate",
+    "build_signature",
+    "current_generation",
+    "embed_passages",
+    "embedding_signature",
+    "ensure_index",
+    "index_backend",
+    "index_passage_count",
+    "ingest",
+    "load_embeddings",
+    "open_index",
+    "passage_vector_method",
+    "probe_index",
+    "unavailable",
+]

@@ -1,0 +1,264 @@
+"""Ingest: bring the index in line with the corpus in a new generation (copy, embed, validate, switch, retire)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.corpus import Article, load_corpus
+from bot.index.embedding import Embedder, embed_passages, load_embeddings
+from bot.index.errors import IndexUnavailable
+from bot.index.manifest import Manifest, build_signature, embedding_signature
+from bot.index.records import Fresh, _records
+from bot.index.store import IndexBackend, OpenIndex, collections, index_backend, new_generation_name, open_generation
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+PASSAGES_PER_STEP = 64  # passages embedded and stored per step: bounds memory, paces the progress bar
+COPY_BATCH = 2000  # stored records copied per call when carrying unchanged files into a new generation
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    passages_written: int = 0
+    passages_total: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+    generation: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.rebuilt)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.removed)} removed",
+            f"{len(self.unchanged)} unchanged",
+        ]
+        lines = [
+            f"Indexed {self.passages_total} passages ({', '.join(parts)}; "
+            f"{self.passages_written} passages embedded) in {self.seconds:.1f}s"
+        ]
+        if self.rebuilt:
+            lines.append("The embedding model or chunking changed: the index was rebuilt from scratch.")
+        if self.changed and self.generation:
+            lines.append(f"Now serving index generation {self.generation}.")
+        for label, names in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
+            lines += [f"  {label}: {name}" for name in names]
+        lines += [f"  skipped: {err}" for err in self.errors]
+        return "\n".join(lines)
+
+
+# --- ingest -----------------------------------------------------------------------------------------
+
+
+def ingest(
+    settings: Settings,
+    progress: bool | None = None,
+    log: Callable[[str], None] | None = None,
+    wait_seconds: float = 0,
+) -> IngestReport:
+    """Bring the index in line with the corpus folder and report what changed.
+
+    Holds a file lock so that two ingests never write at once: a second ingest waits up to
+    `wait_seconds`, then stops with a clear message.
+    """
+    from filelock import FileLock, Timeout
+
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.index_dir / ".ingest.lock"))
+    try:
+        lock.acquire(timeout=wait_seconds)
+    except Timeout:
+        raise IndexUnavailable("Another ingest is running on this index; try again when it has finished.") from None
+    try:
+        return _ingest_locked(settings, progress, log or (lambda _msg: None))
+    finally:
+        lock.release()
+
+
+def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str], None]) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    articles, report.errors = load_corpus(settings.corpus_dir)
+    if not articles and not report.errors:
+        raise IndexUnavailable(f"No .md or .txt articles in {settings.corpus_dir.resolve()}.")
+
+    backend = index_backend(settings)
+    current = backend.read_manifest()
+    static = build_signature(settings)
+    reusable = current if current and {k: current.signature.get(k) for k in static} == static else None
+    report.rebuilt = current is not None and reusable is None
+    previous_files = reusable.files if reusable else {}
+    unreadable = {err.split(":", 1)[0] for err in report.errors}
+
+    files: dict[str, str] = {}
+    fresh: list[Article] = []
+    for article in articles:
+        files[article.source] = article.sha256
+        old = previous_files.get(article.source)
+        if old == article.sha256:
+            report.unchanged.append(article.source)
+            continue
+        (report.updated if old else report.added).append(article.source)
+        fresh.append(article)
+    for source, sha in previous_files.items():
+        if source in files:
+            continue
+        if source in unreadable:
+            files[source] = sha  # keep the last good version of a file that is now unreadable
+        else:
+            report.removed.append(source)
+    report.generation = current.generation if current else ""
+    if reusable and not report.changed:
+        report.passages_total = reusable.passages
+        report.seconds = time.perf_counter() - started
+        return report  # nothing to do: the model is not even loaded
+
+    carried = [s for s in files if s in previous_files and previous_files[s] == files[s]]
+    report.generation = new_generation_name()
+    try:
+        manifest, report.passages_written = _build_generation(
+            settings, backend, report.generation, reusable, carried, fresh, files, progress, log
+        )
+    except BaseException:
+        backend.drop(report.generation)  # never leave a half-built generation behind
+        raise
+    backend.write_manifest(manifest)
+    backend.release(report.generation)
+    _retire_old_generations(backend, keep={report.generation, current.generation if current else ""})
+    report.passages_total = manifest.passages
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build_generation(
+    settings: Settings,
+    backend: IndexBackend,
+    generation: str,
+    previous: Manifest | None,
+    carried: list[str],
+    fresh: list[Article],
+    files: dict[str, str],
+    progress: bool | None,
+    log: Callable[[str], None],
+) -> tuple[Manifest, int]:
+    """Write a complete generation (carried files copied, fresh files embedded) and validate it."""
+    from tqdm import tqdm
+
+    embeddings = load_embeddings(settings)
+    signature = embedding_signature(settings, embeddings)
+    passages, sentences = collections(backend, generation, create=True, metadata=signature)
+
+    if previous and carried:
+        old = open_generation(backend, previous)
+        for source_store, target in ((old.passages, passages), (old.sentences, sentences)):
+            _copy_records(source_store, target, carried)
+        old.close()
+
+    new = Fresh()
+    for article in fresh:
+        records = _records(article, settings)
+        new.extend(records)
+        log(f"indexing {article.source}: {len(records.passages.ids)} passages")
+    method = signature["passage_vectors"]
+    show = progress if progress is not None else sys.stderr.isatty()
+    total = len(new.passages.ids)
+    with tqdm(total=total, desc="Embedding", unit="passage", disable=not show or total == 0) as bar:
+        first_sentence = 0
+        for start in range(0, total, PASSAGES_PER_STEP):
+            pieces = new.pieces[start : start + PASSAGES_PER_STEP]
+            passage_vectors, sentence_vectors = embed_passages(
+                embeddings.model, pieces, method, settings.embedding_batch_size
+            )
+            last_sentence = first_sentence + len(sentence_vectors)
+            for store, records, vectors in (
+                (passages, new.passages.slice(start, start + len(pieces)), passage_vectors),
+                (sentences, new.sentences.slice(first_sentence, last_sentence), sentence_vectors),
+            ):
+                if records.ids:
+                    store.upsert(
+                        ids=records.ids, embeddings=vectors, documents=records.texts, metadatas=records.metadatas
+                    )
+            first_sentence = last_sentence
+            bar.update(len(pieces))
+
+    manifest = Manifest(
+        generation=generation, signature=signature, files=files, passages=passages.count(), sentences=sentences.count()
+    )
+    _validate(manifest, OpenIndex(backend, manifest, passages, sentences), signature, embeddings)
+    return manifest, total
+
+
+def _copy_records(source: Collection, target: Collection, sources: list[str]) -> None:
+    """Copy the stored records (vectors included) of `sources` from one generation to another."""
+    offset = 0
+    while True:
+        batch = source.get(
+            where={"source": {"$in": sources}},
+            include=["embeddings", "documents", "metadatas"],
+            limit=COPY_BATCH,
+            offset=offset,
+        )
+        if not batch["ids"]:
+            return
+        target.add(
+            ids=batch["ids"], embeddings=batch["embeddings"], documents=batch["documents"], metadatas=batch["metadatas"]
+        )
+        offset += len(batch["ids"])
+
+
+def _validate(manifest: Manifest, index: OpenIndex, signature: dict, embeddings: Embedder) -> None:
+    """Refuse to switch to a generation that is empty, built with another model, or cannot find a record."""
+    metadata = index.passages.metadata or {}
+    problems = []
+    if manifest.passages == 0:
+        problems.append("it holds no passages")
+    for key in ("embedding_model", "dimension"):
+        if metadata.get(key) != signature[key]:
+            problems.append(f"its {key} is {metadata.get(key)!r}, expected {signature[key]!r}")
+    if manifest.sentences:
+        # Sentence vectors are the model's own encodes of their text, so finding one again by its text
+        # proves the stored vectors and this model agree.
+        sample = index.sentences.get(limit=1, include=["documents"])
+        text = sample["documents"][0]
+        found = index.sentences.query(
+            query_embeddings=embeddings.documents([text]), n_results=min(3, manifest.sentences), include=["documents"]
+        )
+        # A sentence repeated word for word may come back under another id.
+        if not any(i == sample["ids"][0] or d == text for i, d in zip(found["ids"][0], found["documents"][0])):
+            problems.append("a known sentence is not found by its own text")
+    if manifest.passages:
+        sample = index.passages.get(limit=1, include=["embeddings", "documents"])
+        found = index.passages.query(
+            query_embeddings=[sample["embeddings"][0]], n_results=min(3, manifest.passages), include=["documents"]
+        )
+        if not any(
+            i == sample["ids"][0] or d == sample["documents"][0] for i, d in zip(found["ids"][0], found["documents"][0])
+        ):
+            problems.append("a known passage is not found by its own vector")
+    if problems:
+        raise IndexUnavailable(
+            f"The new index failed validation ({'; '.join(problems)}); the previous one stays in use."
+        )
+
+
+def _retire_old_generations(backend: IndexBackend, keep: set[str]) -> None:
+    """Delete generations older than the previous one (a running app may still read the previous one)."""
+    for generation in backend.generations():
+        if generation not in keep:
+            backend.drop(generation)

@@ -1,0 +1,75 @@
+"""The records of one article that an ingest embeds and stores: passages, their sentences, what to pool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.chunking import chunk_article, heading_line, passage_sentences
+from bot.corpus import Article
+from bot.index.embedding import Pieces
+from bot.settings import Settings
+
+
+@dataclass
+class Records:
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metadatas: list[dict] = field(default_factory=list)
+
+    def add(self, id_: str, text: str, metadata: dict) -> None:
+        self.ids.append(id_)
+        self.texts.append(text)
+        self.metadatas.append(metadata)
+
+    def extend(self, other: Records) -> None:
+        self.ids += other.ids
+        self.texts += other.texts
+        self.metadatas += other.metadatas
+
+    def slice(self, start: int, end: int) -> Records:
+        return Records(self.ids[start:end], self.texts[start:end], self.metadatas[start:end])
+
+
+@dataclass
+class Fresh:
+    """Records of the files to embed: passages, their sentences (in passage order) and what to pool."""
+
+    passages: Records = field(default_factory=Records)
+    sentences: Records = field(default_factory=Records)
+    pieces: list[Pieces] = field(default_factory=list)
+
+    def extend(self, other: Fresh) -> None:
+        self.passages.extend(other.passages)
+        self.sentences.extend(other.sentences)
+        self.pieces += other.pieces
+
+
+def _records(article: Article, settings: Settings) -> Fresh:
+    """Passage and sentence records of one article, ready to embed and store."""
+    fresh = Fresh()
+    for chunk in chunk_article(article, settings.passage_max_chars):
+        pid = f"{article.source}#{chunk.index}"
+        fresh.passages.add(
+            pid,
+            chunk.search_text,
+            {
+                "text": chunk.text,
+                "title": article.title,
+                "publisher": article.publisher,
+                "source": article.source,
+                "origin": article.origin,
+                "heading": chunk.heading,
+                "position": chunk.index,
+                "file_sha256": article.sha256,
+            },
+        )
+        sentences = passage_sentences(chunk.text)
+        for sentence in sentences:
+            fresh.sentences.add(
+                f"{pid}~{sentence.order}",
+                sentence.context,
+                {"passage_id": pid, "order": sentence.order, "source": article.source},
+            )
+        contexts = [s.context for s in sentences]
+        fresh.pieces.append(Pieces(chunk.heading, contexts, heading_line(chunk.text), chunk.search_text))
+    return fresh

@@ -1,0 +1,38 @@
+"""Keyword search: BM25 scores from postings computed once per index generation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class KeywordIndex:
+    """BM25 (rank_bm25's Okapi variant) scored from precomputed postings.
+
+    rank_bm25 walks every document for every query term in Python; here each term's weights are
+    computed once at load, so a query costs in proportion to the documents holding its terms.
+    """
+
+    def __init__(self, tokenized: list[list[str]]):
+        from rank_bm25 import BM25Okapi
+
+        bm25 = BM25Okapi(tokenized)
+        self.idf: dict[str, float] = bm25.idf
+        self.size = bm25.corpus_size
+        doc_len = np.asarray(bm25.doc_len, dtype=np.float64)
+        norm = bm25.k1 * (1 - bm25.b + bm25.b * doc_len / bm25.avgdl)
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for row, freqs in enumerate(bm25.doc_freqs):
+            for term, freq in freqs.items():
+                rows, weights = postings.setdefault(term, ([], []))
+                rows.append(row)
+                weights.append(self.idf.get(term, 0.0) * freq * (bm25.k1 + 1) / (freq + norm[row]))
+        self._postings = {t: (np.asarray(r), np.asarray(w)) for t, (r, w) in postings.items()}
+
+    def get_scores(self, query: list[str]) -> np.ndarray:
+        """One BM25 score per document, as `BM25Okapi.get_scores` gives it."""
+        scores = np.zeros(self.size)
+        for term in query:
+            hit = self._postings.get(term)
+            if hit is not None:
+                scores[hit[0]] += hit[1]
+        return scores

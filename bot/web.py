@@ -1,0 +1,156 @@
+"""How the Chainlit server is set up around the chat: /health, origins, allowed hosts, login and hardening."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import chainlit as cl
+
+from bot.settings import get_settings
+
+log = logging.getLogger("bot.app")
+
+
+def rss_mb() -> float | None:
+    """This process's resident memory in MB (Linux), for watching growth under load."""
+    import os
+
+    try:
+        with open("/proc/self/statm") as fh:
+            return round(int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError):
+        return None
+
+
+API_DOC_PATHS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+
+
+def _register_routes(health) -> None:
+    """Add /health; drop the API documentation pages unless settings ask for them."""
+    from chainlit.server import app as server
+
+    server.add_api_route("/health", health, methods=["GET"])
+    # Chainlit serves its web app from a catch-all route; ours must come before it.
+    server.router.routes.insert(0, server.router.routes.pop())
+    if not get_settings().api_docs:
+        server.router.routes[:] = [r for r in server.router.routes if getattr(r, "path", None) not in API_DOC_PATHS]
+
+
+def _restrict_origins() -> None:
+    """Let only the app's own pages, plus `allow_origins` from settings, call it with the user's cookies."""
+    from chainlit.server import app as server
+    from chainlit.server import sio
+    from starlette.middleware.cors import CORSMiddleware
+
+    allowed = set(get_settings().allow_origins)
+    for middleware in server.user_middleware:  # Chainlit added it from config.toml; the stack is built later
+        if middleware.cls is CORSMiddleware:
+            middleware.kwargs["allow_origins"] = sorted(allowed)
+
+    def origin_ok(origin: str | None, environ: dict) -> bool:
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin is None or origin == own or origin in allowed or "*" in allowed
+
+    sio.eio.cors_allowed_origins = origin_ok  # the socket (websocket and polling) checks the Origin header too
+
+
+def _harden_server(revoked) -> None:
+    """Allowed hosts, ended logins, offline page, socket checks and message size (see `bot.guard`)."""
+    import os
+
+    from chainlit.config import config
+    from chainlit.server import app as server
+    from chainlit.server import sio
+    from starlette.middleware import Middleware
+
+    from bot.guard import OfflinePage, RequestGuard, guard_socket
+
+    settings = get_settings()
+    # Uvicorn, which reads this when it starts after this module is imported, takes the client's
+    # address from X-Forwarded-For only when the request comes from one of these proxies.
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(settings.trusted_proxies)
+    # Innermost, inside Chainlit's gzip, so that it rewrites the page before it is compressed.
+    server.user_middleware.append(Middleware(OfflinePage))
+    server.add_middleware(RequestGuard, host_names=settings.host_names(), revoked=revoked)
+    # Over engine.io's default 1,000,000 bytes the connection drops and the chat resets; read up to the
+    # web server's own limit so that an over-long question gets the "too long" reply.
+    sio.eio.max_http_buffer_size = settings.max_message_bytes
+    guard_socket(sio, edit_allowed=lambda: bool(config.features.edit_message), max_chars=settings.max_question_chars)
+
+
+def _enable_login(revoked) -> None:
+    """Password login from settings; refuses to start without a real session secret or with a malformed hash.
+
+    Failed logins back off per user name and per client address; a password over bcrypt's 72 bytes
+    fails like any wrong one (same work, same log line); logging out ends the token for good.
+    """
+    import os
+
+    import jwt
+    from chainlit.config import config
+
+    from bot.guard import LoginThrottle, client_address, request_token
+
+    settings = get_settings()
+    problem = settings.login_problem()
+    if problem:
+        raise SystemExit(f"bot: {problem}")
+    secret = settings.chainlit_auth_secret.get_secret_value()
+    os.environ["CHAINLIT_AUTH_SECRET"] = secret  # Chainlit reads it there
+    config.project.user_session_timeout = int(settings.session_hours * 3600)  # the login token's lifetime
+    users = dict(settings.login_users)
+    # Compared against when the name is unknown, so a wrong name costs as long as a wrong password.
+    decoy = next(iter(users.values()))
+    throttle = LoginThrottle(settings.login_free_attempts, settings.login_max_backoff_seconds)
+
+    @cl.password_auth_callback
+    async def check_password(username: str, password: str) -> cl.User | None:
+        import bcrypt
+
+        keys = (f"user:{username[:64]}", f"addr:{client_address.get()}")
+        wait = throttle.blocked_for(*keys)
+        if wait:
+            throttle.failed(*keys)  # hammering during a back-off keeps it on
+            log.warning(
+                "failed login for user %r from %s: refused unchecked, back-off %.0f s after repeated failures",
+                username[:64],
+                client_address.get(),
+                wait,
+            )
+            return None
+        hashed = users.get(username, decoy)
+        given = password.encode("utf-8")
+        # bcrypt reads at most 72 bytes (and bcrypt 5 raises past that): check the first 72 so that
+        # the reply takes as long as for any wrong password, then refuse it.
+        ok = await asyncio.to_thread(bcrypt.checkpw, given[:72], hashed.encode("utf-8"))
+        if ok and username in users and len(given) <= 72:
+            throttle.succeeded(*keys)
+            return cl.User(identifier=username, metadata={"provider": "credentials"})
+        throttle.failed(*keys)
+        log.warning("failed login for user %r from %s", username[:64], client_address.get())
+        return None
+
+    @cl.on_logout
+    async def end_session(request, response) -> dict:
+        token = request_token(request.scope)
+        if token:
+            try:
+                claims = jwt.decode(token, secret, algorithms=["HS256"])
+                revoked.revoke(token, float(claims["exp"]))
+            except (jwt.InvalidTokenError, KeyError, ValueError):
+                pass  # not a token this server issued: nothing to end
+        return {"success": True}
+
+
+def install_server(health) -> None:
+    """Set up the server at import of the Chainlit app, before Chainlit builds its middleware stack."""
+    revoked = None
+    if get_settings().login:
+        from bot.guard import RevokedTokens
+
+        revoked = RevokedTokens()
+        _enable_login(revoked)
+    _register_routes(health)
+    _restrict_origins()
+    _harden_server(revoked)
