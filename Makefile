@@ -54,4 +54,4 @@ constraints:
 	$(PIP) freeze --exclude-editable | grep -v -e '^torch==' -e '^-e ' > constraints.txt
 
 clean:
-	rm -rf $(VENV) index/g-* index/damaged-* index/current index/.ingest.lock index/chroma .files *.egg-info
+	rm -rf $(VENV) index/g-* index/damaged-* index/current index/.ingest.lock index/chroma index/query-encoder .files *.egg-info

@@ -3,6 +3,9 @@
 A passage is one section (a heading with its text). An FAQ question is a heading, so it stays with
 its answer; a list stays with the line that introduces it. Sections longer than the limit are split
 between paragraphs, lists or code blocks (never inside one), and every piece repeats its heading.
+
+Longer than most modules on purpose: reading the Markdown, grouping it into passages and splitting
+those into sentences share one model of a document's units, and splitting them would scatter it.
 Markdown structure is read by markdown-it-py (CommonMark), so a `# comment` in a code fence is code.
 """
 

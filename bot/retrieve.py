@@ -15,7 +15,7 @@ from bot.index import (
     IndexUnavailable,
     current_generation,
     index_backend,
-    load_embeddings,
+    load_query_embeddings,
     open_index,
     unavailable,
 )
@@ -53,7 +53,8 @@ class Retriever:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.embeddings = load_embeddings(settings)
+        # The ONNX export when one is current (no torch in the process), else sentence-transformers.
+        self.embeddings = load_query_embeddings(settings)
         self.backend = index_backend(settings)
         self._view = load_generation(open_index(settings, self.backend))
         self._retired: list[LoadedGeneration] = []

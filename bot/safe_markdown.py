@@ -1,5 +1,8 @@
 """Markdown from a language model or a corpus file made safe to show: it never loads anything or carries a live link.
 
+Longer than most modules on purpose: the batch and the streaming sanitiser must apply exactly the same
+rules, so they live side by side.
+
 A Markdown image fetches its URL the moment it renders (leaking whatever the URL carries), so no text
 that reaches the browser may hold one: not a token of a streamed answer, not a quoted sentence, not a
 passage in the source panel. Three tools:

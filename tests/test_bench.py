@@ -47,6 +47,7 @@ def test_bench_quick_writes_the_table_and_the_plot(tmp_path):
         "no-change re-ingest (`bot ingest`)",
         "peak RSS of `bot ask`",
         "cold `bot ask`",
+        "cold `bot ask` / `import sentence_transformers` (paired)",
     ):
         measured, _target, met = _table_value(markdown, figure)
         assert re.match(r"^\d+(\.\d+)? ?(x|s|MB)$", measured) and met in ("yes", "**no**"), (figure, measured, met)

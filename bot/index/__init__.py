@@ -8,7 +8,9 @@ an ingest that finds nothing changed returns after hashing the files, without lo
 
 Where a change goes:
 
-- `embedding.py`: loading the model, the query and document paths, pooled passage vectors;
+- `embedding.py`: loading the model, the query and document paths, pooled passage vectors, and the
+  question path's ONNX export (`index/query-encoder/<fingerprint>.onnx`, made at ingest; no torch at
+  question time);
 - `manifest.py`: what a generation records about how it was built (and when that forces a rebuild);
 - `store.py`: the two backends (folders under `index/`, or a Chroma server), the pointer, opening a generation;
 - `records.py`: the passage and sentence records stored for an article;
@@ -16,11 +18,21 @@ Where a change goes:
 - `probe.py`: checking the live generation in a child process, and building or rebuilding it when needed;
 - `errors.py`: `IndexUnavailable`, raised for a missing, empty or unreachable index.
 
-This package imports from `bot.corpus`, `bot.chunking` and `bot.settings` only; the names below are the
+This package imports from `bot.corpus`, `bot.chunking`, `bot.settings` and `bot.query_encoder` only; the names below are the
 ones the rest of the bot uses.
 """
 
-from bot.index.embedding import Embedder, embed_passages, load_embeddings, passage_vector_method
+from bot.index.embedding import (
+    QUERY_ENCODER_DIR,
+    Embedder,
+    OnnxEmbedder,
+    embed_passages,
+    export_query_encoder,
+    load_embeddings,
+    load_query_embeddings,
+    passage_vector_method,
+    query_encoder_path,
+)
 from bot.index.errors import IndexUnavailable
 from bot.index.ingestion import IngestReport, _validate, ingest
 from bot.index.manifest import Manifest, build_signature, embedding_signature
@@ -37,11 +49,13 @@ from bot.index.store import (
 )
 
 __all__ = [
+    "QUERY_ENCODER_DIR",
     "Embedder",
     "IndexBackend",
     "IndexUnavailable",
     "IngestReport",
     "Manifest",
+    "OnnxEmbedder",
     "OpenIndex",
     "_records",
     "_validate",
@@ -50,12 +64,15 @@ __all__ = [
     "embed_passages",
     "embedding_signature",
     "ensure_index",
+    "export_query_encoder",
     "index_backend",
     "index_passage_count",
     "ingest",
     "load_embeddings",
+    "load_query_embeddings",
     "open_index",
     "passage_vector_method",
     "probe_index",
+    "query_encoder_path",
     "unavailable",
 ]

@@ -1,15 +1,18 @@
-"""The embedding model: loading it from disk, the query and document paths, and pooled passage vectors."""
+"""The embedding model: loading it from disk, the query and document paths, pooled passage vectors, and
+the ONNX export the question path embeds with (no torch)."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.index.errors import IndexUnavailable
+from bot.query_encoder import export_is_current, model_fingerprint, model_settings
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,6 +27,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 # The prompt names `SentenceTransformer.encode_document` looks for, in its order.
 _DOCUMENT_PROMPTS = ("document", "passage", "corpus")
+# The question path's ONNX exports, one per model, under the index folder (for a Chroma server too).
+QUERY_ENCODER_DIR = "query-encoder"
 
 
 class Embedder:
@@ -86,6 +91,107 @@ def load_embeddings(settings: Settings) -> Embedder:
     return _load_embedder(str(settings.embedding_model_path()), settings.embedding_batch_size)
 
 
+class OnnxEmbedder:
+    """`Embedder`'s question-time half on the model's ONNX export: numpy, onnxruntime and tokenizers only.
+
+    Used only for a mean-pooling model without prompts, whose query and document encodes are the same
+    plain encode, so `documents` (the grounding checker's sentence vectors) is `queries` too. The
+    vectors equal sentence-transformers' to about 1e-7 (see `bot/query_encoder.py`).
+    """
+
+    def __init__(self, encoder):
+        self.encoder = encoder
+
+    @property
+    def dimension(self) -> int:
+        return self.encoder.dimension
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode(list(texts))
+
+    documents = queries
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.queries(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.queries([text])[0].tolist()
+
+
+def query_encoder_path(settings: Settings) -> Path | None:
+    """Where the question path's ONNX export of the model lives (`index/query-encoder/<fingerprint>.onnx`),
+    or None when the ONNX encoder does not reproduce this model (not plain mean pooling, or it has prompts)."""
+    model_path = settings.embedding_model_path()
+    try:
+        model_settings(model_path)
+    except (OSError, ValueError, KeyError, StopIteration):  # UnsupportedModel is a ValueError
+        return None
+    if _has_prompts(model_path):
+        return None  # "query: " / "passage: " prefixes: sentence-transformers applies them
+    return settings.index_dir / QUERY_ENCODER_DIR / f"{model_fingerprint(model_path)}.onnx"
+
+
+def export_query_encoder(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> Path | None:
+    """Export the model for the question path once (skipped when a current export exists); never fails.
+
+    Loads torch (the caller has the model loaded anyway). A missing `onnx` package, or an export that
+    fails its check, is logged in one line and the question path keeps using sentence-transformers.
+    Exports of other models (older fingerprints) in the folder are removed after a new one is in place.
+    """
+    target = query_encoder_path(settings)
+    if target is None:
+        return None
+    model_path = settings.embedding_model_path()
+    if export_is_current(model_path, target):
+        return target
+    try:
+        import onnx  # noqa: F401  (torch's exporter needs it; say so plainly when it is missing)
+    except ImportError:
+        log(
+            "The `onnx` package is not installed: questions are embedded with sentence-transformers (slower cold start)."
+        )
+        return None
+    import warnings
+
+    from bot.query_encoder import export_onnx
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's warnings about frozen shapes are expected noise
+            export_onnx(model_path, target)
+    except Exception as exc:
+        log(
+            f"Could not export the query encoder ({type(exc).__name__}: {str(exc)[:200]}); using sentence-transformers."
+        )
+        return None
+    for old in target.parent.glob("*.onnx*"):
+        if old.name not in (target.name, target.name + ".json") and not old.name.endswith(".tmp"):
+            old.unlink(missing_ok=True)
+    return target
+
+
+@lru_cache(maxsize=2)
+def _load_onnx_embedder(model_path: str, onnx_path: str, batch_size: int) -> OnnxEmbedder:
+    from bot.query_encoder import OnnxQueryEncoder
+
+    return OnnxEmbedder(OnnxQueryEncoder(model_path, onnx_path, batch_size=batch_size))
+
+
+def load_query_embeddings(settings: Settings) -> Embedder | OnnxEmbedder:
+    """What the question path embeds with: the ONNX export when a current one exists for this model
+    (torch is never imported), else the sentence-transformers model."""
+    target = query_encoder_path(settings)
+    model_path = settings.embedding_model_path()
+    if target is not None and export_is_current(model_path, target):
+        try:
+            return _load_onnx_embedder(str(model_path), str(target), settings.embedding_batch_size)
+        except Exception as exc:  # onnxruntime missing, or a damaged file: the slower path still answers
+            import logging
+
+            logging.getLogger("bot").warning("ONNX query encoder unusable (%s); using sentence-transformers", exc)
+    return load_embeddings(settings)
+
+
 def passage_vector_method(model_path: Path) -> str:
     """How passage vectors are made with this model: "pooled" from its pieces' token embeddings when
     the model mean-pools tokens and prefixes no prompt to documents (read from its folder, without
@@ -102,6 +208,15 @@ def passage_vector_method(model_path: Path) -> str:
         return "pooled" if config["pooling_mode"] in ("mean", ["mean"]) else "encoded"
     modes = [k for k, on in config.items() if k.startswith("pooling_mode_") and on is True]
     return "pooled" if modes == ["pooling_mode_mean_tokens"] else "encoded"
+
+
+def _has_prompts(model_path: Path) -> bool:
+    """Whether the model's configuration names any prompt (for queries, documents or by default)."""
+    try:
+        config = json.loads(Path(model_path, "config_sentence_transformers.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(config.get("default_prompt_name")) or any((config.get("prompts") or {}).values())
 
 
 def _prefixes_documents(model_path: Path) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.corpus import Article, load_corpus
-from bot.index.embedding import Embedder, embed_passages, load_embeddings
+from bot.index.embedding import Embedder, embed_passages, export_query_encoder, load_embeddings
 from bot.index.errors import IndexUnavailable
 from bot.index.manifest import Manifest, build_signature, embedding_signature
 from bot.index.records import Fresh, _records
@@ -141,6 +141,9 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
     backend.write_manifest(manifest)
     backend.release(report.generation)
     _retire_old_generations(backend, keep={report.generation, current.generation if current else ""})
+    # The model is loaded now: export it for the question path once (skipped when current). An
+    # ingest that changed nothing returned above without it; `ensure_index` makes a missing export.
+    export_query_encoder(settings, log)
     report.passages_total = manifest.passages
     report.seconds = time.perf_counter() - started
     return report

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Callable
 
-from bot.index.embedding import load_embeddings
+from bot.index.embedding import export_query_encoder, load_embeddings, load_query_embeddings, query_encoder_path
 from bot.index.ingestion import IngestReport, ingest
 from bot.index.manifest import Manifest
 from bot.index.store import EmbeddedBackend, IndexBackend, index_backend
+from bot.query_encoder import export_is_current
 from bot.settings import Settings
 
 # Opens both collections of a generation folder (without an embedding function: vectors only) and
@@ -79,7 +81,17 @@ def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: Non
     manifest = backend.read_manifest()
     if manifest is not None:
         probe = start_probe(backend, manifest)
-        load_embeddings(settings)  # needed next anyway; loads while the probe runs on another core
+        target = query_encoder_path(settings)
+        if (
+            target is not None
+            and not export_is_current(settings.embedding_model_path(), target)
+            and importlib.util.find_spec("onnx") is not None  # without it: sentence-transformers, quietly
+        ):
+            # An index built before the export existed (or with another model): the question path would
+            # load sentence-transformers for it anyway, so export now, once, while the probe runs.
+            load_embeddings(settings)
+            export_query_encoder(settings, log)
+        load_query_embeddings(settings)  # needed next anyway; loads while the probe runs on another core
         problem = finish_probe(probe)
         if problem is None:
             return None
