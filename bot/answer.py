@@ -36,13 +36,6 @@ _GREETING = re.compile(
     re.I,
 )
 
-EXAMPLE_QUESTIONS = (
-    "Can LLMs make images?",
-    "Is an LLM the same as generative AI?",
-    "Which industries benefit from LLMs?",
-    "What are the main ethical concerns?",
-)
-
 
 @dataclass
 class _Candidate:
@@ -52,16 +45,70 @@ class _Candidate:
     vector: np.ndarray
 
 
-def not_covered_reply(question: str, topics: str, suggestions: list[str] | None = None) -> str:
-    """What the assistant says when the articles do not answer a question: what they do cover."""
+def not_covered_reply(
+    question: str,
+    topics: str,
+    suggestions: list[str] | None = None,
+    unknown_names: list[str] | None = None,
+    examples: list[str] | None = None,
+) -> str:
+    """What the assistant says when the documents do not answer a question: what they do cover.
+
+    `suggestions` are the questions closest to this one; `examples` (the corpus's starters) stand in
+    for them after a greeting or when there are none.
+    """
     greeting = bool(_GREETING.match(question.strip()))
-    examples = list(EXAMPLE_QUESTIONS[:3]) if greeting or not suggestions else suggestions[:3]
+    examples = list(examples or [])[:3] if greeting or not suggestions else suggestions[:3]
     if greeting:
-        lead = "Hello! I answer questions from the articles in my library"
+        lead = "Hello! I answer questions from the documents in my library"
+    elif unknown_names:
+        names = " or ".join(f"“{inert_markdown(name)}”" for name in unknown_names[:3])
+        lead = f"The documents I have don't mention {names}, so I can't answer that from them"
     else:
-        lead = "The articles I have don't cover that, so I can't answer it from them"
-    listed = " · ".join(f"“{q}”" for q in examples)
-    return f"{lead}. They are about {topics}. Questions they do answer include: {listed}"
+        lead = "The documents I have don't cover that, so I can't answer it from them"
+    listed = " · ".join(f"“{inert_markdown(q)}”" for q in examples)
+    return f"{lead}. They are about {topics}." + (f" Questions they do answer include: {listed}" if listed else "")
+
+
+# Openers that lean on the sentence before ("This is the easiest...", "The former stores..."): quoted
+# alone they leave the reader asking "what is?".
+_LEANS_BACK = re.compile(
+    r"^(?:this|that|these|those|it|they|such|the former|the latter|both|either|neither|however|but|also|"
+    r"instead|otherwise|then|so|thus|therefore|hence|in that case|in this case|for example|for instance)\b",
+    re.I,
+)
+# A sentence that announces what follows ("...two testing frameworks.", "...as follows:", "you can!").
+_LEANS_FORWARD = re.compile(r"(?::|\bfollowing\.|\bas follows\.|!)$|\b(?:two|three|four|several) [\w-]+(?: [\w-]+)?\.$")
+
+
+def _with_neighbours(chosen: list[_Candidate], candidates: list[_Candidate]) -> list[_Candidate]:
+    """The chosen sentences plus the neighbours they lean on, each run in passage order.
+
+    A sentence that starts by pointing back ("This ...", "The former ...") brings the sentence before
+    it; one that announces what follows ("... two testing frameworks.", "... as follows:") brings the
+    one after it. Only neighbours in the same passage count, and each is added once.
+    """
+    by_place = {(c.source_n, c.sentence.order): c for c in candidates}
+    picked = {(c.source_n, c.sentence.order) for c in chosen}
+    out: list[_Candidate] = []
+    for c in chosen:
+        run = [c]
+        before = by_place.get((c.source_n, c.sentence.order - 1))
+        leans_back = _LEANS_BACK.match(c.sentence.text) or c.sentence.text[:1].islower()  # "to get the numbers back."
+        if before and leans_back and (before.source_n, before.sentence.order) not in picked:
+            run.insert(0, before)
+        after = by_place.get((c.source_n, c.sentence.order + 1))
+        if (
+            after
+            and not c.sentence.code
+            and _LEANS_FORWARD.search(c.sentence.text)
+            and (after.source_n, after.sentence.order) not in picked
+        ):
+            run.append(after)
+        for member in run:
+            picked.add((member.source_n, member.sentence.order))
+        out += run
+    return out
 
 
 def highlighted_markdown(passage_text: str, quotes: list[str]) -> str:
@@ -103,12 +150,14 @@ class ExtractiveAnswerer:
         topics: str | Callable[[], str],
         stored_vectors: Callable[[Passage], np.ndarray | None] = lambda _passage: None,
         suggest: Callable[[np.ndarray], list[str]] = lambda _vector: [],
+        examples: Callable[[], list[str]] = lambda: [],
     ):
         self.settings = settings
         self._embed = embed
         self._stored_vectors = stored_vectors  # sentence embeddings computed at ingest, by passage
         self._suggest = suggest  # nearest answerable questions, offered when declining
         self._topics = topics  # the indexed articles, named when declining (a callable follows re-ingests)
+        self._examples = examples  # the corpus's starter questions, offered when nothing closer is known
         self._cache: dict[str, np.ndarray] = {}
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
@@ -119,25 +168,36 @@ class ExtractiveAnswerer:
         return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
 
     def answer(self, retrieval: Retrieval) -> Answer:
-        """Compose the answer for `retrieval`; refuses when its best passage is below `min_score`."""
+        """Compose the answer for `retrieval`; refuses when its best passage is below the corpus's threshold."""
         question = retrieval.question
-        if not retrieval.passages or retrieval.relevance < self.settings.min_score:
+        if not retrieval.covered:
             suggestions = self._suggest(retrieval.query_vector) if retrieval.query_vector is not None else []
             topics = self._topics() if callable(self._topics) else self._topics
-            return Answer(question, not_covered_reply(question, topics, suggestions), False, [], retrieval.query)
+            reply = not_covered_reply(question, topics, suggestions, retrieval.unknown_names, self._examples())
+            return Answer(question, reply, False, [], retrieval.query)
 
         sources = retrieval.passages
         candidates = self._score(retrieval.query, retrieval.query_vector, sources)
         chosen = self._select(candidates, yes_no=bool(_YES_NO.match(retrieval.query.strip())))
-        parts, labels_said = [], set()
+        chosen = _with_neighbours(chosen, candidates)
+        blocks: list[str] = []  # runs of quoted sentences, and code blocks between them
+        labels_said: set[str] = set()
         used: dict[int, list[str]] = {}
         for c in chosen:
             label = c.sentence.label
             text = f"{label} {c.sentence.text}" if label and label not in labels_said else c.sentence.text
             labels_said.add(label)
-            parts.append(f"{_shown(text)} [{c.source_n}]")
+            cited = f"{_shown(text)} [{c.source_n}]" if text else ""
+            code = c.sentence.code.strip("\n")
+            if cited:
+                if blocks and not blocks[-1].startswith(("```", "~~~")):
+                    blocks[-1] += f" {cited}"
+                else:
+                    blocks.append(cited)
+            if code:  # the citation ends its lead-in; the code follows as a block of its own, verbatim
+                blocks.append(code if cited else f"{code}\n\n[{c.source_n}]")
             used.setdefault(c.source_n, []).extend(c.sentence.quotes)
-        return Answer(question, " ".join(parts), True, list(sources), retrieval.query, used)
+        return Answer(question, "\n\n".join(blocks), True, list(sources), retrieval.query, used)
 
     def sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """A passage's quotable sentences with their embeddings (stored at ingest, else computed)."""
@@ -152,8 +212,7 @@ class ExtractiveAnswerer:
             (n, s, v)
             for n, p in enumerate(sources, start=1)
             for s, v in self.sentences_with_vectors(p)
-            if not s.text.endswith(":")  # a bare lead-in says nothing on its own
-            and tokenize(_shown(s.text))  # nor does an image (it is never shown)
+            if s.code or tokenize(_shown(s.text))  # an image alone says nothing (it is never shown)
         ]
         if not sentences:
             return []
@@ -176,9 +235,11 @@ class ExtractiveAnswerer:
         return out
 
     def _select(self, candidates: list[_Candidate], yes_no: bool) -> list[_Candidate]:
-        if not candidates:
+        # A bare lead-in ("...:") says nothing on its own; it comes in with what it introduces.
+        quotable = [c for c in candidates if c.sentence.code or not c.sentence.text.endswith(":")]
+        if not quotable:
             return []
-        ranked = sorted(candidates, key=lambda c: -c.score)
+        ranked = sorted(quotable, key=lambda c: -c.score)
         best = ranked[0]
         if yes_no:
             # A direct "No, ..." / "Yes, ..." that fits nearly as well leads the answer.

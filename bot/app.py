@@ -10,16 +10,9 @@ import chainlit as cl
 
 from bot.guard import ORIGINAL_CHARS, SlidingWindowLimit
 from bot.settings import PROVIDERS, get_settings
-from bot.web import install_server, rss_mb
+from bot.web import install_server, rss_mb, show_identity
 
 log = logging.getLogger("bot.app")
-
-STARTERS = [
-    ("Can LLMs make images?", "Can LLMs make images?"),
-    ("LLM vs generative AI", "Is an LLM the same as generative AI?"),
-    ("Industries that benefit", "Which industries benefit most from LLMs?"),
-    ("Ethical concerns", "What are the main ethical concerns with these technologies?"),
-]
 
 _assistant = None
 _assistant_error: str | None = None
@@ -53,7 +46,26 @@ async def health() -> dict:
     return JSONResponse(body, status_code=200 if reachable else 503)
 
 
-install_server(health)
+async def corpus_overview():
+    """What the live corpus is about (`bot.overview.Overview`), shown as the app's identity; None if it cannot load."""
+    try:
+        assistant = await get_assistant()
+        overview = await cl.make_async(assistant.overview.current)()
+    except Exception as exc:
+        log.warning("cannot describe the corpus: %s", exc)
+        return None
+    show_identity(overview.name, overview.description, overview.headline)  # follows a re-ingest
+    return overview
+
+
+async def readme() -> str | None:
+    overview = await corpus_overview()
+    return overview.readme if overview else None
+
+
+# The name from settings at once; the description and the welcome screen's logo once the corpus is known.
+show_identity(get_settings().assistant_name, get_settings().assistant_description)
+install_server(health, readme)
 
 
 def _build_assistant():
@@ -77,7 +89,7 @@ async def get_assistant(notify: bool = False):
         if _assistant is None:
             notice = None
             if notify:
-                notice = cl.Message(content="Getting ready: loading the model and the article index…")
+                notice = cl.Message(content="Getting ready: loading the model and the document index…")
                 await notice.send()
             try:
                 _assistant = await cl.make_async(_build_assistant)()
@@ -95,7 +107,9 @@ async def warm_up() -> None:
         try:
             assistant = await get_assistant()
             _assistant_error = None
-            await cl.make_async(assistant.ask)(STARTERS[0][1])  # first use of the model and index, not on a visitor
+            overview = await corpus_overview()
+            first = overview.starters[0] if overview and overview.starters else "What are these documents about?"
+            await cl.make_async(assistant.ask)(first)  # first use of the model and index, not on a visitor
         except Exception as exc:
             _assistant_error = type(exc).__name__
             log.exception("could not load the assistant at start-up")
@@ -103,9 +117,18 @@ async def warm_up() -> None:
     asyncio.get_running_loop().create_task(load())
 
 
+STARTER_LABEL_CHARS = 80  # a longer question is shortened on its button; the full one is sent
+
+
 @cl.set_starters
 async def starters(user=None, language=None):
-    return [cl.Starter(label=label, message=message) for label, message in STARTERS]
+    # Waits for the index on a fresh start: the starters are the corpus's own.
+    overview = await corpus_overview()
+    questions = overview.starters if overview else get_settings().starters
+    return [
+        cl.Starter(label=q if len(q) <= STARTER_LABEL_CHARS else q[: STARTER_LABEL_CHARS - 1] + "…", message=q)
+        for q in questions
+    ]
 
 
 STREAM_WORDS = 6  # words per streamed chunk of a ready-made answer: visibly streams, few socket events
@@ -131,8 +154,8 @@ async def start() -> None:
                 label="Answerer",
                 values=list(PROVIDERS),
                 initial_index=PROVIDERS.index(default),
-                description="extractive quotes the articles (offline); the others write with a language model, "
-                "checked against the articles.",
+                description="extractive quotes the documents (offline); the others write with a language model, "
+                "checked against the documents.",
             )
         ]
     ).send()

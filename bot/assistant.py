@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.answer import ExtractiveAnswerer
+from bot.overview import CorpusOverview
 from bot.retrieve import Retriever
 from bot.settings import Settings
 from bot.types import Answer, Retrieval
@@ -67,11 +68,13 @@ class Assistant:
         extractive: ExtractiveAnswerer,
         checker: GroundingChecker,
         chat_model: Callable[[Settings, str], BaseChatModel] | None = None,
+        overview: CorpusOverview | None = None,
     ):
         """Answer with the given components; `chat_model(settings, provider)` makes a provider's model
         (default `bot.llm.make_chat_model`; a test passes an in-process fake). Use `build` to make them."""
         self.settings = settings
         self.retriever = retriever
+        self.overview = overview or CorpusOverview(settings, retriever)  # what the corpus is about, for the app
         self.extractive = extractive
         self.checker = checker
         self._chat_model = chat_model
@@ -86,15 +89,17 @@ class Assistant:
         from bot.generate import GroundingChecker
 
         retriever = Retriever(settings)
+        overview = CorpusOverview(settings, retriever)
         extractive = ExtractiveAnswerer(
             settings,
             retriever.embed,
             retriever.topics,
             stored_vectors=retriever.sentence_vectors,
             suggest=retriever.suggest,
+            examples=overview.example_questions,
         )
         checker = GroundingChecker(settings, retriever.embed, extractive.sentences_with_vectors)
-        return cls(settings, retriever, extractive, checker, chat_model)
+        return cls(settings, retriever, extractive, checker, chat_model, overview)
 
     def provider_notice(self, provider: str) -> str:
         """Empty if `provider` can answer, else one line saying what is missing (loads it on first call)."""

@@ -94,6 +94,7 @@ class BenchResult:
     batch_size: int = 0
     scales: list[dict] = field(default_factory=list)
     chunking_s: tuple[float, float] = (0.0, 0.0)  # 2,000 paragraphs: one Markdown section, a `.txt` without headings
+    documents: list[dict] = field(default_factory=list)  # real document folders ingested (`document_corpus_figures`)
 
     @property
     def answer_floor_ratio(self) -> float:
@@ -197,6 +198,25 @@ class BenchResult:
                 f"| {s['factor']}x | {s['passages']} | {s['ingest_s']:.1f} s | {s['model_load_s']:.1f} s | {s['disk_mb']:.1f} MB | "
                 f"{s['query_p50_ms']:.1f} ms | {s['peak_rss_mb']:.0f} MB |"
             )
+        lines += [
+            "",
+            "## Real document folders (PDF, HTML), each ingested into a fresh index",
+            "",
+            "Converting is reading and converting every file; ingest is the whole `bot ingest` (converting,",
+            "chunking, embedding every passage, sentence and heading, storing, calibrating the refusal threshold);",
+            "raw encode is sentence-transformers encoding the same passages once, with its defaults.",
+            "",
+            "| folder | files | pages | passages | converting | ingest | passages/s | raw encode passages/s | ratio |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for d in self.documents:
+            lines.append(
+                f"| {d['corpus']} | {d['files']} | {d['pages'] or '-'} | {d['passages']} | {d['convert_s']:.1f} s | "
+                f"{d['ingest_s']:.1f} s | {d['passages_per_s']:.1f} | {d['raw_passages_per_s']:.1f} | "
+                f"{d['passages_per_s'] / d['raw_passages_per_s']:.2f}x |"
+            )
+        if not self.documents:
+            lines.append("| not run (--quick, or no folder given) | | | | | | | | |")
         lines += [
             "",
             "## Side by side with the common recipe (same questions, same model, same run)",
@@ -332,12 +352,16 @@ def _ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats
     result.batch_size = settings.embedding_batch_size
     model.encode(passages[:32])  # warm-up for both paths, so neither pays a first-call cost in the timings
     warm = settings.model_copy(update={"index_dir": work / "ingest-warm-up"})
+    existing = settings.index_dir / QUERY_ENCODER_DIR
+    if existing.is_dir() and not (warm.index_dir / QUERY_ENCODER_DIR).exists():
+        # The configured index's export (made once per model, not per corpus): the warm-up need not make it.
+        shutil.copytree(existing, warm.index_dir / QUERY_ENCODER_DIR)
     ingest(warm, progress=False)
     export_query_encoder(warm)  # made once per model (an ingest that found nothing to do has not made it)
     raw_p, raw_both, ingest_s = [], [], []
     for i in range(repeats):  # raw = sentence-transformers' encode with its defaults (batches of 32)
         t = time.perf_counter()
-        model.encode(passages, normalize_embeddings=True)
+        whole = model.encode(passages, normalize_embeddings=True)  # also the reference for the pooled vectors
         raw_p.append(time.perf_counter() - t)
         t = time.perf_counter()
         model.encode(sentences, normalize_embeddings=True)
@@ -354,7 +378,6 @@ def _ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats
     result.raw_encode_passages_per_s = len(passages) / statistics.median(raw_p)
     result.raw_encode_both_passages_per_s = len(passages) / statistics.median(raw_both)
     result.ingest_passages_per_s = len(passages) / statistics.median(ingest_s)
-    whole = model.encode(passages, normalize_embeddings=True)
     pooled, _ = embed_passages(
         model, pieces, passage_vector_method(settings.embedding_model_path()), settings.embedding_batch_size
     )
@@ -363,6 +386,43 @@ def _ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats
     log(
         f"ingest {result.ingest_passages_per_s:.1f} passages/s; raw encode {result.raw_encode_passages_per_s:.1f} passages/s"
     )
+
+
+def document_corpus_figures(settings: Settings, corpus: Path, work: Path, log) -> dict:
+    """Ingest a folder of real documents into a fresh index: conversion, whole ingest, passages per second
+    against a raw encode of the same passages (the model loaded once, beforehand, for both)."""
+    from bot.corpus import corpus_files, read_article
+    from bot.index import QUERY_ENCODER_DIR, _records, ingest, load_embeddings
+
+    model = load_embeddings(settings).model
+    target = settings.model_copy(update={"corpus_dir": corpus, "index_dir": work / f"documents-{corpus.name}"})
+    shutil.rmtree(target.index_dir, ignore_errors=True)
+    export = settings.index_dir / QUERY_ENCODER_DIR
+    if export.is_dir():  # made once per model, not per corpus: not part of a corpus's ingest time
+        shutil.copytree(export, target.index_dir / QUERY_ENCODER_DIR)
+    started = time.perf_counter()
+    articles = [read_article(path, corpus) for path in corpus_files(corpus)]
+    convert_s = time.perf_counter() - started
+    passages = [text for article in articles for text in _records(article, target).passages.texts]
+    pages = sum(len(re.findall(r"^<!-- (?:page|slide) \d+ -->$", a.body, re.M)) for a in articles)
+    started = time.perf_counter()
+    report = ingest(target, progress=False)
+    ingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    model.encode(passages, normalize_embeddings=True)
+    raw_s = time.perf_counter() - started
+    figures = {
+        "corpus": corpus.name,
+        "files": len(articles),
+        "pages": pages,
+        "passages": report.passages_total,
+        "convert_s": convert_s,
+        "ingest_s": ingest_s,
+        "passages_per_s": report.passages_total / ingest_s,
+        "raw_passages_per_s": len(passages) / raw_s,
+    }
+    log(f"{corpus.name}: {figures['passages']} passages ingested in {ingest_s:.1f} s ({convert_s:.1f} s converting)")
+    return figures
 
 
 def chunking_speed_s(max_chars: int, paragraphs: int = 2000, repeats: int = 5) -> tuple[float, float]:
@@ -469,13 +529,22 @@ def scale_worker(corpus: Path, index: Path, questions: Path) -> dict:
     }
 
 
-def _scales(settings: Settings, questions: Path, work: Path, factors: list[int], log) -> list[dict]:
+def _scales(
+    settings: Settings, questions: Path, work: Path, factors: list[int], log, query_encoder: Path | None = None
+) -> list[dict]:
+    """One child process per corpus size. `query_encoder`: a folder holding the model's current ONNX export;
+    each index starts with a copy of it, as the export is made once per model, not per corpus (the worker
+    would otherwise spend seconds making it again, outside every figure it reports)."""
+    from bot.index import QUERY_ENCODER_DIR
+
     rows = []
     for factor in factors:
         corpus = work / f"scale-{factor}x" / "corpus"
         index = work / f"scale-{factor}x" / "index"
         make_synthetic_corpus(settings.corpus_dir, corpus, factor)
         shutil.rmtree(index, ignore_errors=True)
+        if query_encoder is not None and query_encoder.is_dir():
+            shutil.copytree(query_encoder, index / QUERY_ENCODER_DIR)
         log(f"scale {factor}x: ingesting {len(list(corpus.iterdir()))} files")
         code, _secs, rss, out, err = run_measured(
             [sys.executable, "-m", "bot.bench", "--scale-worker", str(corpus), str(index), str(questions)],
@@ -525,6 +594,7 @@ def run_bench(
     work: Path,
     quick: bool = False,
     log: Callable[[str], None] = print,
+    documents: list[Path] | None = None,
 ) -> BenchResult:
     """Measure everything once and write `results.md` and `results.png` to `out_dir`."""
     import platform
@@ -532,7 +602,7 @@ def run_bench(
     from bot.assistant import Assistant
     from bot.baseline import NaiveAssistant
     from bot.evaluate import embedding_floor_ms, load_questions, run_eval
-    from bot.index import open_index
+    from bot.index import QUERY_ENCODER_DIR, open_index
 
     repeats = 1 if quick else 3
     work.mkdir(parents=True, exist_ok=True)
@@ -572,7 +642,9 @@ def run_bench(
     )
 
     asks, imports = [], []
-    for _ in range(max(repeats, 3)):  # alternated, so machine drift hits both alike
+    # Alternated, so machine drift hits both alike; three pairs for the figures, one in a quick run (each
+    # pair costs seconds, nearly all of it the `import sentence_transformers` it is compared with).
+    for _ in range(repeats):
         asks.append(run_measured(_bot("ask", "--json", "Can LLMs make images?"), _env(real), timeout=300))
         imports.append(run_measured([sys.executable, "-c", "import sentence_transformers"], _env(real), timeout=300))
     failed = [err for code, _s, _r, _o, err in asks + imports if code != 0]
@@ -590,7 +662,10 @@ def run_bench(
     log(f"cold bot serve: first token {_fmt_s(result.cold_serve_first_token_s)}")
 
     result.chunking_s = chunking_speed_s(settings.passage_max_chars)
-    result.scales = _scales(settings, questions, work, [1] if quick else [1, 10, 100], log)
+    if not quick:  # a real PDF folder takes a minute: figures for the full run
+        result.documents = [document_corpus_figures(settings, folder, work, log) for folder in documents or []]
+    exported = work / "ingest-warm-up" / QUERY_ENCODER_DIR  # made by `_ingest_figures`
+    result.scales = _scales(settings, questions, work, [1] if quick else [1, 10, 100], log, exported)
     (out_dir / "results.md").write_text(result.to_markdown(), encoding="utf-8")
     plot(result, out_dir / "results.png")
     return result

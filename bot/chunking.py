@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.convert import LOCATION_MARKER
 from bot.corpus import Article
 from bot.safe_markdown import LINK_OR_IMAGE
 
-CHUNKER_VERSION = "6"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "8"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 
 # CommonMark block structure (headings, fences, lists, paragraphs). Raw HTML is read as text, as before.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
@@ -32,6 +33,7 @@ _BULLET = re.compile(r"^•\s+(.*)$")
 class Block:
     kind: str  # "para", "list" or "code"
     lines: list[str]
+    location: str = ""  # page or slide it starts on ("p. 41", "slide 3"), for converted documents
 
     @property
     def text(self) -> str:
@@ -49,6 +51,7 @@ class Chunk:
     text: str  # what a reader sees: heading line, then the section text
     heading_path: list[str]
     index: int  # position in the article
+    location: str = ""  # page or slide the passage starts on ("p. 41", "slide 3"); "" for text files
 
     @property
     def heading(self) -> str:
@@ -115,6 +118,7 @@ def _sections(markdown: str) -> list[_Section]:
     sections = [_Section(path=[])]
     stack: list[tuple[int, str]] = []
     items: list[list[str]] = []  # text of the list items being read, innermost last
+    location = ""
 
     def add(kind: str, lines: list[str]) -> None:
         blocks = sections[-1].blocks
@@ -123,7 +127,7 @@ def _sections(markdown: str) -> list[_Section]:
         if kind == "list" and blocks and blocks[-1].kind == "list":
             blocks[-1].lines += lines
         else:
-            blocks.append(Block(kind, lines))
+            blocks.append(Block(kind, lines, location))
 
     def end_item() -> None:
         if items and items[-1]:
@@ -147,28 +151,33 @@ def _sections(markdown: str) -> list[_Section]:
             end_item()
             items.pop()
         elif kind in ("paragraph_open", "heading_open"):
-            if items:
+            marker = LOCATION_MARKER.match(" ".join(_inline_lines(tokens, i))) if kind == "paragraph_open" else None
+            if marker and token.level == 0:  # a converter's page or slide start: where the next text is
+                location = f"p. {marker['number']}" if marker["kind"] == "page" else f"slide {marker['number']}"
+            elif items:
                 items[-1] += _inline_lines(tokens, i)
             elif token.map:  # the source lines, as a reader wrote them (a quote keeps its ">")
                 for block in _paragraph_blocks(source[token.map[0] : token.map[1]]):
                     add(block.kind, block.lines)
         elif kind in ("fence", "code_block"):
             end_item()
-            sections[-1].blocks.append(Block("code", _code_lines(token, source)))
+            sections[-1].blocks.append(Block("code", _code_lines(token, source), location))
     for section in sections:
         section.blocks = [b for b in section.blocks if b.lines]
     return [s for s in sections if s.blocks]
 
 
-def _units(blocks: list[Block]) -> list[str]:
-    """Blocks that must stay together: a list joins the paragraph that introduces it."""
+def _units(blocks: list[Block]) -> tuple[list[str], list[str]]:
+    """Blocks that must stay together (a list joins the paragraph that introduces it), and where each starts."""
     units: list[str] = []
+    locations: list[str] = []
     for i, block in enumerate(blocks):
         if block.kind == "list" and i > 0 and blocks[i - 1].kind == "para" and units:
             units[-1] = f"{units[-1]}\n{block.text}"
         else:
             units.append(block.text)
-    return units
+            locations.append(block.location)
+    return units, locations
 
 
 def _balanced_groups(units: list[str], max_chars: int, overhead: int) -> list[list[str]]:
@@ -255,8 +264,11 @@ def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
     for section in _sections(article.body):
         title = section.path[-1] if section.path else ""
         prefix = f"{title}\n\n" if title else ""
-        for group in _balanced_groups(_units(section.blocks), max_chars, len(prefix)):
-            chunks.append(Chunk(prefix + "\n\n".join(group), section.path, len(chunks)))
+        units, locations = _units(section.blocks)
+        first = 0  # groups are contiguous runs of units: the first unit of each tells its page
+        for group in _balanced_groups(units, max_chars, len(prefix)):
+            chunks.append(Chunk(prefix + "\n\n".join(group), section.path, len(chunks), locations[first]))
+            first += len(group)
     return chunks
 
 
@@ -275,6 +287,42 @@ class Sentence:
     order: int  # position in the passage
     label: str = ""  # a short lead-in ("Industries That Benefit from LLMs:") that introduces a list item
     quotes: tuple[str, ...] = ()  # the exact pieces of the passage it is made of, for highlighting
+    code: str = ""  # a code block the sentence introduces ("you can use" + the command), fences included
+
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+def _paragraphs(body: str) -> list[tuple[bool, str]]:
+    """(is_code, text) for each paragraph of a passage body; a fenced block is one, blank lines and all."""
+    out: list[tuple[bool, str]] = []
+    lines: list[str] = []
+    fence = ""
+    for line in body.split("\n"):
+        opening = _FENCE.match(line)
+        if fence:
+            lines.append(line)
+            if (
+                opening
+                and opening.group(1)[0] == fence[0]
+                and len(opening.group(1)) >= len(fence)
+                and not line.strip("`~ \t")
+            ):
+                out.append((True, "\n".join(lines)))
+                lines, fence = [], ""
+        elif opening:
+            if lines:
+                out.append((False, "\n".join(lines)))
+            lines, fence = [line], opening.group(1)
+        elif not line.strip():
+            if lines:
+                out.append((False, "\n".join(lines)))
+            lines = []
+        else:
+            lines.append(line)
+    if lines:
+        out.append((bool(fence), "\n".join(lines)))
+    return out
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -312,15 +360,23 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
     The first line is its heading and is used only as context. A list of short items becomes one
     sentence with its lead-in; a list of long items yields one sentence per item.
     """
-    paragraphs = passage_text.split("\n\n")
     heading = heading_line(passage_text)
-    body = paragraphs[1:] if heading else paragraphs
+    body = passage_text.split("\n\n", 1)[1] if heading else passage_text
     out: list[Sentence] = []
 
     def add(text: str, context: str, label: str = "", quotes: tuple[str, ...] = ()) -> None:
         out.append(Sentence(text=text, context=context, order=len(out), label=label, quotes=quotes or (text,)))
 
-    for para in body:
+    for is_code, para in _paragraphs(body):
+        if is_code:
+            # Code is quoted whole with the sentence that introduces it: in a technical document the
+            # command is the answer, and "you can use" means nothing without it.
+            if out and not out[-1].code:
+                lead = out[-1]
+                out[-1] = Sentence(lead.text, f"{lead.context}\n{para}", lead.order, lead.label, lead.quotes, code=para)
+            else:
+                out.append(Sentence("", f"{heading}\n{para}".strip(), len(out), code=para, quotes=()))
+            continue
         lines = para.split("\n")
         prose = [ln for ln in lines if not ln.startswith("- ")]
         items = [_LEADING_SYMBOLS.sub("", ln[2:]).strip() for ln in lines if ln.startswith("- ")]

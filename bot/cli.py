@@ -1,11 +1,18 @@
-"""The `bot` command: ingest, ask, eval, serve."""
+"""The `bot` command: ingest, ask, eval, serve, load, bench.
+
+Longer than most modules on purpose: one small function per command, plus the parser that lists them
+all with their options, which reads best in one place.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 
 from bot.settings import PROVIDERS, Settings, get_settings
@@ -14,6 +21,31 @@ from bot.settings import PROVIDERS, Settings, get_settings
 def _fail(message: str, code: int = 1) -> int:
     print(f"bot: {message}", file=sys.stderr)
     return code
+
+
+def corpus_settings(settings: Settings, corpus: str | None, index_dir: Path | None = None) -> Settings:
+    """Settings for another corpus folder: its own index under `index/corpora/`, or `index_dir` (throwaway).
+
+    Each folder keeps its own index, so switching between a client's folder and the demo corpus never
+    re-embeds either.
+    """
+    if not corpus:
+        return settings
+    corpus_dir = Path(corpus).expanduser()
+    if not corpus_dir.is_dir():
+        raise ValueError(f"No folder at {corpus}: --corpus takes a folder of documents.")
+    if index_dir is not None:  # a throwaway index is always a local one
+        return settings.model_copy(update={"corpus_dir": corpus_dir, "index_dir": index_dir, "chroma_host": None})
+    resolved = str(corpus_dir.resolve())
+    slug = re.sub(r"[^a-z0-9]+", "-", corpus_dir.resolve().name.lower()).strip("-")[:40] or "corpus"
+    name = f"{slug}-{hashlib.sha1(resolved.encode()).hexdigest()[:8]}"
+    return settings.model_copy(
+        update={
+            "corpus_dir": corpus_dir,
+            "index_dir": settings.index_dir / "corpora" / name,
+            "collection": f"{settings.collection}-{name}",
+        }
+    )
 
 
 def _ensure_index(settings: Settings) -> None:
@@ -27,6 +59,7 @@ def _ensure_index(settings: Settings) -> None:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.index import ingest
 
+    settings = corpus_settings(settings, args.corpus)
     report = ingest(settings, progress=None if not args.quiet else False, wait_seconds=args.wait)
     print(report.summary())
     return 0 if report.passages_total else 1
@@ -39,7 +72,7 @@ def _with_llm(settings: Settings, llm: str | None) -> Settings:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.assistant import Assistant, InvalidQuestion
 
-    settings = _with_llm(settings, args.llm)
+    settings = corpus_settings(_with_llm(settings, args.llm), args.corpus)
     _ensure_index(settings)
     assistant = Assistant.build(settings)  # an unusable provider is reported once, through logging
     streamed: list[str] = []
@@ -77,19 +110,38 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print("\nSources:")
         for n in answer.cited:
             p = answer.sources[n - 1]
-            print(f"  [{n}] {p.title} ({p.publisher}) - {p.heading or p.source}  score {p.score:.2f}")
+            print(f"  [{n}] {p.where} - {p.source}  score {p.score:.2f}")
     return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    items_path = Path(args.file)
+    if not args.corpus:
+        return _eval(args, _with_llm(settings, args.llm), items_path)
+    # Another corpus is scored in an index made for this run and deleted after it.
+    with tempfile.TemporaryDirectory(prefix="bot-eval-") as throwaway:
+        settings = corpus_settings(_with_llm(settings, args.llm), args.corpus, Path(throwaway))
+        print(f"bot: indexing {settings.corpus_dir} in a throwaway index", file=sys.stderr)
+        return _eval(args, settings, items_path)
+
+
+def _eval(args: argparse.Namespace, settings: Settings, items_path: Path) -> int:
     from bot.assistant import Assistant
     from bot.evaluate import embedding_floor_ms, format_comparison, format_report, load_questions, run_eval
 
-    items = load_questions(Path(args.file))
-    settings = _with_llm(settings, args.llm)
+    items = load_questions(items_path)
     _ensure_index(settings)
     assistant = Assistant.build(settings)
+    calibration = assistant.retriever.calibration()
+    threshold = assistant.retriever.min_relevance()
+    if settings.min_score is not None:
+        refusal_line = f"refusal threshold {threshold:.3f}, pinned by BOT_MIN_SCORE"
+    elif calibration:
+        refusal_line = calibration.explain()
+    else:
+        refusal_line = f"refusal threshold {threshold:.3f} (an index built before calibration: run `bot ingest`)"
     summary, results = run_eval(assistant, items)
+    summary["min_score"] = round(threshold, 4)
     floor = embedding_floor_ms(assistant.retriever.embed_query, items)
     ratio = summary["latency_ms_p50"] / floor if floor else float("nan")
     floor_line = f"query embedding p50 {floor:.1f} ms; answer p50 is {ratio:.2f}x that"
@@ -100,12 +152,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         compared = {"this": summary, "naive": run_eval(NaiveAssistant(settings), items)[0]}
     if args.json:
         print(floor_line, file=sys.stderr)
+        print(refusal_line, file=sys.stderr)
         if compared:
             print(format_comparison(compared), file=sys.stderr)
         print(json.dumps(summary))
     else:
         print(format_report(summary, results))
         print(f"\n{floor_line}")
+        print(refusal_line)
         if compared:
             print("\nSide by side (naive = RecursiveCharacterTextSplitter 1000/100, dense top-4, no rerank):")
             print(format_comparison(compared))
@@ -119,6 +173,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # Answers run on many worker threads; few malloc arenas keep the server's memory flat under load.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     app = Path(__file__).with_name("app.py")
+    if args.corpus:  # the app reads its settings from the environment, in the process execv starts
+        settings = corpus_settings(settings, args.corpus)
+        os.environ.update(
+            BOT_CORPUS_DIR=str(settings.corpus_dir),
+            BOT_INDEX_DIR=str(settings.index_dir),
+            BOT_COLLECTION=settings.collection,
+        )
     host = args.host or settings.host
     os.environ["BOT_HOST"] = host  # the app answers to the name it listens on (its allowed hosts)
     argv = [sys.executable, "-m", "chainlit", "run", str(app), "--headless"]
@@ -152,6 +213,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         Path(args.work),
         quick=args.quick,
         log=lambda message: print(f"bot: {message}", file=sys.stderr),
+        documents=[Path(d) for d in args.documents if Path(d).is_dir()],
     )
     print(result.to_markdown())
     print(f"Wrote {Path(args.out) / 'results.md'} and {Path(args.out) / 'results.png'}", file=sys.stderr)
@@ -172,13 +234,17 @@ def cmd_hash_password(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+CORPUS_HELP = "folder of documents to use instead of BOT_CORPUS_DIR (indexed in index/corpora/)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bot", description="A chat assistant grounded in the articles in corpus/.")
+    parser = argparse.ArgumentParser(prog="bot", description="A chat assistant grounded in the documents in corpus/.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="index the corpus (only what changed)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--wait", type=float, default=0, help="seconds to wait for another running ingest")
+    p.add_argument("--corpus", metavar="DIR", help=CORPUS_HELP)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer one question")
@@ -186,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", action="append", metavar="TURN", help="an earlier user turn (repeatable, oldest first)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--llm", choices=PROVIDERS, help="answerer to use (default from settings: BOT_LLM)")
+    p.add_argument("--corpus", metavar="DIR", help=CORPUS_HELP)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score the assistant on a JSONL question file")
@@ -193,11 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--compare", choices=["naive"], help="also score the common recipe on the same file")
     p.add_argument("--llm", choices=PROVIDERS, help="answerer to score (default from settings: BOT_LLM)")
+    p.add_argument("--corpus", metavar="DIR", help="score against this folder of documents, in a throwaway index")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="run the chat app (Chainlit, headless)")
     p.add_argument("--host", help="address to listen on (default from settings: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default from settings: 8000)")
+    p.add_argument("--corpus", metavar="DIR", help=CORPUS_HELP)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("load", help="load-test a running `bot serve` with many chat sessions at once")
@@ -210,10 +279,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("bench", help="measure speed, memory and scale, side by side with the common recipe")
-    p.add_argument("--quick", action="store_true", help="1x corpus only, one repetition (a smoke run)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="1x corpus only, one repetition (a smoke run)",
+    )
     p.add_argument("--questions", default="../shared/eval/questions.jsonl", help="JSONL question file")
     p.add_argument("--out", default="bench", help="folder for results.md and results.png")
     p.add_argument("--work", default="bench/out", help="folder for synthetic corpora and throwaway indexes")
+    p.add_argument(
+        "--documents",
+        nargs="*",
+        default=["../shared/corpora/r-faq", "../shared/corpora/python-faq"],
+        metavar="DIR",
+        help="folders of real documents whose ingest to time (full run only; missing ones are skipped)",
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("hash-password", help="print a bcrypt hash for BOT_LOGIN_USERS (the password is not echoed)")

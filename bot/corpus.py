@@ -1,18 +1,27 @@
-"""Reading articles from the corpus folder: Markdown with front matter, or plain text."""
+"""Reading the corpus folder: Markdown with front matter, plain text, PDF, Word, PowerPoint and HTML.
+
+Every file becomes an `Article` whose body is Markdown; a file that cannot be read is skipped with
+one line naming it and the reason, and never stops the others.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-SUFFIXES = (".md", ".txt")
+from bot.convert import SUFFIXES, ConversionError, content_mismatch, convert
+
+log = logging.getLogger(__name__)
 # A YAML block between `---` lines at the very top; the closing line may end the file.
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
-_FRONT_MATTER_KEYS = ("title", "publisher", "source")  # the keys an article uses; others are ignored
+_FRONT_MATTER_KEYS = ("title", "publisher", "source", "questions")  # the keys an article uses; others are ignored
 
 
 @dataclass(frozen=True)
@@ -25,14 +34,17 @@ class Article:
     origin: str  # where the text came from (front matter `source`)
     body: str  # Markdown text without front matter
     sha256: str  # of the file's bytes
+    questions: tuple[str, ...] = ()  # questions it answers, suggested to users (front matter `questions`)
 
 
 class CorpusError(ValueError):
     """A corpus file that cannot be read as text."""
 
 
-def _parse_front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
+def _parse_front_matter(text: str, name: str) -> tuple[dict[str, str | list[str]], str]:
     """(metadata, body) of a text; CorpusError when its front matter is malformed.
+
+    `questions` is a list of texts (one text counts as a list of one); the other keys are texts.
 
     The front matter is YAML, read safely with PyYAML's BaseLoader: like `yaml.safe_load`, but every
     value stays text as written (safe_load would make `title: No` False and `title: 1.10` 1.1).
@@ -52,15 +64,26 @@ def _parse_front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
         data = {}
     if not isinstance(data, dict):
         raise CorpusError(f"{name}: front matter must be `key: value` lines, found {type(data).__name__}")
-    meta: dict[str, str] = {}
+    meta: dict[str, str | list[str]] = {}
     for key, value in data.items():
         key = str(key).strip().lower()
         if key not in _FRONT_MATTER_KEYS:
+            continue
+        if key == "questions":
+            meta[key] = _question_list(value, name)
             continue
         if not isinstance(value, str):
             raise CorpusError(f"{name}: front matter `{key}` must be text, found {type(value).__name__}")
         meta[key] = str(value).strip()
     return meta, re.sub(r"\A\s*\n", "", text[match.end() :])  # the blank lines after it too
+
+
+def _question_list(value: object, name: str) -> list[str]:
+    """The front matter's `questions`: non-empty texts, in order, repeats dropped."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise CorpusError(f"{name}: front matter `questions` must be a list of questions, one `- ` line each")
+    return list(dict.fromkeys(" ".join(item.split()) for item in items if item.strip()))
 
 
 def _title_from_name(path: Path) -> str:
@@ -96,10 +119,85 @@ def text_to_markdown(text: str) -> str:
     return "\n".join(out)
 
 
-def read_article(path: Path, root: Path | None = None) -> Article:
-    """Read one `.md` or `.txt` file; raises CorpusError when it is empty, binary or not UTF-8."""
+MAX_FILE_BYTES = 32 * 1024 * 1024  # default cap on one file; `Settings.max_file_mb` overrides it
+
+
+def _supported() -> str:
+    return ", ".join(sorted(SUFFIXES))
+
+
+def check_file(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The file's name in the corpus, once it passes the checks that need no reading; else CorpusError.
+
+    Refused here: a link leading outside the corpus (or to a folder), an unsupported type and a file
+    over `max_bytes`.
+    """
+    name = path.relative_to(root).as_posix() if root else path.name
+    if root is not None and path.is_symlink():
+        check_inside(path, root)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise CorpusError(f"{name}: unsupported type {suffix or '(no extension)'}; supported: {_supported()}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise CorpusError(
+            f"{name}: too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB, "
+            "set by BOT_MAX_FILE_MB)"
+        )
+    return name
+
+
+def file_sha256(path: Path) -> str:
+    """Hash of a file's bytes, read in pieces (the index keys unchanged files by it)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for piece in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def read_article(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Article:
+    """Read one corpus file as Markdown; raises CorpusError (naming the file and the reason) when it cannot.
+
+    Refused: what `check_file` refuses, an empty file, content that is not what the name says, text
+    that is not UTF-8, and a document its converter cannot read.
+    """
+    name = check_file(path, root, max_bytes)
+    suffix = path.suffix.lower()
     raw = path.read_bytes()
-    name = str(path.relative_to(root)) if root else path.name
+    if not raw.strip():
+        raise CorpusError(f"{name}: empty, nothing to index")
+    mismatch = content_mismatch(suffix, raw)
+    if mismatch:
+        raise CorpusError(f"{name}: {mismatch}")
+    if SUFFIXES[suffix] == "text":
+        meta, body = _read_text(raw, suffix, name)
+        title = str(meta.get("title", ""))
+    else:
+        meta = {}
+        try:
+            converted = convert(suffix, raw)
+        except ConversionError as exc:
+            raise CorpusError(f"{name}: {exc}") from None
+        except Exception as exc:  # a converter library's own bug must not stop the other files
+            log.warning("converting %s failed", name, exc_info=True)
+            raise CorpusError(f"{name}: could not be converted ({type(exc).__name__}: {exc})") from exc
+        body, title = converted.markdown, converted.title
+    if not body.strip():
+        raise CorpusError(f"{name}: empty, nothing to index")
+    return Article(
+        source=name,
+        title=title or _title_from_name(path),
+        publisher=str(meta.get("publisher", "")),
+        origin=str(meta.get("source", "")),
+        body=body,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        questions=tuple(meta.get("questions", ())),
+    )
+
+
+def _read_text(raw: bytes, suffix: str, name: str) -> tuple[dict[str, str | list[str]], str]:
+    """Front matter and Markdown body of a `.md` or `.txt` file."""
     if b"\x00" in raw:
         raise CorpusError(f"{name}: looks binary (contains NUL bytes); only UTF-8 text is indexed")
     try:
@@ -107,38 +205,56 @@ def read_article(path: Path, root: Path | None = None) -> Article:
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     meta, body = _parse_front_matter(text.replace("\r\n", "\n"), name)
-    if path.suffix.lower() == ".txt":
-        body = text_to_markdown(body)
-    if not body.strip():
-        raise CorpusError(f"{name}: empty, nothing to index")
-    return Article(
-        source=name,
-        title=meta.get("title") or _title_from_name(path),
-        publisher=meta.get("publisher", ""),
-        origin=meta.get("source", ""),
-        body=body,
-        sha256=hashlib.sha256(raw).hexdigest(),
-    )
+    return meta, text_to_markdown(body) if suffix == ".txt" else body
+
+
+def _skipped_by_name(path: Path) -> bool:
+    """Hidden files, editor leftovers and README files describe the folder; they are not documents."""
+    name = path.name
+    return name.startswith((".", "~$")) or name.endswith("~") or path.stem.lower() == "readme"
+
+
+def _walk(corpus_dir: Path) -> Iterator[Path]:
+    # os.walk does not follow links to folders, so a link can never make the walk loop or leave the corpus.
+    for folder, dirs, names in os.walk(corpus_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            yield Path(folder) / name
+        for name in dirs:
+            if (Path(folder) / name).is_symlink():
+                yield Path(folder) / name
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The indexable files below `corpus_dir`, in a stable order (README files excluded)."""
+    """Every candidate file below `corpus_dir` (links included, hidden and README files not), in a stable order."""
     if not corpus_dir.is_dir():
         return []
-    return sorted(
-        p
-        for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES and p.stem.lower() != "readme" and not p.name.startswith(".")
-    )
+    return sorted((p for p in _walk(corpus_dir) if not _skipped_by_name(p)), key=lambda p: p.as_posix())
 
 
-def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[str]]:
-    """All readable articles, and one message per file that could not be read."""
+def check_inside(path: Path, corpus_dir: Path) -> None:
+    """Refuse a link that leads outside the corpus folder, or to a folder: only the folder's own files are read."""
+    name = path.relative_to(corpus_dir).as_posix()
+    target = path.resolve()
+    if not target.is_relative_to(corpus_dir.resolve()):
+        raise CorpusError(f"{name}: a link to a file outside the corpus folder; refused")
+    if target.is_dir():
+        raise CorpusError(f"{name}: a link to a folder; refused (put the files themselves in the corpus)")
+    if not target.exists():
+        raise CorpusError(f"{name}: a broken link")
+
+
+def load_corpus(
+    corpus_dir: Path, max_bytes: int = MAX_FILE_BYTES, paths: list[Path] | None = None
+) -> tuple[list[Article], list[str]]:
+    """All readable articles (of `paths`, default every corpus file), and one message per file that could not be read."""
     articles: list[Article] = []
     errors: list[str] = []
-    for path in corpus_files(corpus_dir):
+    for path in corpus_files(corpus_dir) if paths is None else paths:
         try:
-            articles.append(read_article(path, corpus_dir))
+            articles.append(read_article(path, corpus_dir, max_bytes))
         except CorpusError as exc:
             errors.append(str(exc))
+        except OSError as exc:
+            errors.append(f"{path.relative_to(corpus_dir).as_posix()}: cannot be read ({exc.strerror or exc})")
     return articles, errors

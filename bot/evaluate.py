@@ -142,7 +142,7 @@ def format_comparison(named: dict[str, dict]) -> str:
     keys = list(next(iter(named.values())))
     lines = [f"{'':<22}" + "".join(f"{n:>12}" for n in names)]
     for key in keys:
-        lines.append(f"{key:<22}" + "".join(f"{named[n][key]:>12}" for n in names))
+        lines.append(f"{key:<22}" + "".join(f"{named[n].get(key, '-'):>12}" for n in names))
     return "\n".join(lines)
 
 

@@ -194,7 +194,7 @@ class LLMAnswerer:
 
     def answer(self, retrieval: Retrieval, on_token: Callable[[str], None] | None = None) -> Answer:
         """The checked answer; tokens go to `on_token` as they are generated."""
-        if not retrieval.passages or retrieval.relevance < self.settings.min_score:
+        if not retrieval.covered:
             return self.extractive.answer(retrieval)  # declining needs no model
         try:
             with self.turn():

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import re
+from dataclasses import dataclass, field
+from difflib import get_close_matches
 
 import numpy as np
 
 from bot.index import IndexUnavailable, OpenIndex
 from bot.keywords import KeywordIndex
-from bot.text import tokenize
+from bot.text import normalize_text, tokenize
 from bot.types import Passage
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What ingest recorded about a whole document, on its first passage (see `bot.index.records.document_facts`)."""
+
+    questions: tuple[str, ...] = ()  # suggested questions from its front matter
+    pages: int = 0  # 0 = not paged (Markdown, text, HTML)
+    slides: int = 0
+
+
+def _facts(meta: dict) -> DocumentFacts:
+    try:
+        questions = json.loads(meta.get("questions") or "[]")
+    except ValueError:  # written by ingest, so only a damaged index gets here
+        questions = []
+    return DocumentFacts(
+        questions=tuple(q for q in questions if isinstance(q, str)),
+        pages=int(meta.get("pages") or 0),
+        slides=int(meta.get("slides") or 0),
+    )
 
 
 @dataclass
@@ -26,12 +50,42 @@ class LoadedGeneration:
     bm25: KeywordIndex
     terms: list[set[str]]
     max_idf: float
+    facts: dict[str, DocumentFacts] = field(default_factory=dict)  # by file name
+    reading_order: list[int] = field(default_factory=list)  # passage rows by file name, then position in the file
     suggestions: list[str] | None = None
     suggestion_vectors: np.ndarray | None = None
+    _known_text: str | None = None
+    _vocabulary: frozenset[str] | None = None
+
+    def mentions(self, name: str) -> bool:
+        """Whether the corpus mentions `name` (a word as a user wrote it): as written, by its stem, or spelt close."""
+        if self._known_text is None:
+            self._known_text = "\n".join(
+                normalize_text(f"{p.title}\n{p.source}\n{p.heading}\n{p.text}") for p in self.passages
+            )
+            self._vocabulary = frozenset().union(*self.terms) if self.terms else frozenset()
+        lowered = normalize_text(name)
+        if re.search(rf"(?<![\w.]){re.escape(lowered)}(?![\w]|\.\d)", self._known_text):
+            return True
+        if any(c.isdigit() for c in lowered):
+            return False  # a version or year is mentioned as written, or not at all ("4.3.0" is not "4", "3", "0")
+        stems = tokenize(lowered)
+        if stems and all(s in self._vocabulary for s in stems):
+            return True
+        # A misspelt name ("Pyhton") is still the corpus's own word.
+        return len(lowered) >= 5 and bool(get_close_matches(lowered, self._vocabulary, n=1, cutoff=0.8))
 
     @property
     def generation(self) -> str:
         return self.index.manifest.generation
+
+    def documents(self) -> dict[str, list[Passage]]:
+        """Each document's passages in reading order, by file name (in file-name order)."""
+        grouped: dict[str, list[Passage]] = {}
+        for row in self.reading_order or range(len(self.passages)):
+            passage = self.passages[row]
+            grouped.setdefault(passage.source, []).append(passage)
+        return grouped
 
 
 def load_generation(index: OpenIndex) -> LoadedGeneration:
@@ -47,6 +101,7 @@ def load_generation(index: OpenIndex) -> LoadedGeneration:
             publisher=meta.get("publisher", ""),
             source=meta.get("source", ""),
             heading=meta.get("heading", ""),
+            location=meta.get("location", ""),
         )
         for pid, meta, doc in zip(data["ids"], data["metadatas"], data["documents"])
     ]
@@ -80,4 +135,9 @@ def load_generation(index: OpenIndex) -> LoadedGeneration:
         terms=[set(tokens) for tokens in tokenized],
         # A query word found nowhere in the corpus weighs like the rarest word that is found.
         max_idf=max(bm25.idf.values(), default=1.0),
+        facts={meta.get("source", ""): _facts(meta) for meta in data["metadatas"] if meta.get("position") == 0},
+        reading_order=sorted(
+            range(len(passages)),
+            key=lambda row: (passages[row].source, int(data["metadatas"][row].get("position") or 0)),
+        ),
     )

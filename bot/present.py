@@ -45,10 +45,12 @@ def source_views(answer: Answer) -> list[SourceView]:
     for n in answer.cited:
         passage = answer.sources[n - 1]
         title, publisher = inert_markdown(passage.title), inert_markdown(passage.publisher)
-        name = f"Source {n}: {title} ({publisher})" if publisher else f"Source {n}: {title}"
+        name = f"Source {n}: {inert_markdown(passage.where)}"
         content = highlighted_markdown(passage.text, answer.used_sentences.get(n, []))  # inert
         file_name = passage.source.replace("`", "'")  # shown in a code span, which a backtick would end
-        footer = f"\n\n---\n*{title}* - {publisher} - `{file_name}`"
+        heading = escape_markdown(inert_markdown(passage.heading.replace(" > ", " › ")))
+        where = " - ".join(part for part in (heading, passage.location, publisher) if part)
+        footer = f"\n\n---\n*{title}*" + (f" - {where}" if where else "") + f" - `{file_name}`"
         views.append(SourceView(name, content + footer))
     return views
 

@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,13 +19,16 @@ from bot.index import (
     open_index,
     unavailable,
 )
+from bot.index.calibration import Calibration
 from bot.loaded import LoadedGeneration, load_generation
 from bot.query_batch import QueryBatcher
 from bot.settings import Settings
-from bot.text import defines_subject, definition_subject, tokenize
+from bot.text import defines_subject, definition_subject, named_terms, tokenize
 from bot.types import Passage, Retrieval
 
 log = logging.getLogger("bot")
+
+DEFAULT_MIN_SCORE = 0.30  # for an index built before ingest derived a threshold per corpus
 
 # How often a question checks whether an ingest has switched the index to a new generation.
 POINTER_CHECK_SECONDS = 1.0
@@ -101,6 +104,27 @@ class Retriever:
         names = list(articles)
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
+    def live_view(self) -> LoadedGeneration:
+        """The generation answering now, moving to a newer one if an ingest switched (read it, never change it)."""
+        return self._current()
+
+    def calibration(self, view: LoadedGeneration | None = None) -> Calibration | None:
+        """How the live index's refusal threshold was derived (None for an index built before calibration)."""
+        return Calibration.from_dict((view or self._view).index.manifest.calibration)
+
+    def min_relevance(self, view: LoadedGeneration | None = None) -> float:
+        """The relevance a question needs to be answered: pinned in settings, else the corpus's own."""
+        if self.settings.min_score is not None:
+            return self.settings.min_score
+        calibration = self.calibration(view)
+        return calibration.min_score if calibration else DEFAULT_MIN_SCORE
+
+    def unknown_names(self, view: LoadedGeneration, question: str) -> list[str]:
+        """Names in the question (see `named_terms`) that the corpus never mentions."""
+        if not self.settings.decline_unknown_names:
+            return []
+        return [name for name in named_terms(question) if not view.mentions(name)]
+
     @property
     def passage_count(self) -> int:
         return len(self._view.ids)
@@ -118,7 +142,7 @@ class Retriever:
         view = self._view
         if view.suggestions is None:
             headings = dict.fromkeys(
-                re.sub(r"^\d+[.)]\s*", "", part.strip())
+                re.sub(r"^\d+(?:\.\d+)*[.)]?\s+", "", part.strip())  # "7.2 Why ...?" -> "Why ...?"
                 for p in view.passages
                 for part in p.heading.split(" > ")
                 if part.strip().endswith("?")
@@ -170,7 +194,15 @@ class Retriever:
         passages = [self._with_score(view, c.row, c.dense) for c in chosen]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
-        return Retrieval(question=question, query=query, passages=passages, query_vector=qvec, relevance=relevance)
+        return Retrieval(
+            question=question,
+            query=query,
+            passages=passages,
+            query_vector=qvec,
+            relevance=relevance,
+            min_relevance=self.min_relevance(view),
+            unknown_names=self.unknown_names(view, question),
+        )
 
     def _candidates(self, view: LoadedGeneration, query: str, qvec: np.ndarray) -> list[_Candidate]:
         n = min(self.settings.candidates, len(view.ids))
@@ -249,4 +281,4 @@ class Retriever:
     @staticmethod
     def _with_score(view: LoadedGeneration, row: int, score: float) -> Passage:
         p = view.passages[row]
-        return Passage(p.id, p.text, p.title, p.publisher, p.source, p.heading, score=max(0.0, min(1.0, score)))
+        return replace(p, score=max(0.0, min(1.0, score)))

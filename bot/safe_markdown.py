@@ -147,6 +147,30 @@ def inert_markdown(text: str) -> str:
     """
     if not text or not _MAYBE_MARKUP.search(text):
         return text
+    # Code blocks stay verbatim (a command is quoted as written): a renderer shows them as text anyway,
+    # and the parser check below still escapes anything that would come alive.
+    return _checked("".join(piece if is_code else _inert_prose(piece) for is_code, piece in _code_split(text)))
+
+
+def _code_split(text: str) -> list[tuple[bool, str]]:
+    """`text` cut into (is_code, piece) runs of whole lines: top-level fenced or indented code blocks, and the rest."""
+    if "```" not in text and "~~~" not in text and "\n    " not in text:
+        return [(False, text)]
+    lines = text.splitlines(keepends=True)
+    spans = [t.map for t in _PARSER.parse(text) if t.type in ("fence", "code_block") and t.level == 0 and t.map]
+    pieces: list[tuple[bool, str]] = []
+    at = 0
+    for start, end in spans:
+        if start > at:
+            pieces.append((False, "".join(lines[at:start])))
+        pieces.append((True, "".join(lines[start:end])))
+        at = end
+    if at < len(lines):
+        pieces.append((False, "".join(lines[at:])))
+    return pieces
+
+
+def _inert_prose(text: str) -> str:
     for _ in range(4):  # what one pass leaves can form a construct (a link inside a link's text, ...)
         before = text
         text = _DEFINITION.sub("", _BANG.sub("", _IMAGE.sub("", text)))
@@ -156,7 +180,7 @@ def inert_markdown(text: str) -> str:
         text = _URL.sub(_url_as_text, text)
         if text == before:
             break
-    return _checked(text)
+    return text
 
 
 def _allowed_url(url: str, allowed: str) -> bool:

@@ -1,14 +1,18 @@
-"""All configuration, read from the environment and `.env` (the only place that reads them)."""
+"""All configuration, read from the environment and `.env` (the only place that reads them).
+
+Longer than most modules on purpose: every setting is documented where it is declared.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def bundled_embedding_model() -> Path:
@@ -37,7 +41,13 @@ class Settings(BaseSettings):
     )
 
     # --- where things live -------------------------------------------------------------------
-    corpus_dir: Path = Field(Path("corpus"), description="Folder of articles (.md or .txt) to index.")
+    corpus_dir: Path = Field(
+        Path("corpus"),
+        description="Folder of documents to index, subfolders included: .md, .txt, .pdf, .docx, .pptx, .html.",
+    )
+    max_file_mb: int = Field(
+        32, ge=1, description="Largest file ingest reads, in MB; a bigger one is skipped and named in the report."
+    )
     index_dir: Path = Field(Path("index"), description="Folder the Chroma index is written to (build output).")
     collection: str = Field("passages", description="Name of the Chroma collection holding the passages.")
     chroma_host: str | None = Field(
@@ -95,10 +105,18 @@ class Settings(BaseSettings):
     )
     mmr: bool = Field(True, description="Pick the top-k by maximal marginal relevance (fewer near-duplicates).")
     mmr_lambda: float = Field(0.8, ge=0, le=1, description="MMR trade-off: 1 = relevance only, 0 = diversity only.")
-    min_score: float = Field(
-        0.30,
+    min_score: float | None = Field(
+        None,
         description="Best dense cosine similarity a question needs to be answered; below it the assistant "
-        "says the articles do not cover it. Calibrated with `bot eval` (see README).",
+        "says the documents do not cover it. Empty = the threshold ingest derived for this corpus (shown by "
+        "`bot eval`); set a number to pin it.",
+    )
+
+    decline_unknown_names: bool = Field(
+        True,
+        description="Decline a question that names something the documents never mention (a capitalised "
+        "name, an acronym, a version such as 'Shiny', 'GPU', '3.13'), saying which, instead of answering "
+        "from passages about something else.",
     )
 
     # --- answering ---------------------------------------------------------------------------
@@ -161,6 +179,27 @@ class Settings(BaseSettings):
         le=1,
         description="An LLM sentence counts as supported when its cosine to a passage sentence reaches this "
         "(or it nearly does and shares most of its words with the passage, naming nothing new).",
+    )
+
+    # --- what the app says about itself ------------------------------------------------------
+    assistant_name: str = Field(
+        "Document Assistant",
+        min_length=1,
+        max_length=60,
+        description="The assistant's name: the page title, the author of its messages, the welcome screen.",
+    )
+    assistant_description: str = Field(
+        "",
+        max_length=300,
+        description="One line saying what the assistant answers (page description, readme); empty = made "
+        "from the indexed documents' titles.",
+    )
+    # NoDecode: read as written, so that `starters` may also be a `|`-separated list (see its validator).
+    starters: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="Starter questions shown on the welcome screen, pinned for a demo: a JSON list or "
+        "questions separated by `|`; empty = picked from the documents (their listed questions, question "
+        "headings, else section titles).",
     )
 
     # --- input limits ------------------------------------------------------------------------
@@ -246,6 +285,23 @@ class Settings(BaseSettings):
         if len(secret) < 32 or len(set(secret)) < 10 or any(word in secret.lower() for word in _PLACEHOLDERS):
             return "CHAINLIT_AUTH_SECRET looks like a placeholder; make a real one with `chainlit create-secret`."
         return None
+
+    @field_validator("min_score", "health_memory", mode="before")
+    @classmethod
+    def _empty_means_unset(cls, value: object) -> object:
+        # `.env.example` lists these as `NAME=` (unset): empty text must not fail as a number or a boolean.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("starters", mode="before")
+    @classmethod
+    def _json_or_bar_separated(cls, value: object) -> object:
+        # A JSON list when it looks like one, else `a|b|c`: a shell line without JSON quoting.
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split("|")
+        if isinstance(value, list):
+            value = [" ".join(str(item).split()) for item in value if str(item).strip()]
+        return value
 
     def host_names(self) -> list[str]:
         """Every host name the app answers to (the Host header, without its port)."""

@@ -193,3 +193,39 @@ def definition_subject(question: str) -> set[str]:
 def defines_subject(text: str, subject_terms: set[str]) -> bool:
     """Whether `text` has a sentence of the form "<subject> is a/an/the ..." (or "refers to ...")."""
     return any(subject_terms <= set(tokenize(m.group(1))) for m in _DEFINING.finditer(text.replace("\n", " ")))
+
+
+# A word as written, keeping the characters names and versions use ("GPT-4", "3.13", "C++", "AT&T").
+_NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#&.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"“”'‘’(«¿¡*_\-–—]*$")
+
+
+def named_terms(question: str) -> list[str]:
+    """Words of a question written as names: "Shiny", "SQL", "RStudio", "GPT-5", "3.13", "2018".
+
+    A capitalised word counts unless it starts a sentence (or the question is in Title Case); a word
+    in capitals, in mixed case, or with digits counts anywhere. Single letters and short plain numbers
+    ("R", "2") do not.
+    """
+    words = [(m.group(), m.start()) for m in _NAME_WORD.finditer(question)]
+    letters = [w for w, _ in words if w[0].isalpha()]
+    title_case = len(letters) >= 4 and sum(w[0].isupper() for w in letters) >= 0.7 * len(letters)
+    found: list[str] = []
+    for word, start in words:
+        word = re.sub(r"['’]s$", "", word).rstrip(".-")
+        if len(word) < 2 or word.lower() in STOPWORDS:
+            continue
+        digits = any(c.isdigit() for c in word)
+        if digits:
+            named = "." in word or len(word) >= 4 or any(c.isalpha() for c in word) and len(word) >= 3
+        elif word.isupper():
+            named = True
+        elif word[1:] != word[1:].lower():
+            named = True  # mixed case: "RStudio", "DataFrame", "iPhone"
+        elif word[0].isupper():
+            named = not title_case and not _SENTENCE_START.search(question[:start])
+        else:
+            named = False
+        if named and word not in found:
+            found.append(word)
+    return found

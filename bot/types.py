@@ -17,6 +17,17 @@ class Passage:
     source: str  # corpus file name
     heading: str = ""  # heading path, e.g. "FAQs > Can LLMs Create Images ...?"
     score: float = 0.0  # dense cosine similarity to the query (0..1, higher is closer)
+    location: str = ""  # page or slide the passage starts on ("p. 41", "slide 3"); "" for text files
+
+    @property
+    def where(self) -> str:
+        """Title (publisher), the passage's own heading and its page: "R FAQ › 7.2 Why does … (p. 41)"."""
+        leaf = self.heading.rsplit(" > ", 1)[-1].strip()
+        if len(leaf) > 70:
+            leaf = leaf[:69].rstrip() + "…"
+        title = f"{self.title} ({self.publisher})" if self.publisher else self.title
+        parts = [title] + ([leaf] if leaf and leaf != self.title else [])
+        return " › ".join(parts) + (f" ({self.location})" if self.location else "")
 
 
 @dataclass
@@ -28,6 +39,13 @@ class Retrieval:
     passages: list[Passage]
     query_vector: Any = None  # the query's embedding (numpy array), reused to rank sentences
     relevance: float = 0.0  # how well the best passage or sentence matches (cosine), for refusals
+    min_relevance: float = 0.30  # the relevance needed to answer: the corpus's calibrated threshold
+    unknown_names: list[str] = field(default_factory=list)  # names in the question the documents never mention
+
+    @property
+    def covered(self) -> bool:
+        """Whether the documents may answer: something relevant was found and nothing asked about is unknown."""
+        return bool(self.passages) and self.relevance >= self.min_relevance and not self.unknown_names
 
 
 @dataclass(frozen=True)
@@ -61,7 +79,9 @@ class Answer:
         import re
 
         seen: list[int] = []
-        for m in re.finditer(r"\[(\d+)\]", self.text):
+        # "[1]" inside quoted code ("x[1]") is code, not a citation.
+        prose = re.sub(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", "", self.text, flags=re.M | re.S)
+        for m in re.finditer(r"\[(\d+)\]", prose):
             n = int(m.group(1))
             if n not in seen:
                 seen.append(n)
@@ -78,6 +98,8 @@ class Answer:
                     "title": p.title,
                     "publisher": p.publisher,
                     "source": p.source,
+                    "heading": p.heading,
+                    "location": p.location,
                     "text": p.text,
                     "score": round(p.score, 4),
                 }

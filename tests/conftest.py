@@ -57,6 +57,51 @@ def built_index(settings):
     return settings
 
 
+def copy_index(source: Path, target: Path) -> Path:
+    """A copy of the index folder `source` at `target` (generations and pointer are relative: it works there).
+
+    For tests whose subject is not building the real corpus's index: a copy of `built_index` is what
+    `bot ingest` would have made, and an ingest over it (a server's start included) finds nothing to do.
+    """
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ingest.lock"))
+    return target
+
+
+def copy_query_encoder(source: Path, index_dir: Path) -> None:
+    """Give the empty index folder `index_dir` the model's ONNX export from the index folder `source`.
+
+    The export is made once per model, not per corpus: with it in place, an ingest into `index_dir` builds
+    the index and skips the export (whose own tests are in test_query_encoder and test_browser's server).
+    """
+    from bot.index import QUERY_ENCODER_DIR
+
+    shutil.copytree(source / QUERY_ENCODER_DIR, index_dir / QUERY_ENCODER_DIR)
+
+
+def corpus_plus(built_index, folder: Path, name: str, text: str):
+    """Settings for the real corpus plus one file `name`, indexed in `folder`: a copy of `built_index`
+    that an ingest brought up to date (the file is added; the others keep their stored vectors)."""
+    from bot.index import ingest
+
+    corpus = folder / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    (corpus / name).write_text(text, encoding="utf-8")
+    settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": folder / "index"})
+    copy_index(built_index.index_dir, settings.index_dir)
+    report = ingest(settings, progress=False)
+    assert report.added == [name] and report.passages_written < report.passages_total, report.summary()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def clinic_index(tmp_path_factory, built_index):
+    """The corpus plus `clinic.md` (images, foreign links and HTML), indexed: shared by the hostile-corpus
+    tests in process and in the browser."""
+    from .test_hostile_corpus import CLINIC
+
+    return corpus_plus(built_index, tmp_path_factory.mktemp("hostile"), "clinic.md", CLINIC)
+
+
 @pytest.fixture(scope="session")
 def assistant(built_index):
     from bot.assistant import Assistant

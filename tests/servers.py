@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .conftest import ROOT, free_port
+from .conftest import ROOT, copy_index, free_port
 
 
 def _wait_for_http(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 180) -> None:
@@ -39,18 +39,17 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-@contextlib.contextmanager
-def serve_app(tmp_path: Path, env: dict[str, str] | None = None, ready_path: str = "/"):
-    """`bot serve` on a free loopback port; yields (url, log path). An empty index folder is built on start."""
+def _launch(tmp_path: Path, env: dict[str, str] | None, index_from: Path | None) -> tuple[subprocess.Popen, int]:
+    if index_from is not None:
+        copy_index(index_from, tmp_path / "index")
     port = free_port()
-    log_path = tmp_path / "serve.log"
     full_env = {
         **os.environ,
         "BOT_INDEX_DIR": str(tmp_path / "index"),
         "BOT_CORPUS_DIR": str(ROOT / "corpus"),
         **(env or {}),
     }
-    with open(log_path, "w") as log:
+    with open(tmp_path / "serve.log", "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
@@ -59,11 +58,39 @@ def serve_app(tmp_path: Path, env: dict[str, str] | None = None, ready_path: str
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    return proc, port
+
+
+@contextlib.contextmanager
+def serve_apps(*specs: dict):
+    """Several `bot serve` at once, each given by `serve_app`'s keyword arguments; yields [(url, log path)].
+
+    They are all started before any is waited for: a start is mostly one core's work, so on two cores
+    two or three start in about the time of one after another's half.
+    """
+    launched: list[tuple[subprocess.Popen, int, Path, str]] = []
     try:
-        _wait_for_http(f"http://127.0.0.1:{port}{ready_path}", proc, log_path)
-        yield f"http://127.0.0.1:{port}", log_path
+        for spec in specs:
+            tmp_path = spec["tmp_path"]
+            proc, port = _launch(tmp_path, spec.get("env"), spec.get("index_from"))
+            launched.append((proc, port, tmp_path / "serve.log", spec.get("ready_path", "/")))
+        for proc, port, log_path, ready_path in launched:
+            _wait_for_http(f"http://127.0.0.1:{port}{ready_path}", proc, log_path)
+        yield [(f"http://127.0.0.1:{port}", log_path) for _proc, port, log_path, _ready in launched]
     finally:
-        _stop(proc)
+        for proc, *_rest in launched:
+            _stop(proc)
+
+
+@contextlib.contextmanager
+def serve_app(tmp_path: Path, env: dict[str, str] | None = None, ready_path: str = "/", index_from: Path | None = None):
+    """`bot serve` on a free loopback port; yields (url, log path).
+
+    The server's index folder is `tmp_path/index`: empty (the server builds it on start), or a copy of
+    the index folder `index_from` (it then starts on that index, as after a `bot ingest`).
+    """
+    with serve_apps({"tmp_path": tmp_path, "env": env, "ready_path": ready_path, "index_from": index_from}) as [app]:
+        yield app
 
 
 class ChromaServer:

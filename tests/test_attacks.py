@@ -1,8 +1,9 @@
 """Attacks on a running `bot serve`, over real HTTP and Chainlit's real socket: each one a finding of a probe.
 
-Three servers: the default one (trusting this machine as a reverse proxy, so that each test plays its
-own client address through X-Forwarded-For), one with login on (trusting no proxy), and one whose
-answerer is the in-process language model.
+Three servers, started together: the default one (trusting this machine as a reverse proxy, so that
+each test plays its own client address through X-Forwarded-For), one with login on (trusting no proxy),
+and one whose answerer is the in-process language model. Each starts on a copy of the session's index
+of the corpus (building an index on start is `test_browser`'s subject).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import base64
 import gzip
 import http.client
+import importlib.util
 import json
 import re
 import secrets
@@ -27,7 +29,7 @@ import pytest
 from bot.load import ChatSession, Turn, health
 
 from .conftest import ROOT
-from .servers import serve_app
+from .servers import serve_apps
 
 QUESTION = "Can LLMs make images?"
 ANSWER_START = "No, LLMs are built specifically for text-based tasks"
@@ -119,10 +121,39 @@ async def _said(session: ChatSession, text: str, timeout: float = 90) -> str | N
 
 
 @pytest.fixture(scope="module")
-def default_app(tmp_path_factory):
-    env = {"BOT_TRUSTED_PROXIES": '["127.0.0.1"]', "BOT_RATE_LIMIT_MESSAGES": "4"}
-    with serve_app(tmp_path_factory.mktemp("default"), env, ready_path="/health") as running:
-        yield running
+def apps(tmp_path_factory, built_index):
+    """The module's servers, started together (see the module's docstring); their URLs and logs by name."""
+    passwords = {name: f"{name}-" + secrets.token_hex(6) for name in ("demo", "alice", "bob")}
+    hashed = {name: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=12)).decode() for name, pw in passwords.items()}
+    envs = {
+        "default": {"BOT_TRUSTED_PROXIES": '["127.0.0.1"]', "BOT_RATE_LIMIT_MESSAGES": "4"},
+        "login": {
+            "BOT_LOGIN": "true",
+            "BOT_LOGIN_USERS": json.dumps(hashed),
+            "CHAINLIT_AUTH_SECRET": secrets.token_urlsafe(48),
+            "BOT_RATE_LIMIT_MESSAGES": "4",
+            "BOT_ANSWERER_SWITCH": "true",
+        },
+    }
+    if importlib.util.find_spec("llama_cpp") is not None:  # else `local_llm_app` skips its test
+        # Short answers: the test is about concurrent use not crashing llama.cpp, not about answer length.
+        envs["local"] = {"BOT_LLM": "local", "BOT_LLM_MAX_TOKENS": "48"}
+    specs = [
+        {
+            "tmp_path": tmp_path_factory.mktemp(name),
+            "env": env,
+            "ready_path": "/health",
+            "index_from": built_index.index_dir,
+        }
+        for name, env in envs.items()
+    ]
+    with serve_apps(*specs) as running:
+        yield {**dict(zip(envs, running)), "passwords": passwords}
+
+
+@pytest.fixture(scope="module")
+def default_app(apps):
+    return apps["default"]
 
 
 def test_a_visitor_cannot_switch_the_server_to_the_local_model(default_app):
@@ -263,18 +294,9 @@ def test_malformed_socket_messages_are_dropped_without_tracebacks_or_error_text(
 
 
 @pytest.fixture(scope="module")
-def login_app(tmp_path_factory):
-    passwords = {name: f"{name}-" + secrets.token_hex(6) for name in ("demo", "alice", "bob")}
-    hashed = {name: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=12)).decode() for name, pw in passwords.items()}
-    env = {
-        "BOT_LOGIN": "true",
-        "BOT_LOGIN_USERS": json.dumps(hashed),
-        "CHAINLIT_AUTH_SECRET": secrets.token_urlsafe(48),
-        "BOT_RATE_LIMIT_MESSAGES": "4",
-        "BOT_ANSWERER_SWITCH": "true",
-    }
-    with serve_app(tmp_path_factory.mktemp("login"), env, ready_path="/health") as (url, log_path):
-        yield url, log_path, passwords
+def login_app(apps):
+    url, log_path = apps["login"]
+    return url, log_path, apps["passwords"]
 
 
 def login(url: str, user: str, password: str, client: str | None = None) -> tuple[int, str | None, float]:
@@ -385,10 +407,9 @@ def test_a_malformed_password_hash_is_refused_at_start(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def local_llm_app(tmp_path_factory):
+def local_llm_app(apps):
     pytest.importorskip("llama_cpp")
-    with serve_app(tmp_path_factory.mktemp("local"), {"BOT_LLM": "local"}, ready_path="/health") as running:
-        yield running
+    return apps["local"]
 
 
 def _answered_or_busy(reply: str) -> bool:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
-from .conftest import PUBLIC_EVAL, ROOT, require_shared
+from bot.settings import Settings
+
+from .conftest import PUBLIC_EVAL, ROOT, copy_query_encoder, require_shared
 
 
 def _table_value(markdown: str, label: str) -> list[str]:
@@ -15,32 +14,18 @@ def _table_value(markdown: str, label: str) -> list[str]:
     return [cell.strip() for cell in row.strip("|").split("|")][1:]
 
 
-def test_bench_quick_writes_the_table_and_the_plot(tmp_path):
+def test_bench_quick_writes_the_table_and_the_plot(built_index, tmp_path, run_cli):
+    """In this process (the CLI's `main`): the bench starts its own processes for every cold figure."""
     questions = require_shared(PUBLIC_EVAL)
     out, work = tmp_path / "out", tmp_path / "work"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "bench",
-            "--quick",
-            "--questions",
-            str(questions),
-            "--out",
-            str(out),
-            "--work",
-            str(work),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "BOT_CORPUS_DIR": str(ROOT / "corpus")},
-        capture_output=True,
-        text=True,
-        timeout=900,
+    settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
+    copy_query_encoder(built_index.index_dir, settings.index_dir)  # as in a set-up checkout: the model's export
+    code, stdout, stderr = run_cli(
+        "bench", "--quick", "--questions", str(questions), "--out", str(out), "--work", str(work), settings=settings
     )
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert code == 0, stderr[-3000:]
     markdown = (out / "results.md").read_text(encoding="utf-8")
-    assert markdown in run.stdout
+    assert markdown in stdout
     for figure in (
         "answer p50 / embedding floor",
         "ingest / raw encode (passages per s)",

@@ -9,16 +9,32 @@ import urllib.request
 import pytest
 
 from .conftest import send_chat
-from .servers import serve_app
+from .servers import serve_app, serve_apps
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`bot serve` on a free loopback port, with an empty index folder that it must build itself."""
-    with serve_app(tmp_path_factory.mktemp("serve")) as running:
+def servers(tmp_path_factory, built_index):
+    """The module's two servers, started together (a start is mostly one core's work):
+
+    - `server`: an empty index folder that it must build itself;
+    - `strict_server`: lets each client address send 3 messages a minute (on a copy of the session's index).
+    """
+    with serve_apps(
+        {"tmp_path": tmp_path_factory.mktemp("serve")},
+        {
+            "tmp_path": tmp_path_factory.mktemp("strict"),
+            "env": {"BOT_RATE_LIMIT_MESSAGES": "3"},
+            "index_from": built_index.index_dir,
+        },
+    ) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def server(servers):
+    return servers[0]
 
 
 @pytest.fixture
@@ -66,10 +82,8 @@ def test_html_in_a_question_shows_as_text_and_never_runs(server, page, tmp_path)
 
 
 @pytest.fixture(scope="module")
-def strict_server(tmp_path_factory):
-    """A server that lets each client address send 3 messages a minute."""
-    with serve_app(tmp_path_factory.mktemp("strict"), {"BOT_RATE_LIMIT_MESSAGES": "3"}) as running:
-        yield running
+def strict_server(servers):
+    return servers[1]
 
 
 def test_flooding_one_session_gets_a_friendly_limit_and_health_reports_ready(strict_server, page, tmp_path):
@@ -91,7 +105,7 @@ def test_flooding_one_session_gets_a_friendly_limit_and_health_reports_ready(str
     assert response.status == 200 and health["status"] == "ok" and health["model_loaded"] and health["passages"] > 0
 
 
-def test_with_login_on_the_chat_needs_a_password_and_works_after_it(page, tmp_path):
+def test_with_login_on_the_chat_needs_a_password_and_works_after_it(built_index, page, tmp_path):
     import asyncio
     import secrets
     from concurrent.futures import ThreadPoolExecutor
@@ -103,7 +117,7 @@ def test_with_login_on_the_chat_needs_a_password_and_works_after_it(page, tmp_pa
     password, secret = "demo-" + secrets.token_hex(6), secrets.token_urlsafe(48)
     hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10)).decode()
     env = {"BOT_LOGIN": "true", "BOT_LOGIN_USERS": json.dumps({"demo": hashed}), "CHAINLIT_AUTH_SECRET": secret}
-    with serve_app(tmp_path, env, ready_path="/health") as (url, log_path):
+    with serve_app(tmp_path, env, ready_path="/health", index_from=built_index.index_dir) as (url, log_path):
         with ThreadPoolExecutor(1) as pool, pytest.raises(Exception, match="failed to connect"):
             # The socket is closed to strangers too (own thread: Playwright's loop runs in this one).
             pool.submit(lambda: asyncio.run(ChatSession(url, timeout=20).connect())).result()

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from markdown_it import MarkdownIt
 
 from bot.assistant import Assistant
 from bot.chunking import split_sentences
-from bot.index import ingest
 from bot.present import reply_markdown, source_views
-from bot.settings import Settings
-
-from .conftest import ROOT
 
 CLINIC = """---
 title: Clinic briefing
@@ -79,17 +74,7 @@ def assert_inert(markdown: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def clinic_index(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("hostile") / "corpus"
-    shutil.copytree(ROOT / "corpus", corpus)
-    (corpus / "clinic.md").write_text(CLINIC, encoding="utf-8")
-    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=corpus.parent / "index")
-    ingest(settings, progress=False)
-    return settings
-
-
-@pytest.fixture(scope="module")
-def clinic_assistant(clinic_index):
+def clinic_assistant(clinic_index):  # conftest: the corpus plus CLINIC, indexed
     return Assistant.build(clinic_index)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import ROOT, send_chat
 from .fake_ollama import FakeOllama
-from .servers import serve_app
+from .servers import serve_apps
 from .test_hostile_corpus import CLINIC
 
 pytestmark = pytest.mark.browser
@@ -71,43 +71,53 @@ def _assert_nothing_evil(page) -> None:
     assert page.dialogs == []
 
 
-def test_streamed_llm_answer_never_shows_an_image_or_link_from_the_model(page, tmp_path):
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory, built_index, clinic_index):
+    """Both servers, started together: one whose answerer is a model writing `HOSTILE_REPLY`, and one whose
+    corpus has `clinic.md` (on a copy of conftest's `clinic_index`, the index of that very corpus)."""
     with FakeOllama(reply=HOSTILE_REPLY, word_delay=0.15) as fake:
-        env = {"BOT_LLM": "ollama", "BOT_OLLAMA_BASE_URL": fake.url, "BOT_OLLAMA_MODEL": "fake"}
-        with serve_app(tmp_path, env) as (url, log_path):
-            page.goto(url)
-            send_chat(page, "Can LLMs make images?")
-            # Seen while the model is still writing (the stream takes several seconds) ...
-            page.get_by_text("No, LLMs are built specifically", exact=False).first.wait_for(timeout=180_000)
-            streaming = page.evaluate("window.__evil")
-            # ... and after the checked answer replaced it.
-            page.get_by_text(re.compile(r"^Source \d+: ")).first.wait_for(timeout=120_000)
-            page.wait_for_timeout(1_500)
-            page.screenshot(path=str(tmp_path / "llm-answer.png"), full_page=True)
-            assert streaming == []
-            _assert_nothing_evil(page)
-            final = page.get_by_text(GROUNDED, exact=False).first
-            assert "[1]" in final.inner_text()
-            assert any(r["path"] == "/api/chat" for r in fake.requests)
-            assert "Traceback" not in log_path.read_text()
+        llm_dir, clinic_dir = tmp_path_factory.mktemp("llm"), tmp_path_factory.mktemp("clinic")
+        corpus = clinic_dir / "corpus"
+        shutil.copytree(ROOT / "corpus", corpus)
+        (corpus / "clinic.md").write_text(CLINIC, encoding="utf-8")
+        llm_env = {"BOT_LLM": "ollama", "BOT_OLLAMA_BASE_URL": fake.url, "BOT_OLLAMA_MODEL": "fake"}
+        specs = [
+            {"tmp_path": llm_dir, "env": llm_env, "index_from": built_index.index_dir},
+            {"tmp_path": clinic_dir, "env": {"BOT_CORPUS_DIR": str(corpus)}, "index_from": clinic_index.index_dir},
+        ]
+        with serve_apps(*specs) as (llm, clinic):
+            yield {"fake": fake, "llm": llm, "clinic": clinic}
 
 
-def test_corpus_images_and_links_are_never_loaded_in_the_answer_or_the_source_panel(page, tmp_path):
-    corpus = tmp_path / "corpus"
+def test_streamed_llm_answer_never_shows_an_image_or_link_from_the_model(apps, page, tmp_path):
+    fake, (url, log_path) = apps["fake"], apps["llm"]
+    page.goto(url)
+    send_chat(page, "Can LLMs make images?")
+    # Seen while the model is still writing (the stream takes several seconds) ...
+    page.get_by_text("No, LLMs are built specifically", exact=False).first.wait_for(timeout=180_000)
+    streaming = page.evaluate("window.__evil")
+    # ... and after the checked answer replaced it.
+    page.get_by_text(re.compile(r"^Source \d+: ")).first.wait_for(timeout=120_000)
+    page.wait_for_timeout(1_500)
+    page.screenshot(path=str(tmp_path / "llm-answer.png"), full_page=True)
+    assert streaming == []
+    _assert_nothing_evil(page)
+    final = page.get_by_text(GROUNDED, exact=False).first
+    assert "[1]" in final.inner_text()
+    assert any(r["path"] == "/api/chat" for r in fake.requests)
+    assert "Traceback" not in log_path.read_text()
 
-    shutil.copytree(ROOT / "corpus", corpus)
-    (corpus / "clinic.md").write_text(CLINIC, encoding="utf-8")
-    with serve_app(tmp_path, {"BOT_CORPUS_DIR": str(corpus)}) as (url, log_path):
-        page.goto(url)
-        send_chat(page, "Who says language models help clinics summarise patient letters?")
-        source = page.get_by_text(re.compile(r"^Source \d+: Clinic briefing")).first
-        source.wait_for(timeout=180_000)
-        page.get_by_text("says language models help clinics summarise patient letters", exact=False).first.wait_for()
-        source.click()
-        page.get_by_text("Clinic staff check each draft reply", exact=False).first.wait_for(
-            state="visible", timeout=15_000
-        )
-        page.wait_for_timeout(1_500)
-        page.screenshot(path=str(tmp_path / "corpus-source-open.png"), full_page=True)
-        _assert_nothing_evil(page)
-        assert "Traceback" not in log_path.read_text()
+
+def test_corpus_images_and_links_are_never_loaded_in_the_answer_or_the_source_panel(apps, page, tmp_path):
+    url, log_path = apps["clinic"]
+    page.goto(url)
+    send_chat(page, "Who says language models help clinics summarise patient letters?")
+    source = page.get_by_text(re.compile(r"^Source \d+: Clinic briefing")).first
+    source.wait_for(timeout=180_000)
+    page.get_by_text("says language models help clinics summarise patient letters", exact=False).first.wait_for()
+    source.click()
+    page.get_by_text("Clinic staff check each draft reply", exact=False).first.wait_for(state="visible", timeout=15_000)
+    page.wait_for_timeout(1_500)
+    page.screenshot(path=str(tmp_path / "corpus-source-open.png"), full_page=True)
+    _assert_nothing_evil(page)
+    assert "Traceback" not in log_path.read_text()

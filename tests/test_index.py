@@ -5,11 +5,12 @@ from __future__ import annotations
 from bot.index import index_passage_count, ingest
 from bot.settings import Settings
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_index, copy_query_encoder
 
 
-def test_ingest_is_incremental(corpus_copy, tmp_path):
+def test_ingest_is_incremental(built_index, corpus_copy, tmp_path):
     settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
+    copy_query_encoder(built_index.index_dir, settings.index_dir)  # no index yet; the model's export only
     first = ingest(settings, progress=False)
     assert len(first.added) == 2 and first.passages_written == first.passages_total > 20
 
@@ -48,11 +49,12 @@ def _garble(path):
             file.write_bytes(b"\x13\x37" * max(8, len(data) // 2))
 
 
-def test_a_damaged_index_is_detected_moved_aside_and_rebuilt(tmp_path):
+def test_a_damaged_index_is_detected_moved_aside_and_rebuilt(built_index, tmp_path):
     from bot.assistant import Assistant
     from bot.index import ensure_index, probe_index
 
     settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
+    copy_query_encoder(built_index.index_dir, settings.index_dir)  # no index yet; the model's export only
     messages: list[str] = []
     assert ensure_index(settings, log=messages.append).passages_total > 20  # missing: built
     assert probe_index(settings) is None and ensure_index(settings) is None  # healthy: left alone
@@ -67,13 +69,13 @@ def test_a_damaged_index_is_detected_moved_aside_and_rebuilt(tmp_path):
     assert answer.answered and answer.text.startswith("No, ")
 
 
-def test_cli_rebuilds_a_damaged_index_without_a_traceback(tmp_path):
+def test_cli_rebuilds_a_damaged_index_without_a_traceback(built_index, tmp_path):
     import os
     import subprocess
     import sys
 
     settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
-    ingest(settings, progress=False)
+    copy_index(built_index.index_dir, settings.index_dir)  # a sound index of this corpus, as `bot ingest` makes
     _garble(_live_folder(settings))
     env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(settings.corpus_dir)}
     run = subprocess.run(
@@ -129,7 +131,7 @@ The Boreas plan costs 90 euros per month and adds single sign-on and priority su
 """
 
 
-def test_reingest_is_atomic_the_running_assistant_keeps_answering_then_moves_on(corpus_copy, tmp_path):
+def test_reingest_is_atomic_the_running_assistant_keeps_answering_then_moves_on(built_index, corpus_copy, tmp_path):
     import os
     import subprocess
     import sys
@@ -140,7 +142,8 @@ def test_reingest_is_atomic_the_running_assistant_keeps_answering_then_moves_on(
     from bot.retrieve import POINTER_CHECK_SECONDS
 
     settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
-    ingest(settings, progress=False)
+    copy_index(built_index.index_dir, settings.index_dir)  # the index of this corpus (a copy of the real one)
+    assert not ingest(settings, progress=False).changed
     assistant = Assistant.build(settings)  # stands for a running app
     old = assistant.retriever.generation
     (corpus_copy / "pricing.md").write_text(PRICING, encoding="utf-8")
@@ -257,13 +260,13 @@ def test_queries_and_documents_go_through_the_models_own_prompts(settings):
     )
 
 
-def test_validation_refuses_vectors_the_model_does_not_reproduce(corpus_copy, tmp_path):
+def test_validation_refuses_vectors_the_model_does_not_reproduce(built_index, tmp_path):
     import pytest
 
     from bot.index import IndexUnavailable, _validate, embedding_signature, load_embeddings, open_index
 
-    settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
-    ingest(settings, progress=False)
+    settings = built_index.model_copy(update={"index_dir": tmp_path / "index"})
+    copy_index(built_index.index_dir, settings.index_dir)  # its vectors are changed below: a copy
     index = open_index(settings)
     embeddings = load_embeddings(settings)
     signature = embedding_signature(settings, embeddings)

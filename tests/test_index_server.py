@@ -9,16 +9,17 @@ import pytest
 from bot.index import IndexUnavailable, current_generation, ingest
 from bot.settings import Settings
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_query_encoder
 from .servers import ChromaServer
 
 
-def test_ingest_and_answer_from_a_chroma_server_that_stops_and_starts(tmp_path, corpus_copy):
+def test_ingest_and_answer_from_a_chroma_server_that_stops_and_starts(built_index, tmp_path, corpus_copy):
     from bot.assistant import Assistant
     from bot.retrieve import POINTER_CHECK_SECONDS
 
     chroma = ChromaServer(tmp_path / "chroma-data")
     chroma.start()
+    copy_query_encoder(built_index.index_dir, tmp_path / "index")
     try:
         settings = Settings(
             _env_file=None,

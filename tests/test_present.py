@@ -11,7 +11,9 @@ from bot.types import Grounding
 def test_an_answer_lists_its_sources_and_opens_them_with_the_quoted_sentences_in_bold(assistant):
     answer = assistant.ask("Can LLMs make images?")
     sources = source_views(answer)
-    assert [s.name for s in sources][0] == "Source 1: LLMs vs Generative AI (Zero Gravity Marketing)"
+    assert [s.name for s in sources][0] == (
+        "Source 1: LLMs vs Generative AI (Zero Gravity Marketing) › Can LLMs Create Images and Videos Like Generative AI?"
+    )
     assert len(sources) == len(answer.cited)
     assert "\n\n**No, LLMs are built specifically for text-based tasks.** **They excel at" in sources[0].content
     assert sources[0].content.endswith("`zero-gravity-marketing-llms-vs-generative-ai.md`")

@@ -1,4 +1,8 @@
-"""Ingest: bring the index in line with the corpus in a new generation (copy, embed, validate, switch, retire)."""
+"""Ingest: bring the index in line with the corpus in a new generation (copy, embed, validate, switch, retire).
+
+Longer than most modules on purpose: each step of a generation's life is short, and keeping them in
+order in one file is what makes it plain that the live generation is never written to.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.corpus import Article, load_corpus
+from bot.convert import SUFFIXES
+from bot.corpus import Article, CorpusError, check_file, corpus_files, file_sha256, read_article
+from bot.index.calibration import OFF_TOPIC_PROBES, Calibration, calibrate
 from bot.index.embedding import Embedder, embed_passages, export_query_encoder, load_embeddings
 from bot.index.errors import IndexUnavailable
 from bot.index.manifest import Manifest, build_signature, embedding_signature
@@ -91,12 +97,18 @@ def ingest(
         lock.release()
 
 
+def _show_progress(progress: bool | None) -> bool:
+    return progress if progress is not None else sys.stderr.isatty()
+
+
 def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str], None]) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    articles, report.errors = load_corpus(settings.corpus_dir)
-    if not articles and not report.errors:
-        raise IndexUnavailable(f"No .md or .txt articles in {settings.corpus_dir.resolve()}.")
+    paths = corpus_files(settings.corpus_dir)
+    if not paths:
+        raise IndexUnavailable(
+            f"No documents in {settings.corpus_dir.resolve()} (supported: {', '.join(sorted(SUFFIXES))})."
+        )
 
     backend = index_backend(settings)
     current = backend.read_manifest()
@@ -104,18 +116,7 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
     reusable = current if current and {k: current.signature.get(k) for k in static} == static else None
     report.rebuilt = current is not None and reusable is None
     previous_files = reusable.files if reusable else {}
-    unreadable = {err.split(":", 1)[0] for err in report.errors}
-
-    files: dict[str, str] = {}
-    fresh: list[Article] = []
-    for article in articles:
-        files[article.source] = article.sha256
-        old = previous_files.get(article.source)
-        if old == article.sha256:
-            report.unchanged.append(article.source)
-            continue
-        (report.updated if old else report.added).append(article.source)
-        fresh.append(article)
+    files, fresh, unreadable = _read_changed(settings, paths, previous_files, report, progress, log)
     for source, sha in previous_files.items():
         if source in files:
             continue
@@ -123,8 +124,13 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
             files[source] = sha  # keep the last good version of a file that is now unreadable
         else:
             report.removed.append(source)
+    if not files:
+        raise IndexUnavailable(
+            f"No readable documents in {settings.corpus_dir.resolve()}:\n"
+            + "\n".join(f"  skipped: {err}" for err in report.errors)
+        )
     report.generation = current.generation if current else ""
-    if reusable and not report.changed:
+    if reusable and not report.changed and Calibration.from_dict(reusable.calibration):
         report.passages_total = reusable.passages
         report.seconds = time.perf_counter() - started
         return report  # nothing to do: the model is not even loaded
@@ -147,6 +153,53 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
     report.passages_total = manifest.passages
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _read_changed(
+    settings: Settings,
+    paths: list,
+    previous_files: dict[str, str],
+    report: IngestReport,
+    progress: bool | None,
+    log: Callable[[str], None],
+) -> tuple[dict[str, str], list[Article], set[str]]:
+    """Hash every file and convert only those new or changed since the index was built.
+
+    Returns the hash of every readable file, the articles to embed, and the names of the files that
+    could not be read (an indexed file that turns unreadable keeps its last good version).
+    """
+    from tqdm import tqdm
+
+    files: dict[str, str] = {}
+    fresh: list[Article] = []
+    unreadable: set[str] = set()
+    max_bytes = settings.max_file_mb * 2**20
+    with tqdm(paths, desc="Reading files", unit="file", disable=not _show_progress(progress)) as bar:
+        for path in bar:
+            name = path.relative_to(settings.corpus_dir).as_posix()
+            bar.set_postfix_str(name[-40:], refresh=False)
+            try:
+                name = check_file(path, settings.corpus_dir, max_bytes)
+                sha = file_sha256(path)
+                old = previous_files.get(name)
+                if old == sha:
+                    files[name] = sha
+                    report.unchanged.append(name)
+                    continue
+                article = read_article(path, settings.corpus_dir, max_bytes)
+            except CorpusError as exc:
+                report.errors.append(str(exc))
+                unreadable.add(name)
+                log(f"skipped: {exc}")
+                continue
+            except OSError as exc:
+                report.errors.append(f"{name}: cannot be read ({exc.strerror or exc})")
+                unreadable.add(name)
+                continue
+            files[name] = article.sha256
+            (report.updated if old else report.added).append(name)
+            fresh.append(article)
+    return files, fresh, unreadable
 
 
 def _build_generation(
@@ -179,9 +232,9 @@ def _build_generation(
         new.extend(records)
         log(f"indexing {article.source}: {len(records.passages.ids)} passages")
     method = signature["passage_vectors"]
-    show = progress if progress is not None else sys.stderr.isatty()
+    show = _show_progress(progress)
     total = len(new.passages.ids)
-    with tqdm(total=total, desc="Embedding", unit="passage", disable=not show or total == 0) as bar:
+    with tqdm(total=total, desc="Embedding passages", unit="passage", disable=not show or total == 0) as bar:
         first_sentence = 0
         for start in range(0, total, PASSAGES_PER_STEP):
             pieces = new.pieces[start : start + PASSAGES_PER_STEP]
@@ -201,10 +254,32 @@ def _build_generation(
             bar.update(len(pieces))
 
     manifest = Manifest(
-        generation=generation, signature=signature, files=files, passages=passages.count(), sentences=sentences.count()
+        generation=generation,
+        signature=signature,
+        files=files,
+        passages=passages.count(),
+        sentences=sentences.count(),
+        calibration=_calibrate(passages, embeddings).to_dict(),
     )
     _validate(manifest, OpenIndex(backend, manifest, passages, sentences), signature, embeddings)
     return manifest, total
+
+
+def _calibrate(passages: Collection, embeddings: Embedder) -> Calibration:
+    """The refusal threshold of the whole new generation (see `bot.index.calibration`)."""
+    import numpy as np
+
+    stored = passages.get(include=["embeddings", "metadatas"])
+    if not stored["ids"]:
+        return calibrate(np.zeros((1, 1)), np.zeros((0, 1)), np.zeros((1, 1)))
+    vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+    # The corpus's own headings, each once: its questions where it has them, its section titles otherwise.
+    headings = list(dict.fromkeys(h for m in stored["metadatas"] if (h := str(m.get("heading", "")).split(" > ")[-1])))
+    return calibrate(
+        embeddings.queries(list(OFF_TOPIC_PROBES)),
+        embeddings.queries(headings[:400]) if headings else np.zeros((0, vectors.shape[1]), dtype=np.float32),
+        vectors,
+    )
 
 
 def _copy_records(source: Collection, target: Collection, sources: list[str]) -> None:

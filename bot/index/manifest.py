@@ -24,6 +24,7 @@ class Manifest:
     files: dict  # corpus file name -> sha256 of its bytes
     passages: int
     sentences: int
+    calibration: dict | None = None  # the corpus's refusal threshold and its derivation (`Calibration`)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

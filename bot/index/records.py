@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 
 from bot.chunking import chunk_article, heading_line, passage_sentences
+from bot.convert import LOCATION_MARKER
 from bot.corpus import Article
 from bot.index.embedding import Pieces
 from bot.settings import Settings
@@ -44,6 +47,23 @@ class Fresh:
         self.pieces += other.pieces
 
 
+# A converter's page or slide start, anywhere in the body: the highest number is the document's length.
+_LOCATION = re.compile(LOCATION_MARKER.pattern, re.M)
+
+
+def document_facts(article: Article) -> dict:
+    """What the first passage records about its whole document: suggested questions and page or slide count.
+
+    Chroma metadata holds only scalars, so the questions are stored as a JSON list.
+    """
+    facts: dict = {}
+    if article.questions:
+        facts["questions"] = json.dumps(list(article.questions), ensure_ascii=False)
+    for kind, number in _LOCATION.findall(article.body):  # "pages" or "slides": the highest number seen
+        facts[f"{kind}s"] = max(facts.get(f"{kind}s", 0), int(number))
+    return facts
+
+
 def _records(article: Article, settings: Settings) -> Fresh:
     """Passage and sentence records of one article, ready to embed and store."""
     fresh = Fresh()
@@ -53,12 +73,14 @@ def _records(article: Article, settings: Settings) -> Fresh:
             pid,
             chunk.search_text,
             {
+                **(document_facts(article) if chunk.index == 0 else {}),
                 "text": chunk.text,
                 "title": article.title,
                 "publisher": article.publisher,
                 "source": article.source,
                 "origin": article.origin,
                 "heading": chunk.heading,
+                "location": chunk.location,
                 "position": chunk.index,
                 "file_sha256": article.sha256,
             },

@@ -1,0 +1,33 @@
+"""What every document converter returns, and the one error it raises for a file it cannot read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A converter marks where each page (PDF) or slide (PowerPoint) starts with a line of its own, so that
+# chunking can tell each passage its page. An HTML comment: invisible if the Markdown is ever rendered.
+LOCATION_MARKER = re.compile(r"^<!-- (?P<kind>page|slide) (?P<number>\d+) -->$")
+
+
+def location_marker(kind: str, number: int) -> str:
+    """The marker line for the start of page or slide `number` (1-based)."""
+    return f"<!-- {kind} {number} -->"
+
+
+@dataclass(frozen=True)
+class Converted:
+    """A document as Markdown with its structure kept.
+
+    `markdown` uses ATX headings (`#` .. `######`) for the document's own headings, `- ` list items,
+    fenced code blocks for code and commands (verbatim), and table rows as list items; it holds no
+    bold or italic markers. Page or slide starts are marked by `location_marker` lines, each with a
+    blank line before and after.
+    """
+
+    markdown: str
+    title: str = ""  # the document's own title, when it names one (PDF metadata, <title>, core properties)
+
+
+class ConversionError(ValueError):
+    """A file that cannot be converted; the message is one short reason without the file name."""

@@ -1,0 +1,344 @@
+"""PDF to Markdown for indexing: headings, page markers, code fences and paragraphs from the text layer.
+
+Built on pypdf (BSD-3) rather than pdfminer.six: on the R FAQ both keep every space, but pypdf is
+faster and yields text in content-stream order with its font and position, which is all we need.
+Headings come from the outline (bookmarks) when it has one, otherwise from font size. Page furniture
+(running headers and footers, page numbers, table-of-contents lines) is dropped, since it would
+otherwise be quoted as if it were content.
+
+Longer than most modules on purpose: furniture detection, outline matching and paragraph/code layout
+each need their own heuristics over the same model of a page's lines.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from pypdf import PdfReader
+from pypdf.errors import DependencyError
+
+from bot.convert.base import ConversionError, Converted, location_marker
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # "EOF marker not found" and the like: we raise instead
+
+_MONO = re.compile(r"courier|mono|cmtt|sftt|lmtt|typewriter|consola|menlo|inconsolata", re.I)
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*\S{1,8}$|…{2,}\s*\S{1,8}$")  # "2.1 What is R? . . . . 3"
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?", re.I)
+_BULLET = re.compile(r"^(?:[•◦▪▫‣●○■□∙·*–-]\s+|(?P<num>(?:\d{1,3}|[a-z])[.)]\s+))")
+_HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+\.?)*)\s+")  # "7.2 ", "A.1 "
+_BAD_TITLE = re.compile(r"^(untitled|microsoft \w+ - .*)$|\.(pdf|docx?|tex|dvi|indd|qxd)$", re.I)
+
+
+@dataclass
+class _Line:
+    text: str
+    x: float
+    y: float
+    size: float  # font size in points, as drawn
+    starts_mono: bool  # its first word is in a monospace font
+    mono_share: float  # of its characters in a monospace font
+    margin: bool = False  # in the top or bottom eighth of the page, where headers and footers live
+    heading: int = 0  # 1..6 once recognised as a heading
+
+    @property
+    def mono(self) -> bool:
+        """Code or a command: starts in a monospace font and mostly is (inline `words` stay prose)."""
+        return self.starts_mono and self.mono_share >= 0.6
+
+
+def pdf_to_markdown(data: bytes) -> Converted:
+    """Convert a PDF's text layer to Markdown with headings, `<!-- page n -->` markers and code fences.
+
+    Raises ConversionError for an encrypted, corrupt, truncated, empty or text-less (scanned) PDF.
+    """
+    if b"%PDF-" not in data[:1024]:
+        raise ConversionError("not a readable PDF: no PDF header")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):  # an empty user password just opens it
+            raise ConversionError("encrypted: needs a password; save an unencrypted copy")
+        pages = [_page_lines(page) for page in reader.pages]
+        outline = _outline(reader)
+        meta_title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except ConversionError:
+        raise
+    except DependencyError as e:
+        raise ConversionError(f"encrypted in a way that cannot be read here ({e})") from None
+    except Exception as e:  # pypdf raises many kinds for broken files; the user needs only the gist
+        raise ConversionError(f"not a readable PDF: {str(e)[:120] or type(e).__name__}") from None
+    if not pages:
+        raise ConversionError("the PDF has no pages")
+    if not any(line.text.strip() for lines in pages for line in lines):
+        raise ConversionError("no text layer (a scanned PDF?); OCR is not supported")
+
+    body = _body_size(pages)
+    pages = _drop_furniture(pages, body)
+    if not (outline and _mark_outline(pages, outline) >= len(outline) / 2):
+        _mark_by_size(pages, body)
+    pitch = _line_pitch(pages, body)
+    markdown = "\n".join(_render(n, lines, body, pitch) for n, lines in enumerate(pages, 1))
+    return Converted(markdown=markdown.strip() + "\n", title=_title(meta_title, pages, body))
+
+
+def _page_lines(page) -> list[_Line]:
+    """The page's text lines in content-stream order, each with position, size and whether monospace."""
+    lines: list[_Line] = []
+    parts: list[tuple[str, float, float, float, bool]] = []
+
+    def flush() -> None:
+        text = "".join(p[0] for p in parts).rstrip()
+        if text.strip():
+            # The line takes the position and size of its first visible fragment.
+            shown = [p for p in parts if p[0].strip()]
+            mono = sum(len(p[0].strip()) for p in shown if p[4]) / sum(len(p[0].strip()) for p in shown)
+            sizes = Counter()
+            for p in shown:
+                sizes[p[3]] += len(p[0].strip())
+            _, x, y, _, first_mono = shown[0]
+            lines.append(_Line(text, x, y, sizes.most_common(1)[0][0], first_mono, mono))
+        parts.clear()
+
+    def visit(text, cm, tm, font, size) -> None:
+        # Position and size in page space: the text matrix applied through the current transformation.
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+        name = str((font or {}).get("/BaseFont", ""))
+        pieces = text.split("\n")
+        for i, piece in enumerate(pieces):
+            if piece:
+                parts.append((piece, x, y, round(size * scale * 2) / 2, bool(_MONO.search(name))))
+            if i < len(pieces) - 1:
+                flush()
+
+    page.extract_text(visitor_text=visit)
+    flush()
+    box = page.mediabox
+    for line in lines:
+        line.margin = not box.bottom + box.height / 8 < line.y < box.top - box.height / 8
+    return lines
+
+
+def _outline(reader: PdfReader) -> list[tuple[str, int, int]]:
+    """(title, page index, depth) for each bookmark; empty when there is none or it is unreadable."""
+    found: list[tuple[str, int, int]] = []
+
+    def walk(items, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            elif len(found) < 5000:
+                page = reader.get_destination_page_number(item)
+                if page is not None and page >= 0 and str(item.title or "").strip():
+                    found.append((str(item.title).strip(), page, depth))
+
+    try:
+        walk(reader.outline, 0)
+    except Exception:  # a broken outline costs us the headings, not the document
+        return []
+    return found
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def _mark_outline(pages: list[list[_Line]], outline: list[tuple[str, int, int]]) -> int:
+    """Mark the lines each bookmark names (on its page or the next) as headings; returns how many matched."""
+    matched = 0
+    for title, page, depth in outline:
+        want = {_key(title), _key(_HEADING_NUMBER.sub("", title))}
+        for lines in pages[page : page + 2]:
+            hit = _find_title(lines, want)
+            if hit is not None:
+                first, count = hit
+                # A heading wrapped over two or three lines becomes one heading line.
+                lines[first].text = " ".join(line.text.strip() for line in lines[first : first + count])
+                lines[first].heading = min(depth + 1, 6)
+                del lines[first + 1 : first + count]
+                matched += 1
+                break
+    return matched
+
+
+def _find_title(lines: list[_Line], want: set[str]) -> tuple[int, int] | None:
+    """(index, line count) of the largest-type run of up to three lines reading as a wanted title."""
+    best = None
+    for i, line in enumerate(lines):
+        if line.heading or line.mono:
+            continue
+        for count in (1, 2, 3):
+            text = " ".join(x.text for x in lines[i : i + count])
+            if _key(text) in want or _key(_HEADING_NUMBER.sub("", text.strip())) in want:
+                if best is None or line.size > lines[best[0]].size:
+                    best = (i, count)
+                break
+    return best
+
+
+def _body_size(pages: list[list[_Line]]) -> float:
+    """The size most of the text is set in."""
+    sizes = Counter()
+    for lines in pages:
+        for line in lines:
+            sizes[line.size] += len(line.text)
+    return sizes.most_common(1)[0][0]
+
+
+def _mark_by_size(pages: list[list[_Line]], body: float) -> None:
+    """Without an outline: short lines clearly larger than body text, not ending a sentence, are headings."""
+    candidates = [
+        line
+        for lines in pages
+        for line in lines
+        if line.size >= body * 1.15
+        and not line.mono
+        and len(line.text) <= 150
+        and not line.text.rstrip().endswith((".", ",", ";"))
+    ]
+    levels = {size: min(n + 1, 6) for n, size in enumerate(sorted({c.size for c in candidates}, reverse=True))}
+    for line in candidates:
+        line.heading = levels[line.size]
+
+
+def _drop_furniture(pages: list[list[_Line]], body: float) -> list[list[_Line]]:
+    """Without running headers/footers, page numbers and table-of-contents lines."""
+    shapes, offsets = Counter(), Counter()
+    for n, lines in enumerate(pages):
+        edges = _edges(lines)
+        shapes.update({_shape(line) for line in edges})
+        offsets.update({k - n for line in edges for k in _end_numbers(line)})
+    repeated = {shape for shape, count in shapes.items() if count >= 3 or count == len(pages) > 1}
+    # Printed page number = physical page + a fixed offset; a header/footer line carrying it is furniture
+    # even when its chapter runs for only a page or two (so its text repeats too few times).
+    offset = {k for k, count in offsets.most_common(1) if count >= 3}
+    kept = []
+    for n, lines in enumerate(pages):
+        furniture = set()
+        for line in _edges(lines):
+            # Large type is the title or a heading, even when a running header repeats its words.
+            ordinary = line.size < body * 1.15
+            if _PAGE_NUMBER.fullmatch(line.text.strip()) or (
+                ordinary and (_shape(line) in repeated or any(k - n in offset for k in _end_numbers(line)))
+            ):
+                furniture.add(id(line))
+        leaders = sum(bool(_LEADER.search(line.text)) for line in lines)
+        if leaders >= max(3, len(lines) / 2):  # a contents page: its other lines are its entries too
+            lines = []
+        kept.append([x for x in lines if id(x) not in furniture and (x.mono or not _LEADER.search(x.text))])
+    return kept
+
+
+def _end_numbers(line: _Line) -> set[int]:
+    """The numbers a line starts or ends with: where a header or footer puts the page number."""
+    found = re.match(r"(\d{1,4})\b", line.text.strip()), re.search(r"\b(\d{1,4})$", line.text.strip())
+    return {int(m.group(1)) for m in found if m}
+
+
+def _edges(lines: list[_Line]) -> list[_Line]:
+    """The two top-most and two bottom-most lines of a page, if in its margins: where furniture lives."""
+    order = sorted((line for line in lines if not line.mono), key=lambda line: -line.y)
+    return [line for line in order[:2] + order[-2:] if line.margin]
+
+
+def _shape(line: _Line) -> str:
+    """A line's text with numbers blanked, so "Chapter 7: Misc 29" and "Chapter 7: Misc 30" are alike."""
+    return re.sub(r"\d+", "#", _key(line.text))
+
+
+def _line_pitch(pages: list[list[_Line]], body: float) -> float:
+    """The usual distance between consecutive lines of body text; more than that separates paragraphs."""
+    gaps = Counter()
+    for lines in pages:
+        for a, b in zip(lines, lines[1:]):
+            if a.size == b.size == body and 0 < a.y - b.y < 3 * body:
+                gaps[round(a.y - b.y, 1)] += 1
+    return gaps.most_common(1)[0][0] if gaps else body * 1.2
+
+
+def _render(number: int, lines: list[_Line], body: float, pitch: float) -> str:
+    """One page as Markdown, starting with its page marker."""
+    out = ["", location_marker("page", number), ""]
+    para: list[str] = []
+    code: list[_Line] = []
+    item_x: float | None = None  # x of the list item being continued, if any
+    prev: _Line | None = None
+    prev_prose = False
+
+    def flush() -> None:
+        nonlocal item_x
+        if para:
+            text = " ".join(para)
+            out.extend([("\\" + text) if text.startswith("#") else text, ""])  # not a heading by accident
+            para.clear()
+        if code:
+            left = min(line.x for line in code)
+            # Indentation from position: a monospace character is about 0.55 of the font size wide.
+            rows = [" " * max(0, round((line.x - left) / (0.55 * line.size))) + line.text.rstrip() for line in code]
+            fence = "````" if any("```" in row for row in rows) else "```"
+            out.extend([fence, *rows, fence, ""])
+            code.clear()
+        item_x = None
+
+    for i, line in enumerate(lines):
+        text = line.text.strip()
+        gap = prev.y - line.y if prev else 0
+        after = lines[i + 1] if i + 1 < len(lines) else None
+        bullet = _BULLET.match(text)
+        flows = (  # the line goes on with the paragraph above: same column, ordinary line spacing
+            para
+            and prev is not None
+            and prev_prose
+            and 0 < gap <= pitch * 1.25
+            and not bullet
+            and (line.x > item_x + 1 if item_x is not None else line.x <= prev.x + body * 0.8)
+        )
+        if line.heading:
+            flush()
+            out.extend(["#" * line.heading + " " + " ".join(text.split()), ""])
+        elif (line.mono and not (flows and line.mono_share < 1)) or (
+            # Code with a comment in roman type, next to other code.
+            line.starts_mono
+            and not flows
+            and ((code and 0 < gap <= pitch * 1.25) or (after and after.mono and 0 < line.y - after.y <= pitch * 1.25))
+        ):
+            if para:
+                flush()
+            code.append(line)
+        elif not flows:
+            flush()
+            if bullet:
+                item_x = line.x
+                text = "- " + (text if bullet.group("num") else text[bullet.end() :])
+            para.append(text)
+        elif re.search(r"[a-z]{2}-$", para[-1]) and text[:1].islower():
+            para[-1] = para[-1][:-1] + text  # "exam-" + "ple," was one word broken over the line
+        elif (
+            re.search(r"https?:/\S*[/\-_?=&#]$", para[-1])
+            or re.search(r"https?:/\S*\.$", para[-1])
+            and text[:1].islower()
+        ):
+            para[-1] += text  # a web address broken over the line has no space in it
+        else:
+            para.append(text)
+        prev, prev_prose = line, bool(para)
+    flush()
+    return "\n".join(out)
+
+
+def _title(meta: str, pages: list[list[_Line]], body: float) -> str:
+    """The metadata title if it is a real one, else the title page's large type, else the first top heading."""
+    if re.search(r"[A-Za-z]{2}", meta) and not _BAD_TITLE.search(meta):
+        return " ".join(meta.split())
+    first = [line for line in pages[0] if not line.mono and len(line.text) <= 120] if pages else []
+    if first:
+        big = max(first, key=lambda line: line.size)
+        if big.size >= body * 1.3:
+            return " ".join(big.text.split())
+    top = [line for lines in pages for line in lines if line.heading == 1]
+    return " ".join(top[0].text.split()) if top else ""

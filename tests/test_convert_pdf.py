@@ -1,0 +1,249 @@
+"""PDF conversion: structure, page markers, furniture, code and errors, on generated PDFs and the real R FAQ."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from bot.convert.base import ConversionError, location_marker
+from bot.convert.pdf import pdf_to_markdown
+from tests.conftest import require_shared
+
+R_FAQ = Path(__file__).parents[2] / "shared/corpora/r-faq/R-FAQ.pdf"
+FONTS = {"F1": "Helvetica", "F2": "Helvetica-Bold", "F3": "Courier"}
+BODY, MONO, BOLD = "F1", "F3", "F2"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def make_pdf(pages: list[list[tuple[str, float, float, float, str]] | str], title: str = "") -> bytes:
+    """A PDF with the standard Type1 fonts; each page is (font, size, x, y, text) lines or raw content."""
+    objects: list[bytes] = []
+
+    def add(obj: str | bytes) -> int:
+        objects.append(obj.encode("cp1252") if isinstance(obj, str) else obj)
+        return len(objects)
+
+    fonts = " ".join(
+        f"/{key} {add(f'<< /Type /Font /Subtype /Type1 /BaseFont /{name} /Encoding /WinAnsiEncoding >>')} 0 R"
+        for key, name in FONTS.items()
+    )
+    tree = add("")  # the page tree, filled in once its kids are known
+    kids = []
+    for page in pages:
+        if isinstance(page, list):
+            page = "\n".join(f"BT /{f} {s} Tf 1 0 0 1 {x} {y} Tm ({_escape(t)}) Tj ET" for f, s, x, y, t in page)
+        data = page.encode("cp1252")
+        content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data))
+        kids.append(
+            add(
+                f"<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 612 792] "
+                f"/Resources << /Font << {fonts} >> >> /Contents {content} 0 R >>"
+            )
+        )
+    objects[tree - 1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+    root = add(f"<< /Type /Catalog /Pages {tree} 0 R >>")
+    info = f"/Info {add(f'<< /Title ({_escape(title)}) >>')} 0 R" if title else ""
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root {root} 0 R {info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def paragraph(y: float, *lines: str, x: float = 72, font: str = BODY) -> list[tuple[str, float, float, float, str]]:
+    """Body lines at 11 pt, 14 pt apart, from y downwards."""
+    return [(font, 11, x, y - 14 * i, text) for i, text in enumerate(lines)]
+
+
+def handbook() -> bytes:
+    """Four pages with a running header, page numbers (roman, then arabic), headings by size, code and a list."""
+    pages = []
+    for n, number in enumerate(["i", "ii", "1", "2"], 1):
+        page = [(BODY, 9, 72, 760, "ACME Handbook - Internal use"), (BODY, 9, 300, 40, number)]
+        page += [
+            (BOLD, 20, 72, 700, f"{n} Chapter about topic {n}"),
+            (BOLD, 14, 72, 660, f"{n}.1 Why does step {n} fail?"),
+        ]
+        page += paragraph(630, f"Because the setting for step {n} is wrong, and the fix is to", "change it as shown:")
+        page += paragraph(590, "acme config --set retries=3", x=90, font=MONO)
+        page.append((MONO, 11, 90 + 2 * 6.6, 576, "acme restart --all"))  # indented two Courier characters
+        page += paragraph(550, "Run acme status afterwards; its exit status says whether it worked.")
+        page += paragraph(520, "• first point of the list", "• second point of the list")
+        pages.append(page)
+    return make_pdf(pages)
+
+
+@pytest.fixture(scope="module")
+def converted():
+    return pdf_to_markdown(handbook())
+
+
+def test_headings_by_font_size_keep_their_numbers(converted) -> None:
+    lines = converted.markdown.splitlines()
+    assert "# 1 Chapter about topic 1" in lines
+    assert "## 3.1 Why does step 3 fail?" in lines
+    assert converted.title == "1 Chapter about topic 1"  # no metadata title: the first top-level heading
+
+
+def test_each_page_starts_with_its_marker(converted) -> None:
+    md = converted.markdown
+    markers = re.findall(r"<!-- page (\d+) -->", md)
+    assert markers == ["1", "2", "3", "4"]
+    assert f"\n\n{location_marker('page', 3)}\n\n# 3 Chapter" in md  # blank lines around, then the page's text
+
+
+def test_running_header_and_page_numbers_dropped(converted) -> None:
+    lines = converted.markdown.splitlines()
+    assert "ACME Handbook" not in converted.markdown
+    assert not [line for line in lines if re.fullmatch(r"\d+|[ivx]+", line.strip())]
+
+
+def test_paragraph_lines_joined_with_spaces(converted) -> None:
+    assert "Because the setting for step 2 is wrong, and the fix is to change it as shown:" in converted.markdown
+
+
+def test_monospace_code_kept_verbatim_in_a_fence(converted) -> None:
+    assert "```\nacme config --set retries=3\n  acme restart --all\n```" in converted.markdown
+    # A sentence set in the body font stays prose, outside the fence.
+    assert "\nRun acme status afterwards; its exit status says whether it worked.\n" in converted.markdown
+
+
+def test_bullets_become_list_items_without_emphasis(converted) -> None:
+    assert "\n- first point of the list\n\n- second point of the list\n" in converted.markdown
+    assert "**" not in converted.markdown and "•" not in converted.markdown
+
+
+def test_outline_gives_levels_even_when_headings_look_like_body_text() -> None:
+    page1 = [(BODY, 11, 72, 700, "2 Setup")] + paragraph(680, "Setup takes a minute.")
+    page2 = [(BODY, 11, 72, 700, "2.1 Install the agent")] + paragraph(680, "Install the agent on each host.")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([page1, page2], title="Agent Guide"))))
+    parent = writer.add_outline_item(title="2 Setup", page_number=0)
+    writer.add_outline_item(title="Install the agent", page_number=1, parent=parent)  # the bookmark omits the number
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    result = pdf_to_markdown(buffer.getvalue())
+    lines = result.markdown.splitlines()
+    assert "# 2 Setup" in lines and "## 2.1 Install the agent" in lines
+    assert "Install the agent on each host." in lines  # body text naming the title is not a heading
+    assert result.title == "Agent Guide"
+
+
+def test_table_of_contents_page_dropped() -> None:
+    toc = [(BOLD, 16, 72, 720, "Contents")]
+    toc += paragraph(
+        690, "1 Overview . . . . . . . . . . . 2", "1.1 What is it? . . . . . . . . 2", "2 Usage . . . . . . 3"
+    )
+    body = [(BOLD, 16, 72, 720, "1 Overview")] + paragraph(690, "It counts things.")
+    md = pdf_to_markdown(make_pdf([toc, body])).markdown
+    assert ". . ." not in md and "Contents" not in md
+    assert md.count("Overview") == 1 and "# 1 Overview" in md
+
+
+def test_words_drawn_one_by_one_keep_their_spaces() -> None:
+    content = (
+        "BT /F1 11 Tf 72 700 Td (Words) Tj 34 0 Td (placed) Tj 38 0 Td (one) Tj 24 0 Td (by) Tj 16 0 Td (one) Tj ET\n"
+        "BT /F1 11 Tf 72 686 Td [(kerned) -300 (apart) -250 (words)] TJ ET"
+    )
+    assert "Words placed one by one kerned apart words" in pdf_to_markdown(make_pdf([content])).markdown
+
+
+def _encrypted(user_password: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([paragraph(700, "Secret plans.")]))))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_password_protected_pdf_is_refused_naming_encryption() -> None:
+    with pytest.raises(ConversionError, match="encrypted"):
+        pdf_to_markdown(_encrypted("secret"))
+
+
+def test_pdf_encrypted_with_empty_user_password_is_read() -> None:
+    assert "Secret plans." in pdf_to_markdown(_encrypted("")).markdown
+
+
+def test_pages_without_text_are_a_scanned_pdf() -> None:
+    drawing = "0.5 g 72 72 200 300 re f"  # shapes only, as in a scan's image: no text layer
+    with pytest.raises(ConversionError, match="no text layer"):
+        pdf_to_markdown(make_pdf([drawing, ""]))
+
+
+def test_pdf_without_pages_is_refused() -> None:
+    with pytest.raises(ConversionError, match="no pages"):
+        pdf_to_markdown(make_pdf([]))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [handbook()[: len(handbook()) // 2], b"%PDF-1.4\n" + bytes(range(256)) * 20, b"not a pdf at all", b""],
+    ids=["truncated", "garbage-after-header", "garbage", "empty"],
+)
+def test_broken_files_raise_conversion_error(data: bytes) -> None:
+    with pytest.raises(ConversionError, match="not a readable PDF"):
+        pdf_to_markdown(data)
+
+
+@pytest.fixture(scope="module")
+def r_faq():
+    data = require_shared(R_FAQ).read_bytes()
+    start = time.perf_counter()
+    converted = pdf_to_markdown(data)
+    return converted, time.perf_counter() - start
+
+
+def test_r_faq_converts_in_seconds(r_faq) -> None:
+    assert r_faq[1] < 20  # about 1 s here; a page-quadratic slip would take minutes
+
+
+def test_r_faq_sections_are_headings(r_faq) -> None:
+    r_faq = r_faq[0]
+    lines = r_faq.markdown.splitlines()
+    assert "# 7 R Miscellanea" in lines
+    assert "## 7.2 How can I save my workspace?" in lines
+    assert "### 2.5.1 How can R be installed (Unix-like)" in lines
+    # A heading wrapped over two lines in the PDF is one heading.
+    assert "## 7.18 Why does the output from anova() depend on the order of factors in the model?" in lines
+    assert len([line for line in lines if re.match(r"#{1,3} \d+(\.\d+)* \S", line)]) >= 100
+    assert r_faq.title == "R FAQ"
+
+
+def test_r_faq_page_marker_is_the_physical_page(r_faq) -> None:
+    r_faq = r_faq[0]
+    before = r_faq.markdown.split("# 7 R Miscellanea")[0]
+    assert re.findall(r"<!-- page (\d+) -->", before)[-1] == "32"  # printed page 28, after 4 front pages
+
+
+def test_r_faq_has_no_furniture_or_emphasis(r_faq) -> None:
+    md = r_faq[0].markdown
+    assert not re.search(r"(\. ){4,}", md)  # table-of-contents leaders
+    assert "Chapter 7: R Miscellanea" not in md  # running header
+    assert "**" not in md
+    # The section title appears once as a line of its own: as its heading, not also as a contents entry.
+    assert [line for line in md.splitlines() if "What is CRAN?" in line and "page" not in line] == [
+        "## 2.10 What is CRAN?"
+    ]
+
+
+def test_r_faq_commands_fenced_and_prose_spaced(r_faq) -> None:
+    r_faq = r_faq[0]
+    # Words broken over lines are whole again: an address, and an ordinary hyphenated word.
+    assert "(http://community.schemewiki.org/?scheme-faq)" in r_faq.markdown
+    assert "to the subscripting. For example," in r_faq.markdown
+    assert "```\nrm(list = ls(all.names = TRUE))\n```" in r_faq.markdown
+    assert (
+        "save.image() saves the objects in the user’s .GlobalEnv to the file .RData in the R startup" in r_faq.markdown
+    )

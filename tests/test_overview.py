@@ -1,0 +1,173 @@
+"""The app describes whatever corpus it has: starters, description and readme come from the documents."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.corpus import Article, CorpusError, _parse_front_matter, read_article
+from bot.index.records import document_facts
+from bot.loaded import DocumentFacts
+from bot.overview import Document, build_overview, describe_document, pick_starters, readme_markdown
+from bot.settings import Settings
+from bot.types import Passage
+
+
+def _passages(source: str, title: str, headings: list[str], locations: list[str] | None = None) -> list[Passage]:
+    locations = locations or [""] * len(headings)
+    return [
+        Passage(
+            id=f"{source}#{i}", text=f"Text {i}.", title=title, publisher="", source=source, heading=h, location=loc
+        )
+        for i, (h, loc) in enumerate(zip(headings, locations))
+    ]
+
+
+@dataclass
+class FakeView:
+    """What `build_overview` reads of a loaded index generation."""
+
+    grouped: dict[str, list[Passage]]
+    facts: dict[str, DocumentFacts] = field(default_factory=dict)
+    generation: str = "g-test"
+
+    def documents(self) -> dict[str, list[Passage]]:
+        return self.grouped
+
+
+FAQ = _passages(
+    "r-faq.pdf",
+    "R FAQ",
+    [
+        "R FAQ > 1 Introduction",
+        "R FAQ > 2 R Basics > 2.1 What is R?",
+        "R FAQ > 2 R Basics > 2.2 What machines does R run on?",
+        "R FAQ > 3 R and S > 3.1 What is S?",
+        "R FAQ > 7 R Miscellanea > 7.2 Why does the output not print?",
+        "R FAQ > 7 R Miscellanea > 7.3 How can I set components of a list to NULL?",
+    ],
+    ["p. 1", "p. 2", "p. 3", "p. 5", "p. 40", "p. 41"],
+)
+HANDBOOK = _passages(
+    "handbook.docx", "Staff Handbook", ["Holidays", "Holidays > Booking", "Expenses", "Contents", "Security"]
+)
+
+
+def test_question_headings_become_starters_spread_over_sections_numbering_stripped():
+    document = describe_document("r-faq.pdf", FAQ, None)
+    assert document.sections == ("Introduction", "R Basics", "R and S", "R Miscellanea")  # the title level skipped
+    assert document.pages == 41
+    starters = pick_starters([document])
+    # One per section before a second from any section; "7.2 " and the like are gone.
+    assert starters == [
+        "What is R?",
+        "What is S?",
+        "Why does the output not print?",
+        "What machines does R run on?",
+    ]
+
+
+def test_without_question_headings_starters_ask_about_main_sections_skipping_boilerplate():
+    document = describe_document("handbook.docx", HANDBOOK, None)
+    assert document.sections == ("Holidays", "Expenses", "Contents", "Security")
+    assert pick_starters([document]) == [
+        "What does the document say about Holidays?",
+        "What does the document say about Expenses?",
+        "What does the document say about Security?",
+    ]
+
+
+def test_starters_are_spread_across_documents_and_near_repeats_dropped():
+    faq = describe_document("r-faq.pdf", FAQ, None)
+    handbook = describe_document("handbook.docx", HANDBOOK, None)
+    twin = describe_document("twin.md", _passages("twin.md", "Twin", ["What is R ?", "Setup"]), None)
+    starters = pick_starters([faq, twin, handbook], n=7)
+    # Question headings of every document first (the twin's "What is R ?" repeats the FAQ's), then sections.
+    assert len(starters) == 7 and "What is R ?" not in starters
+    assert starters[4] == "How can I set components of a list to NULL?"
+    assert starters[5:] == [
+        "What does R FAQ say about R Basics?",
+        "What does Twin say about Setup?",
+    ]  # not "Introduction"
+
+
+def test_front_matter_questions_come_first():
+    listed = DocumentFacts(questions=("Can LLMs make images?", "Which industries benefit most from LLMs?"))
+    article = describe_document("llm.md", _passages("llm.md", "LLMs", ["FAQs > Is an LLM a chatbot?"]), listed)
+    other = describe_document("r-faq.pdf", FAQ, None)
+    assert pick_starters([article, other]) == [
+        "Can LLMs make images?",
+        "Which industries benefit most from LLMs?",
+        "Is an LLM a chatbot?",
+        "What is R?",
+    ]
+
+
+def test_pinned_starters_from_settings_win(monkeypatch):
+    monkeypatch.setenv("BOT_STARTERS", "What is R? | How do I install it?")
+    settings = Settings(_env_file=None)
+    assert settings.starters == ["What is R?", "How do I install it?"]
+    overview = build_overview(settings, FakeView({"r-faq.pdf": FAQ}))
+    assert overview.starters == ("What is R?", "How do I install it?")
+    monkeypatch.setenv("BOT_STARTERS", json.dumps(["Is A | B a question?", "  "]))
+    assert Settings(_env_file=None).starters == ["Is A | B a question?"]
+
+
+def test_readme_names_documents_sections_pages_and_how_answers_are_sourced():
+    settings = Settings(_env_file=None, assistant_name="Acme Helper")
+    view = FakeView({"handbook.docx": HANDBOOK, "r-faq.pdf": FAQ}, {"r-faq.pdf": DocumentFacts(pages=112)})
+    overview = build_overview(settings, view)
+    readme = overview.readme
+    assert readme.startswith("# Acme Helper\n")
+    assert "It answers from 2 documents:" in readme
+    assert "- **R FAQ**, r-faq.pdf, 112 pages" in readme  # the page count ingest recorded, not the last passage's
+    assert "- **Staff Handbook**, handbook.docx\n  - Sections: Holidays · Expenses · Contents · Security" in readme
+    assert "- *What is R?*" in readme
+    assert "`[1]`" in readme and "quoted sentences in bold" in readme and "*Retrieve passages*" in readme
+    assert "LLM" not in readme and "article" not in readme
+    assert overview.description == (
+        "Answers questions from “Staff Handbook” and “R FAQ”, citing the passage behind every sentence."
+    )
+    pinned = build_overview(settings.model_copy(update={"assistant_description": "Ask about Acme."}), view)
+    assert "\nAsk about Acme.\n" in pinned.readme and pinned.description == "Ask about Acme."
+
+
+def test_readme_shows_corpus_text_inert():
+    evil = Document(
+        source="x.md",
+        title="![t](https://evil.example/a.png) <b>Bold</b> [link](https://evil.example)",
+        sections=("*star* `tick`",),
+    )
+    readme = readme_markdown("Helper", "About x.", [evil], ["What is ![i](https://evil.example/q.png)?"])
+    assert "evil.example/" not in readme and "<b>" not in readme and "](" not in readme
+    assert "\\*star\\* \\`tick\\`" in readme
+
+
+def test_front_matter_questions_are_read_and_stored_on_the_first_passage(tmp_path):
+    text = "---\ntitle: Guide\nquestions:\n  - How do I start?\n  - How do I start?\n  - Why?\n---\n## Start\nGo.\n"
+    (tmp_path / "guide.md").write_text(text, encoding="utf-8")
+    article = read_article(tmp_path / "guide.md", tmp_path)
+    assert article.questions == ("How do I start?", "Why?")
+    assert json.loads(document_facts(article)["questions"]) == ["How do I start?", "Why?"]
+    with pytest.raises(CorpusError, match="`questions` must be a list"):
+        _parse_front_matter("---\nquestions:\n  a: b\n---\nText", "bad.md")
+
+
+def test_page_count_comes_from_the_converted_documents_markers():
+    body = "<!-- page 1 -->\n\n# A\n\nText.\n\n<!-- page 2 -->\n\nMore.\n\n<!-- page 3 -->\n"
+    article = Article("a.pdf", "A", "", "", body, "")
+    assert document_facts(article) == {"pages": 3}
+
+
+def test_the_demo_corpus_keeps_its_image_question_and_declines_with_its_own_examples(assistant):
+    overview = assistant.overview.current()
+    assert "Can LLMs make images?" in overview.starters
+    assert {d.source for d in overview.documents} == {
+        "globussoft-llm-vs-generative-ai.md",
+        "zero-gravity-marketing-llms-vs-generative-ai.md",
+    }
+    reply = assistant.ask("hello").text
+    assert reply.startswith("Hello! I answer questions from the documents in my library")
+    assert "“Can LLMs make images?”" in reply
