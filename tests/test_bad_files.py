@@ -24,6 +24,39 @@ def _manual(product: str) -> bytes:
     )
 
 
+def _deck() -> bytes:
+    """Two slides; the second answers a question in its bullets."""
+    import io
+
+    import pptx
+
+    deck = pptx.Presentation()
+    for title, bullet in (
+        ("Onboarding", "Welcome to the team."),
+        ("Laptop setup", "Laptops are collected from the IT desk on the second floor on your first day."),
+    ):
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text_frame.text = bullet
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+def _word() -> bytes:
+    """A heading and a paragraph, as Word saves them."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Expenses", level=1)
+    document.add_paragraph("Receipts for expenses are submitted within thirty days through the finance portal.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 BAD = {
     "corrupt.pdf": "not a readable PDF",
     "locked.pdf": "encrypted",
@@ -46,6 +79,8 @@ def client_folder(tmp_path_factory):
         encoding="utf-8",
     )
     (corpus / "sub folder" / "Zebra Manual – résumé v2.pdf").write_bytes(_manual("Zebra"))
+    (corpus / "onboarding.pptx").write_bytes(_deck())
+    (corpus / "expenses.docx").write_bytes(_word())
     (corpus / "corrupt.pdf").write_bytes(_manual("Broken")[:700])
     (corpus / "locked.pdf").write_bytes(_encrypted("secret"))
     (corpus / "scan.pdf").write_bytes(make_pdf(["0.5 g 72 72 200 300 re f"]))
@@ -72,7 +107,12 @@ def first_ingest(client_settings):
 
 def test_every_good_file_is_indexed_and_every_bad_one_named_with_its_reason(first_ingest):
     report = first_ingest
-    assert sorted(report.added) == ["policies.md", "sub folder/Zebra Manual – résumé v2.pdf"]
+    assert sorted(report.added) == [
+        "expenses.docx",
+        "onboarding.pptx",
+        "policies.md",
+        "sub folder/Zebra Manual – résumé v2.pdf",
+    ]
     by_file = dict(error.split(": ", 1) for error in report.errors)
     assert sorted(by_file) == sorted(BAD)
     for name, reason in BAD.items():
@@ -83,14 +123,21 @@ def test_every_good_file_is_indexed_and_every_bad_one_named_with_its_reason(firs
     assert "CEO" not in summary and report.passages_total >= 3
 
 
-def test_the_index_answers_from_the_pdf_with_its_page(first_ingest, client_settings):
+def test_the_index_answers_from_the_pdf_the_slides_and_the_word_file_with_their_places(first_ingest, client_settings):
     from bot.assistant import Assistant
 
-    answer = Assistant.build(client_settings).ask("How do I reset the Zebra?")
+    assistant = Assistant.build(client_settings)
+    answer = assistant.ask("How do I reset the Zebra?")
     assert answer.answered and "ten seconds" in answer.text
     source = answer.sources[answer.cited[0] - 1]
     assert source.source == "sub folder/Zebra Manual – résumé v2.pdf" and source.location == "p. 2"
     assert source.where == "Zebra Manual › How do I reset the Zebra? (p. 2)"
+    laptop = assistant.ask("Where do I collect my laptop?")
+    assert laptop.answered and "IT desk" in laptop.text
+    assert laptop.sources[laptop.cited[0] - 1].location == "slide 2"
+    receipts = assistant.ask("How long do I have to submit expense receipts?")
+    assert receipts.answered and "thirty days" in receipts.text
+    assert receipts.sources[receipts.cited[0] - 1].heading.endswith("Expenses")
 
 
 def test_a_file_that_breaks_later_keeps_its_last_good_version(first_ingest, client_settings, client_folder, tmp_path):
@@ -113,7 +160,7 @@ def test_progress_bars_count_files_then_passages(client_folder, tmp_path, capsys
     settings = Settings(_env_file=None, corpus_dir=client_folder, index_dir=tmp_path / "index")
     ingest(settings, progress=True)
     err = capsys.readouterr().err
-    assert "Reading files" in err and f"{len(BAD) + 2}/{len(BAD) + 2}" in err
+    assert "Reading files" in err and f"{len(BAD) + 4}/{len(BAD) + 4}" in err
     assert "Embedding passages" in err and "passage/s" in err
 
 
@@ -121,7 +168,7 @@ def test_cli_ingest_of_another_folder_prints_the_report(run_cli, client_folder, 
     settings = client_settings.model_copy(update={"index_dir": tmp_path / "index"})
     code, out, _err = run_cli("ingest", "--quiet", "--corpus", str(client_folder), settings=settings)
     assert code == 0
-    assert "2 added" in out and "skipped: locked.pdf: encrypted" in out
+    assert "4 added" in out and "skipped: locked.pdf: encrypted" in out
     assert list((tmp_path / "index" / "corpora").iterdir())  # the folder's own index, not the default one
 
 
