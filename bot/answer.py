@@ -20,7 +20,7 @@ import numpy as np
 from bot.chunking import Sentence, passage_sentences
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
-from bot.text import defines_subject, definition_subject, tokenize
+from bot.text import defines_subject, definition_subject, small_talk, tokenize
 from bot.types import Answer, Passage, Retrieval
 
 _YES_NO = re.compile(
@@ -30,10 +30,6 @@ _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
 _ASKS_FOR_NAMES = re.compile(r"\b(?:examples?|name (?:some|a few|any)|which tools|what tools|such as)\b", re.I)
 _PROPER_NOUN = re.compile(
     r"(?<=[\s(,])(?:[A-Z][\w·’'-]*[A-Z]|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?=[’']s))"
-)
-_GREETING = re.compile(
-    r"^(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|bye|goodbye)\b[\s!.,?]*$",
-    re.I,
 )
 
 
@@ -57,9 +53,11 @@ def not_covered_reply(
     `suggestions` are the questions closest to this one; `examples` (the corpus's starters) stand in
     for them after a greeting or when there are none.
     """
-    greeting = bool(_GREETING.match(question.strip()))
-    examples = list(examples or [])[:3] if greeting or not suggestions else suggestions[:3]
-    if greeting:
+    talk = small_talk(question)
+    examples = list(examples or [])[:3] if talk or not suggestions else suggestions[:3]
+    if talk == "thanks":
+        lead = "You're welcome! Ask me anything else about the documents in my library"
+    elif talk:
         lead = "Hello! I answer questions from the documents in my library"
     elif unknown_names:
         names = " or ".join(f"“{inert_markdown(name)}”" for name in unknown_names[:3])
@@ -170,7 +168,7 @@ class ExtractiveAnswerer:
     def answer(self, retrieval: Retrieval) -> Answer:
         """Compose the answer for `retrieval`; refuses when its best passage is below the corpus's threshold."""
         question = retrieval.question
-        if not retrieval.covered:
+        if not retrieval.covered or small_talk(question):
             suggestions = self._suggest(retrieval.query_vector) if retrieval.query_vector is not None else []
             topics = self._topics() if callable(self._topics) else self._topics
             reply = not_covered_reply(question, topics, suggestions, retrieval.unknown_names, self._examples())

@@ -22,7 +22,7 @@ from bot.convert import LOCATION_MARKER
 from bot.corpus import Article
 from bot.safe_markdown import LINK_OR_IMAGE
 
-CHUNKER_VERSION = "8"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "9"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 
 # CommonMark block structure (headings, fences, lists, paragraphs). Raw HTML is read as text, as before.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
@@ -274,6 +274,9 @@ def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
 
 # --- sentences, for composing answers ----------------------------------------------------------
 
+# A period that ends an initial or a title, not a sentence: "Richard M. Stallman", "e.g. R", "Dr. Smith".
+# A lone capital after a name is an initial; after other words it may be a name ("written in R.").
+_ABBREVIATED = re.compile(r"(?:\b[A-Z][a-z]+ [A-Z]|\b(?:e\.g|i\.e|cf|vs|Dr|Mr|Mrs|Ms|Prof|St|Fig|No|approx))\.$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 _LEADING_SYMBOLS = re.compile(r"^(?:[^\w(\"“'‘\[!<]|!(?!\[))+")  # bullets and arrows, not a link, image or tag
 
@@ -341,7 +344,7 @@ def split_sentences(paragraph: str) -> list[str]:
     parts = [p for p in [*parts, text[start:].strip()] if p]
     merged: list[str] = []
     for part in parts:
-        if merged and len(merged[-1]) <= 12:
+        if merged and (len(merged[-1]) <= 12 or _ABBREVIATED.search(merged[-1])):
             merged[-1] = f"{merged[-1]} {part}"
         else:
             merged.append(part)

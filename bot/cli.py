@@ -182,9 +182,24 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
     host = args.host or settings.host
     os.environ["BOT_HOST"] = host  # the app answers to the name it listens on (its allowed hosts)
+    os.environ["CHAINLIT_APP_ROOT"] = str(_app_root(Path.cwd()))
     argv = [sys.executable, "-m", "chainlit", "run", str(app), "--headless"]
     argv += ["--host", host, "--port", str(args.port or settings.port)]
-    os.execv(sys.executable, argv)  # replaces this process; Chainlit reads .chainlit/ from the cwd
+    os.execv(sys.executable, argv)  # replaces this process
+
+
+def _app_root(project: Path) -> Path:
+    """A folder of this server's own for Chainlit: links to the project's `.chainlit/` and `chainlit.md`.
+
+    Chainlit keeps each chat's elements (the source panels) under `<app root>/.files` and deletes that
+    whole folder when a server stops, so two servers started from one checkout (two demos, or a test
+    beside a running app) must not share it.
+    """
+    root = Path(tempfile.mkdtemp(prefix="bot-serve-"))
+    for name in (".chainlit", "chainlit.md", "public"):
+        if (project / name).exists():
+            (root / name).symlink_to((project / name).resolve())
+    return root
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:

@@ -22,7 +22,7 @@ from bot.chunking import Sentence, split_sentences
 from bot.llm import ModelBusy, ModelGate
 from bot.safe_markdown import sanitize_generated
 from bot.settings import Settings
-from bot.text import tokenize
+from bot.text import small_talk, tokenize
 from bot.types import Answer, Grounding, Passage, Retrieval
 
 log = logging.getLogger("bot.generate")
@@ -194,7 +194,7 @@ class LLMAnswerer:
 
     def answer(self, retrieval: Retrieval, on_token: Callable[[str], None] | None = None) -> Answer:
         """The checked answer; tokens go to `on_token` as they are generated."""
-        if not retrieval.covered:
+        if not retrieval.covered or small_talk(retrieval.question):
             return self.extractive.answer(retrieval)  # declining needs no model
         try:
             with self.turn():

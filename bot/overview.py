@@ -130,6 +130,8 @@ def _askable(section: str) -> bool:
 
 def _about(document: Document, section: str, several: bool) -> str:
     """A question about a section, naming its document when there are several and the title is short."""
+    if section[:1].isupper() and section[1:2].islower() and " " not in section:
+        section = section[0].lower() + section[1:]  # "about watering", but "about RStudio", "about Pests and Mites"
     if not several:
         return f"What does the document say about {section}?"
     if len(document.title) <= 40:

@@ -23,7 +23,7 @@ from bot.index.calibration import Calibration
 from bot.loaded import LoadedGeneration, load_generation
 from bot.query_batch import QueryBatcher
 from bot.settings import Settings
-from bot.text import defines_subject, definition_subject, named_terms, tokenize
+from bot.text import defines_subject, definition_subject, named_terms, small_talk, tokenize
 from bot.types import Passage, Retrieval
 
 log = logging.getLogger("bot")
@@ -178,7 +178,8 @@ class Retriever:
         """
         k = k or self.settings.top_k
         view = self._current()
-        query = query or condense(question, history or [])
+        # "thanks!" after a question is not a follow-up to it: small talk is searched as it is.
+        query = query or (question if small_talk(question) else condense(question, history or []))
         qvec = self.embed_query(query)
         candidates = self._candidates(view, query, qvec)
         if self.settings.rerank:

@@ -229,3 +229,23 @@ def named_terms(question: str) -> list[str]:
         if named and word not in found:
             found.append(word)
     return found
+
+
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day))(?: there| all| everyone| again)?"
+    r"|bye|goodbye)\b[\s!.,?]*$",
+    re.I,
+)
+_THANKS = re.compile(
+    r"^(?:(?:ok(?:ay)?|great|perfect|cool|nice|good)[\s,!.]+)?(?:thanks?|thank you|thx|cheers)"
+    r"(?: (?:a lot|so much|very much|again))?\b[\s!.,?]*$",
+    re.I,
+)
+
+
+def small_talk(message: str) -> str:
+    """ "greeting" or "thanks" for a message that is only that ("Hi there!", "ok thanks!"), else ""."""
+    text = message.strip()
+    if _THANKS.match(text):
+        return "thanks"
+    return "greeting" if _GREETING.match(text) else ""

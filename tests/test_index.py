@@ -91,11 +91,14 @@ def test_cli_rebuilds_a_damaged_index_without_a_traceback(built_index, tmp_path)
     assert "could not be used" in run.stderr
 
 
-def test_two_ingests_at_once_one_waits_its_turn_or_is_told(tmp_path):
+def test_two_ingests_at_once_one_waits_its_turn_or_is_told(built_index, tmp_path):
     import os
     import subprocess
     import sys
 
+    # The model's export in place, as in a set-up checkout: the winner still holds the lock for seconds
+    # (loading the model, embedding), long after the other has tried it.
+    copy_query_encoder(built_index.index_dir, tmp_path / "index")
     env = {**os.environ, "BOT_INDEX_DIR": str(tmp_path / "index"), "BOT_CORPUS_DIR": str(ROOT / "corpus")}
     procs = [
         subprocess.Popen(

@@ -73,9 +73,9 @@ def test_without_question_headings_starters_ask_about_main_sections_skipping_boi
     document = describe_document("handbook.docx", HANDBOOK, None)
     assert document.sections == ("Holidays", "Expenses", "Contents", "Security")
     assert pick_starters([document]) == [
-        "What does the document say about Holidays?",
-        "What does the document say about Expenses?",
-        "What does the document say about Security?",
+        "What does the document say about holidays?",
+        "What does the document say about expenses?",
+        "What does the document say about security?",
     ]
 
 
@@ -89,7 +89,7 @@ def test_starters_are_spread_across_documents_and_near_repeats_dropped():
     assert starters[4] == "How can I set components of a list to NULL?"
     assert starters[5:] == [
         "What does R FAQ say about R Basics?",
-        "What does Twin say about Setup?",
+        "What does Twin say about setup?",
     ]  # not "Introduction"
 
 

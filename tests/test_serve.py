@@ -1,0 +1,42 @@
+"""`bot serve` gives each server a Chainlit app folder of its own."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from .conftest import ROOT
+
+
+def test_each_server_gets_its_own_app_root_linking_the_project_config(monkeypatch, tmp_path):
+    from bot import cli
+
+    started: list[dict] = []
+
+    def fake_execv(_path, argv):  # stands for the Chainlit process `bot serve` becomes
+        started.append({"argv": argv, "root": os.environ["CHAINLIT_APP_ROOT"]})
+        raise SystemExit(0)
+
+    from bot.settings import get_settings
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(cli.os, "execv", fake_execv)
+    monkeypatch.setenv("BOT_INDEX_DIR", str(tmp_path / "index"))
+    for name in ("CHAINLIT_APP_ROOT", "BOT_HOST", "MALLOC_ARENA_MAX"):  # `serve` sets them: restored after
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    get_settings.cache_clear()
+    try:
+        for _ in range(2):
+            with pytest.raises(SystemExit):
+                cli.main(["serve", "--port", "8123"])
+    finally:
+        get_settings.cache_clear()
+    first, second = (entry["root"] for entry in started)
+    # Chainlit deletes `<app root>/.files` (every chat's source panels) when a server stops: a shared root
+    # would break the other server's panels.
+    assert first != second and ROOT not in (first, second)
+    for root in (first, second):
+        assert (ROOT / ".chainlit").samefile(os.path.join(root, ".chainlit"))
+        assert (ROOT / "chainlit.md").samefile(os.path.join(root, "chainlit.md"))
+    assert started[0]["argv"][-2:] == ["--port", "8123"]
