@@ -109,12 +109,21 @@ async def _refuse(scope, receive, send, status: int, detail: str) -> None:
     await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
 
 
-class OfflinePage:
-    """ASGI middleware: HTML pages load nothing from other hosts (the stock page links web fonts and a
-    KaTeX stylesheet from CDNs) and carry a Content-Security-Policy that lets images come from the app only."""
+class ResponseRewriter:
+    """ASGI middleware base: buffers a whole response that `wants` picks and sends what `rewrite` makes of it.
+
+    Subclasses say which responses to take (`wants`, from the request's scope and the response's start
+    message) and return the new body and any extra headers (`rewrite`); `content-length` is set anew.
+    """
 
     def __init__(self, app):
         self.app = app
+
+    def wants(self, scope: dict, start: dict) -> bool:
+        raise NotImplementedError
+
+    async def rewrite(self, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        raise NotImplementedError
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -122,29 +131,36 @@ class OfflinePage:
         start: dict | None = None
         body: list[bytes] = []
 
-        async def rewrite(message):
+        async def buffered(message):
             nonlocal start
             if message["type"] == "http.response.start":
-                headers = dict(message.get("headers") or [])
-                if headers.get(b"content-type", b"").startswith(b"text/html"):
+                if self.wants(scope, message):
                     start = message
                     return
             elif message["type"] == "http.response.body" and start is not None:
                 body.append(message.get("body", b""))
                 if message.get("more_body"):
                     return
-                html = _EXTERNAL_LINK.sub(b"", b"".join(body))
-                headers = [(k, v) for k, v in start.get("headers", []) if k not in (b"content-length",)]
-                headers += [
-                    (b"content-length", str(len(html)).encode()),
-                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-                ]
+                content, extra = await self.rewrite(b"".join(body))
+                headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+                headers += [(b"content-length", str(len(content)).encode()), *extra]
                 await send({**start, "headers": headers})
-                await send({"type": "http.response.body", "body": html})
+                await send({"type": "http.response.body", "body": content})
                 return
             await send(message)
 
-        return await self.app(scope, receive, rewrite)
+        return await self.app(scope, receive, buffered)
+
+
+class OfflinePage(ResponseRewriter):
+    """ASGI middleware: HTML pages load nothing from other hosts (the stock page links web fonts and a
+    KaTeX stylesheet from CDNs) and carry a Content-Security-Policy that lets images come from the app only."""
+
+    def wants(self, scope: dict, start: dict) -> bool:
+        return dict(start.get("headers") or []).get(b"content-type", b"").startswith(b"text/html")
+
+    async def rewrite(self, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        return _EXTERNAL_LINK.sub(b"", body), [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode())]
 
 
 class SlidingWindowLimit:

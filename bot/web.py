@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 import chainlit as cl
 
+from bot.guard import ResponseRewriter
 from bot.settings import get_settings
 
 log = logging.getLogger("bot.app")
@@ -204,7 +205,7 @@ def show_identity(name: str, description: str, headline: str = "") -> None:
     config.ui.default_avatar_file_url = avatar_data_url(name)
 
 
-class CorpusReadme:
+class CorpusReadme(ResponseRewriter):
     """ASGI middleware: the readme in Chainlit's project settings is the corpus's own, made by `readme()`.
 
     Chainlit has no hook for the readme: it reads `chainlit.md` from the app's folder on every request,
@@ -213,39 +214,24 @@ class CorpusReadme:
     """
 
     def __init__(self, app, readme: Callable[[], Awaitable[str | None]]):
-        self.app = app
+        super().__init__(app)
         self.readme = readme
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope.get("path", "").endswith("/project/settings"):
-            return await self.app(scope, receive, send)
-        start: dict | None = None
-        body: list[bytes] = []
+    def wants(self, scope: dict, start: dict) -> bool:
+        headers = dict(start.get("headers") or [])
+        return (
+            scope.get("path", "").endswith("/project/settings")
+            and start.get("status") == 200
+            and headers.get(b"content-type", b"").startswith(b"application/json")
+        )
 
-        async def rewrite(message):
-            nonlocal start
-            if message["type"] == "http.response.start":
-                headers = dict(message.get("headers") or [])
-                if message.get("status") == 200 and headers.get(b"content-type", b"").startswith(b"application/json"):
-                    start = message
-                    return
-            elif message["type"] == "http.response.body" and start is not None:
-                body.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                content = b"".join(body)
-                readme = await self.readme()
-                if readme is not None:
-                    data = json.loads(content)
-                    data["markdown"] = readme
-                    content = json.dumps(data).encode("utf-8")
-                headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
-                await send({**start, "headers": headers + [(b"content-length", str(len(content)).encode())]})
-                await send({"type": "http.response.body", "body": content})
-                return
-            await send(message)
-
-        return await self.app(scope, receive, rewrite)
+    async def rewrite(self, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        readme = await self.readme()
+        if readme is None:
+            return body, []
+        data = json.loads(body)
+        data["markdown"] = readme
+        return json.dumps(data).encode("utf-8"), []
 
 
 def install_server(health, readme: Callable[[], Awaitable[str | None]] | None = None) -> None:
