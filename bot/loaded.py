@@ -65,13 +65,14 @@ class LoadedGeneration:
             )
             self._vocabulary = frozenset().union(*self.terms) if self.terms else frozenset()
         lowered = normalize_text(name)
+        digits = any(c.isdigit() for c in lowered)
+        stems = tokenize(lowered)
+        if not digits and stems and all(s in self._vocabulary for s in stems):
+            return True  # the usual case, a set look-up; the scan of the whole text below is for the rest
         if re.search(rf"(?<![\w.]){re.escape(lowered)}(?![\w]|\.\d)", self._known_text):
             return True
-        if any(c.isdigit() for c in lowered):
+        if digits:
             return False  # a version or year is mentioned as written, or not at all ("4.3.0" is not "4", "3", "0")
-        stems = tokenize(lowered)
-        if stems and all(s in self._vocabulary for s in stems):
-            return True
         # A misspelt name ("Pyhton") is still the corpus's own word.
         return len(lowered) >= 5 and bool(get_close_matches(lowered, self._vocabulary, n=1, cutoff=0.8))
 
