@@ -28,6 +28,12 @@ _YES_NO = re.compile(
 )
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
 _ASKS_FOR_NAMES = re.compile(r"\b(?:examples?|name (?:some|a few|any)|which tools|what tools|such as)\b", re.I)
+# A question that asks for something to type: the sentence that comes with code answers it best.
+_ASKS_FOR_CODE = re.compile(
+    r"\b(?:command|commands|code|syntax|snippet|script|what do i (?:type|run)|how (?:do|can|should) i "
+    r"(?:install|run|compile|build|remove|uninstall|update|convert|start|call|invoke|import|load))\b",
+    re.I,
+)
 _PROPER_NOUN = re.compile(
     r"(?<=[\s(,])(?:[A-Z][\w·’'-]*[A-Z]|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?=[’']s))"
 )
@@ -219,6 +225,7 @@ class ExtractiveAnswerer:
         query_terms = set(tokenize(query))
         defined = definition_subject(query)
         wants_names = bool(_ASKS_FOR_NAMES.search(query))
+        wants_code = bool(_ASKS_FOR_CODE.search(query))
         out = []
         for (n, sentence, vec), sem in zip(sentences, semantic):
             terms = set(tokenize(sentence.context))
@@ -227,6 +234,8 @@ class ExtractiveAnswerer:
             score = 0.6 * float(sem) + 0.25 * overlap + 0.15 * passage_fit - 0.01 * sentence.order
             if defined and defines_subject(sentence.text, defined):
                 score += 0.1  # "X is ..." / "X refers to ..." answers "What is X?"
+            if wants_code and sentence.code:
+                score += 0.1  # "how do I install ...?": the line to type is the answer
             if wants_names:
                 score += 0.05 * min(3, len(_PROPER_NOUN.findall(sentence.text)))
             out.append(_Candidate(sentence, n, score, vec))
