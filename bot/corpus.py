@@ -11,6 +11,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +127,15 @@ def _supported() -> str:
     return ", ".join(sorted(SUFFIXES))
 
 
+@contextmanager
+def _reading(name: str) -> Iterator[None]:
+    """An operating-system error while reading a file (permissions, a file gone) as a CorpusError naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise CorpusError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
+
+
 def check_file(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The file's name in the corpus, once it passes the checks that need no reading; else CorpusError.
 
@@ -138,7 +148,8 @@ def check_file(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_B
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise CorpusError(f"{name}: unsupported type {suffix or '(no extension)'}; supported: {_supported()}")
-    size = path.stat().st_size
+    with _reading(name):
+        size = path.stat().st_size
     if size > max_bytes:
         raise CorpusError(
             f"{name}: too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB, "
@@ -147,10 +158,10 @@ def check_file(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_B
     return name
 
 
-def file_sha256(path: Path) -> str:
-    """Hash of a file's bytes, read in pieces (the index keys unchanged files by it)."""
+def file_sha256(path: Path, name: str) -> str:
+    """Hash of a file's bytes, read in pieces (the index keys unchanged files by it); CorpusError if unreadable."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with _reading(name), path.open("rb") as handle:
         for piece in iter(lambda: handle.read(1 << 20), b""):
             digest.update(piece)
     return digest.hexdigest()
@@ -164,7 +175,8 @@ def read_article(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE
     """
     name = check_file(path, root, max_bytes)
     suffix = path.suffix.lower()
-    raw = path.read_bytes()
+    with _reading(name):
+        raw = path.read_bytes()
     if not raw.strip():
         raise CorpusError(f"{name}: empty, nothing to index")
     mismatch = content_mismatch(suffix, raw)
@@ -255,6 +267,4 @@ def load_corpus(
             articles.append(read_article(path, corpus_dir, max_bytes))
         except CorpusError as exc:
             errors.append(str(exc))
-        except OSError as exc:
-            errors.append(f"{path.relative_to(corpus_dir).as_posix()}: cannot be read ({exc.strerror or exc})")
     return articles, errors

@@ -25,6 +25,21 @@ CHROMIUM_FLAGS = [
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def cold_ask(*args: str, env: dict[str, str], prefix: tuple[str, ...] = (), timeout: float = 300):
+    """`bot ask ARGS` in a new process (the environment plus `env`), as a user runs it: the finished run."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "bot.cli", "ask", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

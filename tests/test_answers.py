@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -15,7 +13,7 @@ from bot.assistant import InvalidQuestion
 from bot.evaluate import citations_valid, normalize
 from bot.followup import condense
 
-from .conftest import IN_CI, ROOT
+from .conftest import IN_CI, ROOT, cold_ask
 
 
 def test_seed_question_retrieves_the_faq(assistant):
@@ -148,16 +146,9 @@ def _offline_prefix() -> list[str]:
 
 
 def test_cli_ask_json_works_with_no_network(built_index):
-    env = {**os.environ, "BOT_INDEX_DIR": str(built_index.index_dir), "BOT_CORPUS_DIR": str(built_index.corpus_dir)}
-    out = subprocess.run(
-        [*_offline_prefix(), sys.executable, "-m", "bot.cli", "ask", "--json", "Can LLMs make images?"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    env = {"BOT_INDEX_DIR": str(built_index.index_dir), "BOT_CORPUS_DIR": str(built_index.corpus_dir)}
+    out = cold_ask("--json", "Can LLMs make images?", env=env, prefix=tuple(_offline_prefix()))
+    assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert set(result) == {"question", "answer", "answered", "sources", "latency_ms"}
     assert result["answered"] is True and "[1]" in result["answer"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.index import index_passage_count, ingest
 from bot.settings import Settings
 
-from .conftest import ROOT, copy_index, copy_query_encoder
+from .conftest import ROOT, cold_ask, copy_index, copy_query_encoder
 
 
 def test_ingest_is_incremental(built_index, corpus_copy, tmp_path):
@@ -70,22 +70,12 @@ def test_a_damaged_index_is_detected_moved_aside_and_rebuilt(built_index, tmp_pa
 
 
 def test_cli_rebuilds_a_damaged_index_without_a_traceback(built_index, tmp_path):
-    import os
-    import subprocess
-    import sys
 
     settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
     copy_index(built_index.index_dir, settings.index_dir)  # a sound index of this corpus, as `bot ingest` makes
     _garble(_live_folder(settings))
-    env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(settings.corpus_dir)}
-    run = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "Can LLMs make images?"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    env = {"BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(settings.corpus_dir)}
+    run = cold_ask("Can LLMs make images?", env=env)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.startswith("No, ") and "Traceback" not in run.stderr
     assert "could not be used" in run.stderr

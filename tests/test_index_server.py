@@ -9,7 +9,7 @@ import pytest
 from bot.index import IndexUnavailable, current_generation, ingest
 from bot.settings import Settings
 
-from .conftest import ROOT, copy_query_encoder
+from .conftest import cold_ask, copy_query_encoder
 from .servers import ChromaServer
 
 
@@ -56,20 +56,10 @@ def test_ingest_and_answer_from_a_chroma_server_that_stops_and_starts(built_inde
 
 
 def test_an_unreachable_server_is_a_clear_error_not_a_traceback(tmp_path):
-    import os
-    import subprocess
-    import sys
 
     from .conftest import free_port
 
-    env = {**os.environ, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(free_port()), "BOT_INDEX_DIR": str(tmp_path)}
-    run = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "Can LLMs make images?"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(free_port()), "BOT_INDEX_DIR": str(tmp_path)}
+    run = cold_ask("Can LLMs make images?", env=env, timeout=120)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "The article index is unavailable: cannot reach the Chroma server at 127.0.0.1:" in run.stderr

@@ -23,6 +23,8 @@ from bot.index.store import IndexBackend, OpenIndex, collections, index_backend,
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from chromadb.api.models.Collection import Collection
 
 PASSAGES_PER_STEP = 64  # passages embedded and stored per step: bounds memory, paces the progress bar
@@ -157,7 +159,7 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
 
 def _read_changed(
     settings: Settings,
-    paths: list,
+    paths: list[Path],
     previous_files: dict[str, str],
     report: IngestReport,
     progress: bool | None,
@@ -180,7 +182,7 @@ def _read_changed(
             bar.set_postfix_str(name[-40:], refresh=False)
             try:
                 name = check_file(path, settings.corpus_dir, max_bytes)
-                sha = file_sha256(path)
+                sha = file_sha256(path, name)
                 old = previous_files.get(name)
                 if old == sha:
                     files[name] = sha
@@ -191,10 +193,6 @@ def _read_changed(
                 report.errors.append(str(exc))
                 unreadable.add(name)
                 log(f"skipped: {exc}")
-                continue
-            except OSError as exc:
-                report.errors.append(f"{name}: cannot be read ({exc.strerror or exc})")
-                unreadable.add(name)
                 continue
             files[name] = article.sha256
             (report.updated if old else report.added).append(name)
