@@ -4,6 +4,9 @@ The extractive answerer needs no model beyond the embedder: it quotes the senten
 question best, leads with a direct "No, ..." or "Yes, ..." when the question is yes/no, and puts the
 number of the passage each sentence came from after it.
 
+It is one module of about 380 lines on purpose: choosing sentences (verdicts, lists, neighbours,
+filler) is one decision read top to bottom, and splitting it would scatter the rules that interact.
+
 Passages are stored verbatim, but what is quoted or shown of them is made inert first
 (`bot.safe_markdown.inert_markdown`): a corpus file's images never render and its links show as text
 with their host, so no document can make the browser load or link anything.
@@ -27,6 +30,15 @@ _YES_NO = re.compile(
     r"^(?:can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b", re.I
 )
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
+# A verdict that opens a sentence ("No, LLMs are ...", "Yes. Many ..."): it answers its own heading's question.
+_VERDICT = re.compile(r"^\W*(?:yes|no|it depends)\b[\W_]*", re.I)
+# Words that do not change what a yes/no question asks ("the same thing", "really").
+_VAGUE = frozenset(
+    ["thing", "really", "actually", "exactly", "basically", "kind", "sort", "just", "also", "still", "ever"]
+)
+# Word-embedding similarity at which a question word and a heading word ask the same thing
+# (make/create 0.59, pictures/images 0.81; produce/create 0.40, part/same 0.30, music/videos 0.49).
+VERDICT_WORD_SIMILARITY = 0.55
 _ASKS_FOR_NAMES = re.compile(r"\b(?:examples?|name (?:some|a few|any)|which tools|what tools|such as)\b", re.I)
 # A question that asks for something to type: the sentence that comes with code answers it best.
 _ASKS_FOR_CODE = re.compile(
@@ -34,6 +46,14 @@ _ASKS_FOR_CODE = re.compile(
     r"(?:install|run|compile|build|remove|uninstall|update|convert|start|call|invoke|import|load))\b",
     re.I,
 )
+# "List the ...", "Which industries are named ...", "What are the main benefits ...": the section's list answers.
+_ASKS_FOR_LIST = re.compile(
+    r"^\s*(?:list|name|enumerate|give me (?:a |the )?list)\b|\b(?:listed|named|mentioned)\b"
+    r"|^\s*(?:what|which)\s+(?:are|were)\s+(?:the\s+)?(?:main\s+|key\s+|different\s+)?[a-z]+s\b",
+    re.I,
+)
+# "Summarize ...", "Give me an overview of ...": the best section, concisely.
+_ASKS_FOR_SUMMARY = re.compile(r"\b(?:summari[sz]e|summary|overview|outline|in a nutshell|tl;?dr)\b", re.I)
 _PROPER_NOUN = re.compile(
     r"(?<=[\s(,])(?:[A-Z][\w·’'-]*[A-Z]|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?=[’']s))"
 )
@@ -144,6 +164,16 @@ def _similar(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
 
 
+def _order(c: _Candidate) -> tuple[int, int]:
+    return c.source_n, c.sentence.order
+
+
+def _without_verdict(text: str) -> str:
+    """A sentence without its leading "Yes."/"No," (it answered another question): "No, LLMs are" -> "LLMs are"."""
+    rest = _VERDICT.sub("", text, count=1).strip()
+    return rest[:1].upper() + rest[1:]
+
+
 class ExtractiveAnswerer:
     """Offline answerer: quotes the best-fitting sentences of the retrieved passages, with citations."""
 
@@ -177,19 +207,36 @@ class ExtractiveAnswerer:
         if not retrieval.covered or small_talk(question):
             suggestions = self._suggest(retrieval.query_vector) if retrieval.query_vector is not None else []
             topics = self._topics() if callable(self._topics) else self._topics
-            reply = not_covered_reply(question, topics, suggestions, retrieval.unknown_names, self._examples())
-            return Answer(question, reply, False, [], retrieval.query)
+            examples = self._examples()
+            reply = not_covered_reply(question, topics, suggestions, retrieval.unknown_names, examples)
+            offered = (examples if small_talk(question) or not suggestions else suggestions)[:3]
+            return Answer(question, reply, False, [], retrieval.query, suggestions=list(offered))
 
         sources = retrieval.passages
-        candidates = self._score(retrieval.query, retrieval.query_vector, sources)
-        chosen = self._select(candidates, yes_no=bool(_YES_NO.match(retrieval.query.strip())))
+        yes_no = bool(_YES_NO.match(retrieval.query.strip()))
+        candidates = self._score(retrieval.query, retrieval.query_vector, sources, retrieval.term_weights)
+        # A "Yes."/"No." answers its own heading's question: it may only answer one that asks the same.
+        fits = {n: yes_no and self.asks_same(retrieval.query, p) for n, p in enumerate(sources, start=1)}
+        summary = bool(_ASKS_FOR_SUMMARY.search(retrieval.query))
+        chosen = (
+            self._section(candidates, summary) if summary or _ASKS_FOR_LIST.search(retrieval.query) else []
+        ) or self._select(candidates, set(tokenize(retrieval.query)), {n for n, ok in fits.items() if ok})
         chosen = _with_neighbours(chosen, candidates)
         blocks: list[str] = []  # runs of quoted sentences, and code blocks between them
         labels_said: set[str] = set()
         used: dict[int, list[str]] = {}
+        verdict_given = False
         for c in chosen:
+            sentence_text = c.sentence.text
+            if _VERDICT.match(sentence_text):
+                if fits[c.source_n] and not verdict_given:
+                    verdict_given = True  # one verdict per answer: never "Yes. ..." and then "No. ..."
+                else:
+                    sentence_text = _without_verdict(sentence_text)
+                    if not sentence_text and not c.sentence.code:
+                        continue
             label = c.sentence.label
-            text = f"{label} {c.sentence.text}" if label and label not in labels_said else c.sentence.text
+            text = f"{label} {sentence_text}" if label and label not in labels_said else sentence_text
             labels_said.add(label)
             cited = f"{_shown(text)} [{c.source_n}]" if text else ""
             code = c.sentence.code.strip("\n")
@@ -211,7 +258,9 @@ class ExtractiveAnswerer:
             vectors = self._vectors([s.context for s in sentences])  # index predates stored sentences
         return list(zip(sentences, vectors))
 
-    def _score(self, query: str, qvec: np.ndarray, sources: list[Passage]) -> list[_Candidate]:
+    def _score(
+        self, query: str, qvec: np.ndarray, sources: list[Passage], weights: dict[str, float] | None = None
+    ) -> list[_Candidate]:
         sentences = [
             (n, s, v)
             for n, p in enumerate(sources, start=1)
@@ -223,13 +272,16 @@ class ExtractiveAnswerer:
         vectors = np.stack([v for _, _, v in sentences])
         semantic = vectors @ qvec
         query_terms = set(tokenize(query))
+        # Rare words carry the question ("e-commerce" in "How does AI help e-commerce?"), so overlap is IDF-weighted.
+        weights = {t: (weights or {}).get(t, 1.0) for t in query_terms}
+        total = sum(weights.values()) or 1.0
         defined = definition_subject(query)
         wants_names = bool(_ASKS_FOR_NAMES.search(query))
         wants_code = bool(_ASKS_FOR_CODE.search(query))
         out = []
         for (n, sentence, vec), sem in zip(sentences, semantic):
             terms = set(tokenize(sentence.context))
-            overlap = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
+            overlap = sum(weights[t] for t in query_terms & terms) / total
             passage_fit = sources[n - 1].score
             score = 0.6 * float(sem) + 0.25 * overlap + 0.15 * passage_fit - 0.01 * sentence.order
             if defined and defines_subject(sentence.text, defined):
@@ -241,24 +293,84 @@ class ExtractiveAnswerer:
             out.append(_Candidate(sentence, n, score, vec))
         return out
 
-    def _select(self, candidates: list[_Candidate], yes_no: bool) -> list[_Candidate]:
+    def asks_same(self, question: str, passage: Passage) -> bool:
+        """Whether `question` asks what the passage's question heading asks: each of its words is a word of
+        the heading or means nearly the same (word embeddings, `VERDICT_WORD_SIMILARITY`)."""
+        heading = passage.heading.split(" > ")[-1].strip()
+        if not heading.endswith("?"):
+            return False
+        heading_terms = sorted(set(tokenize(heading)))
+        missing = sorted(set(tokenize(question)) - _VAGUE - set(heading_terms))
+        if not missing:
+            return True
+        if not heading_terms:
+            return False
+        closest = (self._vectors(missing) @ self._vectors(heading_terms).T).max(axis=1)
+        return bool((closest >= VERDICT_WORD_SIMILARITY).all())
+
+    def _section(self, candidates: list[_Candidate], summary: bool) -> list[_Candidate]:
+        """For a list or summary question: the best-fitting list with the sentence that introduces it (a
+        summary also gets its passage's opening sentence), or for a summary without a list, the best passage's
+        best sentences in reading order. Empty when no list fits nearly as well as the best sentence."""
+        if not candidates:
+            return []
+        best = max(candidates, key=lambda c: c.score)
+        lists: dict[tuple[int, int], list[_Candidate]] = {}
+        for c in candidates:
+            if c.sentence.list_id:
+                lists.setdefault((c.source_n, c.sentence.list_id), []).append(c)
+        fitting = {key: members for key, members in lists.items() if max(m.score for m in members) >= best.score - 0.1}
+        in_passage = {c.sentence.order: c for c in candidates if c.source_n == best.source_n}
+        if not fitting:
+            if not summary:
+                return []
+            top = sorted(in_passage.values(), key=lambda c: -c.score)[:3]
+            return sorted((c for c in top if not c.sentence.text.endswith(":") or c.sentence.code), key=_order)
+        key = max(fitting, key=lambda k: max(m.score for m in fitting[k]))
+        members = sorted(fitting[key], key=_order)
+        same_passage = {c.sentence.order: c for c in candidates if c.source_n == key[0]}
+        intro = same_passage.get(members[0].sentence.order - 1)
+        picked = [intro] if intro and not intro.sentence.list_id and not intro.sentence.code else []
+        opening = same_passage.get(0)
+        if summary and opening and opening not in picked and not opening.sentence.list_id:
+            picked.insert(0, opening)
+        budget = 600 - sum(len(c.sentence.text) for c in picked)
+        for member in members:
+            if len(member.sentence.text) > budget:
+                break
+            picked.append(member)
+            budget -= len(member.sentence.text)
+        return picked if len(picked) > (1 if intro else 0) else []
+
+    def _select(self, candidates: list[_Candidate], query_terms: set[str], verdicts_fit: set[int]) -> list[_Candidate]:
+        """The best sentence and up to `answer_max_sentences` that answer the same question (never filler)."""
         # A bare lead-in ("...:") says nothing on its own; it comes in with what it introduces.
         quotable = [c for c in candidates if c.sentence.code or not c.sentence.text.endswith(":")]
         if not quotable:
             return []
         ranked = sorted(quotable, key=lambda c: -c.score)
         best = ranked[0]
-        if yes_no:
-            # A direct "No, ..." / "Yes, ..." that fits nearly as well leads the answer.
-            direct = [c for c in ranked[:6] if _DIRECT.match(c.sentence.text) and c.score >= best.score - 0.12]
-            if direct:
-                best = direct[0]
+        # A verdict that answers this very question and fits nearly as well leads the answer.
+        direct = [
+            c
+            for c in ranked[:6]
+            if c.source_n in verdicts_fit and _DIRECT.match(c.sentence.text) and c.score >= best.score - 0.12
+        ]
+        if direct:
+            best = direct[0]
         chosen = [best]
         budget = 480 - len(best.sentence.text)
         for cand in ranked:
             if len(chosen) >= self.settings.answer_max_sentences:
                 break
-            if cand is best or cand.score < best.score - 0.1 or len(cand.sentence.text) > budget:
+            if cand is best or len(cand.sentence.text) > budget:
+                continue
+            # Another passage's sentence must fit nearly as well as the best; any sentence must share a
+            # word with the question: a sentence about something else is filler, however close in meaning.
+            margin = 0.1 if cand.source_n == best.source_n else 0.06
+            if cand.score < best.score - margin or not query_terms & set(
+                tokenize(f"{cand.sentence.label} {cand.sentence.text}")
+            ):
                 continue
             if any(_similar(cand.sentence.text, c.sentence.text) for c in chosen):
                 continue  # says the same thing again

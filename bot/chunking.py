@@ -291,6 +291,7 @@ class Sentence:
     label: str = ""  # a short lead-in ("Industries That Benefit from LLMs:") that introduces a list item
     quotes: tuple[str, ...] = ()  # the exact pieces of the passage it is made of, for highlighting
     code: str = ""  # a code block the sentence introduces ("you can use" + the command), fences included
+    list_id: int = 0  # which list of the passage the sentence comes from (1, 2, ...); 0 for prose
 
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -367,8 +368,12 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
     body = passage_text.split("\n\n", 1)[1] if heading else passage_text
     out: list[Sentence] = []
 
-    def add(text: str, context: str, label: str = "", quotes: tuple[str, ...] = ()) -> None:
-        out.append(Sentence(text=text, context=context, order=len(out), label=label, quotes=quotes or (text,)))
+    lists = 0
+
+    def add(text: str, context: str, label: str = "", quotes: tuple[str, ...] = (), list_id: int = 0) -> None:
+        out.append(
+            Sentence(text=text, context=context, order=len(out), label=label, quotes=quotes or (text,), list_id=list_id)
+        )
 
     for is_code, para in _paragraphs(body):
         if is_code:
@@ -376,7 +381,9 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
             # command is the answer, and "you can use" means nothing without it.
             if out and not out[-1].code:
                 lead = out[-1]
-                out[-1] = Sentence(lead.text, f"{lead.context}\n{para}", lead.order, lead.label, lead.quotes, code=para)
+                out[-1] = Sentence(
+                    lead.text, f"{lead.context}\n{para}", lead.order, lead.label, lead.quotes, para, lead.list_id
+                )
             else:
                 out.append(Sentence("", f"{heading}\n{para}".strip(), len(out), code=para, quotes=()))
             continue
@@ -390,12 +397,14 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
                 add(s, f"{heading} {s}".strip())
         if not items:
             continue
+        lists += 1
         if sum(len(i) for i in items) / len(items) <= 45:
             joined = ", ".join(i.rstrip(".") for i in items)
             text = f"{lead} {joined}." if lead.endswith(":") else f"{joined}."
-            add(text, f"{heading} {lead} {joined}", quotes=(lead, *items) if lead.endswith(":") else tuple(items))
+            quotes = (lead, *items) if lead.endswith(":") else tuple(items)
+            add(text, f"{heading} {lead} {joined}", quotes=quotes, list_id=lists)
         else:
             for item in items:
                 label = lead if lead.endswith(":") and len(lead) <= 60 else ""
-                add(item, f"{heading} {lead} {item}", label, quotes=(label, item) if label else (item,))
+                add(item, f"{heading} {lead} {item}", label, quotes=(label, item) if label else (item,), list_id=lists)
     return out

@@ -12,16 +12,68 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.stats import percentile
-from bot.text import normalize_text
+from bot.text import normalize_text, tokenize
 from bot.types import Answer
 
 _MARKUP = str.maketrans({c: " " for c in "*_#>`"})
+_FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?(?:^\1[ \t]*$|\Z)", re.M | re.S)
+_CITATION = re.compile(r"[ \t]*\[\d+\]")
+_BULLET = re.compile(r"^\s*(?:>\s*)*(?:(?:[-*+•]|\d+[.)])\s+)?")  # quote marks and a list marker
+# A sentence ends at . ! ? (and any closing bold, quote or bracket) followed by white space...
+_SENTENCE_END = re.compile(r"(?<=[.!?])[*_\"'”’)\]]*\s+")
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|viz)\.$", re.I)  # ...but not "e.g. " or "i.e. "
+_LEADING = re.compile(r"^[^a-z0-9]+")
 
 
 def normalize(text: str) -> str:
     """NFKC, lower case, curly quotes straightened, `*_#>` and backtick to spaces, whitespace folded."""
     text = normalize_text(text).translate(_MARKUP)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """The prose sentences of an answer, in order.
+
+    Fenced code and `[n]` markers are dropped; the rest is cut at every line break (so each bullet or
+    quoted line stands alone), then after . ! ? followed by white space (not after "e.g.", "i.e.").
+    A leading list marker or `>` is removed; parts without a letter or digit are skipped.
+    """
+    found = []
+    for line in _CITATION.sub("", _FENCED.sub("", text)).splitlines():
+        line, start = _BULLET.sub("", line), 0
+        for end in _SENTENCE_END.finditer(line):
+            if not _ABBREVIATION.search(line[: end.start()]):
+                found.append(line[start : end.start()])
+                start = end.end()
+        found.append(line[start:])
+    return [part.strip() for part in found if re.search(r"\w", part)]
+
+
+def _opening(sentence: str) -> str:
+    """A sentence normalised, with leading markup, quotes and brackets gone: "**Yes.**" -> "yes."."""
+    return _LEADING.sub("", normalize(sentence))
+
+
+def _begins_with(sentence: str, word: str) -> bool:
+    """Whether the sentence's first word is `word`: "Yes," and "**Yes.**" begin with yes; "Not", "No-code" not."""
+    return re.match(re.escape(normalize(word)) + r"(?![a-z0-9'-])", _opening(sentence)) is not None
+
+
+def _mentions(norm_text: str, term: str) -> bool:
+    """Normalised substring; a short word ("no", "yes") must stand alone, so "no" is not found in "know"."""
+    term = normalize(term)
+    if term.isalpha() and len(term) <= 4:
+        return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", norm_text) is not None
+    return term in norm_text
+
+
+def _terms(raw: dict, key: str) -> list[str]:
+    value = raw.get(key) or []
+    if isinstance(value, str):  # "lead": "no" means one term, not the letters n and o
+        return [value]
+    if not isinstance(value, list):
+        raise TypeError(f"{key} must be a list of strings")
+    return [str(v) for v in value]
 
 
 @dataclass
@@ -31,6 +83,10 @@ class EvalItem:
     evidence: list[str] = field(default_factory=list)
     must_include: list[list[str]] = field(default_factory=list)
     answerable: bool = True
+    lead: list[str] = field(default_factory=list)  # one must be in the first sentence: the verdict
+    lead_not: list[str] = field(default_factory=list)  # words the first sentence must not begin with
+    must_not_include: list[str] = field(default_factory=list)
+    ok_if_declined: bool = False  # answerable, but a decline is right too
 
     @property
     def question(self) -> str:
@@ -46,17 +102,20 @@ def load_questions(path: Path) -> list[EvalItem]:
         try:
             raw = json.loads(line)
             turns = raw.get("turns") or [raw["question"]]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{lineno}: not a question item ({exc})") from exc
-        items.append(
-            EvalItem(
+            item = EvalItem(
                 id=str(raw.get("id", lineno)),
                 turns=[str(t) for t in turns],
                 evidence=list(raw.get("evidence") or []),
                 must_include=[list(g) for g in raw.get("must_include") or []],
                 answerable=bool(raw.get("answerable", True)),
+                lead=_terms(raw, "lead"),
+                lead_not=_terms(raw, "lead_not"),
+                must_not_include=_terms(raw, "must_not_include"),
+                ok_if_declined=bool(raw.get("ok_if_declined", False)),
             )
-        )
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{path}:{lineno}: not a question item ({exc})") from exc
+        items.append(item)
     return items
 
 
@@ -68,6 +127,8 @@ class ItemResult:
     hit_at_k: bool
     answer_ok: bool
     citations_ok: bool
+    strict_ok: bool  # answer_ok and every check of `strict_problems`
+    reasons: list[str]  # why answer_ok or strict_ok failed, one line each
 
 
 def _contains_evidence(text: str, evidence: list[str]) -> bool:
@@ -81,14 +142,60 @@ def citations_valid(answer: Answer) -> bool:
     return bool(cited) and all(1 <= n <= len(answer.sources) for n in cited)
 
 
+def _content_words(text: str) -> set[str]:
+    # bot.text.tokenize keeps "AI-generated" whole; its parts count too, so it shares "ai" with "AI".
+    return set(tokenize(text)) | set(tokenize(text.replace("-", " ")))
+
+
+def filler_sentences(answer: Answer, question: str) -> list[str]:
+    """Sentences sharing no content word with the question or the best passage (`sources[0]`).
+
+    Sentences of fewer than two content words, and captions ending in ":" (they introduce the code
+    or list that follows), are not judged.
+    """
+    known = _content_words(question) | _content_words(answer.sources[0].text if answer.sources else "")
+    return [
+        s
+        for s in sentences(answer.text)
+        if not s.endswith(":") and len(words := _content_words(s)) >= 2 and not words & known
+    ]
+
+
+def strict_problems(item: EvalItem, answer: Answer) -> list[str]:
+    """What the strict score holds against an answer to an answerable item, beyond its terms."""
+    said = sentences(answer.text)
+    first = said[0] if said else ""
+    problems = []
+    if item.lead and not any(normalize(term) in normalize(first) for term in item.lead):
+        problems.append(f"first sentence lacks any of {item.lead}")
+    problems += [f"first sentence begins with {normalize(w)!r}" for w in item.lead_not if _begins_with(first, w)]
+    norm_answer = normalize(answer.text)
+    problems += [f"contains forbidden {t!r}" for t in item.must_not_include if _mentions(norm_answer, t)]
+    # A verdict borrowed from one passage stitched to the opposite one from another.
+    if any(_begins_with(s, "yes") for s in said) and any(_begins_with(s, "no") for s in said):
+        problems.append("both a Yes and a No sentence")
+    # The whole conversation is the question: a follow-up's answer may use words of earlier turns.
+    problems += [f"filler sentence: {s!r}" for s in filler_sentences(answer, " ".join(item.turns))]
+    return problems
+
+
 def score_item(item: EvalItem, answer: Answer) -> ItemResult:
     texts = [p.text for p in answer.sources]
     hit1 = bool(texts) and _contains_evidence(texts[0], item.evidence)
     hitk = any(_contains_evidence(t, item.evidence) for t in texts)
     norm_answer = normalize(answer.text)
-    groups_ok = all(any(normalize(term) in norm_answer for term in group) for group in item.must_include)
-    answer_ok = answer.answered and groups_ok if item.answerable else not answer.answered
-    return ItemResult(item, answer, hit1, hitk, answer_ok, citations_valid(answer))
+    missing = [g for g in item.must_include if not any(normalize(term) in norm_answer for term in g)]
+    if not item.answerable:
+        answer_ok = not answer.answered
+        reasons = [] if answer_ok else ["answered an unanswerable question"]
+    elif not answer.answered:
+        answer_ok = item.ok_if_declined
+        reasons = [] if answer_ok else ["declined"]
+    else:
+        answer_ok = not missing
+        reasons = [f"missing terms {g}" for g in missing] + strict_problems(item, answer)
+    strict_ok = answer_ok and not reasons
+    return ItemResult(item, answer, hit1, hitk, answer_ok, citations_valid(answer), strict_ok, reasons)
 
 
 class Answering(Protocol):
@@ -112,6 +219,7 @@ def run_eval(assistant: Answering, items: list[EvalItem]) -> tuple[dict, list[It
         "retrieval_hit_at_1": share(answerable, lambda r: r.hit_at_1),
         "retrieval_hit_at_k": share(answerable, lambda r: r.hit_at_k),
         "answer_accuracy": share(answerable, lambda r: r.answer_ok),
+        "strict_answer_accuracy": share(answerable, lambda r: r.strict_ok),
         "refusal_accuracy": share(unanswerable, lambda r: r.answer_ok),
         "citation_validity": share(answered, lambda r: r.citations_ok),
         "context_chars_mean": round(statistics.fmean(sum(len(p.text) for p in r.answer.sources) for r in results), 1)
@@ -147,16 +255,17 @@ def format_comparison(named: dict[str, dict]) -> str:
 
 
 def format_report(summary: dict, results: list[ItemResult]) -> str:
-    """A readable per-question table, the misses with the answers given, and the summary."""
-    lines = [f"{'id':<6} {'hit@1':<6} {'hit@k':<6} {'answer':<7} {'ms':>7}  first source"]
+    """A readable per-question table, the misses with the answers given and why, and the summary."""
+    lines = [f"{'id':<6} {'hit@1':<6} {'hit@k':<6} {'answer':<7} {'strict':<7} {'ms':>7}  first source"]
+    mark = lambda ok: "yes" if ok else "NO"  # noqa: E731
     for r in results:
         first = r.answer.sources[0].heading or r.answer.sources[0].title if r.answer.sources else "-"
-        mark = lambda ok: "yes" if ok else "NO"  # noqa: E731
         hit1, hitk = (mark(r.hit_at_1), mark(r.hit_at_k)) if r.item.answerable else ("-", "-")
         lines.append(
-            f"{r.item.id:<6} {hit1:<6} {hitk:<6} {mark(r.answer_ok):<7} {r.answer.latency_ms:>7.1f}  {first[:60]}"
+            f"{r.item.id:<6} {hit1:<6} {hitk:<6} {mark(r.answer_ok):<7} {mark(r.strict_ok):<7} "
+            f"{r.answer.latency_ms:>7.1f}  {first[:60]}"
         )
-    misses = [r for r in results if not r.answer_ok or (r.item.answerable and not r.hit_at_k)]
+    misses = [r for r in results if not r.strict_ok or (r.item.answerable and not r.hit_at_k)]
     if misses:
         lines += ["", "Misses:"]
         for r in misses:
@@ -165,6 +274,8 @@ def format_report(summary: dict, results: list[ItemResult]) -> str:
                 lines.append(f"    searched for: {r.answer.query}")
             if r.item.answerable:
                 lines.append(f"    expected terms: {r.item.must_include}")
+            lines += [f"    why: {reason}" for reason in r.reasons]
             lines.append(f"    answer ({'answered' if r.answer.answered else 'declined'}): {r.answer.text}")
-    lines += ["", "Summary:"] + [f"  {k:<20} {v}" for k, v in summary.items()]
+    width = max((len(k) for k in summary), default=20)
+    lines += ["", "Summary:"] + [f"  {k:<{width}} {v}" for k, v in summary.items()]
     return "\n".join(lines)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from bot.text import STOPWORDS, tokenize
+from bot.text import STOPWORDS, named_terms, tokenize
+
+# Picks, among an earlier question's noun phrases, the one a new phrase stands in for ("LLMs" for
+# "generative AI", "videos" for "images"): the retriever passes one that compares embeddings.
+Closest = Callable[[str, list[str]], int]
 
 # Verbs that end a question without being its topic ("Can LLMs make images?" is about images).
 _TOPIC_NEUTRAL_VERBS = frozenset(
@@ -44,16 +49,74 @@ def _possessive(noun: str) -> str:
     return f"{noun}'" if noun.endswith("s") else f"{noun}'s"
 
 
-def condense(question: str, history: list[str]) -> str:
+_AUXILIARY = re.compile(
+    r"^(?:(?:how|why|when|where|what|which)\s+)?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+",
+    re.IGNORECASE,
+)
+_SUBJECT_PRONOUN = re.compile(
+    r"^((?:(?:how|why|when|where|what|which)\s+)?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+)"
+    r"(it|they|this|that|these|those)\b",
+    re.IGNORECASE,
+)
+_NOT_NOUNS = frozenset(["how", "why", "when", "where", "what", "which", "who"]) | _TOPIC_NEUTRAL_VERBS
+
+
+def noun_phrases(question: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of content words in a question: "How is [generative AI] used in [marketing]"."""
+    spans: list[tuple[int, int]] = []
+    start = end = -1
+    for match in re.finditer(r"[\w'’·-]+", question):
+        low = match.group().lower()
+        if low in STOPWORDS or low in _NOT_NOUNS:
+            if start >= 0:
+                spans.append((start, end))
+            start = -1
+            continue
+        start = match.start() if start < 0 else start
+        end = match.end()
+    if start >= 0:
+        spans.append((start, end))
+    return spans
+
+
+def _agree(before: str, phrase: str) -> str:
+    """`before` (the question up to a replaced subject) with its verb agreeing with `phrase` ("is" -> "are")."""
+    plural = phrase.lower().endswith("s") and not phrase.lower().endswith("ss")
+    swaps = {"is": "are", "does": "do", "has": "have"} if plural else {"are": "is", "do": "does", "have": "has"}
+    return re.sub(
+        r"\b(is|are|does|do|has|have)(\s+)$",
+        lambda m: (swaps.get(m.group(1).lower(), m.group(1))) + m.group(2),
+        before,
+        flags=re.IGNORECASE,
+    )
+
+
+def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | None:
+    """The earlier question with `phrase` in place of the noun phrase it stands for ("And LLMs?")."""
+    spans = noun_phrases(antecedent)
+    if not spans:
+        return None
+    pick = len(spans) - 1  # without a way to compare meanings, the topic the question ends on
+    if named_terms(phrase) and _AUXILIARY.match(antecedent):
+        pick = 0  # a name ("And LLMs?") is a new subject: word embeddings tell acronyms apart poorly
+    elif closest is not None and len(spans) > 1:
+        pick = closest(phrase, [antecedent[a:b] for a, b in spans])  # "What about videos?" -> for "images"
+    begin, end = spans[pick]
+    return f"{_agree(antecedent[:begin], phrase)}{phrase}{antecedent[end:]}?"
+
+
+def condense(question: str, history: list[str], closest: Closest | None = None) -> str:
     """Rewrite a follow-up into a standalone question using the earlier user turns, without an LLM.
 
-    Handles pronouns ("create them?" after "Can LLMs make images?"), "which ones", and ellipsis
-    ("And from LLMs?", "What about videos?"). A question that stands on its own is returned as is.
+    Handles pronouns ("create them?" after "Can LLMs make images?"; "Does it ...?" takes the earlier
+    subject), "which ones", a new subject or topic that keeps the rest ("And LLMs?" after "How is
+    generative AI used in marketing?" -> "How are LLMs used in marketing?"; "What about videos?"), and
+    a new place ("What about in healthcare?"). A question that stands on its own is returned as is.
     """
     question = question.strip()
     if not history:
         return question
-    antecedent = condense(history[-1], history[:-1]).rstrip(" ?.!")
+    antecedent = condense(history[-1], history[:-1], closest).rstrip(" ?.!")
     stripped = _FOLLOW_UP_MARKERS.sub("", question).strip()
     had_marker = stripped != question
     body = stripped.rstrip(" ?.!")
@@ -61,24 +124,37 @@ def condense(question: str, history: list[str]) -> str:
         return antecedent + "?"
 
     about = _ABOUT.match(body)
-    first = body.split()[0].lower()
-    if about or (had_marker and first in _PREPOSITIONS and len(tokenize(body)) <= 4):
-        target = about.group(1) if about else body
-        if not about:
-            prep, _, obj = body.partition(" ")
-            cut = antecedent.lower().rfind(f" {prep.lower()} ")
-            if cut >= 0:
-                return f"{antecedent[:cut]} {prep} {obj}?"
-            target = obj
-        tail = _topic_tail(antecedent)
-        if tail and antecedent.endswith(tail):
-            return f"{antecedent[: -len(tail)]}{target}?"
-        return f"{antecedent} {target}?"
+    target = about.group(1) if about else body
+    first = target.split()[0].lower()
+    if first in _PREPOSITIONS and (about or had_marker) and len(tokenize(target)) <= 4:
+        prep, _, obj = target.partition(" ")
+        cut = antecedent.lower().rfind(f" {prep.lower()} ")
+        if cut >= 0:
+            return f"{antecedent[:cut]} {prep} {obj}?"  # "What about in healthcare?": a new place, same question
+        target = obj
+    phrase_only = all(w.lower() not in STOPWORDS or w.lower() in ("and", "of") for w in _words(target))
+    if (about or had_marker) and phrase_only and 1 <= len(tokenize(target)) <= 4:
+        stood_in = _stand_in(antecedent, target, closest)
+        if stood_in:
+            return stood_in
 
     rewritten = body
     head = _head_after_which(antecedent)
     if head and _WHICH_ONES.search(rewritten):
         rewritten = _WHICH_ONES.sub(lambda m: f"{m.group(1)} {head}", rewritten, count=1)
+    subject_pronoun = _SUBJECT_PRONOUN.match(rewritten)
+    spans = noun_phrases(antecedent)
+    if subject_pronoun and spans and _AUXILIARY.match(antecedent):
+        # "Does it need one?" after "Can generative AI work without an LLM?": "it" is the earlier subject.
+        begin, end = spans[0]
+        subject = antecedent[begin:end]
+        rest = rewritten[subject_pronoun.end() :]
+        if re.search(r"\bones?\s*$", rest) and len(spans) > 1:
+            begin, end = spans[-1]
+            article = re.search(r"\b(?:an?|the)\s+$", antecedent[:begin], re.IGNORECASE)  # "an LLM", not "LLM"
+            topic = antecedent[article.start() if article else begin : end]
+            rest = re.sub(r"\bones?\s*$", topic, rest)
+        return f"{_agree(subject_pronoun.group(1), subject)}{subject}{rest}?"
     tail = _topic_tail(antecedent)
     if tail and _PRONOUNS.search(rewritten):
         rewritten = _PRONOUNS.sub(

@@ -11,6 +11,7 @@ import numpy as np
 
 from bot.index import IndexUnavailable, OpenIndex
 from bot.keywords import KeywordIndex
+from bot.spelling import CorpusWords
 from bot.text import normalize_text, tokenize
 from bot.types import Passage
 
@@ -52,6 +53,7 @@ class LoadedGeneration:
     max_idf: float
     facts: dict[str, DocumentFacts] = field(default_factory=dict)  # by file name
     reading_order: list[int] = field(default_factory=list)  # passage rows by file name, then position in the file
+    words: CorpusWords | None = None  # the corpus's own words (respelling questions, absent key words)
     suggestions: list[str] | None = None
     suggestion_vectors: np.ndarray | None = None
     _known_text: str | None = None
@@ -136,6 +138,7 @@ def load_generation(index: OpenIndex) -> LoadedGeneration:
         terms=[set(tokens) for tokens in tokenized],
         # A query word found nowhere in the corpus weighs like the rarest word that is found.
         max_idf=max(bm25.idf.values(), default=1.0),
+        words=CorpusWords(f"{p.title}\n{p.heading}\n{p.text}" for p in passages),
         facts={meta.get("source", ""): _facts(meta) for meta in data["metadatas"] if meta.get("position") == 0},
         reading_order=sorted(
             range(len(passages)),

@@ -120,10 +120,16 @@ class Retriever:
         return calibration.min_score if calibration else DEFAULT_MIN_SCORE
 
     def unknown_names(self, view: LoadedGeneration, question: str) -> list[str]:
-        """Names in the question (see `named_terms`) that the corpus never mentions."""
+        """Names (see `named_terms`) and key words (see `missing_terms`) of the question the corpus never uses."""
         if not self.settings.decline_unknown_names:
             return []
-        return [name for name in named_terms(question) if not view.mentions(name)]
+        names = [name for name in named_terms(question) if not view.mentions(name)]
+        said = {n.lower() for n in names}
+        return names + [word for word in self.missing_terms(view, question) if word.lower() not in said]
+
+    def missing_terms(self, view: LoadedGeneration, question: str) -> list[str]:
+        """Words of the question the corpus never uses and English hardly does ("dplyr", "venv"): its key concepts."""
+        return view.words.absent_terms(question, self.settings.key_term_max_zipf) if view.words else []
 
     @property
     def passage_count(self) -> int:
@@ -136,6 +142,11 @@ class Retriever:
     def embed_query(self, text: str) -> np.ndarray:
         """Unit-length embedding of one query (batched with queries that arrive at the same time)."""
         return self._queries.embed(text)
+
+    def closest(self, phrase: str, options: list[str]) -> int:
+        """Which of `options` means most nearly what `phrase` means (for follow-ups: "LLMs" stands in for "generative AI")."""
+        vectors = self.embeddings.queries([phrase, *options])
+        return int(np.argmax(vectors[1:] @ vectors[0]))
 
     def suggest(self, query_vector: np.ndarray, n: int = 3) -> list[str]:
         """Questions the articles answer (their question headings) closest to a query."""
@@ -179,7 +190,10 @@ class Retriever:
         k = k or self.settings.top_k
         view = self._current()
         # "thanks!" after a question is not a follow-up to it: small talk is searched as it is.
-        query = query or (question if small_talk(question) else condense(question, history or []))
+        asked = question
+        if view.words:  # "Stable-Diffusion", "ecommerce", "generatve": searched as the documents spell them
+            question, history = view.words.respell(question), [view.words.respell(h) for h in history or []]
+        query = query or (question if small_talk(question) else condense(question, history or [], self.closest))
         qvec = self.embed_query(query)
         candidates = self._candidates(view, query, qvec)
         if self.settings.rerank:
@@ -195,15 +209,25 @@ class Retriever:
         passages = [self._with_score(view, c.row, c.dense) for c in chosen]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
+        # "What is Stable Diffusion?" where the documents only name it in passing: its mention answers.
+        subject = definition_subject(query)
+        mentioned = bool(subject) and any(subject <= view.terms[c.row] for c in chosen)
         return Retrieval(
-            question=question,
+            question=asked,
             query=query,
             passages=passages,
             query_vector=qvec,
             relevance=relevance,
             min_relevance=self.min_relevance(view),
             unknown_names=self.unknown_names(view, question),
+            term_weights=self.term_weights(view, query),
+            subject_mentioned=mentioned,
         )
+
+    @staticmethod
+    def term_weights(view: LoadedGeneration, query: str) -> dict[str, float]:
+        """The query's content words with their IDF in the corpus (a word found nowhere weighs like the rarest)."""
+        return {t: max(view.bm25.idf.get(t, view.max_idf), 0.0) for t in set(tokenize(query))}
 
     def _candidates(self, view: LoadedGeneration, query: str, qvec: np.ndarray) -> list[_Candidate]:
         n = min(self.settings.candidates, len(view.ids))
@@ -223,8 +247,7 @@ class Retriever:
                 pid = view.ids[row]
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         ranked = sorted(fused, key=lambda pid: -fused[pid])[:n]
-        terms = set(tokenize(query))
-        weights = {t: max(view.bm25.idf.get(t, view.max_idf), 0.0) for t in terms}
+        weights = self.term_weights(view, query)
         total_weight = sum(weights.values()) or 1.0
         out = []
         subject = definition_subject(query)

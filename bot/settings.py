@@ -118,6 +118,13 @@ class Settings(BaseSettings):
         "name, an acronym, a version such as 'Shiny', 'GPU', '3.13'), saying which, instead of answering "
         "from passages about something else.",
     )
+    key_term_max_zipf: float = Field(
+        2.5,
+        description="A question word the documents never use is a key concept they do not cover (the "
+        "question is declined naming it, as for names) when English uses it less often than this, on the "
+        "Zipf scale of wordfreq ('dplyr' 1.1, 'venv' 0, 'hallucinate' 2.4; 'music' 5.5). Calibrated on the "
+        "question files in eval/: see README, 'Refusal threshold'. 0 turns the check off.",
+    )
 
     # --- answering ---------------------------------------------------------------------------
     llm: Provider = Field(

@@ -171,7 +171,8 @@ def normalize_text(text: str) -> str:
     return text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'}))
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """A word with its plural folded ("images" -> "image", "libraries" -> "library")."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -181,7 +182,7 @@ def _stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Content-word tokens for keyword search: lower case, no stopwords, plural folded."""
-    return [_stem(w) for w in _WORD.findall(normalize_text(text)) if w not in STOPWORDS]
+    return [stem(w) for w in _WORD.findall(normalize_text(text)) if w not in STOPWORDS]
 
 
 def definition_subject(question: str) -> set[str]:

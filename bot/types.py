@@ -41,11 +41,14 @@ class Retrieval:
     relevance: float = 0.0  # how well the best passage or sentence matches (cosine), for refusals
     min_relevance: float = 0.30  # the relevance needed to answer: the corpus's calibrated threshold
     unknown_names: list[str] = field(default_factory=list)  # names in the question the documents never mention
+    term_weights: dict[str, float] = field(default_factory=dict)  # the query's content words and their IDF
+    subject_mentioned: bool = False  # a "What is X?" whose X a retrieved passage names (answered however faint)
 
     @property
     def covered(self) -> bool:
         """Whether the documents may answer: something relevant was found and nothing asked about is unknown."""
-        return bool(self.passages) and self.relevance >= self.min_relevance and not self.unknown_names
+        relevant = self.relevance >= self.min_relevance or self.subject_mentioned
+        return bool(self.passages) and relevant and not self.unknown_names
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Answer:
     grounding: Grounding | None = None  # of the delivered answer, when a language model wrote (or tried to)
     removed: list[str] = field(default_factory=list)  # generated sentences the passages did not support
     notice: str = ""  # a short note for the user, e.g. why the extractive answer was used
+    suggestions: list[str] = field(default_factory=list)  # questions the documents do answer (offered on a decline)
 
     @property
     def cited(self) -> list[int]:

@@ -1,0 +1,131 @@
+"""The corpus's own words: a question's variant spellings of them, and the key words it never uses.
+
+Users write "Stable-Diffusion", "Mid Journey", "deep fakes", "ecommerce" or "generatve" where the
+documents say "Stable Diffusion", "MidJourney", "deepfakes", "e-commerce" and "generative". A
+question is respelled in the corpus's words before it is searched, by three general rules (no word
+lists): the same letters without hyphens or spaces, two words that make one corpus word, and a
+misspelling (a word no English text uses) close to a corpus word.
+
+A word the corpus never uses that English hardly uses either ("dplyr", "venv", "hallucinate") is a key
+concept of the question the documents do not cover: the answer says they do not mention it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from difflib import get_close_matches
+from functools import lru_cache
+
+from bot.text import STOPWORDS, normalize_text, stem
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'.·][a-z0-9]+)*")
+_QUESTION_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
+
+# Words English text rarely uses (Zipf frequency below this: "generatve" 0, "langauge" 1.7, "recieve"
+# 2.75) are misspellings when a corpus word is spelt close to them; common words ("produce" 4.8, next
+# to the corpus's "product") are never "corrected".
+MISSPELLING_MAX_ZIPF = 3.0
+# difflib ratio for a misspelling to be taken as a corpus word (one or two letters apart in 8).
+MISSPELLING_MIN_RATIO = 0.8
+
+
+@lru_cache(maxsize=8192)
+def english_zipf(word: str) -> float:
+    """How common `word` is in English, on the Zipf scale (0 = never seen, 7 = "the"); from wordfreq."""
+    from wordfreq import zipf_frequency  # its word lists load on first use (0.1 s)
+
+    return zipf_frequency(word, "en")
+
+
+def squash(word: str) -> str:
+    """A word without hyphens, apostrophes, dots and spaces: "e-commerce" and "ecommerce" compare equal."""
+    return re.sub(r"[-'’.· ]", "", word)
+
+
+class CorpusWords:
+    """The words a corpus uses, for respelling questions and finding the words it never uses."""
+
+    def __init__(self, texts: Iterable[str]):
+        words: set[str] = set()
+        joined: dict[str, str] = {}  # squashed form -> the corpus's spelling ("stablediffusion" -> "stable diffusion")
+        for text in texts:
+            tokens = _WORD.findall(normalize_text(text))
+            words.update(tokens)
+            words.update(part for token in tokens for part in re.split(r"[-'.·]", token) if part)  # "gpt-4" uses "gpt"
+            for first, second in zip(tokens, tokens[1:]):
+                if len(first) + len(second) >= 5 and first not in STOPWORDS and second not in STOPWORDS:
+                    joined.setdefault(first + second, f"{first} {second}")
+        self.words = frozenset(words)
+        self.stems = frozenset(stem(w) for w in words)
+        # One word first: where the corpus writes both "chatgpt" and "chat gpt", one word is the spelling.
+        self._squashed = {squash(word): word for word in sorted(words, reverse=True)}
+        for squashed, spelt in joined.items():
+            self._squashed.setdefault(squashed, spelt)
+        self._spellable = sorted(w for w in words if len(w) >= 5 and w.isalpha())
+
+    def uses(self, word: str) -> bool:
+        """Whether the corpus uses `word` (lower case), as written or by its stem."""
+        return word in self.words or stem(word) in self.stems
+
+    def _variant(self, word: str) -> str | None:
+        """The corpus's spelling of `word` (or of two words) when it writes it with other hyphens or spaces."""
+        for form in (word, word[:-1] if word.endswith("s") else ""):
+            spelt = self._squashed.get(squash(form)) if form else None
+            if spelt and spelt != form:
+                return spelt + word[len(form) :]
+        return None
+
+    def _misspelt(self, word: str) -> str | None:
+        if len(word) < 5 or not word.isalpha() or english_zipf(word) >= MISSPELLING_MAX_ZIPF:
+            return None
+        close = get_close_matches(word, self._spellable, n=1, cutoff=MISSPELLING_MIN_RATIO)
+        return close[0] if close else None
+
+    def respell(self, question: str) -> str:
+        """`question` with its variant spellings of corpus words replaced by the corpus's own."""
+        words = list(_QUESTION_WORD.finditer(question))
+        out: list[str] = []
+        last = 0
+        skip_next = False
+        for i, match in enumerate(words):
+            if skip_next:
+                skip_next = False
+                continue
+            word = normalize_text(match.group())
+            end = match.end()
+            replacement = None
+            following = words[i + 1] if i + 1 < len(words) else None
+            between = question[match.end() : following.start()] if following is not None else ""
+            follower = normalize_text(following.group()) if following is not None else ""
+            # Stopwords join only as an abbreviation ("A.I."): "do I" is never the corpus's "doi".
+            plain = word not in STOPWORDS and follower not in STOPWORDS
+            if following is not None and (between in (" ", "-") and plain or between in (".", "·")):
+                # "mid journey" -> "midjourney", "deep fakes" -> "deepfakes", "chat gpt" -> "chatgpt"
+                replacement = self._variant(f"{word} {normalize_text(following.group())}")
+                if replacement and " " not in replacement:
+                    end, skip_next = following.end(), True
+                else:
+                    replacement = None
+            if replacement is None and word not in STOPWORDS and not self.uses(word):
+                replacement = self._variant(word) or self._misspelt(word)
+            if replacement is None:
+                continue
+            out.append(question[last : match.start()] + replacement)
+            last = end
+        return "".join(out) + question[last:]
+
+    def absent_terms(self, question: str, max_zipf: float) -> list[str]:
+        """Content words of `question` (as written) the corpus never uses and English rarely does."""
+        found: list[str] = []
+        for match in _QUESTION_WORD.finditer(question):
+            written = match.group()
+            word = normalize_text(written)
+            if len(word) < 2 or word in STOPWORDS or word.isdigit() or self.uses(word) or self._variant(word):
+                continue
+            parts = [p for p in re.split(r"[-'’]", word) if p.isalpha()]
+            if len(parts) > 1 and all(self.uses(p) for p in parts):
+                continue  # "AI-made": the corpus's words, joined
+            if english_zipf(word) < max_zipf and written not in found:
+                found.append(written)
+        return found
