@@ -220,7 +220,12 @@ class ExtractiveAnswerer:
         summary = bool(_ASKS_FOR_SUMMARY.search(retrieval.query))
         chosen = (
             self._section(candidates, summary) if summary or _ASKS_FOR_LIST.search(retrieval.query) else []
-        ) or self._select(candidates, set(tokenize(retrieval.query)), {n for n, ok in fits.items() if ok})
+        ) or self._select(
+            candidates,
+            set(tokenize(retrieval.query)),
+            {n for n, ok in fits.items() if ok},
+            {n: (p.source, p.heading) for n, p in enumerate(sources, start=1)},
+        )
         chosen = _with_neighbours(chosen, candidates)
         blocks: list[str] = []  # runs of quoted sentences, and code blocks between them
         labels_said: set[str] = set()
@@ -342,7 +347,13 @@ class ExtractiveAnswerer:
             budget -= len(member.sentence.text)
         return picked if len(picked) > (1 if intro else 0) else []
 
-    def _select(self, candidates: list[_Candidate], query_terms: set[str], verdicts_fit: set[int]) -> list[_Candidate]:
+    def _select(
+        self,
+        candidates: list[_Candidate],
+        query_terms: set[str],
+        verdicts_fit: set[int],
+        headings: dict[int, tuple[str, str]] | None = None,
+    ) -> list[_Candidate]:
         """The best sentence and up to `answer_max_sentences` that answer the same question (never filler)."""
         # A bare lead-in ("...:") says nothing on its own; it comes in with what it introduces.
         quotable = [c for c in candidates if c.sentence.code or not c.sentence.text.endswith(":")]
@@ -365,10 +376,13 @@ class ExtractiveAnswerer:
                 break
             if cand is best or len(cand.sentence.text) > budget:
                 continue
-            # Another passage's sentence must fit nearly as well as the best; any sentence must share a
-            # word with the question: a sentence about something else is filler, however close in meaning.
-            margin = 0.1 if cand.source_n == best.source_n else 0.06
-            if cand.score < best.score - margin or not query_terms & set(
+            # The best passage's section (one section may be cut in several passages) stays on its topic; another's must fit nearly as well
+            # and share a word with the question: a sentence about something else is filler, however close.
+            headings = headings or {}
+            if cand.source_n == best.source_n or headings.get(cand.source_n, 0) == headings.get(best.source_n, 1):
+                if cand.score < best.score - 0.1:
+                    continue
+            elif cand.score < best.score - 0.06 or not query_terms & set(
                 tokenize(f"{cand.sentence.label} {cand.sentence.text}")
             ):
                 continue
