@@ -120,15 +120,16 @@ async def warm_up() -> None:
 STARTER_LABEL_CHARS = 80  # a longer question is shortened on its button; the full one is sent
 
 
+def _button_label(question: str) -> str:
+    return question if len(question) <= STARTER_LABEL_CHARS else question[: STARTER_LABEL_CHARS - 1] + "…"
+
+
 @cl.set_starters
 async def starters(user=None, language=None):
     # Waits for the index on a fresh start: the starters are the corpus's own.
     overview = await corpus_overview()
     questions = overview.starters if overview else get_settings().starters
-    return [
-        cl.Starter(label=q if len(q) <= STARTER_LABEL_CHARS else q[: STARTER_LABEL_CHARS - 1] + "…", message=q)
-        for q in questions
-    ]
+    return [cl.Starter(label=_button_label(q), message=q) for q in questions]
 
 
 STREAM_WORDS = 6  # words per streamed chunk of a ready-made answer: visibly streams, few socket events
@@ -197,8 +198,46 @@ def _over_rate_limit() -> float:
     return _MESSAGE_LIMIT.wait_seconds(key)
 
 
+SUGGEST_ACTION = "ask_suggestion"
+OFFERED_KEEP = 30  # suggestion buttons a chat remembers; a click on an older one does nothing
+
+
+def _offer(suggestions: list[str]) -> list[cl.Action]:
+    """One button per suggested question, remembered in the session: a click can only ask what was offered."""
+    actions = [cl.Action(name=SUGGEST_ACTION, payload={"question": q}, label=_button_label(q)) for q in suggestions]
+    offered = (cl.user_session.get("offered") or {}) | {a.id: actions for a in actions}
+    cl.user_session.set("offered", dict(list(offered.items())[-OFFERED_KEEP:]))
+    return actions
+
+
+@cl.action_callback(SUGGEST_ACTION)
+async def ask_suggestion(action: cl.Action) -> None:
+    """A suggested question clicked: shown as the user's message and answered as if typed."""
+    offered: dict[str, list[cl.Action]] = cl.user_session.get("offered") or {}
+    group = offered.get(action.id)
+    if not group:  # the request names no button this chat was shown: forged, or from a long-gone answer
+        log.warning("ignored a click on an unknown suggestion")
+        return
+    for sibling in group:  # all at once, before any await: a second click finds nothing
+        offered.pop(sibling.id, None)
+    question = next(a.payload["question"] for a in group if a.id == action.id)  # ours, not the client's copy
+    await asyncio.gather(*(sibling.remove() for sibling in group))
+    author = getattr(cl.context.session.user, "identifier", "User")  # as the chat page names a typed message
+    await cl.Message(content=question, author=author, type="user_message").send()
+    await cl.context.emitter.task_start()  # as for a typed message: the input is busy until the reply ends
+    try:
+        await _answer(question)
+    finally:
+        await cl.context.emitter.task_end()
+
+
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
+    await _answer(message.content, (message.metadata or {}).get(ORIGINAL_CHARS))
+
+
+async def _answer(question: str, original_chars: int | None = None) -> None:
+    """Answer `question` in the chat: a typed message and a clicked suggestion alike."""
     from bot.assistant import InvalidQuestion, too_long
     from bot.index import IndexUnavailable
     from bot.present import reply_markdown, retrieval_summary, source_views
@@ -210,9 +249,8 @@ async def on_message(message: cl.Message) -> None:
             content=f"You're sending messages faster than I can keep up with. Please wait {wait:.0f} seconds and ask again."
         ).send()
         return
-    length = (message.metadata or {}).get(ORIGINAL_CHARS)
-    if isinstance(length, int) and length > len(message.content):  # cut down on arrival (see bot.guard)
-        await cl.Message(content=str(too_long(length, get_settings().max_question_chars))).send()
+    if isinstance(original_chars, int) and original_chars > len(question):  # cut down on arrival (see bot.guard)
+        await cl.Message(content=str(too_long(original_chars, get_settings().max_question_chars))).send()
         return
     history: list[str] = cl.user_session.get("history") or []
     try:
@@ -236,8 +274,8 @@ async def on_message(message: cl.Message) -> None:
 
     try:
         async with cl.Step(name="Retrieve passages", type="retrieval") as step:
-            step.input = message.content[:500]
-            retrieval = await cl.make_async(assistant.retrieve)(message.content, history, provider)
+            step.input = question[:500]
+            retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
             step.output = retrieval_summary(retrieval)
         answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token)
     except InvalidQuestion as exc:
@@ -263,6 +301,7 @@ async def on_message(message: cl.Message) -> None:
     # The checked answer, its sources and notes replace whatever the model streamed.
     reply.content = reply_markdown(answer, sources)
     reply.elements = [cl.Text(name=s.name, content=s.content, display="side") for s in sources]
+    reply.actions = _offer(answer.suggestions) if not answer.answered else []
     await reply.send()  # ends the stream with the final (checked) content and the source elements
     history.append(retrieval.question)
     cl.user_session.set("history", history[-10:])
