@@ -110,6 +110,7 @@ async def warm_up() -> None:
             overview = await corpus_overview()
             first = overview.starters[0] if overview and overview.starters else "What are these documents about?"
             await cl.make_async(assistant.ask)(first)  # first use of the model and index, not on a visitor
+            await cl.make_async(assistant.retriever.warm_up)()
         except Exception as exc:
             _assistant_error = type(exc).__name__
             log.exception("could not load the assistant at start-up")
