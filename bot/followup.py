@@ -97,8 +97,11 @@ def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | No
     if not spans:
         return None
     pick = len(spans) - 1  # without a way to compare meanings, the topic the question ends on
-    if named_terms(phrase) and _AUXILIARY.match(antecedent):
-        pick = 0  # a name ("And LLMs?") is a new subject: word embeddings tell acronyms apart poorly
+    named = [i for i, (a, b) in enumerate(spans) if named_terms(antecedent[a:b])]
+    if named_terms(phrase) and (named or _AUXILIARY.match(antecedent)):
+        # A name ("And LLMs?") stands in for the earlier name ("generative AI"), else the subject: word
+        # embeddings tell acronyms apart poorly.
+        pick = named[0] if named else 0
     elif closest is not None and len(spans) > 1:
         pick = closest(phrase, [antecedent[a:b] for a, b in spans])  # "What about videos?" -> for "images"
     begin, end = spans[pick]

@@ -31,6 +31,9 @@ log = logging.getLogger("bot")
 
 DEFAULT_MIN_SCORE = 0.30  # for an index built before ingest derived a threshold per corpus
 
+# Question words English uses this often (Zipf scale) say little on their own: "made", "use", "good".
+TELLING_MAX_ZIPF = 5.5
+
 # How often a question checks whether an ingest has switched the index to a new generation.
 POINTER_CHECK_SECONDS = 1.0
 
@@ -215,9 +218,7 @@ class Retriever:
         passages = [self._with_score(view, c.row, c.dense) for c in chosen]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
-        # "What is Stable Diffusion?" where the documents only name it in passing: its mention answers.
-        subject = definition_subject(query)
-        mentioned = bool(subject) and any(subject <= view.terms[c.row] for c in chosen)
+        mentioned = self._names_in_passing(view, query, [c.row for c in chosen])
         return Retrieval(
             question=asked,
             query=query,
@@ -229,6 +230,23 @@ class Retriever:
             term_weights=self.term_weights(view, query),
             subject_mentioned=mentioned,
         )
+
+    @staticmethod
+    def _names_in_passing(view: LoadedGeneration, query: str, rows: list[int]) -> bool:
+        """Whether one retrieved passage holds every telling word of the question, one of them rare in the corpus.
+
+        "What is Stable Diffusion?", "What are deepfakes made with?": the documents only name the thing in
+        passing, so no passage is about it and the relevance stays low, yet that mention is their answer.
+        Telling words are those English uses less than everyday ones (Zipf < 5.5: "released" 5.05 and "stand" 5.14
+        are, "made" 5.9, "use" 5.8 and "good" 6.1 are not).
+        """
+        telling = {t for t in tokenize(query) if english_zipf(t) < TELLING_MAX_ZIPF}
+        if not telling or not rows:
+            return False
+        rare = max(2, len(view.terms) // 10)
+        if not any(sum(t in terms for terms in view.terms) <= rare for t in telling):
+            return False
+        return any(telling <= view.terms[row] for row in rows)
 
     @staticmethod
     def term_weights(view: LoadedGeneration, query: str) -> dict[str, float]:

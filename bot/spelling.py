@@ -123,9 +123,11 @@ class CorpusWords:
             word = normalize_text(written)
             if len(word) < 2 or word in STOPWORDS or word.isdigit() or self.uses(word) or self._variant(word):
                 continue
-            parts = [p for p in re.split(r"[-'’]", word) if p.isalpha()]
-            if len(parts) > 1 and all(self.uses(p) for p in parts):
-                continue  # "AI-made": the corpus's words, joined
-            if english_zipf(word) < max_zipf and written not in found:
+            parts = [p for p in re.split(r"[-'’]", word) if p.isalpha() and p not in STOPWORDS]
+            if len(parts) > 1:  # "AI-made": judged by its parts, each a word of the corpus or of English
+                known = all(self.uses(p) or english_zipf(p) >= max_zipf for p in parts)
+            else:
+                known = english_zipf(word) >= max_zipf
+            if not known and written not in found:
                 found.append(written)
         return found
