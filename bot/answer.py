@@ -23,7 +23,7 @@ import numpy as np
 from bot.chunking import Sentence, passage_sentences
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
-from bot.text import defines_subject, definition_subject, small_talk, tokenize
+from bot.text import asked_kind, defines_subject, definition_subject, gives_kind, small_talk, tokenize
 from bot.types import Answer, Passage, Retrieval
 
 _YES_NO = re.compile(
@@ -73,6 +73,7 @@ def not_covered_reply(
     suggestions: list[str] | None = None,
     unknown_names: list[str] | None = None,
     examples: list[str] | None = None,
+    missing: str = "",
 ) -> str:
     """What the assistant says when the documents do not answer a question: what they do cover.
 
@@ -85,6 +86,9 @@ def not_covered_reply(
         lead = "You're welcome! Ask me anything else about the documents in my library"
     elif talk:
         lead = "Hello! I answer questions from the documents in my library"
+    elif missing:
+        what = {"amount": "an amount or a number", "date": "a date", "person": "a name"}.get(missing, "that")
+        lead = f"The documents I have don't give {what} for that, so I can't answer it from them"
     elif unknown_names:
         names = " or ".join(f"“{inert_markdown(name)}”" for name in unknown_names[:3])
         lead = f"The documents I have don't mention {names}, so I can't answer that from them"
@@ -205,12 +209,7 @@ class ExtractiveAnswerer:
         """Compose the answer for `retrieval`; refuses when its best passage is below the corpus's threshold."""
         question = retrieval.question
         if not retrieval.covered or small_talk(question):
-            suggestions = self._suggest(retrieval.query_vector) if retrieval.query_vector is not None else []
-            topics = self._topics() if callable(self._topics) else self._topics
-            examples = self._examples()
-            reply = not_covered_reply(question, topics, suggestions, retrieval.unknown_names, examples)
-            offered = (examples if small_talk(question) or not suggestions else suggestions)[:3]
-            return Answer(question, reply, False, [], retrieval.query, suggestions=list(offered))
+            return self._decline(retrieval)
 
         sources = retrieval.passages
         yes_no = bool(_YES_NO.match(retrieval.query.strip()))
@@ -227,6 +226,10 @@ class ExtractiveAnswerer:
             {n: (p.source, p.heading) for n, p in enumerate(sources, start=1)},
         )
         chosen = _with_neighbours(chosen, candidates)
+        kind = asked_kind(retrieval.query)
+        if kind and not any(gives_kind(c.sentence.text, kind, retrieval.query) for c in chosen):
+            # "How much does it cost to train an LLM?" answered with no amount is not an answer.
+            return self._decline(retrieval, missing=kind)
         blocks: list[str] = []  # runs of quoted sentences, and code blocks between them
         labels_said: set[str] = set()
         used: dict[int, list[str]] = {}
@@ -254,6 +257,16 @@ class ExtractiveAnswerer:
                 blocks.append(code if cited else f"{code}\n\n[{c.source_n}]")
             used.setdefault(c.source_n, []).extend(c.sentence.quotes)
         return Answer(question, "\n\n".join(blocks), True, list(sources), retrieval.query, used)
+
+    def _decline(self, retrieval: Retrieval, missing: str = "") -> Answer:
+        """The reply for a question the documents do not answer, with questions they do answer."""
+        question = retrieval.question
+        suggestions = self._suggest(retrieval.query_vector) if retrieval.query_vector is not None else []
+        topics = self._topics() if callable(self._topics) else self._topics
+        examples = self._examples()
+        reply = not_covered_reply(question, topics, suggestions, retrieval.unknown_names, examples, missing)
+        offered = (examples if small_talk(question) or not suggestions else suggestions)[:3]
+        return Answer(question, reply, False, [], retrieval.query, suggestions=list(offered))
 
     def sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """A passage's quotable sentences with their embeddings (stored at ingest, else computed)."""

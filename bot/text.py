@@ -250,3 +250,53 @@ def small_talk(message: str) -> str:
     if _THANKS.match(text):
         return "thanks"
     return "greeting" if _GREETING.match(text) else ""
+
+
+# The kind of answer a question asks for, when it is one a sentence either has or lacks: "How much does
+# it cost ...?" needs an amount, "When was ... released?" a date, "Who invented ...?" a name.
+_ASKS_AMOUNT = re.compile(
+    r"\bhow\s+(?:much|many|big|large|long|old|fast|often|far|heavy|expensive)\b|\b(?:phone|telephone|fax)\s+number"
+    r"|\bwhat\s+(?:does|do|did|will)\b.{0,40}\bcost\??\s*$",
+    re.I,
+)
+_ASKS_DATE = re.compile(r"^\s*(?:when\s+(?:was|were|is|did|will|does|do)\b|(?:in\s+)?what\s+(?:year|date)\b)", re.I)
+_ASKS_PERSON = re.compile(
+    r"^\s*who\s+(?:invented|created|founded|wrote|designed|developed|made|built|owns|maintains|leads|runs|"
+    r"started|coined|discovered|(?:is|was|are|were)\b)",
+    re.I,
+)
+_AMOUNT = re.compile(
+    r"\d|%|[$€£]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|percent|once|twice|every|daily|weekly|monthly|"
+    r"yearly|annually|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"century|decade|ago)\b",
+    re.I,
+)
+
+
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b")
+
+
+def asked_kind(question: str) -> str:
+    """ "amount", "date" or "person" for a question that asks for one (see above); "" for any other."""
+    if _ASKS_AMOUNT.search(question):
+        return "amount"
+    if _ASKS_DATE.search(question):
+        return "date"
+    return "person" if _ASKS_PERSON.search(question) else ""
+
+
+def gives_kind(text: str, kind: str, question: str = "") -> bool:
+    """Whether `text` holds the kind of answer `asked_kind` named: a number, a date, or a name not in the question."""
+    if kind == "amount":
+        return bool(_AMOUNT.search(text))
+    if kind == "date":
+        return bool(_DATE.search(text))
+    if kind == "person":  # a full name ("John Chambers", "Bell Labs"), not an acronym ("GANs") or the question's words
+        asked = set(tokenize(question))
+        return any(not set(tokenize(name)) <= asked for name in _FULL_NAME.findall(text))
+    return True

@@ -100,3 +100,24 @@ def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
     assert words.respell("How do I read it?") == "How do I read it?"
     assert words.absent_terms("How do I filter rows with dplyr?", 2.5) == ["dplyr"]
     assert words.absent_terms("Are AI-made images art?", 2.5) == []
+
+
+def test_a_question_for_an_amount_a_date_or_a_name_needs_one_in_the_answer(assistant):
+    # The articles talk about training LLMs, but never say what it costs or who invented GANs.
+    for question in ("How much does it cost to train an LLM?", "Who invented the generative adversarial network?"):
+        answer = assistant.ask(question)
+        assert not answer.answered and "don't give" in answer.text, answer.text
+        assert answer.suggestions, answer.text
+
+
+def test_asked_kind_and_what_gives_it():
+    from bot.text import asked_kind, gives_kind
+
+    assert asked_kind("How many spaces should I indent with?") == "amount"
+    assert gives_kind("Use 4 spaces per indentation level.", "amount")
+    assert asked_kind("When was GPT-4 released?") == "date" and not gives_kind("GPT-4 is multimodal.", "date")
+    assert asked_kind("When I pick one row of a matrix I get a vector. Why?") == ""
+    assert asked_kind("Can these technologies help lower business costs?") == ""
+    assert asked_kind("Who was its principal designer?") == "person"
+    assert gives_kind("S was designed by John Chambers.", "person", "Who designed S?")
+    assert not gives_kind("GANs create deepfakes.", "person", "Who invented GANs?")
