@@ -11,7 +11,7 @@ import numpy as np
 
 from bot.index import IndexUnavailable, OpenIndex
 from bot.keywords import KeywordIndex
-from bot.spelling import CorpusWords
+from bot.spelling import CorpusWords, english_zipf
 from bot.text import normalize_text, tokenize
 from bot.types import Passage
 
@@ -67,6 +67,9 @@ class LoadedGeneration:
             )
             self._vocabulary = frozenset().union(*self.terms) if self.terms else frozenset()
         lowered = normalize_text(name)
+        parts = [p for p in re.split(r"[-/]", lowered) if p]
+        if len(parts) > 1 and all(self.mentions(p) or english_zipf(p) >= 4.0 for p in parts):
+            return True  # "AI-made": a word the corpus uses joined to an everyday one
         digits = any(c.isdigit() for c in lowered)
         stems = tokenize(lowered)
         if not digits and stems and all(s in self._vocabulary for s in stems):

@@ -24,7 +24,7 @@ from bot.loaded import LoadedGeneration, load_generation
 from bot.query_batch import QueryBatcher
 from bot.settings import Settings
 from bot.spelling import english_zipf
-from bot.text import defines_subject, definition_subject, named_terms, small_talk, tokenize
+from bot.text import defined_phrase, defines_subject, definition_subject, named_terms, small_talk, tokenize
 from bot.types import Passage, Retrieval
 
 log = logging.getLogger("bot")
@@ -226,10 +226,24 @@ class Retriever:
             query_vector=qvec,
             relevance=relevance,
             min_relevance=self.min_relevance(view),
-            unknown_names=self.unknown_names(view, question),
+            unknown_names=self.unknown_names(view, question) + self._undefined(view, query, [c.row for c in chosen]),
             term_weights=self.term_weights(view, query),
             subject_mentioned=mentioned,
         )
+
+    @staticmethod
+    def _undefined(view: LoadedGeneration, query: str, rows: list[int]) -> list[str]:
+        """For "What is X?": X, when one of its telling words is nowhere in the corpus ("reinforcement learning
+        from human feedback"): the documents never say what X is, whatever else they say about learning."""
+        phrase = defined_phrase(query)
+        telling = {t for t in tokenize(phrase) if english_zipf(t) < TELLING_MAX_ZIPF}
+        # Only a real word the corpus lacks (not "main", not a clipped "gen") says X is something else.
+        lacking = [
+            t for t in telling if t.isalpha() and len(t) >= 4 and english_zipf(t) < 4.5 and not view.words.uses(t)
+        ]
+        if not lacking or any(telling <= view.terms[r] for r in rows):
+            return []
+        return [re.sub(r"^(?:an?|the)\s+", "", phrase, flags=re.I)]
 
     @staticmethod
     def _names_in_passing(view: LoadedGeneration, query: str, rows: list[int]) -> bool:

@@ -93,6 +93,8 @@ class CorpusWords:
                 skip_next = False
                 continue
             word = normalize_text(match.group())
+            if "'" in word:
+                continue  # "AI's", "don't": kept as written
             end = match.end()
             replacement = None
             following = words[i + 1] if i + 1 < len(words) else None

@@ -187,8 +187,13 @@ def tokenize(text: str) -> list[str]:
 
 def definition_subject(question: str) -> set[str]:
     """For a "What is X?" question, the tokens of X; an empty set for any other question."""
+    return set(tokenize(defined_phrase(question)))
+
+
+def defined_phrase(question: str) -> str:
+    """For a "What is X?" question, X as written ("reinforcement learning"); "" for any other question."""
     definition = _DEFINITION.match(question)
-    return set(tokenize(definition.group(1))) if definition else set()
+    return definition.group(1) if definition else ""
 
 
 def defines_subject(text: str, subject_terms: set[str]) -> bool:

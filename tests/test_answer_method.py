@@ -121,3 +121,11 @@ def test_asked_kind_and_what_gives_it():
     assert asked_kind("Who was its principal designer?") == "person"
     assert gives_kind("S was designed by John Chambers.", "person", "Who designed S?")
     assert not gives_kind("GANs create deepfakes.", "person", "Who invented GANs?")
+
+
+def test_what_is_x_for_an_x_the_documents_never_name_is_declined_naming_it(assistant):
+    answer = assistant.ask("What is reinforcement learning from human feedback?")
+    assert not answer.answered and "reinforcement learning from human feedback" in answer.text, answer.text
+    # A word of the corpus joined to an everyday one is no unknown name.
+    answer = assistant.ask("Which professions must address the authenticity of AI-made content?")
+    assert answer.answered and "journalism" in answer.text, answer.text
