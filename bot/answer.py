@@ -102,7 +102,7 @@ def not_covered_reply(
 # alone they leave the reader asking "what is?".
 _LEANS_BACK = re.compile(
     r"^(?:this|that|these|those|it|they|such|the former|the latter|both|either|neither|however|but|also|"
-    r"instead|otherwise|then|so|thus|therefore|hence|in that case|in this case|for example|for instance)\b",
+    r"instead|otherwise|then|so|thus|therefore|hence|in that case|in this case)\b",
     re.I,
 )
 # A sentence that announces what follows ("...two testing frameworks.", "...as follows:", "you can!").

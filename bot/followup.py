@@ -58,6 +58,7 @@ _SUBJECT_PRONOUN = re.compile(
     r"(it|they|this|that|these|those)\b",
     re.IGNORECASE,
 )
+_WHAT_ARE_THE = re.compile(r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+", re.IGNORECASE)
 _NOT_NOUNS = frozenset(["how", "why", "when", "where", "what", "which", "who"]) | _TOPIC_NEUTRAL_VERBS
 
 
@@ -159,6 +160,9 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
             rest = re.sub(r"\bones?\s*$", topic, rest)
         return f"{_agree(subject_pronoun.group(1), subject)}{subject}{rest}?"
     tail = _topic_tail(antecedent)
+    if spans and _WHAT_ARE_THE.match(antecedent):
+        # "What are the privacy concerns with AI?" is about the concerns: "do about it" means them, not AI.
+        tail = antecedent[spans[0][0] : spans[0][1]]
     if tail and _PRONOUNS.search(rewritten):
         rewritten = _PRONOUNS.sub(
             lambda m: _possessive(tail) if m.group(1).lower() in ("its", "their") else tail, rewritten, count=1

@@ -129,3 +129,9 @@ def test_what_is_x_for_an_x_the_documents_never_name_is_declined_naming_it(assis
     # A word of the corpus joined to an everyday one is no unknown name.
     answer = assistant.ask("Which professions must address the authenticity of AI-made content?")
     assert answer.answered and "journalism" in answer.text, answer.text
+
+
+def test_a_pronoun_after_a_what_are_the_question_means_its_topic():
+    assert condense("What should companies do about it?", ["What are the privacy concerns with AI?"]) == (
+        "What should companies do about privacy concerns?"
+    )
