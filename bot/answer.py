@@ -339,14 +339,25 @@ class ExtractiveAnswerer:
         for c in candidates:
             if c.sentence.list_id:
                 lists.setdefault((c.source_n, c.sentence.list_id), []).append(c)
-        fitting = {key: members for key, members in lists.items() if max(m.score for m in members) >= best.score - 0.1}
+        by_place = {(c.source_n, c.sentence.order): c for c in candidates}
+
+        def fit(key: tuple[int, int]) -> float:
+            # A list fits through its items or through the sentence that introduces it ("LLMs are highly
+            # effective in areas that ..." before the areas): the items rarely repeat the question's words.
+            # A labelled list ("Choose Generative AI if you need:") is judged by its items, which carry the label.
+            members = lists[key]
+            intro = by_place.get((key[0], min(m.sentence.order for m in members) - 1))
+            by_intro = intro and not intro.sentence.list_id and not any(m.sentence.label for m in members)
+            return max([m.score for m in members] + ([intro.score] if by_intro else []))
+
+        fitting = {key: members for key, members in lists.items() if fit(key) >= best.score - 0.1}
         in_passage = {c.sentence.order: c for c in candidates if c.source_n == best.source_n}
         if not fitting:
             if not summary:
                 return []
             top = sorted(in_passage.values(), key=lambda c: -c.score)[:3]
             return sorted((c for c in top if not c.sentence.text.endswith(":") or c.sentence.code), key=_order)
-        key = max(fitting, key=lambda k: max(m.score for m in fitting[k]))
+        key = max(fitting, key=fit)
         members = sorted(fitting[key], key=_order)
         same_passage = {c.sentence.order: c for c in candidates if c.source_n == key[0]}
         intro = same_passage.get(members[0].sentence.order - 1)

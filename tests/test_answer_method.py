@@ -135,3 +135,9 @@ def test_a_pronoun_after_a_what_are_the_question_means_its_topic():
     assert condense("What should companies do about it?", ["What are the privacy concerns with AI?"]) == (
         "What should companies do about privacy concerns?"
     )
+
+
+def test_a_list_question_gets_the_list_its_lead_in_introduces(assistant):
+    answer = assistant.ask("Which application areas are listed as LLM strengths?")
+    text = answer.text.lower()
+    assert all(term in text for term in ("customer service", "research", "legal")), answer.text
