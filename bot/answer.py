@@ -52,6 +52,10 @@ _ASKS_FOR_LIST = re.compile(
     r"|^\s*(?:what|which)\s+(?:are|were)\s+(?:the\s+)?(?:main\s+|key\s+|different\s+)?[a-z]+s\b",
     re.I,
 )
+# "How does the scope of A compare with B's?": a list that sets them side by side answers best.
+_ASKS_TO_COMPARE = re.compile(
+    r"\b(?:compare[sd]?|comparison|differ|differs|difference|differences|versus|vs\.?)\b", re.I
+)
 # "Summarize ...", "Give me an overview of ...": the best section, concisely.
 _ASKS_FOR_SUMMARY = re.compile(r"\b(?:summari[sz]e|summary|overview|outline|in a nutshell|tl;?dr)\b", re.I)
 _PROPER_NOUN = re.compile(
@@ -217,13 +221,16 @@ class ExtractiveAnswerer:
         # A "Yes."/"No." answers its own heading's question: it may only answer one that asks the same.
         fits = {n: yes_no and self.asks_same(retrieval.query, p) for n, p in enumerate(sources, start=1)}
         summary = bool(_ASKS_FOR_SUMMARY.search(retrieval.query))
+        headings = {n: (p.source, p.heading) for n, p in enumerate(sources, start=1)}
         chosen = (
-            self._section(candidates, summary) if summary or _ASKS_FOR_LIST.search(retrieval.query) else []
+            self._section(candidates, summary, headings)
+            if summary or _ASKS_FOR_LIST.search(retrieval.query) or _ASKS_TO_COMPARE.search(retrieval.query)
+            else []
         ) or self._select(
             candidates,
             set(tokenize(retrieval.query)),
             {n for n, ok in fits.items() if ok},
-            {n: (p.source, p.heading) for n, p in enumerate(sources, start=1)},
+            headings,
         )
         chosen = _with_neighbours(chosen, candidates)
         kind = asked_kind(retrieval.query)
@@ -328,7 +335,9 @@ class ExtractiveAnswerer:
         closest = (self._vectors(missing) @ self._vectors(heading_terms).T).max(axis=1)
         return bool((closest >= VERDICT_WORD_SIMILARITY).all())
 
-    def _section(self, candidates: list[_Candidate], summary: bool) -> list[_Candidate]:
+    def _section(
+        self, candidates: list[_Candidate], summary: bool, headings: dict[int, tuple[str, str]] | None = None
+    ) -> list[_Candidate]:
         """For a list or summary question: the best-fitting list with the sentence that introduces it (a
         summary also gets its passage's opening sentence), or for a summary without a list, the best passage's
         best sentences in reading order. Empty when no list fits nearly as well as the best sentence."""
@@ -356,7 +365,21 @@ class ExtractiveAnswerer:
             if not summary:
                 return []
             top = sorted(in_passage.values(), key=lambda c: -c.score)[:3]
-            return sorted((c for c in top if not c.sentence.text.endswith(":") or c.sentence.code), key=_order)
+            picked = [c for c in top if not c.sentence.text.endswith(":") or c.sentence.code]
+            # A section whose subsections were retrieved too ("Key Differences" > "Scope", "Technologies
+            # Used"): each subsection's best sentence, after the section's own.
+            source, heading = (headings or {}).get(best.source_n, ("", ""))
+            children: set[int] = set()
+            if heading:
+                children = {
+                    n for n, (src, h) in (headings or {}).items() if src == source and h.startswith(heading + " > ")
+                }
+                for n in sorted(children):
+                    own = [c for c in candidates if c.source_n == n and not c.sentence.text.endswith(":")]
+                    if own:
+                        picked.append(max(own, key=lambda c: c.score))
+                picked = picked[:1] + sorted(picked[1:], key=_order) if children else picked
+            return picked if children else sorted(picked, key=_order)
         key = max(fitting, key=fit)
         members = sorted(fitting[key], key=_order)
         same_passage = {c.sentence.order: c for c in candidates if c.source_n == key[0]}
