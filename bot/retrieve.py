@@ -31,6 +31,13 @@ log = logging.getLogger("bot")
 
 DEFAULT_MIN_SCORE = 0.30  # for an index built before ingest derived a threshold per corpus
 
+# "How do I <do something> with/using <tool>?": the tool is what the question is about.
+_TOOL_SLOT = re.compile(
+    r"^\s*how\s+(?:do|can|should|would)\s+(?:i|we|you)\b.*\b(?:with|using|via)\s+(?:the\s+)?([A-Za-z][\w.+-]*?)[\s?.!]*$",
+    re.I,
+)
+TOOL_MAX_ZIPF = 4.0
+
 # Question words English uses this often (Zipf scale) say little on their own: "made", "use", "good".
 TELLING_MAX_ZIPF = 5.5
 
@@ -132,8 +139,18 @@ class Retriever:
         return names + [word for word in self.missing_terms(view, question) if word.lower() not in said]
 
     def missing_terms(self, view: LoadedGeneration, question: str) -> list[str]:
-        """Words of the question the corpus never uses and English hardly does ("dplyr", "venv"): its key concepts."""
-        return view.words.absent_terms(question, self.settings.key_term_max_zipf) if view.words else []
+        """Words of the question the corpus never uses and English hardly does ("dplyr", "venv"): its key concepts.
+
+        The tool of a how-to question ("How do I install a package with pip?") is one too when the corpus
+        never uses it and it is no everyday word (Zipf < 4: "pip" 3.4), whatever it means elsewhere.
+        """
+        if not view.words or not self.settings.key_term_max_zipf:
+            return []
+        missing = view.words.absent_terms(question, self.settings.key_term_max_zipf)
+        tool = _TOOL_SLOT.match(question)
+        if tool and tool.group(1) not in missing and view.words.absent_terms(tool.group(1), TOOL_MAX_ZIPF):
+            missing.append(tool.group(1))
+        return missing
 
     @staticmethod
     def warm_up() -> None:

@@ -40,6 +40,11 @@ def test_a_concept_the_documents_never_mention_is_named_not_answered(assistant):
     answer = assistant.ask("How do I filter rows with dplyr?")
     assert not answer.answered and "dplyr" in answer.text, answer.text
     assert answer.suggestions and all(s in answer.text for s in answer.suggestions)
+    # The tool of a how-to question is its key concept, even when it is an English word ("pip").
+    answer = assistant.ask("How do I install a package with pip?")
+    assert not answer.answered and "“pip”" in answer.text, answer.text
+    answer = assistant.ask("How do LLMs help with paperwork?")  # not a tool: answered from what they do say
+    assert answer.answered, answer.text
 
 
 def test_name_variants_find_the_documents_spelling(assistant):
