@@ -271,7 +271,7 @@ _ASKS_PERSON = re.compile(
     re.I,
 )
 _AMOUNT = re.compile(
-    r"\d|%|[$€£]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"\b\d+(?:[.,]\d+)*(?:\s*%|\b)|[$€£]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|percent|once|twice|every|daily|weekly|monthly|"
     r"yearly|annually|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
     re.I,
