@@ -276,13 +276,13 @@ _AMOUNT = re.compile(
     r"yearly|annually|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
     re.I,
 )
-_DATE = re.compile(
-    r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"century|decade|ago)\b",
+_DATE = re.compile(  # a year, a date, a month or weekday, or a time of day ("opens at nine on weekdays")
+    r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{1,2}[/.:]\d{1,2}(?:[/.]\d{2,4})?\b|\b\d{1,2}\s*(?:am|pm)\b"
+    r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?|daily|noon|midnight|"
+    r"o'clock|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|century|decade|ago)\b",
     re.I,
 )
-
-
 _FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b")
 
 

@@ -122,6 +122,7 @@ def test_asked_kind_and_what_gives_it():
     assert gives_kind("Use 4 spaces per indentation level.", "amount")
     assert asked_kind("When was GPT-4 released?") == "date" and not gives_kind("GPT-4 is multimodal.", "date")
     assert asked_kind("When I pick one row of a matrix I get a vector. Why?") == ""
+    assert gives_kind("The support desk opens at nine on weekdays.", "date")  # a time answers "When ...?" too
     assert asked_kind("Can these technologies help lower business costs?") == ""
     assert asked_kind("Who was its principal designer?") == "person"
     assert gives_kind("S was designed by John Chambers.", "person", "Who designed S?")
