@@ -4,7 +4,7 @@ The extractive answerer needs no model beyond the embedder: it quotes the senten
 question best, leads with a direct "No, ..." or "Yes, ..." when the question is yes/no, and puts the
 number of the passage each sentence came from after it.
 
-It is one module of about 380 lines on purpose: choosing sentences (verdicts, lists, neighbours,
+It is one module of about 400 lines on purpose: choosing sentences (verdicts, lists, neighbours,
 filler) is one decision read top to bottom, and splitting it would scatter the rules that interact.
 
 Passages are stored verbatim, but what is quoted or shown of them is made inert first
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.chunking import Sentence, passage_sentences
+from bot.replies import not_covered_reply
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
 from bot.text import asked_kind, defines_subject, definition_subject, gives_kind, small_talk, tokenize
@@ -71,37 +72,6 @@ class _Candidate:
     vector: np.ndarray
 
 
-def not_covered_reply(
-    question: str,
-    topics: str,
-    suggestions: list[str] | None = None,
-    unknown_names: list[str] | None = None,
-    examples: list[str] | None = None,
-    missing: str = "",
-) -> str:
-    """What the assistant says when the documents do not answer a question: what they do cover.
-
-    `suggestions` are the questions closest to this one; `examples` (the corpus's starters) stand in
-    for them after a greeting or when there are none.
-    """
-    talk = small_talk(question)
-    examples = list(examples or [])[:3] if talk or not suggestions else suggestions[:3]
-    if talk == "thanks":
-        lead = "You're welcome! Ask me anything else about the documents in my library"
-    elif talk:
-        lead = "Hello! I answer questions from the documents in my library"
-    elif missing:
-        what = {"amount": "an amount or a number", "date": "a date", "person": "a name"}.get(missing, "that")
-        lead = f"The documents I have don't give {what} for that, so I can't answer it from them"
-    elif unknown_names:
-        names = " or ".join(f"“{inert_markdown(name)}”" for name in unknown_names[:3])
-        lead = f"The documents I have don't mention {names}, so I can't answer that from them"
-    else:
-        lead = "The documents I have don't cover that, so I can't answer it from them"
-    listed = " · ".join(f"“{inert_markdown(q)}”" for q in examples)
-    return f"{lead}. They are about {topics}." + (f" Questions they do answer include: {listed}" if listed else "")
-
-
 # Openers that lean on the sentence before ("This is the easiest...", "The former stores..."): quoted
 # alone they leave the reader asking "what is?".
 _LEANS_BACK = re.compile(
@@ -141,23 +111,6 @@ def _with_neighbours(chosen: list[_Candidate], candidates: list[_Candidate]) -> 
             picked.add((member.source_n, member.sentence.order))
         out += run
     return out
-
-
-def highlighted_markdown(passage_text: str, quotes: list[str]) -> str:
-    """A passage as Markdown: its heading as a title and the text the answer quoted in bold; inert (see module doc)."""
-    heading, sep, body = passage_text.partition("\n\n")
-    if not sep:
-        heading, body = "", passage_text
-    spans: list[tuple[int, int]] = []
-    for quote in sorted({q for q in quotes if q}, key=len, reverse=True):
-        start = body.find(quote)
-        while start >= 0 and any(start < e and start + len(quote) > b for b, e in spans):
-            start = body.find(quote, start + 1)  # that occurrence is inside a longer quote
-        if start >= 0:
-            spans.append((start, start + len(quote)))
-    for begin, end in sorted(spans, reverse=True):
-        body = f"{body[:begin]}**{body[begin:end]}**{body[end:]}"
-    return inert_markdown(f"### {heading}\n\n{body}" if heading else body)
 
 
 def _shown(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.answer import highlighted_markdown
+from bot.replies import highlighted_markdown
 from bot.safe_markdown import inert_markdown
 from bot.types import Answer, Retrieval
 

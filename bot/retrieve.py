@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bot.coverage import names_in_passing, undefined_subject, unknown_words
 from bot.followup import condense
 from bot.index import (
     IndexUnavailable,
@@ -24,22 +25,12 @@ from bot.loaded import LoadedGeneration, load_generation
 from bot.query_batch import QueryBatcher
 from bot.settings import Settings
 from bot.spelling import english_zipf
-from bot.text import defined_phrase, defines_subject, definition_subject, named_terms, small_talk, tokenize
+from bot.text import defines_subject, definition_subject, small_talk, tokenize
 from bot.types import Passage, Retrieval
 
 log = logging.getLogger("bot")
 
 DEFAULT_MIN_SCORE = 0.30  # for an index built before ingest derived a threshold per corpus
-
-# "How do I <do something> with/using <tool>?": the tool is what the question is about.
-_TOOL_SLOT = re.compile(
-    r"^\s*how\s+(?:do|can|should|would)\s+(?:i|we|you)\b.*\b(?:with|using|via)\s+(?:the\s+)?([A-Za-z][\w.+-]*?)[\s?.!]*$",
-    re.I,
-)
-TOOL_MAX_ZIPF = 4.0
-
-# Question words English uses this often (Zipf scale) say little on their own: "made", "use", "good".
-TELLING_MAX_ZIPF = 5.5
 
 # How often a question checks whether an ingest has switched the index to a new generation.
 POINTER_CHECK_SECONDS = 1.0
@@ -131,26 +122,10 @@ class Retriever:
         return calibration.min_score if calibration else DEFAULT_MIN_SCORE
 
     def unknown_names(self, view: LoadedGeneration, question: str) -> list[str]:
-        """Names (see `named_terms`) and key words (see `missing_terms`) of the question the corpus never uses."""
+        """Names and key words of the question the corpus never uses (see `bot.coverage`); none if switched off."""
         if not self.settings.decline_unknown_names:
             return []
-        names = [name for name in named_terms(question) if not view.mentions(name)]
-        said = {n.lower() for n in names}
-        return names + [word for word in self.missing_terms(view, question) if word.lower() not in said]
-
-    def missing_terms(self, view: LoadedGeneration, question: str) -> list[str]:
-        """Words of the question the corpus never uses and English hardly does ("dplyr", "venv"): its key concepts.
-
-        The tool of a how-to question ("How do I install a package with pip?") is one too when the corpus
-        never uses it and it is no everyday word (Zipf < 4: "pip" 3.4), whatever it means elsewhere.
-        """
-        if not view.words or not self.settings.key_term_max_zipf:
-            return []
-        missing = view.words.absent_terms(question, self.settings.key_term_max_zipf)
-        tool = _TOOL_SLOT.match(question)
-        if tool and tool.group(1) not in missing and view.words.absent_terms(tool.group(1), TOOL_MAX_ZIPF):
-            missing.append(tool.group(1))
-        return missing
+        return unknown_words(view, question, self.settings.key_term_max_zipf)
 
     @staticmethod
     def warm_up() -> None:
@@ -235,7 +210,8 @@ class Retriever:
         passages = [self._with_score(view, c.row, c.dense) for c in chosen]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
-        mentioned = self._names_in_passing(view, query, [c.row for c in chosen])
+        rows = [c.row for c in chosen]
+        mentioned = names_in_passing(view, query, rows)
         return Retrieval(
             question=asked,
             query=query,
@@ -243,41 +219,10 @@ class Retriever:
             query_vector=qvec,
             relevance=relevance,
             min_relevance=self.min_relevance(view),
-            unknown_names=self.unknown_names(view, question) + self._undefined(view, query, [c.row for c in chosen]),
+            unknown_names=self.unknown_names(view, question) + undefined_subject(view, query, rows),
             term_weights=self.term_weights(view, query),
             subject_mentioned=mentioned,
         )
-
-    @staticmethod
-    def _undefined(view: LoadedGeneration, query: str, rows: list[int]) -> list[str]:
-        """For "What is X?": X, when one of its telling words is nowhere in the corpus ("reinforcement learning
-        from human feedback"): the documents never say what X is, whatever else they say about learning."""
-        phrase = defined_phrase(query)
-        telling = {t for t in tokenize(phrase) if english_zipf(t) < TELLING_MAX_ZIPF}
-        # Only a real word the corpus lacks (not "main", not a clipped "gen") says X is something else.
-        lacking = [
-            t for t in telling if t.isalpha() and len(t) >= 4 and english_zipf(t) < 4.5 and not view.words.uses(t)
-        ]
-        if not lacking or any(telling <= view.terms[r] for r in rows):
-            return []
-        return [re.sub(r"^(?:an?|the)\s+", "", phrase, flags=re.I)]
-
-    @staticmethod
-    def _names_in_passing(view: LoadedGeneration, query: str, rows: list[int]) -> bool:
-        """Whether one retrieved passage holds every telling word of the question, one of them rare in the corpus.
-
-        "What is Stable Diffusion?", "What are deepfakes made with?": the documents only name the thing in
-        passing, so no passage is about it and the relevance stays low, yet that mention is their answer.
-        Telling words are those English uses less than everyday ones (Zipf < 5.5: "released" 5.05 and "stand" 5.14
-        are, "made" 5.9, "use" 5.8 and "good" 6.1 are not).
-        """
-        telling = {t for t in tokenize(query) if english_zipf(t) < TELLING_MAX_ZIPF}
-        if not telling or not rows:
-            return False
-        rare = max(2, len(view.terms) // 10)
-        if not any(sum(t in terms for terms in view.terms) <= rare for t in telling):
-            return False
-        return any(telling <= view.terms[row] for row in rows)
 
     @staticmethod
     def term_weights(view: LoadedGeneration, query: str) -> dict[str, float]:

@@ -8,10 +8,10 @@ import subprocess
 
 import pytest
 
-from bot.answer import highlighted_markdown
 from bot.assistant import InvalidQuestion
 from bot.evaluate import citations_valid, normalize
 from bot.followup import condense
+from bot.replies import highlighted_markdown
 
 from .conftest import IN_CI, ROOT, cold_ask
 

@@ -1,0 +1,73 @@
+"""What a question asks that the corpus does or does not cover: unknown names and key words, "What is X?"
+for an X it never names, and things it names only in passing. Functions over a loaded index generation."""
+
+from __future__ import annotations
+
+import re
+
+from bot.loaded import LoadedGeneration
+from bot.spelling import english_zipf
+from bot.text import defined_phrase, named_terms, tokenize
+
+# "How do I <do something> with/using <tool>?": the tool is what the question is about.
+_TOOL_SLOT = re.compile(
+    r"^\s*how\s+(?:do|can|should|would)\s+(?:i|we|you)\b.*\b(?:with|using|via)\s+(?:the\s+)?([A-Za-z][\w.+-]*?)[\s?.!]*$",
+    re.I,
+)
+TOOL_MAX_ZIPF = 4.0
+
+# Question words English uses this often (Zipf scale) say little on their own: "made", "use", "good".
+TELLING_MAX_ZIPF = 5.5
+
+
+def unknown_words(view: LoadedGeneration, question: str, key_term_max_zipf: float) -> list[str]:
+    """Names (see `named_terms`) and key words (see `missing_terms`) of the question the corpus never uses."""
+    names = [name for name in named_terms(question) if not view.mentions(name)]
+    said = {n.lower() for n in names}
+    return names + [word for word in missing_terms(view, question, key_term_max_zipf) if word.lower() not in said]
+
+
+def missing_terms(view: LoadedGeneration, question: str, key_term_max_zipf: float) -> list[str]:
+    """Words of the question the corpus never uses and English hardly does ("dplyr", "venv"): its key concepts.
+
+    The tool of a how-to question ("How do I install a package with pip?") is one too when the corpus
+    never uses it and it is no everyday word (Zipf < 4: "pip" 3.4), whatever it means elsewhere.
+    """
+    if not view.words or not key_term_max_zipf:
+        return []
+    missing = view.words.absent_terms(question, key_term_max_zipf)
+    tool = _TOOL_SLOT.match(question)
+    if tool and tool.group(1) not in missing and view.words.absent_terms(tool.group(1), TOOL_MAX_ZIPF):
+        missing.append(tool.group(1))
+    return missing
+
+
+def undefined_subject(view: LoadedGeneration, query: str, rows: list[int]) -> list[str]:
+    """For "What is X?": X, when one of its telling words is nowhere in the corpus ("reinforcement learning
+    from human feedback"): the documents never say what X is, whatever else they say about learning."""
+    phrase = defined_phrase(query)
+    if not phrase or view.words is None:
+        return []
+    telling = {t for t in tokenize(phrase) if english_zipf(t) < TELLING_MAX_ZIPF}
+    # Only a real word the corpus lacks (not "main", not a clipped "gen") says X is something else.
+    lacking = [t for t in telling if t.isalpha() and len(t) >= 4 and english_zipf(t) < 4.5 and not view.words.uses(t)]
+    if not lacking or any(telling <= view.terms[r] for r in rows):
+        return []
+    return [re.sub(r"^(?:an?|the)\s+", "", phrase, flags=re.I)]
+
+
+def names_in_passing(view: LoadedGeneration, query: str, rows: list[int]) -> bool:
+    """Whether one retrieved passage holds every telling word of the question, one of them rare in the corpus.
+
+    "What is Stable Diffusion?", "What are deepfakes made with?": the documents only name the thing in
+    passing, so no passage is about it and the relevance stays low, yet that mention is their answer.
+    Telling words are those English uses less than everyday ones (Zipf < 5.5: "released" 5.05 and "stand" 5.14
+    are, "made" 5.9, "use" 5.8 and "good" 6.1 are not).
+    """
+    telling = {t for t in tokenize(query) if english_zipf(t) < TELLING_MAX_ZIPF}
+    if not telling or not rows:
+        return False
+    rare = max(2, len(view.terms) // 10)
+    if not any(sum(t in terms for terms in view.terms) <= rare for t in telling):
+        return False
+    return any(telling <= view.terms[row] for row in rows)

@@ -1,0 +1,55 @@
+"""What the assistant says besides its quotes: the reply to a question the documents do not answer, and a
+cited passage as the app shows it (the quoted text in bold). Both are made inert (see `bot.safe_markdown`)."""
+
+from __future__ import annotations
+
+from bot.safe_markdown import inert_markdown
+from bot.text import small_talk
+
+
+def not_covered_reply(
+    question: str,
+    topics: str,
+    suggestions: list[str] | None = None,
+    unknown_names: list[str] | None = None,
+    examples: list[str] | None = None,
+    missing: str = "",
+) -> str:
+    """What the assistant says when the documents do not answer a question: what they do cover.
+
+    `suggestions` are the questions closest to this one; `examples` (the corpus's starters) stand in
+    for them after a greeting or when there are none.
+    """
+    talk = small_talk(question)
+    examples = list(examples or [])[:3] if talk or not suggestions else suggestions[:3]
+    if talk == "thanks":
+        lead = "You're welcome! Ask me anything else about the documents in my library"
+    elif talk:
+        lead = "Hello! I answer questions from the documents in my library"
+    elif missing:
+        what = {"amount": "an amount or a number", "date": "a date", "person": "a name"}.get(missing, "that")
+        lead = f"The documents I have don't give {what} for that, so I can't answer it from them"
+    elif unknown_names:
+        names = " or ".join(f"“{inert_markdown(name)}”" for name in unknown_names[:3])
+        lead = f"The documents I have don't mention {names}, so I can't answer that from them"
+    else:
+        lead = "The documents I have don't cover that, so I can't answer it from them"
+    listed = " · ".join(f"“{inert_markdown(q)}”" for q in examples)
+    return f"{lead}. They are about {topics}." + (f" Questions they do answer include: {listed}" if listed else "")
+
+
+def highlighted_markdown(passage_text: str, quotes: list[str]) -> str:
+    """A passage as Markdown: its heading as a title and the text the answer quoted in bold; inert (see module doc)."""
+    heading, sep, body = passage_text.partition("\n\n")
+    if not sep:
+        heading, body = "", passage_text
+    spans: list[tuple[int, int]] = []
+    for quote in sorted({q for q in quotes if q}, key=len, reverse=True):
+        start = body.find(quote)
+        while start >= 0 and any(start < e and start + len(quote) > b for b, e in spans):
+            start = body.find(quote, start + 1)  # that occurrence is inside a longer quote
+        if start >= 0:
+            spans.append((start, start + len(quote)))
+    for begin, end in sorted(spans, reverse=True):
+        body = f"{body[:begin]}**{body[begin:end]}**{body[end:]}"
+    return inert_markdown(f"### {heading}\n\n{body}" if heading else body)
