@@ -32,11 +32,10 @@ _YES_NO = re.compile(
 )
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
 # A verdict that opens a sentence ("No, LLMs are ...", "Yes. Many ..."): it answers its own heading's question.
-_VERDICT = re.compile(r"^\W*(?:yes|no|it depends)\b[\W_]*", re.I)
+# ("It depends on ..." is no verdict to strip: what is left, "on the use case.", would say nothing.)
+_VERDICT = re.compile(r"^\W*(?:yes|no)\b[\W_]*", re.I)
 # Words that do not change what a yes/no question asks ("the same thing", "really").
-_VAGUE = frozenset(
-    ["thing", "really", "actually", "exactly", "basically", "kind", "sort", "just", "also", "still", "ever"]
-)
+_VAGUE = frozenset(["thing", "really", "actually", "exactly", "basically", "just", "also", "still", "ever"])
 # Word-embedding similarity at which a question word and a heading word ask the same thing
 # (make/create 0.59, pictures/images 0.81; produce/create 0.40, part/same 0.30, music/videos 0.49).
 VERDICT_WORD_SIMILARITY = 0.55

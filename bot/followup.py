@@ -159,6 +159,9 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
             topic = antecedent[article.start() if article else begin : end]
             rest = re.sub(r"\bones?\s*$", topic, rest)
         return f"{_agree(subject_pronoun.group(1), subject)}{subject}{rest}?"
+    if not tokenize(body):
+        # "What are they?": nothing but a pronoun, so the earlier question is what is asked again.
+        return f"{antecedent}?"
     tail = _topic_tail(antecedent)
     if spans and _WHAT_ARE_THE.match(antecedent):
         # "What are the privacy concerns with AI?" is about the concerns: "do about it" means them, not AI.

@@ -62,7 +62,7 @@ class CorpusWords:
         self._squashed = {squash(word): word for word in sorted(words, reverse=True)}
         for squashed, spelt in joined.items():
             self._squashed.setdefault(squashed, spelt)
-        self._spellable = sorted(w for w in words if len(w) >= 5 and w.isalpha())
+        self._spellable = sorted(w for w in words if len(w) >= 4 and w.isalpha())
 
     def uses(self, word: str) -> bool:
         """Whether the corpus uses `word` (lower case), as written or by its stem."""
@@ -77,7 +77,7 @@ class CorpusWords:
         return None
 
     def _misspelt(self, word: str) -> str | None:
-        if len(word) < 5 or not word.isalpha() or english_zipf(word) >= MISSPELLING_MAX_ZIPF:
+        if len(word) < 4 or not word.isalpha() or english_zipf(word) >= MISSPELLING_MAX_ZIPF:
             return None
         close = get_close_matches(word, self._spellable, n=1, cutoff=MISSPELLING_MIN_RATIO)
         return close[0] if close else None

@@ -147,3 +147,16 @@ def test_a_list_question_gets_the_list_its_lead_in_introduces(assistant):
     answer = assistant.ask("Which application areas are listed as LLM strengths?")
     text = answer.text.lower()
     assert all(term in text for term in ("customer service", "research", "legal")), answer.text
+
+
+def test_fresh_eyes_findings(assistant):
+    # "a kind of" is not "the same as": the FAQ's "No." must not answer it (the articles say LLMs are one).
+    answer = assistant.ask("Is an LLM a kind of generative AI?")
+    assert answer.answered and not _begins(answer.text, "no"), answer.text
+    # A short misspelling is still the corpus's word.
+    assert assistant.ask("wat is a larg langauge modle?").answered
+    # "It depends on ..." is kept whole, never cut to "On the use case."
+    assert assistant.ask("Which is better for businesses?").text.startswith("It depends on the use case.")
+    # A follow-up that is only a pronoun asks the earlier question again.
+    answer = assistant.ask("What are they?", ["What technologies does generative AI use besides LLMs?"])
+    assert answer.answered and "diffusion" in answer.text, answer.text
