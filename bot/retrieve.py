@@ -32,6 +32,10 @@ log = logging.getLogger("bot")
 
 DEFAULT_MIN_SCORE = 0.30  # for an index built before ingest derived a threshold per corpus
 
+_YES_OR_NO = re.compile(
+    r"^\s*(?:yes or no|true or false)\s*[:,-]\s*|[\s,.;:-]*\(?\b(?:yes or no|yes/no|true or false)\b\)?[?.!]*\s*$", re.I
+)
+
 # How often a question checks whether an ingest has switched the index to a new generation.
 POINTER_CHECK_SECONDS = 1.0
 
@@ -192,6 +196,8 @@ class Retriever:
         view = self._current()
         # "thanks!" after a question is not a follow-up to it: small talk is searched as it is.
         asked = question
+        # "Can LLMs make images? Yes or no." asks just "Can LLMs make images?": the aside is no part of it.
+        question = _YES_OR_NO.sub("", question).strip() or question
         if view.words:  # "Stable-Diffusion", "ecommerce", "generatve": searched as the documents spell them
             question, history = view.words.respell(question), [view.words.respell(h) for h in history or []]
         query = query or (question if small_talk(question) else condense(question, history or [], self.closest))

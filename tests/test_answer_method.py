@@ -157,6 +157,8 @@ def test_fresh_eyes_findings(assistant):
     assert assistant.ask("wat is a larg langauge modle?").answered
     # "It depends on ..." is kept whole, never cut to "On the use case."
     assert assistant.ask("Which is better for businesses?").text.startswith("It depends on the use case.")
+    # "Yes or no." asks for the verdict; it does not change the question.
+    assert assistant.ask("Can LLMs make images? Yes or no.").text.startswith("No, LLMs")
     # A follow-up that is only a pronoun asks the earlier question again.
     answer = assistant.ask("What are they?", ["What technologies does generative AI use besides LLMs?"])
     assert answer.answered and "diffusion" in answer.text, answer.text
