@@ -178,12 +178,7 @@ class ExtractiveAnswerer:
             self._section(candidates, summary, headings)
             if summary or _ASKS_FOR_LIST.search(retrieval.query) or _ASKS_TO_COMPARE.search(retrieval.query)
             else []
-        ) or self._select(
-            candidates,
-            set(tokenize(retrieval.query)),
-            {n for n, ok in fits.items() if ok},
-            headings,
-        )
+        ) or self._select(candidates, set(tokenize(retrieval.query)), {n for n, ok in fits.items() if ok}, headings)
         chosen = _with_neighbours(chosen, candidates)
         kind = asked_kind(retrieval.query)
         if kind and not any(gives_kind(c.sentence.text, kind, retrieval.query) for c in chosen):
@@ -288,7 +283,7 @@ class ExtractiveAnswerer:
         return bool((closest >= VERDICT_WORD_SIMILARITY).all())
 
     def _section(
-        self, candidates: list[_Candidate], summary: bool, headings: dict[int, tuple[str, str]] | None = None
+        self, candidates: list[_Candidate], summary: bool, headings: dict[int, tuple[str, str]]
     ) -> list[_Candidate]:
         """For a list or summary question: the best-fitting list with the sentence that introduces it (a
         summary also gets its passage's opening sentence), or for a summary without a list, the best passage's
@@ -317,21 +312,13 @@ class ExtractiveAnswerer:
             if not summary:
                 return []
             top = sorted(in_passage.values(), key=lambda c: -c.score)[:3]
-            picked = [c for c in top if not c.sentence.text.endswith(":") or c.sentence.code]
-            # A section whose subsections were retrieved too ("Key Differences" > "Scope", "Technologies
-            # Used"): each subsection's best sentence, after the section's own.
-            source, heading = (headings or {}).get(best.source_n, ("", ""))
-            children: set[int] = set()
-            if heading:
-                children = {
-                    n for n, (src, h) in (headings or {}).items() if src == source and h.startswith(heading + " > ")
-                }
-                for n in sorted(children):
-                    own = [c for c in candidates if c.source_n == n and not c.sentence.text.endswith(":")]
-                    if own:
-                        picked.append(max(own, key=lambda c: c.score))
-                picked = picked[:1] + sorted(picked[1:], key=_order) if children else picked
-            return picked if children else sorted(picked, key=_order)
+            top = [c for c in top if not c.sentence.text.endswith(":") or c.sentence.code]
+            if children := self._subsections(best.source_n, headings):
+                # The section's subsections were retrieved too ("Key Differences" > "Scope", "Technologies
+                # Used"): its best sentence, then each subsection's best sentence, in reading order.
+                extra = [c for c in (self._best_of(candidates, n) for n in children) if c]
+                return top[:1] + sorted(top[1:] + extra, key=_order)
+            return sorted(top, key=_order)
         key = max(fitting, key=fit)
         members = sorted(fitting[key], key=_order)
         same_passage = {c.sentence.order: c for c in candidates if c.source_n == key[0]}
@@ -348,12 +335,25 @@ class ExtractiveAnswerer:
             budget -= len(member.sentence.text)
         return picked if len(picked) > (1 if intro else 0) else []
 
+    @staticmethod
+    def _subsections(source_n: int, headings: dict[int, tuple[str, str]]) -> list[int]:
+        """The retrieved passages whose heading is below `source_n`'s in the same document."""
+        source, heading = headings[source_n]
+        return sorted(
+            n for n, (src, h) in headings.items() if heading and src == source and h.startswith(heading + " > ")
+        )
+
+    @staticmethod
+    def _best_of(candidates: list[_Candidate], source_n: int) -> _Candidate | None:
+        own = [c for c in candidates if c.source_n == source_n and not c.sentence.text.endswith(":")]
+        return max(own, key=lambda c: c.score) if own else None
+
     def _select(
         self,
         candidates: list[_Candidate],
         query_terms: set[str],
         verdicts_fit: set[int],
-        headings: dict[int, tuple[str, str]] | None = None,
+        headings: dict[int, tuple[str, str]],
     ) -> list[_Candidate]:
         """The best sentence and up to `answer_max_sentences` that answer the same question (never filler)."""
         # A bare lead-in ("...:") says nothing on its own; it comes in with what it introduces.
@@ -377,10 +377,10 @@ class ExtractiveAnswerer:
                 break
             if cand is best or len(cand.sentence.text) > budget:
                 continue
-            # The best passage's section (one section may be cut in several passages) stays on its topic; another's must fit nearly as well
-            # and share a word with the question: a sentence about something else is filler, however close.
-            headings = headings or {}
-            if cand.source_n == best.source_n or headings.get(cand.source_n, 0) == headings.get(best.source_n, 1):
+            # The best passage's section (one section may be cut in several passages) stays on its topic;
+            # another's sentence must fit nearly as well and share a word with the question: a sentence about
+            # something else is filler, however close.
+            if headings[cand.source_n] == headings[best.source_n]:
                 if cand.score < best.score - 0.1:
                     continue
             elif cand.score < best.score - 0.06 or not query_terms & set(

@@ -49,15 +49,12 @@ def _possessive(noun: str) -> str:
     return f"{noun}'" if noun.endswith("s") else f"{noun}'s"
 
 
-_AUXILIARY = re.compile(
-    r"^(?:(?:how|why|when|where|what|which)\s+)?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+",
-    re.IGNORECASE,
+# A question's opening up to its subject: "Can ", "How is ", "What does ".
+_OPENING = (
+    r"(?:(?:how|why|when|where|what|which)\s+)?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+"
 )
-_SUBJECT_PRONOUN = re.compile(
-    r"^((?:(?:how|why|when|where|what|which)\s+)?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+)"
-    r"(it|they|this|that|these|those)\b",
-    re.IGNORECASE,
-)
+_AUXILIARY = re.compile(f"^{_OPENING}", re.IGNORECASE)
+_SUBJECT_PRONOUN = re.compile(rf"^({_OPENING})(it|they|this|that|these|those)\b", re.IGNORECASE)
 _WHAT_ARE_THE = re.compile(r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+", re.IGNORECASE)
 _NOT_NOUNS = frozenset(["how", "why", "when", "where", "what", "which", "who"]) | _TOPIC_NEUTRAL_VERBS
 

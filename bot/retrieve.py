@@ -125,11 +125,12 @@ class Retriever:
         calibration = self.calibration(view)
         return calibration.min_score if calibration else DEFAULT_MIN_SCORE
 
-    def unknown_names(self, view: LoadedGeneration, question: str) -> list[str]:
-        """Names and key words of the question the corpus never uses (see `bot.coverage`); none if switched off."""
+    def unknown_names(self, view: LoadedGeneration, question: str, query: str, rows: list[int]) -> list[str]:
+        """Names and key words of the question, and the X of "What is X?", that the corpus never uses (see
+        `bot.coverage`; `rows` are the retrieved passages); none if switched off."""
         if not self.settings.decline_unknown_names:
             return []
-        return unknown_words(view, question, self.settings.key_term_max_zipf)
+        return unknown_words(view, question, self.settings.key_term_max_zipf) + undefined_subject(view, query, rows)
 
     @staticmethod
     def warm_up() -> None:
@@ -202,7 +203,8 @@ class Retriever:
             question, history = view.words.respell(question), [view.words.respell(h) for h in history or []]
         query = query or (question if small_talk(question) else condense(question, history or [], self.closest))
         qvec = self.embed_query(query)
-        candidates = self._candidates(view, query, qvec)
+        weights = self.term_weights(view, query)
+        candidates = self._candidates(view, query, qvec, weights)
         if self.settings.rerank:
             self._rerank(candidates, qvec)
         else:
@@ -225,8 +227,8 @@ class Retriever:
             query_vector=qvec,
             relevance=relevance,
             min_relevance=self.min_relevance(view),
-            unknown_names=self.unknown_names(view, question) + undefined_subject(view, query, rows),
-            term_weights=self.term_weights(view, query),
+            unknown_names=self.unknown_names(view, question, query, rows),
+            term_weights=weights,
             subject_mentioned=mentioned,
         )
 
@@ -235,7 +237,9 @@ class Retriever:
         """The query's content words with their IDF in the corpus (a word found nowhere weighs like the rarest)."""
         return {t: max(view.bm25.idf.get(t, view.max_idf), 0.0) for t in set(tokenize(query))}
 
-    def _candidates(self, view: LoadedGeneration, query: str, qvec: np.ndarray) -> list[_Candidate]:
+    def _candidates(
+        self, view: LoadedGeneration, query: str, qvec: np.ndarray, weights: dict[str, float]
+    ) -> list[_Candidate]:
         n = min(self.settings.candidates, len(view.ids))
         try:
             dense = view.index.nearest_passages(qvec, n)
@@ -253,7 +257,6 @@ class Retriever:
                 pid = view.ids[row]
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         ranked = sorted(fused, key=lambda pid: -fused[pid])[:n]
-        weights = self.term_weights(view, query)
         total_weight = sum(weights.values()) or 1.0
         out = []
         subject = definition_subject(query)

@@ -42,7 +42,7 @@ class Retrieval:
     min_relevance: float = 0.30  # the relevance needed to answer: the corpus's calibrated threshold
     unknown_names: list[str] = field(default_factory=list)  # names in the question the documents never mention
     term_weights: dict[str, float] = field(default_factory=dict)  # the query's content words and their IDF
-    subject_mentioned: bool = False  # a "What is X?" whose X a retrieved passage names (answered however faint)
+    subject_mentioned: bool = False  # a retrieved passage names what the question asks about (answered however faint)
 
     @property
     def covered(self) -> bool:
