@@ -42,6 +42,18 @@ def missing_terms(view: LoadedGeneration, question: str, key_term_max_zipf: floa
     return missing
 
 
+def nothing_telling_known(view: LoadedGeneration, question: str) -> list[str]:
+    """The question's telling words when the corpus uses none of them: "How is quantum computing different from
+    classical computing?" shares only the everyday "different" with the articles, so nothing it asks about is in
+    them, however close its wording comes to theirs."""
+    if view.words is None:
+        return []
+    telling = list(dict.fromkeys(t for t in tokenize(question) if english_zipf(t) < TELLING_MAX_ZIPF))
+    if not telling or any(not t.isalpha() or len(t) < 3 or view.words.uses(t) for t in telling):
+        return []
+    return telling
+
+
 def undefined_subject(view: LoadedGeneration, query: str, rows: list[int]) -> list[str]:
     """For "What is X?": X, when one of its telling words is nowhere in the corpus ("reinforcement learning
     from human feedback"): the documents never say what X is, whatever else they say about learning."""

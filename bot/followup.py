@@ -19,6 +19,9 @@ _FOLLOW_UP_MARKERS = re.compile(r"^(?:(?:and|then|so|but|also|ok|okay|well)\b[\s
 _ABOUT = re.compile(r"^(?:what|how)\s+about\s+(.+)$", re.IGNORECASE)
 _PRONOUNS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there)\b", re.IGNORECASE)
 _WHICH_ONES = re.compile(r"\b(which|what|the)\s+ones?\b", re.IGNORECASE)
+# "an example of each", "for both of them": the two things the earlier question set side by side.
+_EACH = re.compile(r"\b(?:each|both|either|the two)(?:\s+(?:one|of them|of those))?(?=\s*$)", re.IGNORECASE)
+_WHY_SO = re.compile(r"why(?:\s+(?:is|was|would|does|did)\s+(?:that|this|it|so))?(?:\s+so)?", re.IGNORECASE)
 _PREPOSITIONS = ("from", "for", "in", "about", "of", "with", "on", "to", "by")
 
 
@@ -75,6 +78,16 @@ def noun_phrases(question: str) -> list[tuple[int, int]]:
     if start >= 0:
         spans.append((start, end))
     return spans
+
+
+def pair_of(question: str) -> str | None:
+    """The two things a question sets side by side ("LLMs and generative AI" in "What's the difference between
+    LLMs and generative AI?"): two noun phrases joined by "and", "or" or "vs"."""
+    spans = noun_phrases(question)
+    for (a, b), (c, d) in zip(spans, spans[1:]):
+        if re.fullmatch(r"\s+(?:and|or|vs\.?|versus)\s+", question[b:c], re.IGNORECASE):
+            return f"{question[a:b]} and {question[c:d]}"
+    return None
 
 
 def _agree(before: str, phrase: str) -> str:
@@ -139,7 +152,12 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
         if stood_in:
             return stood_in
 
+    if _WHY_SO.fullmatch(body):
+        return f"{antecedent}?"  # "Why is that?" asks the earlier question again, for its reasons
     rewritten = body
+    pair = pair_of(antecedent) if _EACH.search(body) else None
+    if pair:
+        return _EACH.sub(pair, body, count=1) + "?"  # "Give me an example of each." -> "... of LLMs and generative AI"
     head = _head_after_which(antecedent)
     if head and _WHICH_ONES.search(rewritten):
         rewritten = _WHICH_ONES.sub(lambda m: f"{m.group(1)} {head}", rewritten, count=1)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.coverage import names_in_passing, undefined_subject, unknown_words
+from bot.coverage import names_in_passing, nothing_telling_known, undefined_subject, unknown_words
 from bot.followup import condense
 from bot.index import (
     IndexUnavailable,
@@ -130,7 +130,8 @@ class Retriever:
         `bot.coverage`; `rows` are the retrieved passages); none if switched off."""
         if not self.settings.decline_unknown_names:
             return []
-        return unknown_words(view, question, self.settings.key_term_max_zipf) + undefined_subject(view, query, rows)
+        unknown = unknown_words(view, question, self.settings.key_term_max_zipf) + undefined_subject(view, query, rows)
+        return unknown or nothing_telling_known(view, query)
 
     @staticmethod
     def warm_up() -> None:
@@ -230,7 +231,24 @@ class Retriever:
             unknown_names=self.unknown_names(view, question, query, rows),
             term_weights=weights,
             subject_mentioned=mentioned,
+            **self._section(view, rows, qvec),
         )
+
+    def _section(self, view: LoadedGeneration, rows: list[int], qvec: np.ndarray) -> dict:
+        """The best passage's whole section (its parts and subsections) as `section_ids` in reading order, and as
+        `section_rest` the passages of it not retrieved (a list or summary question about "Real-World
+        Applications" is answered by what is under it)."""
+        if not rows or not view.passages[rows[0]].heading:
+            return {}
+        top = view.passages[rows[0]]
+        below = top.heading + " > "
+        whole = [
+            row
+            for row, p in enumerate(view.passages)
+            if p.source == top.source and (p.heading == top.heading or p.heading.startswith(below))
+        ][: self.settings.section_max_passages + 1]
+        rest = [self._with_score(view, row, float(view.vectors[row] @ qvec)) for row in whole if row not in rows]
+        return {"section_ids": [view.ids[row] for row in whole], "section_rest": rest}
 
     @staticmethod
     def term_weights(view: LoadedGeneration, query: str) -> dict[str, float]:

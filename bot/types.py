@@ -43,6 +43,9 @@ class Retrieval:
     unknown_names: list[str] = field(default_factory=list)  # names in the question the documents never mention
     term_weights: dict[str, float] = field(default_factory=dict)  # the query's content words and their IDF
     subject_mentioned: bool = False  # a retrieved passage names what the question asks about (answered however faint)
+    # The best passage's section beyond `passages` (its other parts, its subsections), for list and summary questions.
+    section_rest: list[Passage] = field(default_factory=list)
+    section_ids: list[str] = field(default_factory=list)  # that whole section's passages, in reading order
 
     @property
     def covered(self) -> bool:

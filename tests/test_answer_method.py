@@ -162,3 +162,66 @@ def test_fresh_eyes_findings(assistant):
     # A follow-up that is only a pronoun asks the earlier question again.
     answer = assistant.ask("What are they?", ["What technologies does generative AI use besides LLMs?"])
     assert answer.answered and "diffusion" in answer.text, answer.text
+
+
+def test_a_list_question_about_a_section_names_its_parts(assistant):
+    # "Real-World Applications" says only "Numerous industries are adopting these technologies."; its
+    # subsections are the industries, whether or not retrieval ranked them.
+    answer = assistant.ask("Which industries are named in the real-world applications section?")
+    assert answer.answered, answer.text
+    for industry in ("Marketing", "Education", "Healthcare", "Entertainment", "Software Development"):
+        assert industry in answer.text, answer.text
+    cited = {answer.sources[n - 1].heading.rsplit(" > ", 1)[-1] for n in answer.cited}
+    assert {"Marketing", "Healthcare", "Software Development"} <= cited, cited
+
+
+def test_a_summary_of_a_section_gives_each_part_in_reading_order(assistant):
+    answer = assistant.ask("Summarize the key differences between LLMs and generative AI.")
+    parts = [
+        answer.text.find(f"{part}:") for part in ("Scope", "Primary Function", "Technologies Used", "Output Types")
+    ]
+    assert all(p >= 0 for p in parts) and parts == sorted(parts), answer.text
+    assert "transformer" in answer.text and "diffusion" in answer.text, answer.text  # both sides of each difference
+    assert not filler_sentences(answer, answer.question)
+
+
+def test_a_summary_of_two_lists_names_their_items_side_by_side(assistant):
+    answer = assistant.ask("Summarize which industries benefit from each technology.")
+    assert "Customer Service" in answer.text and "Law & Finance" in answer.text, answer.text  # the LLM list
+    assert "Marketing & Advertising" in answer.text and "E-Commerce & Fashion" in answer.text, answer.text
+    assert len(answer.text) < 500, answer.text  # the item names, not every item's sentence
+
+
+def test_a_comparison_answers_both_sides(assistant):
+    answer = assistant.ask("Compare the technologies that LLMs and generative AI are built on.")
+    assert "diffusion" in answer.text, answer.text  # the generative AI side, not only "LLMs are ..."
+
+
+def test_a_question_that_names_nothing_the_documents_use_is_declined(assistant):
+    # Only the everyday "different" is in the articles: nothing this asks about is.
+    answer = assistant.ask("How is quantum computing different from classical computing?")
+    assert not answer.answered, answer.text
+    assert "quantum" in answer.text, answer.text
+
+
+def test_which_company_asks_for_a_name_the_documents_must_give(assistant):
+    answer = assistant.ask("Which company created Stable Diffusion?")  # the articles name no maker
+    assert not answer.answered and "don't give a name" in answer.text, answer.text
+    answer = assistant.ask("Which company makes BERT?")  # "Google’s BERT"
+    assert answer.answered and "Google" in answer.text, answer.text
+
+
+def test_a_sentence_that_leans_back_twice_brings_what_it_leans_on(assistant):
+    # "But with AI models ..." leans on "They excel at ...", which leans on "No, LLMs are built ...".
+    answer = assistant.ask("Which tools are mentioned for making images?")
+    assert "But with AI models changing daily" in answer.text, answer.text
+    assert re.search(r"LLMs are built specifically for text-based tasks\.\s*\[\d+\]\s*They excel", answer.text)
+    assert not re.search(r"\?\s*\[\d+\]", answer.text), answer.text  # a question in the text is never quoted
+
+
+def test_each_and_why_follow_ups_carry_the_earlier_question():
+    earlier = ["What's the difference between LLMs and generative AI?"]
+    assert condense("Give me an example of each.", earlier) == "Give me an example of LLMs and generative AI?"
+    earlier = ["Which is better for marketing, an LLM or generative AI?"]
+    assert condense("Why is that?", earlier) == "Which is better for marketing, an LLM or generative AI?"
+    assert condense("Which one costs less, both?", ["Is it good?"]).startswith("Which one costs less")  # no pair
