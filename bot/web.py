@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
-import textwrap
 from collections.abc import Awaitable, Callable
-from functools import lru_cache
-from xml.sax.saxutils import escape
 
 import chainlit as cl
 
@@ -155,54 +151,15 @@ def _html_safe(text: str) -> str:
     return " ".join(text.replace('"', "'").replace("<", "").replace(">", "").replace("&", "and").split())
 
 
-_FONT = "system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"
-_BLUE, _GREY = "#4f8ef7", "#8f8f8f"  # read on Chainlit's light and dark themes alike
-
-
-def _svg_data_url(width: int, height: int, body: str) -> str:
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" font-family="{_FONT}" text-anchor="middle">{body}</svg>'
-    )
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-
-
-@lru_cache(maxsize=8)
-def logo_data_url(name: str, headline: str) -> str:
-    """The welcome screen's logo: the assistant's name over what it knows (Chainlit shows it 200 px wide)."""
-    lines = textwrap.wrap(headline, 30, max_lines=3, placeholder=" …")
-    # Generous widths per character (bold 40 px, regular 24 px), so no font's glyphs are cut off.
-    width = max(360, 26 * len(name) + 40, *(15 * len(line) + 40 for line in lines))
-    texts = [f'<text x="{width // 2}" y="44" font-size="40" font-weight="600" fill="{_BLUE}">{escape(name)}</text>']
-    texts += [
-        f'<text x="{width // 2}" y="{84 + 32 * i}" font-size="24" fill="{_GREY}">{escape(line)}</text>'
-        for i, line in enumerate(lines)
-    ]
-    return _svg_data_url(width, 64 + 32 * len(lines), "".join(texts))
-
-
-@lru_cache(maxsize=8)
-def avatar_data_url(name: str) -> str:
-    """The assistant's avatar beside its messages: its initials in a circle, instead of Chainlit's logo."""
-    initials = "".join(word[0] for word in name.split()[:2]).upper() or "?"
-    return _svg_data_url(
-        40,
-        40,
-        f'<circle cx="20" cy="20" r="20" fill="{_BLUE}"/>'
-        f'<text x="20" y="26" font-size="16" font-weight="600" fill="#fff">{escape(initials)}</text>',
-    )
-
-
 def show_identity(name: str, description: str, headline: str = "") -> None:
     """Show the assistant's name and what it knows where Chainlit shows its own (its public `config.ui`):
-    the page title and description, the author and avatar of messages, the welcome screen's logo."""
+    the page title and description and the author of messages. The logo, avatar and welcome text are
+    the brand's (`bot.branding`); `headline` is no longer drawn into a logo."""
     from chainlit.config import config
 
     config.ui.name = _html_safe(name)
     if description:  # else config.toml's, until the corpus is known
         config.ui.description = _html_safe(description)
-    config.ui.logo_file_url = logo_data_url(name, headline)
-    config.ui.default_avatar_file_url = avatar_data_url(name)
 
 
 class CorpusReadme(ResponseRewriter):

@@ -52,8 +52,8 @@ def test_starter_question_answered_with_openable_sources(server, page, tmp_path)
     answer = page.get_by_text("No, LLMs are built specifically for text-based tasks.").first
     answer.wait_for(timeout=180_000)
     assert "[1]" in answer.inner_text()
-    source = page.get_by_text("Source 1: LLMs vs Generative AI (Zero Gravity Marketing)").first
-    source.wait_for(timeout=30_000)
+    page.get_by_text("Zero Gravity Marketing › Can LLMs Create Images and Videos", exact=False).first.wait_for()
+    source = page.locator("a.element-link", has_text="[1]").first  # the [1] after the first sentence
     page.get_by_text("Retrieve passages").first.wait_for()
     page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
 
@@ -73,7 +73,7 @@ def test_html_in_a_question_shows_as_text_and_never_runs(server, page, tmp_path)
     page.goto(url)
     attack = "<img src=x onerror=alert(1)> <script>alert(2)</script> What is generative AI?"
     send_chat(page, attack)
-    page.get_by_text(re.compile(r"^Source \d+: ")).first.wait_for(timeout=120_000)
+    page.locator("a.element-link").first.wait_for(timeout=120_000)  # a cited source
     page.get_by_text("<img src=x onerror=alert(1)>", exact=False).first.wait_for(timeout=10_000)
     page.wait_for_timeout(1000)
     assert dialogs == []

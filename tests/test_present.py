@@ -10,15 +10,24 @@ from bot.types import Grounding
 
 def test_an_answer_lists_its_sources_and_opens_them_with_the_quoted_sentences_in_bold(assistant):
     answer = assistant.ask("Can LLMs make images?")
-    sources = source_views(answer)
-    assert [s.name for s in sources][0] == (
-        "Source 1: LLMs vs Generative AI (Zero Gravity Marketing) › Can LLMs Create Images and Videos Like Generative AI?"
-    )
+    sources = source_views(answer, assistant.retriever.live_view().documents())
+    assert [s.label for s in sources] == [
+        "[1] Zero Gravity Marketing › Can LLMs Create Images and Videos Like… (part 1 of 2)",
+        "[2] Zero Gravity Marketing › Can LLMs Create Images and Videos Like… (part 2 of 2)",
+    ]  # two passages of one section told apart
     assert len(sources) == len(answer.cited)
     assert "\n\n**No, LLMs are built specifically for text-based tasks.** **They excel at" in sources[0].content
-    assert sources[0].content.endswith("`zero-gravity-marketing-llms-vs-generative-ai.md`")
+    assert "`zero-gravity-marketing-llms-vs-generative-ai.md`" in sources[0].content
+    whole = sources[0].content.split("##### The whole section (2 passages)", 1)[1]  # folded in the chat
+    assert "For now, if your goal is to create AI-generated images" in whole and "**" not in whole
     reply = reply_markdown(answer, sources)
-    assert reply.startswith(answer.text) and "\n- Source 1: LLMs vs Generative AI" in reply
+    # Each [n] is followed by an invisible mark that makes it the link to its source (see CITE_MARK).
+    assert reply.replace("\u2060", "").startswith(answer.text)
+    assert "tasks. [1]\u2060 They" in reply
+    assert (
+        "\n- [1]\u2060 Zero Gravity Marketing › Can LLMs Create Images and Videos Like Generative AI? (part 1 of 2)"
+        " · “LLMs vs Generative AI”" in reply
+    )
 
 
 def test_a_declined_question_has_no_sources():

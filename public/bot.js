@@ -1,0 +1,121 @@
+// The chat page's behaviour beyond Chainlit's options (config.toml `custom_js`), all on the page's own DOM:
+// 1. the welcome screen says who the assistant is, what it knows and how to use it (/brand/welcome.json);
+// 2. a source panel opens only when a citation is clicked: Chainlit 2.12 opens it by itself whenever a
+//    message brings side elements (MessagesContainer's effect on the element list) and keeps it over
+//    later answers, covering the whole chat on a phone;
+// 3. a source's whole section is folded under its passage, opened with a click.
+(function () {
+  "use strict";
+  var facts = null; // the welcome screen's text, from the server
+  var clickedAt = 0; // when a citation or source link was last clicked
+  var panelSeen = ""; // the open panel's title and element count, as last checked
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text; // text only: nothing from the corpus is parsed as HTML
+    return node;
+  }
+
+  function showWelcome() {
+    var screen = document.getElementById("welcome-screen");
+    if (!screen || !facts || screen.querySelector("#bot-welcome")) return;
+    var box = el("div");
+    box.id = "bot-welcome";
+    box.appendChild(el("h1", "", facts.name));
+    if (facts.welcome) box.appendChild(el("p", "bot-welcome-line", facts.welcome));
+    if (facts.documents.length) {
+      var names = facts.documents.map(function (d) {
+        return "“" + d.title + "”" + (d.publisher ? " (" + d.publisher + ")" : "");
+      });
+      var more = facts.more ? " and " + facts.more + " more" : "";
+      box.appendChild(el("p", "bot-knows", "What I know: " + names.join(" · ") + more + "."));
+    }
+    box.appendChild(el("p", "bot-how", facts.how));
+    var logo = screen.querySelector("img.logo");
+    if (logo && logo.parentNode === screen) logo.insertAdjacentElement("afterend", box);
+    else screen.insertBefore(box, screen.firstChild);
+  }
+
+  function closePanel(content) {
+    var back = document.querySelector("#side-view-title button"); // the wide layout's back arrow
+    if (back) return back.click();
+    var sheet = content.closest("[role=dialog]"); // a phone: Chainlit's sheet and its Close button
+    var buttons = sheet ? sheet.querySelectorAll("button") : [];
+    for (var i = 0; i < buttons.length; i++) {
+      if (buttons[i].textContent.trim() === "Close") return buttons[i].click();
+    }
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+  }
+
+  function guardPanel() {
+    var content = document.getElementById("side-view-content");
+    if (!content) {
+      panelSeen = "";
+      return;
+    }
+    var title = document.getElementById("side-view-title");
+    var seen = (title ? title.textContent : "") + "|" + content.childElementCount;
+    if (seen === panelSeen) return;
+    panelSeen = seen;
+    // A click shows one source; Chainlit's own opening shows every source of the chat at once.
+    if (content.childElementCount > 1 || Date.now() - clickedAt > 1000) closePanel(content);
+  }
+
+  function foldSections() {
+    var headings = document.querySelectorAll(".side-text h5:not([data-bot-fold])");
+    for (var i = 0; i < headings.length; i++) {
+      var heading = headings[i];
+      heading.setAttribute("data-bot-fold", "1");
+      if (heading.textContent.indexOf("The whole section") !== 0) continue;
+      heading.className += " bot-fold-toggle"; // folded by bot.css: everything after it is hidden
+      heading.setAttribute("role", "button");
+      heading.setAttribute("tabindex", "0");
+      heading.setAttribute("aria-expanded", "false");
+      heading.addEventListener("click", function (e) {
+        var h = e.currentTarget;
+        h.setAttribute("aria-expanded", String(h.getAttribute("aria-expanded") !== "true"));
+      });
+      heading.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          e.currentTarget.click();
+        }
+      });
+    }
+  }
+
+  var fetchedAt = 0;
+
+  function loadFacts() {
+    // Again after a sign-in (the page does not reload) or a failure, at most every 3 seconds.
+    if (facts || Date.now() - fetchedAt < 3000 || !document.getElementById("welcome-screen")) return;
+    fetchedAt = Date.now();
+    fetch("/brand/welcome.json", { credentials: "same-origin" })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (f) {
+        facts = f;
+        if (f) update();
+      })
+      .catch(function () {});
+  }
+
+  function update() {
+    loadFacts();
+    showWelcome();
+    guardPanel();
+    foldSections();
+  }
+
+  document.addEventListener(
+    "click",
+    function (e) {
+      if (e.target.closest && e.target.closest("a.element-link")) clickedAt = Date.now();
+    },
+    true
+  );
+  new MutationObserver(update).observe(document.documentElement, { childList: true, subtree: true });
+  update();
+})();
