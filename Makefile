@@ -10,7 +10,7 @@ TORCH := torch==2.13.0
 # backtracking for many minutes. `make constraints` refreshes it from a working .venv.
 CONSTRAINTS := -c constraints.txt
 
-.PHONY: install install-test chromium run ingest eval lint test constraints clean
+.PHONY: install install-test chromium postgresql run ingest eval lint test constraints clean
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,12 @@ chromium:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 	else echo "Chromium is missing: 'sudo apt-get install -y chromium' lets the browser test run."; fi
 
+# Debian's PostgreSQL for the history test on a real server (it starts its own, in a temporary folder).
+postgresql:
+	@if [ -x /usr/lib/postgresql/15/bin/initdb ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q postgresql; \
+	else echo "PostgreSQL is missing: 'sudo apt-get install -y postgresql' lets the PostgreSQL history test run."; fi
+
 ingest: install
 	$(VENV)/bin/bot ingest
 
@@ -47,7 +53,7 @@ lint: install-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
-test: install-test chromium lint
+test: install-test chromium postgresql lint
 	$(PY) -m pytest
 
 constraints:

@@ -130,6 +130,12 @@ def _eval(args: argparse.Namespace, settings: Settings, items_path: Path) -> int
     from bot.evaluate import embedding_floor_ms, format_comparison, format_report, load_questions, run_eval
 
     items = load_questions(items_path)
+    lacking = [item for item in items if item.lacks_expected_terms]
+    if lacking:  # e.g. exported feedback a person has not yet given must_include / lead
+        print(f"bot: skipped {len(lacking)} item(s) without expected terms (add must_include or lead)", file=sys.stderr)
+        items = [item for item in items if not item.lacks_expected_terms]
+        if not items:
+            return _fail("no item of the file has expected terms to score.")
     _ensure_index(settings)
     assistant = Assistant.build(settings)
     calibration = assistant.retriever.calibration()
@@ -235,6 +241,14 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.feedback import export_feedback
+
+    for line in export_feedback(settings, since=args.since, rating=args.rating):
+        print(line)
+    return 0
+
+
 def cmd_hash_password(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
@@ -310,6 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="folders of real documents whose ingest to time (full run only; missing ones are skipped)",
     )
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("feedback", help="work with the ratings users gave answers")
+    feedback_sub = p.add_subparsers(dest="feedback_command", required=True)
+    p = feedback_sub.add_parser("export", help="print stored feedback as JSONL in the eval file's format")
+    p.add_argument("--since", metavar="DATE", help="only feedback given on or after DATE (YYYY-MM-DD)")
+    p.add_argument("--rating", choices=["up", "down"], help="only thumbs up or thumbs down")
+    p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("hash-password", help="print a bcrypt hash for BOT_LOGIN_USERS (the password is not echoed)")
     p.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")

@@ -39,6 +39,7 @@ class Turn:
     first_token_seconds: float | None = None
     reply: str = ""
     error: str = ""
+    replies: list[str] = field(default_factory=list)  # every assistant message of the turn, notices included
 
 
 @dataclass
@@ -105,16 +106,28 @@ def health(url: str, timeout: float = 10) -> tuple[int, dict]:
 class ChatSession:
     """One chat over Chainlit's socket.io protocol, as the web page speaks it."""
 
-    def __init__(self, url: str, timeout: float = 60, headers: dict[str, str] | None = None):
+    def __init__(
+        self, url: str, timeout: float = 60, headers: dict[str, str] | None = None, thread_id: str | None = None
+    ):
+        """`thread_id` reopens that stored conversation (as the sidebar does); None starts a new one."""
         import socketio
 
         self.url = url.rstrip("/")
+        self.thread_id = thread_id
         self.timeout = timeout
         self.headers = headers or {}
         self.client = socketio.AsyncClient(reconnection=False)
         self._events: asyncio.Queue = asyncio.Queue()
+        # What the app said as the chat started (a "history is off" notice) shows before the first
+        # answer: it counts with the first turn.
+        self._start_replies: list[str] = []
         for name in ("new_message", "update_message", "stream_start", "stream_token", "task_start", "task_end"):
             self.client.on(name, self._recorder(name))
+        self.client.on("first_interaction", self._note_thread)
+
+    async def _note_thread(self, data=None) -> None:
+        if isinstance(data, dict) and data.get("thread_id"):
+            self.thread_id = data["thread_id"]  # the server names the conversation at its first message
 
     def _recorder(self, name: str):
         async def record(data=None) -> None:
@@ -126,7 +139,7 @@ class ChatSession:
         auth = {
             "clientType": "webapp",
             "sessionId": str(uuid.uuid4()),
-            "threadId": None,
+            "threadId": self.thread_id,
             "userEnv": "{}",
             "chatProfile": None,
         }
@@ -138,8 +151,13 @@ class ChatSession:
             headers=self.headers,
             wait_timeout=self.timeout,
         )
+        started = time.perf_counter()
         await self.client.emit("connection_successful")
-        await self._until_task_end(time.perf_counter())  # the app has started the chat
+        # Chainlit answers with a task_end of its own (no task_start), then runs the app's on_chat_start
+        # or on_chat_resume as a task (both are defined): wait for that one to end too, or its task_end
+        # could arrive during the first answer and be taken for the answer's.
+        await self._until_task_end(started, open_tasks=1)
+        self._start_replies = await self._until_task_end(started)
 
     async def ask(self, question: str) -> Turn:
         """Send one message and wait until the app has finished answering it."""
@@ -161,6 +179,7 @@ class ChatSession:
             turn.error = f"no complete answer within {self.timeout:.0f} s"
             return turn
         turn.seconds = time.perf_counter() - started
+        turn.replies, self._start_replies = self._start_replies + replies, []
         turn.reply = replies[-1] if replies else ""
         if not turn.reply.strip():
             turn.error = "empty reply"
@@ -168,15 +187,20 @@ class ChatSession:
             turn.error = turn.reply.splitlines()[0][:200]
         return turn
 
-    async def _until_task_end(self, started: float, turn: Turn | None = None) -> list[str]:
-        """Final contents of the assistant messages sent before the app said its task ended."""
+    async def _until_task_end(self, started: float, turn: Turn | None = None, open_tasks: int = 0) -> list[str]:
+        """Final contents of the assistant messages sent until the app's tasks have all ended: the task_end
+        that leaves none open, once one has started (or `open_tasks` were open already)."""
         contents: dict[str, str] = {}
         deadline = started + self.timeout
+        begun = open_tasks > 0
         while True:
             name, data, at = await asyncio.wait_for(self._events.get(), max(0.01, deadline - time.perf_counter()))
-            # The chat's start-up can end a task of its own; an answer's task ends after its message.
-            if name == "task_end" and (turn is None or any(contents.values())):
-                return [c for c in contents.values() if c]
+            if name == "task_start":
+                open_tasks, begun = open_tasks + 1, True
+            elif name == "task_end":
+                open_tasks = max(0, open_tasks - 1)
+                if begun and not open_tasks:
+                    return [c for c in contents.values() if c]
             if name == "stream_token" and turn is not None and turn.first_token_seconds is None:
                 turn.first_token_seconds = at - started
             if (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,6 +48,7 @@ def _launch(tmp_path: Path, env: dict[str, str] | None, index_from: Path | None)
         **os.environ,
         "BOT_INDEX_DIR": str(tmp_path / "index"),
         "BOT_CORPUS_DIR": str(ROOT / "corpus"),
+        "BOT_DATA_DIR": str(tmp_path / "data"),  # conversations of a test server stay in its own folder
         **(env or {}),
     }
     with open(tmp_path / "serve.log", "w") as log:
@@ -117,3 +119,53 @@ class ChromaServer:
         if self.proc is not None:
             _stop(self.proc)
             self.proc = None
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class PostgresServer:
+    """A real PostgreSQL from Debian's `postgresql` package, in a temporary folder on 127.0.0.1 and a free port.
+
+    PostgreSQL refuses to run as root: as root, `initdb` and `pg_ctl` run as the `postgres` user, in a
+    folder made for it. `url` has a database `bot` owned by user `bot` (trust login, loopback only).
+    """
+
+    def __init__(self):
+        import tempfile
+
+        self.port = free_port()
+        self.base = Path(tempfile.mkdtemp(prefix="bot-pg-"))
+        self.data = self.base / "data"
+        self.log_path = self.base / "postgres.log"
+        self.url = f"postgresql://bot@127.0.0.1:{self.port}/bot"
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self._as, *args], check=True, capture_output=True, text=True, timeout=120)
+
+    def start(self) -> None:
+        if self._as:
+            shutil.chown(self.base, "postgres", "postgres")
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "bot", "--no-sync", "-E", "UTF8")
+        options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.log_path), "-w", "start")
+        self._run(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "bot", "bot")
+
+    def stop(self) -> None:
+        try:
+            self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        except (subprocess.SubprocessError, OSError):
+            pass
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def serve_app_process(tmp_path: Path, env: dict[str, str] | None = None, index_from: Path | None = None):
+    """Like `serve_app`, but yields (process, url, log path), for a test that kills the server itself."""
+    proc, port = _launch(tmp_path, env, index_from)
+    try:
+        _wait_for_http(f"http://127.0.0.1:{port}/health", proc, tmp_path / "serve.log")
+        yield proc, f"http://127.0.0.1:{port}", tmp_path / "serve.log"
+    finally:
+        _stop(proc)

@@ -1,0 +1,107 @@
+"""Helpers for the history tests: users with real bcrypt logins, HTTP as a logged-in user, and chats over the socket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+
+def login_env(*names: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(server environment with login on for `names`, {name: password})."""
+    import bcrypt
+
+    passwords = {name: f"{name}-{secrets.token_hex(6)}" for name in names}
+    hashes = {n: bcrypt.hashpw(p.encode(), bcrypt.gensalt(rounds=4)).decode() for n, p in passwords.items()}
+    env = {
+        "BOT_LOGIN": "true",
+        "BOT_LOGIN_USERS": json.dumps(hashes),
+        "CHAINLIT_AUTH_SECRET": secrets.token_urlsafe(48),
+    }
+    return env, passwords
+
+
+def login(url: str, name: str, password: str) -> str:
+    """Log in through the sign-in form's endpoint; the Cookie header that carries the login."""
+    body = urllib.parse.urlencode({"username": name, "password": password}).encode()
+    with urllib.request.urlopen(urllib.request.Request(f"{url}/login", data=body, method="POST"), timeout=30) as r:
+        cookies = [c.split(";", 1)[0] for c in r.headers.get_all("set-cookie") or []]
+    assert cookies, "no login cookie"
+    return "; ".join(cookies)
+
+
+def http(url: str, path: str, cookie: str, method: str = "GET", body: dict | None = None) -> tuple[int, object]:
+    """(status, JSON or text) of one request as the user whose login `cookie` is."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{url}{path}", data=data, method=method, headers={"Cookie": cookie})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode("utf-8", "replace")
+
+
+def chat(url: str, cookie: str | None, questions: list[str], thread_id: str | None = None, timeout: float = 120):
+    """Ask `questions` in one chat over the socket (reopening `thread_id` if given): (thread id, turns).
+
+    Runs in its own thread: a browser test's Playwright loop may own this one."""
+    from bot.load import ChatSession
+
+    async def run():
+        session = ChatSession(url, timeout, headers={"Cookie": cookie} if cookie else {}, thread_id=thread_id)
+        await session.connect()
+        try:
+            turns = [await session.ask(q) for q in questions]
+        finally:
+            await session.close()
+        return session.thread_id, turns
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(run())).result()
+
+
+def threads_of(url: str, cookie: str) -> list[dict]:
+    status, body = http(url, "/project/threads", cookie, "POST", {"pagination": {"first": 50}, "filter": {}})
+    assert status == 200, body
+    return body["data"]
+
+
+def assert_others_refused(url: str, owner: str, intruder: str, thread_id: str) -> None:
+    """Every way `intruder` might reach `owner`'s conversation is refused; the owner still has it intact."""
+    status, thread = http(url, f"/project/thread/{thread_id}", owner)
+    assert status == 200 and thread["id"] == thread_id
+    answer = next(s for s in thread["steps"] if s["type"] == "assistant_message")
+    element = thread["elements"][0]
+    status, text = http(url, element["url"], owner)
+    assert status == 200 and len(text) > 50  # the owner opens a stored source panel
+
+    assert thread_id not in [t["id"] for t in threads_of(url, intruder)]  # the sidebar
+    assert http(url, f"/project/thread/{thread_id}", intruder)[0] in (401, 403, 404)  # a thread id in a URL
+    assert http(url, f"/project/thread/{thread_id}/element/{element['id']}", intruder)[0] in (401, 403, 404)
+    status, text = http(url, element["url"], intruder)  # a stored element's own URL
+    assert status in (401, 403, 404) and "Source" not in str(text) and len(str(text)) < 100
+    assert http(url, "/project/thread", intruder, "DELETE", {"threadId": thread_id})[0] in (401, 403, 404)
+    rename = http(url, "/project/thread", intruder, "PUT", {"threadId": thread_id, "name": "mine now"})
+    assert rename[0] in (401, 403, 404)
+    vote = {"feedback": {"forId": answer["id"], "value": 1, "comment": "hijacked"}, "sessionId": "x"}
+    status, body = http(url, "/feedback", intruder, "PUT", vote)
+    assert status != 200 or not (isinstance(body, dict) and body.get("success"))
+    try:  # a thread id in the socket's handshake
+        chat(url, intruder, [], thread_id=thread_id, timeout=20)
+        raise AssertionError("the socket let another user open the conversation")
+    except Exception as exc:  # noqa: BLE001 - socketio's ConnectionError
+        assert "failed to connect" in str(exc).lower() or "authorization" in str(exc).lower(), exc
+
+    status, again = http(url, f"/project/thread/{thread_id}", owner)
+    assert status == 200 and again["name"] != "mine now" and len(again["steps"]) == len(thread["steps"])
+    assert all((s.get("feedback") or {}).get("comment") != "hijacked" for s in again["steps"])

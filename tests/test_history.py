@@ -1,0 +1,219 @@
+"""Conversations kept in SQLite by a real server: resumed with their follow-up context, rated, exported,
+handed over as Markdown, and refused to any other user by every route; the chat without its database."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, free_port, send_chat
+from .history_helpers import assert_others_refused, chat, http, login, login_env, threads_of
+from .servers import serve_apps
+
+FIRST, SECOND = "What is generative AI?", "Can LLMs make images?"
+FOLLOW_UP = "Then what should I use to create them?"  # "them" = images: only the restored context says so
+FOLLOW_UP_ANSWER = "Stable Diffusion"
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory, built_index):
+    """Two servers started together: login on with SQLite history, and login off with an unreachable database."""
+    env, passwords = login_env("alice", "bob")
+    data_dir = tmp_path_factory.mktemp("history-data")
+    down = f"postgresql://bot@127.0.0.1:{free_port()}/bot"  # nothing listens there
+    with serve_apps(
+        {
+            "tmp_path": tmp_path_factory.mktemp("history"),
+            "env": env | {"BOT_DATA_DIR": str(data_dir)},
+            "ready_path": "/health",
+            "index_from": built_index.index_dir,
+        },
+        {
+            "tmp_path": tmp_path_factory.mktemp("no-db"),
+            "env": {"BOT_DATABASE_URL": down},
+            "ready_path": "/health",
+            "index_from": built_index.index_dir,
+        },
+    ) as running:
+        (url, log_path), (down_url, down_log) = running
+        yield {
+            "url": url,
+            "log": log_path,
+            "data_dir": data_dir,
+            "passwords": passwords,
+            "down_url": down_url,
+            "down_log": down_log,
+        }
+
+
+@pytest.fixture(scope="module")
+def users(apps):
+    return {name: login(apps["url"], name, password) for name, password in apps["passwords"].items()}
+
+
+@pytest.fixture(scope="module")
+def alice_thread(apps, users):
+    """Alice's conversation of two questions, over the socket; its thread id."""
+    thread_id, turns = chat(apps["url"], users["alice"], [FIRST, SECOND])
+    assert not [t.error for t in turns if t.error]
+    time.sleep(1)  # the server writes a reply just after sending it; a person reopens a chat later still
+    return thread_id
+
+
+def test_a_resumed_conversation_keeps_its_follow_up_context(apps, users, alice_thread):
+    assert alice_thread in [t["id"] for t in threads_of(apps["url"], users["alice"])]
+    _, fresh = chat(apps["url"], users["alice"], [FOLLOW_UP])  # a new chat has no context: "them" is lost
+    assert FOLLOW_UP_ANSWER not in fresh[0].reply
+    thread_id, turns = chat(apps["url"], users["alice"], [FOLLOW_UP], thread_id=alice_thread)
+    assert thread_id == alice_thread and FOLLOW_UP_ANSWER in turns[0].reply, turns[0].reply
+    status, thread = http(apps["url"], f"/project/thread/{alice_thread}", users["alice"])
+    assert [s["output"] for s in thread["steps"] if s["type"] == "user_message"] == [FIRST, SECOND, FOLLOW_UP]
+
+
+def test_another_user_is_refused_by_every_route(apps, users, alice_thread):
+    assert_others_refused(apps["url"], users["alice"], users["bob"], alice_thread)
+
+
+def test_the_owner_can_delete_a_conversation(apps, users):
+    thread_id, _ = chat(apps["url"], users["bob"], ["What are LLMs?"])
+    status, body = http(apps["url"], "/project/thread", users["bob"], "DELETE", {"threadId": thread_id})
+    assert status == 200, body
+    assert thread_id not in [t["id"] for t in threads_of(apps["url"], users["bob"])]
+    assert http(apps["url"], f"/project/thread/{thread_id}", users["bob"])[0] == 404
+
+
+def bot_cli(*args: str, data_dir) -> subprocess.CompletedProcess:
+    env = {**os.environ, "BOT_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_a_thumbs_down_is_exported_as_an_eval_item_and_eval_skips_it_until_terms_are_added(
+    apps, users, alice_thread, tmp_path, built_index
+):
+    status, thread = http(apps["url"], f"/project/thread/{alice_thread}", users["alice"])
+    answers = [s for s in thread["steps"] if s["type"] == "assistant_message" and (s.get("metadata") or {}).get("bot")]
+    vote = {"feedback": {"forId": answers[1]["id"], "value": 0, "comment": "name the tools"}, "sessionId": "s"}
+    status, body = http(apps["url"], "/feedback", users["alice"], "PUT", vote)
+    assert status == 200, body
+
+    run = bot_cli("feedback", "export", "--rating", "down", data_dir=apps["data_dir"])
+    assert run.returncode == 0, run.stderr
+    items = [json.loads(line) for line in run.stdout.splitlines()]
+    item = next(i for i in items if i["comment"] == "name the tools")
+    assert item["question"] == SECOND and item["turns"] == [FIRST, SECOND] and item["rating"] == "down"
+    assert item["answer_given"] and item["sources"] and item["sources"][0]["title"] and item["answerer"]
+    assert bot_cli("feedback", "export", "--rating", "up", data_dir=apps["data_dir"]).stdout.strip() == ""
+
+    ready = item | {"id": "ready", "must_include": [["text"]], "lead": ["no"]}
+    (tmp_path / "cases.jsonl").write_text(json.dumps(item) + "\n" + json.dumps(ready) + "\n")
+    env = {**os.environ, "BOT_INDEX_DIR": str(built_index.index_dir), "BOT_CORPUS_DIR": str(ROOT / "corpus")}
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "eval", str(tmp_path / "cases.jsonl"), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "skipped 1 item(s) without expected terms" in run.stderr
+    assert json.loads(run.stdout.splitlines()[-1])["n"] == 1
+
+
+def test_the_chat_answers_without_its_database_and_says_history_is_off(apps):
+    # The notice comes as the chat starts, while the first question is on its way: ask twice to read an answer.
+    _, turns = chat(apps["down_url"], None, [SECOND, SECOND])
+    replies = [reply for turn in turns for reply in turn.replies]
+    assert any("No, LLMs are built specifically for text-based tasks." in r for r in replies), replies
+    notices = [r for r in replies if r.startswith("History is off: the database at")]
+    assert len(notices) == 1 and "cannot be reached" in notices[0]  # one line, once per chat
+    assert "Traceback" not in apps["down_log"].read_text()
+
+
+@pytest.mark.browser
+def test_in_the_browser_history_resume_feedback_and_download(apps, chromium, tmp_path):
+    from playwright.sync_api import expect
+
+    url = apps["url"]
+    page = chromium.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page.goto(url)
+    page.wait_for_url(re.compile(r"/login"), timeout=60_000)
+    page.locator("#email").fill("alice")
+    page.locator("#password").fill(apps["passwords"]["alice"])
+    page.get_by_role("button", name="Sign In").click()
+    send_chat(page, "Which industries benefit from LLMs?")
+    expect(page.get_by_text("Retrieve passages")).to_have_count(1, timeout=120_000)
+    expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
+    send_chat(page, SECOND)
+    page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)  # the last steps are written as the reply ends
+
+    page.reload()
+    entry = page.get_by_text("Which industries benefit from LLMs?").first
+    entry.wait_for(timeout=60_000)
+    page.screenshot(path=str(tmp_path / "sidebar.png"), full_page=True)
+    entry.click()
+    page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=60_000)
+    send_chat(page, FOLLOW_UP)
+    download_button = page.get_by_role("button", name=re.compile("Download this chat"))
+    download_button.last.wait_for(timeout=120_000)  # only a reply of this session carries it: the follow-up's
+    page.screenshot(path=str(tmp_path / "resumed.png"), full_page=True)
+    answers = [a.inner_text() for a in page.locator('[data-step-type="assistant_message"]').all()]
+    assert FOLLOW_UP_ANSWER in answers[-1], answers
+    # The reopened answers are still there, above (the chat scrolls the new question to the top).
+    assert any("No, LLMs are built specifically for text-based tasks." in a for a in answers[:-1]), answers
+
+    page.locator("button:has(svg.lucide-thumbs-down)").last.click()
+    page.locator("[role=dialog] textarea").fill("should name the image tools first")
+    page.get_by_role("button", name="Submit feedback").click()
+    page.wait_for_timeout(1500)
+    run = bot_cli("feedback", "export", "--rating", "down", data_dir=apps["data_dir"])
+    assert "should name the image tools first" in run.stdout, run.stdout + run.stderr
+
+    download_button.last.click()
+    link = page.get_by_text(re.compile(r"conversation-\d{4}-\d\d-\d\d-\d{4}\.md")).last
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        link.click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    page.screenshot(path=str(tmp_path / "download.png"), full_page=True)
+    assert FOLLOW_UP in markdown and SECOND in markdown and FOLLOW_UP_ANSWER in markdown
+    assert "[1]" in markdown and "**[1] LLMs vs Generative AI**" in markdown and "Zero Gravity Marketing" in markdown
+
+
+def test_kill_9_mid_conversation_keeps_what_was_answered(built_index, tmp_path):
+    import signal
+    import sqlite3
+
+    from .servers import serve_app_process
+
+    data_dir = tmp_path / "data"
+    env = {"BOT_DATA_DIR": str(data_dir)}
+    with serve_app_process(tmp_path / "first", env, index_from=built_index.index_dir) as (proc, url, _log):
+        chat(url, None, [FIRST, SECOND])
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with sqlite3.connect(data_dir / "bot.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        kept = db.execute("select count(*) from steps where type in ('user_message', 'assistant_message')").fetchone()
+    assert kept[0] == 4  # both questions and both answers
+    with serve_app_process(tmp_path / "second", env, index_from=built_index.index_dir) as (_proc, url, log):
+        _, turns = chat(url, None, [SECOND])
+        assert "No, LLMs are built specifically" in turns[0].reply
+        assert "History is off" not in log.read_text() and not [r for r in turns[0].replies if "History is off" in r]
+        # With login off the chats are kept (above) but nobody can list or open them.
+        listing = http(url, "/project/threads", "", "POST", {"pagination": {"first": 20}, "filter": {}})
+        assert listing[0] in (401, 403) or listing[1]["data"] == [], listing
+        with sqlite3.connect(data_dir / "bot.db") as db:
+            thread_id = db.execute("select id from threads limit 1").fetchone()[0]
+        assert http(url, f"/project/thread/{thread_id}", "")[0] in (401, 403, 404)

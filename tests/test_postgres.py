@@ -1,0 +1,84 @@
+"""History on a real PostgreSQL (Debian's `postgresql` package, started by the test): conversations kept
+and resumed, and another user's requests for them refused over HTTP and over the socket."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .conftest import IN_CI
+from .history_helpers import assert_others_refused, chat, http, login, login_env, threads_of
+from .servers import PG_BIN, PostgresServer, serve_app
+from .test_history_store import assert_a_step_saved_twice_is_one_row
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    if not (PG_BIN / "initdb").exists():
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is missing at {PG_BIN}: `make test` installs it as root")
+        pytest.skip(f"PostgreSQL 15 binaries not found at {PG_BIN} (apt-get install -y postgresql)")
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_history_on_postgres_resumes_and_refuses_other_users(postgres, built_index, tmp_path):
+    env, passwords = login_env("alice", "bob")
+    env["BOT_DATABASE_URL"] = postgres.url
+    with serve_app(tmp_path, env, ready_path="/health", index_from=built_index.index_dir) as (url, log_path):
+        alice, bob = (login(url, name, passwords[name]) for name in ("alice", "bob"))
+        thread_id, turns = chat(url, alice, ["What is generative AI?", "Can LLMs make images?"])
+        assert not [t.error for t in turns if t.error]
+        time.sleep(1)  # the last reply is written just after it is sent
+        assert [t["id"] for t in threads_of(url, alice)] == [thread_id]
+
+        _, resumed = chat(url, alice, ["Then what should I use to create them?"], thread_id=thread_id)
+        assert "Stable Diffusion" in resumed[0].reply
+        assert_others_refused(url, alice, bob, thread_id)
+        status, thread = http(url, f"/project/thread/{thread_id}", alice)
+        assert status == 200 and sum(s["type"] == "user_message" for s in thread["steps"]) == 3
+        log = log_path.read_text()
+    assert "History is off" not in log and "Traceback" not in log
+
+
+def test_a_step_saved_twice_at_once_is_one_row_on_postgres(postgres):
+    from bot.history import HistoryLayer
+    from bot.history_schema import async_url
+
+    assert_a_step_saved_twice_is_one_row(HistoryLayer(async_url(postgres.url), "test server"))
+
+
+# Last in the module: it stops the module's PostgreSQL server.
+def test_the_chat_keeps_answering_when_postgres_goes_away_mid_chat(postgres, built_index, tmp_path):
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.load import ChatSession
+
+    with serve_app(
+        tmp_path, {"BOT_DATABASE_URL": postgres.url}, ready_path="/health", index_from=built_index.index_dir
+    ) as (url, log_path):
+
+        async def conversation():
+            session = ChatSession(url, 60)
+            await session.connect()
+            try:
+                first = await session.ask("What is generative AI?")
+                await asyncio.to_thread(postgres.stop)  # the database goes away mid-chat
+                second = await session.ask("Can LLMs make images?")
+            finally:
+                await session.close()
+            return first, second
+
+        with ThreadPoolExecutor(1) as pool:
+            first, second = pool.submit(lambda: asyncio.run(conversation())).result()
+        log = log_path.read_text()
+    assert not any(r.startswith("History is off") for r in first.replies)
+    assert any("No, LLMs are built specifically for text-based tasks." in r for r in second.replies), second.replies
+    assert [r for r in second.replies if r.startswith("History is off: the database at")], second.replies
+    assert "Traceback" not in log
