@@ -8,7 +8,10 @@ import re
 
 import chainlit as cl
 
+from bot import conversation
+from bot.branding import install_branding
 from bot.guard import ORIGINAL_CHARS, SlidingWindowLimit
+from bot.history_web import install_history
 from bot.settings import PROVIDERS, get_settings
 from bot.web import install_server, rss_mb, show_identity
 
@@ -63,9 +66,11 @@ async def readme() -> str | None:
     return overview.readme if overview else None
 
 
-# The name from settings at once; the description and the welcome screen's logo once the corpus is known.
+# The name from settings at once; the description once the corpus is known.
 show_identity(get_settings().assistant_name, get_settings().assistant_description)
 install_server(health, readme)
+install_branding(corpus_overview)  # logo, favicon, avatar, colour, welcome text
+install_history(get_settings())  # conversations and feedback in a database (bot.history)
 
 
 def _build_assistant():
@@ -147,6 +152,7 @@ async def start() -> None:
     cl.user_session.set("history", [])
     default = get_settings().llm
     cl.user_session.set("provider", default)
+    await conversation.notify_if_history_off()
     if not _may_switch_answerer():
         return
     await cl.ChatSettings(
@@ -161,6 +167,19 @@ async def start() -> None:
             )
         ]
     ).send()
+
+
+@cl.on_chat_resume
+async def resume(thread: dict) -> None:
+    """A conversation reopened from the sidebar (its owner only: Chainlit checks): restore its follow-up context."""
+    cl.user_session.set("provider", get_settings().llm)
+    conversation.restore(thread)
+    await conversation.notify_if_history_off()
+
+
+@cl.action_callback(conversation.DOWNLOAD_ACTION)
+async def download_chat(action: cl.Action) -> None:
+    await conversation.send_transcript()
 
 
 @cl.on_settings_update
@@ -243,6 +262,7 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
     from bot.index import IndexUnavailable
     from bot.present import reply_markdown, retrieval_summary, source_views
     from bot.safe_markdown import StreamSanitizer
+    from bot.text import small_talk
 
     wait = _over_rate_limit()
     if wait:
@@ -253,6 +273,7 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
     if isinstance(original_chars, int) and original_chars > len(question):  # cut down on arrival (see bot.guard)
         await cl.Message(content=str(too_long(original_chars, get_settings().max_question_chars))).send()
         return
+    await conversation.wait_for_resume()
     history: list[str] = cl.user_session.get("history") or []
     try:
         assistant = await get_assistant(notify=True)
@@ -274,10 +295,13 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
             cl.run_sync(reply.stream_token(safe))
 
     try:
-        async with cl.Step(name="Retrieve passages", type="retrieval") as step:
-            step.input = question[:500]
+        if small_talk(question):  # "thanks!", "who are you?": answered about the assistant, no search to show
             retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
-            step.output = retrieval_summary(retrieval)
+        else:  # the step shows what was searched for and found as text, not the question as a JSON block
+            async with cl.Step(name="Retrieve passages", type="retrieval", show_input=False) as step:
+                step.input = question[:500]
+                retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
+                step.output = retrieval_summary(retrieval)
         answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token)
     except InvalidQuestion as exc:
         await cl.Message(content=str(exc)).send()
@@ -298,11 +322,17 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
         words = re.findall(r"\S+\s*", answer.text)
         for start in range(0, len(words), STREAM_WORDS):
             await reply.stream_token("".join(words[start : start + STREAM_WORDS]))
-    sources = source_views(answer)
+    # Each file's passages in reading order: a source shows the whole section it is part of.
+    documents = await cl.make_async(lambda: assistant.retriever.live_view().documents())()
+    sources = source_views(answer, documents)
     # The checked answer, its sources and notes replace whatever the model streamed.
     reply.content = reply_markdown(answer, sources)
     reply.elements = [cl.Text(name=s.name, content=s.content, display="side") for s in sources]
-    reply.actions = _offer(answer.suggestions) if not answer.answered else []
+    reply.actions = _offer(answer.suggestions) if answer.suggestions else []
+    conversation.remember(question, retrieval.question, answer, provider, reply)  # saved with the reply
+    await conversation.drop_old_download_button()
     await reply.send()  # ends the stream with the final (checked) content and the source elements
+    conversation.note_download_button(reply)
     history.append(retrieval.question)
     cl.user_session.set("history", history[-10:])
+    await conversation.notify_if_history_off()  # the database may have gone away mid-chat

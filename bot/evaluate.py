@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.stats import percentile
-from bot.text import normalize_text, tokenize
+from bot.text import normalize_text, small_talk, tokenize
 from bot.types import Answer
 
 _MARKUP = str.maketrans({c: " " for c in "*_#>`"})
@@ -91,6 +91,11 @@ class EvalItem:
     @property
     def question(self) -> str:
         return self.turns[-1]
+
+    @property
+    def lacks_expected_terms(self) -> bool:
+        """An answerable item with no `must_include` and no `lead` (e.g. exported feedback): nothing to score."""
+        return self.answerable and not self.must_include and not self.lead
 
 
 def load_questions(path: Path) -> list[EvalItem]:
@@ -207,8 +212,9 @@ def run_eval(assistant: Answering, items: list[EvalItem]) -> tuple[dict, list[It
     assistant.ask(items[0].question if items else "warm up")  # latency is measured warm
     results = [score_item(item, assistant.ask(item.question, item.turns[:-1])) for item in items]
     answerable = [r for r in results if r.item.answerable]
-    unanswerable = [r for r in results if not r.item.answerable]
-    answered = [r for r in results if r.answer.answered]
+    # A greeting, thanks or "who are you?" gets a reply about the assistant: neither a refusal nor a cited answer.
+    unanswerable = [r for r in results if not r.item.answerable and not small_talk(r.item.question)]
+    answered = [r for r in results if r.answer.answered and not small_talk(r.item.question)]
     latencies = [r.answer.latency_ms for r in results]
 
     def share(rows: list[ItemResult], ok) -> float:

@@ -167,7 +167,11 @@ def _parts(
             return [c for c in own if says_something(c)][:count]
 
         # Each part's opening sentences (a section states its point first): two each when they fit, else one.
-        parts = [opening_of(n, 2) for n in children]
+        # A second only after a short first one ("LLMs: Focus primarily on ..." and then "Generative AI: ..."):
+        # after a whole list it is the section's closing remark.
+        parts = [
+            opening_of(n, 1 if len(" ".join(c.sentence.text for c in opening_of(n, 1))) > 130 else 2) for n in children
+        ]
         if sum(len(c.sentence.text) for part in parts for c in part) > budget:
             parts = [opening_of(n, 1) for n in children]
         for n, part in zip(children, parts):

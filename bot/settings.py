@@ -86,6 +86,13 @@ class Settings(BaseSettings):
 
     # --- retrieval ---------------------------------------------------------------------------
     top_k: int = Field(4, ge=1, le=20, description="Most passages retrieved per question and handed to the answerer.")
+    section_max_passages: int = Field(
+        8,
+        ge=0,
+        le=30,
+        description="Most further passages of the best passage's section (its other parts and subsections) that a "
+        "list or summary question may quote: the parts of 'Real-World Applications' answer 'Which industries ...?'.",
+    )
     relative_cutoff: float = Field(
         0.15,
         ge=0,
@@ -201,6 +208,23 @@ class Settings(BaseSettings):
         description="One line saying what the assistant answers (page description, readme); empty = made "
         "from the indexed documents' titles.",
     )
+    welcome: str = Field(
+        "Ask me about the documents below. Every answer shows the passages it comes from.",
+        max_length=300,
+        description="The welcome line under the assistant's name before the first question (the documents' "
+        "titles and how to use the chat follow it).",
+    )
+    brand_dir: Path | None = Field(
+        None,
+        description="Folder of a client's images (see README, 'Demo for a client in five minutes'): logo_light, "
+        "logo_dark, favicon and avatar, each .svg, .png, .jpg, .webp or .ico. A missing one comes from the "
+        "project's `branding/` folder; a missing avatar is the name's initials in the primary colour.",
+    )
+    primary_color: str = Field(
+        "#3b6fd8",
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description="The primary colour (buttons, links, citations, the avatar) as #rrggbb.",
+    )
     # NoDecode: read as written, so that `starters` may also be a `|`-separated list (see its validator).
     starters: Annotated[list[str], NoDecode] = Field(
         [],
@@ -250,6 +274,22 @@ class Settings(BaseSettings):
         "(with login on, /health stays public but says less).",
     )
 
+    # --- conversation history -------------------------------------------------------------------
+    history: bool = Field(
+        True,
+        description="Keep conversations and feedback in a database (SQLite under `data_dir`, or `database_url`); "
+        "with login on, each user finds their own in the sidebar. false = kept in memory only.",
+    )
+    data_dir: Path = Field(Path("data"), description="Folder of the SQLite history database, `bot.db` (git-ignored).")
+    database_url: SecretStr | None = Field(
+        None,
+        description="A shared database instead of the SQLite file, e.g. postgresql://user:pass@host/db "
+        "(needs the `postgres` extra). Never logged; messages name it without the password.",
+    )
+    history_days: float = Field(
+        0, ge=0, description="Delete conversations untouched for this many days (checked hourly); 0 = keep them."
+    )
+
     # --- demo login --------------------------------------------------------------------------
     login: bool = Field(False, description="Require a user name and password before the chat opens.")
     login_users: dict[str, str] = Field(
@@ -293,7 +333,7 @@ class Settings(BaseSettings):
             return "CHAINLIT_AUTH_SECRET looks like a placeholder; make a real one with `chainlit create-secret`."
         return None
 
-    @field_validator("min_score", "health_memory", mode="before")
+    @field_validator("min_score", "health_memory", "database_url", "brand_dir", mode="before")
     @classmethod
     def _empty_means_unset(cls, value: object) -> object:
         # `.env.example` lists these as `NAME=` (unset): empty text must not fail as a number or a boolean.

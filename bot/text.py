@@ -243,17 +243,33 @@ _GREETING = re.compile(
     re.I,
 )
 _THANKS = re.compile(
-    r"^(?:(?:ok(?:ay)?|great|perfect|cool|nice|good)[\s,!.]+)?(?:thanks?|thank you|thx|cheers)"
-    r"(?: (?:a lot|so much|very much|again))?\b[\s!.,?]*$",
+    r"^(?:(?:ok(?:ay)?|great|perfect|cool|nice|good)[\s,!.]+)?(?:thanks?|thank you|thx|cheers|ty)"
+    r"(?: (?:a lot|so much|very much|again))?(?:[\s,!.]+(?:that|this) (?:helps|helped|was (?:helpful|great|useful)))?"
+    r"\b[\s!.,?]*$",
+    re.I,
+)
+# About the assistant itself, never about a topic: "What can you do?", "Who are you?", "help".
+_ABOUT = re.compile(
+    r"^(?:(?:hi|hello|hey)[\s,!.]+)?(?:"
+    r"help(?: me| please)?|what can (?:you|i) (?:do|ask)(?: (?:you|here|for me))?|what do you do"
+    r"|who (?:are|r) (?:you|u)|what are you|who made you|who built you|what is this(?: (?:bot|app|tool|assistant))?"
+    r"|what(?:'s| is) your name|what do you know(?: about)?|what (?:can|do) you (?:know|answer)(?: about)?"
+    r"|what (?:are you|is this) (?:for|about)|how (?:do i|can i|should i|to) use (?:this|you|it)(?: (?:bot|app|tool))?"
+    r"|how does (?:this|it) work|what should i ask(?: you)?|what can you help (?:me )?with"
+    r"|are you (?:a |an )?(?:bot|robot|human|person|real|ai|chatbot)"
+    r")(?: (?:please|exactly|again))?[\s!.,?]*$",
     re.I,
 )
 
 
 def small_talk(message: str) -> str:
-    """ "greeting" or "thanks" for a message that is only that ("Hi there!", "ok thanks!"), else ""."""
-    text = message.strip()
+    """ "greeting", "thanks" or "about" (the assistant itself) for a message that is only that ("Hi there!",
+    "ok thanks!", "What can you do?"), else ""."""
+    text = " ".join(message.split())
     if _THANKS.match(text):
         return "thanks"
+    if _ABOUT.match(text):
+        return "about"
     return "greeting" if _GREETING.match(text) else ""
 
 
@@ -266,9 +282,14 @@ _ASKS_AMOUNT = re.compile(
 )
 _ASKS_DATE = re.compile(r"^\s*(?:when\s+(?:was|were|is|did|will|does|do)\b|(?:in\s+)?what\s+(?:year|date)\b)", re.I)
 _ASKS_PERSON = re.compile(
-    r"^\s*who\s+(?:invented|created|founded|wrote|designed|developed|made|built|owns|maintains|leads|runs|"
-    r"started|coined|discovered|(?:is|was|are|were)\b)",
+    r"^\s*(?:who|(?:which|what)\s+(?:company|companies|organi[sz]ations?|firms?|labs?|team|startups?|vendors?|"
+    r"people|persons?|researchers?|scientists?|engineers?))\s+(?:invented|created|founded|wrote|designed|developed|made|built|owns|maintains|leads|runs|"
+    r"started|coined|discovered|makes|creates|builds|develops|produces|released|(?:is|was|are|were)\b)",
     re.I,
+)
+# "Which LLM is the most accurate?": the answer names one.
+_ASKS_WHICH_BEST = re.compile(
+    r"^\s*which\s+[\w-]+\s+(?:is|was|are|were)\s+the\s+(?:most|least|best|worst|\w+est)\b", re.I
 )
 _AMOUNT = re.compile(
     r"\b\d+(?:[.,]\d+)*(?:\s*%|\b)|[$€£]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -283,7 +304,19 @@ _DATE = re.compile(  # a year, a date, a month or weekday, or a time of day ("op
     r"o'clock|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|century|decade|ago)\b",
     re.I,
 )
-_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b")
+# A full name ("John Chambers", "Bell Labs") or an owner's name ("Meta's LLaMA").
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b|\b[A-Z][a-z]+(?=[’']s\b)")
+
+
+# Words that open a sentence capitalised without being part of a name ("Unlike Generative AI, ...").
+_OPENERS = frozenset(["unlike", "although", "while", "if", "as", "when", "because", "since", "despite", "like", "many"])
+
+
+def _opens_sentence(text: str, start: int, name: str) -> bool:
+    """Whether a capitalised pair at `start` is only a sentence's first word before a name ("Unlike Generative")."""
+    first = name.split()[0].lower()
+    at_start = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?:"
+    return at_start and (first in STOPWORDS or first in _OPENERS)
 
 
 def asked_kind(question: str) -> str:
@@ -292,7 +325,7 @@ def asked_kind(question: str) -> str:
         return "amount"
     if _ASKS_DATE.search(question):
         return "date"
-    return "person" if _ASKS_PERSON.search(question) else ""
+    return "person" if _ASKS_PERSON.search(question) or _ASKS_WHICH_BEST.search(question) else ""
 
 
 def gives_kind(text: str, kind: str, question: str = "") -> bool:
@@ -303,5 +336,6 @@ def gives_kind(text: str, kind: str, question: str = "") -> bool:
         return bool(_DATE.search(text))
     if kind == "person":  # a full name ("John Chambers", "Bell Labs"), not an acronym ("GANs") or the question's words
         asked = set(tokenize(question))
-        return any(not set(tokenize(name)) <= asked for name in _FULL_NAME.findall(text))
+        names = [m.group() for m in _FULL_NAME.finditer(text) if not _opens_sentence(text, m.start(), m.group())]
+        return any(not set(tokenize(name)) <= asked for name in names)
     return True
