@@ -253,7 +253,7 @@ class ExtractiveAnswerer:
         topics = self._topics() if callable(self._topics) else self._topics
         examples = self._examples()
         reply = not_covered_reply(question, topics, suggestions, retrieval.unknown_names, examples, missing)
-        offered = (examples if small_talk(question) or not suggestions else suggestions)[:3]
+        offered = (suggestions or examples)[:3]
         return Answer(question, reply, False, [], retrieval.query, suggestions=list(offered))
 
     def sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:

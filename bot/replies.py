@@ -4,7 +4,6 @@ cited passage as the app shows it (the quoted text in bold). Both are made inert
 from __future__ import annotations
 
 from bot.safe_markdown import inert_markdown
-from bot.text import small_talk
 
 
 def not_covered_reply(
@@ -18,19 +17,15 @@ def not_covered_reply(
     """What the assistant says when the documents do not answer a question: what they do cover.
 
     `suggestions` are the questions closest to this one; `examples` (the corpus's starters) stand in
-    for them after a greeting or when there are none.
+    for them when there are none.
     """
-    talk = small_talk(question)
-    examples = list(examples or [])[:3] if talk or not suggestions else suggestions[:3]
-    if talk == "thanks":
-        lead = "You're welcome! Ask me anything else about the documents in my library"
-    elif talk:
-        lead = "Hello! I answer questions from the documents in my library"
-    elif missing:
+    examples = (suggestions or list(examples or []))[:3]
+    if missing:
         what = {"amount": "an amount or a number", "date": "a date", "person": "a name"}.get(missing, "that")
         lead = f"The documents I have don't give {what} for that, so I can't answer it from them"
     elif unknown_names:
-        names = " or ".join(f"“{inert_markdown(name)}”" for name in unknown_names[:3])
+        quoted = [f"“{inert_markdown(name)}”" for name in unknown_names[:3]]
+        names = ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
         lead = f"The documents I have don't mention {names}, so I can't answer that from them"
     else:
         lead = "The documents I have don't cover that, so I can't answer it from them"
