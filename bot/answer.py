@@ -81,6 +81,10 @@ _LEANS_BACK = re.compile(
     r"instead|otherwise|then|so|thus|therefore|hence|in that case|in this case)\b",
     re.I,
 )
+# "... makes this technology valuable": a demonstrative before a noun anywhere points back too.
+_POINTS_BACK = re.compile(
+    r"\b(?:this|these|those)\s+(?!is\b|are\b|was\b|were\b|can\b|will\b|may\b|means\b)[a-z]{3,}", re.I
+)
 # A sentence that announces what follows ("...two testing frameworks.", "...as follows:", "you can!").
 _LEANS_FORWARD = re.compile(r"(?::|\bfollowing\.|\bas follows\.|!)$|\b(?:two|three|four|several) [\w-]+(?: [\w-]+)?\.$")
 
@@ -100,7 +104,8 @@ def _with_neighbours(chosen: list[Candidate], candidates: list[Candidate]) -> li
         for _ in range(2):  # "But ..." leans on "They ...", which leans on "LLMs ...": two steps back at most
             first = run[0]
             before = by_place.get((first.source_n, first.sentence.order - 1))
-            leans_back = _LEANS_BACK.match(first.sentence.text) or first.sentence.text[:1].islower()  # "to get ..."
+            text = first.sentence.text
+            leans_back = _LEANS_BACK.match(text) or text[:1].islower() or _POINTS_BACK.search(text)  # "to get ..."
             if not (before and leans_back and (before.source_n, before.sentence.order) not in picked):
                 break
             run.insert(0, before)

@@ -284,7 +284,9 @@ _ASKS_DATE = re.compile(r"^\s*(?:when\s+(?:was|were|is|did|will|does|do)\b|(?:in
 _ASKS_PERSON = re.compile(
     r"^\s*(?:who|(?:which|what)\s+(?:company|companies|organi[sz]ations?|firms?|labs?|team|startups?|vendors?|"
     r"people|persons?|researchers?|scientists?|engineers?))\s+(?:invented|created|founded|wrote|designed|developed|made|built|owns|maintains|leads|runs|"
-    r"started|coined|discovered|makes|creates|builds|develops|produces|released|(?:is|was|are|were)\b)",
+    # ("Who are LLMs a good fit for?" asks for a kind of user, not a name: a preposition ends it.)
+    r"started|coined|discovered|makes|creates|builds|develops|produces|released|"
+    r"(?:is|was|are|were)\b(?!.*\b(?:for|to|with|from|at)\W*$))",
     re.I,
 )
 # "Which LLM is the most accurate?": the answer names one.

@@ -225,3 +225,17 @@ def test_each_and_why_follow_ups_carry_the_earlier_question():
     earlier = ["Which is better for marketing, an LLM or generative AI?"]
     assert condense("Why is that?", earlier) == "Which is better for marketing, an LLM or generative AI?"
     assert condense("Which one costs less, both?", ["Is it good?"]).startswith("Which one costs less")  # no pair
+
+
+def test_a_sentence_that_says_this_technology_brings_the_one_before(assistant):
+    # "... makes this technology valuable for companies ..." is never quoted without the sentence before it.
+    answer = assistant.ask("Why is generative AI valuable for companies that need original content every day?")
+    assert "makes this technology valuable" in answer.text, answer.text
+    assert not sentences(answer.text)[0].startswith("The ability to generate"), answer.text  # never alone, first
+
+
+def test_who_is_it_for_asks_for_a_kind_of_user_not_a_name():
+    from bot.text import asked_kind
+
+    assert asked_kind("Who are LLMs a good fit for?") == ""
+    assert asked_kind("Who is the CEO of OpenAI?") == "person"
