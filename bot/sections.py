@@ -43,9 +43,13 @@ def section_answer(
     place: dict[int, int],
     compare: bool = False,
 ) -> list[Candidate]:
-    """For a list or summary question: the best-fitting list with the sentence that introduces it (a
-    summary also gets its passage's opening sentence), or for a summary without a list, the best passage's
-    best sentences in reading order. Empty when no list fits nearly as well as the best sentence."""
+    """The sentences that answer a list, summary or comparison (`compare`) question from a whole section.
+
+    The top passage's subsections (`place`: their reading order) answer when the best sentence is in it or
+    them (see `_parts`). Otherwise: the best-fitting list with the sentence that introduces it (a summary
+    also gets its passage's opening sentence), or a summary's or comparison's lists of one section side by
+    side, or for a summary without a list the best passage's best sentences in reading order. Empty when
+    no list fits nearly as well as the best sentence (the caller then quotes the best sentences)."""
     if not candidates:
         return []
     best = max(candidates, key=lambda c: c.score)
