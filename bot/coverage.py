@@ -49,7 +49,8 @@ def nothing_telling_known(view: LoadedGeneration, question: str) -> list[str]:
     if view.words is None:
         return []
     telling = list(dict.fromkeys(t for t in tokenize(question) if english_zipf(t) < TELLING_MAX_ZIPF))
-    if not telling or any(not t.isalpha() or len(t) < 3 or view.words.uses(t) for t in telling):
+    # Two at least: one word alone ("What should I use instead?") is too little to say the question is elsewhere.
+    if len(telling) < 2 or any(not t.isalpha() or len(t) < 3 or view.words.uses(t) for t in telling):
         return []
     return telling
 

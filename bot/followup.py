@@ -21,6 +21,8 @@ _PRONOUNS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there)\
 _WHICH_ONES = re.compile(r"\b(which|what|the)\s+ones?\b", re.IGNORECASE)
 # "an example of each", "for both of them": the two things the earlier question set side by side.
 _EACH = re.compile(r"\b(?:each|both|either|the two)(?:\s+(?:one|of them|of those))?(?=\s*$)", re.IGNORECASE)
+# "What should I use instead, then?": a question that only means something against the earlier one.
+_INSTEAD = re.compile(r"\b(?:instead|then|else|otherwise|alternatively)\b", re.IGNORECASE)
 _WHY_SO = re.compile(r"why(?:\s+(?:is|was|would|does|did)\s+(?:that|this|it|so))?(?:\s+so)?", re.IGNORECASE)
 _PREPOSITIONS = ("from", "for", "in", "about", "of", "with", "on", "to", "by")
 
@@ -187,7 +189,7 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
         )
     if rewritten != body:
         return rewritten + "?"
-    if had_marker or len(tokenize(body)) <= 1:
+    if had_marker or len(tokenize(body)) <= 1 or _INSTEAD.search(body):
         # Context-dependent but nothing to substitute: keep the earlier topic alongside.
         return f"{body} ({antecedent})?"
     return question

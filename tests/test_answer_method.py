@@ -239,3 +239,10 @@ def test_who_is_it_for_asks_for_a_kind_of_user_not_a_name():
 
     assert asked_kind("Who are LLMs a good fit for?") == ""
     assert asked_kind("Who is the CEO of OpenAI?") == "person"
+
+
+def test_one_word_the_documents_lack_is_not_enough_to_decline(assistant):
+    # "instead" is not in the articles, but a follow-up of everyday words is no question about something else.
+    answer = assistant.ask("What should I use instead, then?", ["Can LLMs make images?"])
+    assert "don't mention" not in answer.text, answer.text
+    assert answer.query.startswith("What should I use instead, then (Can LLMs make images"), answer.query
