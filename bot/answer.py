@@ -183,8 +183,9 @@ class ExtractiveAnswerer:
         summary = bool(_ASKS_FOR_SUMMARY.search(retrieval.query))
         wants_list = bool(_ASKS_FOR_LIST.search(retrieval.query))
         compare = bool(_ASKS_TO_COMPARE.search(retrieval.query))
+        wants_names = bool(_ASKS_FOR_NAMES.search(retrieval.query))
         # "Give me an example of LLMs and generative AI": one for each of the two, like a comparison.
-        both = compare or bool(_ASKS_FOR_NAMES.search(retrieval.query) and pair_of(retrieval.query))
+        both = compare or bool(wants_names and pair_of(retrieval.query))
         if summary or wants_list or compare:
             sources = sources + retrieval.section_rest  # "Which industries ...?": the section's parts answer
         yes_no = bool(_YES_NO.match(retrieval.query.strip()))
@@ -196,7 +197,7 @@ class ExtractiveAnswerer:
         place = {n: reading.get(p.id, len(reading)) for n, p in enumerate(sources, start=1)}
         chosen = (
             section_answer(candidates, summary, headings, place, compare and not wants_list)
-            if summary or (wants_list and not _ASKS_FOR_NAMES.search(retrieval.query)) or compare
+            if summary or (wants_list and not wants_names) or compare
             else []
         ) or self._select(
             candidates,
@@ -335,8 +336,8 @@ class ExtractiveAnswerer:
     ) -> list[Candidate]:
         """The best sentence and up to `answer_max_sentences` that answer the same question (never filler).
 
-        For a comparison, a sentence that speaks of what the best one leaves out ("Generative AI includes ... diffusion models" beside "LLMs are ... transformer")
-        comes next, so that both sides are answered."""
+        For a comparison, a sentence that speaks of what the best one leaves out comes next ("Generative AI
+        includes ... diffusion models" beside "LLMs are ... transformer"), so that both sides are answered."""
         quotable = [c for c in candidates if says_something(c)]
         if not quotable:
             return []

@@ -20,6 +20,11 @@ TOOL_MAX_ZIPF = 4.0
 TELLING_MAX_ZIPF = 5.5
 
 
+def telling_words(text: str) -> list[str]:
+    """The words of `text` (`tokenize`d, in order, once each) English uses less than everyday ones."""
+    return list(dict.fromkeys(t for t in tokenize(text) if english_zipf(t) < TELLING_MAX_ZIPF))
+
+
 def unknown_words(view: LoadedGeneration, question: str, key_term_max_zipf: float) -> list[str]:
     """Names (see `named_terms`) and key words (see `missing_terms`) of the question the corpus never uses."""
     names = [name for name in named_terms(question) if not view.mentions(name)]
@@ -48,7 +53,7 @@ def nothing_telling_known(view: LoadedGeneration, question: str) -> list[str]:
     them, however close its wording comes to theirs."""
     if view.words is None:
         return []
-    telling = list(dict.fromkeys(t for t in tokenize(question) if english_zipf(t) < TELLING_MAX_ZIPF))
+    telling = telling_words(question)
     # Two at least: one word alone ("What should I use instead?") is too little to say the question is elsewhere.
     if len(telling) < 2 or any(not t.isalpha() or len(t) < 3 or view.words.uses(t) for t in telling):
         return []
@@ -61,7 +66,7 @@ def undefined_subject(view: LoadedGeneration, query: str, rows: list[int]) -> li
     phrase = defined_phrase(query)
     if not phrase or view.words is None:
         return []
-    telling = {t for t in tokenize(phrase) if english_zipf(t) < TELLING_MAX_ZIPF}
+    telling = set(telling_words(phrase))
     # Only a real word the corpus lacks (not "main", not a clipped "gen") says X is something else.
     lacking = [t for t in telling if t.isalpha() and len(t) >= 4 and english_zipf(t) < 4.5 and not view.words.uses(t)]
     if not lacking or any(telling <= view.terms[r] for r in rows):
@@ -77,7 +82,7 @@ def names_in_passing(view: LoadedGeneration, query: str, rows: list[int]) -> boo
     Telling words are those English uses less than everyday ones (Zipf < 5.5: "released" 5.05 and "stand" 5.14
     are, "made" 5.9, "use" 5.8 and "good" 6.1 are not).
     """
-    telling = {t for t in tokenize(query) if english_zipf(t) < TELLING_MAX_ZIPF}
+    telling = set(telling_words(query))
     if not telling or not rows:
         return False
     rare = max(2, len(view.terms) // 10)

@@ -29,8 +29,13 @@ def not_covered_reply(
         lead = f"The documents I have don't mention {names}, so I can't answer that from them"
     else:
         lead = "The documents I have don't cover that, so I can't answer it from them"
-    listed = " · ".join(f"“{inert_markdown(q)}”" for q in examples)
-    return f"{lead}. They are about {topics}." + (f" Questions they do answer include: {listed}" if listed else "")
+    return f"{lead}. They are about {topics}.{questions_they_answer(examples)}"
+
+
+def questions_they_answer(examples: list[str]) -> str:
+    """ " Questions they do answer include: “A” · “B” · “C”" (inert), or "" when there are none."""
+    listed = " · ".join(f"“{inert_markdown(q)}”" for q in examples[:3])
+    return f" Questions they do answer include: {listed}" if listed else ""
 
 
 def highlighted_markdown(passage_text: str, quotes: list[str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.replies import questions_they_answer
 from bot.safe_markdown import inert_markdown
 from bot.text import small_talk
 from bot.types import Answer, Retrieval
@@ -20,10 +21,6 @@ HOW_TO_USE = (
 )
 
 
-def _listed(examples: list[str]) -> str:
-    return " · ".join(f"“{inert_markdown(q)}”" for q in examples[:3])
-
-
 def small_talk_reply(kind: str, name: str, topics: str, examples: list[str]) -> str:
     """The reply to small talk of `kind` (see `bot.text.small_talk`): short, and pointing back at the documents.
 
@@ -31,8 +28,7 @@ def small_talk_reply(kind: str, name: str, topics: str, examples: list[str]) -> 
     """
     if kind == "thanks":
         return "You're welcome! Ask me anything else about the documents in my library."
-    listed = _listed(examples)
-    try_these = f" Questions they do answer include: {listed}" if listed else ""
+    try_these = questions_they_answer(examples)
     if kind == "about":
         return (
             f"I'm {inert_markdown(name)}. I answer questions from the documents in my library, {topics}, "
