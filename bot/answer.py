@@ -27,12 +27,18 @@ from bot.safe_markdown import inert_markdown
 from bot.sections import Candidate, says_something, section_answer
 from bot.settings import Settings
 from bot.smalltalk import small_talk_answer
-from bot.text import asked_kind, defines_subject, definition_subject, gives_kind, small_talk, tokenize
+from bot.text import (
+    asked_kind,
+    defines_subject,
+    definition_subject,
+    gives_kind,
+    is_yes_no,
+    small_talk,
+    tokenize,
+    yes_no_subject,
+)
 from bot.types import Answer, Passage, Retrieval
 
-_YES_NO = re.compile(
-    r"^(?:can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b", re.I
-)
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
 # A verdict that opens a sentence ("No, LLMs are ...", "Yes. Many ..."): it answers its own heading's question.
 # ("It depends on ..." is no verdict to strip: what is left, "on the use case.", would say nothing.)
@@ -45,6 +51,21 @@ VERDICT_WORD_SIMILARITY = 0.55
 # What a yes/no question's subject opening a sentence adds to its score. From eval/: 0.02 to 0.06 all lift dev
 # strict 0.809 -> 0.823 and leave the other files as they were; 0.08 lifts dev further but costs the R FAQ one answer.
 SUBJECT_LEAD_BONUS = 0.04
+# How much less a sentence naming a yes/no question's subject may score than the best one and still lead.
+SUBJECT_MARGIN = 0.05
+# "Are GANs part of generative AI?" asks whether one thing belongs to another; a sentence that says what
+# includes what answers it, when it scores within MEMBERSHIP_MARGIN of the best (see README).
+_MEMBERSHIP = re.compile(
+    r"\b(?:part|type|kind|form|subset|member|branch|category|example|subfield|sort)s? of\b|\bfalls? under\b|"
+    r"\bbelongs? to\b",
+    re.I,
+)
+_INCLUSION = re.compile(
+    r"\b(?:includ(?:e|es|ed|ing)|(?:part|type|kind|form|subset|member|branch|category|subfield|sort)s? of|"
+    r"falls? under|belongs? to|among)\b",
+    re.I,
+)
+MEMBERSHIP_MARGIN = 0.1
 _ASKS_FOR_NAMES = re.compile(
     r"\b(?:examples?|by name|name (?:some|a few|any|every|all)|(?:which|what|every|all)(?: \w+)? (?:tools|models|products|"
     r"companies|systems)|such as)\b",
@@ -188,7 +209,7 @@ class ExtractiveAnswerer:
         both = compare or bool(wants_names and pair_of(retrieval.query))
         if summary or wants_list or compare:
             sources = sources + retrieval.section_rest  # "Which industries ...?": the section's parts answer
-        yes_no = bool(_YES_NO.match(retrieval.query.strip()))
+        yes_no = is_yes_no(retrieval.query)
         candidates = self._score(retrieval.query, retrieval.query_vector, sources, retrieval.term_weights)
         # A "Yes."/"No." answers its own heading's question: it may only answer one that asks the same.
         fits = {n: yes_no and self.asks_same(retrieval.query, p) for n, p in enumerate(sources, start=1)}
@@ -205,6 +226,8 @@ class ExtractiveAnswerer:
             {n for n, ok in fits.items() if ok},
             headings,
             both,
+            yes_no_subject(retrieval.query),
+            membership=yes_no and bool(_MEMBERSHIP.search(retrieval.query)),
         )
         chosen = _with_neighbours(chosen, candidates)
         kind = asked_kind(retrieval.query)
@@ -291,7 +314,7 @@ class ExtractiveAnswerer:
         wants_names = bool(_ASKS_FOR_NAMES.search(query))
         wants_code = bool(_ASKS_FOR_CODE.search(query))
         # A yes/no question about X ("Are LLMs built on diffusion models?") is answered by a sentence about X.
-        subject = query_order[0] if _YES_NO.match(query.strip()) and (query_order := tokenize(query)) else ""
+        subject = yes_no_subject(query)
         out = []
         for (n, sentence, vec), sem in zip(sentences, semantic):
             terms = set(tokenize(sentence.context))
@@ -333,6 +356,8 @@ class ExtractiveAnswerer:
         verdicts_fit: set[int],
         headings: dict[int, tuple[str, str]],
         compare: bool = False,
+        subject: str = "",
+        membership: bool = False,
     ) -> list[Candidate]:
         """The best sentence and up to `answer_max_sentences` that answer the same question (never filler).
 
@@ -343,6 +368,19 @@ class ExtractiveAnswerer:
             return []
         ranked = sorted(quotable, key=lambda c: -c.score)
         best = ranked[0]
+        if subject and subject not in tokenize(f"{best.sentence.label} {best.sentence.text}"):
+            # "Is DALL·E a large language model?" is answered by what is said of DALL·E, not of language models.
+            about = [c for c in ranked if subject in tokenize(f"{c.sentence.label} {c.sentence.text}")]
+            if about and about[0].score >= best.score - SUBJECT_MARGIN:
+                best = about[0]
+        if membership and subject:
+            stating = [
+                c
+                for c in ranked
+                if _INCLUSION.search(c.sentence.text) and subject in tokenize(f"{c.sentence.label} {c.sentence.text}")
+            ]
+            if stating and stating[0] is not best and stating[0].score >= best.score - MEMBERSHIP_MARGIN:
+                best = stating[0]
         # A verdict that answers this very question and fits nearly as well leads the answer.
         direct = [
             c

@@ -7,7 +7,7 @@ import re
 
 from bot.loaded import LoadedGeneration
 from bot.spelling import english_zipf
-from bot.text import defined_phrase, named_terms, tokenize
+from bot.text import defined_phrase, named_terms, tokenize, yes_no_subject
 
 # "How do I <do something> with/using <tool>?": the tool is what the question is about.
 _TOOL_SLOT = re.compile(
@@ -18,6 +18,12 @@ TOOL_MAX_ZIPF = 4.0
 
 # Question words English uses this often (Zipf scale) say little on their own: "made", "use", "good".
 TELLING_MAX_ZIPF = 5.5
+
+# A word in more than this share of the passages is one of the corpus's topic words.
+TOPIC_SHARE = 0.2
+# A word a yes/no question asks about is a key concept when this rare (Zipf): "offline" 3.7 and "laptop" 4.2
+# are; of "solved problem" and "rules settled", paraphrases of covered questions, one word each is not.
+ASKED_MAX_ZIPF = 4.5
 
 
 def telling_words(text: str) -> list[str]:
@@ -58,6 +64,23 @@ def nothing_telling_known(view: LoadedGeneration, question: str) -> list[str]:
     if len(telling) < 2 or any(not t.isalpha() or len(t) < 3 or view.words.uses(t) for t in telling):
         return []
     return telling
+
+
+def nothing_known_of_subject(view: LoadedGeneration, question: str) -> list[str]:
+    """For a yes/no question, what it asks of its subject when the corpus uses none of those words: "Can LLMs
+    run offline on a laptop?" names LLMs, which the articles discuss, but "run", "offline" and "laptop" nowhere,
+    so they cannot say yes or no."""
+    subject = yes_no_subject(question)
+    if not subject or view.words is None:
+        return []
+    # The corpus's own topic words ("generative", "ai" in the articles) belong to the subject, not the ask.
+    common = TOPIC_SHARE * len(view.terms)
+    asked = [t for t in telling_words(question) if t != subject and sum(t in terms for terms in view.terms) <= common]
+    # All of them real words the corpus never uses ("e-commerce" is looked up whole), two of them key concepts.
+    if any(not t.isalpha() or len(t) < 3 or view.words.uses_family(t) for t in asked):
+        return []
+    key = [t for t in asked if english_zipf(t) < ASKED_MAX_ZIPF]
+    return key if len(key) >= 2 else []
 
 
 def undefined_subject(view: LoadedGeneration, query: str, rows: list[int]) -> list[str]:

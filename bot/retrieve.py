@@ -10,7 +10,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.coverage import names_in_passing, nothing_telling_known, undefined_subject, unknown_words
+from bot.coverage import (
+    names_in_passing,
+    nothing_known_of_subject,
+    nothing_telling_known,
+    undefined_subject,
+    unknown_words,
+)
 from bot.followup import condense
 from bot.index import (
     IndexUnavailable,
@@ -131,7 +137,7 @@ class Retriever:
         if not self.settings.decline_unknown_names:
             return []
         unknown = unknown_words(view, question, self.settings.key_term_max_zipf) + undefined_subject(view, query, rows)
-        return unknown or nothing_telling_known(view, query)
+        return unknown or nothing_telling_known(view, query) or nothing_known_of_subject(view, query)
 
     @staticmethod
     def warm_up() -> None:
@@ -216,6 +222,7 @@ class Retriever:
         if chosen and self.settings.rerank:
             floor = chosen[0].score - self.settings.relative_cutoff
             chosen = [c for c in chosen if c.score >= floor]
+        chosen = self._with_rarest_term(view, chosen, candidates, weights, k)
         passages = [self._with_score(view, c.row, c.dense) for c in chosen]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
@@ -253,7 +260,7 @@ class Retriever:
     @staticmethod
     def term_weights(view: LoadedGeneration, query: str) -> dict[str, float]:
         """The query's content words with their IDF in the corpus (a word found nowhere weighs like the rarest)."""
-        return {t: max(view.bm25.idf.get(t, view.max_idf), 0.0) for t in set(tokenize(query))}
+        return {t: max(view.bm25.idf.get(t, view.max_idf), 0.0) for t in dict.fromkeys(tokenize(query))}
 
     def _candidates(
         self, view: LoadedGeneration, query: str, qvec: np.ndarray, weights: dict[str, float]
@@ -312,6 +319,31 @@ class Retriever:
                 seen.add(text)
                 out.append(c)
         return out
+
+    @staticmethod
+    def _with_rarest_term(
+        view: LoadedGeneration,
+        chosen: list[_Candidate],
+        candidates: list[_Candidate],
+        weights: dict[str, float],
+        k: int,
+    ) -> list[_Candidate]:
+        """`chosen`, with the best candidate holding the query's rarest corpus word when no chosen passage does.
+
+        "Is DALL·E a large language model?": the passages about language models fit best, yet only one that
+        names DALL·E can answer; the rarest word the corpus uses is what the question is about."""
+        used = {t: w for t, w in weights.items() if len(t) >= 3 and t in view.bm25.idf}
+        if not chosen or not used:
+            return chosen
+        top = max(used.values())
+        rarest = {t for t, w in used.items() if w == top}  # words found in as few passages, equally telling
+        if any(rarest & view.terms[c.row] for c in chosen):
+            return chosen
+        holding = [c for c in candidates if rarest & view.terms[c.row] and c not in chosen]
+        if not holding:
+            return chosen
+        best = max(holding, key=lambda c: c.score)
+        return [*chosen[: k - 1], best] if len(chosen) >= k else [*chosen, best]
 
     def _mmr(self, view: LoadedGeneration, candidates: list[_Candidate], k: int) -> list[_Candidate]:
         """Maximal marginal relevance: each pick trades relevance against likeness to earlier picks."""

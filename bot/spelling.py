@@ -43,6 +43,20 @@ def squash(word: str) -> str:
     return re.sub(r"[-'’.· ]", "", word)
 
 
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "ed", "es", "ly", "s", "e")
+
+
+def word_root(word: str) -> str:
+    """A word without its inflection or common suffix, for telling word forms of one family apart from others:
+    "writing" and "write" give "writ", "operations" and "operate" give "operat"."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us", "is")):
+            root = word[: -len(suffix)]
+            # "running" -> "run", "stopped" -> "stop"
+            return root[:-1] if len(root) >= 4 and root[-1] == root[-2] and root[-1] not in "aeiouls" else root
+    return word
+
+
 class CorpusWords:
     """The words a corpus uses, for respelling questions and finding the words it never uses."""
 
@@ -58,6 +72,7 @@ class CorpusWords:
                     joined.setdefault(first + second, f"{first} {second}")
         self.words = frozenset(words)
         self.stems = frozenset(stem(w) for w in words)
+        self.roots = frozenset(word_root(w) for w in words)
         # One word first: where the corpus writes both "chatgpt" and "chat gpt", one word is the spelling.
         self._squashed = {squash(word): word for word in sorted(words, reverse=True)}
         for squashed, spelt in joined.items():
@@ -67,6 +82,10 @@ class CorpusWords:
     def uses(self, word: str) -> bool:
         """Whether the corpus uses `word` (lower case), as written or by its stem."""
         return word in self.words or stem(word) in self.stems
+
+    def uses_family(self, word: str) -> bool:
+        """Whether the corpus uses `word` or another form of it ("write" for "writing", "operate" for "operations")."""
+        return self.uses(word) or word_root(word) in self.roots
 
     def _variant(self, word: str) -> str | None:
         """The corpus's spelling of `word` (or of two words) when it writes it with other hyphens or spaces."""

@@ -202,6 +202,22 @@ def defines_subject(text: str, subject_terms: set[str]) -> bool:
 
 
 # A word as written, keeping the characters names and versions use ("GPT-4", "3.13", "C++", "AT&T").
+_YES_NO = re.compile(
+    r"^(?:can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b", re.I
+)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether `question` asks yes or no ("Can LLMs ...?", "Is DALL·E ...?")."""
+    return bool(_YES_NO.match(question.strip()))
+
+
+def yes_no_subject(question: str) -> str:
+    """The first content word of a yes/no question ("Is DALL·E a ...?" -> "dall"), else ""."""
+    words = tokenize(question) if is_yes_no(question) else []
+    return words[0] if words else ""
+
+
 _NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#&.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"“”'‘’(«¿¡*_\-–—]*$")
 

@@ -24,6 +24,13 @@ CHROMIUM_FLAGS = [
 ]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Two workers on two cores, each starting servers and `bot` processes that inherit this environment: one
+    # compute thread per process. PyTorch's and llama.cpp's threads wait for each other by spinning, so two
+    # threads on a core already busy with the other worker made ingests and answers several times slower.
+    for _name, _value in (("OMP_NUM_THREADS", "1"), ("MKL_NUM_THREADS", "1"), ("BOT_LOCAL_THREADS", "1")):
+        os.environ.setdefault(_name, _value)
+
 
 def cold_ask(*args: str, env: dict[str, str], prefix: tuple[str, ...] = (), timeout: float = 300):
     """`bot ask ARGS` in a new process (the environment plus `env`), as a user runs it: the finished run."""
@@ -64,12 +71,66 @@ def settings(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def built_index(settings):
-    from bot.index import ingest
+def built_index(settings, tmp_path_factory):
+    """The real corpus's index in `settings.index_dir`. Under pytest-xdist the first worker builds it once, in
+    the run's shared temporary folder, and every worker takes a copy (an ingest over it finds nothing to do)."""
+    from filelock import FileLock
 
-    report = ingest(settings, progress=False)
-    assert report.passages_total > 0
+    from bot.index import index_passage_count, ingest
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        report = ingest(settings, progress=False)
+        assert report.passages_total > 0
+        return settings
+    shared = tmp_path_factory.getbasetemp().parent / "built-index"
+    built = shared.with_name("built-index.done")
+    with FileLock(str(shared.with_name("built-index.lock"))):
+        if not built.exists():
+            import torch
+
+            shutil.rmtree(shared, ignore_errors=True)  # a worker that failed half-way leaves no half index
+            threads = torch.get_num_threads()
+            torch.set_num_threads(os.cpu_count() or 1)  # the other workers wait for it: all cores
+            try:
+                report = ingest(settings.model_copy(update={"index_dir": shared}), progress=False)
+            finally:
+                torch.set_num_threads(threads)
+            assert report.passages_total > 0
+            built.touch()
+    shutil.copytree(shared, settings.index_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".ingest.lock"))
+    assert index_passage_count(settings) > 0
     return settings
+
+
+# Test modules by their measured time, longest first (a serial run on 2 cores: 40 s down to 5 s); the rest
+# follow in their usual order. pytest-xdist (`--dist loadfile`, see pyproject.toml) hands a worker one module
+# at a time in this order: the long ones start first, and the two workers finish close together.
+LONGEST_FIRST = (
+    "test_index.py",
+    "test_bench.py",
+    "test_browser.py",
+    "test_history.py",
+    "test_attacks.py",
+    "test_branding_browser.py",
+    "test_hostile_markdown_browser.py",
+    "test_providers.py",
+    "test_suggestions_browser.py",
+    "test_load.py",
+    "test_query_encoder.py",
+    "test_postgres.py",
+    "test_answer_method.py",
+    "test_index_server.py",
+    "test_corpus_browser.py",
+    "test_history_store.py",
+    "test_eval.py",
+    "test_bad_files.py",
+    "test_bad_input.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a module's own order is kept
 
 
 def copy_index(source: Path, target: Path) -> Path:

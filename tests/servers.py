@@ -25,7 +25,7 @@ def _wait_for_http(url: str, proc: subprocess.Popen, log_path: Path, timeout: fl
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.1)
     raise AssertionError(f"nothing answered at {url}:\n{log_path.read_text()[-3000:]}")
 
 

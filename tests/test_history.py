@@ -90,6 +90,7 @@ def test_the_owner_can_delete_a_conversation(apps, users):
 
 
 def bot_cli(*args: str, data_dir) -> subprocess.CompletedProcess:
+    """`bot ARGS` in a new process; for a test that drives Chromium (Playwright's loop runs in this thread)."""
     env = {**os.environ, "BOT_DATA_DIR": str(data_dir)}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
@@ -97,36 +98,30 @@ def bot_cli(*args: str, data_dir) -> subprocess.CompletedProcess:
 
 
 def test_a_thumbs_down_is_exported_as_an_eval_item_and_eval_skips_it_until_terms_are_added(
-    apps, users, alice_thread, tmp_path, built_index
+    apps, users, alice_thread, tmp_path, built_index, run_cli, monkeypatch
 ):
+    """The CLI in this process (its `main`): the export reads the server's conversations from its data folder."""
+    monkeypatch.setenv("BOT_DATA_DIR", str(apps["data_dir"]))
     status, thread = http(apps["url"], f"/project/thread/{alice_thread}", users["alice"])
     answers = [s for s in thread["steps"] if s["type"] == "assistant_message" and (s.get("metadata") or {}).get("bot")]
     vote = {"feedback": {"forId": answers[1]["id"], "value": 0, "comment": "name the tools"}, "sessionId": "s"}
     status, body = http(apps["url"], "/feedback", users["alice"], "PUT", vote)
     assert status == 200, body
 
-    run = bot_cli("feedback", "export", "--rating", "down", data_dir=apps["data_dir"])
-    assert run.returncode == 0, run.stderr
-    items = [json.loads(line) for line in run.stdout.splitlines()]
+    code, out, err = run_cli("feedback", "export", "--rating", "down", settings=built_index)
+    assert code == 0, err
+    items = [json.loads(line) for line in out.splitlines()]
     item = next(i for i in items if i["comment"] == "name the tools")
     assert item["question"] == SECOND and item["turns"] == [FIRST, SECOND] and item["rating"] == "down"
     assert item["answer_given"] and item["sources"] and item["sources"][0]["title"] and item["answerer"]
-    assert bot_cli("feedback", "export", "--rating", "up", data_dir=apps["data_dir"]).stdout.strip() == ""
+    assert run_cli("feedback", "export", "--rating", "up", settings=built_index)[1].strip() == ""
 
     ready = item | {"id": "ready", "must_include": [["text"]], "lead": ["no"]}
     (tmp_path / "cases.jsonl").write_text(json.dumps(item) + "\n" + json.dumps(ready) + "\n")
-    env = {**os.environ, "BOT_INDEX_DIR": str(built_index.index_dir), "BOT_CORPUS_DIR": str(ROOT / "corpus")}
-    run = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "eval", str(tmp_path / "cases.jsonl"), "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    assert "skipped 1 item(s) without expected terms" in run.stderr
-    assert json.loads(run.stdout.splitlines()[-1])["n"] == 1
+    code, out, err = run_cli("eval", str(tmp_path / "cases.jsonl"), "--json", settings=built_index)
+    assert code == 0, err
+    assert "skipped 1 item(s) without expected terms" in err
+    assert json.loads(out.splitlines()[-1])["n"] == 1
 
 
 def test_the_chat_answers_without_its_database_and_says_history_is_off(apps):
