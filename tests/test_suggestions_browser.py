@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 
 import pytest
@@ -54,6 +55,20 @@ def user_messages(page):
     return page.locator('[data-step-type="user_message"]')
 
 
+def settled_text(page, locator, needed: str, timeout_s: float = 60) -> str:
+    """`locator`'s text once it holds `needed` and has stopped changing: the reply streams in, and the decline's
+    opening words are on screen before its list of questions is."""
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        text = locator.inner_text()
+        if text == last and needed in text:
+            return text
+        last = text
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"the reply never settled with {needed!r}: {last!r}")
+
+
 def decline_with_buttons(page, question: str, declines: int = 1) -> list:
     """Ask `question`, wait for the `declines`-th decline and return its suggestion buttons, one per
     question the reply lists ("Questions they do answer include: “…” · “…”")."""
@@ -62,7 +77,7 @@ def decline_with_buttons(page, question: str, declines: int = 1) -> list:
     send_chat(page, question)
     expect(page.get_by_text(DECLINE)).to_have_count(declines, timeout=120_000)
     reply = page.locator('[data-step-type="assistant_message"]').filter(has_text=DECLINE).last
-    text = reply.inner_text()
+    text = settled_text(page, reply, "Questions they do answer include:")
     listed = re.findall(r"“([^”]+)”", text.split("Questions they do answer include:", 1)[1])
     assert listed, text
     buttons = [reply.get_by_role("button", name=q, exact=True) for q in listed]
