@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.coverage import (
+    TELLING_MAX_ZIPF,
     names_in_passing,
     nothing_known_of_subject,
     nothing_telling_known,
@@ -332,7 +333,12 @@ class Retriever:
 
         "Is DALL·E a large language model?": the passages about language models fit best, yet only one that
         names DALL·E can answer; the rarest word the corpus uses is what the question is about."""
-        used = {t: w for t, w in weights.items() if len(t) >= 3 and t in view.bm25.idf}
+        # Everyday words ("make" in "Can LLMs make images?") are rare in some corpora and still say little.
+        used = {
+            t: w
+            for t, w in weights.items()
+            if len(t) >= 3 and t in view.bm25.idf and english_zipf(t) < TELLING_MAX_ZIPF
+        }
         if not chosen or not used:
             return chosen
         top = max(used.values())

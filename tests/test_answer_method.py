@@ -278,3 +278,9 @@ def test_the_query_words_keep_their_order_so_answers_do_not_depend_on_hash_seeds
     # Ties between equally rare words were broken by set order, which changes with PYTHONHASHSEED.
     weights = assistant.retrieve("What does it do to company spending and output?").term_weights
     assert list(weights) == ["company", "spending", "output"], weights
+
+
+def test_an_everyday_word_rare_in_the_corpus_does_not_pull_in_an_off_topic_passage(assistant):
+    # "make" is in few passages, but it is no key word: only the FAQ on images answers "Can LLMs make images?".
+    retrieval = assistant.retrieve("Can LLMs make images?")
+    assert {p.heading for p in retrieval.passages} == {"FAQs > Can LLMs Create Images and Videos Like Generative AI?"}
