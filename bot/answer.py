@@ -55,16 +55,9 @@ SUBJECT_LEAD_BONUS = 0.04
 SUBJECT_MARGIN = 0.05
 # "Are GANs part of generative AI?" asks whether one thing belongs to another; a sentence that says what
 # includes what answers it, when it scores within MEMBERSHIP_MARGIN of the best (see README).
-_MEMBERSHIP = re.compile(
-    r"\b(?:part|type|kind|form|subset|member|branch|category|example|subfield|sort)s? of\b|\bfalls? under\b|"
-    r"\bbelongs? to\b",
-    re.I,
-)
-_INCLUSION = re.compile(
-    r"\b(?:includ(?:e|es|ed|ing)|(?:part|type|kind|form|subset|member|branch|category|subfield|sort)s? of|"
-    r"falls? under|belongs? to|among)\b",
-    re.I,
-)
+_BELONGING = r"(?:part|type|kind|form|subset|member|branch|category|subfield|sort)s? of|falls? under|belongs? to"
+_MEMBERSHIP = re.compile(rf"\b(?:{_BELONGING}|examples? of)\b", re.I)
+_INCLUSION = re.compile(rf"\b(?:{_BELONGING}|includ(?:e|es|ed|ing)|among)\b", re.I)
 MEMBERSHIP_MARGIN = 0.1
 _ASKS_FOR_NAMES = re.compile(
     r"\b(?:examples?|by name|name (?:some|a few|any|every|all)|(?:which|what|every|all)(?: \w+)? (?:tools|models|products|"
@@ -150,6 +143,11 @@ def _shown(text: str) -> str:
     """A quoted sentence as the answer shows it: inert (a dropped image or tag leaves no double space)."""
     shown = inert_markdown(text)
     return text if shown == text else " ".join(shown.split())
+
+
+def _terms(c: Candidate) -> set[str]:
+    """The words of a candidate sentence with its label (the heading or lead-in it is read under)."""
+    return set(tokenize(f"{c.sentence.label} {c.sentence.text}"))
 
 
 def _similar(a: str, b: str) -> bool:
@@ -368,19 +366,13 @@ class ExtractiveAnswerer:
             return []
         ranked = sorted(quotable, key=lambda c: -c.score)
         best = ranked[0]
-        if subject and subject not in tokenize(f"{best.sentence.label} {best.sentence.text}"):
+        about = [c for c in ranked if subject in _terms(c)] if subject else []
+        if about and subject not in _terms(best) and about[0].score >= best.score - SUBJECT_MARGIN:
             # "Is DALL·E a large language model?" is answered by what is said of DALL·E, not of language models.
-            about = [c for c in ranked if subject in tokenize(f"{c.sentence.label} {c.sentence.text}")]
-            if about and about[0].score >= best.score - SUBJECT_MARGIN:
-                best = about[0]
-        if membership and subject:
-            stating = [
-                c
-                for c in ranked
-                if _INCLUSION.search(c.sentence.text) and subject in tokenize(f"{c.sentence.label} {c.sentence.text}")
-            ]
-            if stating and stating[0] is not best and stating[0].score >= best.score - MEMBERSHIP_MARGIN:
-                best = stating[0]
+            best = about[0]
+        stating = [c for c in about if _INCLUSION.search(c.sentence.text)] if membership else []
+        if stating and stating[0].score >= best.score - MEMBERSHIP_MARGIN:
+            best = stating[0]
         # A verdict that answers this very question and fits nearly as well leads the answer.
         direct = [
             c
@@ -393,10 +385,10 @@ class ExtractiveAnswerer:
         budget = 480 - len(best.sentence.text)
         if compare:
             # Each word counts the same: the two things compared are often the corpus's commonest words.
-            left_out = query_terms - set(tokenize(f"{best.sentence.label} {best.sentence.text}"))
+            left_out = query_terms - _terms(best)
 
             def gain(c: Candidate) -> float:
-                return len(left_out & set(tokenize(f"{c.sentence.label} {c.sentence.text}")))
+                return len(left_out & _terms(c))
 
             near = [c for c in ranked[1:12] if c.score >= best.score - 0.2 and len(c.sentence.text) <= budget]
             other = max(near, key=lambda c: (gain(c), c.score), default=None)
@@ -418,9 +410,7 @@ class ExtractiveAnswerer:
             if headings[cand.source_n] == headings[best.source_n]:
                 if cand.score < best.score - 0.1:
                     continue
-            elif cand.score < best.score - 0.06 or not query_terms & set(
-                tokenize(f"{cand.sentence.label} {cand.sentence.text}")
-            ):
+            elif cand.score < best.score - 0.06 or not query_terms & _terms(cand):
                 continue
             if any(_similar(cand.sentence.text, c.sentence.text) for c in chosen):
                 continue  # says the same thing again

@@ -75,7 +75,7 @@ def nothing_known_of_subject(view: LoadedGeneration, question: str) -> list[str]
         return []
     # The corpus's own topic words ("generative", "ai" in the articles) belong to the subject, not the ask.
     common = TOPIC_SHARE * len(view.terms)
-    asked = [t for t in telling_words(question) if t != subject and sum(t in terms for terms in view.terms) <= common]
+    asked = [t for t in telling_words(question) if t != subject and view.bm25.doc_freq(t) <= common]
     # All of them real words the corpus never uses ("e-commerce" is looked up whole), two of them key concepts.
     if any(not t.isalpha() or len(t) < 3 or view.words.uses_family(t) for t in asked):
         return []

@@ -28,6 +28,11 @@ class KeywordIndex:
                 weights.append(self.idf.get(term, 0.0) * freq * (bm25.k1 + 1) / (freq + norm[row]))
         self._postings = {t: (np.asarray(r), np.asarray(w)) for t, (r, w) in postings.items()}
 
+    def doc_freq(self, term: str) -> int:
+        """How many documents hold `term`."""
+        hit = self._postings.get(term)
+        return 0 if hit is None else len(hit[0])
+
     def get_scores(self, query: list[str]) -> np.ndarray:
         """One BM25 score per document, as `BM25Okapi.get_scores` gives it."""
         scores = np.zeros(self.size)

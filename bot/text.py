@@ -201,7 +201,6 @@ def defines_subject(text: str, subject_terms: set[str]) -> bool:
     return any(subject_terms <= set(tokenize(m.group(1))) for m in _DEFINING.finditer(text.replace("\n", " ")))
 
 
-# A word as written, keeping the characters names and versions use ("GPT-4", "3.13", "C++", "AT&T").
 _YES_NO = re.compile(
     r"^(?:can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b", re.I
 )
@@ -218,6 +217,7 @@ def yes_no_subject(question: str) -> str:
     return words[0] if words else ""
 
 
+# A word as written, keeping the characters names and versions use ("GPT-4", "3.13", "C++", "AT&T").
 _NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#&.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"“”'‘’(«¿¡*_\-–—]*$")
 
