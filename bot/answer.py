@@ -53,12 +53,20 @@ VERDICT_WORD_SIMILARITY = 0.55
 SUBJECT_LEAD_BONUS = 0.04
 # How much less a sentence naming a yes/no question's subject may score than the best one and still lead.
 SUBJECT_MARGIN = 0.05
+# A subject the corpus names rarely ("copyright", "DALL·E"; IDF >= SPECIFIC_SUBJECT_IDF) is what the question
+# is about: a sentence naming it may lead from further behind (SPECIFIC_SUBJECT_MARGIN) than one naming a
+# topic word the whole corpus is about ("LLM"). Otherwise "Can I copyright an image I made with Midjourney?"
+# is answered with the sentence about Midjourney. See README for the calibration.
+SPECIFIC_SUBJECT_IDF = 1.0
+SPECIFIC_SUBJECT_MARGIN = 0.2
 # "Are GANs part of generative AI?" asks whether one thing belongs to another; a sentence that says what
 # includes what answers it, when it scores within MEMBERSHIP_MARGIN of the best (see README).
 _BELONGING = r"(?:part|type|kind|form|subset|member|branch|category|subfield|sort)s? of|falls? under|belongs? to"
 _MEMBERSHIP = re.compile(rf"\b(?:{_BELONGING}|examples? of)\b", re.I)
 _INCLUSION = re.compile(rf"\b(?:{_BELONGING}|includ(?:e|es|ed|ing)|among)\b", re.I)
 MEMBERSHIP_MARGIN = 0.1
+# "Can I write ...?", "Should we use ...?": the first content word is what the asker does, not a thing asked about.
+_ASKER_ACTS = re.compile(r"^\W*\w+(?:n['’]t)?\s+(?:i|you|we|one)\b", re.I)
 _ASKS_FOR_NAMES = re.compile(
     r"\b(?:examples?|by name|name (?:some|a few|any|every|all)|(?:which|what|every|all)(?: \w+)? (?:tools|models|products|"
     r"companies|systems)|such as)\b",
@@ -208,6 +216,7 @@ class ExtractiveAnswerer:
         if summary or wants_list or compare:
             sources = sources + retrieval.section_rest  # "Which industries ...?": the section's parts answer
         yes_no = is_yes_no(retrieval.query)
+        subject = yes_no_subject(retrieval.query)
         candidates = self._score(retrieval.query, retrieval.query_vector, sources, retrieval.term_weights)
         # A "Yes."/"No." answers its own heading's question: it may only answer one that asks the same.
         fits = {n: yes_no and self.asks_same(retrieval.query, p) for n, p in enumerate(sources, start=1)}
@@ -224,8 +233,10 @@ class ExtractiveAnswerer:
             {n for n, ok in fits.items() if ok},
             headings,
             both,
-            yes_no_subject(retrieval.query),
+            subject,
             membership=yes_no and bool(_MEMBERSHIP.search(retrieval.query)),
+            subject_weight=retrieval.term_weights.get(subject, 0.0),
+            subject_is_thing=not _ASKER_ACTS.match(retrieval.query),
         )
         chosen = _with_neighbours(chosen, candidates)
         kind = asked_kind(retrieval.query)
@@ -356,6 +367,8 @@ class ExtractiveAnswerer:
         compare: bool = False,
         subject: str = "",
         membership: bool = False,
+        subject_weight: float = 0.0,
+        subject_is_thing: bool = True,
     ) -> list[Candidate]:
         """The best sentence and up to `answer_max_sentences` that answer the same question (never filler).
 
@@ -367,9 +380,13 @@ class ExtractiveAnswerer:
         ranked = sorted(quotable, key=lambda c: -c.score)
         best = ranked[0]
         about = [c for c in ranked if subject in _terms(c)] if subject else []
-        if about and subject not in _terms(best) and about[0].score >= best.score - SUBJECT_MARGIN:
+        margin = SPECIFIC_SUBJECT_MARGIN if subject_weight >= SPECIFIC_SUBJECT_IDF else SUBJECT_MARGIN
+        # Only what is said of the subject follows a sentence that leads for naming it: the sentence it
+        # displaced answers something else ("Is my data safe if I paste it into ChatGPT?" is not about ChatGPT).
+        on_subject = False
+        if about and subject not in _terms(best) and about[0].score >= best.score - margin:
             # "Is DALL·E a large language model?" is answered by what is said of DALL·E, not of language models.
-            best = about[0]
+            best, on_subject = about[0], subject_is_thing
         stating = [c for c in about if _INCLUSION.search(c.sentence.text)] if membership else []
         if stating and stating[0].score >= best.score - MEMBERSHIP_MARGIN:
             best = stating[0]
@@ -402,7 +419,7 @@ class ExtractiveAnswerer:
         for cand in ranked:
             if len(chosen) >= self.settings.answer_max_sentences:
                 break
-            if cand in chosen or len(cand.sentence.text) > budget:
+            if cand in chosen or len(cand.sentence.text) > budget or on_subject and subject not in _terms(cand):
                 continue
             # The best passage's section (one section may be cut in several passages) stays on its topic;
             # another's sentence must fit nearly as well and share a word with the question: a sentence about

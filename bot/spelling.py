@@ -62,15 +62,18 @@ class CorpusWords:
 
     def __init__(self, texts: Iterable[str]):
         words: set[str] = set()
+        alone: set[str] = set()  # words the corpus writes on their own, not only inside "gpt-4" or "e-commerce"
         joined: dict[str, str] = {}  # squashed form -> the corpus's spelling ("stablediffusion" -> "stable diffusion")
         for text in texts:
             tokens = _WORD.findall(normalize_text(text))
             words.update(tokens)
+            alone.update(tokens)
             words.update(part for token in tokens for part in re.split(r"[-'.·]", token) if part)  # "gpt-4" uses "gpt"
             for first, second in zip(tokens, tokens[1:]):
                 if len(first) + len(second) >= 5 and first not in STOPWORDS and second not in STOPWORDS:
                     joined.setdefault(first + second, f"{first} {second}")
         self.words = frozenset(words)
+        self._alone = frozenset(alone)
         self.stems = frozenset(stem(w) for w in words)
         self.roots = frozenset(word_root(w) for w in words)
         # One word first: where the corpus writes both "chatgpt" and "chat gpt", one word is the spelling.
@@ -123,8 +126,10 @@ class CorpusWords:
             plain = word not in STOPWORDS and follower not in STOPWORDS
             if following is not None and (between in (" ", "-") and plain or between in (".", "·")):
                 # "mid journey" -> "midjourney", "deep fakes" -> "deepfakes", "chat gpt" -> "chatgpt"
-                replacement = self._variant(f"{word} {normalize_text(following.group())}")
-                if replacement and " " not in replacement:
+                replacement = self._variant(f"{word} {follower}")
+                # Two words the corpus writes on their own mean what they say: "Is R part of ...?" is not "rpart".
+                apart = between == " " and word in self._alone and follower in self._alone
+                if replacement and " " not in replacement and not apart:
                     end, skip_next = following.end(), True
                 else:
                     replacement = None

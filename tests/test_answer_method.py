@@ -284,3 +284,19 @@ def test_an_everyday_word_rare_in_the_corpus_does_not_pull_in_an_off_topic_passa
     # "make" is in few passages, but it is no key word: only the FAQ on images answers "Can LLMs make images?".
     retrieval = assistant.retrieve("Can LLMs make images?")
     assert {p.heading for p in retrieval.passages} == {"FAQs > Can LLMs Create Images and Videos Like Generative AI?"}
+
+
+def test_a_yes_no_question_about_a_specific_thing_is_answered_about_it_not_about_the_name_beside_it(assistant):
+    # The sentence naming ChatGPT fits best by words, but the question is whether data is safe.
+    answer = assistant.ask("Is my data safe if I paste it into ChatGPT?")
+    assert answer.answered, answer.text
+    assert sentences(answer.text)[0].startswith("Privacy and data security"), answer.text
+    assert "ChatGPT" not in answer.text and not _begins(answer.text, "yes"), answer.text  # nothing displaced follows
+    answer = assistant.ask("Can I copyright an image I made with Midjourney?")
+    assert "Copyright and ownership regulations continue to evolve" in sentences(answer.text)[0], answer.text
+
+
+def test_two_words_the_corpus_writes_apart_are_not_joined_into_a_name():
+    words = CorpusWords(["R is part of the GNU project.", "The rpart package fits trees. GANs create deepfake videos."])
+    assert words.respell("Is R part of the GNU project?") == "Is R part of the GNU project?"
+    assert words.respell("How are deep fakes made?") == "How are deepfakes made?"
