@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bot.chunking import Sentence, passage_sentences
-from bot.followup import pair_of
+from bot.followup import pair_of, side_questions
 from bot.replies import not_covered_reply
 from bot.safe_markdown import inert_markdown
 from bot.sections import Candidate, says_something, section_answer
@@ -237,6 +237,9 @@ class ExtractiveAnswerer:
             membership=yes_no and bool(_MEMBERSHIP.search(retrieval.query)),
             subject_weight=retrieval.term_weights.get(subject, 0.0),
             subject_is_thing=not _ASKER_ACTS.match(retrieval.query),
+            lead=self._each_side(side_questions(retrieval.query), sources, retrieval.term_weights, candidates)
+            if both
+            else [],
         )
         chosen = _with_neighbours(chosen, candidates)
         kind = asked_kind(retrieval.query)
@@ -343,6 +346,43 @@ class ExtractiveAnswerer:
             out.append(Candidate(sentence, n, score, vec))
         return out
 
+    def _each_side(
+        self,
+        sides: tuple[str, str] | None,
+        sources: list[Passage],
+        weights: dict[str, float],
+        candidates: list[Candidate],
+    ) -> list[Candidate]:
+        """For a question that sets two things side by side, the sentence that best answers it of each one.
+
+        Each side is asked on its own ("Compare the technologies that LLMs are built on."), and its sentence
+        must speak of that side (in its words or its label): the best sentence for the whole question
+        often speaks of one side only ("LLMs are built specifically for text-based tasks")."""
+        if not sides:
+            return []
+        own = [set(tokenize(a)) - set(tokenize(b)) for a, b in (sides, sides[::-1])]
+        quotable = [c for c in candidates if says_something(c)]
+        top = max(quotable, key=lambda c: c.score, default=None)
+        if top is None or all(words & _terms(top) for words in own):
+            return []  # the best sentence speaks of both already ("in S ..., but in R ...")
+        picked: list[Candidate] = []
+        for side, words in zip(sides, own):
+            if not words:
+                return []
+            vector = self._vectors([side])[0]
+            speaking = [
+                c for c in self._score(side, vector, sources, weights) if says_something(c) and words & _terms(c)
+            ]
+            best = max(speaking, key=lambda c: c.score, default=None)
+            if best is None:
+                return []
+            # The same sentence as scored against the whole question, which the rest of the answer is built on.
+            place = (best.source_n, best.sentence.order)
+            same = next((c for c in candidates if (c.source_n, c.sentence.order) == place), None)
+            if same and same not in picked:
+                picked.append(same)
+        return picked
+
     def asks_same(self, question: str, passage: Passage) -> bool:
         """Whether `question` asks what the passage's question heading asks: each of its words is a word of
         the heading or means nearly the same (word embeddings, `VERDICT_WORD_SIMILARITY`)."""
@@ -369,6 +409,7 @@ class ExtractiveAnswerer:
         membership: bool = False,
         subject_weight: float = 0.0,
         subject_is_thing: bool = True,
+        lead: list[Candidate] | None = None,
     ) -> list[Candidate]:
         """The best sentence and up to `answer_max_sentences` that answer the same question (never filler).
 
@@ -378,6 +419,8 @@ class ExtractiveAnswerer:
         if not quotable:
             return []
         ranked = sorted(quotable, key=lambda c: -c.score)
+        if lead:  # one sentence for each side of a comparison, then what answers the whole question as well
+            return self._fill(list(lead), ranked, ranked[0], query_terms, headings)
         best = ranked[0]
         about = [c for c in ranked if subject in _terms(c)] if subject else []
         margin = SPECIFIC_SUBJECT_MARGIN if subject_weight >= SPECIFIC_SUBJECT_IDF else SUBJECT_MARGIN
@@ -416,10 +459,24 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(other)
                 budget -= len(other.sentence.text)
+        return self._fill(chosen, ranked, best, query_terms, headings, subject if on_subject else "")
+
+    def _fill(
+        self,
+        chosen: list[Candidate],
+        ranked: list[Candidate],
+        best: Candidate,
+        query_terms: set[str],
+        headings: dict[int, tuple[str, str]],
+        subject: str = "",
+    ) -> list[Candidate]:
+        """`chosen` and up to `answer_max_sentences` in all that answer the same question as `best` (never filler);
+        with `subject`, only sentences naming it."""
+        budget = 480 - sum(len(c.sentence.text) for c in chosen)
         for cand in ranked:
             if len(chosen) >= self.settings.answer_max_sentences:
                 break
-            if cand in chosen or len(cand.sentence.text) > budget or on_subject and subject not in _terms(cand):
+            if cand in chosen or len(cand.sentence.text) > budget or subject and subject not in _terms(cand):
                 continue
             # The best passage's section (one section may be cut in several passages) stays on its topic;
             # another's sentence must fit nearly as well and share a word with the question: a sentence about

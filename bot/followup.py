@@ -92,6 +92,40 @@ def pair_of(question: str) -> str | None:
     return None
 
 
+# "A compared with B", "A differs from those of B", "A as opposed to B": the words between the two sides.
+_SET_AGAINST = re.compile(
+    r"\s+(?:(?:do|does|is|are)\s+)?(?:compar(?:e|es|ed)\s+(?:with|to)|differs?\s+from|different\s+from|"
+    r"as\s+opposed\s+to|versus|vs\.?)\s+(?:(?:those|that|the\s+ones?)\s+of\s+)?",
+    re.IGNORECASE,
+)
+
+
+def side_questions(question: str) -> tuple[str, str] | None:
+    """The question asked of each of the two things it sets side by side, or None.
+
+    "Compare the technologies that LLMs and generative AI are built on." -> "Compare the technologies that
+    LLMs are built on." and "... that generative AI are built on."; "In healthcare, what do LLMs do compared
+    with generative AI?" -> "In healthcare, what do LLMs do?" and "In healthcare, what do generative AI do?"."""
+    spans = noun_phrases(question)
+    for (a, b), (c, d) in zip(spans, spans[1:]):
+        if re.fullmatch(r"\s+(?:and|or|vs\.?|versus)\s+", question[b:c], re.IGNORECASE):
+            return question[:a] + question[a:b] + question[d:], question[:a] + question[c:d] + question[d:]
+    against = _SET_AGAINST.search(question)
+    if not against:
+        return None
+    # The side before may run into the comparing verb ("generative AI differ"): it ends where the clause starts.
+    before = [(a, against.start()) for a, b in spans if a < against.start() <= b]
+    after = [(c, d) for c, d in spans if c == against.end()]
+    if not before or not after:
+        return None
+    (a, b), (c, d) = before[0], after[0]
+    # The clause naming the second side goes; a verb of the question in it stays ("do", "differ").
+    verb = re.match(r"\s+((?:do|does|is|are)\b|differs?\b|compares?\b|different\b)", against.group(0), re.IGNORECASE)
+    kept = f" {verb.group(1)}" if verb else ""
+    tail = question[d:]
+    return question[:a] + question[a:b] + kept + tail, question[:a] + question[c:d] + kept + tail
+
+
 def _agree(before: str, phrase: str) -> str:
     """`before` (the question up to a replaced subject) with its verb agreeing with `phrase` ("is" -> "are")."""
     plural = phrase.lower().endswith("s") and not phrase.lower().endswith("ss")

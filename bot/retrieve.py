@@ -18,7 +18,7 @@ from bot.coverage import (
     undefined_subject,
     unknown_words,
 )
-from bot.followup import condense
+from bot.followup import condense, side_questions
 from bot.index import (
     IndexUnavailable,
     current_generation,
@@ -224,6 +224,9 @@ class Retriever:
             floor = chosen[0].score - self.settings.relative_cutoff
             chosen = [c for c in chosen if c.score >= floor]
         chosen = self._with_rarest_term(view, chosen, candidates, weights, k)
+        sides = side_questions(query)
+        if sides and chosen:
+            chosen = self._with_each_side(view, chosen, sides, k)
         passages = [self._with_score(view, c.row, c.dense) for c in chosen]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
@@ -350,6 +353,38 @@ class Retriever:
             return chosen
         best = max(holding, key=lambda c: c.score)
         return [*chosen[: k - 1], best] if len(chosen) >= k else [*chosen, best]
+
+    def _with_each_side(
+        self, view: LoadedGeneration, chosen: list[_Candidate], sides: tuple[str, str], k: int
+    ) -> list[_Candidate]:
+        """`chosen`, holding the best passage for each of the two things the question sets side by side.
+
+        "Give me an example of LLMs and generative AI" fits the passage that names generative AI tools best,
+        and none of those names an LLM; asked of LLMs alone, the passage naming ChatGPT comes first."""
+        chosen = list(chosen)
+        kept = {chosen[0].row}
+        for side in sides:
+            qvec = self.embed_query(side)
+            candidates = self._candidates(view, side, qvec, self.term_weights(view, side))
+            if self.settings.rerank:
+                self._rerank(candidates, qvec)
+            else:
+                for c in candidates:
+                    c.score = c.fused
+            if not candidates:
+                continue
+            top = max(candidates, key=lambda c: c.score)
+            rows = [c.row for c in chosen]
+            if top.row not in rows:
+                free = [i for i, c in enumerate(chosen) if c.row not in kept]
+                if len(chosen) < k:
+                    chosen.append(top)
+                elif free:
+                    chosen[free[-1]] = top
+                else:
+                    continue
+            kept.add(top.row)
+        return chosen
 
     def _mmr(self, view: LoadedGeneration, candidates: list[_Candidate], k: int) -> list[_Candidate]:
         """Maximal marginal relevance: each pick trades relevance against likeness to earlier picks."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.evaluate import filler_sentences, sentences
-from bot.followup import condense
+from bot.followup import condense, side_questions
 from bot.spelling import CorpusWords
 
 
@@ -300,3 +300,28 @@ def test_two_words_the_corpus_writes_apart_are_not_joined_into_a_name():
     words = CorpusWords(["R is part of the GNU project.", "The rpart package fits trees. GANs create deepfake videos."])
     assert words.respell("Is R part of the GNU project?") == "Is R part of the GNU project?"
     assert words.respell("How are deep fakes made?") == "How are deepfakes made?"
+
+
+def test_a_question_setting_two_things_side_by_side_is_asked_of_each():
+    assert side_questions("Compare the technologies that LLMs and generative AI are built on.") == (
+        "Compare the technologies that LLMs are built on.",
+        "Compare the technologies that generative AI are built on.",
+    )
+    assert side_questions("In healthcare, what do LLMs do compared with generative AI?") == (
+        "In healthcare, what do LLMs do?",
+        "In healthcare, what do generative AI do?",
+    )
+    assert side_questions("How do the strengths of generative AI differ from those of LLMs?") == (
+        "How do the strengths of generative AI differ?",
+        "How do the strengths of LLMs differ?",
+    )
+    assert side_questions("How do LLMs make images?") is None
+
+
+def test_a_comparison_is_answered_for_each_side(assistant):
+    # The best sentence for the whole question speaks of LLMs only ("built specifically for text-based tasks").
+    answer = assistant.ask("Compare the technologies that LLMs and generative AI are built on.")
+    assert "transformer" in answer.text and "diffusion" in answer.text, answer.text
+    # The passage naming ChatGPT, BERT and LLaMA never says "example": it is found when LLMs are asked alone.
+    answer = assistant.ask("Give me an example of each.", ["What's the difference between LLMs and generative AI?"])
+    assert "ChatGPT" in answer.text and "DALL·E" in answer.text, answer.text
