@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bot.chunking import Sentence, passage_sentences
-from bot.followup import pair_of, side_questions
+from bot.followup import COMPARING_WORDS, pair_of, side_questions
 from bot.replies import not_covered_reply
 from bot.safe_markdown import inert_markdown
 from bot.sections import Candidate, says_something, section_answer
@@ -65,6 +65,7 @@ _BELONGING = r"(?:part|type|kind|form|subset|member|branch|category|subfield|sor
 _MEMBERSHIP = re.compile(rf"\b(?:{_BELONGING}|examples? of)\b", re.I)
 _INCLUSION = re.compile(rf"\b(?:{_BELONGING}|includ(?:e|es|ed|ing)|among)\b", re.I)
 MEMBERSHIP_MARGIN = 0.1
+SIDE_ALONE_MARGIN = 0.05
 # "Can I write ...?", "Should we use ...?": the first content word is what the asker does, not a thing asked about.
 _ASKER_ACTS = re.compile(r"^\W*\w+(?:n['’]t)?\s+(?:i|you|we|one)\b", re.I)
 _ASKS_FOR_NAMES = re.compile(
@@ -363,19 +364,30 @@ class ExtractiveAnswerer:
         own = [set(tokenize(a)) - set(tokenize(b)) for a, b in (sides, sides[::-1])]
         quotable = [c for c in candidates if says_something(c)]
         top = max(quotable, key=lambda c: c.score, default=None)
-        if top is None or all(words & _terms(top) for words in own):
-            return []  # the best sentence speaks of both already ("in S ..., but in R ...")
+        if top is None:
+            return []
+        # What the question asks of both, besides naming them and asking to compare ("scoping", "strengths").
+        asked = set(tokenize(f"{sides[0]} {sides[1]}")) - own[0] - own[1] - COMPARING_WORDS
+        if all(words & _terms(top) for words in own) and (asked & _terms(top) or not asked):
+            return []  # the best sentence already answers it of both ("in S the enclosing ..., but in R ...")
         picked: list[Candidate] = []
+        # Asked of one side, "differ" matches nothing that answers: its weight goes to the other words.
+        side_weights = {**weights, **dict.fromkeys(COMPARING_WORDS, 0.0)}
         for side, words in zip(sides, own):
             if not words:
                 return []
             vector = self._vectors([side])[0]
             speaking = [
-                c for c in self._score(side, vector, sources, weights) if says_something(c) and words & _terms(c)
+                c for c in self._score(side, vector, sources, side_weights) if says_something(c) and words & _terms(c)
             ]
             best = max(speaking, key=lambda c: c.score, default=None)
             if best is None:
                 return []
+            other = own[1] if words is own[0] else own[0]
+            alone = [c for c in speaking if not other & _terms(c) and c.score >= best.score - SIDE_ALONE_MARGIN]
+            if alone and other & _terms(best):
+                # A sentence of this side alone says what it is; one naming both sets them against each other.
+                best = max(alone, key=lambda c: c.score)
             # The same sentence as scored against the whole question, which the rest of the answer is built on.
             place = (best.source_n, best.sentence.order)
             same = next((c for c in candidates if (c.source_n, c.sentence.order) == place), None)

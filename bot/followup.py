@@ -100,6 +100,13 @@ _SET_AGAINST = re.compile(
 )
 
 
+# The words (as `tokenize` gives them) that ask for a comparison rather than name what is compared.
+COMPARING_WORDS = frozenset(
+    ["compare", "compared", "comparing", "comparison", "differ", "differed", "different", "difference"]
+    + ["versus", "vs", "contrast", "distinguish", "distinction"]
+)
+
+
 def side_questions(question: str) -> tuple[str, str] | None:
     """The question asked of each of the two things it sets side by side, or None.
 

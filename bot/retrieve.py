@@ -18,7 +18,7 @@ from bot.coverage import (
     undefined_subject,
     unknown_words,
 )
-from bot.followup import condense, side_questions
+from bot.followup import COMPARING_WORDS, condense, side_questions
 from bot.index import (
     IndexUnavailable,
     current_generation,
@@ -267,7 +267,12 @@ class Retriever:
         return {t: max(view.bm25.idf.get(t, view.max_idf), 0.0) for t in dict.fromkeys(tokenize(query))}
 
     def _candidates(
-        self, view: LoadedGeneration, query: str, qvec: np.ndarray, weights: dict[str, float]
+        self,
+        view: LoadedGeneration,
+        query: str,
+        qvec: np.ndarray,
+        weights: dict[str, float],
+        skip: frozenset[str] = frozenset(),
     ) -> list[_Candidate]:
         n = min(self.settings.candidates, len(view.ids))
         try:
@@ -279,7 +284,7 @@ class Retriever:
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         keyword = np.zeros(len(view.ids))
         if self.settings.hybrid:
-            keyword = view.bm25.get_scores(tokenize(query))
+            keyword = view.bm25.get_scores([t for t in tokenize(query) if t not in skip])
             for rank, row in enumerate(np.argsort(-keyword)[:n]):
                 if keyword[row] <= 0:
                     break
@@ -365,7 +370,9 @@ class Retriever:
         kept = {chosen[0].row}
         for side in sides:
             qvec = self.embed_query(side)
-            candidates = self._candidates(view, side, qvec, self.term_weights(view, side))
+            # Asked of one side, "differ" names nothing to find: the side's other words ("strengths") do.
+            weights = {t: w for t, w in self.term_weights(view, side).items() if t not in COMPARING_WORDS}
+            candidates = self._candidates(view, side, qvec, weights, skip=COMPARING_WORDS)
             if self.settings.rerank:
                 self._rerank(candidates, qvec)
             else:

@@ -325,3 +325,8 @@ def test_a_comparison_is_answered_for_each_side(assistant):
     # The passage naming ChatGPT, BERT and LLaMA never says "example": it is found when LLMs are asked alone.
     answer = assistant.ask("Give me an example of each.", ["What's the difference between LLMs and generative AI?"])
     assert "ChatGPT" in answer.text and "DALL·E" in answer.text, answer.text
+    # "they do differ" names both and says nothing of strengths: each side's strengths answer.
+    answer = assistant.ask("How do the strengths of generative AI differ from those of LLMs?")
+    first, second = sentences(answer.text)[:2]
+    assert "Generative AI" in first and "personalized" in first, answer.text
+    assert "LLMs" in second and "text" in second and "Generative AI" not in second, answer.text
