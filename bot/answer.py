@@ -65,6 +65,8 @@ _BELONGING = r"(?:part|type|kind|form|subset|member|branch|category|subfield|sor
 _MEMBERSHIP = re.compile(rf"\b(?:{_BELONGING}|examples? of)\b", re.I)
 _INCLUSION = re.compile(rf"\b(?:{_BELONGING}|includ(?:e|es|ed|ing)|among)\b", re.I)
 MEMBERSHIP_MARGIN = 0.1
+# For one side of a comparison, a sentence naming that side alone is preferred to one naming both when it
+# scores within this of it (0.02, 0.05 and 0.1 give the same figures; see README, "Both sides").
 SIDE_ALONE_MARGIN = 0.05
 # "Can I write ...?", "Should we use ...?": the first content word is what the asker does, not a thing asked about.
 _ASKER_ACTS = re.compile(r"^\W*\w+(?:n['’]t)?\s+(?:i|you|we|one)\b", re.I)
