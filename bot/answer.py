@@ -4,9 +4,9 @@ The extractive answerer needs no model beyond the embedder: it quotes the senten
 question best, leads with a direct "No, ..." or "Yes, ..." when the question is yes/no, and puts the
 number of the passage each sentence came from after it.
 
-It is near 400 lines on purpose: choosing sentences (verdicts, neighbours, filler) is one decision read
-top to bottom, and splitting it would scatter the rules that interact. Answers drawn from a whole section
-(lists, summaries, comparisons) are in `bot.sections`.
+It is about 500 lines on purpose: choosing sentences (verdicts, subjects, each side of a comparison,
+neighbours, filler) is one decision read top to bottom, and splitting it would scatter the rules that
+interact. Answers drawn from a whole section (lists, summaries, comparisons) are in `bot.sections`.
 
 Passages are stored verbatim, but what is quoted or shown of them is made inert first
 (`bot.safe_markdown.inert_markdown`): a corpus file's images never render and its links show as text

@@ -1,4 +1,9 @@
-"""Chainlit chat UI. Handlers stay thin: the work happens in `bot.assistant`, off the event loop."""
+"""Chainlit chat UI. Handlers stay thin: the work happens in `bot.assistant`, off the event loop.
+
+Longer than most modules on purpose: Chainlit registers handlers from the module it runs, so every chat
+event (start, resume, message, settings, download, suggested question, health, readme) has its thin
+handler here; the server around it is set up in `bot.web`.
+"""
 
 from __future__ import annotations
 

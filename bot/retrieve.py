@@ -1,4 +1,10 @@
-"""Finding the passages that answer a question: follow-up rewriting, dense + keyword search, fusion."""
+"""Finding the passages that answer a question: follow-up rewriting, dense + keyword search, fusion.
+
+Longer than most modules on purpose: the `Retriever`'s steps (dense and keyword search, fusion, rerank,
+the relative cutoff, the question's rarest word, each side of a comparison, the section) each adjust one
+ranked list, and they read in the order they run. BM25, follow-up rewriting and query batching have
+their own modules.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Shared text helpers: stopwords, normalising, tokenising and spotting definitions ("X is a ...")."""
+"""Shared text helpers: stopwords, normalising, tokenising and spotting definitions ("X is a ...").
+
+Longer than most modules on purpose: it is the one home of the word-level rules every stage shares
+(stopwords, tokens, definitions, yes/no subjects, names, small talk, the kind of answer asked for), so
+that no stage keeps its own copy.
+"""
 
 from __future__ import annotations
 
