@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bot.chunking import Sentence, passage_sentences
-from bot.followup import COMPARING_WORDS, pair_of, side_questions
+from bot.followup import COMPARING_WORDS, pair_of
 from bot.replies import not_covered_reply
 from bot.safe_markdown import inert_markdown
 from bot.sections import Candidate, says_something, section_answer
@@ -240,9 +240,7 @@ class ExtractiveAnswerer:
             membership=yes_no and bool(_MEMBERSHIP.search(retrieval.query)),
             subject_weight=retrieval.term_weights.get(subject, 0.0),
             subject_is_thing=not _ASKER_ACTS.match(retrieval.query),
-            lead=self._each_side(side_questions(retrieval.query), sources, retrieval.term_weights, candidates)
-            if both
-            else [],
+            lead=self._each_side(retrieval.sides, sources, retrieval.term_weights, candidates) if both else [],
         )
         chosen = _with_neighbours(chosen, candidates)
         kind = asked_kind(retrieval.query)
@@ -351,34 +349,35 @@ class ExtractiveAnswerer:
 
     def _each_side(
         self,
-        sides: tuple[str, str] | None,
+        sides: list[tuple[str, np.ndarray]],
         sources: list[Passage],
         weights: dict[str, float],
         candidates: list[Candidate],
     ) -> list[Candidate]:
         """For a question that sets two things side by side, the sentence that best answers it of each one.
 
-        Each side is asked on its own ("Compare the technologies that LLMs are built on."), and its sentence
-        must speak of that side (in its words or its label): the best sentence for the whole question
-        often speaks of one side only ("LLMs are built specifically for text-based tasks")."""
-        if not sides:
+        Each side is asked on its own (`Retrieval.sides`, embedded once by the retriever: "Compare the
+        technologies that LLMs are built on."), and its sentence must speak of that side (in its words or
+        its label): the best sentence for the whole question often speaks of one side only ("LLMs are built
+        specifically for text-based tasks")."""
+        if len(sides) != 2:
             return []
-        own = [set(tokenize(a)) - set(tokenize(b)) for a, b in (sides, sides[::-1])]
+        (first, _), (second, _) = sides
+        own = [set(tokenize(first)) - set(tokenize(second)), set(tokenize(second)) - set(tokenize(first))]
         quotable = [c for c in candidates if says_something(c)]
         top = max(quotable, key=lambda c: c.score, default=None)
         if top is None:
             return []
         # What the question asks of both, besides naming them and asking to compare ("scoping", "strengths").
-        asked = set(tokenize(f"{sides[0]} {sides[1]}")) - own[0] - own[1] - COMPARING_WORDS
+        asked = set(tokenize(f"{first} {second}")) - own[0] - own[1] - COMPARING_WORDS
         if all(words & _terms(top) for words in own) and (asked & _terms(top) or not asked):
             return []  # the best sentence already answers it of both ("in S the enclosing ..., but in R ...")
         picked: list[Candidate] = []
         # Asked of one side, "differ" matches nothing that answers: its weight goes to the other words.
         side_weights = {**weights, **dict.fromkeys(COMPARING_WORDS, 0.0)}
-        for side, words in zip(sides, own):
+        for (side, vector), words in zip(sides, own):
             if not words:
                 return []
-            vector = self._vectors([side])[0]
             speaking = [
                 c for c in self._score(side, vector, sources, side_weights) if says_something(c) and words & _terms(c)
             ]

@@ -230,8 +230,8 @@ class Retriever:
             floor = chosen[0].score - self.settings.relative_cutoff
             chosen = [c for c in chosen if c.score >= floor]
         chosen = self._with_rarest_term(view, chosen, candidates, weights, k)
-        sides = side_questions(query)
-        if sides and chosen:
+        sides = [(side, self.embed_query(side)) for side in side_questions(query) or ()] if chosen else []
+        if sides:
             chosen = self._with_each_side(view, chosen, sides, k)
         passages = [self._with_score(view, c.row, c.dense) for c in chosen]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
@@ -248,6 +248,7 @@ class Retriever:
             unknown_names=self.unknown_names(view, question, query, rows),
             term_weights=weights,
             subject_mentioned=mentioned,
+            sides=sides,
             **self._section(view, rows, qvec),
         )
 
@@ -366,7 +367,7 @@ class Retriever:
         return [*chosen[: k - 1], best] if len(chosen) >= k else [*chosen, best]
 
     def _with_each_side(
-        self, view: LoadedGeneration, chosen: list[_Candidate], sides: tuple[str, str], k: int
+        self, view: LoadedGeneration, chosen: list[_Candidate], sides: list[tuple[str, np.ndarray]], k: int
     ) -> list[_Candidate]:
         """`chosen`, holding the best passage for each of the two things the question sets side by side.
 
@@ -374,8 +375,7 @@ class Retriever:
         and none of those names an LLM; asked of LLMs alone, the passage naming ChatGPT comes first."""
         chosen = list(chosen)
         kept = {chosen[0].row}
-        for side in sides:
-            qvec = self.embed_query(side)
+        for side, qvec in sides:
             # Asked of one side, "differ" names nothing to find: the side's other words ("strengths") do.
             weights = {t: w for t, w in self.term_weights(view, side).items() if t not in COMPARING_WORDS}
             candidates = self._candidates(view, side, qvec, weights, skip=COMPARING_WORDS)

@@ -46,6 +46,8 @@ class Retrieval:
     # The best passage's section beyond `passages` (its other parts, its subsections), for list and summary questions.
     section_rest: list[Passage] = field(default_factory=list)
     section_ids: list[str] = field(default_factory=list)  # that whole section's passages, in reading order
+    # A question setting two things side by side, asked of each: (side question, its embedding), or empty.
+    sides: list[tuple[str, Any]] = field(default_factory=list)
 
     @property
     def covered(self) -> bool:
