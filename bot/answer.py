@@ -123,15 +123,20 @@ def _with_neighbours(chosen: list[Candidate], candidates: list[Candidate]) -> li
     """
     by_place = {(c.source_n, c.sentence.order): c for c in candidates}
     picked = {(c.source_n, c.sentence.order) for c in chosen}
+    emitted: set[tuple[int, int]] = set()
     out: list[Candidate] = []
     for c in chosen:
+        if (c.source_n, c.sentence.order) in emitted:
+            continue  # it came earlier, before a sentence that leans on it
         run = [c]
         for _ in range(2):  # "But ..." leans on "They ...", which leans on "LLMs ...": two steps back at most
             first = run[0]
             before = by_place.get((first.source_n, first.sentence.order - 1))
             text = first.sentence.text
             leans_back = _LEANS_BACK.match(text) or text[:1].islower() or _POINTS_BACK.search(text)  # "to get ..."
-            if not (before and leans_back and (before.source_n, before.sentence.order) not in picked):
+            # A sentence chosen for later still comes first when this one leans on it: "They excel ..." never
+            # precedes its "LLMs are ...".
+            if not (before and leans_back and (before.source_n, before.sentence.order) not in emitted):
                 break
             run.insert(0, before)
         after = by_place.get((c.source_n, c.sentence.order + 1))
@@ -146,6 +151,7 @@ def _with_neighbours(chosen: list[Candidate], candidates: list[Candidate]) -> li
             run.append(after)
         for member in run:
             picked.add((member.source_n, member.sentence.order))
+            emitted.add((member.source_n, member.sentence.order))
         out += run
     return out
 

@@ -330,3 +330,11 @@ def test_a_comparison_is_answered_for_each_side(assistant):
     first, second = sentences(answer.text)[:2]
     assert "Generative AI" in first and "personalized" in first, answer.text
     assert "LLMs" in second and "text" in second and "Generative AI" not in second, answer.text
+
+
+def test_a_sentence_never_comes_before_the_one_it_leans_on_even_when_both_were_chosen(assistant):
+    # Both "LLMs are built ..." and "They excel ..." are chosen; "They" must follow its LLMs, not DALL·E.
+    answer = assistant.ask("Then what should I use to create them?", ["Can LLMs make images?"])
+    quoted = sentences(answer.text)
+    leaning = next(i for i, s in enumerate(quoted) if s.startswith("They excel"))
+    assert leaning > 0 and quoted[leaning - 1].startswith("LLMs are built"), answer.text
