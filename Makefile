@@ -41,9 +41,12 @@ postgresql:
 ingest: install
 	$(VENV)/bin/bot ingest
 
+# `make run PORT=8001` serves on another port.
+PORT ?= 8000
+
 run: ingest
-	@echo "Open http://localhost:8000 (Ctrl-C stops the server)"
-	$(VENV)/bin/bot serve --host 127.0.0.1 --port 8000
+	@echo "Open http://localhost:$(PORT) (Ctrl-C stops the server)"
+	$(VENV)/bin/bot serve --host 127.0.0.1 --port $(PORT)
 
 eval: ingest
 	$(VENV)/bin/bot eval ../shared/eval/questions.jsonl

@@ -194,12 +194,29 @@ async def settings_update(values: dict) -> None:
         return
     if not _may_switch_answerer():
         log.warning("refused an answerer change to %r: BOT_ANSWERER_SWITCH is off", provider)
-        await cl.Message(content="Choosing the answerer is turned off on this server.").send()
+        await _notice("Choosing the answerer is turned off on this server.")
         return
     cl.user_session.set("provider", provider)
     assistant = await get_assistant(notify=True)
     notice = await cl.make_async(assistant.provider_notice)(provider)
-    await cl.Message(content=notice or f"Answers now come from: {provider}.").send()
+    await _notice(notice or f"Answers now come from: {provider}.")
+
+
+async def _notice(text: str) -> None:
+    """A reply that is not an answer (a limit, an error, a setting changed): Chainlit offers thumbs only under
+    a run's last `assistant_message`, and there is nothing here to rate."""
+    await cl.Message(content=text, type="system_message").send()
+
+
+def rate_limit_reply(wait: float) -> str:
+    """Says that a limit was reached, which one, and when to ask again."""
+    settings = get_settings()
+    window = settings.rate_limit_window_seconds
+    per = "a minute" if window == 60 else f"{window:g} seconds"
+    return (
+        f"This server accepts at most {settings.rate_limit_messages} messages {per} from one person, and that limit "
+        f"is reached. Please ask again in {max(1, round(wait))} seconds."
+    )
 
 
 def _unavailable_reply(exc: Exception) -> str:
@@ -271,23 +288,21 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
 
     wait = _over_rate_limit()
     if wait:
-        await cl.Message(
-            content=f"You're sending messages faster than I can keep up with. Please wait {wait:.0f} seconds and ask again."
-        ).send()
+        await _notice(rate_limit_reply(wait))
         return
     if isinstance(original_chars, int) and original_chars > len(question):  # cut down on arrival (see bot.guard)
-        await cl.Message(content=str(too_long(original_chars, get_settings().max_question_chars))).send()
+        await _notice(str(too_long(original_chars, get_settings().max_question_chars)))
         return
     await conversation.wait_for_resume()
     history: list[str] = cl.user_session.get("history") or []
     try:
         assistant = await get_assistant(notify=True)
     except IndexUnavailable as exc:
-        await cl.Message(content=_unavailable_reply(exc)).send()
+        await _notice(_unavailable_reply(exc))
         return
     except Exception:
         log.exception("could not load the assistant")
-        await cl.Message(content="Sorry, the assistant could not start. The server log says why.").send()
+        await _notice("Sorry, the assistant could not start. The server log says why.")
         return
 
     provider = cl.user_session.get("provider") or get_settings().llm
@@ -309,15 +324,15 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
                 step.output = retrieval_summary(retrieval)
         answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token)
     except InvalidQuestion as exc:
-        await cl.Message(content=str(exc)).send()
+        await _notice(str(exc))
         return
     except IndexUnavailable as exc:
         log.warning("%s", exc)
-        await cl.Message(content=_unavailable_reply(exc)).send()
+        await _notice(_unavailable_reply(exc))
         return
     except Exception:
         log.exception("answering failed")
-        await cl.Message(content="Sorry, something went wrong while answering. Please try again.").send()
+        await _notice("Sorry, something went wrong while answering. Please try again.")
         return
 
     rest = shown.flush()  # what the model's last words left held back, cleaned

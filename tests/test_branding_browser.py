@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from .conftest import ROOT, send_chat
+from .conftest import REPLY_WAIT_MS, ROOT, send_chat
 from .servers import serve_app
 
 pytestmark = pytest.mark.browser
@@ -71,10 +71,10 @@ def test_the_welcome_screen_shows_the_clients_name_logo_colour_and_what_it_knows
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.goto(url)
     welcome = page.locator("#bot-welcome")
-    expect(welcome.get_by_role("heading", name=NAME)).to_be_visible(timeout=120_000)
+    expect(welcome.get_by_role("heading", name=NAME)).to_be_visible(timeout=REPLY_WAIT_MS)
     expect(welcome).to_contain_text("What I know: “LLM vs Generative AI” (Globussoft)")  # the corpus's titles
     expect(welcome).to_contain_text("“LLMs vs Generative AI” (Zero Gravity Marketing)")
-    expect(page.get_by_role("button", name="Can LLMs make images?")).to_be_visible(timeout=60_000)  # starters
+    expect(page.get_by_role("button", name="Can LLMs make images?")).to_be_visible(timeout=REPLY_WAIT_MS)  # starters
 
     logo = page.locator("#welcome-screen img.logo")
     expect(logo).to_be_visible()
@@ -103,9 +103,9 @@ def test_a_clicked_citation_opens_its_source_and_only_then(server, page):
     url, log_path = server
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.goto(url)
-    page.get_by_role("button", name="Can LLMs make images?").click(timeout=120_000)
+    page.get_by_role("button", name="Can LLMs make images?").click(timeout=REPLY_WAIT_MS)
     reply = page.locator('[data-step-type="assistant_message"]').filter(has_text=ANSWER).last
-    expect(reply).to_be_visible(timeout=120_000)
+    expect(reply).to_be_visible(timeout=REPLY_WAIT_MS)
     footnotes = reply.locator("li")
     expect(footnotes.first).to_contain_text("Zero Gravity Marketing › Can LLMs Create Images and Videos")
     page.wait_for_timeout(1500)
@@ -137,7 +137,7 @@ def test_a_clicked_citation_opens_its_source_and_only_then(server, page):
 
     send_chat(page, "What is generative AI?")  # a later answer closes the panel and leaves it closed
     expect(page.locator('[data-step-type="assistant_message"]').filter(has_text="[1]")).to_have_count(
-        2, timeout=120_000
+        2, timeout=REPLY_WAIT_MS
     )
     page.wait_for_timeout(1500)
     expect(page.locator("#side-view-content")).to_have_count(0)
@@ -151,10 +151,10 @@ def test_on_a_phone_the_answer_and_the_input_stay_in_view(server, page):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(url)
-    expect(page.locator("#bot-welcome")).to_contain_text(NAME, timeout=120_000)
+    expect(page.locator("#bot-welcome")).to_contain_text(NAME, timeout=REPLY_WAIT_MS)
     send_chat(page, "Can LLMs make images?")
     reply = page.locator('[data-step-type="assistant_message"]').filter(has_text=ANSWER).last
-    expect(reply).to_be_visible(timeout=120_000)
+    expect(reply).to_be_visible(timeout=REPLY_WAIT_MS)
     page.wait_for_timeout(1500)  # when a source panel used to slide over the whole chat
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.locator("#chat-input")).to_be_in_viewport()
@@ -163,10 +163,10 @@ def test_on_a_phone_the_answer_and_the_input_stay_in_view(server, page):
 
     send_chat(page, "What can you do?")  # about the assistant: a short answer, no search, no refusal
     about = page.locator('[data-step-type="assistant_message"]').filter(has_text=f"I'm {NAME}").last
-    expect(about).to_be_visible(timeout=60_000)
+    expect(about).to_be_visible(timeout=REPLY_WAIT_MS)
     expect(about).not_to_contain_text("The documents I have don't cover that")
     expect(page.get_by_text("Retrieve passages")).to_have_count(1)
-    expect(about.get_by_role("button", name="Can LLMs make images?")).to_be_visible(timeout=30_000)
+    expect(about.get_by_role("button", name="Can LLMs make images?")).to_be_visible(timeout=REPLY_WAIT_MS)
     expect(page.locator("#chat-input")).to_be_in_viewport()
     page.screenshot(path=str(OUTPUT / "phone-about.png"), animations="disabled")
     assert "Traceback" not in log_path.read_text()

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import send_chat
+from .conftest import REPLY_WAIT_MS, send_chat
 from .servers import serve_app, serve_apps
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def test_starter_question_answered_with_openable_sources(server, page, tmp_path)
     elsewhere: list[str] = []  # an offline demo calls no other host: no web fonts, no CDN stylesheets
     page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith((url, "data:", "blob:")) else None)
     page.goto(url)
-    page.get_by_text("Can LLMs make images?").first.click(timeout=60_000)
+    page.get_by_text("Can LLMs make images?").first.click(timeout=REPLY_WAIT_MS)
 
     answer = page.get_by_text("No, LLMs are built specifically for text-based tasks.").first
     answer.wait_for(timeout=180_000)
@@ -73,7 +73,7 @@ def test_html_in_a_question_shows_as_text_and_never_runs(server, page, tmp_path)
     page.goto(url)
     attack = "<img src=x onerror=alert(1)> <script>alert(2)</script> What is generative AI?"
     send_chat(page, attack)
-    page.locator("a.element-link").first.wait_for(timeout=120_000)  # a cited source
+    page.locator("a.element-link").first.wait_for(timeout=REPLY_WAIT_MS)  # a cited source
     page.get_by_text("<img src=x onerror=alert(1)>", exact=False).first.wait_for(timeout=10_000)
     page.wait_for_timeout(1000)
     assert dialogs == []
@@ -94,10 +94,15 @@ def test_flooding_one_session_gets_a_friendly_limit_and_health_reports_ready(str
     try:
         for n in range(3):  # the server under test allows 3 messages a minute per session
             send_chat(page, f"What is generative AI? ({n})")
-            expect(page.get_by_text("Retrieve passages")).to_have_count(n + 1, timeout=60_000)
-            expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
+            expect(page.get_by_text("Retrieve passages")).to_have_count(n + 1, timeout=REPLY_WAIT_MS)
+            expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
         send_chat(page, "And one more?")
-        page.get_by_text("You're sending messages faster than I can keep up with").first.wait_for(timeout=60_000)
+        limited = page.get_by_text("that limit is reached").first
+        limited.wait_for(timeout=REPLY_WAIT_MS)
+        assert "3 messages a minute" in limited.inner_text() and "ask again in" in limited.inner_text()
+        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)  # the refused message's run has ended
+        # Thumbs under the three answers, none under the limit's reply: there is nothing in it to rate.
+        expect(page.locator(".positive-feedback-off")).to_have_count(3, timeout=10_000)
     finally:
         page.screenshot(path=str(tmp_path / "flood.png"), full_page=True)
     with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
@@ -123,18 +128,18 @@ def test_with_login_on_the_chat_needs_a_password_and_works_after_it(built_index,
             pool.submit(lambda: asyncio.run(ChatSession(url, timeout=20).connect())).result()
 
         page.goto(url)
-        page.wait_for_url(re.compile(r"/login"), timeout=60_000)
+        page.wait_for_url(re.compile(r"/login"), timeout=REPLY_WAIT_MS)
         assert page.locator("#chat-input").count() == 0
         page.locator("#email").fill("demo")
         page.locator("#password").fill("not-the-password")
         page.get_by_role("button", name="Sign In").click()
-        page.get_by_text("Unable to sign in").first.wait_for(timeout=30_000)
+        page.get_by_text("Unable to sign in").first.wait_for(timeout=REPLY_WAIT_MS)
         assert page.locator("#chat-input").count() == 0
 
         page.locator("#password").fill(password)
         page.get_by_role("button", name="Sign In").click()
         send_chat(page, "Can LLMs make images?")
-        page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=120_000)
+        page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=REPLY_WAIT_MS)
         page.screenshot(path=str(tmp_path / "after-login.png"), full_page=True)
         log = log_path.read_text()
     assert password not in log and secret not in log and hashed not in log

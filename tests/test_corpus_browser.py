@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import copy_query_encoder
+from .conftest import REPLY_WAIT_MS, copy_query_encoder
 from .servers import serve_app
 from .test_convert_pdf import BOLD, make_pdf, paragraph
 
@@ -57,13 +57,13 @@ def test_the_welcome_screen_readme_and_answers_come_from_the_corpus_it_runs_on(c
         page = chromium.new_page(viewport={"width": 1280, "height": 900})
         page.goto(url)
         starter = page.get_by_text("When should the greenhouse vents be opened?").first
-        starter.wait_for(timeout=120_000)
+        starter.wait_for(timeout=REPLY_WAIT_MS)
         for _chapter, question, _body in PAGES:  # every question heading, its "2.1 " numbering gone
             assert page.get_by_text(re.sub(r"^[\d.]+ ", "", question), exact=True).count() == 1
         assert page.get_by_text("Can LLMs make images?").count() == 0  # not the demo corpus's starters
         assert page.title() == NAME
         welcome = page.locator("#bot-welcome")  # the name and what it knows, as text (public/bot.js)
-        welcome.get_by_text(NAME, exact=True).wait_for(timeout=30_000)
+        welcome.get_by_text(NAME, exact=True).wait_for(timeout=REPLY_WAIT_MS)
         assert f"What I know: “{TITLE}”" in welcome.inner_text() and "LLM" not in welcome.inner_text()
         assert "/logo?theme=" in page.locator("#welcome-screen img.logo").get_attribute("src")  # the brand's
 
@@ -77,10 +77,10 @@ def test_the_welcome_screen_readme_and_answers_come_from_the_corpus_it_runs_on(c
 
         starter.click()
         answer = page.get_by_text("Open the roof vents whenever the air inside rises above 24 degrees").first
-        answer.wait_for(timeout=120_000)
+        answer.wait_for(timeout=REPLY_WAIT_MS)
         assert "[1]" in answer.inner_text()
         footnote = page.locator("li", has_text=re.compile(rf"^\[1\]\u2060 {TITLE} › .*vents.*p\. 2$")).first
-        footnote.wait_for(timeout=30_000)
+        footnote.wait_for(timeout=REPLY_WAIT_MS)
         footnote.locator("a.element-link").click()
         page.get_by_text("close them again at dusk", exact=False).last.wait_for(state="visible", timeout=15_000)
         assert "Traceback" not in log_path.read_text()

