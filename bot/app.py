@@ -194,6 +194,7 @@ async def settings_update(values: dict) -> None:
         return
     if not _may_switch_answerer():
         log.warning("refused an answerer change to %r: BOT_ANSWERER_SWITCH is off", provider)
+        cl.context.session.chat_settings.clear()  # Chainlit stored the refused form before calling us
         await _notice("Choosing the answerer is turned off on this server.")
         return
     cl.user_session.set("provider", provider)

@@ -251,8 +251,67 @@ def valid_client_message(payload: Any) -> bool:
 
 ORIGINAL_CHARS = "original_chars"  # metadata key: the length of a message cut down by `guard_socket`
 
+# Largest event other than a chat message that is passed on, in bytes of text. The page's own events
+# (settings, stop, favourites) are well under 1 KB; a chat message may be larger, and gets the "too long"
+# reply instead (see `guard_socket`).
+MAX_EVENT_BYTES = 64 * 1024
+# Events whose payload is a settings form: only these keys, each a short scalar, are passed on.
+_SETTINGS_EVENTS = ("chat_settings_change", "chat_settings_edit")
+_SETTING_VALUE_CHARS = 200
 
-def guard_socket(sio, edit_allowed: Callable[[], bool], max_chars: int) -> None:
+
+def payload_size(value: Any, limit: int) -> int:
+    """Rough size of a decoded event payload in bytes of text, counted only until it passes `limit`."""
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str | bytes):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            total += len(item)
+            stack.extend(item)
+        else:
+            total += 8
+    return total
+
+
+def valid_settings(payload: Any, keys: frozenset[str]) -> bool:
+    """Whether a settings event holds only the app's own inputs, each a short scalar."""
+    return (
+        isinstance(payload, dict)
+        and set(payload) <= keys
+        and all(
+            isinstance(v, bool | int | float) or (isinstance(v, str) and len(v) <= _SETTING_VALUE_CHARS)
+            for v in payload.values()
+        )
+    )
+
+
+def socket_client_key(sio, sid: str) -> str:
+    """Who sent a socket event, for the per-client event limit: the logged-in user, else the client address."""
+    from chainlit.session import WebsocketSession
+
+    session = WebsocketSession.get(sid)
+    if session is not None and session.user is not None:
+        return f"user:{session.user.identifier}"
+    try:
+        client = sio.get_environ(sid).get("asgi.scope", {}).get("client")
+    except Exception:  # noqa: BLE001 - an unknown sid: every such event shares one budget
+        client = None
+    return f"addr:{client[0] if client else 'unknown'}"
+
+
+def guard_socket(
+    sio,
+    edit_allowed: Callable[[], bool],
+    max_chars: int,
+    event_limit: SlidingWindowLimit | None = None,
+    settings_keys: frozenset[str] = frozenset(),
+) -> None:
     """Check the chat socket's events before Chainlit's handlers see them.
 
     A malformed event is dropped with one log line (no traceback, and no error text sent back); a
@@ -261,11 +320,39 @@ def guard_socket(sio, edit_allowed: Callable[[], bool], max_chars: int) -> None:
     `max_chars + 1` characters, its length kept in its metadata: Chainlit would otherwise keep it in
     memory and send it all back (as the thread's name), which drops a client that cannot take a frame
     that large.
+
+    Every event counts against `event_limit`, per user (logged in) or client address, and any other event
+    over `MAX_EVENT_BYTES` is dropped: Chainlit keeps a settings event's payload in the session for an hour
+    even when the app refuses the change, so a settings form holds only `settings_keys`, with short values.
+    A dropped event is dropped before Chainlit's handler sees it, so nothing of it is kept.
     """
     handlers: dict[str, Callable[..., Awaitable[Any]]] = sio.handlers["/"]
+    noted: dict[str, float] = {}  # client key -> when its dropped events were last logged (one line a window)
+
+    def over_limit(sid: str, event: str) -> bool:
+        if event_limit is None:
+            return False
+        key = socket_client_key(sio, sid)
+        if not event_limit.wait_seconds(key):
+            return False
+        now = time.monotonic()
+        if now - noted.get(key, -event_limit.window) >= event_limit.window:
+            if len(noted) > 10_000:
+                noted.clear()
+            noted[key] = now
+            log.warning("dropping socket events from a client over its limit (%s)", event)
+        return True
 
     def wrap(event: str, handler):
         async def guarded(sid, *args):
+            if over_limit(sid, event):
+                return None
+            if event != "client_message" and payload_size(args, MAX_EVENT_BYTES) > MAX_EVENT_BYTES:
+                log.warning("dropped a %s event over %d bytes", event, MAX_EVENT_BYTES)
+                return None
+            if event in _SETTINGS_EVENTS and (len(args) != 1 or not valid_settings(args[0], settings_keys)):
+                log.warning("dropped a malformed %s event", event)
+                return None
             if event == "client_message":
                 if len(args) != 1 or not valid_client_message(args[0]):
                     log.warning("dropped a malformed %s event", event)

@@ -272,6 +272,12 @@ class Settings(BaseSettings):
         "reached by the 11th message); a script sending more gets a reply naming the limit.",
     )
     rate_limit_window_seconds: float = Field(60.0, gt=0, description="Length of the rate-limit window, in seconds.")
+    rate_limit_events: int = Field(
+        300,
+        ge=10,
+        description="Chat socket events of any kind (messages, settings changes, stop, ...) one user or client "
+        "address may send per window; past it they are dropped unread. The page sends a few per question.",
+    )
 
     # --- server ------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `bot serve` listens on.")

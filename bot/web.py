@@ -67,7 +67,7 @@ def _harden_server(revoked) -> None:
     from chainlit.server import sio
     from starlette.middleware import Middleware
 
-    from bot.guard import OfflinePage, RequestGuard, guard_socket
+    from bot.guard import OfflinePage, RequestGuard, SlidingWindowLimit, guard_socket
 
     settings = get_settings()
     # Uvicorn, which reads this when it starts after this module is imported, takes the client's
@@ -79,7 +79,13 @@ def _harden_server(revoked) -> None:
     # Over engine.io's default 1,000,000 bytes the connection drops and the chat resets; read up to the
     # web server's own limit so that an over-long question gets the "too long" reply.
     sio.eio.max_http_buffer_size = settings.max_message_bytes
-    guard_socket(sio, edit_allowed=lambda: bool(config.features.edit_message), max_chars=settings.max_question_chars)
+    guard_socket(
+        sio,
+        edit_allowed=lambda: bool(config.features.edit_message),
+        max_chars=settings.max_question_chars,
+        event_limit=SlidingWindowLimit(settings.rate_limit_events, settings.rate_limit_window_seconds),
+        settings_keys=frozenset({"provider"}),  # the one input of bot.app's settings panel
+    )
 
 
 def _enable_login(revoked) -> None:
