@@ -75,6 +75,19 @@ def test_follow_up_uses_the_conversation(assistant):
     assert answer.answered and "midjourney" in normalize(answer.text)
 
 
+def test_a_new_question_that_names_its_subject_is_not_merged_into_the_previous_one(assistant):
+    # Seen in the chat: after a summary, "What is a GAN?" was searched as "What is a GAN (Summarize both
+    # articles in a few sentences)?" and got the summary again, word for word.
+    first = assistant.ask("Summarize both articles in a few sentences")
+    retrieval = assistant.retrieve("What is a GAN?", ["Summarize both articles in a few sentences"])
+    assert retrieval.query == retrieval.question == "What is a GAN?"
+    answer = assistant.compose(retrieval)
+    assert answer.answered and answer.text != first.text
+    assert "generative adversarial" in normalize(answer.text) or "GAN" in answer.text
+    # A question that leans on the earlier one still takes its topic.
+    assert "GAN" in assistant.retrieve("What are the benefits?", ["What is a GAN?"]).query
+
+
 def test_keyword_search_finds_rare_terms(assistant):
     # Acronyms the embedding model barely knows are found by the keyword ranking.
     answer = assistant.ask("Which data protection laws are mentioned?")
