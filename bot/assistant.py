@@ -155,8 +155,10 @@ class Assistant:
         if answerer is None:
             answer = self.extractive.answer(retrieval)
             answer.notice = self._unavailable.get(provider, "")
-            return answer
-        return answerer.answer(retrieval, on_token)
+        else:
+            answer = answerer.answer(retrieval, on_token)
+        # Every answerer numbers its sources in retrieval order; the reader sees them in the order cited.
+        return answer.numbered_as_cited()
 
     def ask(
         self,

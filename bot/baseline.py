@@ -85,6 +85,6 @@ class NaiveAssistant:
         ]
         relevance = max((p.score for p in passages), default=0.0)
         retrieval = Retrieval(question, question, passages, query_vector=qvec, relevance=relevance)
-        answer = self.answerer.answer(retrieval)
+        answer = self.answerer.answer(retrieval).numbered_as_cited()  # numbered as the assistant's are
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer

@@ -153,12 +153,13 @@ def _content_words(text: str) -> set[str]:
 
 
 def filler_sentences(answer: Answer, question: str) -> list[str]:
-    """Sentences sharing no content word with the question or the best passage (`sources[0]`).
+    """Sentences sharing no content word with the question or the best passage (retrieval's first).
 
     Sentences of fewer than two content words, and captions ending in ":" (they introduce the code
     or list that follows), are not judged.
     """
-    known = _content_words(question) | _content_words(answer.sources[0].text if answer.sources else "")
+    ranked = answer.ranked or answer.sources
+    known = _content_words(question) | _content_words(ranked[0].text if ranked else "")
     return [
         s
         for s in sentences(answer.text)
@@ -185,7 +186,8 @@ def strict_problems(item: EvalItem, answer: Answer) -> list[str]:
 
 
 def score_item(item: EvalItem, answer: Answer) -> ItemResult:
-    texts = [p.text for p in answer.sources]
+    # Retrieval is scored on its own ranking: the sources are numbered in the order the answer cites them.
+    texts = [p.text for p in answer.ranked or answer.sources]
     hit1 = bool(texts) and _contains_evidence(texts[0], item.evidence)
     hitk = any(_contains_evidence(t, item.evidence) for t in texts)
     norm_answer = normalize(answer.text)
@@ -265,7 +267,8 @@ def format_report(summary: dict, results: list[ItemResult]) -> str:
     lines = [f"{'id':<6} {'hit@1':<6} {'hit@k':<6} {'answer':<7} {'strict':<7} {'ms':>7}  first source"]
     mark = lambda ok: "yes" if ok else "NO"  # noqa: E731
     for r in results:
-        first = r.answer.sources[0].heading or r.answer.sources[0].title if r.answer.sources else "-"
+        ranked = r.answer.ranked or r.answer.sources
+        first = ranked[0].heading or ranked[0].title if ranked else "-"
         hit1, hitk = (mark(r.hit_at_1), mark(r.hit_at_k)) if r.item.answerable else ("-", "-")
         lines.append(
             f"{r.item.id:<6} {hit1:<6} {hitk:<6} {mark(r.answer_ok):<7} {mark(r.strict_ok):<7} "

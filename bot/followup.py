@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.coverage import ASKED_MAX_ZIPF
+from bot.spelling import english_zipf
 from bot.text import STOPWORDS, named_terms, tokenize
 
 # Picks, among an earlier question's noun phrases, the one a new phrase stands in for ("LLMs" for
@@ -25,6 +27,10 @@ _EACH = re.compile(r"\b(?:each|both|either|the two)(?:\s+(?:one|of them|of those
 _INSTEAD = re.compile(r"\b(?:instead|then|else|otherwise|alternatively)\b", re.IGNORECASE)
 _WHY_SO = re.compile(r"why(?:\s+(?:is|was|would|does|did)\s+(?:that|this|it|so))?(?:\s+so)?", re.IGNORECASE)
 _PREPOSITIONS = ("from", "for", "in", "about", "of", "with", "on", "to", "by")
+# "What is a GAN?", "Who are OpenAI?", "Tell me about GPT-4": a question asking what the thing it names is.
+_ASKS_WHAT = re.compile(r"^(?:(?:what|who)\s+(?:is|are|was|were)|tell\s+me\s+about|define|explain)\s+(.+)$", re.I)
+# "What are the benefits?", "What is that?": a subject that points back at what was said before.
+_POINTS_BACK = re.compile(r"^(?:the|this|that|these|those|such|its|their|same|other|another)\b", re.I)
 
 
 def _words(text: str) -> list[str]:
@@ -48,6 +54,19 @@ def _head_after_which(question: str) -> str | None:
     if match and match.group(1).lower() not in STOPWORDS:
         return match.group(1)
     return None
+
+
+def names_own_subject(question: str) -> bool:
+    """Whether a question asks what a thing it names is: a name ("What is a GAN?") or a term English seldom uses
+    ("What is tokenization?"), not one that points back ("What are the benefits?") or leans on the earlier
+    question for what it is of ("What is an example?", "What is better?")."""
+    asks = _ASKS_WHAT.match(question.strip().rstrip(" ?.!"))
+    if not asks or _POINTS_BACK.match(asks.group(1)):
+        return False
+    subject = re.sub(r"^an?\s+", "", asks.group(1), flags=re.I)
+    words = tokenize(subject)
+    named = {n.lower() for n in named_terms(question)}
+    return bool(words) and all(w in named or english_zipf(w) < ASKED_MAX_ZIPF for w in words)
 
 
 def _possessive(noun: str) -> str:
@@ -230,6 +249,8 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
         )
     if rewritten != body:
         return rewritten + "?"
+    if names_own_subject(body):
+        return question  # however short, it says what it is about: "What is a GAN?" after a summary
     if had_marker or len(tokenize(body)) <= 1 or _INSTEAD.search(body):
         # Context-dependent but nothing to substitute: keep the earlier topic alongside.
         return f"{body} ({antecedent})?"

@@ -84,11 +84,15 @@ def escape_markdown(text: str) -> str:
 
 
 def retrieval_summary(retrieval: Retrieval) -> str:
-    """The "Retrieve passages" step: what was searched for and what was found."""
+    """The "Retrieve passages" step: what was searched for and what was found, most relevant first.
+
+    The passages are listed by the relevance shown beside them (their cosine to the query), not in the
+    retriever's rank order, which also weighs keywords and sentences: "0.72" above "0.87" reads as a mistake.
+    """
     lines = [f"Searched for: {escape_markdown(retrieval.query)}", ""]
+    found = sorted(retrieval.passages, key=lambda p: -p.score)
     lines += [
-        f"{n}. {source_label(n, p)[len(f'[{n}] ') :]} · relevance {p.score:.2f}"
-        for n, p in enumerate(retrieval.passages, start=1)
+        f"{n}. {source_label(n, p)[len(f'[{n}] ') :]} · relevance {p.score:.2f}" for n, p in enumerate(found, start=1)
     ]
     return "\n".join(lines)
 

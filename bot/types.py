@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+# Fenced code ("x[1]" in R or Python output) holds no citations.
+_FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
+_CITATION = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -81,20 +86,42 @@ class Answer:
     removed: list[str] = field(default_factory=list)  # generated sentences the passages did not support
     notice: str = ""  # a short note for the user, e.g. why the extractive answer was used
     suggestions: list[str] = field(default_factory=list)  # questions the documents do answer (offered on a decline)
+    # The same passages as `sources` in retrieval's rank order, best first (what hit@1 scores); empty: `sources`.
+    ranked: list[Passage] = field(default_factory=list)
 
     @property
     def cited(self) -> list[int]:
         """Source numbers cited in the text, in order of first citation."""
-        import re
-
         seen: list[int] = []
-        # "[1]" inside quoted code ("x[1]") is code, not a citation.
-        prose = re.sub(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", "", self.text, flags=re.M | re.S)
-        for m in re.finditer(r"\[(\d+)\]", prose):
+        for m in _CITATION.finditer(_FENCE.sub("", self.text)):  # "[1]" in quoted code ("x[1]") is code
             n = int(m.group(1))
             if n not in seen:
                 seen.append(n)
         return seen
+
+    def numbered_as_cited(self) -> Answer:
+        """The answer with its sources numbered in the order the text first cites them: it opens with [1], a
+        new source is the next number ("[4] [5]" and "[2] [1] [3]" read as broken); uncited ones follow."""
+        cited = [n for n in self.cited if 1 <= n <= len(self.sources)]
+        order = cited + [n for n in range(1, len(self.sources) + 1) if n not in cited]
+        new = {old: i for i, old in enumerate(order, start=1)}
+        if all(old == n for old, n in new.items()):
+            return replace(self, ranked=self.ranked or list(self.sources))
+
+        def renumber(prose: str) -> str:
+            return _CITATION.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", prose)
+
+        parts, last = [], 0
+        for fence in _FENCE.finditer(self.text):
+            parts += [renumber(self.text[last : fence.start()]), fence.group(0)]
+            last = fence.end()
+        return replace(
+            self,
+            text="".join(parts) + renumber(self.text[last:]),
+            sources=[self.sources[old - 1] for old in order],
+            used_sentences={new.get(n, n): quotes for n, quotes in self.used_sentences.items()},
+            ranked=self.ranked or list(self.sources),
+        )
 
     def to_dict(self) -> dict:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -73,6 +74,44 @@ def test_follow_up_uses_the_conversation(assistant):
     assert any("DALL·E, MidJourney, or Stable Diffusion" in p.text for p in retrieval.passages)
     answer = assistant.compose(retrieval)
     assert answer.answered and "midjourney" in normalize(answer.text)
+
+
+def test_a_new_question_that_names_its_subject_is_not_merged_into_the_previous_one(assistant):
+    # Seen in the chat: after a summary, "What is a GAN?" was searched as "What is a GAN (Summarize both
+    # articles in a few sentences)?" and got the summary again, word for word.
+    first = assistant.ask("Summarize both articles in a few sentences")
+    retrieval = assistant.retrieve("What is a GAN?", ["Summarize both articles in a few sentences"])
+    assert retrieval.query == retrieval.question == "What is a GAN?"
+    answer = assistant.compose(retrieval)
+    assert answer.answered and answer.text != first.text
+    assert "generative adversarial" in normalize(answer.text) or "GAN" in answer.text
+    # A question that leans on the earlier one still takes its topic.
+    assert "GAN" in assistant.retrieve("What are the benefits?", ["What is a GAN?"]).query
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ["What does GAN stand for?"],  # cited "[2] [1] [3]"
+        ["How do the strengths of generative AI differ from those of LLMs?"],  # "[4] [3] [1]"
+        ["What's the difference between LLMs and generative AI?", "Give me an example of each."],  # "[4] [2] [1]"
+    ],
+)
+def test_sources_are_numbered_in_the_order_the_answer_cites_them(assistant, turns):
+    from bot.present import source_views
+
+    answer = assistant.ask(turns[-1], turns[:-1])
+    assert answer.answered and len(answer.cited) >= 2
+    # It opens with [1] and each source it has not cited yet is the next number.
+    assert answer.cited == list(range(1, len(answer.cited) + 1)), answer.text
+    sources = {s["n"]: s["text"] for s in answer.to_dict()["sources"]}  # as `bot ask --json` prints them
+    for quoted, n in re.findall(r"([^\[\]]+?)\s*\[(\d+)\]", answer.text):
+        assert normalize(quoted) in normalize(sources[int(n)]), (n, quoted)
+    for n, quotes in answer.used_sentences.items():  # the sentences shown in bold when [n] is opened
+        assert quotes and all(q in sources[n] for q in quotes)
+    assert [v.n for v in source_views(answer)] == answer.cited  # the footnotes and side panels follow suit
+    # hit@1 still scores retrieval's own first passage, whatever the answer cites first.
+    assert answer.ranked[0] == assistant.retrieve(turns[-1], turns[:-1]).passages[0]
 
 
 def test_keyword_search_finds_rare_terms(assistant):

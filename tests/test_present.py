@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from bot.present import reply_markdown, retrieval_summary, source_views
@@ -54,3 +55,13 @@ def test_the_search_step_shows_the_rewritten_query_escaped(assistant):
     retrieval = assistant.retrieve("What about **videos**?", ["Can LLMs make images?"])
     summary = retrieval_summary(retrieval)
     assert summary.startswith("Searched for: ") and "\\*\\*" in summary and "1. " in summary
+
+
+def test_the_search_step_lists_the_passages_by_the_relevance_it_shows(assistant):
+    retrieval = assistant.retrieve("How do the strengths of generative AI differ from those of LLMs?")
+    ranked = [p.score for p in retrieval.passages]
+    assert ranked != sorted(ranked, reverse=True)  # the retriever's rank also weighs keywords and sentences
+    rows = retrieval_summary(retrieval).split("\n")[2:]
+    shown = [float(re.search(r"· relevance (\d\.\d\d)$", row).group(1)) for row in rows]
+    assert shown == sorted(shown, reverse=True) and len(shown) == len(ranked), rows
+    assert [row.split(". ", 1)[0] for row in rows] == [str(n) for n in range(1, len(rows) + 1)]
