@@ -1,7 +1,7 @@
 """Chainlit chat UI. Handlers stay thin: the work happens in `bot.assistant`, off the event loop.
 
 Longer than most modules on purpose: Chainlit registers handlers from the module it runs, so every chat
-event (start, resume, message, settings, download, suggested question, health, readme) has its thin
+event (start, resume, message, settings, suggested question, health, readme) has its thin
 handler here; the server around it is set up in `bot.web`.
 """
 
@@ -76,6 +76,7 @@ show_identity(get_settings().assistant_name, get_settings().assistant_descriptio
 install_server(health, readme)
 install_branding(corpus_overview)  # logo, favicon, avatar, colour, welcome text
 install_history(get_settings())  # conversations and feedback in a database (bot.history)
+conversation.install_download()  # the chat as Markdown, for the page header's button
 
 
 def _build_assistant():
@@ -157,6 +158,7 @@ async def start() -> None:
     cl.user_session.set("history", [])
     default = get_settings().llm
     cl.user_session.set("provider", default)
+    await conversation.announce_thread()
     await conversation.notify_if_history_off()
     if not _may_switch_answerer():
         return
@@ -179,12 +181,8 @@ async def resume(thread: dict) -> None:
     """A conversation reopened from the sidebar (its owner only: Chainlit checks): restore its follow-up context."""
     cl.user_session.set("provider", get_settings().llm)
     conversation.restore(thread)
+    await conversation.announce_thread()
     await conversation.notify_if_history_off()
-
-
-@cl.action_callback(conversation.DOWNLOAD_ACTION)
-async def download_chat(action: cl.Action) -> None:
-    await conversation.send_transcript()
 
 
 @cl.on_settings_update
@@ -351,9 +349,7 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
     reply.elements = [cl.Text(name=s.name, content=s.content, display="side") for s in sources]
     reply.actions = _offer(answer.suggestions) if answer.suggestions else []
     conversation.remember(question, retrieval.question, answer, provider, reply)  # saved with the reply
-    await conversation.drop_old_download_button()
     await reply.send()  # ends the stream with the final (checked) content and the source elements
-    conversation.note_download_button(reply)
     history.append(retrieval.question)
     cl.user_session.set("history", history[-10:])
     await conversation.notify_if_history_off()  # the database may have gone away mid-chat

@@ -1,15 +1,28 @@
 """One chat's saved state: the record kept with each answer, a resumed chat's follow-up context, and the
-Markdown download. Called from the Chainlit handlers in `bot.app`, which stay thin."""
+Markdown download (an HTTP route, for the page header's button). Called from `bot.app`, which stays thin."""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
 
 import chainlit as cl
 
 from bot.history_web import history_notice
 from bot.settings import get_settings
-from bot.transcript import TRANSCRIPT_KEEP, answer_record, records_of_thread, transcript_file_name, transcript_markdown
+from bot.transcript import (
+    TRANSCRIPT_KEEP,
+    answer_record,
+    merge_records,
+    records_of_thread,
+    transcript_file_name,
+    transcript_markdown,
+)
 
-DOWNLOAD_ACTION = "download_chat"
+DOWNLOAD_URL = "/conversation/{thread_id}/download"
+# Signs the download keys given to each chat (login off): they last as long as this server process.
+_KEY_SECRET = secrets.token_bytes(32)
 HISTORY_KEEP = 10  # earlier standalone questions kept as follow-up context (as bot.app does)
 
 
@@ -21,28 +34,13 @@ async def notify_if_history_off() -> None:
 
 
 def remember(question: str, standalone: str, answer, provider: str, reply: cl.Message) -> None:
-    """Keep this answer's record in the chat and in the reply's metadata (so the database has it too),
-    and put the download button under the reply, taking it from the one before."""
+    """Keep this answer's record in the chat and in the reply's metadata (so the database has it too)."""
     turns: list[str] = cl.user_session.get("turns") or []
     record = answer_record(question, turns, standalone, answer, provider)
     reply.metadata = (reply.metadata or {}) | {"bot": record}
-    records = (cl.user_session.get("records") or []) + [record]
+    records = (cl.user_session.get("records") or []) + [record | {"id": reply.id}]  # as `records_of_thread`
     cl.user_session.set("records", records[-TRANSCRIPT_KEEP:])
     cl.user_session.set("turns", (turns + [question])[-TRANSCRIPT_KEEP:])
-    download = cl.Action(name=DOWNLOAD_ACTION, payload={}, label="⬇ Download this chat (Markdown)")
-    reply.actions = list(reply.actions or []) + [download]
-
-
-async def drop_old_download_button() -> None:
-    """Remove the previous answer's download button: one button, under the latest answer."""
-    previous = cl.user_session.get("download_action")
-    if previous is not None:
-        await previous.remove()
-
-
-def note_download_button(reply: cl.Message) -> None:
-    button = next((a for a in reply.actions or [] if a.name == DOWNLOAD_ACTION), None)
-    cl.user_session.set("download_action", button)
 
 
 async def wait_for_resume(seconds: float = 5.0) -> None:
@@ -70,11 +68,79 @@ def restore(thread: dict) -> None:
     cl.user_session.set("history", [r.get("standalone") or r["question"] for r in records][-HISTORY_KEEP:])
 
 
-async def send_transcript() -> None:
-    """Send the chat so far as a Markdown file named with today's date."""
-    records = cl.user_session.get("records") or []
+def download_key(thread_id: str) -> str:
+    """The key that lets a visitor without a login download the conversation `thread_id`: only its chat gets it."""
+    return hmac.new(_KEY_SECRET, thread_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+async def announce_thread() -> None:
+    """Tell the page (public/bot.js, as a window message) which conversation it shows and its download key."""
+    thread_id = cl.context.session.thread_id
+    await cl.send_window_message({"botThread": thread_id, "botKey": download_key(thread_id)})
+
+
+def _live_chats(thread_id: str, user: str | None) -> list[dict]:
+    """The user sessions (records included) of this server's chats on `thread_id`, of `user` if given."""
+    from chainlit.session import ws_sessions_id
+    from chainlit.user_session import user_sessions
+
+    chats = [s for s in list(ws_sessions_id.values()) if s.thread_id == thread_id]
+    if user is not None:
+        chats = [s for s in chats if getattr(s.user, "identifier", None) == user]
+    return [user_sessions.get(s.id) or {} for s in chats]
+
+
+async def download_transcript(thread_id: str, key: str | None, user) -> tuple[str, str] | None:
+    """(file name, Markdown) of the conversation `thread_id` for its owner, or None: with a login, the user's
+    own conversation; without one, a chat's own (its key). Read from the database, plus any answer of a live
+    chat not written there yet; from the chat itself when history is off."""
+    from bot.history_web import history_layer
+
+    login = get_settings().login
+    if login and user is None:
+        return None
+    identifier = user.identifier if login else None
+    if not login and not hmac.compare_digest(key or "", download_key(thread_id)):
+        return None
+    chats = _live_chats(thread_id, identifier)
+    layer = history_layer()
+    stored = None
+    if layer is not None and (not login or await layer.get_thread_author(thread_id) == identifier):
+        thread = await layer.get_thread(thread_id)
+        stored = records_of_thread(thread) if thread else None
+    if stored is None and not chats:
+        return None  # nobody's conversation, or another user's
+    records = stored or []
+    for chat in chats:  # a reopened conversation may have two: the tab that left it, and the one that came back
+        records = merge_records(records, chat.get("records") or [])
     markdown = transcript_markdown(records, get_settings().assistant_name)
-    file = cl.File(
-        name=transcript_file_name(), content=markdown.encode("utf-8"), mime="text/markdown", display="inline"
+    return transcript_file_name(), markdown
+
+
+async def download_response(thread_id: str, key: str | None, user) -> object:
+    """The conversation as a Markdown attachment, or 404 (see `download_transcript`)."""
+    from fastapi import HTTPException
+    from starlette.responses import Response
+
+    found = await download_transcript(thread_id, key, user)
+    if found is None:
+        raise HTTPException(status_code=404, detail="Not found")
+    name, markdown = found
+    return Response(
+        markdown.encode("utf-8"),
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
-    await cl.Message(content=f"This chat as Markdown ({len(records)} answers):", elements=[file]).send()
+
+
+def install_download() -> None:
+    """GET /conversation/{thread_id}/download[?key=...], ahead of Chainlit's catch-all page route."""
+    from chainlit.auth import get_current_user
+    from chainlit.server import app as server
+    from fastapi import Depends
+
+    async def route(thread_id: str, key: str | None = None, user=Depends(get_current_user)):  # noqa: B008 - FastAPI's way
+        return await download_response(thread_id, key, user)  # with login on, 401 without a valid login
+
+    server.add_api_route(DOWNLOAD_URL, route, methods=["GET"], include_in_schema=False)
+    server.router.routes.insert(0, server.router.routes.pop())

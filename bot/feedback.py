@@ -37,6 +37,19 @@ def feedback_record(step: dict, thread_steps: list[dict]) -> dict:
     }
 
 
+def rated_answer(step: dict, thread_steps: list[dict]) -> dict:
+    """The message a rating of `step` is about: for a run step (the chat page rates a run), the last answer
+    it gave, the one with an answer record if any; any other step is itself."""
+    if step.get("type") != "run":
+        return step
+    given = sorted(
+        (s for s in thread_steps if s.get("type") == "assistant_message" and s.get("parentId") == step["id"]),
+        key=lambda s: s.get("createdAt") or "",
+    )
+    answers = [s for s in given if isinstance((s.get("metadata") or {}).get("bot"), dict)]
+    return (answers or given or [step])[-1]
+
+
 def export_line(row: dict) -> dict:
     """One stored rating as an eval item: `question` (and `turns` for a follow-up), plus what was given."""
     item = {"id": f"feedback-{row['created_at'][:19].replace(':', '').replace('-', '')}", "question": row["question"]}

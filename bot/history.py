@@ -34,7 +34,7 @@ from chainlit.data.utils import queue_until_user_message
 from chainlit.types import PageInfo, PaginatedResponse
 from chainlit.user import PersistedUser
 
-from bot.feedback import feedback_record
+from bot.feedback import feedback_record, rated_answer
 from bot.history_schema import (
     async_url,
     describe_failure,
@@ -52,8 +52,8 @@ log = logging.getLogger("bot.history")
 
 RETRY_SECONDS = 30.0
 # User-session keys not worth saving with a thread: the answer records are in the steps already, and
-# buttons are live objects of one connection.
-SESSION_ONLY = {"records", "offered", "download_action"}
+# suggestion buttons are live objects of one connection.
+SESSION_ONLY = {"records", "offered"}
 PRUNE_EVERY_SECONDS = 3600.0  # retention runs at start and then hourly
 
 
@@ -198,9 +198,13 @@ class HistoryLayer(BaseDataLayer):
             }
             step_list = sorted((json.loads(r[0]) for r in step_rows), key=lambda s: s.get("createdAt") or "")
             element_list = [json.loads(r[0]) for r in element_rows]
+        # The page shows an answer's rating on the run step that gave it (and rates through that step).
+        of_run = {s.get("parentId"): by_step[s["id"]] for s in step_list if s["id"] in by_step}
         for step in step_list:
             if step["id"] in by_step:
                 step["feedback"] = by_step[step["id"]]
+            elif step.get("type") == "run" and step["id"] in of_run:
+                step["feedback"] = of_run[step["id"]]
         for element in element_list:  # served, after an ownership check, by bot.history_web
             element["url"], element["chainlitKey"] = f"/history/element/{element['id']}", None
         return _thread_dict(thread) | {"steps": step_list, "elements": element_list}
@@ -354,7 +358,8 @@ class HistoryLayer(BaseDataLayer):
     async def upsert_feedback(self, feedback) -> str:  # Chainlit passes `feedback=`
         """Store a rating with what it rates: the question, the turns before, the answer, its sources, the answerer.
 
-        Refused (NotYours) for a message of a conversation the requester does not own."""
+        The chat page rates an answer through its run step (`on_message`): the rating is kept on the answer
+        that run gave. Refused (NotYours) for a message of a conversation the requester does not own."""
         rating = feedback
         from bot.history_web import request_user
 
@@ -367,17 +372,19 @@ class HistoryLayer(BaseDataLayer):
             ).first()
             if (owner and owner[0] or None) != request_user.get():
                 raise NotYours("not your conversation")
-            earlier = await conn.execute(sa.select(steps.c.data).where(steps.c.thread_id == step.thread_id))
-            record = feedback_record(json.loads(step.data), [json.loads(r[0]) for r in earlier])
-            old = (
-                await conn.execute(sa.select(feedback_table.c.id).where(feedback_table.c.step_id == step.id))
-            ).first()
+            rows = await conn.execute(sa.select(steps.c.data).where(steps.c.thread_id == step.thread_id))
+            thread_steps = [json.loads(r[0]) for r in rows]
+            rated = rated_answer(json.loads(step.data), thread_steps)
+            record = feedback_record(rated, thread_steps)
+            # Also any rating kept on the run step itself (before ratings were moved onto the answer).
+            on_either = feedback_table.c.step_id.in_([rated["id"], step.id])
+            old = (await conn.execute(sa.select(feedback_table.c.id).where(on_either))).first()
             feedback_id = old[0] if old else str(uuid.uuid4())
-            await conn.execute(sa.delete(feedback_table).where(feedback_table.c.step_id == step.id))
+            await conn.execute(sa.delete(feedback_table).where(on_either))
             await conn.execute(
                 sa.insert(feedback_table).values(
                     id=feedback_id,
-                    step_id=step.id,
+                    step_id=rated["id"],
                     thread_id=step.thread_id,
                     user_identifier=request_user.get(),
                     value=int(rating.value),

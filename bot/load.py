@@ -127,6 +127,8 @@ class ChatSession:
         # What the app said as the chat started (a "history is off" notice) shows before the first
         # answer: it counts with the first turn.
         self._start_replies: list[str] = []
+        self.window_messages: list = []  # what the app sent the page itself (bot.conversation.announce_thread)
+        self.client.on("window_message", self.window_messages.append)
         for name in ("new_message", "update_message", "stream_start", "stream_token", "task_start", "task_end"):
             self.client.on(name, self._recorder(name))
         self.client.on("first_interaction", self._note_thread)

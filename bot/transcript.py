@@ -37,10 +37,17 @@ def answer_record(question: str, turns: list[str], standalone: str, answer: Answ
 
 
 def records_of_thread(thread: dict) -> list[dict]:
-    """The answer records of a stored conversation, oldest first."""
+    """The answer records of a stored conversation, oldest first, each with its message's `id`."""
     ordered = sorted(thread.get("steps") or [], key=lambda s: s.get("createdAt") or "")
-    records = [(s.get("metadata") or {}).get("bot") for s in ordered if s.get("type") == "assistant_message"]
-    return [r for r in records if isinstance(r, dict) and r.get("question")]
+    answers = [(s["id"], (s.get("metadata") or {}).get("bot")) for s in ordered if s.get("type") == "assistant_message"]
+    return [r | {"id": i} for i, r in answers if isinstance(r, dict) and r.get("question")]
+
+
+def merge_records(stored: list[dict], recent: list[dict]) -> list[dict]:
+    """A stored conversation's records plus its live chat's answers not written yet (a reply is saved just
+    after it is shown), told apart by their message's id."""
+    kept = {r.get("id") for r in stored}
+    return list(stored) + [r for r in recent if not r.get("id") or r["id"] not in kept]
 
 
 def _quote(text: str) -> str:

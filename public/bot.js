@@ -119,3 +119,89 @@
   new MutationObserver(update).observe(document.documentElement, { childList: true, subtree: true });
   update();
 })();
+
+// 4. "Download chat": one button in the page header that downloads the whole conversation as Markdown from
+//    /conversation/<id>/download; it adds nothing to the chat and works on a reopened one. The page names its
+//    conversation in the URL (/thread/<id>, with a login); the server also names it, with the download key a
+//    visitor without a login needs, in a window message as each chat starts or is reopened (bot/conversation.py).
+(function () {
+  "use strict";
+  var LABEL = "Download this chat (Markdown)";
+  var told = { thread: "", key: "" };
+
+  window.addEventListener("message", function (e) {
+    var d = e.data;
+    if (e.source !== window || !d || typeof d.botThread !== "string") return;
+    told = { thread: d.botThread, key: typeof d.botKey === "string" ? d.botKey : "" };
+    place();
+  });
+
+  function currentThread() {
+    var m = window.location.pathname.match(/\/thread\/([A-Za-z0-9-]+)/);
+    return m ? m[1] : told.thread;
+  }
+
+  function fileName(response) {
+    var m = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    return m ? m[1] : "conversation.md";
+  }
+
+  function download(button) {
+    var thread = currentThread();
+    if (!thread) return;
+    var url = "/conversation/" + encodeURIComponent(thread) + "/download";
+    if (told.key && told.thread === thread) url += "?key=" + encodeURIComponent(told.key);
+    button.disabled = true;
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.blob().then(function (blob) {
+          var link = document.createElement("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = fileName(r);
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+          setTimeout(function () {
+            URL.revokeObjectURL(link.href);
+          }, 10000);
+          button.title = LABEL;
+        });
+      })
+      .catch(function (err) {
+        button.title = "Could not download this chat (" + err.message + ")";
+      })
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  function makeButton() {
+    var button = document.createElement("button");
+    button.id = "bot-download";
+    button.type = "button";
+    button.title = LABEL;
+    button.setAttribute("aria-label", LABEL);
+    button.textContent = "⬇ Download chat";
+    button.addEventListener("click", function () {
+      download(button);
+    });
+    return button;
+  }
+
+  function place() {
+    var header = document.getElementById("header");
+    var right = header && header.lastElementChild;
+    var button = document.getElementById("bot-download");
+    if (right && (!button || button.parentNode !== right)) {
+      if (button) button.remove();
+      button = makeButton();
+      right.insertBefore(button, right.firstChild);
+    }
+    // Shown once the chat has an answer to hand over.
+    if (button) button.hidden = !(currentThread() && document.querySelector('[data-step-type="assistant_message"]'));
+  }
+
+  new MutationObserver(place).observe(document.documentElement, { childList: true, subtree: true });
+  place();
+})();

@@ -70,6 +70,35 @@ def chat(url: str, cookie: str | None, questions: list[str], thread_id: str | No
         return pool.submit(lambda: asyncio.run(run())).result()
 
 
+def open_chat(url: str, cookie: str | None, questions: list[str], then, timeout: float = 120):
+    """Ask `questions` in one chat over the socket, then, while it is still open, `then(session)`; its result."""
+    from bot.load import ChatSession
+
+    async def run():
+        session = ChatSession(url, timeout, headers={"Cookie": cookie} if cookie else {})
+        await session.connect()
+        try:
+            turns = [await session.ask(q) for q in questions]
+            assert not [t.error for t in turns if t.error], turns
+            return await asyncio.to_thread(then, session)
+        finally:
+            await session.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(run())).result()
+
+
+def download(url: str, thread_id: str, cookie: str = "", key: str | None = None) -> tuple[int, object, str]:
+    """(status, headers, text) of the conversation's Markdown download (bot.conversation's route)."""
+    query = f"?key={urllib.parse.quote(key)}" if key is not None else ""
+    request = urllib.request.Request(f"{url}/conversation/{thread_id}/download{query}", headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read().decode("utf-8", "replace")
+
+
 def threads_of(url: str, cookie: str) -> list[dict]:
     status, body = http(url, "/project/threads", cookie, "POST", {"pagination": {"first": 50}, "filter": {}})
     assert status == 200, body
@@ -85,7 +114,14 @@ def assert_others_refused(url: str, owner: str, intruder: str, thread_id: str) -
     status, text = http(url, element["url"], owner)
     assert status == 200 and len(text) > 50  # the owner opens a stored source panel
 
+    asked = next(s["output"] for s in thread["steps"] if s["type"] == "user_message")
+    status, _, markdown = download(url, thread_id, owner)
+    assert status == 200 and f"## 1. {asked}" in markdown  # the owner downloads it
+
     assert thread_id not in [t["id"] for t in threads_of(url, intruder)]  # the sidebar
+    status, _, text = download(url, thread_id, intruder)  # its download, by its id
+    assert status in (401, 403, 404) and asked not in text and len(text) < 100
+    assert download(url, thread_id)[0] == 401  # nor without a login
     assert http(url, f"/project/thread/{thread_id}", intruder)[0] in (401, 403, 404)  # a thread id in a URL
     assert http(url, f"/project/thread/{thread_id}/element/{element['id']}", intruder)[0] in (401, 403, 404)
     status, text = http(url, element["url"], intruder)  # a stored element's own URL

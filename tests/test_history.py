@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, free_port, send_chat
-from .history_helpers import assert_others_refused, chat, http, login, login_env, threads_of
+from .history_helpers import assert_others_refused, chat, download, http, login, login_env, open_chat, threads_of
 from .servers import serve_apps
 
 FIRST, SECOND = "What is generative AI?", "Can LLMs make images?"
@@ -134,55 +134,142 @@ def test_the_chat_answers_without_its_database_and_says_history_is_off(apps):
     assert "Traceback" not in apps["down_log"].read_text()
 
 
+def sign_in(chromium, apps, name: str):
+    """A new browser page with `name` logged in, at the chat."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page.goto(apps["url"])
+    page.wait_for_url(re.compile(r"/login"), timeout=60_000)
+    page.locator("#email").fill(name)
+    page.locator("#password").fill(apps["passwords"][name])
+    page.get_by_role("button", name="Sign In").click()
+    return page
+
+
+def download_chat(page) -> str:
+    """Click the header's download button; the Markdown file it gives."""
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Download this chat (Markdown)").click()
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def rate_last_answer_down(page, comment: str) -> None:
+    """Thumbs-down under the newest answer, with a comment, as a user does; waits until the page took it."""
+    from playwright.sync_api import expect
+
+    page.locator("button:has(svg.lucide-thumbs-down)").last.click()
+    page.locator("[role=dialog] textarea").fill(comment)
+    page.get_by_role("button", name="Submit feedback").click()
+    expect(page.locator("button.negative-feedback-on")).to_have_count(1, timeout=30_000)  # after the server said yes
+
+
+def exported_down(apps, comment: str) -> dict:
+    run = bot_cli("feedback", "export", "--rating", "down", data_dir=apps["data_dir"])
+    items = [json.loads(line) for line in run.stdout.splitlines()]
+    found = [i for i in items if i["comment"] == comment]
+    assert len(found) == 1, run.stdout + run.stderr
+    return found[0]
+
+
+IMAGES_ANSWER = "No, LLMs are built specifically for text-based tasks."
+
+
+@pytest.mark.browser
+def test_in_the_browser_a_thumbs_down_is_stored_with_the_answer_it_rates(apps, chromium):
+    """The chat page rates an answer through its run step; the rating must still carry the answer."""
+    from playwright.sync_api import expect
+
+    page = sign_in(chromium, apps, "bob")
+    send_chat(page, SECOND)
+    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=120_000)
+    expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)  # the answer is complete: it can be rated
+    rate_last_answer_down(page, "say which tools make images")
+    item = exported_down(apps, "say which tools make images")
+    assert item["question"] == SECOND and item["rating"] == "down"
+    assert IMAGES_ANSWER in item["answer_given"], item
+    assert item["sources"] and item["sources"][0]["title"] == "LLMs vs Generative AI", item
+    assert item["answerer"] == "extractive", item
+
+
 @pytest.mark.browser
 def test_in_the_browser_history_resume_feedback_and_download(apps, chromium, tmp_path):
     from playwright.sync_api import expect
 
-    url = apps["url"]
-    page = chromium.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page.goto(url)
-    page.wait_for_url(re.compile(r"/login"), timeout=60_000)
-    page.locator("#email").fill("alice")
-    page.locator("#password").fill(apps["passwords"]["alice"])
-    page.get_by_role("button", name="Sign In").click()
+    page = sign_in(chromium, apps, "alice")
     send_chat(page, "Which industries benefit from LLMs?")
     expect(page.get_by_text("Retrieve passages")).to_have_count(1, timeout=120_000)
     expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
     send_chat(page, SECOND)
-    page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=120_000)
-    page.wait_for_timeout(1500)  # the last steps are written as the reply ends
+    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=120_000)
+    expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
 
-    page.reload()
+    # The download adds nothing to the chat, however often it is clicked, and holds both answers.
+    messages = page.locator('[data-step-type$="_message"]')
+    before = messages.count()
+    files = [download_chat(page), download_chat(page)]
+    page.screenshot(path=str(tmp_path / "downloaded.png"), full_page=True)
+    assert messages.count() == before == 4, [m.inner_text()[:60] for m in messages.all()]
+    for markdown in files:
+        assert "## 1. Which industries benefit from LLMs?" in markdown and f"## 2. {SECOND}" in markdown
+        assert IMAGES_ANSWER in markdown and "**[1] LLMs vs Generative AI**" in markdown
+
+    page.reload()  # the conversation's own URL: it reopens, and so does its download
+    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=60_000)
+    markdown = download_chat(page)
+    assert "## 1. Which industries benefit from LLMs?" in markdown and IMAGES_ANSWER in markdown
+
+    page.goto(apps["url"])  # a new chat; the old one from the sidebar
     entry = page.get_by_text("Which industries benefit from LLMs?").first
     entry.wait_for(timeout=60_000)
     page.screenshot(path=str(tmp_path / "sidebar.png"), full_page=True)
     entry.click()
-    page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=60_000)
+    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=60_000)
+    answers = page.locator('[data-step-type="assistant_message"]')
+    shown = answers.count()
     send_chat(page, FOLLOW_UP)
-    download_button = page.get_by_role("button", name=re.compile("Download this chat"))
-    download_button.last.wait_for(timeout=120_000)  # only a reply of this session carries it: the follow-up's
+    expect(answers).to_have_count(shown + 1, timeout=120_000)
+    expect(answers.last).to_contain_text(FOLLOW_UP_ANSWER, timeout=120_000)
+    expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
     page.screenshot(path=str(tmp_path / "resumed.png"), full_page=True)
     answers = [a.inner_text() for a in page.locator('[data-step-type="assistant_message"]').all()]
     assert FOLLOW_UP_ANSWER in answers[-1], answers
     # The reopened answers are still there, above (the chat scrolls the new question to the top).
-    assert any("No, LLMs are built specifically for text-based tasks." in a for a in answers[:-1]), answers
+    assert any(IMAGES_ANSWER in a for a in answers[:-1]), answers
 
-    page.locator("button:has(svg.lucide-thumbs-down)").last.click()
-    page.locator("[role=dialog] textarea").fill("should name the image tools first")
-    page.get_by_role("button", name="Submit feedback").click()
-    page.wait_for_timeout(1500)
-    run = bot_cli("feedback", "export", "--rating", "down", data_dir=apps["data_dir"])
-    assert "should name the image tools first" in run.stdout, run.stdout + run.stderr
+    rate_last_answer_down(page, "should name the image tools first")
+    item = exported_down(apps, "should name the image tools first")
+    assert item["question"] == FOLLOW_UP and item["turns"][-2:] == [SECOND, FOLLOW_UP]
+    assert FOLLOW_UP_ANSWER in item["answer_given"] and item["sources"] and item["answerer"]
 
-    download_button.last.click()
-    link = page.get_by_text(re.compile(r"conversation-\d{4}-\d\d-\d\d-\d{4}\.md")).last
-    link.wait_for(timeout=30_000)
-    with page.expect_download() as download:
-        link.click()
-    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    markdown = download_chat(page)
     page.screenshot(path=str(tmp_path / "download.png"), full_page=True)
-    assert FOLLOW_UP in markdown and SECOND in markdown and FOLLOW_UP_ANSWER in markdown
+    assert f"## 3. {FOLLOW_UP}" in markdown and SECOND in markdown and FOLLOW_UP_ANSWER in markdown
     assert "[1]" in markdown and "**[1] LLMs vs Generative AI**" in markdown and "Zero Gravity Marketing" in markdown
+
+
+def test_without_a_login_only_a_visitors_own_chat_downloads(apps):
+    """Login off, database unreachable: the answers come from the chat itself, for the chat that has the key."""
+    url = apps["down_url"]
+
+    def first_visitor(session):
+        thread, key = session.window_messages[-1]["botThread"], session.window_messages[-1]["botKey"]
+        status, headers, markdown = download(url, thread, key=key)
+        assert status == 200 and headers["Content-Type"].startswith("text/markdown"), (status, markdown)
+        assert headers["Content-Disposition"].startswith('attachment; filename="conversation-')
+        assert f"## 1. {SECOND}" in markdown and IMAGES_ANSWER in markdown
+        assert download(url, thread)[0] == 404  # its id alone is not enough
+        assert download(url, thread, key="0" * 64)[0] == 404
+        return thread
+
+    thread = open_chat(url, None, [SECOND], first_visitor)
+
+    def second_visitor(session):
+        key = session.window_messages[-1]["botKey"]
+        status, _, text = download(url, thread, key=key)  # another chat's key
+        assert status == 404 and IMAGES_ANSWER not in text
+        own = download(url, session.window_messages[-1]["botThread"], key=key)
+        assert own[0] == 200 and f"## 1. {FIRST}" in own[2] and SECOND not in own[2]
+
+    open_chat(url, None, [FIRST], second_visitor)
 
 
 def test_kill_9_mid_conversation_keeps_what_was_answered(built_index, tmp_path):

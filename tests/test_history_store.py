@@ -7,9 +7,10 @@ import asyncio
 import sqlite3
 import threading
 
+import pytest
 from chainlit.types import Pagination, ThreadFilter
 
-from bot.history import HistoryLayer
+from bot.history import HistoryLayer, NotYours
 from bot.transcript import answer_record, transcript_markdown
 from bot.types import Answer, Grounding, Passage
 
@@ -141,3 +142,55 @@ def assert_a_step_saved_twice_is_one_row(layer: HistoryLayer) -> None:
     run(layer.close())
     assert layer.problem is None
     assert [s["output"] for s in thread["steps"]] == ["Hi?", "Hello [1]", "final [1]"]
+
+
+def test_a_rating_of_a_run_is_kept_on_the_answer_it_gave_with_the_answer_record(tmp_path):
+    """The chat page rates an answer through its `on_message` run step (its parent)."""
+    from chainlit.types import Feedback
+    from chainlit.user import User
+
+    from bot.history_web import request_user
+
+    async def scenario():
+        layer = sqlite_layer(tmp_path / "bot.db")
+        user = await layer.create_user(User(identifier="alice", metadata={}))
+        await layer.update_thread("t1", name="Can LLMs make images?", user_id=user.id)
+        create_step = HistoryLayer.create_step.__wrapped__
+        record = {"question": "Can LLMs make images?", "turns": [], "answer": "No [1].", "provider": "extractive"}
+        record["sources"] = [{"n": 1, "title": "LLMs vs Generative AI", "text": "LLMs are built for text."}]
+        for step in (
+            {"id": "q", "type": "user_message", "output": "Can LLMs make images?", "createdAt": "2026-01-01T00:00:01Z"},
+            {"id": "run", "type": "run", "name": "on_message", "parentId": "q", "createdAt": "2026-01-01T00:00:02Z"},
+            {
+                "id": "a",
+                "type": "assistant_message",
+                "parentId": "run",
+                "output": "No [1].",
+                "metadata": {"bot": record},
+            }
+            | {"createdAt": "2026-01-01T00:00:03Z"},
+        ):
+            await create_step(layer, step | {"threadId": "t1"})
+        request_user.set("alice")
+        await layer.upsert_feedback(feedback=Feedback(forId="run", value=0, comment="name the tools"))
+        rows = await layer.feedback_rows()
+        thread = await layer.get_thread("t1")
+        request_user.set("bob")
+        with pytest.raises(NotYours):
+            await layer.upsert_feedback(feedback=Feedback(forId="run", value=1, comment="hijacked"))
+        await layer.close()
+        return rows, {s["id"]: s.get("feedback") for s in thread["steps"]}
+
+    rows, feedback = run(scenario())
+    assert len(rows) == 1 and rows[0]["answer_given"] == "No [1]." and rows[0]["answerer"] == "extractive"
+    assert rows[0]["sources"][0]["title"] == "LLMs vs Generative AI" and rows[0]["comment"] == "name the tools"
+    assert feedback["a"]["comment"] == "name the tools" and feedback["run"]["id"] == feedback["a"]["id"]  # as shown
+
+
+def test_the_download_adds_a_live_chats_answers_not_written_yet():
+    from bot.transcript import merge_records
+
+    one, two, again = ({"id": i, "question": "Q?", "answer": "A."} for i in ("m1", "m2", "m3"))
+    assert merge_records([one], [one, two, again]) == [one, two, again]  # the same answer twice is two answers
+    assert merge_records([one, two], [two]) == [one, two]
+    assert merge_records([], [one]) == [one] and merge_records([one], []) == [one]
