@@ -10,7 +10,7 @@ TORCH := torch==2.13.0
 # backtracking for many minutes. `make constraints` refreshes it from a working .venv.
 CONSTRAINTS := -c constraints.txt
 
-.PHONY: install install-test chromium postgresql run ingest eval lint test constraints clean
+.PHONY: install install-test llama-wheel chromium postgresql run ingest eval lint test constraints clean
 
 install: $(VENV)/.installed
 
@@ -22,9 +22,22 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install-test: $(VENV)/.installed-test
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(PIP) install --quiet $(CONSTRAINTS) -e ".[test]"
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml llama-wheel
+	$(PIP) install --quiet $(CONSTRAINTS) --find-links $(LLAMA_WHEELS) -e ".[test]"
 	@touch $@
+
+# llama-cpp-python compiles llama.cpp from source (about 6 minutes on 2 cores). Its default build tunes
+# for the CPU it runs on (-march=native), and on CPUs with AMX that build's AMX kernels crash answering
+# with SmolLM2 (SIGSEGV in ggml_backend_amx_mul_mat, seen 2026-12-04). A portable AVX2 build instead,
+# made once into a wheel folder that later installs (and CI, on the same machine) find.
+LLAMA_VERSION := $(shell sed -n 's/^llama_cpp_python==//p' constraints.txt)
+LLAMA_WHEELS := $(HOME)/.cache/bot-wheels
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+
+llama-wheel: $(VENV)/.installed
+	@ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHEELS) \
+	  "llama-cpp-python==$(LLAMA_VERSION)"
 
 # Debian's Chromium for the browser test (Playwright's own browser download does not work offline).
 chromium:
