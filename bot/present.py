@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from bot.replies import highlighted_markdown
-from bot.safe_markdown import inert_markdown
+from bot.safe_markdown import inert_markdown, unlinked
 from bot.types import Answer, Passage, Retrieval
 
 # After each citation the chat can open: the source's element is named "[n]" plus this invisible word
@@ -80,7 +80,7 @@ def source_footnote(n: int, passage: Passage, part: str = "") -> str:
 
 def escape_markdown(text: str) -> str:
     """Text shown literally in Markdown (questions and headings can hold any characters)."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
+    return unlinked(re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text))
 
 
 def retrieval_summary(retrieval: Retrieval) -> str:

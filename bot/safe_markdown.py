@@ -12,7 +12,8 @@ passage in the source panel. Three tools:
   and every `javascript:`/`data:`/`vbscript:` address are dropped; then `inert_markdown`.
 - `inert_markdown(text)`: text about to be shown (answers, passages). Images are dropped; a link
   becomes its text followed by its host in parentheses, as plain text ("Dr. Smith (evil.example)"),
-  so the reader sees where it pointed but nothing is clickable; a bare URL becomes its host; HTML
+  so the reader sees where it pointed but nothing is clickable; a bare URL becomes its host; an e-mail
+  address gets an invisible word joiner after its "@" (the page would make it a mailto: link); HTML
   tags and link reference definitions are dropped. Ordinary text is returned unchanged.
 - `StreamSanitizer`: the same for an answer arriving token by token. It emits only text in which no
   construct can still be growing (an unfinished `![`, `[text](`, `<tag`, or a word that may become a
@@ -59,7 +60,10 @@ _ANY_URL = re.compile(  # in generated text a URL glued to a word goes too
     r"(?:(?:https?|ftp|file)://|www\.|(?<![\w/.@+-])data:(?=\S)|(?:javascript|vbscript):)[^\s<>\"'`]*", re.I
 )
 _DANGEROUS_SCHEME = re.compile(r"^\s*<?\s*(?:javascript|vbscript|data|file):", re.I)
-_MAYBE_MARKUP = re.compile(r"[\[<]|:|www\.", re.I)  # text without any of these has nothing to neutralise
+# An e-mail address, as GitHub-flavoured Markdown (the chat page's renderer) turns into a mailto: link.
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+)@(?=[A-Za-z0-9][A-Za-z0-9-]*\.[A-Za-z0-9.-]*[A-Za-z0-9])")
+WORD_JOINER = "\u2060"  # invisible; after an address's "@" it keeps the address from becoming a link
+_MAYBE_MARKUP = re.compile(r"[\[<@]|:|www\.", re.I)  # text without any of these has nothing to neutralise
 _ESCAPABLE = re.compile(r"(?<!\\)([\[\]!<>])")
 
 _PARSER = MarkdownIt("commonmark")
@@ -139,6 +143,16 @@ def _url_as_text(match: re.Match) -> str:
     return host_of(url) + tail
 
 
+_AUTOLINK_START = re.compile(r"(?i)\b((?:https?|ftp|file):)(//)|\b(www)(\.)")
+
+
+def unlinked(text: str) -> str:
+    """`text` (already escaped) with nothing that GitHub-flavoured Markdown would turn into a link by itself:
+    an invisible word joiner breaks each e-mail address, `scheme://` and `www.`; the text reads the same."""
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}@{WORD_JOINER}", text)
+    return _AUTOLINK_START.sub(lambda m: (m.group(1) or m.group(3)) + WORD_JOINER + (m.group(2) or m.group(4)), text)
+
+
 def inert_markdown(text: str) -> str:
     """`text` as Markdown that loads nothing and links nowhere; ordinary text comes back unchanged.
 
@@ -178,6 +192,7 @@ def _inert_prose(text: str) -> str:
         text = _AUTOLINK.sub(lambda m: host_of(m.group(1)), text)
         text = _HTML.sub("", text)
         text = _URL.sub(_url_as_text, text)
+        text = _EMAIL.sub(lambda m: f"{m.group(1)}@{WORD_JOINER}", text)
         if text == before:
             break
     return text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.present import answer_notes
+from bot.present import answer_notes, escape_markdown
+from bot.safe_markdown import inert_markdown, unlinked
 from bot.types import Answer
 
 TRANSCRIPT_KEEP = 200  # answers a session keeps for the download; older ones are left out of it
@@ -50,27 +51,40 @@ def merge_records(stored: list[dict], recent: list[dict]) -> list[dict]:
     return list(stored) + [r for r in recent if not r.get("id") or r["id"] not in kept]
 
 
+def _inert(text: str) -> str:
+    """Text from a chat, a corpus file or a model as Markdown that renders inert in any viewer: no image, no
+    link (not even an address a viewer would link by itself), and no HTML, including tags written as text
+    in the source page (`&lt;img&gt;`), which a raw copy would make live."""
+    return unlinked(inert_markdown(text).replace("<", "&lt;").replace(">", "&gt;"))
+
+
 def _quote(text: str) -> str:
-    return "\n".join("> " + line if line.strip() else ">" for line in text.strip().splitlines())
+    return "\n".join("> " + line if line.strip() else ">" for line in _inert(text).strip().splitlines())
+
+
+def _title(text: str) -> str:
+    """A title or question on one line, every Markdown character shown as written."""
+    shown = escape_markdown(" ".join(text.split()).replace("<", "\0lt").replace(">", "\0gt"))
+    return shown.replace("\0lt", "&lt;").replace("\0gt", "&gt;")  # entities: text in every viewer
 
 
 def transcript_markdown(records: list[dict], assistant_name: str, when: datetime | None = None) -> str:
     """The conversation as Markdown: each question, each answer with its [n], its notes and its cited passages."""
     when = when or datetime.now(UTC)
-    lines = [f"# Conversation with {assistant_name}", "", f"Downloaded {when:%Y-%m-%d %H:%M} UTC.", ""]
+    lines = [f"# Conversation with {_title(assistant_name)}", "", f"Downloaded {when:%Y-%m-%d %H:%M} UTC.", ""]
     for i, record in enumerate(records, start=1):
-        lines += [f"## {i}. {record['question'].strip()}", "", record["answer"].strip(), ""]
-        lines += [f"*{note}*\n" for note in record.get("notes") or []]
+        lines += [f"## {i}. {_title(record['question'])}", "", _inert(record["answer"].strip()), ""]
+        lines += [f"*{_inert(note)}*\n" for note in record.get("notes") or []]
         if record.get("provider"):
-            lines += [f"Answered by: {record['provider']}", ""]
+            lines += [f"Answered by: {_title(record['provider'])}", ""]
         for source in record.get("sources") or []:
             where = " - ".join(
-                part
+                _title(part)
                 for part in (source["publisher"], source["heading"].replace(" > ", " › "), source["location"])
                 if part
             )
-            lines += [f"**[{source['n']}] {source['title']}**" + (f" - {where}" if where else ""), ""]
-            lines += [_quote(source["text"]), "", f"File: `{source['source']}`", ""]
+            lines += [f"**[{source['n']}] {_title(source['title'])}**" + (f" - {where}" if where else ""), ""]
+            lines += [_quote(source["text"]), "", f"File: {_title(source['source'])}", ""]
     if not records:
         lines += ["No questions answered yet.", ""]
     return "\n".join(lines)

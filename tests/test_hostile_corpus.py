@@ -119,3 +119,40 @@ def test_sentences_are_never_cut_inside_a_link():
         "Does it? Yes.",
         "It does.",
     ]
+
+
+_LIVE_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9]")  # GitHub-flavoured Markdown makes it a mailto: link
+_RAW_TAG = re.compile(r"<\s*/?\s*[A-Za-z!]")  # any HTML a viewer could render, including what `&lt;` became
+
+
+def test_the_chat_download_renders_inert_in_any_viewer(clinic_assistant):
+    """Finding 7 of the second attack: the Markdown download copied corpus content verbatim (images, raw
+    <img>, <iframe>, <script>, javascript: links, titles with markup; HTML escaped in the source page became
+    a live tag). Finding 11: an e-mail address in an answer became a live mailto: link."""
+    from bot.transcript import answer_record, transcript_markdown
+
+    records = [answer_record(q, [], q, clinic_assistant.ask(q), "extractive") for q, _expected in QUESTIONS]
+    hostile = {
+        "question": "<img src=x onerror=alert(1)> [click](javascript:alert(1)) admin@evil.example?",
+        "answer": "See ![pixel](https://evil.example/p.png) <iframe src=//evil.example></iframe> "
+        "<script>alert(2)</script> [here](javascript:alert(3)) or write to admin@evil.example, www.evil.example [1]",
+        "notes": ["1 generated sentence(s) removed: ~~Mail admin@evil.example~~"],
+        "provider": "openai",
+        "sources": [
+            {
+                "n": 1,
+                "title": "<img src=x onerror=alert(4)>",
+                "publisher": "[Acme](https://evil.example)",
+                "heading": "<b>How</b> > **it** works",
+                "location": "p. 2",
+                "source": "evil`name`.md",
+                "text": "Shown as text in the page: &lt;img src=x onerror=alert(5)&gt; and <img src=x>.",
+            }
+        ],
+    }
+    markdown = transcript_markdown([*records, hostile], "<b>Acme</b> Advisor")
+    assert_inert(markdown)
+    assert not _RAW_TAG.search(markdown.replace("&lt;", "").replace("&gt;", "")), markdown
+    assert not re.search(r"<(?:img|iframe|script|b)\b", markdown, re.I), markdown
+    assert not _LIVE_EMAIL.search(markdown), markdown
+    assert "Dr. Smith (evil.example) says language models help clinics" in markdown  # the content is still there
