@@ -54,7 +54,7 @@ def test_starter_question_answered_with_openable_sources(server, page, tmp_path)
     assert "[1]" in answer.inner_text()
     page.get_by_text("Zero Gravity Marketing › Can LLMs Create Images and Videos", exact=False).first.wait_for()
     source = page.locator("a.element-link", has_text="[1]").first  # the [1] after the first sentence
-    page.get_by_text("Retrieve passages").first.wait_for()
+    page.get_by_text("Searched the documents").first.wait_for()
     page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
 
     source.click()
@@ -94,7 +94,7 @@ def test_flooding_one_session_gets_a_friendly_limit_and_health_reports_ready(str
     try:
         for n in range(3):  # the server under test allows 3 messages a minute per session
             send_chat(page, f"What is generative AI? ({n})")
-            expect(page.get_by_text("Retrieve passages")).to_have_count(n + 1, timeout=60_000)
+            expect(page.get_by_text("Searched the documents")).to_have_count(n + 1, timeout=60_000)
             expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
         send_chat(page, "And one more?")
         page.get_by_text("You're sending messages faster than I can keep up with").first.wait_for(timeout=60_000)

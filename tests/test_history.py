@@ -146,7 +146,7 @@ def test_in_the_browser_history_resume_feedback_and_download(apps, chromium, tmp
     page.locator("#password").fill(apps["passwords"]["alice"])
     page.get_by_role("button", name="Sign In").click()
     send_chat(page, "Which industries benefit from LLMs?")
-    expect(page.get_by_text("Retrieve passages")).to_have_count(1, timeout=120_000)
+    expect(page.get_by_text("Searched the documents")).to_have_count(1, timeout=120_000)
     expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
     send_chat(page, SECOND)
     page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=120_000)
