@@ -128,7 +128,7 @@ def test_with_login_on_the_chat_needs_a_password_and_works_after_it(built_index,
         page.locator("#email").fill("demo")
         page.locator("#password").fill("not-the-password")
         page.get_by_role("button", name="Sign In").click()
-        page.get_by_text("Unable to sign in").first.wait_for(timeout=30_000)
+        page.get_by_text("Wrong user name or password.").first.wait_for(timeout=30_000)
         assert page.locator("#chat-input").count() == 0
 
         page.locator("#password").fill(password)
