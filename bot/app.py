@@ -281,7 +281,7 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
     """Answer `question` in the chat: a typed message and a clicked suggestion alike."""
     from bot.assistant import InvalidQuestion, too_long
     from bot.index import IndexUnavailable
-    from bot.present import reply_markdown, retrieval_summary, source_views
+    from bot.present import SEARCH_STEP, reply_markdown, retrieval_summary, source_views
     from bot.safe_markdown import StreamSanitizer
     from bot.text import small_talk
 
@@ -317,7 +317,7 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
         if small_talk(question):  # "thanks!", "who are you?": answered about the assistant, no search to show
             retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
         else:  # the step shows what was searched for and found as text, not the question as a JSON block
-            async with cl.Step(name="Retrieve passages", type="retrieval", show_input=False) as step:
+            async with cl.Step(name=SEARCH_STEP, type="retrieval", show_input=False) as step:
                 step.input = question[:500]
                 retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
                 step.output = retrieval_summary(retrieval)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import colorsys
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from bot.guard import ResponseRewriter
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger("bot.app")
@@ -110,6 +113,38 @@ def welcome_facts(settings: Settings, overview) -> dict:
     }
 
 
+# Chainlit's page head points link previews at Chainlit: `og:image` is its banner and `og:url` its GitHub
+# page unless config says otherwise, and config cannot know the address the app is reached at.
+_SHARE_TAG = re.compile(rb'<meta property="og:(image|url)" content="[^"]*">')
+_page_origin: ContextVar[str] = ContextVar("page_origin", default="")
+
+
+class BrandedHead(ResponseRewriter):
+    """ASGI middleware: a shared link to the app previews with the brand's logo and the app's own address.
+
+    The other head tags (title, description, og:title, og:description, favicon) are Chainlit's, filled
+    from `config.ui` (`bot.web.show_identity`) and our `/favicon`."""
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            # RequestGuard has checked the host; root_path is the prefix the app may be served under.
+            _page_origin.set(f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}")
+        return await super().__call__(scope, receive, send)
+
+    def wants(self, scope: dict, start: dict) -> bool:
+        return dict(start.get("headers") or []).get(b"content-type", b"").startswith(b"text/html")
+
+    async def rewrite(self, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        origin = escape(_page_origin.get(), {'"': "&quot;"}).encode("utf-8")
+        urls = {b"image": origin + b"/logo?theme=light", b"url": origin + b"/"}
+
+        def own(match: re.Match) -> bytes:
+            return b'<meta property="og:%s" content="%s">' % (match[1], urls[match[1]])
+
+        return _SHARE_TAG.sub(own, body), []
+
+
 def install_branding(overview: Callable[[], Awaitable[object]]) -> None:
     """Serve the brand's images, colours and welcome text, and point Chainlit's page at them.
 
@@ -123,6 +158,7 @@ def install_branding(overview: Callable[[], Awaitable[object]]) -> None:
     from chainlit.config import config
     from chainlit.server import app as server
     from fastapi import Depends
+    from starlette.middleware import Middleware
     from starlette.responses import FileResponse, JSONResponse, Response
 
     settings = get_settings()
@@ -163,3 +199,8 @@ def install_branding(overview: Callable[[], Awaitable[object]]) -> None:
     config.ui.logo_file_url = None  # so that the page asks /logo?theme=light|dark
     config.ui.default_avatar_file_url = AVATAR_URL
     config.ui.custom_css = STYLE_URL  # public/bot.css plus the primary colour
+    # The page's theme provider takes "system" (its own default: light or dark as the device is set);
+    # config.toml can only say light or dark, and Chainlit's default is dark.
+    config.ui.default_theme = "system"
+    # Innermost, inside Chainlit's gzip (like `bot.guard.OfflinePage`), so that it reads the page uncompressed.
+    server.user_middleware.append(Middleware(BrandedHead))

@@ -232,7 +232,7 @@ def readme_markdown(name: str, description: str, documents: list[Document], star
         "",
         f"Every answer is built from passages of {these}. Each sentence ends with a number like `[1]` "
         "naming the passage it came from; the passages are listed under the answer and open when you click "
-        "them, with the quoted sentences in bold (and the page, for a PDF). The *Retrieve passages* step "
+        "them, with the quoted sentences in bold (and the page, for a PDF). The *Searched the documents* step "
         "shows what was searched for and which passages were found.",
         "",
         f"**What it will not do.** If {these} {'doesn’t' if len(documents) == 1 else 'don’t'} cover a question, "

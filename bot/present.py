@@ -16,6 +16,9 @@ from bot.types import Answer, Passage, Retrieval
 # After each citation the chat can open: the source's element is named "[n]" plus this invisible word
 # joiner, so Chainlit turns exactly those into links, never a "[1]" inside quoted code (R prints "[1] 2").
 CITE_MARK = "\u2060"
+# The search step's name: the page writes "Searching" or "Searched" in front of it
+# (chat.messages.status in .chainlit/translations/en-US.json), so it reads "Searched the documents".
+SEARCH_STEP = "the documents"
 LABEL_SECTION_CHARS = 40  # a longer section name is shortened on the source's label (the footnote has it whole)
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
 
@@ -84,7 +87,7 @@ def escape_markdown(text: str) -> str:
 
 
 def retrieval_summary(retrieval: Retrieval) -> str:
-    """The "Retrieve passages" step: what was searched for and what was found, most relevant first.
+    """The "Searched the documents" step: what was searched for and what was found, most relevant first.
 
     The passages are listed by the relevance shown beside them (their cosine to the query), not in the
     retriever's rank order, which also weighs keywords and sentences: "0.72" above "0.87" reads as a mistake.

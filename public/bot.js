@@ -205,3 +205,27 @@
   new MutationObserver(place).observe(document.documentElement, { childList: true, subtree: true });
   place();
 })();
+
+// ---- White label (issue 25): a failed sign-in in plain words ----------------------------------------
+// Chainlit's page shows a refused login as a toast of the HTTP status and the server's code,
+// "Unauthorized: credentialssignin", and looks the same status up in translations for the form's own
+// line. Its requests go through window.fetch when they are made, so the answer to a refused POST /login
+// is handed on with the sentence as its status text and no code: the toast reads the sentence, and the
+// form finds it under auth.login.errors in .chainlit/translations/en-US.json.
+(function () {
+  "use strict";
+  var WRONG_LOGIN = "Wrong user name or password.";
+  var fetchFirst = window.fetch;
+  if (!fetchFirst) return;
+  window.fetch = function (input, init) {
+    var method = ((init && init.method) || (input && input.method) || "GET").toUpperCase();
+    var url = typeof input === "string" ? input : (input && input.url) || String(input);
+    var answer = fetchFirst.apply(this, arguments);
+    if (method !== "POST" || !/\/login(\?|$)/.test(url.split("#")[0])) return answer;
+    return answer.then(function (r) {
+      if (r.status !== 401) return r;
+      return new Response("{}", { status: 401, statusText: WRONG_LOGIN, headers: { "Content-Type": "application/json" } });
+    });
+  };
+})();
+// ---- end of white label -----------------------------------------------------------------------------

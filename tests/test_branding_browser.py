@@ -165,7 +165,7 @@ def test_on_a_phone_the_answer_and_the_input_stay_in_view(server, page):
     about = page.locator('[data-step-type="assistant_message"]').filter(has_text=f"I'm {NAME}").last
     expect(about).to_be_visible(timeout=REPLY_WAIT_MS)
     expect(about).not_to_contain_text("The documents I have don't cover that")
-    expect(page.get_by_text("Retrieve passages")).to_have_count(1)
+    expect(page.get_by_text("Searched the documents")).to_have_count(1)
     expect(about.get_by_role("button", name="Can LLMs make images?")).to_be_visible(timeout=REPLY_WAIT_MS)
     expect(page.locator("#chat-input")).to_be_in_viewport()
     page.screenshot(path=str(OUTPUT / "phone-about.png"), animations="disabled")

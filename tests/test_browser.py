@@ -54,7 +54,7 @@ def test_starter_question_answered_with_openable_sources(server, page, tmp_path)
     assert "[1]" in answer.inner_text()
     page.get_by_text("Zero Gravity Marketing › Can LLMs Create Images and Videos", exact=False).first.wait_for()
     source = page.locator("a.element-link", has_text="[1]").first  # the [1] after the first sentence
-    page.get_by_text("Retrieve passages").first.wait_for()
+    page.get_by_text("Searched the documents").first.wait_for()
     page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
 
     source.click()
@@ -94,7 +94,7 @@ def test_flooding_one_session_gets_a_friendly_limit_and_health_reports_ready(str
     try:
         for n in range(3):  # the server under test allows 3 messages a minute per session
             send_chat(page, f"What is generative AI? ({n})")
-            expect(page.get_by_text("Retrieve passages")).to_have_count(n + 1, timeout=REPLY_WAIT_MS)
+            expect(page.get_by_text("Searched the documents")).to_have_count(n + 1, timeout=REPLY_WAIT_MS)
             expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
         send_chat(page, "And one more?")
         limited = page.get_by_text("that limit is reached").first
@@ -133,7 +133,7 @@ def test_with_login_on_the_chat_needs_a_password_and_works_after_it(built_index,
         page.locator("#email").fill("demo")
         page.locator("#password").fill("not-the-password")
         page.get_by_role("button", name="Sign In").click()
-        page.get_by_text("Unable to sign in").first.wait_for(timeout=REPLY_WAIT_MS)
+        page.get_by_text("Wrong user name or password.").first.wait_for(timeout=REPLY_WAIT_MS)
         assert page.locator("#chat-input").count() == 0
 
         page.locator("#password").fill(password)

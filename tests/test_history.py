@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, free_port, send_chat
+from .conftest import REPLY_WAIT_MS, ROOT, free_port, send_chat
 from .history_helpers import assert_others_refused, chat, download, http, login, login_env, open_chat, threads_of
 from .servers import serve_apps
 
@@ -138,7 +138,7 @@ def sign_in(chromium, apps, name: str):
     """A new browser page with `name` logged in, at the chat."""
     page = chromium.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page.goto(apps["url"])
-    page.wait_for_url(re.compile(r"/login"), timeout=60_000)
+    page.wait_for_url(re.compile(r"/login"), timeout=REPLY_WAIT_MS)
     page.locator("#email").fill(name)
     page.locator("#password").fill(apps["passwords"][name])
     page.get_by_role("button", name="Sign In").click()
@@ -147,7 +147,7 @@ def sign_in(chromium, apps, name: str):
 
 def download_chat(page) -> str:
     """Click the header's download button; the Markdown file it gives."""
-    with page.expect_download(timeout=30_000) as download:
+    with page.expect_download(timeout=REPLY_WAIT_MS) as download:
         page.get_by_role("button", name="Download this chat (Markdown)").click()
     return Path(download.value.path()).read_text(encoding="utf-8")
 
@@ -159,7 +159,9 @@ def rate_last_answer_down(page, comment: str) -> None:
     page.locator("button:has(svg.lucide-thumbs-down)").last.click()
     page.locator("[role=dialog] textarea").fill(comment)
     page.get_by_role("button", name="Submit feedback").click()
-    expect(page.locator("button.negative-feedback-on")).to_have_count(1, timeout=30_000)  # after the server said yes
+    expect(page.locator("button.negative-feedback-on")).to_have_count(
+        1, timeout=REPLY_WAIT_MS
+    )  # after the server said yes
 
 
 def exported_down(apps, comment: str) -> dict:
@@ -180,8 +182,8 @@ def test_in_the_browser_a_thumbs_down_is_stored_with_the_answer_it_rates(apps, c
 
     page = sign_in(chromium, apps, "bob")
     send_chat(page, SECOND)
-    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=120_000)
-    expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)  # the answer is complete: it can be rated
+    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=REPLY_WAIT_MS)
+    expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)  # the answer is complete: it can be rated
     rate_last_answer_down(page, "say which tools make images")
     item = exported_down(apps, "say which tools make images")
     assert item["question"] == SECOND and item["rating"] == "down"
@@ -196,11 +198,11 @@ def test_in_the_browser_history_resume_feedback_and_download(apps, chromium, tmp
 
     page = sign_in(chromium, apps, "alice")
     send_chat(page, "Which industries benefit from LLMs?")
-    expect(page.get_by_text("Retrieve passages")).to_have_count(1, timeout=120_000)
-    expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
+    expect(page.get_by_text("Searched the documents")).to_have_count(1, timeout=REPLY_WAIT_MS)
+    expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
     send_chat(page, SECOND)
-    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=120_000)
-    expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
+    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=REPLY_WAIT_MS)
+    expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
 
     # The download adds nothing to the chat, however often it is clicked, and holds both answers.
     messages = page.locator('[data-step-type$="_message"]')
@@ -213,22 +215,22 @@ def test_in_the_browser_history_resume_feedback_and_download(apps, chromium, tmp
         assert IMAGES_ANSWER in markdown and "**[1] LLMs vs Generative AI**" in markdown
 
     page.reload()  # the conversation's own URL: it reopens, and so does its download
-    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=60_000)
+    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=REPLY_WAIT_MS)
     markdown = download_chat(page)
     assert "## 1. Which industries benefit from LLMs?" in markdown and IMAGES_ANSWER in markdown
 
     page.goto(apps["url"])  # a new chat; the old one from the sidebar
     entry = page.get_by_text("Which industries benefit from LLMs?").first
-    entry.wait_for(timeout=60_000)
+    entry.wait_for(timeout=REPLY_WAIT_MS)
     page.screenshot(path=str(tmp_path / "sidebar.png"), full_page=True)
     entry.click()
-    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=60_000)
+    page.get_by_text(IMAGES_ANSWER).first.wait_for(timeout=REPLY_WAIT_MS)
     answers = page.locator('[data-step-type="assistant_message"]')
     shown = answers.count()
     send_chat(page, FOLLOW_UP)
-    expect(answers).to_have_count(shown + 1, timeout=120_000)
-    expect(answers.last).to_contain_text(FOLLOW_UP_ANSWER, timeout=120_000)
-    expect(page.locator("#chat-input")).to_be_enabled(timeout=60_000)
+    expect(answers).to_have_count(shown + 1, timeout=REPLY_WAIT_MS)
+    expect(answers.last).to_contain_text(FOLLOW_UP_ANSWER, timeout=REPLY_WAIT_MS)
+    expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
     page.screenshot(path=str(tmp_path / "resumed.png"), full_page=True)
     answers = [a.inner_text() for a in page.locator('[data-step-type="assistant_message"]').all()]
     assert FOLLOW_UP_ANSWER in answers[-1], answers

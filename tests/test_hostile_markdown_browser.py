@@ -94,7 +94,7 @@ def test_streamed_llm_answer_never_shows_an_image_or_link_from_the_model(apps, p
     page.goto(url)
     send_chat(page, "Can LLMs make images?")
     # Seen while the model is still writing (the stream takes several seconds) ...
-    page.get_by_text("No, LLMs are built specifically", exact=False).first.wait_for(timeout=180_000)
+    page.get_by_text("No, LLMs are built specifically", exact=False).first.wait_for(timeout=REPLY_WAIT_MS)
     streaming = page.evaluate("window.__evil")
     # ... and after the checked answer replaced it.
     page.locator("a.element-link").first.wait_for(timeout=REPLY_WAIT_MS)  # a cited source
@@ -113,7 +113,7 @@ def test_corpus_images_and_links_are_never_loaded_in_the_answer_or_the_source_pa
     page.goto(url)
     send_chat(page, "Who says language models help clinics summarise patient letters?")
     footnote = page.locator("li", has_text=re.compile(r"Acme Health › .*“Clinic briefing”")).first
-    footnote.wait_for(timeout=180_000)
+    footnote.wait_for(timeout=REPLY_WAIT_MS)
     source = footnote.locator("a.element-link")
     page.get_by_text("says language models help clinics summarise patient letters", exact=False).first.wait_for()
     source.click()

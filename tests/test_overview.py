@@ -125,7 +125,7 @@ def test_readme_names_documents_sections_pages_and_how_answers_are_sourced():
     assert "- **R FAQ**, r-faq.pdf, 112 pages" in readme  # the page count ingest recorded, not the last passage's
     assert "- **Staff Handbook**, handbook.docx\n  - Sections: Holidays · Expenses · Contents · Security" in readme
     assert "- *What is R?*" in readme
-    assert "`[1]`" in readme and "quoted sentences in bold" in readme and "*Retrieve passages*" in readme
+    assert "`[1]`" in readme and "quoted sentences in bold" in readme and "*Searched the documents*" in readme
     assert "LLM" not in readme and "article" not in readme
     assert overview.description == (
         "Answers questions from “Staff Handbook” and “R FAQ”, citing the passage behind every sentence."

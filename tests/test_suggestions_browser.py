@@ -106,7 +106,7 @@ def test_a_clicked_suggestion_is_asked_as_the_users_message_and_answered_with_so
         expect(button).to_have_count(0, timeout=REPLY_WAIT_MS)
 
     page.get_by_text(SOURCE).first.wait_for(timeout=REPLY_WAIT_MS)  # an answer, with its sources listed
-    expect(page.get_by_text("Retrieve passages")).to_have_count(2)  # the typed message's path, retrieval shown
+    expect(page.get_by_text("Searched the documents")).to_have_count(2)  # the typed message's path, retrieval shown
     expect(page.get_by_text(DECLINE)).to_have_count(1)  # not declined again
     assistant_text = page.locator('[data-step-type="assistant_message"]').last.inner_text()
     assert "[1]" in assistant_text and DECLINE not in assistant_text
@@ -162,7 +162,7 @@ def test_a_click_counts_against_the_rate_limit_like_a_typed_message(strict_serve
     buttons[0].click()  # the third: over the limit
     page.get_by_text(LIMITED).first.wait_for(timeout=REPLY_WAIT_MS)
     expect(user_messages(page)).to_have_count(3)
-    expect(page.get_by_text("Retrieve passages")).to_have_count(2)  # not retrieved, not answered
+    expect(page.get_by_text("Searched the documents")).to_have_count(2)  # not retrieved, not answered
     expect(page.get_by_text(SOURCE)).to_have_count(0)
     page.screenshot(path=str(tmp_path / "suggestion-limited.png"), full_page=True)
     assert "Traceback" not in log_path.read_text()
