@@ -25,6 +25,16 @@ PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_BRAND_DIR = PROJECT / "branding"  # the project's own neutral images
 PUBLIC_CSS = PROJECT / "public" / "bot.css"
 ASSETS = ("logo_light", "logo_dark", "favicon", "avatar")
+# Served with every image from the brand folder (a folder the user chose; an SVG may carry a script). As
+# `<img>` on the page an image runs nothing; opened at its own URL, an SVG would run its script in the
+# app's origin, with the user's login cookie: sandboxed, it runs nothing and reaches nothing, and a
+# browser saves it rather than showing it as a page.
+IMAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'",
+    "Content-Disposition": "attachment",
+    "X-Content-Type-Options": "nosniff",
+}
 IMAGE_TYPES = {
     ".svg": "image/svg+xml",
     ".png": "image/png",
@@ -169,7 +179,7 @@ def install_branding(overview: Callable[[], Awaitable[object]]) -> None:
         path = brand_file(asset, settings)
         if path is None:
             return Response(status_code=404)
-        return FileResponse(path, media_type=IMAGE_TYPES[path.suffix.lower()], headers={"Cache-Control": "no-cache"})
+        return FileResponse(path, media_type=IMAGE_TYPES[path.suffix.lower()], headers=IMAGE_HEADERS)
 
     async def logo(theme: str = "light") -> Response:
         return image("logo_dark" if theme == "dark" else "logo_light")
@@ -181,7 +191,7 @@ def install_branding(overview: Callable[[], Awaitable[object]]) -> None:
         if brand_file("avatar", settings):
             return image("avatar")
         svg = initials_avatar(settings.assistant_name, settings.primary_color)
-        return Response(svg, media_type="image/svg+xml")
+        return Response(svg, media_type="image/svg+xml", headers=IMAGE_HEADERS)
 
     async def style() -> Response:
         return Response(brand_css(settings), media_type="text/css", headers={"Cache-Control": "no-cache"})

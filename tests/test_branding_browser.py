@@ -36,11 +36,21 @@ def _logo(path: Path, rgb: tuple[int, int, int]) -> None:
 
 @pytest.fixture(scope="module")
 def brand(tmp_path_factory) -> Path:
-    """A client's folder: a logo per theme, nothing else (favicon and avatar fall back to the defaults)."""
+    """A client's folder: a logo per theme and an avatar SVG that carries a script (the favicon falls back to
+    the default)."""
     folder = tmp_path_factory.mktemp("acme-brand")
     _logo(folder / "logo_light.png", (194, 65, 12))
     _logo(folder / "logo_dark.png", (251, 146, 60))
+    (folder / "avatar.svg").write_text(HOSTILE_SVG)
     return folder
+
+
+# Finding 4 of the second attack: opened at its own URL, such an image ran its script in the app's origin and
+# read the user's conversations with their cookie.
+HOSTILE_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">
+<circle cx="20" cy="20" r="18" fill="#c2410c"/>
+<script>fetch('/project/threads', {method: 'POST', credentials: 'include'})</script>
+</svg>"""
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +180,26 @@ def test_on_a_phone_the_answer_and_the_input_stay_in_view(server, page):
     expect(page.locator("#chat-input")).to_be_in_viewport()
     page.screenshot(path=str(OUTPUT / "phone-about.png"), animations="disabled")
     assert "Traceback" not in log_path.read_text()
+
+
+def test_a_brand_svg_opened_at_its_own_url_runs_nothing(server, page):
+    from playwright.sync_api import expect
+
+    url, _log = server
+    with urllib.request.urlopen(f"{url}/brand/avatar", timeout=10) as response:
+        headers = response.headers
+        assert response.read().decode() == HOSTILE_SVG  # the client's own file, served as it is
+    assert (
+        headers["content-security-policy"].startswith("sandbox")
+        and "default-src 'none'" in headers["content-security-policy"]
+    )
+    assert headers["content-disposition"] == "attachment" and headers["x-content-type-options"] == "nosniff"
+
+    reached: list[str] = []
+    page.on("request", lambda r: reached.append(r.url) if "/project/threads" in r.url else None)
+    page.goto(url)
+    expect(page.locator("#chat-input")).to_be_visible(timeout=REPLY_WAIT_MS)
+    with page.expect_download(timeout=REPLY_WAIT_MS) as download:  # saved as a file, never shown as a page
+        page.evaluate("window.location.href = '/brand/avatar'")
+    assert download.value.suggested_filename
+    assert reached == []
