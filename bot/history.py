@@ -296,7 +296,15 @@ class HistoryLayer(BaseDataLayer):
             data=data,
         )
         async with self.writing() as conn:
-            await conn.execute(row.on_conflict_do_update(index_elements=[steps.c.id], set_={"data": row.excluded.data}))
+            # A step id names a step of one conversation: a client that sends another chat's message id (ids
+            # come from the page) must not overwrite that chat's message, so an update keeps to its own thread.
+            await conn.execute(
+                row.on_conflict_do_update(
+                    index_elements=[steps.c.id],
+                    set_={"data": row.excluded.data},
+                    where=steps.c.thread_id.is_not_distinct_from(row.excluded.thread_id),
+                )
+            )
             if step_dict.get("threadId") and step_dict.get("type") == "user_message":  # activity, for retention
                 await conn.execute(
                     sa.update(threads).where(threads.c.id == step_dict["threadId"]).values(updated_at=now())
@@ -366,12 +374,12 @@ class HistoryLayer(BaseDataLayer):
         async with self.writing() as conn:
             step = (await conn.execute(sa.select(steps).where(steps.c.id == rating.forId))).first()
             if step is None:
-                raise NotYours("no such message")
+                raise NotYours("no such message in your conversations")  # the same words either way: no oracle
             owner = (
                 await conn.execute(sa.select(threads.c.user_identifier).where(threads.c.id == step.thread_id))
             ).first()
             if (owner and owner[0] or None) != request_user.get():
-                raise NotYours("not your conversation")
+                raise NotYours("no such message in your conversations")
             rows = await conn.execute(sa.select(steps.c.data).where(steps.c.thread_id == step.thread_id))
             thread_steps = [json.loads(r[0]) for r in rows]
             rated = rated_answer(json.loads(step.data), thread_steps)

@@ -479,3 +479,71 @@ def test_concurrent_questions_to_the_local_model_never_crash_the_server(local_ll
     status, body = health(url)
     assert status == 200 and body["status"] == "ok"
     assert "GGML_ASSERT" not in log_path.read_text()
+
+
+def _thread_steps(url: str, thread_id: str, token: str) -> list[dict]:
+    status, _headers, body = request(url, f"/project/thread/{thread_id}", headers={"Authorization": f"Bearer {token}"})
+    assert status == 200, body[:200]
+    return json.loads(body).get("steps") or []
+
+
+def test_another_users_message_id_never_overwrites_their_stored_chat(login_app):
+    """Finding 8 of the second attack: with Alice's message ids, Bob's messages replaced her stored question
+    (and her resumed follow-up was then answered about the wrong topic)."""
+    url, _log, passwords = login_app
+    alice = login(url, "alice", passwords["alice"])[1]
+    bob = login(url, "bob", passwords["bob"])[1]
+    hers = _message(QUESTION)
+
+    async def attempt() -> tuple[str, str]:
+        a = await _session(url, cookie=alice)
+        try:
+            await a.client.emit("client_message", hers)
+            await a._until_task_end(time.perf_counter())
+        finally:
+            await a.close()
+        b = await _session(url, cookie=bob)
+        try:  # the same message id, another user's question
+            forged = {**hers, "message": {**hers["message"], "output": "What is a GAN?"}}
+            await b.client.emit("client_message", forged)
+            await b._until_task_end(time.perf_counter())
+        finally:
+            await b.close()
+        return a.thread_id, b.thread_id
+
+    alice_thread, bob_thread = run(attempt())
+    deadline = time.monotonic() + 60  # Bob's answer is written just after it is shown: wait until it is there
+    while not any(s["type"] == "assistant_message" for s in _thread_steps(url, bob_thread, bob)):
+        assert time.monotonic() < deadline, "Bob's answer was never stored"
+        time.sleep(0.2)
+    stored = {s["id"]: s for s in _thread_steps(url, alice_thread, alice)}
+    assert stored[hers["message"]["id"]]["output"] == QUESTION  # still her question
+    assert stored[hers["message"]["id"]]["threadId"] == alice_thread
+
+
+def test_rating_says_nothing_about_whether_a_message_exists(login_app):
+    """Finding 18: PUT /feedback answered "no such message" for an unknown id and "not your conversation" for
+    another user's, telling a caller which message ids exist."""
+    url, _log, passwords = login_app
+    alice = login(url, "alice", passwords["alice"])[1]
+    bob = login(url, "bob", passwords["bob"])[1]
+    hers = _message("What is generative AI?")
+
+    async def ask() -> None:
+        session = await _session(url, cookie=alice)
+        try:
+            await session.client.emit("client_message", hers)
+            await session._until_task_end(time.perf_counter())
+        finally:
+            await session.close()
+
+    run(ask())
+
+    def rate(step_id: str) -> tuple[int, bytes]:
+        payload = {"sessionId": str(uuid.uuid4()), "feedback": {"forId": step_id, "value": 0, "comment": "x"}}
+        headers = {"Authorization": f"Bearer {bob}", "Content-Type": "application/json"}
+        status, _headers, answer = request(url, "/feedback", "PUT", headers, json.dumps(payload).encode())
+        return status, answer.replace(step_id.encode(), b"<id>")
+
+    theirs, nobodys = rate(hers["message"]["id"]), rate(str(uuid.uuid4()))
+    assert theirs[0] >= 400 and theirs == nobodys, (theirs, nobodys)
