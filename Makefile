@@ -20,12 +20,6 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PIP) install --quiet $(CONSTRAINTS) -e .
 	@touch $@
 
-install-test: $(VENV)/.installed-test
-
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml llama-wheel
-	$(PIP) install --quiet $(CONSTRAINTS) --find-links $(LLAMA_WHEELS) -e ".[test]"
-	@touch $@
-
 # llama-cpp-python compiles llama.cpp from source (about 6 minutes on 2 cores). Its default build tunes
 # for the CPU it runs on (-march=native), and on CPUs with AMX that build's AMX kernels crash answering
 # with SmolLM2 (SIGSEGV in ggml_backend_amx_mul_mat, seen 2026-12-04). A portable AVX2 build instead,
@@ -34,10 +28,20 @@ LLAMA_VERSION := $(shell sed -n 's/^llama_cpp_python==//p' constraints.txt)
 LLAMA_WHEELS := $(HOME)/.cache/bot-wheels
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
-llama-wheel: $(VENV)/.installed
-	@ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
-	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHEELS) \
+LLAMA_STAMP := $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION).built
+
+llama-wheel: $(LLAMA_STAMP)
+
+$(LLAMA_STAMP): | $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHEELS) \
 	  "llama-cpp-python==$(LLAMA_VERSION)"
+	@touch $@
+
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml $(LLAMA_STAMP)
+	$(PIP) install --quiet $(CONSTRAINTS) --find-links $(LLAMA_WHEELS) -e ".[test]"
+	@touch $@
 
 # Debian's Chromium for the browser test (Playwright's own browser download does not work offline).
 chromium:
