@@ -225,18 +225,19 @@ def _unavailable_reply(exc: Exception) -> str:
 _MESSAGE_LIMIT = SlidingWindowLimit(get_settings().rate_limit_messages, get_settings().rate_limit_window_seconds)
 
 
-def _over_rate_limit() -> float:
-    """Seconds to wait if this user (when logged in) or this client address sent too many messages, else 0.
-
-    Per user or address, not per socket session: a new connection must not reset the count.
-    """
+def _client_key() -> str:
+    """Who is asking: the user when logged in, else the client address (never the socket session, which a new
+    connection renews)."""
     session = cl.context.session
     if session.user is not None:
-        key = f"user:{session.user.identifier}"
-    else:
-        client = (getattr(session, "environ", None) or {}).get("asgi.scope", {}).get("client")
-        key = f"addr:{client[0] if client else 'unknown'}"
-    return _MESSAGE_LIMIT.wait_seconds(key)
+        return f"user:{session.user.identifier}"
+    client = (getattr(session, "environ", None) or {}).get("asgi.scope", {}).get("client")
+    return f"addr:{client[0] if client else 'unknown'}"
+
+
+def _over_rate_limit() -> float:
+    """Seconds to wait if this user (when logged in) or this client address sent too many messages, else 0."""
+    return _MESSAGE_LIMIT.wait_seconds(_client_key())
 
 
 SUGGEST_ACTION = "ask_suggestion"
@@ -321,7 +322,7 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
                 step.input = question[:500]
                 retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
                 step.output = retrieval_summary(retrieval)
-        answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token)
+        answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token, _client_key())
     except InvalidQuestion as exc:
         await _notice(str(exc))
         return

@@ -147,16 +147,21 @@ class Assistant:
         return self.retriever.retrieve(question, history, query=query)
 
     def compose(
-        self, retrieval: Retrieval, provider: str | None = None, on_token: Callable[[str], None] | None = None
+        self,
+        retrieval: Retrieval,
+        provider: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+        client: str = "",
     ) -> Answer:
-        """Write the cited answer for a retrieval, with the given provider (default from settings)."""
+        """Write the cited answer for a retrieval, with the given provider (default from settings). `client`
+        names who asks (a user or an address), so that no one client fills an in-process model's queue."""
         provider = provider or self.settings.llm
         answerer = self._llm_answerer(provider)
         if answerer is None:
             answer = self.extractive.answer(retrieval)
             answer.notice = self._unavailable.get(provider, "")
         else:
-            answer = answerer.answer(retrieval, on_token)
+            answer = answerer.answer(retrieval, on_token, client)
         # Every answerer numbers its sources in retrieval order; the reader sees them in the order cited.
         return answer.numbered_as_cited()
 

@@ -180,9 +180,9 @@ class LLMAnswerer:
         text = "".join(parts)
         return re.split(r"</?\w*$|</?passages", text)[0].strip()  # drop any echo of the fence
 
-    def turn(self):
-        """A context holding the model for one generation (ModelBusy when it stays busy)."""
-        return self.gate.turn() if self.gate else nullcontext()
+    def turn(self, client: str = ""):
+        """A context holding the model for one generation for `client` (ModelBusy when it stays busy)."""
+        return self.gate.turn(client) if self.gate else nullcontext()
 
     def _fallback(self, retrieval: Retrieval, notice: str, removed: list[str], total: int) -> Answer:
         answer = self.extractive.answer(retrieval)
@@ -192,12 +192,13 @@ class LLMAnswerer:
         answer.grounding = Grounding(supported=0, total=total, fallback=True)
         return answer
 
-    def answer(self, retrieval: Retrieval, on_token: Callable[[str], None] | None = None) -> Answer:
-        """The checked answer; tokens go to `on_token` as they are generated."""
+    def answer(self, retrieval: Retrieval, on_token: Callable[[str], None] | None = None, client: str = "") -> Answer:
+        """The checked answer; tokens go to `on_token` as they are generated. `client` (a user or an address)
+        takes its turn at an in-process model fairly with other clients."""
         if not retrieval.covered or small_talk(retrieval.question):
             return self.extractive.answer(retrieval)  # declining needs no model
         try:
-            with self.turn():
+            with self.turn(client):
                 generated = self._generate(retrieval, on_token)
         except ModelBusy:
             log.warning("language model (%s) busy: answered from the passages", self.provider)

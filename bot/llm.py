@@ -103,16 +103,37 @@ class ModelGate:
     "busy" at once when `queue_max` others already wait, or after `wait_seconds`.
     """
 
+    # Questions one client (a user, or an address) may have with the model at once: one being written and one
+    # waiting. Past that its further questions are told "busy" at once, so one client can never fill the
+    # queue that other visitors wait in.
+    PER_CLIENT = 2
+
     def __init__(self, queue_max: int, wait_seconds: float):
         self.queue_max = queue_max
         self.wait_seconds = wait_seconds
         self._lock = threading.Lock()
         self._state = threading.Lock()
         self._waiting = 0
+        self._clients: dict[str, int] = {}
 
     @contextmanager
-    def turn(self) -> Iterator[None]:
-        """Hold the model for one generation; raises ModelBusy instead of waiting without bound."""
+    def turn(self, client: str = "") -> Iterator[None]:
+        """Hold the model for one generation for `client`; raises ModelBusy instead of waiting without bound."""
+        with self._state:
+            if client and self._clients.get(client, 0) >= self.PER_CLIENT:
+                raise ModelBusy("the model is busy with your other questions")
+            self._clients[client] = self._clients.get(client, 0) + 1
+        try:
+            with self._held():
+                yield
+        finally:
+            with self._state:
+                self._clients[client] -= 1
+                if not self._clients[client]:
+                    del self._clients[client]
+
+    @contextmanager
+    def _held(self) -> Iterator[None]:
         if not self._lock.acquire(blocking=False):
             with self._state:
                 if self._waiting >= self.queue_max:

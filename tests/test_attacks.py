@@ -137,7 +137,14 @@ def apps(tmp_path_factory, built_index):
     }
     if importlib.util.find_spec("llama_cpp") is not None:  # else `local_llm_app` skips its test
         # Short answers: the test is about concurrent use not crashing llama.cpp, not about answer length.
-        envs["local"] = {"BOT_LLM": "local", "BOT_LLM_MAX_TOKENS": "48"}
+        # Client addresses from X-Forwarded-For (the fairness test plays two visitors), and waits that only
+        # a full queue ends, never the clock of a busy machine.
+        envs["local"] = {
+            "BOT_LLM": "local",
+            "BOT_LLM_MAX_TOKENS": "48",
+            "BOT_TRUSTED_PROXIES": '["127.0.0.1"]',
+            "BOT_LLM_QUEUE_WAIT_SECONDS": "600",
+        }
     specs = [
         {
             "tmp_path": tmp_path_factory.mktemp(name),
@@ -479,6 +486,28 @@ def test_concurrent_questions_to_the_local_model_never_crash_the_server(local_ll
     status, body = health(url)
     assert status == 200 and body["status"] == "ok"
     assert "GGML_ASSERT" not in log_path.read_text()
+
+
+def test_one_visitor_cannot_fill_the_local_models_queue(local_llm_app):
+    """Finding 16: within its message limit, one address sent 5 questions at once and another visitor got
+    "busy" after 0.08 s. Now a client has at most one question written and one waiting."""
+    url, _log = local_llm_app
+
+    async def crowd() -> tuple[list[str], str]:
+        many = await asyncio.gather(*(_session(url, client="203.0.113.120") for _ in range(6)))
+        other = await _session(url, client="203.0.113.121")
+        try:
+            asked = [asyncio.create_task(s.ask(f"What is generative AI? ({n})")) for n, s in enumerate(many)]
+            # Once one of the six is settled, all six are with the model's gate: then the other visitor asks.
+            await asyncio.wait(asked, return_when=asyncio.FIRST_COMPLETED)
+            theirs = await other.ask("Can LLMs make images?")
+            return [t.reply for t in await asyncio.gather(*asked)], theirs.reply
+        finally:
+            await asyncio.gather(*(s.close() for s in [*many, other]), return_exceptions=True)
+
+    crowded, theirs = run(crowd())
+    assert sum("busy" in r for r in crowded) >= 4, crowded  # the crowding visitor's own extra questions
+    assert "busy" not in theirs and re.search(r"\[\d\]", theirs), theirs  # the other visitor waits its turn
 
 
 def _thread_steps(url: str, thread_id: str, token: str) -> list[dict]:
