@@ -272,6 +272,17 @@ class Settings(BaseSettings):
         "reached by the 11th message); a script sending more gets a reply naming the limit.",
     )
     rate_limit_window_seconds: float = Field(60.0, gt=0, description="Length of the rate-limit window, in seconds.")
+    limit_store: Literal["memory", "redis"] = Field(
+        "memory",
+        description="Where rate limits, the login back-off and ended logins are kept: `memory` (this process: "
+        "right for one instance; a restart forgets them) or `redis` (`redis_url`, shared by every instance behind "
+        "a load balancer, so that a limit and a logout hold across all of them; needs the `redis` extra).",
+    )
+    redis_url: SecretStr | None = Field(
+        None,
+        description="The Redis that `limit_store = redis` uses, e.g. redis://redis.internal:6379/0 (keys start "
+        "with `bot:`). Never logged; messages name it without the password.",
+    )
 
     # --- server ------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `bot serve` listens on.")
@@ -361,7 +372,7 @@ class Settings(BaseSettings):
             return "CHAINLIT_AUTH_SECRET looks like a placeholder; make a real one with `chainlit create-secret`."
         return None
 
-    @field_validator("min_score", "health_memory", "database_url", "brand_dir", mode="before")
+    @field_validator("min_score", "health_memory", "database_url", "redis_url", "brand_dir", mode="before")
     @classmethod
     def _empty_means_unset(cls, value: object) -> object:
         # `.env.example` lists these as `NAME=` (unset): empty text must not fail as a number or a boolean.
