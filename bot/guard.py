@@ -115,6 +115,18 @@ def bearer_tokens(value: str) -> set[str]:
     return tokens
 
 
+def request_token(scope: dict) -> str | None:
+    """The login token a request carries, as Chainlit reads it: its auth cookie, else a bearer header."""
+    from chainlit.auth import get_token_from_cookies
+    from starlette.requests import HTTPConnection
+
+    connection = HTTPConnection(scope)
+    if token := get_token_from_cookies(connection.cookies):
+        return token
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def _auth_cookie(name: str) -> bool:
     from chainlit.auth.cookie import _auth_cookie_name
 

@@ -55,6 +55,62 @@ def pair(redis_server, tmp_path_factory, built_index):
         yield [url for url, _log in running], [log for _url, log in running], passwords
 
 
+@pytest.fixture(params=["memory", "redis"])
+def store(request):
+    """Each limit store, empty: the Redis one on the module's Redis, flushed."""
+    from bot.limits import MemoryStore, RedisStore
+
+    if request.param == "memory":
+        return MemoryStore()
+    server = request.getfixturevalue("redis_server")
+    store = RedisStore(server.url)
+    store._redis.flushdb()
+    return store
+
+
+def test_each_store_counts_a_window_a_streak_and_ended_logins_alike(store):
+    assert [store.take("rate:a", 2, 60) for _ in range(2)] == [0, 0]
+    assert 59 < store.take("rate:a", 2, 60) <= 60 and store.take("rate:b", 2, 60) == 0
+    assert store.take("rate:short", 1, 0.2) == 0 and store.take("rate:short", 1, 0.2) > 0
+    time.sleep(0.3)
+    assert store.take("rate:short", 1, 0.2) == 0  # the window slid past
+    assert store.streak("login:x")[0] == 0
+    store.add_to_streak("login:x", keep=60)
+    store.add_to_streak("login:x", keep=60)
+    n, since = store.streak("login:x")
+    assert n == 2 and 0 <= since < 5
+    store.clear_streak("login:x")
+    assert store.streak("login:x")[0] == 0
+    store.add_to_streak("login:y", keep=0.2)
+    time.sleep(0.3)
+    assert store.streak("login:y")[0] == 0  # forgotten after `keep`
+    store.end("login-1", until=time.time() + 60)
+    store.end("login-2", until=time.time() + 0.2)
+    assert store.is_ended("login-1") and store.is_ended("login-2") and not store.is_ended("login-3")
+    time.sleep(0.3)
+    assert store.is_ended("login-1") and not store.is_ended("login-2")  # kept until the login would end
+
+
+def test_a_wrong_redis_url_stops_the_start_and_names_it_without_its_password(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT, free_port
+
+    env = {**os.environ, "BOT_LIMIT_STORE": "redis", "BOT_REDIS_URL": f"redis://:hunter2@127.0.0.1:{free_port()}/0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "the limit store at redis://127.0.0.1:" in result.stderr, result.stderr[-2000:]
+    assert "hunter2" not in result.stderr + result.stdout
+
+
 def login_token(url: str, name: str, password: str) -> str:
     from .test_attacks import login
 
