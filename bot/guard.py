@@ -164,9 +164,24 @@ class RequestGuard:
                 log.warning("ignored a login token on %s: %s", scope.get("path", "")[:100], dead)
                 if "/socket.io" in scope.get("path", ""):
                     return await _refuse(scope, receive, send, 401, "Please sign in again.")
+            if scope["type"] == "websocket" and (token := request_token(scope)):
+                receive = self._until_login_ends(token, receive)
         client = scope.get("client")
         client_address.set(client[0] if client else "unknown")
         return await self.app(scope, receive, send)
+
+    def _until_login_ends(self, token: str, receive):
+        """`receive` of a chat socket opened with `token`, which ends the connection at the first frame the
+        client sends once that login has ended (a logout here or on another instance, or its hours are over)."""
+
+        async def checked():
+            message = await receive()
+            if message["type"] == "websocket.receive" and (why := self.sessions.why_dead(token)):
+                log.warning("closed a chat socket: %s", why)
+                return {"type": "websocket.disconnect", "code": 1008}  # the app ends its side as if the client left
+            return message
+
+        return checked
 
     def _without_dead_tokens(self, scope: dict) -> tuple[dict, str | None]:
         """`scope` without the auth cookies and Authorization headers that carry a dead token, and why one was dead."""

@@ -417,9 +417,26 @@ def test_after_logout_no_encoding_of_the_token_and_no_token_refreshed_from_it_re
     status, refreshed = refresh(url, token)  # a second before logout, as the tester did
     assert status == 200 and refreshed
     assert reaches(url, refreshed)["/user"] == 200
-    assert request(url, "/logout", "POST", {"Cookie": f"access_token={token}"}, b"")[0] == 200
+    open_before, answer_after = run(socket_across_logout(url, refreshed, lambda: logout(url, token)))
+    assert open_before.startswith(ANSWER_START) and answer_after is None
     for variant in (token + "=", refreshed, refreshed + "="):
         assert reaches(url, variant) == ENDED, variant[-12:]
+
+
+def logout(url: str, token: str) -> None:
+    assert request(url, "/logout", "POST", {"Cookie": f"access_token={token}"}, b"")[0] == 200
+
+
+async def socket_across_logout(url: str, token: str, log_out) -> tuple[str, str | None]:
+    """A chat socket opened with `token` before `log_out()`: its answer before, and any answer after (None)."""
+    session = await _session(url, cookie=token, timeout=60)
+    try:
+        before = (await session.ask(QUESTION)).reply
+        await asyncio.to_thread(log_out)
+        await session.client.emit("client_message", _message(QUESTION))
+        return before, await _said(session, ANSWER_START[:20], timeout=8)
+    finally:
+        await session.close()
 
 
 def test_bad_tokens_leave_one_log_line_each_and_no_traceback(login_app):

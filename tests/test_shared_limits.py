@@ -11,7 +11,7 @@ import pytest
 from .conftest import IN_CI
 from .history_helpers import login_env
 from .servers import REDIS_SERVER, RedisServer, serve_apps
-from .test_attacks import ANSWER_START, ENDED, QUESTION, _session, reaches, refresh, request, run
+from .test_attacks import ANSWER_START, ENDED, QUESTION, _session, logout, reaches, refresh, run, socket_across_logout
 
 SESSION_SECONDS = 36  # BOT_SESSION_HOURS=0.01: a login that ends within the test
 
@@ -141,7 +141,9 @@ def test_a_logout_on_one_instance_ends_the_login_on_the_other(pair):
     token = login_token(a, "dave", passwords["dave"])
     _status, refreshed = refresh(b, token)
     assert reaches(b, token)["/user"] == 200 and reaches(a, refreshed)["/user"] == 200
-    assert request(a, "/logout", "POST", {"Cookie": f"access_token={token}"}, b"")[0] == 200
+    # A chat open on b before the logout on a: it answers no more.
+    open_before, answer_after = run(socket_across_logout(b, token, lambda: logout(a, token)))
+    assert open_before.startswith(ANSWER_START) and answer_after is None
     for url in (b, a):
         for variant in (token, token + "=", refreshed):
             assert reaches(url, variant) == ENDED, (url, variant[-12:])
