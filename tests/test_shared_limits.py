@@ -34,7 +34,7 @@ def redis_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def pair(redis_server, tmp_path_factory, built_index):
     """Two instances with login on, one Redis for their limits and one SQLite history; (urls, passwords)."""
-    env, passwords = login_env("carol", "dave", "erin")
+    env, passwords = login_env("carol", "dave", "erin", "fay")
     env |= {
         "BOT_LIMIT_STORE": "redis",
         "BOT_REDIS_URL": redis_server.url,
@@ -52,7 +52,7 @@ def pair(redis_server, tmp_path_factory, built_index):
         for name in ("a", "b")
     ]
     with serve_apps(*specs) as running:
-        yield [url for url, _log in running], [log for _url, log in running], passwords
+        yield [url for url, _log in running], [log for _url, log in running], passwords, env
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -120,7 +120,7 @@ def login_token(url: str, name: str, password: str) -> str:
 
 
 def test_the_rate_limit_counts_the_messages_sent_to_both_instances(pair):
-    (a, b), _logs, passwords = pair
+    (a, b), _logs, passwords, _env = pair
     token = login_token(a, "carol", passwords["carol"])
 
     async def alternate():
@@ -137,7 +137,7 @@ def test_the_rate_limit_counts_the_messages_sent_to_both_instances(pair):
 
 
 def test_a_logout_on_one_instance_ends_the_login_on_the_other(pair):
-    (a, b), logs, passwords = pair
+    (a, b), logs, passwords, _env = pair
     token = login_token(a, "dave", passwords["dave"])
     _status, refreshed = refresh(b, token)
     assert reaches(b, token)["/user"] == 200 and reaches(a, refreshed)["/user"] == 200
@@ -151,7 +151,7 @@ def test_a_logout_on_one_instance_ends_the_login_on_the_other(pair):
 
 
 def test_a_login_ends_after_its_hours_however_often_it_was_refreshed(pair):
-    (a, b), _logs, passwords = pair
+    (a, b), _logs, passwords, _env = pair
     token = login_token(a, "erin", passwords["erin"])
     started = time.monotonic()
     time.sleep(SESSION_SECONDS / 2)
@@ -160,3 +160,15 @@ def test_a_login_ends_after_its_hours_however_often_it_was_refreshed(pair):
     time.sleep(max(0.0, SESSION_SECONDS + 2 - (time.monotonic() - started)))
     for url in (a, b):
         assert reaches(url, refreshed) == ENDED, url
+
+
+def test_an_instance_started_after_a_logout_refuses_the_ended_login(pair, tmp_path, built_index):
+    """As after a restart: the new process never saw the logout, and its memory is empty."""
+    (a, _b), _logs, passwords, env = pair
+    token = login_token(a, "fay", passwords["fay"])
+    logout(a, token)
+    with serve_apps(
+        {"tmp_path": tmp_path, "env": env, "ready_path": "/health", "index_from": built_index.index_dir}
+    ) as [(c, _log)]:
+        assert reaches(c, token) == ENDED
+        assert reaches(c, login_token(c, "fay", passwords["fay"]))["/user"] == 200  # a new login works there
