@@ -10,7 +10,7 @@ TORCH := torch==2.13.0
 # backtracking for many minutes. `make constraints` refreshes it from a working .venv.
 CONSTRAINTS := -c constraints.txt
 
-.PHONY: install install-test llama-wheel chromium postgresql run ingest eval lint test constraints clean
+.PHONY: install install-test llama-wheel chromium postgresql redis-server run ingest eval lint test constraints clean
 
 install: $(VENV)/.installed
 
@@ -55,6 +55,12 @@ postgresql:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q postgresql; \
 	else echo "PostgreSQL is missing: 'sudo apt-get install -y postgresql' lets the PostgreSQL history test run."; fi
 
+# Debian's Redis for the test of two instances sharing their limits (it starts its own, on a free port).
+redis-server:
+	@if [ -x /usr/bin/redis-server ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q redis-server; \
+	else echo "Redis is missing: 'sudo apt-get install -y redis-server' lets the shared-limits test run."; fi
+
 ingest: install
 	$(VENV)/bin/bot ingest
 
@@ -73,7 +79,7 @@ lint: install-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
-test: install-test chromium postgresql lint
+test: install-test chromium postgresql redis-server lint
 	$(PY) -m pytest
 
 constraints:

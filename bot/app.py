@@ -17,6 +17,7 @@ from bot import conversation
 from bot.branding import install_branding
 from bot.guard import ORIGINAL_CHARS, SlidingWindowLimit
 from bot.history_web import install_history
+from bot.limits import shared_store
 from bot.settings import PROVIDERS, get_settings
 from bot.web import install_server, rss_mb, show_identity
 
@@ -222,7 +223,9 @@ def _unavailable_reply(exc: Exception) -> str:
     return f"Sorry, I can't answer right now. {exc} Please try again in a moment."
 
 
-_MESSAGE_LIMIT = SlidingWindowLimit(get_settings().rate_limit_messages, get_settings().rate_limit_window_seconds)
+_MESSAGE_LIMIT = SlidingWindowLimit(
+    get_settings().rate_limit_messages, get_settings().rate_limit_window_seconds, shared_store(), "messages"
+)
 
 
 def _client_key() -> str:

@@ -140,11 +140,14 @@ def install_download() -> None:
     from fastapi import Depends, HTTPException, Request
 
     from bot.guard import SlidingWindowLimit
+    from bot.limits import shared_store
 
     settings = get_settings()
     # Each download reads a whole conversation and writes a file: as many a window as messages, per user or
     # address (3,000 calls in 15 s kept 35 MB of temporary files and 46 MB of memory).
-    limit = SlidingWindowLimit(settings.rate_limit_messages, settings.rate_limit_window_seconds)
+    limit = SlidingWindowLimit(
+        settings.rate_limit_messages, settings.rate_limit_window_seconds, shared_store(), "downloads"
+    )
 
     async def route(request: Request, thread_id: str, key: str | None = None, user=Depends(get_current_user)):  # noqa: B008 - FastAPI's way
         who = f"user:{user.identifier}" if user is not None else f"addr:{request.client.host if request.client else ''}"

@@ -7,15 +7,14 @@ socketio's handler table, and Chainlit's documented callbacks. `bot.app` install
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import logging
 import re
-import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from bot.limits import LimitStore, LimitStoreUnavailable, MemoryStore
 
 log = logging.getLogger("bot.guard")
 
@@ -31,73 +30,179 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# A Host header is a host name, an IPv4 address or a bracketed IPv6 address, then an optional port: nothing else.
+_HOST = re.compile(r"(?:\[(?P<ip6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9.-]+))(?::[0-9]{1,5})?")
+
+
 def host_of(header: str) -> str:
-    """The host name of a Host header value, without its port, lower case."""
-    header = header.strip().lower()
-    if header.startswith("["):  # [::1]:8000
-        return header[1 : header.find("]")] if "]" in header else header
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+    """The host name of a Host header value, without its port, lower case; "" (which no allowed name is) for
+    anything but a plain host[:port], such as `127.0.0.1:1@evil.example` or an empty header."""
+    match = _HOST.fullmatch(header.strip().lower())
+    return (match["ip6"] or match["name"]) if match else ""
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+LOGIN_ID = "login_id"  # in the login token's metadata: the login it belongs to, carried across /auth/jwt refreshes
+LOGIN_AT = "login_at"  # ... and when that login happened (seconds since the epoch)
 
 
-class RevokedTokens:
-    """Login tokens ended by a logout, kept until they would have expired anyway. In memory: a restart
-    forgets them, and the short `session_hours` bounds what that exposes."""
+class LoginSessions:
+    """Which login tokens still open the app: signed by this server, of a login that is not over.
 
-    def __init__(self) -> None:
-        self._until: dict[str, float] = {}
-        self._lock = threading.Lock()
+    Chainlit's tokens have no id, and `/auth/jwt` mints a fresh one from any valid token. So each password
+    login gets an id and a time, kept in the token's user metadata (Chainlit copies it into every token
+    it mints from that one). A token is dead once its login has lasted `lifetime` seconds, however often
+    it was refreshed, or once any of that login's tokens was logged out: the decoded login id is what
+    ends, so every encoding of every token of that login ends with it (`token + "="` decodes the same).
+    Ended ids are kept in the limit store until the login would have ended anyway.
+    """
 
-    def revoke(self, token: str, expires_at: float) -> None:
-        now = time.time()
-        with self._lock:
-            self._until = {d: t for d, t in self._until.items() if t > now}
-            self._until[token_digest(token)] = expires_at
+    def __init__(self, store: LimitStore, secret: str, lifetime: float):
+        self.store = store
+        self.secret = secret
+        self.lifetime = lifetime
 
-    def __contains__(self, token: str) -> bool:
-        with self._lock:
-            return self._until.get(token_digest(token), 0) > time.time()
+    @staticmethod
+    def new_login() -> dict[str, Any]:
+        """The metadata that marks a new login's tokens."""
+        return {LOGIN_ID: uuid.uuid4().hex, LOGIN_AT: time.time()}
+
+    def _login(self, token: str) -> tuple[str, float]:
+        import jwt
+
+        claims = jwt.decode(token, self.secret, algorithms=["HS256"])  # the signature and `exp`
+        metadata = claims.get("metadata")
+        login_id = metadata.get(LOGIN_ID) if isinstance(metadata, dict) else None
+        login_at = metadata.get(LOGIN_AT) if isinstance(metadata, dict) else None
+        if not isinstance(login_id, str) or not isinstance(login_at, int | float):
+            raise jwt.InvalidTokenError("no login id")  # not minted by a login of this version
+        return login_id, float(login_at)
+
+    def why_dead(self, token: str) -> str | None:
+        """None if `token` opens the app, else why not (for the log; never shown to the client)."""
+        import jwt
+
+        try:
+            login_id, login_at = self._login(token)
+        except jwt.InvalidTokenError as exc:
+            return f"invalid ({type(exc).__name__})"
+        if time.time() >= login_at + self.lifetime:
+            return "its login is older than BOT_SESSION_HOURS"
+        try:
+            if self.store.is_ended(login_id):
+                return "its login was ended by a logout"
+        except LimitStoreUnavailable as exc:
+            return f"cannot be checked: {exc}"  # refused: a logout on another instance may have ended it
+        return None
+
+    def end(self, token: str) -> bool:
+        """End the login `token` belongs to, with every token minted from it; False if it is not a valid token."""
+        import jwt
+
+        try:
+            login_id, login_at = self._login(token)
+        except jwt.InvalidTokenError:
+            return False
+        self.store.end(login_id, until=login_at + self.lifetime)
+        return True
+
+
+def bearer_tokens(value: str) -> set[str]:
+    """The token of an Authorization header value, as each of Chainlit's readers would take it."""
+    by_space, by_split = value.partition(" "), value.split()  # `OAuth2PasswordBearerWithCookie`; `/auth/jwt`
+    tokens = {by_space[2]} if by_space[0].lower() == "bearer" else set()
+    if len(by_split) == 2 and by_split[0].lower() == "bearer":
+        tokens.add(by_split[1])
+    return tokens
 
 
 def request_token(scope: dict) -> str | None:
-    """The login token a request carries: a bearer header or Chainlit's auth cookie."""
+    """The login token a request carries, as Chainlit reads it: its auth cookie, else a bearer header."""
     from chainlit.auth import get_token_from_cookies
     from starlette.requests import HTTPConnection
 
     connection = HTTPConnection(scope)
+    if token := get_token_from_cookies(connection.cookies):
+        return token
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return get_token_from_cookies(connection.cookies)
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _auth_cookie(name: str) -> bool:
+    from chainlit.auth.cookie import _auth_cookie_name
+
+    return name == _auth_cookie_name or (
+        name.startswith(_auth_cookie_name + "_") and name[len(_auth_cookie_name) + 1 :].isdigit()
+    )
 
 
 class RequestGuard:
-    """ASGI middleware, outermost: refuses unknown Host names (DNS rebinding) and ended logins, on HTTP and
-    on the chat socket, and notes the client's address for the login back-off."""
+    """ASGI middleware, outermost: refuses unknown Host names (DNS rebinding), keeps dead login tokens from
+    Chainlit, and notes the client's address for the login back-off.
 
-    def __init__(self, app, host_names: list[str], revoked: RevokedTokens | None):
+    A dead token (see `LoginSessions`) is refused on the chat socket, and removed from any other request,
+    which Chainlit then treats as signed out: a 401 where a login is needed, while the page and the
+    sign-in form still work for a browser holding an old cookie. One log line each, never a traceback.
+    """
+
+    def __init__(self, app, host_names: list[str], sessions: LoginSessions | None):
         self.app = app
         self.host_names = set(host_names)
-        self.revoked = revoked
+        self.sessions = sessions
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        host = host_of(headers.get(b"host", b"").decode("latin-1"))
+        hosts = [value for name, value in scope.get("headers") or [] if name == b"host"]
+        host = host_of(hosts[0].decode("latin-1")) if len(hosts) == 1 else ""
         if host not in self.host_names:
-            log.warning("refused a request for host %r (not in BOT_ALLOWED_HOSTS)", host[:100])
+            shown = b" | ".join(hosts).decode("latin-1")
+            log.warning("refused a request for host %r (not in BOT_ALLOWED_HOSTS)", shown[:100])
             return await _refuse(scope, receive, send, 400, "Invalid host header")
-        if self.revoked is not None:
-            token = request_token(scope)
-            if token and token in self.revoked:
-                return await _refuse(scope, receive, send, 401, "This session has ended; please sign in again.")
+        if self.sessions is not None:
+            scope, dead = self._without_dead_tokens(scope)
+            if dead:
+                log.warning("ignored a login token on %s: %s", scope.get("path", "")[:100], dead)
+                if "/socket.io" in scope.get("path", ""):
+                    return await _refuse(scope, receive, send, 401, "Please sign in again.")
+            if scope["type"] == "websocket" and (token := request_token(scope)):
+                receive = self._until_login_ends(token, receive)
         client = scope.get("client")
         client_address.set(client[0] if client else "unknown")
         return await self.app(scope, receive, send)
+
+    def _until_login_ends(self, token: str, receive):
+        """`receive` of a chat socket opened with `token`, which ends the connection at the first frame the
+        client sends once that login has ended (a logout here or on another instance, or its hours are over)."""
+
+        async def checked():
+            message = await receive()
+            if message["type"] == "websocket.receive" and (why := self.sessions.why_dead(token)):
+                log.warning("closed a chat socket: %s", why)
+                return {"type": "websocket.disconnect", "code": 1008}  # the app ends its side as if the client left
+            return message
+
+        return checked
+
+    def _without_dead_tokens(self, scope: dict) -> tuple[dict, str | None]:
+        """`scope` without the auth cookies and Authorization headers that carry a dead token, and why one was dead."""
+        from chainlit.auth import get_token_from_cookies
+        from starlette.requests import cookie_parser
+
+        headers, dead = [], None
+        for name, value in scope.get("headers") or []:
+            text = value.decode("latin-1")
+            if name == b"cookie" and (token := get_token_from_cookies(cookie_parser(text))):
+                if why := self.sessions.why_dead(token):
+                    dead = why
+                    kept = [part for part in text.split(";") if not _auth_cookie(part.split("=", 1)[0].strip())]
+                    value = ";".join(kept).strip().encode("latin-1")
+            elif name == b"authorization":
+                tokens = bearer_tokens(text) or {text}
+                if whys := [why for token in tokens if (why := self.sessions.why_dead(token))]:
+                    dead = whys[0]
+                    continue
+            headers.append((name, value))
+        return ({**scope, "headers": headers}, dead) if dead else (scope, None)
 
 
 async def _refuse(scope, receive, send, status: int, detail: str) -> None:
@@ -164,27 +269,22 @@ class OfflinePage(ResponseRewriter):
 
 
 class SlidingWindowLimit:
-    """At most `limit` events per `window` seconds for each key (a user or a client address)."""
+    """At most `limit` events per `window` seconds for each key (a user or a client address), counted in
+    `store` under `name` (instances sharing a Redis count together). If the store cannot be reached the
+    event is allowed, with a log line: a lost Redis must not stop the chat."""
 
-    def __init__(self, limit: int, window: float, max_keys: int = 100_000):
+    def __init__(self, limit: int, window: float, store: LimitStore | None = None, name: str = "rate"):
         self.limit = limit
         self.window = window
-        self.max_keys = max_keys
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.store = store or MemoryStore()
+        self.name = name
 
     def wait_seconds(self, key: str) -> float:
         """0 and counts the event if `key` is within its limit, else the seconds until it will be."""
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and now - events[0] >= self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return self.window - (now - events[0])
-            events.append(now)
-            if len(self._events) > self.max_keys:  # forget idle clients rather than grow without bound
-                self._events = {k: v for k, v in self._events.items() if v and now - v[-1] < self.window}
+        try:
+            return self.store.take(f"{self.name}:{key}", self.limit, self.window)
+        except LimitStoreUnavailable as exc:
+            log.warning("rate limit %s not applied: %s", self.name, exc)
             return 0.0
 
 
@@ -193,15 +293,24 @@ class LoginThrottle:
 
     An attempt made during a back-off counts as a failure too, so hammering keeps the lock on. A client
     address gets `address_factor` times the free attempts of a user name: an office behind one address
-    should not lock itself out with a few typos.
+    should not lock itself out with a few typos. A streak of failures is forgotten `forget_after` seconds
+    after its last failure (by default four times the longest back-off). Kept in `store`: shared by the
+    instances that share it; if it cannot be reached, logins are checked without a back-off.
     """
 
-    def __init__(self, free_attempts: int, max_backoff: float, address_factor: int = 4):
+    def __init__(
+        self,
+        free_attempts: int,
+        max_backoff: float,
+        address_factor: int = 4,
+        store: LimitStore | None = None,
+        forget_after: float | None = None,
+    ):
         self.free_attempts = free_attempts
         self.max_backoff = max_backoff
         self.address_factor = address_factor
-        self._failures: dict[str, tuple[int, float]] = {}  # key -> (failures in a row, time of the last)
-        self._lock = threading.Lock()
+        self.store = store or MemoryStore()
+        self.forget_after = forget_after or 4 * max_backoff
 
     def _backoff(self, key: str, failures: int) -> float:
         free = self.free_attempts * (self.address_factor if key.startswith("addr:") else 1)
@@ -210,27 +319,26 @@ class LoginThrottle:
 
     def blocked_for(self, *keys: str) -> float:
         """Seconds before any of `keys` may try again (0 = now)."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [
-                self._backoff(k, n) - (now - last)
-                for k, (n, last) in ((k, self._failures.get(k, (0, 0.0))) for k in keys)
-            ]
-        return max(0.0, *waits)
+        try:
+            streaks = [(key, *self.store.streak(f"login:{key}")) for key in keys]
+        except LimitStoreUnavailable as exc:
+            log.warning("login back-off not applied: %s", exc)
+            return 0.0
+        return max(0.0, *(self._backoff(key, n) - since for key, n, since in streaks))
 
     def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
+        try:
             for key in keys:
-                n, _ = self._failures.get(key, (0, 0.0))
-                self._failures[key] = (n + 1, now)
-            if len(self._failures) > 100_000:  # forget old failures rather than grow without bound
-                self._failures = {k: v for k, v in self._failures.items() if now - v[1] < self.max_backoff}
+                self.store.add_to_streak(f"login:{key}", self.forget_after)
+        except LimitStoreUnavailable as exc:
+            log.warning("login failure not counted: %s", exc)
 
     def succeeded(self, *keys: str) -> None:
-        with self._lock:
+        try:
             for key in keys:
-                self._failures.pop(key, None)
+                self.store.clear_streak(f"login:{key}")
+        except LimitStoreUnavailable as exc:
+            log.warning("login success not noted: %s", exc)
 
 
 def valid_client_message(payload: Any) -> bool:

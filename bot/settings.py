@@ -278,6 +278,17 @@ class Settings(BaseSettings):
         description="Chat socket events of any kind (messages, settings changes, stop, ...) one user or client "
         "address may send per window; past it they are dropped unread. The page sends a few per question.",
     )
+    limit_store: Literal["memory", "redis"] = Field(
+        "memory",
+        description="Where rate limits, the login back-off and ended logins are kept: `memory` (this process: "
+        "right for one instance; a restart forgets them) or `redis` (`redis_url`, shared by every instance behind "
+        "a load balancer, so that a limit and a logout hold across all of them; needs the `redis` extra).",
+    )
+    redis_url: SecretStr | None = Field(
+        None,
+        description="The Redis that `limit_store = redis` uses, e.g. redis://redis.internal:6379/0 (keys start "
+        "with `bot:`). Never logged; messages name it without the password.",
+    )
 
     # --- server ------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `bot serve` listens on.")
@@ -367,7 +378,7 @@ class Settings(BaseSettings):
             return "CHAINLIT_AUTH_SECRET looks like a placeholder; make a real one with `chainlit create-secret`."
         return None
 
-    @field_validator("min_score", "health_memory", "database_url", "brand_dir", mode="before")
+    @field_validator("min_score", "health_memory", "database_url", "redis_url", "brand_dir", mode="before")
     @classmethod
     def _empty_means_unset(cls, value: object) -> object:
         # `.env.example` lists these as `NAME=` (unset): empty text must not fail as a number or a boolean.

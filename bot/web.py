@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import chainlit as cl
 
-from bot.guard import ResponseRewriter
+from bot.guard import LoginSessions, ResponseRewriter
 from bot.settings import get_settings
 
 log = logging.getLogger("bot.app")
@@ -58,7 +58,7 @@ def _restrict_origins() -> None:
     sio.eio.cors_allowed_origins = origin_ok  # the socket (websocket and polling) checks the Origin header too
 
 
-def _harden_server(revoked) -> None:
+def _harden_server(sessions) -> None:
     """Allowed hosts, ended logins, offline page, socket checks and message size (see `bot.guard`)."""
     import os
 
@@ -68,6 +68,7 @@ def _harden_server(revoked) -> None:
     from starlette.middleware import Middleware
 
     from bot.guard import OfflinePage, RequestGuard, SlidingWindowLimit, guard_socket
+    from bot.limits import shared_store
 
     settings = get_settings()
     # Uvicorn, which reads this when it starts after this module is imported, takes the client's
@@ -75,7 +76,7 @@ def _harden_server(revoked) -> None:
     os.environ["FORWARDED_ALLOW_IPS"] = ",".join(settings.trusted_proxies)
     # Innermost, inside Chainlit's gzip, so that it rewrites the page before it is compressed.
     server.user_middleware.append(Middleware(OfflinePage))
-    server.add_middleware(RequestGuard, host_names=settings.host_names(), revoked=revoked)
+    server.add_middleware(RequestGuard, host_names=settings.host_names(), sessions=sessions)
     # Over engine.io's default 1,000,000 bytes the connection drops and the chat resets; read up to the
     # web server's own limit so that an over-long question gets the "too long" reply.
     sio.eio.max_http_buffer_size = settings.max_message_bytes
@@ -83,23 +84,26 @@ def _harden_server(revoked) -> None:
         sio,
         edit_allowed=lambda: bool(config.features.edit_message),
         max_chars=settings.max_question_chars,
-        event_limit=SlidingWindowLimit(settings.rate_limit_events, settings.rate_limit_window_seconds),
+        event_limit=SlidingWindowLimit(
+            settings.rate_limit_events, settings.rate_limit_window_seconds, shared_store(), "events"
+        ),
         settings_keys=frozenset({"provider"}),  # the one input of bot.app's settings panel
     )
 
 
-def _enable_login(revoked) -> None:
+def _enable_login(store) -> LoginSessions:
     """Password login from settings; refuses to start without a real session secret or with a malformed hash.
 
-    Failed logins back off per user name and per client address; a password over bcrypt's 72 bytes
-    fails like any wrong one (same work, same log line); logging out ends the token for good.
+    Failed logins back off per user name and per client address, and an attempt refused during a back-off
+    takes the same bcrypt work as a checked one (its reply time does not tell the lock-out); a password
+    over bcrypt's 72 bytes fails like any wrong one (same work, same log line); logging out ends the
+    login, with every token minted from it, for good (`bot.guard.LoginSessions`).
     """
     import os
 
-    import jwt
     from chainlit.config import config
 
-    from bot.guard import LoginThrottle, client_address, request_token
+    from bot.guard import LoginSessions, LoginThrottle, client_address
 
     settings = get_settings()
     problem = settings.login_problem()
@@ -111,7 +115,8 @@ def _enable_login(revoked) -> None:
     users = dict(settings.login_users)
     # Compared against when the name is unknown, so a wrong name costs as long as a wrong password.
     decoy = next(iter(users.values()))
-    throttle = LoginThrottle(settings.login_free_attempts, settings.login_max_backoff_seconds)
+    throttle = LoginThrottle(settings.login_free_attempts, settings.login_max_backoff_seconds, store=store)
+    sessions = LoginSessions(store, secret, lifetime=settings.session_hours * 3600)
 
     @cl.password_auth_callback
     async def check_password(username: str, password: str) -> cl.User | None:
@@ -119,6 +124,12 @@ def _enable_login(revoked) -> None:
 
         keys = (f"user:{username[:64]}", f"addr:{client_address.get()}")
         wait = throttle.blocked_for(*keys)
+        hashed = decoy if wait else users.get(username, decoy)
+        given = password.encode("utf-8")
+        # bcrypt reads at most 72 bytes (and bcrypt 5 raises past that): check the first 72 so that
+        # the reply takes as long as for any wrong password, then refuse it. During a back-off the
+        # check runs against the decoy and its result is ignored: only the reply time is wanted.
+        ok = await asyncio.to_thread(bcrypt.checkpw, given[:72], hashed.encode("utf-8"))
         if wait:
             throttle.failed(*keys)  # hammering during a back-off keeps it on
             log.warning(
@@ -128,28 +139,32 @@ def _enable_login(revoked) -> None:
                 wait,
             )
             return None
-        hashed = users.get(username, decoy)
-        given = password.encode("utf-8")
-        # bcrypt reads at most 72 bytes (and bcrypt 5 raises past that): check the first 72 so that
-        # the reply takes as long as for any wrong password, then refuse it.
-        ok = await asyncio.to_thread(bcrypt.checkpw, given[:72], hashed.encode("utf-8"))
         if ok and username in users and len(given) <= 72:
             throttle.succeeded(*keys)
-            return cl.User(identifier=username, metadata={"provider": "credentials"})
+            return cl.User(identifier=username, metadata={"provider": "credentials", **sessions.new_login()})
         throttle.failed(*keys)
         log.warning("failed login for user %r from %s", username[:64], client_address.get())
         return None
 
     @cl.on_logout
     async def end_session(request, response) -> dict:
-        token = request_token(request.scope)
-        if token:
-            try:
-                claims = jwt.decode(token, secret, algorithms=["HS256"])
-                revoked.revoke(token, float(claims["exp"]))
-            except (jwt.InvalidTokenError, KeyError, ValueError):
-                pass  # not a token this server issued: nothing to end
+        from chainlit.auth import get_token_from_cookies
+        from starlette.responses import JSONResponse
+
+        from bot.guard import bearer_tokens
+        from bot.limits import LimitStoreUnavailable
+
+        # Chainlit reads the cookie first and the bearer token second: a logout ends the login of either.
+        carried = {get_token_from_cookies(request.cookies), *bearer_tokens(request.headers.get("authorization", ""))}
+        try:
+            for token in carried - {None}:
+                sessions.end(token)  # not a token this server issued: nothing to end
+        except LimitStoreUnavailable as exc:
+            log.warning("a logout could not be recorded: %s", exc)
+            return JSONResponse({"detail": "The logout could not be recorded; please try again."}, status_code=503)
         return {"success": True}
+
+    return sessions
 
 
 def _html_safe(text: str) -> str:
@@ -201,15 +216,16 @@ def install_server(health, readme: Callable[[], Awaitable[str | None]] | None = 
     """Set up the server at import of the Chainlit app, before Chainlit builds its middleware stack.
 
     `readme()` gives the readme to show instead of `chainlit.md` (None: keep it)."""
-    revoked = None
-    if get_settings().login:
-        from bot.guard import RevokedTokens
+    from bot.limits import LimitStoreUnavailable, shared_store
 
-        revoked = RevokedTokens()
-        _enable_login(revoked)
+    try:
+        store = shared_store()  # the rate limits, the login back-off and ended logins: this process or a Redis
+    except LimitStoreUnavailable as exc:
+        raise SystemExit(f"bot: {exc}") from exc
+    sessions = _enable_login(store) if get_settings().login else None
     _register_routes(health)
     _restrict_origins()
-    _harden_server(revoked)
+    _harden_server(sessions)
     if readme is not None:
         from chainlit.server import app as server
         from starlette.middleware import Middleware

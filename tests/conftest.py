@@ -114,6 +114,7 @@ LONGEST_FIRST = (
     "test_browser.py",
     "test_history.py",
     "test_attacks.py",
+    "test_shared_limits.py",
     "test_branding_browser.py",
     "test_hostile_markdown_browser.py",
     "test_providers.py",

@@ -169,3 +169,42 @@ def serve_app_process(tmp_path: Path, env: dict[str, str] | None = None, index_f
         yield proc, f"http://127.0.0.1:{port}", tmp_path / "serve.log"
     finally:
         _stop(proc)
+
+
+REDIS_SERVER = Path("/usr/bin/redis-server")
+
+
+class RedisServer:
+    """A real Redis from Debian's `redis-server` package on 127.0.0.1 and a free port, keeping nothing on disk."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log_path = folder / "redis.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        args = [str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(
+                [*args, "--dir", str(self.folder)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        client = redis.Redis.from_url(self.url, socket_timeout=2)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"redis-server did not start:\n{self.log_path.read_text()[-2000:]}") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+            self.proc = None

@@ -91,6 +91,11 @@ def test_login_throttle_backs_off_per_user_and_more_leniently_per_address():
         ("127.0.0.1", "127.0.0.1"),
         ("[::1]:8000", "::1"),
         ("Evil.Example:8811", "evil.example"),
+        # Not a plain host[:port]: no name, which no allowed name matches (issue 26 #19).
+        ("127.0.0.1:1@evil.example", ""),
+        ("", ""),
+        ("localhost:8000/x", ""),
+        ("localhost:8000 evil.example", ""),
     ],
 )
 def test_host_of_a_host_header(header, host):
