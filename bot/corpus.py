@@ -10,6 +10,8 @@ import hashlib
 import logging
 import os
 import re
+import stat
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,20 +138,32 @@ def _reading(name: str) -> Iterator[None]:
         raise CorpusError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
 
 
-def check_file(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """The file's name in the corpus, once it passes the checks that need no reading; else CorpusError.
+def printable(name: str) -> str:
+    """A file name as it may be shown in a report, a log line or the page: control and format characters
+    (ANSI escapes, BEL, a newline that would forge a report line) written as escapes, the rest as it is."""
+    return "".join(
+        ch if unicodedata.category(ch)[0] != "C" else ch.encode("unicode_escape").decode("ascii") for ch in name
+    )
 
-    Refused here: a link leading outside the corpus (or to a folder), an unsupported type and a file
-    over `max_bytes`.
+
+def check_file(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The file's name in the corpus (`printable`), once it passes the checks that need no reading; else
+    CorpusError.
+
+    Refused here: a link leading outside the corpus (or to a folder), an unsupported type, anything but a
+    regular file (a named pipe would block the reader for ever) and a file over `max_bytes`.
     """
-    name = path.relative_to(root).as_posix() if root else path.name
+    name = printable(path.relative_to(root).as_posix() if root else path.name)
     if root is not None and path.is_symlink():
         check_inside(path, root)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise CorpusError(f"{name}: unsupported type {suffix or '(no extension)'}; supported: {_supported()}")
     with _reading(name):
-        size = path.stat().st_size
+        status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise CorpusError(f"{name}: not a regular file (a pipe, socket or device); refused")
+    size = status.st_size
     if size > max_bytes:
         raise CorpusError(
             f"{name}: too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB, "

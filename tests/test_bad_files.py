@@ -180,3 +180,35 @@ def test_a_folder_of_only_bad_files_says_so(tmp_path):
 
     with pytest.raises(IndexUnavailable, match=r"No readable documents(.|\n)*scan.pdf: no text layer"):
         ingest(Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False)
+
+
+def test_a_named_pipe_and_hostile_file_names_neither_hang_nor_forge_the_report(tmp_path):
+    """Findings 12 and 13 of the second attack: a named pipe called pipe.md hung ingest with nothing reported,
+    and ANSI escapes, BEL and a newline in a file name reached the report and the log raw (the newline forged a
+    separate "skipped: ..." line)."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "policies.md").write_text("# Travel\n\nThe daily meal allowance is 45 euros.\n", encoding="utf-8")
+    os.mkfifo(corpus / "pipe.md")
+    hostile = "red\x1b[31mtext\x07\nskipped: forged.md: fake reason.md"
+    (corpus / hostile).write_text("# Notes\n\nParking is free on weekends.\n", encoding="utf-8")
+    env = {**os.environ, "BOT_INDEX_DIR": str(tmp_path / "index")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ingest", "--corpus", str(corpus)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,  # the pipe used to block for ever
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "pipe.md: not a regular file" in output
+    assert "\x1b" not in output and "\x07" not in output
+    assert not any(line.strip().startswith("skipped: forged.md") for line in output.splitlines()), output
+    assert "2 added" in output  # the policy and the hostile-named file, which is a good document

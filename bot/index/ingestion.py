@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.convert import SUFFIXES
-from bot.corpus import Article, CorpusError, check_file, corpus_files, file_sha256, read_article
+from bot.corpus import Article, CorpusError, check_file, corpus_files, file_sha256, printable, read_article
 from bot.index.calibration import OFF_TOPIC_PROBES, Calibration, calibrate
 from bot.index.embedding import Embedder, embed_passages, export_query_encoder, load_embeddings
 from bot.index.errors import IndexUnavailable
@@ -178,7 +178,7 @@ def _read_changed(
     max_bytes = settings.max_file_mb * 2**20
     with tqdm(paths, desc="Reading files", unit="file", disable=not _show_progress(progress)) as bar:
         for path in bar:
-            name = path.relative_to(settings.corpus_dir).as_posix()
+            name = printable(path.relative_to(settings.corpus_dir).as_posix())
             bar.set_postfix_str(name[-40:], refresh=False)
             try:
                 name = check_file(path, settings.corpus_dir, max_bytes)
@@ -189,10 +189,11 @@ def _read_changed(
                     report.unchanged.append(name)
                     continue
                 article = read_article(path, settings.corpus_dir, max_bytes)
-            except CorpusError as exc:
-                report.errors.append(str(exc))
+            except (CorpusError, OSError) as exc:  # OSError: a file replaced or truncated while it was read
+                reason = str(exc) if isinstance(exc, CorpusError) else f"{name}: changed while it was read ({exc})"
+                report.errors.append(reason)
                 unreadable.add(name)
-                log(f"skipped: {exc}")
+                log(f"skipped: {reason}")
                 continue
             files[name] = article.sha256
             (report.updated if old else report.added).append(name)
