@@ -212,3 +212,21 @@ def test_a_named_pipe_and_hostile_file_names_neither_hang_nor_forge_the_report(t
     assert "\x1b" not in output and "\x07" not in output
     assert not any(line.strip().startswith("skipped: forged.md") for line in output.splitlines()), output
     assert "2 added" in output  # the policy and the hostile-named file, which is a good document
+
+
+def test_a_degenerate_file_neither_fails_the_ingest_nor_hides_the_others(tmp_path):
+    """Finding 6 of the second attack: a Markdown file of 56,000 identical paragraphs made validation fail for
+    the whole index ("the previous one stays in use"), so a new file beside it was never indexed and a fresh
+    deployment had no index at all."""
+    from bot.assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "policies.md").write_text("# Travel\n\nThe daily meal allowance is 45 euros.\n", encoding="utf-8")
+    (corpus / "same.md").write_text("# Notes\n\n" + "The same paragraph again and again.\n\n" * 56_000)
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index")
+    report = ingest(settings, progress=False)
+    assert sorted(report.added) == ["policies.md", "same.md"] and not report.errors
+    assert report.passages_total <= 5  # one passage for the repeated text, not thousands alike
+    answer = Assistant.build(settings).ask("How much is the daily meal allowance?")
+    assert answer.answered and "45 euros" in answer.text

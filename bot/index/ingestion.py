@@ -140,12 +140,17 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
     carried = [s for s in files if s in previous_files and previous_files[s] == files[s]]
     report.generation = new_generation_name()
     try:
-        manifest, report.passages_written = _build_generation(
+        manifest, report.passages_written, rejected = _build_generation(
             settings, backend, report.generation, reusable, carried, fresh, files, progress, log
         )
     except BaseException:
         backend.drop(report.generation)  # never leave a half-built generation behind
         raise
+    for source, reason in rejected.items():
+        report.errors.append(f"{source}: {reason}")
+        for kind in (report.added, report.updated):
+            if source in kind:
+                kind.remove(source)
     backend.write_manifest(manifest)
     backend.release(report.generation)
     _retire_old_generations(backend, keep={report.generation, current.generation if current else ""})
@@ -211,8 +216,9 @@ def _build_generation(
     files: dict[str, str],
     progress: bool | None,
     log: Callable[[str], None],
-) -> tuple[Manifest, int]:
-    """Write a complete generation (carried files copied, fresh files embedded) and validate it."""
+) -> tuple[Manifest, int, dict[str, str]]:
+    """Write a complete generation (carried files copied, fresh files embedded) and validate it; also the fresh
+    files left out of it, with the reason."""
     from tqdm import tqdm
 
     embeddings = load_embeddings(settings)
@@ -252,6 +258,14 @@ def _build_generation(
             first_sentence = last_sentence
             bar.update(len(pieces))
 
+    rejected = _unfindable_files(passages, sorted({a.source for a in fresh}))
+    for source, reason in rejected.items():  # the rest of the corpus is indexed without them
+        passages.delete(where={"source": source})
+        sentences.delete(where={"source": source})
+        files.pop(source, None)
+        log(f"skipped: {source}: {reason}")
+    if not files:
+        raise IndexUnavailable("No file could be indexed:\n" + "\n".join(f"  {s}: {r}" for s, r in rejected.items()))
     manifest = Manifest(
         generation=generation,
         signature=signature,
@@ -261,7 +275,26 @@ def _build_generation(
         calibration=_calibrate(passages, embeddings).to_dict(),
     )
     _validate(manifest, OpenIndex(backend, manifest, passages, sentences), signature, embeddings)
-    return manifest, total
+    return manifest, total, rejected
+
+
+def _unfindable_files(passages: Collection, sources: list[str]) -> dict[str, str]:
+    """The newly embedded files whose first passage the index cannot find again by its own vector, with the
+    reason: such a file would fail the whole generation's validation, so it is left out and named instead."""
+    total = passages.count()
+    rejected = {}
+    for source in sources:
+        sample = passages.get(where={"source": source}, limit=1, include=["embeddings", "documents"])
+        if not sample["ids"]:
+            continue
+        found = passages.query(
+            query_embeddings=[sample["embeddings"][0]], n_results=min(3, total), include=["documents"]
+        )
+        if not any(
+            i == sample["ids"][0] or d == sample["documents"][0] for i, d in zip(found["ids"][0], found["documents"][0])
+        ):
+            rejected[source] = "its passages cannot be found again in the index (too many alike); not indexed"
+    return rejected
 
 
 def _calibrate(passages: Collection, embeddings: Embedder) -> Calibration:

@@ -67,7 +67,13 @@ def document_facts(article: Article) -> dict:
 def _records(article: Article, settings: Settings) -> Fresh:
     """Passage and sentence records of one article, ready to embed and store."""
     fresh = Fresh()
+    seen: set[tuple[str, str]] = set()
     for chunk in chunk_article(article, settings.passage_max_chars):
+        if (chunk.heading, chunk.text) in seen:
+            # A passage repeated word for word under the same heading adds nothing to find or quote, and a
+            # file of 56,000 identical paragraphs made an index whose search could not tell its records apart.
+            continue
+        seen.add((chunk.heading, chunk.text))
         pid = f"{article.source}#{chunk.index}"
         fresh.passages.add(
             pid,
