@@ -8,6 +8,7 @@ import hmac
 import secrets
 
 import chainlit as cl
+from starlette.requests import Request  # at module level: FastAPI reads the route's annotations from here
 
 from bot.history_web import history_notice
 from bot.settings import get_settings
@@ -137,7 +138,7 @@ def install_download() -> None:
     """GET /conversation/{thread_id}/download[?key=...], ahead of Chainlit's catch-all page route."""
     from chainlit.auth import get_current_user
     from chainlit.server import app as server
-    from fastapi import Depends, HTTPException, Request
+    from fastapi import Depends, HTTPException
 
     from bot.guard import SlidingWindowLimit
     from bot.limits import shared_store

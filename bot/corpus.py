@@ -12,14 +12,14 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from bot.convert import SUFFIXES, ConversionError, content_mismatch, convert
+from bot.convert import SUFFIXES, ConversionError, Converted, content_mismatch, convert
 
 log = logging.getLogger(__name__)
 # A YAML block between `---` lines at the very top; the closing line may end the file.
@@ -181,7 +181,12 @@ def file_sha256(path: Path, name: str) -> str:
     return digest.hexdigest()
 
 
-def read_article(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Article:
+def read_article(
+    path: Path,
+    root: Path | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    converter: Callable[[str, bytes], Converted] = convert,
+) -> Article:
     """Read one corpus file as Markdown; raises CorpusError (naming the file and the reason) when it cannot.
 
     Refused: what `check_file` refuses, an empty file, content that is not what the name says, text
@@ -202,7 +207,7 @@ def read_article(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE
     else:
         meta = {}
         try:
-            converted = convert(suffix, raw)
+            converted = converter(suffix, raw)  # ingest passes `IsolatedConverter.convert`: time and memory bounded
         except ConversionError as exc:
             raise CorpusError(f"{name}: {exc}") from None
         except Exception as exc:  # a converter library's own bug must not stop the other files

@@ -488,3 +488,28 @@ def guard_socket(
     for event, handler in list(handlers.items()):
         if event not in ("connect", "disconnect"):  # connect must raise to refuse a connection
             sio.on(event, wrap(event, handler))
+
+
+def _address(environ: dict | None) -> str | None:
+    client = ((environ or {}).get("asgi.scope") or {}).get("client")
+    return client[0] if client else None
+
+
+def guard_anonymous_connect(sio) -> None:
+    """With login off, a visitor is known only by its chat page: a connection may neither name another
+    visitor's conversation (its thread id, which the server then wrote into) nor take over another address's
+    chat session (its session id, which brought its transcript along)."""
+    from chainlit.session import WebsocketSession
+
+    connect = sio.handlers["/"]["connect"]
+
+    async def guarded(sid, environ, auth=None):
+        auth = dict(auth or {}) if isinstance(auth, dict) else {}
+        auth["threadId"] = None  # a conversation is named by the server, never by an anonymous client
+        existing = WebsocketSession.get_by_id(str(auth.get("sessionId", "")))
+        if existing is not None and _address(existing.environ) != _address(environ):
+            log.warning("refused a connection that named another address's chat session")
+            raise ConnectionRefusedError("authorization failed")
+        return await connect(sid, environ, auth)
+
+    sio.on("connect", guarded)

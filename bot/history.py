@@ -369,7 +369,7 @@ class HistoryLayer(BaseDataLayer):
         The chat page rates an answer through its run step (`on_message`): the rating is kept on the answer
         that run gave. Refused (NotYours) for a message of a conversation the requester does not own."""
         rating = feedback
-        from bot.history_web import request_user
+        from bot.history_web import request_thread, request_user
 
         async with self.writing() as conn:
             step = (await conn.execute(sa.select(steps).where(steps.c.id == rating.forId))).first()
@@ -379,6 +379,8 @@ class HistoryLayer(BaseDataLayer):
                 await conn.execute(sa.select(threads.c.user_identifier).where(threads.c.id == step.thread_id))
             ).first()
             if (owner and owner[0] or None) != request_user.get():
+                raise NotYours("no such message in your conversations")
+            if request_user.get() is None and step.thread_id != request_thread.get():  # login off: this chat's only
                 raise NotYours("no such message in your conversations")
             rows = await conn.execute(sa.select(steps.c.data).where(steps.c.thread_id == step.thread_id))
             thread_steps = [json.loads(r[0]) for r in rows]

@@ -13,6 +13,10 @@ log = logging.getLogger("bot.history")
 # The logged-in user of the HTTP request being handled (None without a login): the data layer checks
 # ownership with it where Chainlit's route does not (its /feedback routes check no thread author).
 request_user: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_user", default=None)
+# With login off, the conversation of the chat session that sends a rating (the page names its session in the
+# request); None when that session is not this address's live chat. A rating is accepted only for it.
+request_thread: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_thread", default=None)
+_FEEDBACK_BODY_MAX = 64 * 1024
 
 _layer = None
 
@@ -42,7 +46,46 @@ class RequestUser:
                 except Exception:  # noqa: BLE001 - an invalid token is no user; Chainlit's route refuses it
                     user = None
             request_user.set(getattr(user, "identifier", None))
+            if user is None:
+                receive = await self._note_session_thread(scope, receive)
         return await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _note_session_thread(scope, receive):
+        """Read the (small) body once for its `sessionId`, note that session's conversation if the session is
+        this client address's, and hand the same body on."""
+        import json
+
+        from chainlit.session import WebsocketSession
+
+        chunks, more = [], True
+        while more and sum(map(len, chunks)) <= _FEEDBACK_BODY_MAX:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        try:
+            session = WebsocketSession.get_by_id(str(json.loads(body).get("sessionId", "")))
+        except (ValueError, AttributeError):
+            session = None
+        client = scope.get("client")
+        same_address = session is not None and _session_address(session) == (client[0] if client else None)
+        request_thread.set(session.thread_id if same_address else None)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": more}
+            return await receive()
+
+        return replay
+
+
+def _session_address(session) -> str | None:
+    client = ((getattr(session, "environ", None) or {}).get("asgi.scope") or {}).get("client")
+    return client[0] if client else None
 
 
 async def element_text(element_id: str, current_user=None):

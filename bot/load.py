@@ -120,6 +120,7 @@ class ChatSession:
 
         self.url = url.rstrip("/")
         self.thread_id = thread_id
+        self.session_id: str | None = None  # set at connect; a test may set it first to name another session
         self.timeout = timeout
         self.headers = headers or {}
         self.client = socketio.AsyncClient(reconnection=False)
@@ -144,9 +145,10 @@ class ChatSession:
         return record
 
     async def connect(self) -> None:
+        self.session_id = self.session_id or str(uuid.uuid4())
         auth = {
             "clientType": "webapp",
-            "sessionId": str(uuid.uuid4()),
+            "sessionId": self.session_id,
             "threadId": self.thread_id,
             "userEnv": "{}",
             "chatProfile": None,

@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     max_file_mb: int = Field(
         32, ge=1, description="Largest file ingest reads, in MB; a bigger one is skipped and named in the report."
     )
+    convert_seconds: float = Field(
+        120.0,
+        ge=1,
+        description="Longest time converting one PDF, Word, PowerPoint or HTML file may take (in a child process); "
+        "a file that takes longer is named in the ingest report and left out, and the others are indexed.",
+    )
+    convert_memory_mb: int = Field(
+        2048,
+        ge=256,
+        description="Most memory converting one file may use, in MB; a file that needs more is named and left out.",
+    )
     index_dir: UserPath = Field(Path("index"), description="Folder the Chroma index is written to (build output).")
     collection: str = Field("passages", description="Name of the Chroma collection holding the passages.")
     chroma_host: str | None = Field(

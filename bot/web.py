@@ -67,7 +67,7 @@ def _harden_server(sessions) -> None:
     from chainlit.server import sio
     from starlette.middleware import Middleware
 
-    from bot.guard import OfflinePage, RequestGuard, SlidingWindowLimit, guard_socket
+    from bot.guard import OfflinePage, RequestGuard, SlidingWindowLimit, guard_anonymous_connect, guard_socket
     from bot.limits import shared_store
 
     settings = get_settings()
@@ -89,6 +89,8 @@ def _harden_server(sessions) -> None:
         ),
         settings_keys=frozenset({"provider"}),  # the one input of bot.app's settings panel
     )
+    if not settings.login:
+        guard_anonymous_connect(sio)
 
 
 def _enable_login(store) -> LoginSessions:

@@ -116,7 +116,7 @@ def assert_others_refused(url: str, owner: str, intruder: str, thread_id: str) -
 
     asked = next(s["output"] for s in thread["steps"] if s["type"] == "user_message")
     status, _, markdown = download(url, thread_id, owner)
-    assert status == 200 and f"## 1. {asked}" in markdown  # the owner downloads it
+    assert status == 200 and f"## 1. {asked}" in markdown, (status, markdown[:600])  # the owner downloads it
 
     assert thread_id not in [t["id"] for t in threads_of(url, intruder)]  # the sidebar
     status, _, text = download(url, thread_id, intruder)  # its download, by its id

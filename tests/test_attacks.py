@@ -124,7 +124,9 @@ async def _said(session: ChatSession, text: str, timeout: float = 90) -> str | N
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory, built_index):
     """The module's servers, started together (see the module's docstring); their URLs and logs by name."""
-    passwords = {name: f"{name}-" + secrets.token_hex(6) for name in ("demo", "alice", "bob")}
+    passwords = {
+        name: f"{name}-" + secrets.token_hex(6) for name in ("demo", "alice", "bob", "carol", "dave", "erin", "frank")
+    }
     hashed = {name: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=12)).decode() for name, pw in passwords.items()}
     envs = {
         "default": {"BOT_TRUSTED_PROXIES": '["127.0.0.1"]', "BOT_RATE_LIMIT_MESSAGES": "4"},
@@ -617,8 +619,8 @@ def test_another_users_message_id_never_overwrites_their_stored_chat(login_app):
     """Finding 8 of the second attack: with Alice's message ids, Bob's messages replaced her stored question
     (and her resumed follow-up was then answered about the wrong topic)."""
     url, _log, passwords = login_app
-    alice = login(url, "alice", passwords["alice"])[1]
-    bob = login(url, "bob", passwords["bob"])[1]
+    alice = login(url, "carol", passwords["carol"])[1]
+    bob = login(url, "dave", passwords["dave"])[1]
     hers = _message(QUESTION)
 
     async def attempt() -> tuple[str, str]:
@@ -651,8 +653,8 @@ def test_rating_says_nothing_about_whether_a_message_exists(login_app):
     """Finding 18: PUT /feedback answered "no such message" for an unknown id and "not your conversation" for
     another user's, telling a caller which message ids exist."""
     url, _log, passwords = login_app
-    alice = login(url, "alice", passwords["alice"])[1]
-    bob = login(url, "bob", passwords["bob"])[1]
+    alice = login(url, "erin", passwords["erin"])[1]
+    bob = login(url, "frank", passwords["frank"])[1]
     hers = _message("What is generative AI?")
 
     async def ask() -> None:
@@ -673,3 +675,59 @@ def test_rating_says_nothing_about_whether_a_message_exists(login_app):
 
     theirs, nobodys = rate(hers["message"]["id"]), rate(str(uuid.uuid4()))
     assert theirs[0] >= 400 and theirs == nobodys, (theirs, nobodys)
+
+
+def test_without_login_another_visitors_ids_reach_nothing(default_app):
+    """Finding 10: with login off, another visitor's thread id stored messages in their conversation, and their
+    session id took the session over, transcript included."""
+    url, _log = default_app
+
+    hers = _message(QUESTION)
+
+    def rate(session_id: str, client: str) -> int:
+        payload = {"sessionId": session_id, "feedback": {"forId": hers["message"]["id"], "value": 0, "comment": "x"}}
+        headers = {"Content-Type": "application/json", "X-Forwarded-For": client}
+        return request(url, "/feedback", "PUT", headers, json.dumps(payload).encode())[0]
+
+    async def visitors() -> tuple[str, str, bool, dict[str, int]]:
+        alice = await _session(url, client="203.0.113.130")
+        try:
+            await alice.client.emit("client_message", hers)
+            await alice._until_task_end(time.perf_counter())
+            thread, key = alice.window_messages[-1]["botThread"], alice.window_messages[-1]["botKey"]
+            # Her session id from another address: refused at the handshake.
+            taker = ChatSession(url, timeout=30, headers={"X-Forwarded-For": "203.0.113.131"})
+            taker.session_id = alice.session_id
+            from socketio.exceptions import ConnectionError as Refused
+
+            try:
+                await taker.connect()
+                taken = True
+            except Refused:  # the server refused the handshake
+                taken = False
+            except TimeoutError:  # accepted: a restored session starts no chat, so no start ever ends
+                taken = True
+            finally:
+                await taker.client.disconnect()
+            # Her thread id from another visitor: the message goes to a conversation of his own.
+            bob = ChatSession(url, timeout=120, headers={"X-Forwarded-For": "203.0.113.132"}, thread_id=thread)
+            await bob.connect()
+            try:
+                await bob.ask("What is a GAN?")
+                # Her message's id, rated from his chat (or with her session id from his address): refused.
+                ratings = {
+                    "his chat": await asyncio.to_thread(rate, bob.session_id, "203.0.113.132"),
+                    "her session, his address": await asyncio.to_thread(rate, alice.session_id, "203.0.113.132"),
+                    "her chat": await asyncio.to_thread(rate, alice.session_id, "203.0.113.130"),
+                }
+            finally:
+                await bob.close()
+        finally:
+            await alice.close()
+        return thread, key, taken, ratings
+
+    thread, key, taken, ratings = run(visitors())
+    assert not taken
+    assert ratings == {"his chat": 500, "her session, his address": 500, "her chat": 200}, ratings
+    status, _headers, body = request(url, f"/conversation/{thread}/download?key={key}")
+    assert status == 200 and QUESTION in body.decode() and "What is a GAN?" not in body.decode()

@@ -230,3 +230,35 @@ def test_a_degenerate_file_neither_fails_the_ingest_nor_hides_the_others(tmp_pat
     assert report.passages_total <= 5  # one passage for the repeated text, not thousands alike
     answer = Assistant.build(settings).ask("How much is the daily meal allowance?")
     assert answer.answered and "45 euros" in answer.text
+
+
+def _slow_docx(paragraphs: int = 100_000) -> bytes:
+    """A 50 KB Word file holding 5 MB of XML: python-docx takes minutes over it (finding 5 of the second attack)."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(_word()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                body = "<w:p><w:r><w:t>Lorem ipsum dolor.</w:t></w:r></w:p>" * paragraphs
+                data = data.replace(b"<w:body>", b"<w:body>" + body.encode(), 1)
+            archive.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_file_that_holds_the_converter_is_named_and_the_others_indexed(tmp_path):
+    """Finding 5 of the second attack: converting one file had no time or memory bound; a 52 KB Word file
+    took 120 s and a fresh server answered "loading" meanwhile. Now each file converts in a child process
+    that is stopped at BOT_CONVERT_SECONDS, and the file is named with the reason."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "policies.md").write_text("# Travel\n\nThe daily meal allowance is 45 euros.\n", encoding="utf-8")
+    (corpus / "expenses.docx").write_bytes(_word())
+    (corpus / "slow.docx").write_bytes(_slow_docx())
+    settings = Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index", convert_seconds=5)
+    report = ingest(settings, progress=False)
+    assert sorted(report.added) == ["expenses.docx", "policies.md"]
+    assert report.errors == ["slow.docx: converting took longer than 5 s (the limit, BOT_CONVERT_SECONDS); not indexed"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.convert import SUFFIXES
+from bot.convert.isolated import IsolatedConverter
 from bot.corpus import Article, CorpusError, check_file, corpus_files, file_sha256, printable, read_article
 from bot.index.calibration import OFF_TOPIC_PROBES, Calibration, calibrate
 from bot.index.embedding import Embedder, embed_passages, export_query_encoder, load_embeddings
@@ -181,7 +182,8 @@ def _read_changed(
     fresh: list[Article] = []
     unreadable: set[str] = set()
     max_bytes = settings.max_file_mb * 2**20
-    with tqdm(paths, desc="Reading files", unit="file", disable=not _show_progress(progress)) as bar:
+    converter = IsolatedConverter(settings.convert_seconds, settings.convert_memory_mb)  # started at its first file
+    with converter, tqdm(paths, desc="Reading files", unit="file", disable=not _show_progress(progress)) as bar:
         for path in bar:
             name = printable(path.relative_to(settings.corpus_dir).as_posix())
             bar.set_postfix_str(name[-40:], refresh=False)
@@ -193,7 +195,7 @@ def _read_changed(
                     files[name] = sha
                     report.unchanged.append(name)
                     continue
-                article = read_article(path, settings.corpus_dir, max_bytes)
+                article = read_article(path, settings.corpus_dir, max_bytes, converter.convert)
             except (CorpusError, OSError) as exc:  # OSError: a file replaced or truncated while it was read
                 reason = str(exc) if isinstance(exc, CorpusError) else f"{name}: changed while it was read ({exc})"
                 report.errors.append(reason)
