@@ -247,3 +247,24 @@ def test_r_faq_commands_fenced_and_prose_spaced(r_faq) -> None:
     assert (
         "save.image() saves the objects in the user’s .GlobalEnv to the file .RData in the R startup" in r_faq.markdown
     )
+
+
+DEBMAKE = Path(__file__).parents[2] / "shared/corpora/debmake-doc/debmake-doc.en.pdf"
+
+
+def test_xetex_pdf_keeps_the_spaces_between_words() -> None:
+    """A PDF made by XeTeX (xdvipdfmx) draws words without space characters; its passages must keep them."""
+    from bot.chunking import chunk_article
+    from bot.convert.fidelity import long_word_share
+    from bot.corpus import read_article
+
+    article = read_article(require_shared(DEBMAKE))
+    passages = [chunk.text for chunk in chunk_article(article)]
+    assert long_word_share(passages) < 0.01  # pypdf: 0.13 ("GuideforDebianMaintainers")
+    text = "\n".join(passages)
+    assert "Here are the prerequisites which you need to understand before you to get involved with Debian." in text
+    # Headings from the outline, page numbers, no running header ("CHAPTER 2. PREREQUISITES").
+    lines = text.splitlines()
+    assert "2.1 People around Debian" in lines and "CHAPTER" not in text
+    people = next(c for c in chunk_article(article) if c.heading_path[-1:] == ["2.1 People around Debian"])
+    assert people.heading_path == ["Prerequisites", "2.1 People around Debian"] and people.location == "p. 12"
