@@ -11,9 +11,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from bot.convert import SUFFIXES
+from bot.convert.fidelity import Fidelity, measure
 from bot.corpus import Article, CorpusError, check_file, corpus_files, file_sha256, read_article
 from bot.index.calibration import OFF_TOPIC_PROBES, Calibration, calibrate
 from bot.index.embedding import Embedder, OnnxEmbedder, embed_passages, export_query_encoder, load_embeddings
@@ -48,6 +50,10 @@ class IngestReport:
     seconds: float = 0.0
     rebuilt: bool = False
     generation: str = ""
+    # How each converted file reads (glued or broken words, non-text characters, passages without a
+    # sentence), and why a file looks wrongly converted: named here before anyone asks it a question.
+    fidelity: dict[str, Fidelity] = field(default_factory=dict)
+    suspect: dict[str, list[str]] = field(default_factory=dict)
     # Seconds spent in each step ("converting", "chunking", "embedding", "checking"): where ingest time goes.
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -78,6 +84,8 @@ class IngestReport:
         for label, names in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines += [f"  {label}: {name}" for name in names]
         lines += [f"  skipped: {err}" for err in self.errors]
+        lines += [f"  read: {name}: {figures.figures()}" for name, figures in self.fidelity.items()]
+        lines += [f"  looks wrong: {name}: {'; '.join(reasons)}" for name, reasons in self.suspect.items()]
         return "\n".join(lines)
 
 
@@ -247,6 +255,7 @@ def _build_generation(
         records = _records(article, settings)
         new.extend(records)
         log(f"indexing {article.source}: {len(records.passages.ids)} passages")
+        _check_fidelity(article, records, report, log)
     report.timed("chunking", time.perf_counter() - began)
     method = signature["passage_vectors"]
     began = time.perf_counter()
@@ -289,6 +298,18 @@ def _build_generation(
     _validate(manifest, OpenIndex(backend, manifest, passages, sentences), signature, embeddings)
     report.timed("calibrating and checking", time.perf_counter() - began)
     return manifest, total
+
+
+def _check_fidelity(article: Article, records: Fresh, report: IngestReport, log: Callable[[str], None]) -> None:
+    """Measure how a converted file's passages read; name it with the reasons when it looks wrong."""
+    metadatas = records.passages.metadatas
+    figures = measure([m["text"] for m in metadatas], [m["heading"].split(" > ")[-1] for m in metadatas])
+    if SUFFIXES.get(PurePosixPath(article.source).suffix.lower()) != "text":
+        report.fidelity[article.source] = figures
+    problems = figures.problems()
+    if problems:
+        report.suspect[article.source] = problems
+        log(f"looks wrong: {article.source}: {'; '.join(problems)}")
 
 
 def _onnx_encoder(settings: Settings, log: Callable[[str], None]) -> OnnxQueryEncoder | None:
