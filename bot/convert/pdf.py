@@ -21,7 +21,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -49,6 +49,19 @@ class _Line:
     mono_share: float  # of its characters in a monospace font
     margin: bool = False  # in the top or bottom eighth of the page, where headers and footers live
     heading: int = 0  # 1..6 once recognised as a heading
+    words: list[tuple[float, float, str]] = field(default_factory=list)  # (left, right, text) of each word
+
+    def cells(self) -> list[tuple[float, str]]:
+        """(left, text) of the runs of words set more than an em apart: the cells of a table row."""
+        found: list[tuple[float, str]] = []
+        right = None
+        for left, end, word in self.words:
+            if right is not None and left - right <= self.size:
+                found[-1] = (found[-1][0], f"{found[-1][1]} {word}")
+            else:
+                found.append((left, word))
+            right = end
+        return found
 
     @property
     def mono(self) -> bool:
@@ -137,8 +150,12 @@ def _page_lines(page) -> list[_Line]:
                 continue  # nothing but the corners of a drawn box ("✡ ✠") or spaces
             sizes: Counter = Counter()
             mono_chars, first_mono, first = 0, None, None
+            words = []
             for word in re.finditer(r"\S+", line):
                 i = match.start() + word.start()
+                words.append(
+                    (textpage.get_charbox(i)[0], textpage.get_charbox(i + len(word.group()) - 1)[2], word.group())
+                )
                 size = round(pdfium_c.FPDFText_GetFontSize(textpage, i) * 2) / 2
                 # Its first and last letters' fonts: "source()." is code with a full stop in roman type.
                 mono = [_is_mono(textpage, j, name, flags) for j in {i, i + len(word.group()) - 1}]
@@ -149,7 +166,15 @@ def _page_lines(page) -> list[_Line]:
             pdfium_c.FPDFText_GetCharOrigin(textpage, first, x, y)
             total = sum(sizes.values())
             lines.append(
-                _Line(line.rstrip(), x.value, y.value, sizes.most_common(1)[0][0], first_mono, mono_chars / total)
+                _Line(
+                    line.rstrip(),
+                    x.value,
+                    y.value,
+                    sizes.most_common(1)[0][0],
+                    first_mono,
+                    mono_chars / total,
+                    words=words,
+                )
             )
     finally:
         textpage.close()
@@ -263,16 +288,18 @@ def _drop_furniture(pages: list[list[_Line]], body: float) -> list[list[_Line]]:
     kept = []
     for n, lines in enumerate(pages):
         furniture = set()
+        heads = {
+            id(a)
+            for a, b in zip(lines, lines[1:])
+            if len(a.cells()) >= 2 and len(b.cells()) >= 2 and 0 < a.y - b.y <= 2.5 * body
+        }
         for line in _edges(lines):
             # Large type is the title or a heading, even when a running header repeats its words.
             ordinary = line.size < body * 1.15
+            # A table's header repeats at the top of each page the table runs over; it is no furniture.
+            alike_text = id(line) not in heads and (_shape(line) in repeated or _start(line) in alike)
             if _PAGE_NUMBER.fullmatch(line.text.strip()) or (
-                ordinary
-                and (
-                    _shape(line) in repeated
-                    or _start(line) in alike
-                    or any(k - n in offset for k in _end_numbers(line))
-                )
+                ordinary and (alike_text or any(k - n in offset for k in _end_numbers(line)))
             ):
                 furniture.add(id(line))
         leaders = sum(bool(_LEADER.search(line.text)) for line in lines)
@@ -340,7 +367,17 @@ def _render(number: int, lines: list[_Line], body: float, pitch: float) -> str:
             code.clear()
         item_x = None
 
+    tables = _tables(lines, pitch)
+    skip_to = 0
     for i, line in enumerate(lines):
+        if i < skip_to:
+            continue
+        if i in tables:  # a table: a list item per row, each cell under its column's header
+            flush()
+            skip_to, rows = tables[i]
+            out.extend([*rows, ""])
+            prev, prev_prose = None, False
+            continue
         text = line.text.strip()
         gap = prev.y - line.y if prev else 0
         after = lines[i + 1] if i + 1 < len(lines) else None
@@ -384,6 +421,61 @@ def _render(number: int, lines: list[_Line], body: float, pitch: float) -> str:
         prev, prev_prose = line, bool(para)
     flush()
     return "\n".join(out)
+
+
+def _tables(lines: list[_Line], pitch: float) -> dict[int, tuple[int, list[str]]]:
+    """The tables of a page: first line index -> (index after its last line, its rows as list items).
+
+    A table starts with a header line of short cells set more than an em apart, followed closely by a
+    line of as many cells or fewer. Each later line's words go to the column they start under; a line
+    starting under a later column (a wrapped cell) continues the row above. Rows read like the tables
+    of Word and HTML files: "- Years of service: 3 to 5 years; Annual leave days: 27 days".
+    """
+    found: dict[int, tuple[int, list[str]]] = {}
+    i = 0
+    while i < len(lines) - 1:
+        head, second = lines[i], lines[i + 1]
+        header = head.cells()
+        if not (
+            len(header) >= 2
+            and not head.mono
+            and not head.heading
+            # Column names: a few words each, no sentence (a glossary's "term  Its meaning." is no table).
+            and all(len(text.split()) <= 5 and not text.endswith((".", ",", ":", ";")) for _, text in header)
+            and 2 <= len(second.cells()) <= len(header)
+            and 0 < head.y - second.y <= pitch * 2.5
+            # A row under a header it does not fit (more cells) is no header either.
+            and not (i > 0 and len(lines[i - 1].cells()) >= 2 and 0 < lines[i - 1].y - head.y <= pitch * 2.5)
+        ):
+            i += 1
+            continue
+        starts = [left for left, _ in header]
+        rows: list[list[str]] = []
+        end, prev = i + 1, head
+        while end < len(lines):
+            line = lines[end]
+            if line.heading or line.mono or not 0 < prev.y - line.y <= pitch * 2.5 or not line.words:
+                break
+            cells = [""] * len(starts)
+            for left, _right, word in line.words:
+                column = max([k for k, x in enumerate(starts) if left >= x - line.size] or [0])
+                cells[column] = f"{cells[column]} {word}".strip()
+            first = next(k for k, cell in enumerate(cells) if cell)
+            if first > 0 and rows and prev.y - line.y <= pitch * 1.3:
+                rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells)]  # a wrapped cell
+            elif 2 <= len(line.cells()) <= len(starts):
+                rows.append(cells)
+            else:
+                break  # a line of prose (or a caption) ends the table
+            end, prev = end + 1, line
+        if len(rows) >= 1:
+            names = [text for _, text in header]
+            items = ["- " + "; ".join(f"{h}: {c}" for h, c in zip(names, row) if c) for row in rows]
+            found[i] = (end, items)
+            i = end
+        else:
+            i += 1
+    return found
 
 
 def _title(meta: str, pages: list[list[_Line]], body: float) -> str:
