@@ -203,3 +203,18 @@ def test_malformed_front_matter_is_reported_per_file(tmp_path):
     assert "quote a value" in by_file["colon.md"]
     assert by_file["unclosed.md"].startswith("front matter is not valid YAML")
     assert "key: value" in by_file["listed.md"] and "`title` must be text" in by_file["nested.md"]
+
+
+def test_a_markdown_file_without_front_matter_is_titled_by_its_first_h1(tmp_path):
+    """Front matter first, else the first `# heading` (not one in a code block), else the file name."""
+    (tmp_path / "onboarding-faq.md").write_text(
+        "```\n# a shell comment\n```\n\n# New starter **FAQ**\n\n## When do I get my laptop?\n\nOn day one.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "titled.md").write_text("---\ntitle: From front matter\n---\n# The H1\n\nText.\n", encoding="utf-8")
+    (tmp_path / "no-heading.md").write_text("## Only a subheading\n\nText.\n", encoding="utf-8")
+    assert read_article(tmp_path / "onboarding-faq.md").title == "New starter FAQ"  # was "Onboarding Faq"
+    assert read_article(tmp_path / "titled.md").title == "From front matter"
+    assert read_article(tmp_path / "no-heading.md").title == "No Heading"
+    shared = SHARED / "corpora/fjordline/handbook/onboarding-faq.md"
+    assert read_article(require_shared(shared)).title == "New starter FAQ"
