@@ -218,3 +218,20 @@ def test_a_markdown_file_without_front_matter_is_titled_by_its_first_h1(tmp_path
     assert read_article(tmp_path / "no-heading.md").title == "No Heading"
     shared = SHARED / "corpora/fjordline/handbook/onboarding-faq.md"
     assert read_article(require_shared(shared)).title == "New starter FAQ"
+
+
+def test_quoted_sentences_carry_no_markup():
+    """Block quote markers, bold markers and entities are not quoted; a run-in bold heading is its own sentence."""
+    body = (
+        "# Guide\n\n## Where to publish\n\n**Websites**\nIt will normally take a day &amp; a half to publish on"
+        " **our** sites.\n\n> Guido wrote: for some operations, prefix notation\n> just reads better than"
+        " postfix.\n\nCall `__init__` or `a ** b` as you like; &lt;b&gt; stays text.\n"
+    )
+    article = Article(source="guide.md", title="Guide", publisher="", origin="", body=body, sha256="")
+    sentences = [s.text for chunk in chunk_article(article) for s in passage_sentences(chunk.text)]
+    assert sentences == [
+        "Websites.",
+        "It will normally take a day & a half to publish on our sites.",  # was "**Websites** It will ... &amp;"
+        "Guido wrote: for some operations, prefix notation just reads better than postfix.",  # was "... > just"
+        "Call `__init__` or `a ** b` as you like; &lt;b&gt; stays text.",  # code spans as written
+    ]
