@@ -266,6 +266,7 @@ def test_xetex_pdf_keeps_the_spaces_between_words() -> None:
     # Headings from the outline, page numbers, no running header ("CHAPTER 2. PREREQUISITES").
     lines = text.splitlines()
     assert "2.1 People around Debian" in lines and "CHAPTER" not in text
+    assert "Chapter 2" not in lines  # the label above the chapter's heading is not text of chapter 1
     people = next(c for c in chunk_article(article) if c.heading_path[-1:] == ["2.1 People around Debian"])
     assert people.heading_path == ["Prerequisites", "2.1 People around Debian"] and people.location == "p. 12"
 

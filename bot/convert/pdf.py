@@ -36,6 +36,7 @@ _PAGE_NUMBER = re.compile(r"(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\
 _BULLET = re.compile(r"^(?:[•◦▪▫‣●○■□∙·*–-]\s+|(?P<num>(?:\d{1,3}|[a-z])[.)]\s+))")
 _HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+\.?)*)\s+")  # "7.2 ", "A.1 "
 _ORNAMENTS = set("✡✠❧☙❦✢✣✤✥")  # dingbats TeX draws as the corners and flourishes of a box
+_LABEL = re.compile(r"^(?:Chapter|Appendix|Part)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z])$", re.I)
 _BAD_TITLE = re.compile(r"^(untitled|microsoft \w+ - .*)$|\.(pdf|docx?|tex|dvi|indd|qxd)$", re.I)
 
 
@@ -379,6 +380,8 @@ def _render(number: int, lines: list[_Line], body: float, pitch: float) -> str:
             prev, prev_prose = None, False
             continue
         text = line.text.strip()
+        if _LABEL.match(text) and i + 1 < len(lines) and lines[i + 1].heading:
+            continue  # "Chapter 1" above the chapter's heading: a label, not text of the section before
         gap = prev.y - line.y if prev else 0
         after = lines[i + 1] if i + 1 < len(lines) else None
         bullet = _BULLET.match(text)
