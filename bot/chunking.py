@@ -31,6 +31,7 @@ _BULLET = re.compile(r"^•\s+(.*)$")
 _ENTITY = re.compile(r"&(?!lt;|gt;)(?:[A-Za-z][A-Za-z0-9]{1,31}|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _RUN_IN = re.compile(r"^(\*\*|__)[^*_]{1,80}\1:?$")  # "**Websites**" alone on a paragraph's first line
+_TABLE_ROW = re.compile(r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$")  # "Column: value; Column: value"
 _QUOTE_MARKS = re.compile(r"^\s{0,3}(?:>\s?)+")  # a block quote's markers at the start of a line
 
 
@@ -196,17 +197,43 @@ def _sections(markdown: str) -> list[_Section]:
     return [s for s in sections if s.blocks]
 
 
-def _units(blocks: list[Block]) -> tuple[list[str], list[str]]:
-    """Blocks that must stay together (a list joins the paragraph that introduces it), and where each starts."""
+def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str]]:
+    """Blocks that must stay together (a list joins the paragraph that introduces it), and where each starts.
+
+    A table (a list whose every item is a row of "Column: value; Column: value") longer than `max_chars`
+    is cut between rows; each part keeps the lead-in, and every row names its columns.
+    """
     units: list[str] = []
     locations: list[str] = []
     for i, block in enumerate(blocks):
-        if block.kind == "list" and i > 0 and blocks[i - 1].kind == "para" and units:
-            units[-1] = f"{units[-1]}\n{block.text}"
-        else:
-            units.append(block.text)
-            locations.append(block.location)
+        lead = units[-1] if block.kind == "list" and i > 0 and blocks[i - 1].kind == "para" and units else None
+        parts = [block]
+        if max_chars and block.kind == "list" and len(block.lines) > 1 and all(map(_TABLE_ROW.match, block.lines)):
+            parts = _table_parts(block, max_chars - len(lead or "") - 1)
+        for n, part in enumerate(parts):
+            if lead is not None and n == 0:
+                units[-1] = f"{lead}\n{part.text}"
+            elif lead is not None:
+                units.append(f"{lead}\n{part.text}")
+                locations.append(part.location)
+            else:
+                units.append(part.text)
+                locations.append(part.location)
     return units, locations
+
+
+def _table_parts(block: Block, room: int) -> list[Block]:
+    """A table's rows in consecutive parts of at most `room` characters (a row longer than that alone)."""
+    parts: list[Block] = []
+    size = 0
+    for line in block.lines:
+        if parts and size + len(line) + 3 <= room:
+            parts[-1].lines.append(line)
+            size += len(line) + 3
+        else:
+            parts.append(Block("list", [line], block.location))
+            size = len(line) + 2
+    return parts
 
 
 def _balanced_groups(units: list[str], max_chars: int, overhead: int) -> list[list[str]]:
@@ -293,7 +320,7 @@ def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
     for section in _sections(article.body):
         title = section.path[-1] if section.path else ""
         prefix = f"{title}\n\n" if title else ""
-        units, locations = _units(section.blocks)
+        units, locations = _units(section.blocks, max_chars - len(prefix))
         first = 0  # groups are contiguous runs of units: the first unit of each tells its page
         for group in _balanced_groups(units, max_chars, len(prefix)):
             chunks.append(Chunk(prefix + "\n\n".join(group), section.path, len(chunks), locations[first]))

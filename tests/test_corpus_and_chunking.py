@@ -235,3 +235,16 @@ def test_quoted_sentences_carry_no_markup():
         "Guido wrote: for some operations, prefix notation just reads better than postfix.",  # was "... > just"
         "Call `__init__` or `a ** b` as you like; &lt;b&gt; stays text.",  # code spans as written
     ]
+
+
+def test_a_long_table_splits_between_rows_and_every_part_keeps_its_lead_in():
+    """A converted table (a row per item, each naming its columns) longer than a passage is cut between rows."""
+    rows = [f"- package: tool-{n}; popcon: I:{n}; size: {100 + n}; description: utility number {n}" for n in range(40)]
+    body = "# Packages\n\n## Useful tools\n\nSome useful packages:\n\n" + "\n".join(rows) + "\n"
+    article = Article(source="p.md", title="P", publisher="", origin="", body=body, sha256="")
+    chunks = chunk_article(article, max_chars=700)
+    assert len(chunks) >= 4 and all(len(c.text) <= 700 for c in chunks)  # was one passage of 3400 characters
+    for chunk in chunks:
+        assert chunk.text.startswith("Useful tools\n\nSome useful packages:\n- package: tool-")
+    found = [line for c in chunks for line in c.text.splitlines() if line.startswith("- ")]
+    assert found == rows  # every row once, in order, with its column names
