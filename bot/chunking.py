@@ -11,6 +11,7 @@ Markdown structure is read by markdown-it-py (CommonMark), so a `# comment` in a
 
 from __future__ import annotations
 
+import html
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -22,11 +23,16 @@ from bot.convert import LOCATION_MARKER
 from bot.corpus import Article
 from bot.safe_markdown import LINK_OR_IMAGE
 
-CHUNKER_VERSION = "9"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "10"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 
 # CommonMark block structure (headings, fences, lists, paragraphs). Raw HTML is read as text, as before.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 _BULLET = re.compile(r"^•\s+(.*)$")
+_ENTITY = re.compile(r"&(?!lt;|gt;)(?:[A-Za-z][A-Za-z0-9]{1,31}|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_RUN_IN = re.compile(r"^(\*\*|__)[^*_]{1,80}\1:?$")  # "**Websites**" alone on a paragraph's first line
+_TABLE_ROW = re.compile(r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$")  # "Column: value; Column: value"
+_QUOTE_MARKS = re.compile(r"^\s{0,3}(?:>\s?)+")  # a block quote's markers at the start of a line
 
 
 @dataclass
@@ -78,13 +84,32 @@ def _inline_lines(tokens: list[Token], i: int) -> list[str]:
     return [ln.strip() for ln in (inline.content if inline else "").splitlines() if ln.strip()]
 
 
+def _plain(line: str) -> str:
+    """A line of text without emphasis markers and HTML entities (inline code kept as written):
+    `**` or `__` would be quoted as such once a sentence is cut from the passage."""
+    parts = re.split(r"(`+[^`]*`+)", line)  # odd parts are code spans
+    for i in range(0, len(parts), 2):
+        text = _EMPHASIS.sub(r"\2", parts[i])
+        # Entities read as their characters; "&lt;" and "&gt;" stay, so that written-out tags stay text.
+        parts[i] = _ENTITY.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
+    return "".join(parts)
+
+
 def _paragraph_blocks(lines: list[str]) -> list[Block]:
-    """A paragraph's lines joined, except lines starting with "•": conversions write it, Markdown has no such bullet."""
+    """A paragraph's lines joined, except lines starting with "•": conversions write it, Markdown has no such bullet.
+
+    A first line all in bold ("**Websites**") is a paragraph of its own: a run-in heading, not the
+    start of the sentence after it.
+    """
     blocks: list[Block] = []
-    for line in (ln.strip() for ln in lines):
+    for n, line in enumerate(ln.strip() for ln in lines):
         bullet = _BULLET.match(line)
-        kind, text = ("list", bullet.group(1).strip()) if bullet else ("para", line)
+        kind, text = ("list", _plain(bullet.group(1).strip())) if bullet else ("para", _plain(line))
         if not text:
+            continue
+        if n == 0 and kind == "para" and len(lines) > 1 and _RUN_IN.match(line):
+            blocks.append(Block(kind, [text.rstrip(".:") + "."]))
+            blocks.append(Block(kind, []))
             continue
         if blocks and blocks[-1].kind == kind:
             blocks[-1].lines.append(text)
@@ -134,8 +159,10 @@ def _sections(markdown: str) -> list[_Section]:
             add("list", [" ".join(items[-1])])
             items[-1] = []
 
+    quotes = 0  # depth of block quotes around the current token
     for i, token in enumerate(tokens):
         kind = token.type
+        quotes += (kind == "blockquote_open") - (kind == "blockquote_close")
         if kind == "heading_open" and token.level == 0:
             title = " ".join(_inline_lines(tokens, i))
             if title:
@@ -156,8 +183,11 @@ def _sections(markdown: str) -> list[_Section]:
                 location = f"p. {marker['number']}" if marker["kind"] == "page" else f"slide {marker['number']}"
             elif items:
                 items[-1] += _inline_lines(tokens, i)
-            elif token.map:  # the source lines, as a reader wrote them (a quote keeps its ">")
-                for block in _paragraph_blocks(source[token.map[0] : token.map[1]]):
+            elif token.map:  # the source lines, as a reader wrote them, without a quote's ">" markers
+                lines = source[token.map[0] : token.map[1]]
+                if quotes:  # "> " would be quoted mid-sentence once the lines are joined
+                    lines = [_QUOTE_MARKS.sub("", line) for line in lines]
+                for block in _paragraph_blocks(lines):
                     add(block.kind, block.lines)
         elif kind in ("fence", "code_block"):
             end_item()
@@ -167,17 +197,43 @@ def _sections(markdown: str) -> list[_Section]:
     return [s for s in sections if s.blocks]
 
 
-def _units(blocks: list[Block]) -> tuple[list[str], list[str]]:
-    """Blocks that must stay together (a list joins the paragraph that introduces it), and where each starts."""
+def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str]]:
+    """Blocks that must stay together (a list joins the paragraph that introduces it), and where each starts.
+
+    A table (a list whose every item is a row of "Column: value; Column: value") longer than `max_chars`
+    is cut between rows; each part keeps the lead-in, and every row names its columns.
+    """
     units: list[str] = []
     locations: list[str] = []
     for i, block in enumerate(blocks):
-        if block.kind == "list" and i > 0 and blocks[i - 1].kind == "para" and units:
-            units[-1] = f"{units[-1]}\n{block.text}"
-        else:
-            units.append(block.text)
-            locations.append(block.location)
+        lead = units[-1] if block.kind == "list" and i > 0 and blocks[i - 1].kind == "para" and units else None
+        parts = [block]
+        if max_chars and block.kind == "list" and len(block.lines) > 1 and all(map(_TABLE_ROW.match, block.lines)):
+            parts = _table_parts(block, max_chars - len(lead or "") - 1)
+        for n, part in enumerate(parts):
+            if lead is not None and n == 0:
+                units[-1] = f"{lead}\n{part.text}"
+            elif lead is not None:
+                units.append(f"{lead}\n{part.text}")
+                locations.append(part.location)
+            else:
+                units.append(part.text)
+                locations.append(part.location)
     return units, locations
+
+
+def _table_parts(block: Block, room: int) -> list[Block]:
+    """A table's rows in consecutive parts of at most `room` characters (a row longer than that alone)."""
+    parts: list[Block] = []
+    size = 0
+    for line in block.lines:
+        if parts and size + len(line) + 3 <= room:
+            parts[-1].lines.append(line)
+            size += len(line) + 3
+        else:
+            parts.append(Block("list", [line], block.location))
+            size = len(line) + 2
+    return parts
 
 
 def _balanced_groups(units: list[str], max_chars: int, overhead: int) -> list[list[str]]:
@@ -264,7 +320,7 @@ def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
     for section in _sections(article.body):
         title = section.path[-1] if section.path else ""
         prefix = f"{title}\n\n" if title else ""
-        units, locations = _units(section.blocks)
+        units, locations = _units(section.blocks, max_chars - len(prefix))
         first = 0  # groups are contiguous runs of units: the first unit of each tells its page
         for group in _balanced_groups(units, max_chars, len(prefix)):
             chunks.append(Chunk(prefix + "\n\n".join(group), section.path, len(chunks), locations[first]))

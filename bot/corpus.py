@@ -93,6 +93,20 @@ def _title_from_name(path: Path) -> str:
     return re.sub(r"[_-]+", " ", path.stem).strip().title() or path.name
 
 
+def _first_h1(markdown: str) -> str:
+    """The text of the first `# Heading` of a Markdown text (not one inside a code block), or ""."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1" and token.level == 0 and i + 1 < len(tokens):
+            text = "".join(
+                child.content for child in tokens[i + 1].children or [] if child.type in ("text", "code_inline")
+            )
+            return " ".join(text.split())
+    return ""
+
+
 def _looks_like_heading(line: str, next_line: str | None) -> bool:
     """A short line without closing punctuation that introduces longer text (plain-text articles)."""
     stripped = line.strip()
@@ -203,7 +217,8 @@ def read_article(
         raise CorpusError(f"{name}: {mismatch}")
     if SUFFIXES[suffix] == "text":
         meta, body = _read_text(raw, suffix, name)
-        title = str(meta.get("title", ""))
+        # The document names itself: its front matter, else its first top-level heading.
+        title = str(meta.get("title", "")) or (_first_h1(body) if suffix != ".txt" else "")
     else:
         meta = {}
         try:

@@ -291,14 +291,44 @@ class OnnxQueryEncoder:
             out[rows] = self._encode_batch([texts[i] for i in rows])
         return out
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+    def token_embeddings(self, texts: Sequence[str], workers: int = 1) -> list[np.ndarray]:
+        """Each text's token embeddings, (its tokens, dimension), as sentence-transformers'
+        `output_value="token_embeddings"` gives them ([CLS] and [SEP] included, no padding).
+
+        Batches of similar length run on `workers` threads at once: onnxruntime releases the GIL, and
+        single-threaded sessions side by side use two cores better than one session on two threads.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        out: list[np.ndarray] = [np.empty((0, self.dimension), dtype=np.float32)] * len(texts)
+
+        def run(rows: list[int]) -> None:
+            tokens, mask = self._run([texts[i] for i in rows])
+            for row, embedded, used in zip(rows, tokens, mask):
+                out[row] = embedded[: int(used.sum())]
+
+        if workers > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run, batches))
+        else:
+            for rows in batches:
+                run(rows)
+        return out
+
+    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token embeddings (batch, sequence, dimension) of a padded batch, and its attention mask."""
         encodings = self.tokenizer.encode_batch([str(t).strip() for t in texts])
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask}
         if self._uses_types:
             feeds["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        tokens = self.session.run([OUTPUT_NAME], feeds)[0]
+        return self.session.run([OUTPUT_NAME], feeds)[0], mask
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        tokens, mask = self._run(texts)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         # Always unit length (as torch.nn.functional.normalize, eps 1e-12): the index stores unit

@@ -262,3 +262,23 @@ def test_a_file_that_holds_the_converter_is_named_and_the_others_indexed(tmp_pat
     report = ingest(settings, progress=False)
     assert sorted(report.added) == ["expenses.docx", "policies.md"]
     assert report.errors == ["slow.docx: converting took longer than 5 s (the limit, BOT_CONVERT_SECONDS); not indexed"]
+
+
+def test_a_file_that_converted_badly_is_named_with_the_reason(tmp_path):
+    """Text that reads wrong (words run together, or broken into letters) is named in the ingest report."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.pdf").write_bytes(_manual("Zebra"))
+    glued = "Holdthepowerbuttonfortensecondsuntilthelightblinks and thenreleaseittorestartthedevicecleanly."
+    spaced = "H o l d   t h e   p o w e r   b u t t o n   f o r   t e n   s e c o n d s."
+    for name, line in (("glued.pdf", glued), ("spaced.pdf", spaced)):
+        pages = [[(BOLD, 16, 72, 700, f"Page {n}")] + paragraph(670, line, line, line) for n in (1, 2)]
+        (corpus / name).write_bytes(make_pdf(pages))
+    report = ingest(Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False)
+    assert sorted(report.added) == ["glued.pdf", "good.pdf", "spaced.pdf"]  # indexed, but named
+    summary = report.summary()
+    assert "looks wrong: glued.pdf: " in summary and "words are run together" in summary
+    assert "looks wrong: spaced.pdf: " in summary and "broken into letters" in summary
+    assert "looks wrong: good.pdf" not in summary
+    # Every converted file's figures, one line each.
+    assert "read: good.pdf: 0.0% glued and 0.0% broken words, 0.0% non-text characters, 0 of 2 passages" in summary

@@ -247,3 +247,66 @@ def test_r_faq_commands_fenced_and_prose_spaced(r_faq) -> None:
     assert (
         "save.image() saves the objects in the user’s .GlobalEnv to the file .RData in the R startup" in r_faq.markdown
     )
+
+
+DEBMAKE = Path(__file__).parents[2] / "shared/corpora/debmake-doc/debmake-doc.en.pdf"
+
+
+def test_xetex_pdf_keeps_the_spaces_between_words() -> None:
+    """A PDF made by XeTeX (xdvipdfmx) draws words without space characters; its passages must keep them."""
+    from bot.chunking import chunk_article
+    from bot.convert.fidelity import long_word_share
+    from bot.corpus import read_article
+
+    article = read_article(require_shared(DEBMAKE))
+    passages = [chunk.text for chunk in chunk_article(article)]
+    assert long_word_share(passages) < 0.01  # pypdf: 0.13 ("GuideforDebianMaintainers")
+    text = "\n".join(passages)
+    assert "Here are the prerequisites which you need to understand before you to get involved with Debian." in text
+    # Headings from the outline, page numbers, no running header ("CHAPTER 2. PREREQUISITES").
+    lines = text.splitlines()
+    assert "2.1 People around Debian" in lines and "CHAPTER" not in text
+    assert "Chapter 2" not in lines  # the label above the chapter's heading is not text of chapter 1
+    people = next(c for c in chunk_article(article) if c.heading_path[-1:] == ["2.1 People around Debian"])
+    assert people.heading_path == ["Prerequisites", "2.1 People around Debian"] and people.location == "p. 12"
+
+
+def test_table_rows_keep_their_column_names() -> None:
+    """A table's cells, set in columns, read as rows under their header; a glossary stays prose."""
+    page = [(BOLD, 16, 72, 720, "Annual Leave")]
+    page += paragraph(690, "Your entitlement depends on your years of service:")
+    for y, (left, right) in zip(
+        (660, 645, 630, 615),
+        [("Years of service", "Annual leave days"), ("0 to 2 years", "25 days"), ("3 to 5 years", "27 days")]
+        + [("6 years or more", "30 days")],
+    ):
+        page += [(BODY, 11, 72, y, left), (BODY, 11, 270, y, right)]
+    page += paragraph(590, "Book leave in the portal two weeks ahead.")
+    for y, (term, meaning) in zip((560, 545), [("grid", "A rewrite of the layout."), ("stats", "Statistics.")]):
+        page += [(BODY, 11, 72, y, term), (BODY, 11, 160, y, meaning)]
+    md = pdf_to_markdown(make_pdf([page])).markdown
+    assert (
+        "Your entitlement depends on your years of service:\n\n"
+        "- Years of service: 0 to 2 years; Annual leave days: 25 days\n"
+        "- Years of service: 3 to 5 years; Annual leave days: 27 days\n"
+        "- Years of service: 6 years or more; Annual leave days: 30 days\n\n"
+        "Book leave in the portal two weeks ahead."
+    ) in md
+    assert "grid: stats" not in md and "grid A rewrite of the layout." in md
+
+
+HANDBOOK = Path(__file__).parents[2] / "shared/corpora/fjordline/handbook"
+
+
+def test_handbook_table_answers_with_its_header(tmp_path) -> None:
+    """The Fjordline handbook's leave table: the answer quotes the row it needs under its column names."""
+    from bot.assistant import Assistant
+    from bot.index import ingest
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, corpus_dir=require_shared(HANDBOOK), index_dir=tmp_path / "index")
+    ingest(settings, progress=False)
+    answer = Assistant.build(settings).ask("How many vacation days do I get after 4 years?")
+    # pypdf: "Years of service Annual leave days [1] 3 to 5 years 27 days [1] ..."
+    assert answer.answered and "Years of service: 3 to 5 years; Annual leave days: 27 days" in answer.text
+    assert answer.sources[answer.cited[0] - 1].location == "p. 2"

@@ -203,3 +203,48 @@ def test_malformed_front_matter_is_reported_per_file(tmp_path):
     assert "quote a value" in by_file["colon.md"]
     assert by_file["unclosed.md"].startswith("front matter is not valid YAML")
     assert "key: value" in by_file["listed.md"] and "`title` must be text" in by_file["nested.md"]
+
+
+def test_a_markdown_file_without_front_matter_is_titled_by_its_first_h1(tmp_path):
+    """Front matter first, else the first `# heading` (not one in a code block), else the file name."""
+    (tmp_path / "onboarding-faq.md").write_text(
+        "```\n# a shell comment\n```\n\n# New starter **FAQ**\n\n## When do I get my laptop?\n\nOn day one.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "titled.md").write_text("---\ntitle: From front matter\n---\n# The H1\n\nText.\n", encoding="utf-8")
+    (tmp_path / "no-heading.md").write_text("## Only a subheading\n\nText.\n", encoding="utf-8")
+    assert read_article(tmp_path / "onboarding-faq.md").title == "New starter FAQ"  # was "Onboarding Faq"
+    assert read_article(tmp_path / "titled.md").title == "From front matter"
+    assert read_article(tmp_path / "no-heading.md").title == "No Heading"
+    shared = SHARED / "corpora/fjordline/handbook/onboarding-faq.md"
+    assert read_article(require_shared(shared)).title == "New starter FAQ"
+
+
+def test_quoted_sentences_carry_no_markup():
+    """Block quote markers, bold markers and entities are not quoted; a run-in bold heading is its own sentence."""
+    body = (
+        "# Guide\n\n## Where to publish\n\n**Websites**\nIt will normally take a day &amp; a half to publish on"
+        " **our** sites.\n\n> Guido wrote: for some operations, prefix notation\n> just reads better than"
+        " postfix.\n\nCall `__init__` or `a ** b` as you like; &lt;b&gt; stays text.\n"
+    )
+    article = Article(source="guide.md", title="Guide", publisher="", origin="", body=body, sha256="")
+    sentences = [s.text for chunk in chunk_article(article) for s in passage_sentences(chunk.text)]
+    assert sentences == [
+        "Websites.",
+        "It will normally take a day & a half to publish on our sites.",  # was "**Websites** It will ... &amp;"
+        "Guido wrote: for some operations, prefix notation just reads better than postfix.",  # was "... > just"
+        "Call `__init__` or `a ** b` as you like; &lt;b&gt; stays text.",  # code spans as written
+    ]
+
+
+def test_a_long_table_splits_between_rows_and_every_part_keeps_its_lead_in():
+    """A converted table (a row per item, each naming its columns) longer than a passage is cut between rows."""
+    rows = [f"- package: tool-{n}; popcon: I:{n}; size: {100 + n}; description: utility number {n}" for n in range(40)]
+    body = "# Packages\n\n## Useful tools\n\nSome useful packages:\n\n" + "\n".join(rows) + "\n"
+    article = Article(source="p.md", title="P", publisher="", origin="", body=body, sha256="")
+    chunks = chunk_article(article, max_chars=700)
+    assert len(chunks) >= 4 and all(len(c.text) <= 700 for c in chunks)  # was one passage of 3400 characters
+    for chunk in chunks:
+        assert chunk.text.startswith("Useful tools\n\nSome useful packages:\n- package: tool-")
+    found = [line for c in chunks for line in c.text.splitlines() if line.startswith("- ")]
+    assert found == rows  # every row once, in order, with its column names
