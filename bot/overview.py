@@ -29,7 +29,7 @@ _NUMBERING = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")  # "7.2 Why ...?" -> "Why ...
 _BOILERPLATE = re.compile(
     r"^(?:(?:table of )?contents|index|references|bibliography|acknowledge?ments?|copyright|licen[cs]e|"
     r"about (?:this|the) (?:document|guide|book)|preface|foreword|appendix(?: \w+)?|notes?|footnotes|"
-    r"glossary|see also|further reading|sources?|introduction|overview|summary|conclusions?|abstract)\W*$",
+    r"glossary|see also|further reading|sources?|introduction|overview|summary|conclusions?|abstract|welcome(?: to .*)?)\W*$",
     re.I,
 )
 
@@ -147,27 +147,40 @@ def _same(a: str, b: str) -> bool:
     return len(ta & tb) / len(ta | tb) >= 0.8
 
 
-def pick_starters(documents: list[Document], pinned: list[str] | None = None, n: int = MAX_STARTERS) -> list[str]:
-    """Up to `n` starter questions: `pinned` when given, else from the documents, spread across them.
+def _candidates(document: Document, several: bool) -> list[list[str]]:
+    """A document's own questions, best kind first: those its front matter lists, its question headings
+    (spread over its sections), then questions about its main sections."""
+    return [
+        list(document.questions),
+        _spread(document.question_headings),
+        [_about(document, s, several) for s in document.sections if _askable(s)],
+    ]
 
-    First the questions documents list in their front matter, then their question headings (spread
-    over their sections), then questions about their main sections; near-repeats are skipped.
+
+def pick_starters(documents: list[Document], pinned: list[str] | None = None, n: int = MAX_STARTERS) -> list[str]:
+    """Up to `n` starter questions: `pinned` when given, else one from each document in turn.
+
+    Each turn takes the document's best question not yet picked (its own order: front matter, question
+    headings, section questions; near-repeats of picked questions are skipped). Documents take turns
+    ranked by their best kind of question, then in the given (file name) order: when there are fewer
+    starters than documents, a question an author wrote beats one made from a section name.
     """
     if pinned:
         return list(pinned)
     several = len(documents) > 1
-    tiers = [
-        [list(d.questions) for d in documents],
-        [_spread(d.question_headings) for d in documents],
-        [[_about(d, s, several) for s in d.sections if _askable(s)] for d in documents],
-    ]
+    tiers = [_candidates(d, several) for d in documents]
+    rank = [next((i for i, tier in enumerate(t) if tier), len(t)) for t in tiers]
+    queues = [sum(tiers[i], []) for i in sorted(range(len(documents)), key=lambda i: rank[i])]  # stable
     picked: list[str] = []
-    for tier in tiers:
-        for question in _round_robin(tier):
+    while len(picked) < n and any(queues):
+        for queue in queues:
+            while queue:  # this document's turn: its best question that is not a near-repeat
+                question = queue.pop(0)
+                if not any(_same(question, other) for other in picked):
+                    picked.append(question)
+                    break
             if len(picked) == n:
-                return picked
-            if not any(_same(question, other) for other in picked):
-                picked.append(question)
+                break
     return picked
 
 

@@ -14,6 +14,8 @@ from bot.overview import Document, build_overview, describe_document, pick_start
 from bot.settings import Settings
 from bot.types import Passage
 
+from .conftest import SHARED, copy_query_encoder, require_shared
+
 
 def _passages(source: str, title: str, headings: list[str], locations: list[str] | None = None) -> list[Passage]:
     locations = locations or [""] * len(headings)
@@ -84,25 +86,63 @@ def test_starters_are_spread_across_documents_and_near_repeats_dropped():
     handbook = describe_document("handbook.docx", HANDBOOK, None)
     twin = describe_document("twin.md", _passages("twin.md", "Twin", ["What is R ?", "Setup"]), None)
     starters = pick_starters([faq, twin, handbook], n=7)
-    # Question headings of every document first (the twin's "What is R ?" repeats the FAQ's), then sections.
-    assert len(starters) == 7 and "What is R ?" not in starters
-    assert starters[4] == "How can I set components of a list to NULL?"
-    assert starters[5:] == [
-        "What does R FAQ say about R Basics?",
+    # One from each document in turn; the twin's "What is R ?" repeats the FAQ's, so it gives its next one.
+    assert starters == [
+        "What is R?",
         "What does Twin say about setup?",
-    ]  # not "Introduction"
+        "What does Staff Handbook say about holidays?",  # not "Introduction"
+        "What is S?",
+        "What does Staff Handbook say about expenses?",
+        "Why does the output not print?",
+        "What does Staff Handbook say about security?",
+    ]
 
 
 def test_front_matter_questions_come_first():
     listed = DocumentFacts(questions=("Can LLMs make images?", "Which industries benefit most from LLMs?"))
     article = describe_document("llm.md", _passages("llm.md", "LLMs", ["FAQs > Is an LLM a chatbot?"]), listed)
     other = describe_document("r-faq.pdf", FAQ, None)
-    assert pick_starters([article, other]) == [
-        "Can LLMs make images?",
-        "Which industries benefit most from LLMs?",
-        "Is an LLM a chatbot?",
+    # Within a document its front matter comes before its question headings; documents take turns.
+    assert pick_starters([other, article], n=5) == [
+        "Can LLMs make images?",  # a document with questions its author listed goes first
         "What is R?",
+        "Which industries benefit most from LLMs?",
+        "What is S?",
+        "Is an LLM a chatbot?",
     ]
+
+
+FJORDLINE = SHARED / "corpora/fjordline/handbook"
+
+
+def _from(starter: str, document: Document) -> bool:
+    """Whether `starter` is one of the questions `document` gives (listed, a heading, or about a section)."""
+    about = {f"say about {s.casefold()}?" for s in document.sections}
+    return (
+        starter in document.questions
+        or starter in {q for q, _ in document.question_headings}
+        or (document.title in starter and any(starter.casefold().endswith(a) for a in about))
+    )
+
+
+def test_a_client_folder_gives_a_starter_from_every_document_and_a_readme_naming_them(built_index, tmp_path):
+    """Fjordline's four files (PDF, DOCX, HTML, Markdown): once all four starters came from the FAQ."""
+    from bot.assistant import Assistant
+    from bot.index import ingest
+
+    settings = built_index.model_copy(update={"corpus_dir": require_shared(FJORDLINE), "index_dir": tmp_path / "index"})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    assert len(ingest(settings, progress=False).added) == 4
+    overview = Assistant.build(settings).overview.current()
+    documents = overview.documents
+    assert len(documents) == 4 and len(overview.starters) == 4
+    origins = [[d.source for d in documents if _from(q, d)] for q in overview.starters]
+    assert all(len(o) == 1 for o in origins), list(zip(overview.starters, origins))
+    assert sorted(o[0] for o in origins) == sorted(d.source for d in documents), list(zip(overview.starters, origins))
+    assert "Welcome to Fjordline" not in " ".join(overview.starters)  # a greeting section asks nothing
+    for document in documents:
+        assert f"- **{document.title}**" in overview.readme and document.source in overview.readme
+        assert document.sections[0] in overview.readme
 
 
 def test_pinned_starters_from_settings_win(monkeypatch):
