@@ -1,5 +1,5 @@
-"""Two `bot serve` instances sharing one Redis (Debian's `redis-server`, started by the test) and one history
-database, as behind a load balancer: a rate limit and a logout hold across both, and a login ends after
+"""Two `bot serve` instances sharing one Redis (Debian's `redis-server`, started by the test) and one PostgreSQL
+history database (Debian's `postgresql`, started by the test), as behind a load balancer: a rate limit and a logout hold across both, and a login ends after
 `BOT_SESSION_HOURS` however often its token is refreshed (issue 26: limits that held for one process only)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import IN_CI
 from .history_helpers import login_env
-from .servers import REDIS_SERVER, RedisServer, serve_apps
+from .servers import PG_BIN, REDIS_SERVER, PostgresServer, RedisServer, serve_apps
 from .test_attacks import ANSWER_START, ENDED, QUESTION, _session, logout, reaches, refresh, run, socket_across_logout
 
 SESSION_SECONDS = 36  # BOT_SESSION_HOURS=0.01: a login that ends within the test
@@ -32,15 +32,29 @@ def redis_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pair(redis_server, tmp_path_factory, built_index):
-    """Two instances with login on, one Redis for their limits and one SQLite history; (urls, passwords)."""
+def postgres():
+    if not (PG_BIN / "initdb").exists():
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is missing at {PG_BIN}: `make test` installs it as root")
+        pytest.skip(f"PostgreSQL 15 binaries not found at {PG_BIN} (apt-get install -y postgresql)")
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def pair(redis_server, postgres, tmp_path_factory, built_index):
+    """Two instances with login on, one Redis for their limits and one PostgreSQL history; (urls, passwords)."""
     env, passwords = login_env("carol", "dave", "erin", "fay")
     env |= {
         "BOT_LIMIT_STORE": "redis",
         "BOT_REDIS_URL": redis_server.url,
         "BOT_RATE_LIMIT_MESSAGES": "4",
         "BOT_SESSION_HOURS": str(SESSION_SECONDS / 3600),
-        "BOT_DATA_DIR": str(tmp_path_factory.mktemp("shared-data")),
+        "BOT_DATABASE_URL": postgres.url,
     }
     specs = [
         {
