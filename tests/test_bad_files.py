@@ -282,3 +282,31 @@ def test_a_file_that_converted_badly_is_named_with_the_reason(tmp_path):
     assert "looks wrong: good.pdf" not in summary
     # Every converted file's figures, one line each.
     assert "read: good.pdf: 0.0% glued and 0.0% broken words, 0.0% non-text characters, 0 of 2 passages" in summary
+
+
+def test_a_file_replaced_while_it_is_read_is_named_and_the_ingest_goes_on(tmp_path, monkeypatch):
+    """Finding 14 of the second attack: a file swapped while ingest read it aborted the whole ingest, 1 run in
+    12, with "[Errno 22] Invalid argument: '.../swap14.md'". The swap is a race; here the read fails the same way
+    every time."""
+    import errno
+    from pathlib import Path
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "policies.md").write_text("# Travel\n\nThe daily meal allowance is 45 euros.\n", encoding="utf-8")
+    (corpus / "swap14.md").write_text("# Notes\n\nParking is free on weekends.\n", encoding="utf-8")
+    is_symlink = Path.is_symlink
+
+    def swapped(path: Path) -> bool:  # lstat of a file being renamed over, as the tester's run saw it
+        if path.name == "swap14.md":
+            raise OSError(errno.EINVAL, "Invalid argument", str(path))
+        return is_symlink(path)
+
+    monkeypatch.setattr(Path, "is_symlink", swapped)
+    report = ingest(Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False)
+    assert report.added == ["policies.md"]
+    assert (
+        len(report.errors) == 1
+        and report.errors[0].startswith("swap14.md: ")
+        and "Invalid argument" in report.errors[0]
+    )
