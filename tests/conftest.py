@@ -25,6 +25,7 @@ CHROMIUM_FLAGS = [
 # How long a browser test waits for the page to show a reply or a server's work: generous, because the wait
 # ends as soon as the page shows it, and an answer takes several times longer when both cores are busy.
 REPLY_WAIT_MS = 240_000
+UI_WAIT_MS = 60_000  # the page's own reactions (a panel opening, text the page fetches) on a busy machine
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -203,8 +204,11 @@ def chromium():
         if IN_CI:
             pytest.fail("Chromium is missing at /usr/bin/chromium: `make test` installs it as root")
         pytest.skip("Chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Every check that waits for the page waits as long as a busy machine may need (it ends as soon as the
+    # page shows it): Playwright's own 5 s failed a welcome line that waits for the index on a loaded machine.
+    expect.set_options(timeout=UI_WAIT_MS)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         try:
