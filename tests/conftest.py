@@ -258,3 +258,20 @@ def run_cli(monkeypatch, capsys):
         return code, out, err
 
     return run
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """Debian's PostgreSQL, started for the module in a temporary folder (`tests.servers.PostgresServer`)."""
+    from .servers import PG_BIN, PostgresServer
+
+    if not (PG_BIN / "initdb").exists():
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is missing at {PG_BIN}: `make test` installs it as root")
+        pytest.skip(f"PostgreSQL 15 binaries not found at {PG_BIN} (apt-get install -y postgresql)")
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

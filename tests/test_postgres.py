@@ -5,26 +5,9 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from .conftest import IN_CI
 from .history_helpers import assert_others_refused, chat, http, login, login_env, threads_of
-from .servers import PG_BIN, PostgresServer, serve_app
+from .servers import serve_app
 from .test_history_store import assert_a_step_saved_twice_is_one_row
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    if not (PG_BIN / "initdb").exists():
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is missing at {PG_BIN}: `make test` installs it as root")
-        pytest.skip(f"PostgreSQL 15 binaries not found at {PG_BIN} (apt-get install -y postgresql)")
-    server = PostgresServer()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 def test_history_on_postgres_resumes_and_refuses_other_users(postgres, built_index, tmp_path):

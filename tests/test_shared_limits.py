@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import IN_CI
 from .history_helpers import login_env
-from .servers import PG_BIN, REDIS_SERVER, PostgresServer, RedisServer, serve_apps
+from .servers import REDIS_SERVER, RedisServer, serve_apps
 from .test_attacks import ANSWER_START, ENDED, QUESTION, _session, logout, reaches, refresh, run, socket_across_logout
 
 SESSION_SECONDS = 36  # BOT_SESSION_HOURS=0.01: a login that ends within the test
@@ -24,20 +24,6 @@ def redis_server(tmp_path_factory):
         pytest.skip(f"redis-server not found at {REDIS_SERVER} (apt-get install -y redis-server)")
     pytest.importorskip("redis", reason="the `redis` extra (pip install -e '.[redis]')")
     server = RedisServer(tmp_path_factory.mktemp("redis"))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    if not (PG_BIN / "initdb").exists():
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is missing at {PG_BIN}: `make test` installs it as root")
-        pytest.skip(f"PostgreSQL 15 binaries not found at {PG_BIN} (apt-get install -y postgresql)")
-    server = PostgresServer()
     try:
         server.start()
         yield server
