@@ -593,8 +593,10 @@ def test_one_visitor_cannot_fill_the_local_models_queue(local_llm_app):
     url, _log = local_llm_app
 
     async def crowd() -> tuple[list[str], str]:
-        many = await asyncio.gather(*(_session(url, client="203.0.113.120") for _ in range(6)))
-        other = await _session(url, client="203.0.113.121")
+        # Waits as long as the server's own queue wait (600 s): on a busy machine three answers of the small
+        # model can take minutes, and only a full queue may end a wait here.
+        many = await asyncio.gather(*(_session(url, client="203.0.113.120", timeout=600) for _ in range(6)))
+        other = await _session(url, client="203.0.113.121", timeout=600)
         try:
             asked = [asyncio.create_task(s.ask(f"What is generative AI? ({n})")) for n, s in enumerate(many)]
             # Once one of the six is settled, all six are with the model's gate: then the other visitor asks.
