@@ -28,7 +28,11 @@ _INSTEAD = re.compile(r"\b(?:instead|then|else|otherwise|alternatively)\b", re.I
 _WHY_SO = re.compile(r"why(?:\s+(?:is|was|would|does|did)\s+(?:that|this|it|so))?(?:\s+so)?", re.IGNORECASE)
 _PREPOSITIONS = ("from", "for", "in", "about", "of", "with", "on", "to", "by")
 # "What is a GAN?", "Who are OpenAI?", "Tell me about GPT-4": a question asking what the thing it names is.
-_ASKS_WHAT = re.compile(r"^(?:(?:what|who)\s+(?:is|are|was|were)|tell\s+me\s+about|define|explain)\s+(.+)$", re.I)
+_ASKS_WHAT = re.compile(
+    r"^(?:(?:what|who|when|where)\s+(?:is|are|was|were)|how\s+(?:much|many|long|often)\s+(?:is|are|was|were)"
+    r"|tell\s+me\s+about|define|explain)\s+(.+)$",
+    re.I,
+)
 # "What are the benefits?", "What is that?": a subject that points back at what was said before.
 _POINTS_BACK = re.compile(r"^(?:the|this|that|these|those|such|its|their|same|other|another)\b", re.I)
 
@@ -57,9 +61,9 @@ def _head_after_which(question: str) -> str | None:
 
 
 def names_own_subject(question: str) -> bool:
-    """Whether a question asks what a thing it names is: a name ("What is a GAN?") or a term English seldom uses
-    ("What is tokenization?"), not one that points back ("What are the benefits?") or leans on the earlier
-    question for what it is of ("What is an example?", "What is better?")."""
+    """Whether a question asks what, when, where or how much a thing it names is: a name ("What is a GAN?") or a
+    term English seldom uses ("What is tokenization?", "When is payday?"), not one that points back ("What are
+    the benefits?") or leans on the earlier question for what it is of ("What is an example?", "What is better?")."""
     asks = _ASKS_WHAT.match(question.strip().rstrip(" ?.!"))
     if not asks or _POINTS_BACK.match(asks.group(1)):
         return False

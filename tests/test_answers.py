@@ -90,6 +90,25 @@ def test_a_new_question_that_names_its_subject_is_not_merged_into_the_previous_o
 
 
 @pytest.mark.parametrize(
+    ("earlier", "question", "merged"),
+    [
+        # Seen by a fresh tester on a client's handbook: after a travel question, "When is payday?" was
+        # answered with the business-class rule, cited. Asking when, where or how much a thing it names is
+        # stands alone as "What is X?" does.
+        ("Can I fly business class to Hamburg?", "When is payday?", False),
+        ("Can I fly business class to Hamburg?", "How much is the mileage allowance?", False),
+        ("Can I fly business class to Hamburg?", "When is it?", True),  # a pronoun still points back
+        ("What is a GAN?", "What are the benefits?", True),  # so does "the"
+    ],
+)
+def test_when_where_or_how_much_of_a_named_thing_is_not_merged_into_the_previous_question(earlier, question, merged):
+    from bot.followup import condense
+
+    standalone = condense(question, [earlier])
+    assert (standalone != question) is merged, standalone
+
+
+@pytest.mark.parametrize(
     "turns",
     [
         ["What does GAN stand for?"],  # cited "[2] [1] [3]"
