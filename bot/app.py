@@ -15,7 +15,7 @@ import chainlit as cl
 
 from bot import conversation
 from bot.branding import install_branding
-from bot.guard import ORIGINAL_CHARS, SlidingWindowLimit
+from bot.guard import ORIGINAL_CHARS, SlidingWindowLimit, client_key
 from bot.history_web import install_history
 from bot.limits import shared_store
 from bot.settings import PROVIDERS, get_settings
@@ -229,13 +229,8 @@ _MESSAGE_LIMIT = SlidingWindowLimit(
 
 
 def _client_key() -> str:
-    """Who is asking: the user when logged in, else the client address (never the socket session, which a new
-    connection renews)."""
-    session = cl.context.session
-    if session.user is not None:
-        return f"user:{session.user.identifier}"
-    client = (getattr(session, "environ", None) or {}).get("asgi.scope", {}).get("client")
-    return f"addr:{client[0] if client else 'unknown'}"
+    """Who is asking in this chat (`bot.guard.client_key`)."""
+    return client_key(cl.context.session)
 
 
 def _over_rate_limit() -> float:

@@ -399,18 +399,30 @@ def valid_settings(payload: Any, keys: frozenset[str]) -> bool:
     )
 
 
-def socket_client_key(sio, sid: str) -> str:
-    """Who sent a socket event, for the per-client event limit: the logged-in user, else the client address."""
-    from chainlit.session import WebsocketSession
+def environ_address(environ: dict | None) -> str | None:
+    """The client address of a socket connection's environ (after trusted-proxy resolution), if known."""
+    client = ((environ or {}).get("asgi.scope") or {}).get("client")
+    return client[0] if client else None
 
-    session = WebsocketSession.get(sid)
+
+def client_key(session, environ: dict | None = None) -> str:
+    """Who is asking, for per-client limits: the logged-in user, else the client address (never the socket
+    session, which a new connection renews). `environ` stands in for a session that is not known."""
     if session is not None and session.user is not None:
         return f"user:{session.user.identifier}"
+    address = environ_address(getattr(session, "environ", None) if session is not None else environ)
+    return f"addr:{address or 'unknown'}"
+
+
+def socket_client_key(sio, sid: str) -> str:
+    """Who sent a socket event, for the per-client event limit (`client_key`)."""
+    from chainlit.session import WebsocketSession
+
     try:
-        client = sio.get_environ(sid).get("asgi.scope", {}).get("client")
+        environ = sio.get_environ(sid)
     except Exception:  # noqa: BLE001 - an unknown sid: every such event shares one budget
-        client = None
-    return f"addr:{client[0] if client else 'unknown'}"
+        environ = None
+    return client_key(WebsocketSession.get(sid), environ)
 
 
 def guard_socket(
@@ -490,11 +502,6 @@ def guard_socket(
             sio.on(event, wrap(event, handler))
 
 
-def _address(environ: dict | None) -> str | None:
-    client = ((environ or {}).get("asgi.scope") or {}).get("client")
-    return client[0] if client else None
-
-
 def guard_anonymous_connect(sio) -> None:
     """With login off, a visitor is known only by its chat page: a connection may neither name another
     visitor's conversation (its thread id, which the server then wrote into) nor take over another address's
@@ -507,7 +514,7 @@ def guard_anonymous_connect(sio) -> None:
         auth = dict(auth or {}) if isinstance(auth, dict) else {}
         auth["threadId"] = None  # a conversation is named by the server, never by an anonymous client
         existing = WebsocketSession.get_by_id(str(auth.get("sessionId", "")))
-        if existing is not None and _address(existing.environ) != _address(environ):
+        if existing is not None and environ_address(existing.environ) != environ_address(environ):
             log.warning("refused a connection that named another address's chat session")
             raise ConnectionRefusedError("authorization failed")
         return await connect(sid, environ, auth)

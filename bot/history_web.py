@@ -58,6 +58,8 @@ class RequestUser:
 
         from chainlit.session import WebsocketSession
 
+        from bot.guard import environ_address
+
         chunks, more = [], True
         while more and sum(map(len, chunks)) <= _FEEDBACK_BODY_MAX:
             message = await receive()
@@ -69,7 +71,7 @@ class RequestUser:
         except (ValueError, AttributeError):
             session = None
         client = scope.get("client")
-        same_address = session is not None and _session_address(session) == (client[0] if client else None)
+        same_address = session is not None and environ_address(session.environ) == (client[0] if client else None)
         request_thread.set(session.thread_id if same_address else None)
         sent = False
 
@@ -81,11 +83,6 @@ class RequestUser:
             return await receive()
 
         return replay
-
-
-def _session_address(session) -> str | None:
-    client = ((getattr(session, "environ", None) or {}).get("asgi.scope") or {}).get("client")
-    return client[0] if client else None
 
 
 async def element_text(element_id: str, current_user=None):

@@ -320,19 +320,23 @@ def _unfindable_files(passages: Collection, sources: list[str]) -> dict[str, str
     """The newly embedded files whose first passage the index cannot find again by its own vector, with the
     reason: such a file would fail the whole generation's validation, so it is left out and named instead."""
     total = passages.count()
-    rejected = {}
-    for source in sources:
-        sample = passages.get(where={"source": source}, limit=1, include=["embeddings", "documents"])
-        if not sample["ids"]:
-            continue
-        found = passages.query(
-            query_embeddings=[sample["embeddings"][0]], n_results=min(3, total), include=["documents"]
-        )
-        if not any(
-            i == sample["ids"][0] or d == sample["documents"][0] for i, d in zip(found["ids"][0], found["documents"][0])
-        ):
-            rejected[source] = "its passages cannot be found again in the index (too many alike); not indexed"
-    return rejected
+    return {
+        source: "its passages cannot be found again in the index (too many alike); not indexed"
+        for source in sources
+        if not _finds_itself(passages, total, where={"source": source})
+    }
+
+
+def _finds_itself(passages: Collection, total: int, where: dict | None = None) -> bool:
+    """Whether the first stored passage (of `where`) comes back among the nearest to its own vector (true when
+    there is none). A passage repeated word for word may come back under another id."""
+    sample = passages.get(where=where, limit=1, include=["embeddings", "documents"])
+    if not sample["ids"]:
+        return True
+    found = passages.query(query_embeddings=[sample["embeddings"][0]], n_results=min(3, total), include=["documents"])
+    return any(
+        i == sample["ids"][0] or d == sample["documents"][0] for i, d in zip(found["ids"][0], found["documents"][0])
+    )
 
 
 def _check_fidelity(article: Article, records: Fresh, report: IngestReport, log: Callable[[str], None]) -> None:
@@ -423,15 +427,8 @@ def _validate(manifest: Manifest, index: OpenIndex, signature: dict, embeddings:
         # A sentence repeated word for word may come back under another id.
         if not any(i == sample["ids"][0] or d == text for i, d in zip(found["ids"][0], found["documents"][0])):
             problems.append("a known sentence is not found by its own text")
-    if manifest.passages:
-        sample = index.passages.get(limit=1, include=["embeddings", "documents"])
-        found = index.passages.query(
-            query_embeddings=[sample["embeddings"][0]], n_results=min(3, manifest.passages), include=["documents"]
-        )
-        if not any(
-            i == sample["ids"][0] or d == sample["documents"][0] for i, d in zip(found["ids"][0], found["documents"][0])
-        ):
-            problems.append("a known passage is not found by its own vector")
+    if manifest.passages and not _finds_itself(index.passages, manifest.passages):
+        problems.append("a known passage is not found by its own vector")
     if problems:
         raise IndexUnavailable(
             f"The new index failed validation ({'; '.join(problems)}); the previous one stays in use."
