@@ -147,6 +147,10 @@ def _eval(args: argparse.Namespace, settings: Settings, items_path: Path) -> int
     else:
         refusal_line = f"refusal threshold {threshold:.3f} (an index built before calibration: run `bot ingest`)"
     summary, results = run_eval(assistant, items)
+    if args.answers:
+        from bot.evaluate import write_answers
+
+        write_answers(results, Path(args.answers))
     summary["min_score"] = round(threshold, 4)
     floor = embedding_floor_ms(assistant.retriever.embed_query, items)
     ratio = summary["latency_ms_p50"] / floor if floor else float("nan")
@@ -290,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", choices=["naive"], help="also score the common recipe on the same file")
     p.add_argument("--llm", choices=PROVIDERS, help="answerer to score (default from settings: BOT_LLM)")
     p.add_argument("--corpus", metavar="DIR", help="score against this folder of documents, in a throwaway index")
+    p.add_argument(
+        "--answers", metavar="FILE", help="also write every answer (text, answered, sources) as JSONL, to compare runs"
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="run the chat app (Chainlit, headless)")

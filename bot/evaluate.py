@@ -239,6 +239,15 @@ def run_eval(assistant: Answering, items: list[EvalItem]) -> tuple[dict, list[It
     return summary, results
 
 
+def write_answers(results: list[ItemResult], path: Path) -> None:
+    """Every answer as one JSON line (no timings or scores), so two runs compare with `diff`."""
+    with path.open("w", encoding="utf-8") as out:
+        for r in results:
+            row = {"id": r.item.id, "question": r.item.question, "answer": r.answer.text, "answered": r.answer.answered}
+            row["sources"] = [[p.source, p.heading, p.location, p.text] for p in r.answer.sources]
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def embedding_floor_ms(embed_query: Callable[[str], object], items: list[EvalItem], repeats: int = 3) -> float:
     """Median time to embed one question with the model: the cost no dense retriever avoids."""
     questions = [item.question for item in items] or ["warm up"]
