@@ -49,7 +49,7 @@ def wait_healthy(url: str, pid: int | None, seconds: float) -> dict:
 
 
 async def ask(url: str, question: str) -> str:
-    from bot.load import ChatSession
+    from bot.tools.load import ChatSession
 
     session = ChatSession(url, timeout=180)
     await session.connect()

@@ -10,16 +10,16 @@ import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.answer import ExtractiveAnswerer
-from bot.overview import CorpusOverview
-from bot.retrieve import Retriever
+from bot.answer.extractive import ExtractiveAnswerer
+from bot.answer.overview import CorpusOverview
+from bot.retrieval.retriever import Retriever
 from bot.settings import Settings
 from bot.types import Answer, Retrieval
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from bot.generate import GroundingChecker
+    from bot.answer.generate import GroundingChecker
 
 log = logging.getLogger("bot")
 
@@ -71,7 +71,7 @@ class Assistant:
         overview: CorpusOverview | None = None,
     ):
         """Answer with the given components; `chat_model(settings, provider)` makes a provider's model
-        (default `bot.llm.make_chat_model`; a test passes an in-process fake). Use `build` to make them."""
+        (default `bot.answer.providers.make_chat_model`; a test passes an in-process fake). Use `build` to make them."""
         self.settings = settings
         self.retriever = retriever
         self.overview = overview or CorpusOverview(settings, retriever)  # what the corpus is about, for the app
@@ -86,7 +86,7 @@ class Assistant:
     @classmethod
     def build(cls, settings: Settings, chat_model: Callable[[Settings, str], BaseChatModel] | None = None) -> Assistant:
         """The one place where the components are made: retriever (model and index), answerer, grounding check."""
-        from bot.generate import GroundingChecker
+        from bot.answer.generate import GroundingChecker
 
         retriever = Retriever(settings)
         overview = CorpusOverview(settings, retriever)
@@ -108,8 +108,8 @@ class Assistant:
 
     def _llm_answerer(self, provider: str):
         """The language-model answerer for `provider`, built on first use; None for `extractive` or if unusable."""
-        from bot.generate import LLMAnswerer
-        from bot.llm import LLMUnavailable, make_chat_model, make_model_gate
+        from bot.answer.generate import LLMAnswerer
+        from bot.answer.providers import LLMUnavailable, make_chat_model, make_model_gate
 
         if provider == "extractive":
             return None
@@ -141,7 +141,7 @@ class Assistant:
         query = None
         answerer = self._llm_answerer(provider or self.settings.llm)
         if history and answerer is not None:
-            from bot.generate import condense_with_llm
+            from bot.answer.generate import condense_with_llm
 
             query = condense_with_llm(answerer, question, history, self.settings.llm_timeout) or None
         return self.retriever.retrieve(question, history, query=query)

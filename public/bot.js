@@ -123,7 +123,7 @@
 // 4. "Download chat": one button in the page header that downloads the whole conversation as Markdown from
 //    /conversation/<id>/download; it adds nothing to the chat and works on a reopened one. The page names its
 //    conversation in the URL (/thread/<id>, with a login); the server also names it, with the download key a
-//    visitor without a login needs, in a window message as each chat starts or is reopened (bot/conversation.py).
+//    visitor without a login needs, in a window message as each chat starts or is reopened (bot/web/conversation.py).
 (function () {
   "use strict";
   var LABEL = "Download this chat (Markdown)";

@@ -42,7 +42,7 @@ def cold_ask(*args: str, env: dict[str, str], prefix: tuple[str, ...] = (), time
     import sys
 
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "bot.cli", "ask", *args],
+        [*prefix, sys.executable, "-m", "bot.tools.cli", "ask", *args],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,
@@ -80,7 +80,7 @@ def built_index(settings, tmp_path_factory):
     the run's shared temporary folder, and every worker takes a copy (an ingest over it finds nothing to do)."""
     from filelock import FileLock
 
-    from bot.index import index_passage_count, ingest
+    from bot.ingest.index import index_passage_count, ingest
 
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         report = ingest(settings, progress=False)
@@ -154,7 +154,7 @@ def copy_query_encoder(source: Path, index_dir: Path) -> None:
     The export is made once per model, not per corpus: with it in place, an ingest into `index_dir` builds
     the index and skips the export (whose own tests are in test_query_encoder and test_browser's server).
     """
-    from bot.index import QUERY_ENCODER_DIR
+    from bot.ingest.index import QUERY_ENCODER_DIR
 
     shutil.copytree(source / QUERY_ENCODER_DIR, index_dir / QUERY_ENCODER_DIR)
 
@@ -162,7 +162,7 @@ def copy_query_encoder(source: Path, index_dir: Path) -> None:
 def corpus_plus(built_index, folder: Path, name: str, text: str):
     """Settings for the real corpus plus one file `name`, indexed in `folder`: a copy of `built_index`
     that an ingest brought up to date (the file is added; the others keep their stored vectors)."""
-    from bot.index import ingest
+    from bot.ingest.index import ingest
 
     corpus = folder / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
@@ -242,8 +242,8 @@ def send_chat(page, text: str) -> None:
 @pytest.fixture
 def run_cli(monkeypatch, capsys):
     """Run `bot ARGS` in this process against `settings`' corpus and index: (exit code, stdout, stderr)."""
-    from bot.cli import main
     from bot.settings import get_settings
+    from bot.tools.cli import main
 
     def run(*args: str, settings) -> tuple[int, str, str]:
         monkeypatch.setenv("BOT_INDEX_DIR", str(settings.index_dir))

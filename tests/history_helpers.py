@@ -55,7 +55,7 @@ def chat(url: str, cookie: str | None, questions: list[str], thread_id: str | No
     """Ask `questions` in one chat over the socket (reopening `thread_id` if given): (thread id, turns).
 
     Runs in its own thread: a browser test's Playwright loop may own this one."""
-    from bot.load import ChatSession
+    from bot.tools.load import ChatSession
 
     async def run():
         session = ChatSession(url, timeout, headers={"Cookie": cookie} if cookie else {}, thread_id=thread_id)
@@ -72,7 +72,7 @@ def chat(url: str, cookie: str | None, questions: list[str], thread_id: str | No
 
 def open_chat(url: str, cookie: str | None, questions: list[str], then, timeout: float = 120):
     """Ask `questions` in one chat over the socket, then, while it is still open, `then(session)`; its result."""
-    from bot.load import ChatSession
+    from bot.tools.load import ChatSession
 
     async def run():
         session = ChatSession(url, timeout, headers={"Cookie": cookie} if cookie else {})
@@ -89,7 +89,7 @@ def open_chat(url: str, cookie: str | None, questions: list[str], then, timeout:
 
 
 def download(url: str, thread_id: str, cookie: str = "", key: str | None = None) -> tuple[int, object, str]:
-    """(status, headers, text) of the conversation's Markdown download (bot.conversation's route)."""
+    """(status, headers, text) of the conversation's Markdown download (bot.web.conversation's route)."""
     query = f"?key={urllib.parse.quote(key)}" if key is not None else ""
     request = urllib.request.Request(f"{url}/conversation/{thread_id}/download{query}", headers={"Cookie": cookie})
     try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.evaluate import filler_sentences, sentences
-from bot.followup import condense, side_questions
-from bot.spelling import CorpusWords
+from bot.question.followup import condense, side_questions
+from bot.question.spelling import CorpusWords
+from bot.tools.evaluate import filler_sentences, sentences
 
 
 def _begins(answer_text: str, word: str) -> list[str]:

@@ -9,10 +9,10 @@ import subprocess
 
 import pytest
 
+from bot.answer.replies import highlighted_markdown
 from bot.assistant import InvalidQuestion
-from bot.evaluate import citations_valid, normalize
-from bot.followup import condense
-from bot.replies import highlighted_markdown
+from bot.question.followup import condense
+from bot.tools.evaluate import citations_valid, normalize
 
 from .conftest import IN_CI, ROOT, cold_ask
 
@@ -27,7 +27,7 @@ def test_seed_question_retrieves_the_faq(assistant):
 
 
 def test_without_the_cutoff_retrieval_returns_exactly_top_k(built_index):
-    from bot.retrieve import Retriever
+    from bot.retrieval.retriever import Retriever
 
     keep_all = Retriever(built_index.model_copy(update={"relative_cutoff": 1.0}))
     for k in (1, 4, 6):
@@ -102,7 +102,7 @@ def test_a_new_question_that_names_its_subject_is_not_merged_into_the_previous_o
     ],
 )
 def test_when_where_or_how_much_of_a_named_thing_is_not_merged_into_the_previous_question(earlier, question, merged):
-    from bot.followup import condense
+    from bot.question.followup import condense
 
     standalone = condense(question, [earlier])
     assert (standalone != question) is merged, standalone
@@ -117,7 +117,7 @@ def test_when_where_or_how_much_of_a_named_thing_is_not_merged_into_the_previous
     ],
 )
 def test_sources_are_numbered_in_the_order_the_answer_cites_them(assistant, turns):
-    from bot.present import source_views
+    from bot.answer.present import source_views
 
     answer = assistant.ask(turns[-1], turns[:-1])
     assert answer.answered and len(answer.cited) >= 2
@@ -215,9 +215,9 @@ def test_keyword_index_scores_exactly_as_bm25okapi_but_from_postings():
     import numpy as np
     from rank_bm25 import BM25Okapi
 
-    from bot.chunking import chunk_article
-    from bot.corpus import load_corpus
-    from bot.keywords import KeywordIndex
+    from bot.ingest.chunking import chunk_article
+    from bot.ingest.corpus import load_corpus
+    from bot.retrieval.keywords import KeywordIndex
     from bot.text import tokenize
 
     articles, _ = load_corpus(ROOT / "corpus")

@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 import bcrypt
 import pytest
 
-from bot.load import ChatSession, Turn, health
+from bot.tools.load import ChatSession, Turn, health
 
 from .conftest import ROOT
 from .servers import serve_apps
@@ -529,7 +529,7 @@ def test_a_malformed_password_hash_is_refused_at_start(tmp_path):
     import os
 
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", "9"],
+        [sys.executable, "-m", "bot.tools.cli", "serve", "--port", "9"],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from bot.index import ingest
+from bot.ingest.index import ingest
 from bot.settings import Settings
 
 from .test_convert_pdf import BOLD, _encrypted, make_pdf, paragraph
@@ -176,7 +176,7 @@ def test_a_folder_of_only_bad_files_says_so(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "scan.pdf").write_bytes(make_pdf(["0.5 g 72 72 200 300 re f"]))
-    from bot.index import IndexUnavailable
+    from bot.ingest.index import IndexUnavailable
 
     with pytest.raises(IndexUnavailable, match=r"No readable documents(.|\n)*scan.pdf: no text layer"):
         ingest(Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False)
@@ -199,7 +199,7 @@ def test_a_named_pipe_and_hostile_file_names_neither_hang_nor_forge_the_report(t
     (corpus / hostile).write_text("# Notes\n\nParking is free on weekends.\n", encoding="utf-8")
     env = {**os.environ, "BOT_INDEX_DIR": str(tmp_path / "index")}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ingest", "--corpus", str(corpus)],
+        [sys.executable, "-m", "bot.tools.cli", "ingest", "--corpus", str(corpus)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from bot.answer.generate import SYSTEM_PROMPT
 from bot.assistant import Assistant, InvalidQuestion
-from bot.generate import SYSTEM_PROMPT
 
 from .conftest import corpus_plus
 from .fake_ollama import FakeOllama

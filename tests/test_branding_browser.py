@@ -75,7 +75,7 @@ def _get(url: str) -> tuple[bytes, str]:
 def test_the_welcome_screen_shows_the_clients_name_logo_colour_and_what_it_knows(server, brand, page):
     from playwright.sync_api import expect
 
-    from bot.branding import hsl_triplet
+    from bot.web.branding import hsl_triplet
 
     url, log_path = server
     OUTPUT.mkdir(parents=True, exist_ok=True)

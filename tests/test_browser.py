@@ -117,7 +117,7 @@ def test_with_login_on_the_chat_needs_a_password_and_works_after_it(built_index,
 
     import bcrypt
 
-    from bot.load import ChatSession
+    from bot.tools.load import ChatSession
 
     password, secret = "demo-" + secrets.token_hex(6), secrets.token_urlsafe(48)
     hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10)).decode()
@@ -160,7 +160,7 @@ def test_login_refuses_to_start_with_a_placeholder_secret(tmp_path):
         "BOT_LOGIN_USERS": json.dumps({"demo": "$2b$12$" + "a" * 53}),
     }
     run = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", "9"],
+        [sys.executable, "-m", "bot.tools.cli", "serve", "--port", "9"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from bot.convert.base import ConversionError
-from bot.convert.html import html_to_markdown
+from bot.ingest.convert.base import ConversionError
+from bot.ingest.convert.html import html_to_markdown
 
 FAQ = Path(__file__).resolve().parents[2] / "shared/corpora/python-faq"
 

@@ -14,8 +14,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from pptx.util import Inches
 
-from bot.convert.base import LOCATION_MARKER, ConversionError
-from bot.convert.office import docx_to_markdown, pptx_to_markdown
+from bot.ingest.convert.base import LOCATION_MARKER, ConversionError
+from bot.ingest.convert.office import docx_to_markdown, pptx_to_markdown
 
 
 def saved(document) -> bytes:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from bot.convert.base import ConversionError, location_marker
-from bot.convert.pdf import pdf_to_markdown
+from bot.ingest.convert.base import ConversionError, location_marker
+from bot.ingest.convert.pdf import pdf_to_markdown
 from tests.conftest import require_shared
 
 R_FAQ = Path(__file__).parents[2] / "shared/corpora/r-faq/R-FAQ.pdf"
@@ -254,9 +254,9 @@ DEBMAKE = Path(__file__).parents[2] / "shared/corpora/debmake-doc/debmake-doc.en
 
 def test_xetex_pdf_keeps_the_spaces_between_words() -> None:
     """A PDF made by XeTeX (xdvipdfmx) draws words without space characters; its passages must keep them."""
-    from bot.chunking import chunk_article
-    from bot.convert.fidelity import long_word_share
-    from bot.corpus import read_article
+    from bot.ingest.chunking import chunk_article
+    from bot.ingest.convert.fidelity import long_word_share
+    from bot.ingest.corpus import read_article
 
     article = read_article(require_shared(DEBMAKE))
     passages = [chunk.text for chunk in chunk_article(article)]
@@ -301,7 +301,7 @@ HANDBOOK = Path(__file__).parents[2] / "shared/corpora/fjordline/handbook"
 def test_handbook_table_answers_with_its_header(tmp_path) -> None:
     """The Fjordline handbook's leave table: the answer quotes the row it needs under its column names."""
     from bot.assistant import Assistant
-    from bot.index import ingest
+    from bot.ingest.index import ingest
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, corpus_dir=require_shared(HANDBOOK), index_dir=tmp_path / "index")

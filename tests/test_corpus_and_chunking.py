@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from bot.chunking import _balanced_groups, chunk_article, passage_sentences
-from bot.corpus import Article, load_corpus, read_article
+from bot.ingest.chunking import _balanced_groups, chunk_article, passage_sentences
+from bot.ingest.corpus import Article, load_corpus, read_article
 
 from .conftest import ROOT, SHARED, require_shared
 

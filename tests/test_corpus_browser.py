@@ -42,7 +42,7 @@ def greenhouse_pdf() -> bytes:
 
 
 def test_the_welcome_screen_readme_and_answers_come_from_the_corpus_it_runs_on(chromium, tmp_path, built_index):
-    from bot.index import ingest
+    from bot.ingest.index import ingest
     from bot.settings import Settings
 
     corpus = tmp_path / "corpus"

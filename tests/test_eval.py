@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.evaluate import EvalItem, format_report, load_questions, run_eval, score_item, sentences
+from bot.tools.evaluate import EvalItem, format_report, load_questions, run_eval, score_item, sentences
 from bot.types import Answer, Passage
 
 from .conftest import PUBLIC_EVAL, ROOT, require_shared

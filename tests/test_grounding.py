@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.generate import describe_failure
+from bot.answer.generate import describe_failure
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from bot.guard import LoginThrottle, SlidingWindowLimit, host_of, valid_client_message
-from bot.llm import ModelBusy, ModelGate
+from bot.answer.providers import ModelBusy, ModelGate
 from bot.settings import Settings
+from bot.web.guard import LoginThrottle, SlidingWindowLimit, host_of, valid_client_message
 
 
 def test_model_gate_runs_one_generation_at_a_time_and_says_busy_when_the_queue_is_full():

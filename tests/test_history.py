@@ -93,7 +93,7 @@ def bot_cli(*args: str, data_dir) -> subprocess.CompletedProcess:
     """`bot ARGS` in a new process; for a test that drives Chromium (Playwright's loop runs in this thread)."""
     env = {**os.environ, "BOT_DATA_DIR": str(data_dir)}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "bot.tools.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
 
 

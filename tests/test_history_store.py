@@ -10,8 +10,8 @@ import threading
 import pytest
 from chainlit.types import Pagination, ThreadFilter
 
-from bot.history import HistoryLayer, NotYours
-from bot.transcript import answer_record, transcript_markdown
+from bot.history.store import HistoryLayer, NotYours
+from bot.history.transcript import answer_record, transcript_markdown
 from bot.types import Answer, Grounding, Passage
 
 
@@ -36,7 +36,7 @@ async def _a_conversation(layer: HistoryLayer, thread_id: str = "t1", owner: str
 
 
 def test_an_upgrade_of_the_schema_keeps_old_conversations(tmp_path, monkeypatch):
-    import bot.history_schema as history
+    import bot.history.schema as history
 
     path = tmp_path / "bot.db"
     layer = sqlite_layer(path)
@@ -149,7 +149,7 @@ def test_a_rating_of_a_run_is_kept_on_the_answer_it_gave_with_the_answer_record(
     from chainlit.types import Feedback
     from chainlit.user import User
 
-    from bot.history_web import request_user
+    from bot.web.history import request_user
 
     async def scenario():
         layer = sqlite_layer(tmp_path / "bot.db")
@@ -188,7 +188,7 @@ def test_a_rating_of_a_run_is_kept_on_the_answer_it_gave_with_the_answer_record(
 
 
 def test_the_download_adds_a_live_chats_answers_not_written_yet():
-    from bot.transcript import merge_records
+    from bot.history.transcript import merge_records
 
     one, two, again = ({"id": i, "question": "Q?", "answer": "A."} for i in ("m1", "m2", "m3"))
     assert merge_records([one], [one, two, again]) == [one, two, again]  # the same answer twice is two answers

@@ -7,9 +7,9 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
+from bot.answer.present import reply_markdown, source_views
 from bot.assistant import Assistant
-from bot.chunking import split_sentences
-from bot.present import reply_markdown, source_views
+from bot.ingest.chunking import split_sentences
 
 CLINIC = """---
 title: Clinic briefing
@@ -129,7 +129,7 @@ def test_the_chat_download_renders_inert_in_any_viewer(clinic_assistant):
     """Finding 7 of the second attack: the Markdown download copied corpus content verbatim (images, raw
     <img>, <iframe>, <script>, javascript: links, titles with markup; HTML escaped in the source page became
     a live tag). Finding 11: an e-mail address in an answer became a live mailto: link."""
-    from bot.transcript import answer_record, transcript_markdown
+    from bot.history.transcript import answer_record, transcript_markdown
 
     records = [answer_record(q, [], q, clinic_assistant.ask(q), "extractive") for q, _expected in QUESTIONS]
     hostile = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.index import index_passage_count, ingest
+from bot.ingest.index import index_passage_count, ingest
 from bot.settings import Settings
 
 from .conftest import ROOT, cold_ask, copy_index, copy_query_encoder
@@ -34,7 +34,7 @@ def test_ingest_is_incremental(built_index, corpus_copy, tmp_path):
 
 
 def _live_folder(settings):
-    from bot.index import current_generation, index_backend
+    from bot.ingest.index import current_generation, index_backend
 
     return index_backend(settings).path(current_generation(settings))
 
@@ -51,7 +51,7 @@ def _garble(path):
 
 def test_a_damaged_index_is_detected_moved_aside_and_rebuilt(built_index, tmp_path):
     from bot.assistant import Assistant
-    from bot.index import ensure_index, probe_index
+    from bot.ingest.index import ensure_index, probe_index
 
     settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
     copy_query_encoder(built_index.index_dir, settings.index_dir)  # no index yet; the model's export only
@@ -92,7 +92,7 @@ def test_two_ingests_at_once_one_waits_its_turn_or_is_told(built_index, tmp_path
     env = {**os.environ, "BOT_INDEX_DIR": str(tmp_path / "index"), "BOT_CORPUS_DIR": str(ROOT / "corpus")}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "ingest", "--quiet"],
+            [sys.executable, "-m", "bot.tools.cli", "ingest", "--quiet"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -131,8 +131,8 @@ def test_reingest_is_atomic_the_running_assistant_keeps_answering_then_moves_on(
     import time
 
     from bot.assistant import Assistant
-    from bot.index import current_generation
-    from bot.retrieve import POINTER_CHECK_SECONDS
+    from bot.ingest.index import current_generation
+    from bot.retrieval.retriever import POINTER_CHECK_SECONDS
 
     settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
     copy_index(built_index.index_dir, settings.index_dir)  # the index of this corpus (a copy of the real one)
@@ -141,7 +141,7 @@ def test_reingest_is_atomic_the_running_assistant_keeps_answering_then_moves_on(
     old = assistant.retriever.generation
     (corpus_copy / "pricing.md").write_text(PRICING, encoding="utf-8")
     env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_CORPUS_DIR": str(corpus_copy)}
-    command = [sys.executable, "-m", "bot.cli", "ingest", "--quiet"]
+    command = [sys.executable, "-m", "bot.tools.cli", "ingest", "--quiet"]
 
     # An ingest killed half-way through writing its generation leaves the live index untouched.
     killed = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -181,8 +181,8 @@ def test_passage_vectors_are_pooled_from_one_encode_of_headings_and_sentences(bu
     """Each sentence is encoded once; its vector is exact, and its passage's vector is pooled from it."""
     import numpy as np
 
-    from bot.corpus import load_corpus
-    from bot.index import _records, embed_passages, load_embeddings, passage_vector_method
+    from bot.ingest.corpus import load_corpus
+    from bot.ingest.index import _records, embed_passages, load_embeddings, passage_vector_method
 
     model = load_embeddings(built_index).model
     assert passage_vector_method(built_index.embedding_model_path()) == "pooled"
@@ -201,7 +201,7 @@ def test_passage_vectors_are_pooled_from_one_encode_of_headings_and_sentences(bu
 
 
 def test_a_model_that_does_not_mean_pool_gets_passages_encoded_whole(tmp_path):
-    from bot.index import passage_vector_method
+    from bot.ingest.index import passage_vector_method
 
     (tmp_path / "1_Pooling").mkdir()
     (tmp_path / "modules.json").write_text(
@@ -229,7 +229,7 @@ def test_queries_and_documents_go_through_the_models_own_prompts(settings):
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from bot.index import Embedder, load_embeddings
+    from bot.ingest.index import Embedder, load_embeddings
 
     plain = load_embeddings(settings)
     texts = ["Can LLMs make images?", "What is generative AI?"]
@@ -256,7 +256,7 @@ def test_queries_and_documents_go_through_the_models_own_prompts(settings):
 def test_validation_refuses_vectors_the_model_does_not_reproduce(built_index, tmp_path):
     import pytest
 
-    from bot.index import IndexUnavailable, _validate, embedding_signature, load_embeddings, open_index
+    from bot.ingest.index import IndexUnavailable, _validate, embedding_signature, load_embeddings, open_index
 
     settings = built_index.model_copy(update={"index_dir": tmp_path / "index"})
     copy_index(built_index.index_dir, settings.index_dir)  # its vectors are changed below: a copy

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.index import IndexUnavailable, current_generation, ingest
+from bot.ingest.index import IndexUnavailable, current_generation, ingest
 from bot.settings import Settings
 
 from .conftest import cold_ask, copy_query_encoder
@@ -15,7 +15,7 @@ from .servers import ChromaServer
 
 def test_ingest_and_answer_from_a_chroma_server_that_stops_and_starts(built_index, tmp_path, corpus_copy):
     from bot.assistant import Assistant
-    from bot.retrieve import POINTER_CHECK_SECONDS
+    from bot.retrieval.retriever import POINTER_CHECK_SECONDS
 
     chroma = ChromaServer(tmp_path / "chroma-data")
     chroma.start()

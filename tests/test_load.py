@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.load import ChatSession, health, run_load
+from bot.tools.load import ChatSession, health, run_load
 
 from .conftest import PUBLIC_EVAL, copy_query_encoder, require_shared
 from .servers import ChromaServer, serve_app
@@ -30,7 +30,7 @@ def chroma_backed_app(tmp_path_factory, built_index):
 
 
 def _questions() -> list[str]:
-    from bot.evaluate import load_questions
+    from bot.tools.evaluate import load_questions
 
     return [item.question for item in load_questions(require_shared(PUBLIC_EVAL)) if len(item.turns) == 1]
 
@@ -65,7 +65,7 @@ def _ask(url: str, question: str) -> str:
 
 
 def test_the_app_says_the_index_is_unavailable_while_chroma_is_down_and_recovers(chroma_backed_app):
-    from bot.retrieve import POINTER_CHECK_SECONDS
+    from bot.retrieval.retriever import POINTER_CHECK_SECONDS
 
     url, log_path, chroma = chroma_backed_app
     assert _ask(url, "Can LLMs make images?").startswith("No, LLMs are built specifically")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.corpus import Article, CorpusError, _parse_front_matter, read_article
-from bot.index.records import document_facts
-from bot.loaded import DocumentFacts
-from bot.overview import Document, build_overview, describe_document, pick_starters, readme_markdown
+from bot.answer.overview import Document, build_overview, describe_document, pick_starters, readme_markdown
+from bot.ingest.corpus import Article, CorpusError, _parse_front_matter, read_article
+from bot.ingest.index.records import document_facts
+from bot.retrieval.loaded import DocumentFacts
 from bot.settings import Settings
 from bot.types import Passage
 
@@ -128,7 +128,7 @@ def _from(starter: str, document: Document) -> bool:
 def test_a_client_folder_gives_a_starter_from_every_document_and_a_readme_naming_them(built_index, tmp_path):
     """Fjordline's four files (PDF, DOCX, HTML, Markdown): once all four starters came from the FAQ."""
     from bot.assistant import Assistant
-    from bot.index import ingest
+    from bot.ingest.index import ingest
 
     settings = built_index.model_copy(update={"corpus_dir": require_shared(FJORDLINE), "index_dir": tmp_path / "index"})
     copy_query_encoder(built_index.index_dir, settings.index_dir)

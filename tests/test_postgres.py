@@ -30,8 +30,8 @@ def test_history_on_postgres_resumes_and_refuses_other_users(postgres, built_ind
 
 
 def test_a_step_saved_twice_at_once_is_one_row_on_postgres(postgres):
-    from bot.history import HistoryLayer
-    from bot.history_schema import async_url
+    from bot.history.schema import async_url
+    from bot.history.store import HistoryLayer
 
     assert_a_step_saved_twice_is_one_row(HistoryLayer(async_url(postgres.url), "test server"))
 
@@ -41,7 +41,7 @@ def test_the_chat_keeps_answering_when_postgres_goes_away_mid_chat(postgres, bui
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.load import ChatSession
+    from bot.tools.load import ChatSession
 
     with serve_app(
         tmp_path, {"BOT_DATABASE_URL": postgres.url}, ready_path="/health", index_from=built_index.index_dir

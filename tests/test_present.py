@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.present import reply_markdown, retrieval_summary, source_views
+from bot.answer.present import reply_markdown, retrieval_summary, source_views
 from bot.types import Grounding
 
 

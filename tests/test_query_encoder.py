@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from bot.index import OnnxEmbedder, load_query_embeddings, query_encoder_path
-from bot.query_encoder import export_is_current, sidecar_path
+from bot.ingest.index import OnnxEmbedder, load_query_embeddings, query_encoder_path
+from bot.ingest.query_encoder import export_is_current, sidecar_path
 from bot.settings import Settings
 
 from .conftest import ROOT
@@ -40,7 +40,7 @@ def test_ingest_exports_the_query_encoder_next_to_the_index(built_index):
 
 
 def test_onnx_vectors_match_sentence_transformers(built_index):
-    from bot.index import load_embeddings
+    from bot.ingest.index import load_embeddings
 
     onnx = load_query_embeddings(built_index)
     torch_side = load_embeddings(built_index)
@@ -61,7 +61,7 @@ def _copy_index(built_index, tmp_path) -> Settings:
 
 def test_a_missing_or_stale_export_falls_back_to_sentence_transformers(built_index, tmp_path):
     from bot.assistant import Assistant
-    from bot.index import Embedder
+    from bot.ingest.index import Embedder
 
     settings = _copy_index(built_index, tmp_path)
     target = query_encoder_path(settings)
@@ -76,7 +76,7 @@ def test_a_missing_or_stale_export_falls_back_to_sentence_transformers(built_ind
     answer = Assistant.build(settings).ask("Can LLMs make images?")
     assert answer.answered and answer.text.startswith("No, ")
 
-    from bot.index import ensure_index
+    from bot.ingest.index import ensure_index
 
     messages: list[str] = []
     assert ensure_index(settings, log=messages.append) is None  # healthy index: only the export is made
@@ -93,7 +93,7 @@ def test_a_model_with_prompts_keeps_sentence_transformers(tmp_path):
 
 
 def test_missing_onnx_package_is_logged_once_and_skipped(built_index, tmp_path, monkeypatch):
-    from bot.index import export_query_encoder
+    from bot.ingest.index import export_query_encoder
 
     settings = built_index.model_copy(update={"index_dir": tmp_path / "index"})
     monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` raises ImportError
@@ -106,7 +106,7 @@ def test_missing_onnx_package_is_logged_once_and_skipped(built_index, tmp_path, 
 # Runs `bot ask` in a fresh interpreter and reports which heavy modules it imported.
 _WRAPPER = """
 import json, sys
-from bot.cli import main
+from bot.tools.cli import main
 code = main(["ask", "Can LLMs make images?"])
 heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules)
 print("\\nMODULES " + json.dumps(heavy))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.index.calibration import CEILING, FLOOR, MARGIN, Calibration
+from bot.ingest.index.calibration import CEILING, FLOOR, MARGIN, Calibration
 from bot.text import named_terms
 
 
@@ -76,7 +76,7 @@ def test_the_check_can_be_turned_off(built_index):
 
 def test_code_is_quoted_verbatim_after_the_sentence_that_introduces_it(tmp_path):
     from bot.assistant import Assistant
-    from bot.index import ingest
+    from bot.ingest.index import ingest
     from bot.settings import Settings
 
     corpus = tmp_path / "corpus"

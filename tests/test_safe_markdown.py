@@ -7,8 +7,8 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from bot.chunking import chunk_article
-from bot.corpus import load_corpus
+from bot.ingest.chunking import chunk_article
+from bot.ingest.corpus import load_corpus
 from bot.safe_markdown import StreamSanitizer, inert_markdown, sanitize_generated
 
 from .conftest import ROOT

@@ -10,7 +10,7 @@ from .conftest import ROOT
 
 
 def test_each_server_gets_its_own_app_root_linking_the_project_config(monkeypatch, tmp_path):
-    from bot import cli
+    from bot.tools import cli
 
     started: list[dict] = []
 

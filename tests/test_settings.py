@@ -59,7 +59,7 @@ def test_path_settings_expand_home_and_variables(tmp_path, monkeypatch):
 
 
 def test_a_wrong_model_folder_is_named_without_advice_that_does_not_fit(tmp_path):
-    from bot.index import IndexUnavailable, load_embeddings
+    from bot.ingest.index import IndexUnavailable, load_embeddings
 
     settings = Settings(_env_file=None, embedding_model=tmp_path)
     try:

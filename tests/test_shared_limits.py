@@ -58,7 +58,7 @@ def pair(redis_server, postgres, tmp_path_factory, built_index):
 @pytest.fixture(params=["memory", "redis"])
 def store(request):
     """Each limit store, empty: the Redis one on the module's Redis, flushed."""
-    from bot.limits import MemoryStore, RedisStore
+    from bot.web.limits import MemoryStore, RedisStore
 
     if request.param == "memory":
         return MemoryStore()
@@ -100,7 +100,7 @@ def test_a_wrong_redis_url_stops_the_start_and_names_it_without_its_password(tmp
 
     env = {**os.environ, "BOT_LIMIT_STORE": "redis", "BOT_REDIS_URL": f"redis://:hunter2@127.0.0.1:{free_port()}/0"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())],
+        [sys.executable, "-m", "bot.tools.cli", "serve", "--port", str(free_port())],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -55,7 +55,7 @@ def test_a_question_about_the_subject_still_goes_to_the_documents(assistant):
 
 
 def test_small_talk_is_not_scored_as_a_refusal_or_an_uncited_answer(assistant):
-    from bot.evaluate import EvalItem, run_eval
+    from bot.tools.evaluate import EvalItem, run_eval
 
     items = [
         EvalItem(id="t1", turns=["Who are you?"], answerable=False),
@@ -70,8 +70,8 @@ def test_small_talk_is_not_scored_as_a_refusal_or_an_uncited_answer(assistant):
 
 
 def test_the_brand_colour_and_files_come_from_settings_with_the_projects_defaults(tmp_path):
-    from bot.branding import DEFAULT_BRAND_DIR, brand_css, brand_file, brand_problems, hsl_triplet, initials_avatar
     from bot.settings import Settings
+    from bot.web.branding import DEFAULT_BRAND_DIR, brand_css, brand_file, brand_problems, hsl_triplet, initials_avatar
 
     assert hsl_triplet("#3b6fd8") == "220 67% 54%" and hsl_triplet("#000000") == "0 0% 0%"
     (tmp_path / "logo_light.png").write_bytes(b"\x89PNG")

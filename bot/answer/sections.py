@@ -1,0 +1,207 @@
+"""Answers drawn from a whole section, for list, summary and comparison questions: a list with its lead-in,
+a section's lists side by side, or a section's parts ("Real-World Applications" > "Marketing", ...)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bot.ingest.chunking import Sentence
+from bot.safe_markdown import inert_markdown
+
+# A list item that names its subject first: "Customer Service: AI chatbots handle ...".
+_ITEM_NAME = re.compile(r"^([A-Z][^:.!?]{1,40}):\s")
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved passage, scored for the question."""
+
+    sentence: Sentence
+    source_n: int  # 1-based number of the passage among the sources
+    score: float
+    vector: np.ndarray
+
+
+def says_something(c: Candidate) -> bool:
+    """Whether a sentence can be quoted on its own: a bare lead-in ("...:") comes in only with what it
+    introduces, and a question in the text ("Thinking about integrating AI into your business?") answers nothing."""
+    return bool(c.sentence.code) or not c.sentence.text.rstrip(" *_").endswith((":", "?"))
+
+
+def order_of(c: Candidate) -> tuple[int, int]:
+    """Where a sentence stands: its passage's number, then its place in the passage."""
+    return c.source_n, c.sentence.order
+
+
+def section_answer(
+    candidates: list[Candidate],
+    summary: bool,
+    headings: dict[int, tuple[str, str]],
+    place: dict[int, int],
+    compare: bool = False,
+) -> list[Candidate]:
+    """The sentences that answer a list, summary or comparison (`compare`) question from a whole section.
+
+    The top passage's subsections (`place`: their reading order) answer when the best sentence is in it or
+    them (see `_parts`). Otherwise: the best-fitting list with the sentence that introduces it (a summary
+    also gets its passage's opening sentence), or a summary's or comparison's lists of one section side by
+    side, or for a summary without a list the best passage's best sentences in reading order. Empty when
+    no list fits nearly as well as the best sentence (the caller then quotes the best sentences)."""
+    if not candidates:
+        return []
+    best = max(candidates, key=lambda c: c.score)
+    children = sorted(subsections(1, headings), key=place.__getitem__)  # in reading order
+    if children and best.source_n in (1, *children):
+        return _parts(candidates, children, summary or compare, headings)
+    lists: dict[tuple[int, int], list[Candidate]] = {}
+    for c in candidates:
+        if c.sentence.list_id:
+            lists.setdefault((c.source_n, c.sentence.list_id), []).append(c)
+    by_place = {(c.source_n, c.sentence.order): c for c in candidates}
+
+    def fit(key: tuple[int, int]) -> float:
+        # A list fits through its items or through the sentence that introduces it ("LLMs are highly
+        # effective in areas that ..." before the areas): the items rarely repeat the question's words.
+        # A labelled list ("Choose Generative AI if you need:") is judged by its items, which carry the label.
+        members = lists[key]
+        intro = by_place.get((key[0], min(m.sentence.order for m in members) - 1))
+        by_intro = intro and not intro.sentence.list_id and not any(m.sentence.label for m in members)
+        return max([m.score for m in members] + ([intro.score] if by_intro else []))
+
+    fitting = {key: members for key, members in lists.items() if fit(key) >= best.score - 0.1}
+    in_passage = {c.sentence.order: c for c in candidates if c.source_n == best.source_n}
+    if not fitting:
+        if not summary:
+            return []
+        top = sorted(in_passage.values(), key=lambda c: -c.score)[:3]
+        top = [c for c in top if says_something(c)]
+        if children := subsections(best.source_n, headings):
+            # The section's subsections were retrieved too ("Key Differences" > "Scope", "Technologies
+            # Used"): its best sentence, then each subsection's best sentence, in reading order.
+            extra = [c for c in (best_of(candidates, n) for n in children) if c]
+            return top[:1] + sorted(top[1:] + extra, key=order_of)
+        return sorted(top, key=order_of)
+    key = max(fitting, key=fit)
+    if summary or compare:
+        # "Summarize which industries benefit from each technology": the section's lists side by side.
+        group = _sibling_lists(key, lists, headings, place)
+        if len(group) > 1:
+            return _side_by_side(group, lists, summary, headings, by_place)
+    members = sorted(fitting[key], key=order_of)
+    same_passage = {c.sentence.order: c for c in candidates if c.source_n == key[0]}
+    intro = same_passage.get(members[0].sentence.order - 1)
+    picked = [intro] if intro and not intro.sentence.list_id and not intro.sentence.code else []
+    opening = same_passage.get(0)
+    if summary and opening and opening not in picked and not opening.sentence.list_id:
+        picked.insert(0, opening)
+    budget = 600 - sum(len(c.sentence.text) for c in picked)
+    for member in members:
+        if len(member.sentence.text) > budget:
+            break
+        picked.append(member)
+        budget -= len(member.sentence.text)
+    return picked if len(picked) > (1 if intro else 0) else []
+
+
+def _sibling_lists(
+    key: tuple[int, int],
+    lists: dict[tuple[int, int], list[Candidate]],
+    headings: dict[int, tuple[str, str]],
+    place: dict[int, int],
+) -> list[tuple[int, int]]:
+    """The lists of `key`'s section (same heading, or subsections of the same parent), in reading order."""
+    source, heading = headings[key[0]]
+    parent = heading.rsplit(" > ", 1)[0] if " > " in heading else None
+
+    def related(n: int) -> bool:
+        other_source, other = headings[n]
+        return other_source == source and (other == heading or (" > " in other and other.rsplit(" > ", 1)[0] == parent))
+
+    return sorted((k for k in lists if related(k[0])), key=lambda k: (place[k[0]], k))[:3]
+
+
+def _side_by_side(
+    group: list[tuple[int, int]],
+    lists: dict[tuple[int, int], list[Candidate]],
+    summary: bool,
+    headings: dict[int, tuple[str, str]],
+    by_place: dict[tuple[int, int], Candidate],
+) -> list[Candidate]:
+    """Several lists of one section, each under its lead-in or heading: for a summary the list itself (its
+    item names alone when every item is "Name: ..."), for a comparison its best-fitting item."""
+    first = sorted(lists[group[0]], key=order_of)[0]
+    intro = by_place.get((first.source_n, first.sentence.order - 1))
+    picked = [intro] if intro and not intro.sentence.list_id and not intro.sentence.code else []
+    budget = 600 - sum(len(c.sentence.text) for c in picked)
+    for key in group:
+        members = sorted(lists[key], key=order_of)
+        if not summary:
+            members = [max(members, key=lambda c: c.score)]
+        elif len(members) > 1 and all(_ITEM_NAME.match(m.sentence.text) for m in members):
+            names = [_ITEM_NAME.match(m.sentence.text).group(1) for m in members]
+            text = ", ".join(names) + "."
+            members = [replace(members[0], sentence=replace(members[0].sentence, text=text, quotes=tuple(names)))]
+        leaf = headings[key[0]][1].rsplit(" > ", 1)[-1].strip()
+        for n, member in enumerate(members):
+            if len(member.sentence.text) > budget:
+                break
+            if n == 0 and not member.sentence.label and leaf and len({headings[k[0]] for k in group}) > 1:
+                member = replace(member, sentence=replace(member.sentence, label=f"{leaf}:"))
+            picked.append(member)
+            budget -= len(member.sentence.text)
+    return picked
+
+
+def _parts(
+    candidates: list[Candidate], children: list[int], summary: bool, headings: dict[int, tuple[str, str]]
+) -> list[Candidate]:
+    """A section with subsections, for a list or summary question: its opening sentence, then for a list what
+    its parts are ("The section “Real-World Applications” covers Marketing [2], ..."), for a summary each
+    part's best sentence under its heading."""
+    opening = best_of(candidates, 1)
+    picked = [opening] if opening else []
+    if summary:
+        budget = 800 - sum(len(c.sentence.text) for c in picked)
+
+        def opening_of(n: int, count: int) -> list[Candidate]:
+            own = sorted((c for c in candidates if c.source_n == n), key=order_of)
+            return [c for c in own if says_something(c)][:count]
+
+        # Each part's opening sentences (a section states its point first): two each when they fit, else one.
+        # A second only after a short first one ("LLMs: Focus primarily on ..." and then "Generative AI: ..."):
+        # after a whole list it is the section's closing remark.
+        parts = [
+            opening_of(n, 1 if len(" ".join(c.sentence.text for c in opening_of(n, 1))) > 130 else 2) for n in children
+        ]
+        if sum(len(c.sentence.text) for part in parts for c in part) > budget:
+            parts = [opening_of(n, 1) for n in children]
+        for n, part in zip(children, parts):
+            leaf = headings[n][1].rsplit(" > ", 1)[-1].strip()
+            for i, c in enumerate(part):
+                if len(c.sentence.text) > budget:
+                    break
+                if i == 0 and not c.sentence.label and not c.sentence.text.lower().startswith(leaf.lower()):
+                    c = replace(c, sentence=replace(c.sentence, label=f"{leaf}:"))
+                picked.append(c)
+                budget -= len(c.sentence.text)
+        return picked
+    names = [f"{inert_markdown(headings[n][1].rsplit(' > ', 1)[-1].strip())} [{n}]" for n in children]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    section = inert_markdown(headings[1][1].rsplit(" > ", 1)[-1].strip())
+    text = f"The section “{section}” covers {listed}."
+    contents = Sentence(text=text, context=text, order=10_000)
+    return picked + [Candidate(contents, 0, 0.0, np.zeros(1, np.float32))]
+
+
+def subsections(source_n: int, headings: dict[int, tuple[str, str]]) -> list[int]:
+    """The retrieved passages whose heading is below `source_n`'s in the same document."""
+    source, heading = headings[source_n]
+    return sorted(n for n, (src, h) in headings.items() if heading and src == source and h.startswith(heading + " > "))
+
+
+def best_of(candidates: list[Candidate], source_n: int) -> Candidate | None:
+    own = [c for c in candidates if c.source_n == source_n and says_something(c)]
+    return max(own, key=lambda c: c.score) if own else None

@@ -1,0 +1,1 @@
+"""Conversations, answers and ratings kept in a database, and a conversation as a file."""

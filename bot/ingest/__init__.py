@@ -1,0 +1,1 @@
+"""Reading a folder of documents into passages and an index."""

@@ -1,0 +1,304 @@
+"""Reading the corpus folder: Markdown with front matter, plain text, PDF, Word, PowerPoint and HTML.
+
+Every file becomes an `Article` whose body is Markdown; a file that cannot be read is skipped with
+one line naming it and the reason, and never stops the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.ingest.convert import SUFFIXES, ConversionError, Converted, content_mismatch, convert
+
+log = logging.getLogger(__name__)
+# A YAML block between `---` lines at the very top; the closing line may end the file.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_MATTER_KEYS = ("title", "publisher", "source", "questions")  # the keys an article uses; others are ignored
+
+
+@dataclass(frozen=True)
+class Article:
+    """One corpus file: its metadata and Markdown body."""
+
+    source: str  # file name inside the corpus folder
+    title: str
+    publisher: str
+    origin: str  # where the text came from (front matter `source`)
+    body: str  # Markdown text without front matter
+    sha256: str  # of the file's bytes
+    questions: tuple[str, ...] = ()  # questions it answers, suggested to users (front matter `questions`)
+
+
+class CorpusError(ValueError):
+    """A corpus file that cannot be read as text."""
+
+
+def _parse_front_matter(text: str, name: str) -> tuple[dict[str, str | list[str]], str]:
+    """(metadata, body) of a text; CorpusError when its front matter is malformed.
+
+    `questions` is a list of texts (one text counts as a list of one); the other keys are texts.
+
+    The front matter is YAML, read safely with PyYAML's BaseLoader: like `yaml.safe_load`, but every
+    value stays text as written (safe_load would make `title: No` False and `title: 1.10` 1.1).
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        data = yaml.load(match.group("yaml") or "", Loader=yaml.BaseLoader)  # builds only str, list and dict
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark else ""  # + 2: the opening `---` is line 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        hint = "; quote a value that holds ': '" if "mapping values" in problem else ""
+        raise CorpusError(f"{name}: front matter is not valid YAML{where} ({problem}{hint})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise CorpusError(f"{name}: front matter must be `key: value` lines, found {type(data).__name__}")
+    meta: dict[str, str | list[str]] = {}
+    for key, value in data.items():
+        key = str(key).strip().lower()
+        if key not in _FRONT_MATTER_KEYS:
+            continue
+        if key == "questions":
+            meta[key] = _question_list(value, name)
+            continue
+        if not isinstance(value, str):
+            raise CorpusError(f"{name}: front matter `{key}` must be text, found {type(value).__name__}")
+        meta[key] = str(value).strip()
+    return meta, re.sub(r"\A\s*\n", "", text[match.end() :])  # the blank lines after it too
+
+
+def _question_list(value: object, name: str) -> list[str]:
+    """The front matter's `questions`: non-empty texts, in order, repeats dropped."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise CorpusError(f"{name}: front matter `questions` must be a list of questions, one `- ` line each")
+    return list(dict.fromkeys(" ".join(item.split()) for item in items if item.strip()))
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[_-]+", " ", path.stem).strip().title() or path.name
+
+
+def _first_h1(markdown: str) -> str:
+    """The text of the first `# Heading` of a Markdown text (not one inside a code block), or ""."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1" and token.level == 0 and i + 1 < len(tokens):
+            text = "".join(
+                child.content for child in tokens[i + 1].children or [] if child.type in ("text", "code_inline")
+            )
+            return " ".join(text.split())
+    return ""
+
+
+def _looks_like_heading(line: str, next_line: str | None) -> bool:
+    """A short line without closing punctuation that introduces longer text (plain-text articles)."""
+    stripped = line.strip()
+    if not stripped or len(stripped) > 90 or stripped.startswith(("-", "*", "•")):
+        return False
+    if stripped[-1] in ".,;:!\"'”)" or not next_line:
+        return False
+    return len(stripped.split()) <= 12 and stripped[0].isupper() and len(next_line.strip()) > len(stripped)
+
+
+def text_to_markdown(text: str) -> str:
+    """Give a plain-text article Markdown structure: heading-like lines become `##` headings.
+
+    Every other line is a paragraph of its own (indentation dropped, so it never reads as code);
+    lines starting with a bullet are list items.
+    """
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if i > 0 and _looks_like_heading(line, following):
+            out += ["", f"## {line.strip()}", ""]
+        elif line.lstrip().startswith(("- ", "* ", "• ")):
+            out.append("- " + line.lstrip()[2:])
+        else:
+            out += ["", line.strip(), ""] if out and out[-1] else [line.strip(), ""]  # a list ends first
+    return "\n".join(out)
+
+
+MAX_FILE_BYTES = 32 * 1024 * 1024  # default cap on one file; `Settings.max_file_mb` overrides it
+
+
+def _supported() -> str:
+    return ", ".join(sorted(SUFFIXES))
+
+
+@contextmanager
+def _reading(name: str) -> Iterator[None]:
+    """An operating-system error while reading a file (permissions, a file gone) as a CorpusError naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise CorpusError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def printable(name: str) -> str:
+    """A file name as it may be shown in a report, a log line or the page: control and format characters
+    (ANSI escapes, BEL, a newline that would forge a report line) written as escapes, the rest as it is."""
+    return "".join(
+        ch if unicodedata.category(ch)[0] != "C" else ch.encode("unicode_escape").decode("ascii") for ch in name
+    )
+
+
+def check_file(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The file's name in the corpus (`printable`), once it passes the checks that need no reading; else
+    CorpusError.
+
+    Refused here: a link leading outside the corpus (or to a folder), an unsupported type, anything but a
+    regular file (a named pipe would block the reader for ever) and a file over `max_bytes`.
+    """
+    name = printable(path.relative_to(root).as_posix() if root else path.name)
+    if root is not None and path.is_symlink():
+        check_inside(path, root)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise CorpusError(f"{name}: unsupported type {suffix or '(no extension)'}; supported: {_supported()}")
+    with _reading(name):
+        status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise CorpusError(f"{name}: not a regular file (a pipe, socket or device); refused")
+    size = status.st_size
+    if size > max_bytes:
+        raise CorpusError(
+            f"{name}: too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB, "
+            "set by BOT_MAX_FILE_MB)"
+        )
+    return name
+
+
+def file_sha256(path: Path, name: str) -> str:
+    """Hash of a file's bytes, read in pieces (the index keys unchanged files by it); CorpusError if unreadable."""
+    digest = hashlib.sha256()
+    with _reading(name), path.open("rb") as handle:
+        for piece in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def read_article(
+    path: Path,
+    root: Path | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    converter: Callable[[str, bytes], Converted] = convert,
+) -> Article:
+    """Read one corpus file as Markdown; raises CorpusError (naming the file and the reason) when it cannot.
+
+    Refused: what `check_file` refuses, an empty file, content that is not what the name says, text
+    that is not UTF-8, and a document its converter cannot read.
+    """
+    name = check_file(path, root, max_bytes)
+    suffix = path.suffix.lower()
+    with _reading(name):
+        raw = path.read_bytes()
+    if not raw.strip():
+        raise CorpusError(f"{name}: empty, nothing to index")
+    mismatch = content_mismatch(suffix, raw)
+    if mismatch:
+        raise CorpusError(f"{name}: {mismatch}")
+    if SUFFIXES[suffix] == "text":
+        meta, body = _read_text(raw, suffix, name)
+        # The document names itself: its front matter, else its first top-level heading.
+        title = str(meta.get("title", "")) or (_first_h1(body) if suffix != ".txt" else "")
+    else:
+        meta = {}
+        try:
+            converted = converter(suffix, raw)  # ingest passes `IsolatedConverter.convert`: time and memory bounded
+        except ConversionError as exc:
+            raise CorpusError(f"{name}: {exc}") from None
+        except Exception as exc:  # a converter library's own bug must not stop the other files
+            log.warning("converting %s failed", name, exc_info=True)
+            raise CorpusError(f"{name}: could not be converted ({type(exc).__name__}: {exc})") from exc
+        body, title = converted.markdown, converted.title
+    if not body.strip():
+        raise CorpusError(f"{name}: empty, nothing to index")
+    return Article(
+        source=name,
+        title=title or _title_from_name(path),
+        publisher=str(meta.get("publisher", "")),
+        origin=str(meta.get("source", "")),
+        body=body,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        questions=tuple(meta.get("questions", ())),
+    )
+
+
+def _read_text(raw: bytes, suffix: str, name: str) -> tuple[dict[str, str | list[str]], str]:
+    """Front matter and Markdown body of a `.md` or `.txt` file."""
+    if b"\x00" in raw:
+        raise CorpusError(f"{name}: looks binary (contains NUL bytes); only UTF-8 text is indexed")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    meta, body = _parse_front_matter(text.replace("\r\n", "\n"), name)
+    return meta, text_to_markdown(body) if suffix == ".txt" else body
+
+
+def _skipped_by_name(path: Path) -> bool:
+    """Hidden files, editor leftovers and README files describe the folder; they are not documents."""
+    name = path.name
+    return name.startswith((".", "~$")) or name.endswith("~") or path.stem.lower() == "readme"
+
+
+def _walk(corpus_dir: Path) -> Iterator[Path]:
+    # os.walk does not follow links to folders, so a link can never make the walk loop or leave the corpus.
+    for folder, dirs, names in os.walk(corpus_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            yield Path(folder) / name
+        for name in dirs:
+            if (Path(folder) / name).is_symlink():
+                yield Path(folder) / name
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Every candidate file below `corpus_dir` (links included, hidden and README files not), in a stable order."""
+    if not corpus_dir.is_dir():
+        return []
+    return sorted((p for p in _walk(corpus_dir) if not _skipped_by_name(p)), key=lambda p: p.as_posix())
+
+
+def check_inside(path: Path, corpus_dir: Path) -> None:
+    """Refuse a link that leads outside the corpus folder, or to a folder: only the folder's own files are read."""
+    name = path.relative_to(corpus_dir).as_posix()
+    target = path.resolve()
+    if not target.is_relative_to(corpus_dir.resolve()):
+        raise CorpusError(f"{name}: a link to a file outside the corpus folder; refused")
+    if target.is_dir():
+        raise CorpusError(f"{name}: a link to a folder; refused (put the files themselves in the corpus)")
+    if not target.exists():
+        raise CorpusError(f"{name}: a broken link")
+
+
+def load_corpus(
+    corpus_dir: Path, max_bytes: int = MAX_FILE_BYTES, paths: list[Path] | None = None
+) -> tuple[list[Article], list[str]]:
+    """All readable articles (of `paths`, default every corpus file), and one message per file that could not be read."""
+    articles: list[Article] = []
+    errors: list[str] = []
+    for path in corpus_files(corpus_dir) if paths is None else paths:
+        try:
+            articles.append(read_article(path, corpus_dir, max_bytes))
+        except CorpusError as exc:
+            errors.append(str(exc))
+    return articles, errors

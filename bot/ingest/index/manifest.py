@@ -1,0 +1,49 @@
+"""What a generation was built from: the manifest the `current` pointer holds, and the signature that
+decides whether stored vectors can be reused or the index must be rebuilt."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from bot.ingest.chunking import CHUNKER_VERSION
+from bot.ingest.index.embedding import passage_vector_method
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.ingest.index.embedding import Embedder
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the `current` pointer says: the live generation and what it was built from."""
+
+    generation: str
+    signature: dict  # embedding model, dimension, chunker version, passage size
+    files: dict  # corpus file name -> sha256 of its bytes
+    passages: int
+    sentences: int
+    calibration: dict | None = None  # the corpus's refusal threshold and its derivation (`Calibration`)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        return cls(**json.loads(text))
+
+
+def build_signature(settings: Settings) -> dict:
+    """What stored vectors and passages depend on, known without loading the model."""
+    return {
+        "embedding_model": settings.embedding_model_path().name if settings.embedding_model else "all-MiniLM-L6-v2",
+        "chunker": CHUNKER_VERSION,
+        "passage_max_chars": settings.passage_max_chars,
+        "passage_vectors": passage_vector_method(settings.embedding_model_path()),
+    }
+
+
+def embedding_signature(settings: Settings, embeddings: Embedder) -> dict:
+    """`build_signature` plus the model's embedding dimension: the collection metadata."""
+    return {**build_signature(settings), "dimension": embeddings.dimension}

@@ -1,0 +1,261 @@
+"""Rule-based rewriting of a follow-up question into a standalone one, without a language model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.question.spelling import english_zipf
+from bot.retrieval.coverage import ASKED_MAX_ZIPF
+from bot.text import STOPWORDS, named_terms, tokenize
+
+# Picks, among an earlier question's noun phrases, the one a new phrase stands in for ("LLMs" for
+# "generative AI", "videos" for "images"): the retriever passes one that compares embeddings.
+Closest = Callable[[str, list[str]], int]
+
+# Verbs that end a question without being its topic ("Can LLMs make images?" is about images).
+_TOPIC_NEUTRAL_VERBS = frozenset(
+    ["make", "makes", "create", "creates", "use", "used", "using", "generate", "produce", "do", "work", "help", "need"]
+)
+_FOLLOW_UP_MARKERS = re.compile(r"^(?:(?:and|then|so|but|also|ok|okay|well)\b[\s,]*)+", re.IGNORECASE)
+_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(.+)$", re.IGNORECASE)
+_PRONOUNS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there)\b", re.IGNORECASE)
+_WHICH_ONES = re.compile(r"\b(which|what|the)\s+ones?\b", re.IGNORECASE)
+# "an example of each", "for both of them": the two things the earlier question set side by side.
+_EACH = re.compile(r"\b(?:each|both|either|the two)(?:\s+(?:one|of them|of those))?(?=\s*$)", re.IGNORECASE)
+# "What should I use instead, then?": a question that only means something against the earlier one.
+_INSTEAD = re.compile(r"\b(?:instead|then|else|otherwise|alternatively)\b", re.IGNORECASE)
+_WHY_SO = re.compile(r"why(?:\s+(?:is|was|would|does|did)\s+(?:that|this|it|so))?(?:\s+so)?", re.IGNORECASE)
+_PREPOSITIONS = ("from", "for", "in", "about", "of", "with", "on", "to", "by")
+# "What is a GAN?", "Who are OpenAI?", "Tell me about GPT-4": a question asking what the thing it names is.
+_ASKS_WHAT = re.compile(
+    r"^(?:(?:what|who|when|where)\s+(?:is|are|was|were)|how\s+(?:much|many|long|often)\s+(?:is|are|was|were)"
+    r"|tell\s+me\s+about|define|explain)\s+(.+)$",
+    re.I,
+)
+# "What are the benefits?", "What is that?": a subject that points back at what was said before.
+_POINTS_BACK = re.compile(r"^(?:the|this|that|these|those|such|its|their|same|other|another)\b", re.I)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w'’·-]+", text)
+
+
+def _topic_tail(question: str) -> str:
+    """The noun phrase a question ends on: the run of content words after its last verb or stopword."""
+    words = _words(question)
+    tail: list[str] = []
+    for word in reversed(words):
+        low = word.lower()
+        if low in STOPWORDS or low in _TOPIC_NEUTRAL_VERBS:
+            break
+        tail.insert(0, word)
+    return " ".join(tail[-3:])
+
+
+def _head_after_which(question: str) -> str | None:
+    match = re.search(r"\b(?:which|what)\s+([A-Za-z-]+)", question, re.IGNORECASE)
+    if match and match.group(1).lower() not in STOPWORDS:
+        return match.group(1)
+    return None
+
+
+def names_own_subject(question: str) -> bool:
+    """Whether a question asks what, when, where or how much a thing it names is: a name ("What is a GAN?") or a
+    term English seldom uses ("What is tokenization?", "When is payday?"), not one that points back ("What are
+    the benefits?") or leans on the earlier question for what it is of ("What is an example?", "What is better?")."""
+    asks = _ASKS_WHAT.match(question.strip().rstrip(" ?.!"))
+    if not asks or _POINTS_BACK.match(asks.group(1)):
+        return False
+    subject = re.sub(r"^an?\s+", "", asks.group(1), flags=re.I)
+    words = tokenize(subject)
+    named = {n.lower() for n in named_terms(question)}
+    return bool(words) and all(w in named or english_zipf(w) < ASKED_MAX_ZIPF for w in words)
+
+
+def _possessive(noun: str) -> str:
+    return f"{noun}'" if noun.endswith("s") else f"{noun}'s"
+
+
+# A question's opening up to its subject: "Can ", "How is ", "What does ".
+_OPENING = (
+    r"(?:(?:how|why|when|where|what|which)\s+)?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+"
+)
+_AUXILIARY = re.compile(f"^{_OPENING}", re.IGNORECASE)
+_SUBJECT_PRONOUN = re.compile(rf"^({_OPENING})(it|they|this|that|these|those)\b", re.IGNORECASE)
+_WHAT_ARE_THE = re.compile(r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+", re.IGNORECASE)
+_NOT_NOUNS = frozenset(["how", "why", "when", "where", "what", "which", "who"]) | _TOPIC_NEUTRAL_VERBS
+
+
+def noun_phrases(question: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of content words in a question: "How is [generative AI] used in [marketing]"."""
+    spans: list[tuple[int, int]] = []
+    start = end = -1
+    for match in re.finditer(r"[\w'’·-]+", question):
+        low = match.group().lower()
+        if low in STOPWORDS or low in _NOT_NOUNS:
+            if start >= 0:
+                spans.append((start, end))
+            start = -1
+            continue
+        start = match.start() if start < 0 else start
+        end = match.end()
+    if start >= 0:
+        spans.append((start, end))
+    return spans
+
+
+def pair_of(question: str) -> str | None:
+    """The two things a question sets side by side ("LLMs and generative AI" in "What's the difference between
+    LLMs and generative AI?"): two noun phrases joined by "and", "or" or "vs"."""
+    spans = noun_phrases(question)
+    for (a, b), (c, d) in zip(spans, spans[1:]):
+        if re.fullmatch(r"\s+(?:and|or|vs\.?|versus)\s+", question[b:c], re.IGNORECASE):
+            return f"{question[a:b]} and {question[c:d]}"
+    return None
+
+
+# "A compared with B", "A differs from those of B", "A as opposed to B": the words between the two sides.
+_SET_AGAINST = re.compile(
+    r"\s+(?:(?:do|does|is|are)\s+)?(?:compar(?:e|es|ed)\s+(?:with|to)|differs?\s+from|different\s+from|"
+    r"as\s+opposed\s+to|versus|vs\.?)\s+(?:(?:those|that|the\s+ones?)\s+of\s+)?",
+    re.IGNORECASE,
+)
+
+
+# The words (as `tokenize` gives them) that ask for a comparison rather than name what is compared.
+COMPARING_WORDS = frozenset(
+    ["compare", "compared", "comparing", "comparison", "differ", "differed", "different", "difference"]
+    + ["versus", "vs", "contrast", "distinguish", "distinction"]
+)
+
+
+def side_questions(question: str) -> tuple[str, str] | None:
+    """The question asked of each of the two things it sets side by side, or None.
+
+    "Compare the technologies that LLMs and generative AI are built on." -> "Compare the technologies that
+    LLMs are built on." and "... that generative AI are built on."; "In healthcare, what do LLMs do compared
+    with generative AI?" -> "In healthcare, what do LLMs do?" and "In healthcare, what do generative AI do?"."""
+    spans = noun_phrases(question)
+    for (a, b), (c, d) in zip(spans, spans[1:]):
+        if re.fullmatch(r"\s+(?:and|or|vs\.?|versus)\s+", question[b:c], re.IGNORECASE):
+            return question[:a] + question[a:b] + question[d:], question[:a] + question[c:d] + question[d:]
+    against = _SET_AGAINST.search(question)
+    if not against:
+        return None
+    # The side before may run into the comparing verb ("generative AI differ"): it ends where the clause starts.
+    before = [(a, against.start()) for a, b in spans if a < against.start() <= b]
+    after = [(c, d) for c, d in spans if c == against.end()]
+    if not before or not after:
+        return None
+    (a, b), (c, d) = before[0], after[0]
+    # The clause naming the second side goes; a verb of the question in it stays ("do", "differ").
+    verb = re.match(r"\s+((?:do|does|is|are)\b|differs?\b|compares?\b|different\b)", against.group(0), re.IGNORECASE)
+    kept = f" {verb.group(1)}" if verb else ""
+    tail = question[d:]
+    return question[:a] + question[a:b] + kept + tail, question[:a] + question[c:d] + kept + tail
+
+
+def _agree(before: str, phrase: str) -> str:
+    """`before` (the question up to a replaced subject) with its verb agreeing with `phrase` ("is" -> "are")."""
+    plural = phrase.lower().endswith("s") and not phrase.lower().endswith("ss")
+    swaps = {"is": "are", "does": "do", "has": "have"} if plural else {"are": "is", "do": "does", "have": "has"}
+    return re.sub(
+        r"\b(is|are|does|do|has|have)(\s+)$",
+        lambda m: (swaps.get(m.group(1).lower(), m.group(1))) + m.group(2),
+        before,
+        flags=re.IGNORECASE,
+    )
+
+
+def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | None:
+    """The earlier question with `phrase` in place of the noun phrase it stands for ("And LLMs?")."""
+    spans = noun_phrases(antecedent)
+    if not spans:
+        return None
+    pick = len(spans) - 1  # without a way to compare meanings, the topic the question ends on
+    named = [i for i, (a, b) in enumerate(spans) if named_terms(antecedent[a:b])]
+    if named_terms(phrase) and (named or _AUXILIARY.match(antecedent)):
+        # A name ("And LLMs?") stands in for the earlier name ("generative AI"), else the subject: word
+        # embeddings tell acronyms apart poorly.
+        pick = named[0] if named else 0
+    elif closest is not None and len(spans) > 1:
+        pick = closest(phrase, [antecedent[a:b] for a, b in spans])  # "What about videos?" -> for "images"
+    begin, end = spans[pick]
+    return f"{_agree(antecedent[:begin], phrase)}{phrase}{antecedent[end:]}?"
+
+
+def condense(question: str, history: list[str], closest: Closest | None = None) -> str:
+    """Rewrite a follow-up into a standalone question using the earlier user turns, without an LLM.
+
+    Handles pronouns ("create them?" after "Can LLMs make images?"; "Does it ...?" takes the earlier
+    subject), "which ones", a new subject or topic that keeps the rest ("And LLMs?" after "How is
+    generative AI used in marketing?" -> "How are LLMs used in marketing?"; "What about videos?"), and
+    a new place ("What about in healthcare?"). A question that stands on its own is returned as is.
+    """
+    question = question.strip()
+    if not history:
+        return question
+    antecedent = condense(history[-1], history[:-1], closest).rstrip(" ?.!")
+    stripped = _FOLLOW_UP_MARKERS.sub("", question).strip()
+    had_marker = stripped != question
+    body = stripped.rstrip(" ?.!")
+    if not body:
+        return antecedent + "?"
+
+    about = _ABOUT.match(body)
+    target = about.group(1) if about else body
+    first = target.split()[0].lower()
+    if first in _PREPOSITIONS and (about or had_marker) and len(tokenize(target)) <= 4:
+        prep, _, obj = target.partition(" ")
+        cut = antecedent.lower().rfind(f" {prep.lower()} ")
+        if cut >= 0:
+            return f"{antecedent[:cut]} {prep} {obj}?"  # "What about in healthcare?": a new place, same question
+        target = obj
+    phrase_only = all(w.lower() not in STOPWORDS or w.lower() in ("and", "of") for w in _words(target))
+    if (about or had_marker) and phrase_only and 1 <= len(tokenize(target)) <= 4:
+        stood_in = _stand_in(antecedent, target, closest)
+        if stood_in:
+            return stood_in
+
+    if _WHY_SO.fullmatch(body):
+        return f"{antecedent}?"  # "Why is that?" asks the earlier question again, for its reasons
+    rewritten = body
+    pair = pair_of(antecedent) if _EACH.search(body) else None
+    if pair:
+        return _EACH.sub(pair, body, count=1) + "?"  # "Give me an example of each." -> "... of LLMs and generative AI"
+    head = _head_after_which(antecedent)
+    if head and _WHICH_ONES.search(rewritten):
+        rewritten = _WHICH_ONES.sub(lambda m: f"{m.group(1)} {head}", rewritten, count=1)
+    subject_pronoun = _SUBJECT_PRONOUN.match(rewritten)
+    spans = noun_phrases(antecedent)
+    if subject_pronoun and spans and _AUXILIARY.match(antecedent):
+        # "Does it need one?" after "Can generative AI work without an LLM?": "it" is the earlier subject.
+        begin, end = spans[0]
+        subject = antecedent[begin:end]
+        rest = rewritten[subject_pronoun.end() :]
+        if re.search(r"\bones?\s*$", rest) and len(spans) > 1:
+            begin, end = spans[-1]
+            article = re.search(r"\b(?:an?|the)\s+$", antecedent[:begin], re.IGNORECASE)  # "an LLM", not "LLM"
+            topic = antecedent[article.start() if article else begin : end]
+            rest = re.sub(r"\bones?\s*$", topic, rest)
+        return f"{_agree(subject_pronoun.group(1), subject)}{subject}{rest}?"
+    if not tokenize(body):
+        # "What are they?": nothing but a pronoun, so the earlier question is what is asked again.
+        return f"{antecedent}?"
+    tail = _topic_tail(antecedent)
+    if spans and _WHAT_ARE_THE.match(antecedent):
+        # "What are the privacy concerns with AI?" is about the concerns: "do about it" means them, not AI.
+        tail = antecedent[spans[0][0] : spans[0][1]]
+    if tail and _PRONOUNS.search(rewritten):
+        rewritten = _PRONOUNS.sub(
+            lambda m: _possessive(tail) if m.group(1).lower() in ("its", "their") else tail, rewritten, count=1
+        )
+    if rewritten != body:
+        return rewritten + "?"
+    if names_own_subject(body):
+        return question  # however short, it says what it is about: "What is a GAN?" after a summary
+    if had_marker or len(tokenize(body)) <= 1 or _INSTEAD.search(body):
+        # Context-dependent but nothing to substitute: keep the earlier topic alongside.
+        return f"{body} ({antecedent})?"
+    return question

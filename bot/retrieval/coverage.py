@@ -1,0 +1,114 @@
+"""What a question asks that the corpus does or does not cover: unknown names and key words, "What is X?"
+for an X it never names, and things it names only in passing. Functions over a loaded index generation."""
+
+from __future__ import annotations
+
+import re
+
+from bot.question.spelling import english_zipf
+from bot.retrieval.loaded import LoadedGeneration
+from bot.text import defined_phrase, named_terms, tokenize, yes_no_subject
+
+# "How do I <do something> with/using <tool>?": the tool is what the question is about.
+_TOOL_SLOT = re.compile(
+    r"^\s*how\s+(?:do|can|should|would)\s+(?:i|we|you)\b.*\b(?:with|using|via)\s+(?:the\s+)?([A-Za-z][\w.+-]*?)[\s?.!]*$",
+    re.I,
+)
+TOOL_MAX_ZIPF = 4.0
+
+# Question words English uses this often (Zipf scale) say little on their own: "made", "use", "good".
+TELLING_MAX_ZIPF = 5.5
+
+# A word in more than this share of the passages is one of the corpus's topic words.
+TOPIC_SHARE = 0.2
+# A word a yes/no question asks about is a key concept when this rare (Zipf): "offline" 3.7 and "laptop" 4.2
+# are; of "solved problem" and "rules settled", paraphrases of covered questions, one word each is not.
+ASKED_MAX_ZIPF = 4.5
+
+
+def telling_words(text: str) -> list[str]:
+    """The words of `text` (`tokenize`d, in order, once each) English uses less than everyday ones."""
+    return list(dict.fromkeys(t for t in tokenize(text) if english_zipf(t) < TELLING_MAX_ZIPF))
+
+
+def unknown_words(view: LoadedGeneration, question: str, key_term_max_zipf: float) -> list[str]:
+    """Names (see `named_terms`) and key words (see `missing_terms`) of the question the corpus never uses."""
+    names = [name for name in named_terms(question) if not view.mentions(name)]
+    said = {n.lower() for n in names}
+    return names + [word for word in missing_terms(view, question, key_term_max_zipf) if word.lower() not in said]
+
+
+def missing_terms(view: LoadedGeneration, question: str, key_term_max_zipf: float) -> list[str]:
+    """Words of the question the corpus never uses and English hardly does ("dplyr", "venv"): its key concepts.
+
+    The tool of a how-to question ("How do I install a package with pip?") is one too when the corpus
+    never uses it and it is no everyday word (Zipf < 4: "pip" 3.4), whatever it means elsewhere.
+    """
+    if not view.words or not key_term_max_zipf:
+        return []
+    missing = view.words.absent_terms(question, key_term_max_zipf)
+    tool = _TOOL_SLOT.match(question)
+    if tool and tool.group(1) not in missing and view.words.absent_terms(tool.group(1), TOOL_MAX_ZIPF):
+        missing.append(tool.group(1))
+    return missing
+
+
+def nothing_telling_known(view: LoadedGeneration, question: str) -> list[str]:
+    """The question's telling words when the corpus uses none of them: "How is quantum computing different from
+    classical computing?" shares only the everyday "different" with the articles, so nothing it asks about is in
+    them, however close its wording comes to theirs."""
+    if view.words is None:
+        return []
+    telling = telling_words(question)
+    # Two at least: one word alone ("What should I use instead?") is too little to say the question is elsewhere.
+    if len(telling) < 2 or any(not t.isalpha() or len(t) < 3 or view.words.uses(t) for t in telling):
+        return []
+    return telling
+
+
+def nothing_known_of_subject(view: LoadedGeneration, question: str) -> list[str]:
+    """For a yes/no question, what it asks of its subject when the corpus uses none of those words: "Can LLMs
+    run offline on a laptop?" names LLMs, which the articles discuss, but "run", "offline" and "laptop" nowhere,
+    so they cannot say yes or no."""
+    subject = yes_no_subject(question)
+    if not subject or view.words is None:
+        return []
+    # The corpus's own topic words ("generative", "ai" in the articles) belong to the subject, not the ask.
+    common = TOPIC_SHARE * len(view.terms)
+    asked = [t for t in telling_words(question) if t != subject and view.bm25.doc_freq(t) <= common]
+    # All of them real words the corpus never uses ("e-commerce" is looked up whole), two of them key concepts.
+    if any(not t.isalpha() or len(t) < 3 or view.words.uses_family(t) for t in asked):
+        return []
+    key = [t for t in asked if english_zipf(t) < ASKED_MAX_ZIPF]
+    return key if len(key) >= 2 else []
+
+
+def undefined_subject(view: LoadedGeneration, query: str, rows: list[int]) -> list[str]:
+    """For "What is X?": X, when one of its telling words is nowhere in the corpus ("reinforcement learning
+    from human feedback"): the documents never say what X is, whatever else they say about learning."""
+    phrase = defined_phrase(query)
+    if not phrase or view.words is None:
+        return []
+    telling = set(telling_words(phrase))
+    # Only a real word the corpus lacks (not "main", not a clipped "gen") says X is something else.
+    lacking = [t for t in telling if t.isalpha() and len(t) >= 4 and english_zipf(t) < 4.5 and not view.words.uses(t)]
+    if not lacking or any(telling <= view.terms[r] for r in rows):
+        return []
+    return [re.sub(r"^(?:an?|the)\s+", "", phrase, flags=re.I)]
+
+
+def names_in_passing(view: LoadedGeneration, query: str, rows: list[int]) -> bool:
+    """Whether one retrieved passage holds every telling word of the question, one of them rare in the corpus.
+
+    "What is Stable Diffusion?", "What are deepfakes made with?": the documents only name the thing in
+    passing, so no passage is about it and the relevance stays low, yet that mention is their answer.
+    Telling words are those English uses less than everyday ones (Zipf < 5.5: "released" 5.05 and "stand" 5.14
+    are, "made" 5.9, "use" 5.8 and "good" 6.1 are not).
+    """
+    telling = set(telling_words(query))
+    if not telling or not rows:
+        return False
+    rare = max(2, len(view.terms) // 10)
+    if not any(sum(t in terms for terms in view.terms) <= rare for t in telling):
+        return False
+    return any(telling <= view.terms[row] for row in rows)

@@ -1,0 +1,150 @@
+"""An index generation loaded into memory for searching: passages, their vectors, sentence vectors, keyword postings."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+
+import numpy as np
+
+from bot.ingest.index import IndexUnavailable, OpenIndex
+from bot.question.spelling import CorpusWords, english_zipf
+from bot.retrieval.keywords import KeywordIndex
+from bot.text import normalize_text, tokenize
+from bot.types import Passage
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What ingest recorded about a whole document, on its first passage (see `bot.ingest.index.records.document_facts`)."""
+
+    questions: tuple[str, ...] = ()  # suggested questions from its front matter
+    pages: int = 0  # 0 = not paged (Markdown, text, HTML)
+    slides: int = 0
+
+
+def _facts(meta: dict) -> DocumentFacts:
+    try:
+        questions = json.loads(meta.get("questions") or "[]")
+    except ValueError:  # written by ingest, so only a damaged index gets here
+        questions = []
+    return DocumentFacts(
+        questions=tuple(q for q in questions if isinstance(q, str)),
+        pages=int(meta.get("pages") or 0),
+        slides=int(meta.get("slides") or 0),
+    )
+
+
+@dataclass
+class LoadedGeneration:
+    """One index generation loaded for searching: passages, vectors and the keyword index."""
+
+    index: OpenIndex
+    ids: list[str]
+    passages: list[Passage]
+    position: dict[str, int]  # passage id -> row
+    vectors: np.ndarray  # unit-length passage embeddings, one row per passage
+    sentence_vectors: np.ndarray  # unit-length sentence embeddings, all passages
+    sentence_rows: dict[int, np.ndarray]  # passage row -> its rows in `sentence_vectors`
+    bm25: KeywordIndex
+    terms: list[set[str]]
+    max_idf: float
+    facts: dict[str, DocumentFacts] = field(default_factory=dict)  # by file name
+    reading_order: list[int] = field(default_factory=list)  # passage rows by file name, then position in the file
+    words: CorpusWords | None = None  # the corpus's own words (respelling questions, absent key words)
+    suggestions: list[str] | None = None
+    suggestion_vectors: np.ndarray | None = None
+    _known_text: str | None = None
+    _vocabulary: frozenset[str] | None = None
+
+    def mentions(self, name: str) -> bool:
+        """Whether the corpus mentions `name` (a word as a user wrote it): as written, by its stem, or spelt close."""
+        if self._known_text is None:
+            self._known_text = "\n".join(
+                normalize_text(f"{p.title}\n{p.source}\n{p.heading}\n{p.text}") for p in self.passages
+            )
+            self._vocabulary = frozenset().union(*self.terms) if self.terms else frozenset()
+        lowered = normalize_text(name)
+        parts = [p for p in re.split(r"[-/]", lowered) if p]
+        if len(parts) > 1 and all(self.mentions(p) or english_zipf(p) >= 4.0 for p in parts):
+            return True  # "AI-made": a word the corpus uses joined to an everyday one
+        digits = any(c.isdigit() for c in lowered)
+        stems = tokenize(lowered)
+        if not digits and stems and all(s in self._vocabulary for s in stems):
+            return True  # the usual case, a set look-up; the scan of the whole text below is for the rest
+        if re.search(rf"(?<![\w.]){re.escape(lowered)}(?![\w]|\.\d)", self._known_text):
+            return True
+        if digits:
+            return False  # a version or year is mentioned as written, or not at all ("4.3.0" is not "4", "3", "0")
+        # A misspelt name ("Pyhton") is still the corpus's own word.
+        return len(lowered) >= 5 and bool(get_close_matches(lowered, self._vocabulary, n=1, cutoff=0.8))
+
+    @property
+    def generation(self) -> str:
+        return self.index.manifest.generation
+
+    def documents(self) -> dict[str, list[Passage]]:
+        """Each document's passages in reading order, by file name (in file-name order)."""
+        grouped: dict[str, list[Passage]] = {}
+        for row in self.reading_order or range(len(self.passages)):
+            passage = self.passages[row]
+            grouped.setdefault(passage.source, []).append(passage)
+        return grouped
+
+
+def load_generation(index: OpenIndex) -> LoadedGeneration:
+    """Read a whole generation into memory (passages, their vectors and sentences' vectors, keyword postings)."""
+    data = index.passages.get(include=["metadatas", "documents", "embeddings"])
+    if not data["ids"]:
+        raise IndexUnavailable("The index is empty: run `bot ingest`.")
+    passages = [
+        Passage(
+            id=pid,
+            text=meta.get("text", doc),
+            title=meta.get("title", ""),
+            publisher=meta.get("publisher", ""),
+            source=meta.get("source", ""),
+            heading=meta.get("heading", ""),
+            location=meta.get("location", ""),
+        )
+        for pid, meta, doc in zip(data["ids"], data["metadatas"], data["documents"])
+    ]
+    position = {pid: i for i, pid in enumerate(data["ids"])}
+    sentences = index.sentences.get(include=["metadatas", "embeddings"])
+    metas = sentences["metadatas"]
+    order = sorted(
+        (i for i, m in enumerate(metas) if m["passage_id"] in position),
+        key=lambda i: (position[metas[i]["passage_id"]], metas[i]["order"]),
+    )
+    dim = len(data["embeddings"][0])
+    sentence_vectors = (
+        np.asarray([sentences["embeddings"][i] for i in order], dtype=np.float32)
+        if order
+        else np.zeros((0, dim), np.float32)
+    )
+    owner = np.asarray([position[metas[i]["passage_id"]] for i in order], dtype=np.int64)
+    # Sentences are sorted by their passage's row, so each passage owns one contiguous slice.
+    bounds = np.searchsorted(owner, np.arange(len(passages) + 1))
+    tokenized = [tokenize(doc) for doc in data["documents"]]
+    bm25 = KeywordIndex(tokenized)
+    return LoadedGeneration(
+        index=index,
+        ids=list(data["ids"]),
+        passages=passages,
+        position=position,
+        vectors=np.asarray(data["embeddings"], dtype=np.float32),
+        sentence_vectors=sentence_vectors,
+        sentence_rows={row: np.arange(bounds[row], bounds[row + 1]) for row in range(len(passages))},
+        bm25=bm25,
+        terms=[set(tokens) for tokens in tokenized],
+        # A query word found nowhere in the corpus weighs like the rarest word that is found.
+        max_idf=max(bm25.idf.values(), default=1.0),
+        words=CorpusWords(f"{p.title}\n{p.heading}\n{p.text}" for p in passages),
+        facts={meta.get("source", ""): _facts(meta) for meta in data["metadatas"] if meta.get("position") == 0},
+        reading_order=sorted(
+            range(len(passages)),
+            key=lambda row: (passages[row].source, int(data["metadatas"][row].get("position") or 0)),
+        ),
+    )

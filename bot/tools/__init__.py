@@ -1,0 +1,1 @@
+"""The `bot` command and what it runs: evaluation, benchmarks, load tests, the common recipe."""

@@ -1,0 +1,1 @@
+"""The Chainlit chat app and the server around it."""

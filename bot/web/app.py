@@ -1,0 +1,354 @@
+"""Chainlit chat UI. Handlers stay thin: the work happens in `bot.assistant`, off the event loop.
+
+Longer than most modules on purpose: Chainlit registers handlers from the module it runs, so every chat
+event (start, resume, message, settings, suggested question, health, readme) has its thin
+handler here; the server around it is set up in `bot.web.server`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import chainlit as cl
+
+from bot.settings import PROVIDERS, get_settings
+from bot.web import conversation
+from bot.web.branding import install_branding
+from bot.web.guard import ORIGINAL_CHARS, SlidingWindowLimit, client_key
+from bot.web.history import install_history
+from bot.web.limits import shared_store
+from bot.web.server import install_server, rss_mb, show_identity
+
+log = logging.getLogger("bot.web.app")
+
+_assistant = None
+_assistant_error: str | None = None
+_assistant_lock = asyncio.Lock()
+
+
+async def health() -> dict:
+    """Whether the model and index are loaded: for load balancers and monitoring."""
+    from starlette.responses import JSONResponse
+
+    from bot.ingest.index import IndexUnavailable
+
+    loaded = _assistant is not None
+    reachable, problem = loaded, _assistant_error
+    if loaded:
+        try:  # the index may live on a Chroma server that has gone away since
+            await asyncio.to_thread(_assistant.retriever.check_index)
+        except IndexUnavailable as exc:
+            reachable, problem = False, str(exc)
+    body = {
+        "status": "ok" if reachable else ("loading" if not loaded and not problem else "error"),
+        "model_loaded": loaded,
+        "index_loaded": reachable,
+        "index_generation": _assistant.retriever.generation if loaded else None,
+        "passages": _assistant.retriever.passage_count if loaded else 0,
+    }
+    if get_settings().shows_memory_in_health():
+        body["rss_mb"] = rss_mb()
+    if problem:
+        body["error"] = problem
+    return JSONResponse(body, status_code=200 if reachable else 503)
+
+
+async def corpus_overview():
+    """What the live corpus is about (`bot.answer.overview.Overview`), shown as the app's identity; None if it cannot load."""
+    try:
+        assistant = await get_assistant()
+        overview = await cl.make_async(assistant.overview.current)()
+    except Exception as exc:
+        log.warning("cannot describe the corpus: %s", exc)
+        return None
+    show_identity(overview.name, overview.description, overview.headline)  # follows a re-ingest
+    return overview
+
+
+async def readme() -> str | None:
+    overview = await corpus_overview()
+    return overview.readme if overview else None
+
+
+# The name from settings at once; the description once the corpus is known.
+show_identity(get_settings().assistant_name, get_settings().assistant_description)
+install_server(health, readme)
+install_branding(corpus_overview)  # logo, favicon, avatar, colour, welcome text
+install_history(get_settings())  # conversations and feedback in a database (bot.history.store)
+conversation.install_download()  # the chat as Markdown, for the page header's button
+
+
+def _build_assistant():
+    """Load the model and index (building the index first if it is empty). Blocking."""
+    from bot.assistant import Assistant
+    from bot.ingest.index import ensure_index
+
+    settings = get_settings()
+    report = ensure_index(settings, log=log.warning)
+    if report:
+        log.info(report.summary())
+    return Assistant.build(settings)
+
+
+async def get_assistant(notify: bool = False):
+    """The shared assistant, loaded once per process; tells the user while a first build runs."""
+    global _assistant
+    if _assistant is not None:
+        return _assistant
+    async with _assistant_lock:
+        if _assistant is None:
+            notice = None
+            if notify:
+                notice = cl.Message(content="Getting ready: loading the model and the document index…")
+                await notice.send()
+            try:
+                _assistant = await cl.make_async(_build_assistant)()
+            finally:
+                if notice:
+                    await notice.remove()
+    return _assistant
+
+
+@cl.on_app_startup
+async def warm_up() -> None:
+    # Start loading in the background so the first visitor rarely waits; failures surface per chat.
+    async def load() -> None:
+        global _assistant_error
+        try:
+            assistant = await get_assistant()
+            _assistant_error = None
+            overview = await corpus_overview()
+            first = overview.starters[0] if overview and overview.starters else "What are these documents about?"
+            await cl.make_async(assistant.ask)(first)  # first use of the model and index, not on a visitor
+            await cl.make_async(assistant.retriever.warm_up)()
+        except Exception as exc:
+            _assistant_error = type(exc).__name__
+            log.exception("could not load the assistant at start-up")
+
+    asyncio.get_running_loop().create_task(load())
+
+
+STARTER_LABEL_CHARS = 80  # a longer question is shortened on its button; the full one is sent
+
+
+def _button_label(question: str) -> str:
+    return question if len(question) <= STARTER_LABEL_CHARS else question[: STARTER_LABEL_CHARS - 1] + "…"
+
+
+@cl.set_starters
+async def starters(user=None, language=None):
+    # Waits for the index on a fresh start: the starters are the corpus's own.
+    overview = await corpus_overview()
+    questions = overview.starters if overview else get_settings().starters
+    return [cl.Starter(label=_button_label(q), message=q) for q in questions]
+
+
+STREAM_WORDS = 6  # words per streamed chunk of a ready-made answer: visibly streams, few socket events
+
+
+def _may_switch_answerer() -> bool:
+    """Whether this chat's user may pick the answerer: only if settings allow it, and only when logged in if login is on."""
+    settings = get_settings()
+    return settings.answerer_switch and (not settings.login or cl.context.session.user is not None)
+
+
+@cl.on_chat_start
+async def start() -> None:
+    cl.user_session.set("history", [])
+    default = get_settings().llm
+    cl.user_session.set("provider", default)
+    await conversation.announce_thread()
+    await conversation.notify_if_history_off()
+    if not _may_switch_answerer():
+        return
+    await cl.ChatSettings(
+        [
+            cl.input_widget.Select(
+                id="provider",
+                label="Answerer",
+                values=list(PROVIDERS),
+                initial_index=PROVIDERS.index(default),
+                description="extractive quotes the documents (offline); the others write with a language model, "
+                "checked against the documents.",
+            )
+        ]
+    ).send()
+
+
+@cl.on_chat_resume
+async def resume(thread: dict) -> None:
+    """A conversation reopened from the sidebar (its owner only: Chainlit checks): restore its follow-up context."""
+    cl.user_session.set("provider", get_settings().llm)
+    conversation.restore(thread)
+    await conversation.announce_thread()
+    await conversation.notify_if_history_off()
+
+
+@cl.on_settings_update
+async def settings_update(values: dict) -> None:
+    provider = values.get("provider", "extractive") if isinstance(values, dict) else None
+    if provider not in PROVIDERS:
+        return
+    if not _may_switch_answerer():
+        log.warning("refused an answerer change to %r: BOT_ANSWERER_SWITCH is off", provider)
+        cl.context.session.chat_settings.clear()  # Chainlit stored the refused form before calling us
+        await _notice("Choosing the answerer is turned off on this server.")
+        return
+    cl.user_session.set("provider", provider)
+    assistant = await get_assistant(notify=True)
+    notice = await cl.make_async(assistant.provider_notice)(provider)
+    await _notice(notice or f"Answers now come from: {provider}.")
+
+
+async def _notice(text: str) -> None:
+    """A reply that is not an answer (a limit, an error, a setting changed): Chainlit offers thumbs only under
+    a run's last `assistant_message`, and there is nothing here to rate."""
+    await cl.Message(content=text, type="system_message").send()
+
+
+def rate_limit_reply(wait: float) -> str:
+    """Says that a limit was reached, which one, and when to ask again."""
+    settings = get_settings()
+    window = settings.rate_limit_window_seconds
+    per = "a minute" if window == 60 else f"{window:g} seconds"
+    return (
+        f"This server accepts at most {settings.rate_limit_messages} messages {per} from one person, and that limit "
+        f"is reached. Please ask again in {max(1, round(wait))} seconds."
+    )
+
+
+def _unavailable_reply(exc: Exception) -> str:
+    return f"Sorry, I can't answer right now. {exc} Please try again in a moment."
+
+
+_MESSAGE_LIMIT = SlidingWindowLimit(
+    get_settings().rate_limit_messages, get_settings().rate_limit_window_seconds, shared_store(), "messages"
+)
+
+
+def _client_key() -> str:
+    """Who is asking in this chat (`bot.web.guard.client_key`)."""
+    return client_key(cl.context.session)
+
+
+def _over_rate_limit() -> float:
+    """Seconds to wait if this user (when logged in) or this client address sent too many messages, else 0."""
+    return _MESSAGE_LIMIT.wait_seconds(_client_key())
+
+
+SUGGEST_ACTION = "ask_suggestion"
+OFFERED_KEEP = 30  # suggestion buttons a chat remembers; a click on an older one does nothing
+
+
+def _offer(suggestions: list[str]) -> list[cl.Action]:
+    """One button per suggested question, remembered in the session: a click can only ask what was offered."""
+    actions = [cl.Action(name=SUGGEST_ACTION, payload={"question": q}, label=_button_label(q)) for q in suggestions]
+    offered = (cl.user_session.get("offered") or {}) | {a.id: actions for a in actions}
+    cl.user_session.set("offered", dict(list(offered.items())[-OFFERED_KEEP:]))
+    return actions
+
+
+@cl.action_callback(SUGGEST_ACTION)
+async def ask_suggestion(action: cl.Action) -> None:
+    """A suggested question clicked: shown as the user's message and answered as if typed."""
+    offered: dict[str, list[cl.Action]] = cl.user_session.get("offered") or {}
+    group = offered.get(action.id)
+    if not group:  # the request names no button this chat was shown: forged, or from a long-gone answer
+        log.warning("ignored a click on an unknown suggestion")
+        return
+    for sibling in group:  # all at once, before any await: a second click finds nothing
+        offered.pop(sibling.id, None)
+    question = next(a.payload["question"] for a in group if a.id == action.id)  # ours, not the client's copy
+    await asyncio.gather(*(sibling.remove() for sibling in group))
+    author = getattr(cl.context.session.user, "identifier", "User")  # as the chat page names a typed message
+    await cl.Message(content=question, author=author, type="user_message").send()
+    await cl.context.emitter.task_start()  # as for a typed message: the input is busy until the reply ends
+    try:
+        await _answer(question)
+    finally:
+        await cl.context.emitter.task_end()
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    await _answer(message.content, (message.metadata or {}).get(ORIGINAL_CHARS))
+
+
+async def _answer(question: str, original_chars: int | None = None) -> None:
+    """Answer `question` in the chat: a typed message and a clicked suggestion alike."""
+    from bot.answer.present import SEARCH_STEP, reply_markdown, retrieval_summary, source_views
+    from bot.assistant import InvalidQuestion, too_long
+    from bot.ingest.index import IndexUnavailable
+    from bot.safe_markdown import StreamSanitizer
+    from bot.text import small_talk
+
+    wait = _over_rate_limit()
+    if wait:
+        await _notice(rate_limit_reply(wait))
+        return
+    if isinstance(original_chars, int) and original_chars > len(question):  # cut down on arrival (see bot.web.guard)
+        await _notice(str(too_long(original_chars, get_settings().max_question_chars)))
+        return
+    await conversation.wait_for_resume()
+    history: list[str] = cl.user_session.get("history") or []
+    try:
+        assistant = await get_assistant(notify=True)
+    except IndexUnavailable as exc:
+        await _notice(_unavailable_reply(exc))
+        return
+    except Exception:
+        log.exception("could not load the assistant")
+        await _notice("Sorry, the assistant could not start. The server log says why.")
+        return
+
+    provider = cl.user_session.get("provider") or get_settings().llm
+    reply = cl.Message(content="")
+    shown = StreamSanitizer()  # one per answer: only text that can never load or link anything reaches the browser
+
+    def on_token(token: str) -> None:  # called from the worker thread while the model writes
+        safe = shown.feed(token)  # an unfinished image, link, tag or URL is held back until it is complete
+        if safe:
+            cl.run_sync(reply.stream_token(safe))
+
+    try:
+        if small_talk(question):  # "thanks!", "who are you?": answered about the assistant, no search to show
+            retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
+        else:  # the step shows what was searched for and found as text, not the question as a JSON block
+            async with cl.Step(name=SEARCH_STEP, type="retrieval", show_input=False) as step:
+                step.input = question[:500]
+                retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
+                step.output = retrieval_summary(retrieval)
+        answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token, _client_key())
+    except InvalidQuestion as exc:
+        await _notice(str(exc))
+        return
+    except IndexUnavailable as exc:
+        log.warning("%s", exc)
+        await _notice(_unavailable_reply(exc))
+        return
+    except Exception:
+        log.exception("answering failed")
+        await _notice("Sorry, something went wrong while answering. Please try again.")
+        return
+
+    rest = shown.flush()  # what the model's last words left held back, cleaned
+    if rest:
+        await reply.stream_token(rest)
+    if not reply.content:  # extractive answers are complete at once; stream them a few words at a time
+        words = re.findall(r"\S+\s*", answer.text)
+        for start in range(0, len(words), STREAM_WORDS):
+            await reply.stream_token("".join(words[start : start + STREAM_WORDS]))
+    # Each file's passages in reading order: a source shows the whole section it is part of.
+    documents = await cl.make_async(lambda: assistant.retriever.live_view().documents())()
+    sources = source_views(answer, documents)
+    # The checked answer, its sources and notes replace whatever the model streamed.
+    reply.content = reply_markdown(answer, sources)
+    reply.elements = [cl.Text(name=s.name, content=s.content, display="side") for s in sources]
+    reply.actions = _offer(answer.suggestions) if answer.suggestions else []
+    conversation.remember(question, retrieval.question, answer, provider, reply)  # saved with the reply
+    await reply.send()  # ends the stream with the final (checked) content and the source elements
+    history.append(retrieval.question)
+    cl.user_session.set("history", history[-10:])
+    await conversation.notify_if_history_off()  # the database may have gone away mid-chat
