@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from bot.ingest.chunking import _balanced_groups, chunk_article, passage_sentences
+from bot.ingest.chunking import _balanced_groups, chunk_article
 from bot.ingest.corpus import Article, load_corpus, read_article
+from bot.ingest.sentences import passage_sentences
 
 from .conftest import ROOT, SHARED, require_shared
 

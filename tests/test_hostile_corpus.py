@@ -9,7 +9,7 @@ from markdown_it import MarkdownIt
 
 from bot.answer.present import reply_markdown, source_views
 from bot.assistant import Assistant
-from bot.ingest.chunking import split_sentences
+from bot.ingest.sentences import split_sentences
 
 CLINIC = """---
 title: Clinic briefing

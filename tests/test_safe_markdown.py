@@ -9,7 +9,8 @@ from markdown_it import MarkdownIt
 
 from bot.ingest.chunking import chunk_article
 from bot.ingest.corpus import load_corpus
-from bot.safe_markdown import StreamSanitizer, inert_markdown, sanitize_generated
+from bot.safe_markdown import inert_markdown, sanitize_generated
+from bot.safe_stream import StreamSanitizer
 
 from .conftest import ROOT
 

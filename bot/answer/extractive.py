@@ -23,7 +23,7 @@ import numpy as np
 from bot.answer.replies import not_covered_reply
 from bot.answer.sections import Candidate, says_something, section_answer
 from bot.answer.smalltalk import small_talk_answer
-from bot.ingest.chunking import Sentence, passage_sentences
+from bot.ingest.sentences import Sentence, passage_sentences
 from bot.question.followup import COMPARING_WORDS, pair_of
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings

@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.providers import ModelBusy, ModelGate
-from bot.ingest.chunking import Sentence, split_sentences
+from bot.ingest.sentences import Sentence, split_sentences
 from bot.safe_markdown import sanitize_generated
 from bot.settings import Settings
 from bot.text import small_talk, tokenize

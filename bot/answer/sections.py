@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.ingest.chunking import Sentence
+from bot.ingest.sentences import Sentence
 from bot.safe_markdown import inert_markdown
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".

@@ -7,11 +7,12 @@ well under half a second and give the same vectors (cosine >= 0.99999 against se
 
 Two halves:
 
-- `export_onnx(model_dir, onnx_path)` runs once, where torch is loaded anyway (at ingest): it traces
-  the model's transformer (token embeddings out, dynamic batch and sequence axes), checks the file
-  against torch on a padded batch, and moves it into place atomically together with a small JSON
-  sidecar (`<onnx_path>.json`) naming the model it was made from. It needs torch, transformers and
-  the `onnx` package (torch's exporter imports it even for the TorchScript path).
+- `export_onnx(model_dir, onnx_path)` (in `bot.ingest.onnx_export`) runs once, where torch is loaded
+  anyway (at ingest): it traces the model's transformer (token embeddings out, dynamic batch and
+  sequence axes), checks the file against torch on a padded batch, and moves it into place
+  atomically together with a small JSON sidecar (`<onnx_path>.json`) naming the model it was made
+  from. It needs torch, transformers and the `onnx` package (torch's exporter imports it even for
+  the TorchScript path).
 - `OnnxQueryEncoder(model_dir, onnx_path).encode(texts)` imports only numpy, onnxruntime and
   tokenizers. It reproduces sentence-transformers' pipeline for a mean-pooling model: the model's
   own `tokenizer.json` with truncation at `max_seq_length` (from `sentence_bert_config.json`; the
@@ -27,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -117,113 +117,6 @@ def export_is_current(model_dir: str | os.PathLike, onnx_path: str | os.PathLike
     return bool(info) and info.get("format") == EXPORT_FORMAT and info.get("model") == model_fingerprint(model_dir)
 
 
-def export_onnx(model_dir: str | os.PathLike, onnx_path: str | os.PathLike, *, opset: int = 17) -> dict:
-    """Export the model's transformer to `onnx_path` with torch, once; returns the sidecar's contents.
-
-    The graph takes int64 ``input_ids``, ``attention_mask``, ``token_type_ids`` of shape
-    (batch, sequence), both axes dynamic, and returns float32 ``token_embeddings`` (batch, sequence,
-    hidden). Eager attention is traced (not SDPA) so that no shape-dependent branch is frozen into
-    the graph. Before the file is moved into place its output on a padded batch of two lengths is
-    compared with torch's (max abs difference must be under 1e-4). The file and its sidecar are
-    written to temporary names in the same folder and renamed, so a reader never sees half a file;
-    the sidecar is renamed last, so a present sidecar means a complete export.
-    Needs torch, transformers and onnx; raises ImportError (from torch) when `onnx` is missing.
-    """
-    import time
-
-    import torch
-    from transformers import AutoModel
-
-    model_dir, onnx_path = Path(model_dir), Path(onnx_path)
-    settings = model_settings(model_dir)
-    started = time.perf_counter()
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
-
-    class _TokenEmbeddings(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-            return out.last_hidden_state
-
-    wrapper = _TokenEmbeddings(model).eval()
-    # A batch of two with padding in the second row, so the traced mask handling is the general one.
-    ids = torch.tensor([[101, 7592, 2088, 2003, 1037, 3231, 1012, 102], [101, 7592, 102, 0, 0, 0, 0, 0]])
-    mask = (ids != 0).long()
-    types = torch.zeros_like(ids)
-    onnx_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=onnx_path.name + ".", suffix=".tmp", dir=onnx_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        axes = {"batch": 0, "sequence": 1}
-        with torch.inference_mode():
-            torch.onnx.export(
-                wrapper,
-                (ids, mask, types),
-                str(tmp),
-                input_names=list(INPUT_NAMES),
-                output_names=[OUTPUT_NAME],
-                dynamic_axes={n: {v: k for k, v in axes.items()} for n in (*INPUT_NAMES, OUTPUT_NAME)},
-                opset_version=opset,
-                dynamo=False,  # the TorchScript exporter: needs `onnx` but not `onnxscript`
-            )
-            max_diff = _check_export(wrapper, tmp)
-        if max_diff > 1e-4:
-            raise RuntimeError(f"ONNX export differs from torch by {max_diff:.2e}")
-        info = {
-            "format": EXPORT_FORMAT,
-            "model": model_fingerprint(model_dir),
-            "model_dir": str(model_dir),
-            "max_seq_length": settings["max_seq_length"],
-            "opset": opset,
-            "torch": torch.__version__,
-            "bytes": tmp.stat().st_size,
-            "max_abs_diff": max_diff,
-            "seconds": round(time.perf_counter() - started, 2),
-        }
-        mode = 0o666 & ~_umask()  # mkstemp makes 0600 files; give them the usual permissions
-        os.chmod(tmp, mode)
-        sidecar_path(onnx_path).unlink(missing_ok=True)  # no sidecar while the file is being replaced
-        os.replace(tmp, onnx_path)
-        fd, tmp_json = tempfile.mkstemp(prefix=onnx_path.name + ".", suffix=".json.tmp", dir=onnx_path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(info, f, indent=1)
-        os.chmod(tmp_json, mode)
-        os.replace(tmp_json, sidecar_path(onnx_path))
-        return info
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _check_export(wrapper, path: Path) -> float:
-    """Largest absolute difference between torch and onnxruntime on a padded batch of odd lengths."""
-    import onnxruntime as ort
-    import torch
-
-    gen = torch.Generator().manual_seed(0)
-    ids = torch.randint(1000, 30000, (3, 37), generator=gen)
-    ids[:, 0], mask = 101, torch.ones_like(ids)
-    for row, n in enumerate((37, 20, 3)):
-        ids[row, n - 1], ids[row, n:], mask[row, n:] = 102, 0, 0
-    types = torch.zeros_like(ids)
-    expected = wrapper(ids, mask, types).numpy()
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    got = session.run(
-        [OUTPUT_NAME], {"input_ids": ids.numpy(), "attention_mask": mask.numpy(), "token_type_ids": types.numpy()}
-    )[0]
-    real = mask.numpy().astype(bool)
-    return float(np.abs(got - expected)[real].max())
-
-
 class OnnxQueryEncoder:
     """Sentence vectors for questions from an ONNX export of a mean-pooling sentence-transformers model.
 
@@ -250,6 +143,7 @@ class OnnxQueryEncoder:
         batch_size: int = 32,
         check: bool = True,
     ):
+        # lazy: onnxruntime and tokenizers load only when an encoder is made
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -298,6 +192,7 @@ class OnnxQueryEncoder:
         Batches of similar length run on `workers` threads at once: onnxruntime releases the GIL, and
         single-threaded sessions side by side use two cores better than one session on two threads.
         """
+        # lazy: start-up time
         from concurrent.futures import ThreadPoolExecutor
 
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

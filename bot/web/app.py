@@ -281,7 +281,7 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
     from bot.answer.present import SEARCH_STEP, reply_markdown, retrieval_summary, source_views
     from bot.assistant import InvalidQuestion, too_long
     from bot.ingest.index import IndexUnavailable
-    from bot.safe_markdown import StreamSanitizer
+    from bot.safe_stream import StreamSanitizer
     from bot.text import small_talk
 
     wait = _over_rate_limit()

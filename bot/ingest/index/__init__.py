@@ -14,11 +14,14 @@ Where a change goes:
 - `manifest.py`: what a generation records about how it was built (and when that forces a rebuild);
 - `store.py`: the two backends (folders under `index/`, or a Chroma server), the pointer, opening a generation;
 - `records.py`: the passage and sentence records stored for an article;
-- `ingestion.py`: `ingest` itself: copy unchanged files, embed new ones, validate, switch, retire old generations;
+- `ingestion.py`: `ingest` itself: read what changed, build a new generation, switch to it, retire old generations;
+- `generation.py`: building one: copy unchanged files, embed new ones, calibrate, validate;
+- `report.py`: `IngestReport`, what an ingest did;
 - `probe.py`: checking the live generation in a child process, and building or rebuilding it when needed;
 - `errors.py`: `IndexUnavailable`, raised for a missing, empty or unreachable index.
 
-This package imports from `bot.ingest.corpus`, `bot.ingest.chunking`, `bot.settings` and `bot.ingest.query_encoder` only; the names below are the
+This package imports from `bot.ingest.corpus`, `bot.ingest.files`, `bot.ingest.chunking`,
+`bot.ingest.sentences`, `bot.settings` and `bot.ingest.query_encoder` only; the names below are the
 ones the rest of the bot uses.
 """
 
@@ -34,10 +37,12 @@ from bot.ingest.index.embedding import (
     query_encoder_path,
 )
 from bot.ingest.index.errors import IndexUnavailable
-from bot.ingest.index.ingestion import IngestReport, _validate, ingest
+from bot.ingest.index.generation import _validate
+from bot.ingest.index.ingestion import ingest
 from bot.ingest.index.manifest import Manifest, build_signature, embedding_signature
 from bot.ingest.index.probe import ensure_index, probe_index
 from bot.ingest.index.records import _records
+from bot.ingest.index.report import IngestReport
 from bot.ingest.index.store import (
     IndexBackend,
     OpenIndex,

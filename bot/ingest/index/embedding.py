@@ -165,7 +165,7 @@ def export_query_encoder(settings: Settings, log: Callable[[str], None] = lambda
         return None
     import warnings
 
-    from bot.ingest.query_encoder import export_onnx
+    from bot.ingest.onnx_export import export_onnx
 
     try:
         with warnings.catch_warnings():

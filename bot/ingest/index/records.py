@@ -6,7 +6,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from bot.ingest.chunking import chunk_article, heading_line, passage_sentences
+from bot.ingest.chunking import chunk_article
+from bot.ingest.sentences import heading_line, passage_sentences
 from bot.ingest.convert import LOCATION_MARKER
 from bot.ingest.corpus import Article
 from bot.ingest.index.embedding import Pieces

@@ -1,0 +1,159 @@
+"""A PDF page as Markdown: paragraphs, list items, code fences and tables from the positions of its lines."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from bot.ingest.convert.base import location_marker
+from bot.ingest.convert.pdf_text import _Line
+
+_BULLET = re.compile(r"^(?:[•◦▪▫‣●○■□∙·*–-]\s+|(?P<num>(?:\d{1,3}|[a-z])[.)]\s+))")
+_LABEL = re.compile(r"^(?:Chapter|Appendix|Part)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z])$", re.I)
+
+
+def _line_pitch(pages: list[list[_Line]], body: float) -> float:
+    """The usual distance between consecutive lines of body text; more than that separates paragraphs."""
+    gaps = Counter()
+    for lines in pages:
+        for a, b in zip(lines, lines[1:]):
+            if a.size == b.size == body and 0 < a.y - b.y < 3 * body:
+                gaps[round(a.y - b.y, 1)] += 1
+    return gaps.most_common(1)[0][0] if gaps else body * 1.2
+
+
+def _render(number: int, lines: list[_Line], body: float, pitch: float) -> str:
+    """One page as Markdown, starting with its page marker."""
+    out = ["", location_marker("page", number), ""]
+    para: list[str] = []
+    code: list[_Line] = []
+    item_x: float | None = None  # x of the list item being continued, if any
+    prev: _Line | None = None
+    prev_prose = False
+
+    def flush() -> None:
+        nonlocal item_x
+        if para:
+            text = " ".join(para)
+            out.extend([("\\" + text) if text.startswith("#") else text, ""])  # not a heading by accident
+            para.clear()
+        if code:
+            left = min(line.x for line in code)
+            # Indentation from position: a monospace character is about 0.55 of the font size wide.
+            rows = [" " * max(0, round((line.x - left) / (0.55 * line.size))) + line.text.rstrip() for line in code]
+            fence = "````" if any("```" in row for row in rows) else "```"
+            out.extend([fence, *rows, fence, ""])
+            code.clear()
+        item_x = None
+
+    tables = _tables(lines, pitch)
+    skip_to = 0
+    for i, line in enumerate(lines):
+        if i < skip_to:
+            continue
+        if i in tables:  # a table: a list item per row, each cell under its column's header
+            flush()
+            skip_to, rows = tables[i]
+            out.extend([*rows, ""])
+            prev, prev_prose = None, False
+            continue
+        text = line.text.strip()
+        if _LABEL.match(text) and i + 1 < len(lines) and lines[i + 1].heading:
+            continue  # "Chapter 1" above the chapter's heading: a label, not text of the section before
+        gap = prev.y - line.y if prev else 0
+        after = lines[i + 1] if i + 1 < len(lines) else None
+        bullet = _BULLET.match(text)
+        flows = (  # the line goes on with the paragraph above: same column, ordinary line spacing
+            para
+            and prev is not None
+            and prev_prose
+            and 0 < gap <= pitch * 1.25
+            and not bullet
+            and (line.x > item_x + 1 if item_x is not None else line.x <= prev.x + body * 0.8)
+        )
+        if line.heading:
+            flush()
+            out.extend(["#" * line.heading + " " + " ".join(text.split()), ""])
+        elif (line.mono and not (flows and line.mono_share < 1)) or (
+            # Code with a comment in roman type, next to other code.
+            line.starts_mono
+            and not flows
+            and ((code and 0 < gap <= pitch * 1.25) or (after and after.mono and 0 < line.y - after.y <= pitch * 1.25))
+        ):
+            if para:
+                flush()
+            code.append(line)
+        elif not flows:
+            flush()
+            if bullet:
+                item_x = line.x
+                text = "- " + (text if bullet.group("num") else text[bullet.end() :])
+            para.append(text)
+        elif re.search(r"(?:[a-z]{2}|\b[A-Z][a-z])-$", para[-1]) and text[:1].islower():
+            para[-1] = para[-1][:-1] + text  # "exam-" + "ple," was one word broken over the line
+        elif (
+            re.search(r"https?:/\S*[/\-_?=&#]$", para[-1])
+            or re.search(r"https?:/\S*\.$", para[-1])
+            and text[:1].islower()
+        ):
+            para[-1] += text  # a web address broken over the line has no space in it
+        else:
+            para.append(text)
+        prev, prev_prose = line, bool(para)
+    flush()
+    return "\n".join(out)
+
+
+def _tables(lines: list[_Line], pitch: float) -> dict[int, tuple[int, list[str]]]:
+    """The tables of a page: first line index -> (index after its last line, its rows as list items).
+
+    A table starts with a header line of short cells set more than an em apart, followed closely by a
+    line of as many cells or fewer. Each later line's words go to the column they start under; a line
+    starting under a later column (a wrapped cell) continues the row above. Rows read like the tables
+    of Word and HTML files: "- Years of service: 3 to 5 years; Annual leave days: 27 days".
+    """
+    found: dict[int, tuple[int, list[str]]] = {}
+    i = 0
+    while i < len(lines) - 1:
+        head, second = lines[i], lines[i + 1]
+        header = head.cells()
+        if not (
+            len(header) >= 2
+            and not head.mono
+            and not head.heading
+            # Column names: a few words each, no sentence (a glossary's "term  Its meaning." is no table).
+            and all(len(text.split()) <= 5 and not text.endswith((".", ",", ":", ";")) for _, text in header)
+            and 2 <= len(second.cells()) <= len(header)
+            and 0 < head.y - second.y <= pitch * 2.5
+            # A row under a header it does not fit (more cells) is no header either.
+            and not (i > 0 and len(lines[i - 1].cells()) >= 2 and 0 < lines[i - 1].y - head.y <= pitch * 2.5)
+        ):
+            i += 1
+            continue
+        starts = [left for left, _ in header]
+        rows: list[list[str]] = []
+        end, prev = i + 1, head
+        while end < len(lines):
+            line = lines[end]
+            if line.heading or line.mono or not 0 < prev.y - line.y <= pitch * 2.5 or not line.words:
+                break
+            cells = [""] * len(starts)
+            for left, _right, word in line.words:
+                column = max([k for k, x in enumerate(starts) if left >= x - line.size] or [0])
+                cells[column] = f"{cells[column]} {word}".strip()
+            first = next(k for k, cell in enumerate(cells) if cell)
+            if first > 0 and rows and prev.y - line.y <= pitch * 1.3:
+                rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells)]  # a wrapped cell
+            elif 2 <= len(line.cells()) <= len(starts):
+                rows.append(cells)
+            else:
+                break  # a line of prose (or a caption) ends the table
+            end, prev = end + 1, line
+        if len(rows) >= 1:
+            names = [text for _, text in header]
+            items = ["- " + "; ".join(f"{h}: {c}" for h, c in zip(names, row) if c) for row in rows]
+            found[i] = (end, items)
+            i = end
+        else:
+            i += 1
+    return found

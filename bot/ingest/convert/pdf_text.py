@@ -1,0 +1,126 @@
+"""What PDFium reads from a PDF: each page's text lines (position, size, font, words) and the outline."""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pypdfium2.raw as pdfium_c
+
+_MONO = re.compile(r"courier|mono|cm[a-z]*tt|sftt|lmtt|typewriter|consola|menlo|inconsolata", re.I)
+_ORNAMENTS = set("✡✠❧☙❦✢✣✤✥")  # dingbats TeX draws as the corners and flourishes of a box
+
+
+@dataclass
+class _Line:
+    text: str
+    x: float
+    y: float
+    size: float  # font size in points, as drawn
+    starts_mono: bool  # its first word is in a monospace font
+    mono_share: float  # of its characters in a monospace font
+    margin: bool = False  # in the top or bottom eighth of the page, where headers and footers live
+    heading: int = 0  # 1..6 once recognised as a heading
+    words: list[tuple[float, float, str]] = field(default_factory=list)  # (left, right, text) of each word
+
+    def cells(self) -> list[tuple[float, str]]:
+        """(left, text) of the runs of words set more than an em apart: the cells of a table row."""
+        found: list[tuple[float, str]] = []
+        right = None
+        for left, end, word in self.words:
+            if right is not None and left - right <= self.size:
+                found[-1] = (found[-1][0], f"{found[-1][1]} {word}")
+            else:
+                found.append((left, word))
+            right = end
+        return found
+
+    @property
+    def mono(self) -> bool:
+        """Code or a command: starts in a monospace font and mostly is (inline `words` stay prose)."""
+        return self.starts_mono and self.mono_share >= 0.6
+
+
+def _page_lines(page) -> list[_Line]:
+    """The page's text lines in reading order, each with position, size and whether monospace.
+
+    PDFium puts the spaces and line breaks between words from the glyphs' positions (the PDF itself
+    often has none), so its text is split into lines; each word's first glyph tells its size and font.
+    """
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        text = textpage.get_text_range() if count else ""
+        if len(text) != count:  # characters outside the BMP: one glyph, two UTF-16 units; index by glyph
+            text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 32) for i in range(count))
+        lines: list[_Line] = []
+        x, y = ctypes.c_double(), ctypes.c_double()
+        name, flags = ctypes.create_string_buffer(128), ctypes.c_int()
+        # PDFium joins a word hyphenated at the line end into one line, marking the break with U+FFFE (or
+        # U+0002): it is split there again, ending in "-", so the paragraph layout below sees each line.
+        for match in re.finditer(r"[^\r\n\ufffe\x02]+[\ufffe\x02]?", text):
+            line = match.group()
+            line = line[:-1] + "-" if line[-1] in "\ufffe\x02" else line
+            if not any(ch.isalnum() or unicodedata.category(ch)[0] in "PS" and ch not in _ORNAMENTS for ch in line):
+                continue  # nothing but the corners of a drawn box ("✡ ✠") or spaces
+            sizes: Counter = Counter()
+            mono_chars, first_mono, first = 0, None, None
+            words = []
+            for word in re.finditer(r"\S+", line):
+                i = match.start() + word.start()
+                words.append(
+                    (textpage.get_charbox(i)[0], textpage.get_charbox(i + len(word.group()) - 1)[2], word.group())
+                )
+                size = round(pdfium_c.FPDFText_GetFontSize(textpage, i) * 2) / 2
+                # Its first and last letters' fonts: "source()." is code with a full stop in roman type.
+                mono = [_is_mono(textpage, j, name, flags) for j in {i, i + len(word.group()) - 1}]
+                sizes[size] += len(word.group())
+                mono_chars += len(word.group()) * sum(mono) / len(mono)
+                if first is None:
+                    first, first_mono = i, mono[0]
+            pdfium_c.FPDFText_GetCharOrigin(textpage, first, x, y)
+            total = sum(sizes.values())
+            lines.append(
+                _Line(
+                    line.rstrip(),
+                    x.value,
+                    y.value,
+                    sizes.most_common(1)[0][0],
+                    first_mono,
+                    mono_chars / total,
+                    words=words,
+                )
+            )
+    finally:
+        textpage.close()
+    left, bottom, right, top = page.get_mediabox()
+    height = top - bottom
+    for line in lines:
+        line.margin = not bottom + height / 8 < line.y < top - height / 8
+    return lines
+
+
+def _is_mono(textpage, index: int, name, flags) -> bool:
+    """Whether character `index` is set in a monospace font (by name, or the font's FixedPitch flag)."""
+    pdfium_c.FPDFText_GetFontInfo(textpage, index, name, len(name), flags)
+    return bool(flags.value & 1) or bool(_MONO.search(name.value.decode("latin-1")))
+
+
+def _outline(document) -> list[tuple[str, int, int]]:
+    """(title, page index, depth) for each bookmark; empty when there is none or it is unreadable."""
+    found: list[tuple[str, int, int]] = []
+    try:
+        for item in document.get_toc(max_depth=15):
+            dest = item.get_dest()
+            page = dest.get_index() if dest is not None else None
+            title = " ".join((item.get_title() or "").split())
+            if page is not None and page >= 0 and title:
+                found.append((title, page, item.level))
+            if len(found) >= 5000:
+                break
+    except Exception:  # a broken outline costs us the headings, not the document
+        return []
+    return found

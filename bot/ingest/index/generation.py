@@ -1,0 +1,252 @@
+"""Building a new index generation: copy unchanged files, embed new ones, calibrate, and validate it.
+
+The generation is written under its own name and checked here; only then does `ingestion` switch
+the pointer to it, so the live generation is never written to.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from bot.ingest.convert import SUFFIXES
+from bot.ingest.convert.fidelity import measure
+from bot.ingest.corpus import Article
+from bot.ingest.index.calibration import OFF_TOPIC_PROBES, Calibration, calibrate
+from bot.ingest.index.embedding import Embedder, OnnxEmbedder, embed_passages, export_query_encoder, load_embeddings
+from bot.ingest.index.errors import IndexUnavailable
+from bot.ingest.index.manifest import Manifest, embedding_signature
+from bot.ingest.index.records import Fresh, _records
+from bot.ingest.index.report import IngestReport
+from bot.ingest.index.store import IndexBackend, OpenIndex, collections, open_generation
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+    from bot.ingest.query_encoder import OnnxQueryEncoder
+
+
+PASSAGES_PER_STEP = 64  # passages embedded and stored per step: bounds memory, paces the progress bar
+COPY_BATCH = 2000  # stored records copied per call when carrying unchanged files into a new generation
+
+
+def _show_progress(progress: bool | None) -> bool:
+    return progress if progress is not None else sys.stderr.isatty()
+
+
+def _build_generation(
+    settings: Settings,
+    backend: IndexBackend,
+    generation: str,
+    previous: Manifest | None,
+    carried: list[str],
+    fresh: list[Article],
+    files: dict[str, str],
+    progress: bool | None,
+    log: Callable[[str], None],
+    report: IngestReport,
+) -> tuple[Manifest, int]:
+    """Write a complete generation (carried files copied, fresh files embedded) and validate it. A fresh file
+    the index cannot find again is left out and named in `report`."""
+    # lazy: start-up time
+    from tqdm import tqdm
+
+    began = time.perf_counter()
+    embeddings = load_embeddings(settings)
+    report.timed("loading the model", time.perf_counter() - began)
+    signature = embedding_signature(settings, embeddings)
+    passages, sentences = collections(backend, generation, create=True, metadata=signature)
+
+    if previous and carried:
+        old = open_generation(backend, previous)
+        for source_store, target in ((old.passages, passages), (old.sentences, sentences)):
+            _copy_records(source_store, target, carried)
+        old.close()
+
+    new = Fresh()
+    began = time.perf_counter()
+    for article in fresh:
+        records = _records(article, settings)
+        new.extend(records)
+        log(f"indexing {article.source}: {len(records.passages.ids)} passages")
+        _check_fidelity(article, records, report, log)
+    report.timed("chunking", time.perf_counter() - began)
+    method = signature["passage_vectors"]
+    began = time.perf_counter()
+    onnx = _onnx_encoder(settings, log) if method == "pooled" and new.pieces else None
+    workers = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    tokens_of = (lambda texts: onnx.token_embeddings(texts, workers)) if onnx else None
+    report.timed("exporting the query encoder", time.perf_counter() - began)
+    began = time.perf_counter()
+    show = _show_progress(progress)
+    total = len(new.passages.ids)
+    with tqdm(total=total, desc="Embedding passages", unit="passage", disable=not show or total == 0) as bar:
+        first_sentence = 0
+        for start in range(0, total, PASSAGES_PER_STEP):
+            pieces = new.pieces[start : start + PASSAGES_PER_STEP]
+            passage_vectors, sentence_vectors = embed_passages(
+                embeddings.model, pieces, method, settings.embedding_batch_size, tokens_of
+            )
+            last_sentence = first_sentence + len(sentence_vectors)
+            for store, records, vectors in (
+                (passages, new.passages.slice(start, start + len(pieces)), passage_vectors),
+                (sentences, new.sentences.slice(first_sentence, last_sentence), sentence_vectors),
+            ):
+                if records.ids:
+                    store.upsert(
+                        ids=records.ids, embeddings=vectors, documents=records.texts, metadatas=records.metadatas
+                    )
+            first_sentence = last_sentence
+            bar.update(len(pieces))
+    report.timed("embedding", time.perf_counter() - began)
+
+    rejected = _unfindable_files(passages, sorted({a.source for a in fresh}))
+    for source, reason in rejected.items():  # the rest of the corpus is indexed without them
+        passages.delete(where={"source": source})
+        sentences.delete(where={"source": source})
+        files.pop(source, None)
+        log(f"skipped: {source}: {reason}")
+        report.errors.append(f"{source}: {reason}")
+        for kind in (report.added, report.updated):
+            if source in kind:
+                kind.remove(source)
+    if not files:
+        raise IndexUnavailable("No file could be indexed:\n" + "\n".join(f"  {s}: {r}" for s, r in rejected.items()))
+    began = time.perf_counter()
+    manifest = Manifest(
+        generation=generation,
+        signature=signature,
+        files=files,
+        passages=passages.count(),
+        sentences=sentences.count(),
+        calibration=_calibrate(passages, OnnxEmbedder(onnx) if onnx else embeddings).to_dict(),
+    )
+    _validate(manifest, OpenIndex(backend, manifest, passages, sentences), signature, embeddings)
+    report.timed("calibrating and checking", time.perf_counter() - began)
+    return manifest, total
+
+
+def _unfindable_files(passages: Collection, sources: list[str]) -> dict[str, str]:
+    """The newly embedded files whose first passage the index cannot find again by its own vector, with the
+    reason: such a file would fail the whole generation's validation, so it is left out and named instead."""
+    total = passages.count()
+    return {
+        source: "its passages cannot be found again in the index (too many alike); not indexed"
+        for source in sources
+        if not _finds_itself(passages, total, where={"source": source})
+    }
+
+
+def _finds_itself(passages: Collection, total: int, where: dict | None = None) -> bool:
+    """Whether the first stored passage (of `where`) comes back among the nearest to its own vector (true when
+    there is none). A passage repeated word for word may come back under another id."""
+    sample = passages.get(where=where, limit=1, include=["embeddings", "documents"])
+    if not sample["ids"]:
+        return True
+    found = passages.query(query_embeddings=[sample["embeddings"][0]], n_results=min(3, total), include=["documents"])
+    return any(
+        i == sample["ids"][0] or d == sample["documents"][0] for i, d in zip(found["ids"][0], found["documents"][0])
+    )
+
+
+def _check_fidelity(article: Article, records: Fresh, report: IngestReport, log: Callable[[str], None]) -> None:
+    """Measure how a converted file's passages read; name it with the reasons when it looks wrong."""
+    metadatas = records.passages.metadatas
+    figures = measure([m["text"] for m in metadatas], [m["heading"].split(" > ")[-1] for m in metadatas])
+    if SUFFIXES.get(PurePosixPath(article.source).suffix.lower()) != "text":
+        report.fidelity[article.source] = figures
+    problems = figures.problems()
+    if problems:
+        report.suspect[article.source] = problems
+        log(f"looks wrong: {article.source}: {'; '.join(problems)}")
+
+
+def _onnx_encoder(settings: Settings, log: Callable[[str], None]) -> OnnxQueryEncoder | None:
+    """The model's ONNX export (made now if missing) to embed with, or None to use torch.
+
+    The export is the one the question path uses; onnxruntime computes the same token embeddings
+    (max difference under 1e-4, checked at export) in about half of torch's CPU time, and embedding
+    is most of an ingest's time. A single-threaded session, called from one thread per core: two
+    threads inside one session spent more CPU for the same work here.
+    """
+    # lazy: onnxruntime is heavy
+    from bot.ingest.query_encoder import OnnxQueryEncoder
+
+    path = export_query_encoder(settings, log)
+    if path is None:
+        return None
+    try:
+        encoder = OnnxQueryEncoder(settings.embedding_model_path(), path, threads=1, batch_size=16)
+    except Exception as exc:  # onnxruntime missing or a damaged file: torch still embeds
+        log(f"ONNX encoder unusable for ingest ({type(exc).__name__}: {exc}); embedding with torch")
+        return None
+    return encoder
+
+
+def _calibrate(passages: Collection, embeddings: Embedder | OnnxEmbedder) -> Calibration:
+    """The refusal threshold of the whole new generation (see `bot.ingest.index.calibration`)."""
+    # lazy: start-up time
+    import numpy as np
+
+    stored = passages.get(include=["embeddings", "metadatas"])
+    if not stored["ids"]:
+        return calibrate(np.zeros((1, 1)), np.zeros((0, 1)), np.zeros((1, 1)))
+    vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+    # The corpus's own headings, each once: its questions where it has them, its section titles otherwise.
+    headings = list(dict.fromkeys(h for m in stored["metadatas"] if (h := str(m.get("heading", "")).split(" > ")[-1])))
+    return calibrate(
+        embeddings.queries(list(OFF_TOPIC_PROBES)),
+        embeddings.queries(headings[:400]) if headings else np.zeros((0, vectors.shape[1]), dtype=np.float32),
+        vectors,
+    )
+
+
+def _copy_records(source: Collection, target: Collection, sources: list[str]) -> None:
+    """Copy the stored records (vectors included) of `sources` from one generation to another."""
+    offset = 0
+    while True:
+        batch = source.get(
+            where={"source": {"$in": sources}},
+            include=["embeddings", "documents", "metadatas"],
+            limit=COPY_BATCH,
+            offset=offset,
+        )
+        if not batch["ids"]:
+            return
+        target.add(
+            ids=batch["ids"], embeddings=batch["embeddings"], documents=batch["documents"], metadatas=batch["metadatas"]
+        )
+        offset += len(batch["ids"])
+
+
+def _validate(manifest: Manifest, index: OpenIndex, signature: dict, embeddings: Embedder) -> None:
+    """Refuse to switch to a generation that is empty, built with another model, or cannot find a record."""
+    metadata = index.passages.metadata or {}
+    problems = []
+    if manifest.passages == 0:
+        problems.append("it holds no passages")
+    for key in ("embedding_model", "dimension"):
+        if metadata.get(key) != signature[key]:
+            problems.append(f"its {key} is {metadata.get(key)!r}, expected {signature[key]!r}")
+    if manifest.sentences:
+        # Sentence vectors are the model's own encodes of their text, so finding one again by its text
+        # proves the stored vectors and this model agree.
+        sample = index.sentences.get(limit=1, include=["documents"])
+        text = sample["documents"][0]
+        found = index.sentences.query(
+            query_embeddings=embeddings.documents([text]), n_results=min(3, manifest.sentences), include=["documents"]
+        )
+        # A sentence repeated word for word may come back under another id.
+        if not any(i == sample["ids"][0] or d == text for i, d in zip(found["ids"][0], found["documents"][0])):
+            problems.append("a known sentence is not found by its own text")
+    if manifest.passages and not _finds_itself(index.passages, manifest.passages):
+        problems.append("a known passage is not found by its own vector")
+    if problems:
+        raise IndexUnavailable(
+            f"The new index failed validation ({'; '.join(problems)}); the previous one stays in use."
+        )

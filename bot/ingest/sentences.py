@@ -1,0 +1,143 @@
+"""Splitting a passage into quotable sentences, for composing answers: sentences, list items, code with its lead-in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.safe_markdown import LINK_OR_IMAGE
+
+# A period that ends an initial or a title, not a sentence: "Richard M. Stallman", "e.g. R", "Dr. Smith".
+# A lone capital after a name is an initial; after other words it may be a name ("written in R.").
+_ABBREVIATED = re.compile(r"(?:\b[A-Z][a-z]+ [A-Z]|\b(?:e\.g|i\.e|cf|vs|Dr|Mr|Mrs|Ms|Prof|St|Fig|No|approx))\.$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+_LEADING_SYMBOLS = re.compile(r"^(?:[^\w(\"“'‘\[!<]|!(?!\[))+")  # bullets and arrows, not a link, image or tag
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A quotable piece of a passage: a sentence, a list item, or a short list with its lead-in."""
+
+    text: str  # as quoted in an answer (without its label)
+    context: str  # text used to judge relevance (adds the lead-in to a list item)
+    order: int  # position in the passage
+    label: str = ""  # a short lead-in ("Industries That Benefit from LLMs:") that introduces a list item
+    quotes: tuple[str, ...] = ()  # the exact pieces of the passage it is made of, for highlighting
+    code: str = ""  # a code block the sentence introduces ("you can use" + the command), fences included
+    list_id: int = 0  # which list of the passage the sentence comes from (1, 2, ...); 0 for prose
+
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+def _paragraphs(body: str) -> list[tuple[bool, str]]:
+    """(is_code, text) for each paragraph of a passage body; a fenced block is one, blank lines and all."""
+    out: list[tuple[bool, str]] = []
+    lines: list[str] = []
+    fence = ""
+    for line in body.split("\n"):
+        opening = _FENCE.match(line)
+        if fence:
+            lines.append(line)
+            if (
+                opening
+                and opening.group(1)[0] == fence[0]
+                and len(opening.group(1)) >= len(fence)
+                and not line.strip("`~ \t")
+            ):
+                out.append((True, "\n".join(lines)))
+                lines, fence = [], ""
+        elif opening:
+            if lines:
+                out.append((False, "\n".join(lines)))
+            lines, fence = [line], opening.group(1)
+        elif not line.strip():
+            if lines:
+                out.append((False, "\n".join(lines)))
+            lines = []
+        else:
+            lines.append(line)
+    if lines:
+        out.append((bool(fence), "\n".join(lines)))
+    return out
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of one paragraph; a bare "No." or "Yes." stays with the sentence after it.
+
+    A Markdown link or image is never cut ("[Dr. Smith](...)" is no sentence end), so a quote never
+    holds half of one.
+    """
+    text = paragraph.strip()
+    whole = [m.span() for m in LINK_OR_IMAGE.finditer(text)]
+    parts, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        if not any(a < end.start() < b for a, b in whole):
+            parts.append(text[start : end.start()].strip())
+            start = end.end()
+    parts = [p for p in [*parts, text[start:].strip()] if p]
+    merged: list[str] = []
+    for part in parts:
+        if merged and (len(merged[-1]) <= 12 or _ABBREVIATED.search(merged[-1])):
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return merged
+
+
+def heading_line(passage_text: str) -> str:
+    """The heading line of a passage (as produced by `chunk_article`), or "" if it has none."""
+    first, separator, _rest = passage_text.partition("\n\n")
+    return first.strip() if separator else ""
+
+
+def passage_sentences(passage_text: str) -> list[Sentence]:
+    """Split a passage (as produced by `chunk_article`) into quotable sentences.
+
+    The first line is its heading and is used only as context. A list of short items becomes one
+    sentence with its lead-in; a list of long items yields one sentence per item.
+    """
+    heading = heading_line(passage_text)
+    body = passage_text.split("\n\n", 1)[1] if heading else passage_text
+    out: list[Sentence] = []
+
+    lists = 0
+
+    def add(text: str, context: str, label: str = "", quotes: tuple[str, ...] = (), list_id: int = 0) -> None:
+        out.append(
+            Sentence(text=text, context=context, order=len(out), label=label, quotes=quotes or (text,), list_id=list_id)
+        )
+
+    for is_code, para in _paragraphs(body):
+        if is_code:
+            # Code is quoted whole with the sentence that introduces it: in a technical document the
+            # command is the answer, and "you can use" means nothing without it.
+            if out and not out[-1].code:
+                lead = out[-1]
+                out[-1] = Sentence(
+                    lead.text, f"{lead.context}\n{para}", lead.order, lead.label, lead.quotes, para, lead.list_id
+                )
+            else:
+                out.append(Sentence("", f"{heading}\n{para}".strip(), len(out), code=para, quotes=()))
+            continue
+        lines = para.split("\n")
+        prose = [ln for ln in lines if not ln.startswith("- ")]
+        items = [_LEADING_SYMBOLS.sub("", ln[2:]).strip() for ln in lines if ln.startswith("- ")]
+        lead_sentences = split_sentences(" ".join(prose)) if prose else []
+        lead = lead_sentences[-1] if lead_sentences else heading
+        for s in lead_sentences:
+            if not (items and s is lead and s.endswith(":")):  # a lead-in is quoted with its items
+                add(s, f"{heading} {s}".strip())
+        if not items:
+            continue
+        lists += 1
+        if sum(len(i) for i in items) / len(items) <= 45:
+            joined = ", ".join(i.rstrip(".") for i in items)
+            text = f"{lead} {joined}." if lead.endswith(":") else f"{joined}."
+            quotes = (lead, *items) if lead.endswith(":") else tuple(items)
+            add(text, f"{heading} {lead} {joined}", quotes=quotes, list_id=lists)
+        else:
+            for item in items:
+                label = lead if lead.endswith(":") and len(lead) <= 60 else ""
+                add(item, f"{heading} {lead} {item}", label, quotes=(label, item) if label else (item,), list_id=lists)
+    return out

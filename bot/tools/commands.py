@@ -1,0 +1,273 @@
+"""What each `bot` command does (`bot.tools.cli` parses the command line and calls one of these)."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.settings import Settings
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"bot: {message}", file=sys.stderr)
+    return code
+
+
+def corpus_settings(settings: Settings, corpus: str | None, index_dir: Path | None = None) -> Settings:
+    """Settings for another corpus folder: its own index under `index/corpora/`, or `index_dir` (throwaway).
+
+    Each folder keeps its own index, so switching between a client's folder and the demo corpus never
+    re-embeds either.
+    """
+    if not corpus:
+        return settings
+    corpus_dir = Path(corpus).expanduser()
+    if not corpus_dir.is_dir():
+        raise ValueError(f"No folder at {corpus}: --corpus takes a folder of documents.")
+    if index_dir is not None:  # a throwaway index is always a local one
+        return settings.model_copy(update={"corpus_dir": corpus_dir, "index_dir": index_dir, "chroma_host": None})
+    resolved = str(corpus_dir.resolve())
+    slug = re.sub(r"[^a-z0-9]+", "-", corpus_dir.resolve().name.lower()).strip("-")[:40] or "corpus"
+    name = f"{slug}-{hashlib.sha1(resolved.encode()).hexdigest()[:8]}"
+    return settings.model_copy(
+        update={
+            "corpus_dir": corpus_dir,
+            "index_dir": settings.index_dir / "corpora" / name,
+            "collection": f"{settings.collection}-{name}",
+        }
+    )
+
+
+def _ensure_index(settings: Settings) -> None:
+    # lazy: each command loads only what it uses (start-up time)
+    from bot.ingest.index import ensure_index
+
+    report = ensure_index(settings, log=lambda message: print(f"bot: {message}", file=sys.stderr))
+    if report:
+        print(report.summary(), file=sys.stderr)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    # lazy: start-up time
+    from bot.ingest.index import ingest
+
+    settings = corpus_settings(settings, args.corpus)
+    report = ingest(settings, progress=None if not args.quiet else False, wait_seconds=args.wait)
+    print(report.summary())
+    return 0 if report.passages_total else 1
+
+
+def _with_llm(settings: Settings, llm: str | None) -> Settings:
+    return settings.model_copy(update={"llm": llm}) if llm else settings
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    # lazy: start-up time
+    from bot.assistant import Assistant, InvalidQuestion
+
+    settings = corpus_settings(_with_llm(settings, args.llm), args.corpus)
+    _ensure_index(settings)
+    assistant = Assistant.build(settings)  # an unusable provider is reported once, through logging
+    streamed: list[str] = []
+    # Tokens stream to the terminal as they come; with --json they go to stderr so that stdout
+    # stays one JSON object.
+    stream = sys.stderr if args.json else sys.stdout
+
+    def on_token(token: str) -> None:
+        streamed.append(token)
+        stream.write(token)
+        stream.flush()
+
+    try:
+        answer = assistant.ask(args.question, args.history or [], on_token=on_token)
+    except InvalidQuestion as exc:
+        if args.json:
+            print(json.dumps({"question": args.question[:200], "error": str(exc), "answered": False}))
+        return _fail(str(exc), 2)
+    if streamed:
+        stream.write("\n\n")
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return 0
+    if not streamed or answer.text != "".join(streamed).strip():
+        print(("Checked against the articles:\n" if streamed else "") + answer.text)
+    if answer.notice and answer.notice != assistant.notice:
+        print(f"\n({answer.notice})")
+    if answer.grounding and not answer.grounding.fallback:
+        print(
+            f"\nGrounding: {answer.grounding.supported} of {answer.grounding.total} sentences supported by the passages"
+        )
+    if answer.removed:
+        print(f"Removed as unsupported: {' | '.join(answer.removed)}")
+    if answer.sources and answer.answered:
+        print("\nSources:")
+        for n in answer.cited:
+            p = answer.sources[n - 1]
+            print(f"  [{n}] {p.where} - {p.source}  score {p.score:.2f}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    items_path = Path(args.file)
+    if not args.corpus:
+        return _eval(args, _with_llm(settings, args.llm), items_path)
+    # Another corpus is scored in an index made for this run and deleted after it.
+    with tempfile.TemporaryDirectory(prefix="bot-eval-") as throwaway:
+        settings = corpus_settings(_with_llm(settings, args.llm), args.corpus, Path(throwaway))
+        print(f"bot: indexing {settings.corpus_dir} in a throwaway index", file=sys.stderr)
+        return _eval(args, settings, items_path)
+
+
+def _eval(args: argparse.Namespace, settings: Settings, items_path: Path) -> int:
+    # lazy: start-up time
+    from bot.assistant import Assistant
+    from bot.tools.evaluate import embedding_floor_ms, format_comparison, format_report, load_questions, run_eval
+
+    items = load_questions(items_path)
+    lacking = [item for item in items if item.lacks_expected_terms]
+    if lacking:  # e.g. exported feedback a person has not yet given must_include / lead
+        print(f"bot: skipped {len(lacking)} item(s) without expected terms (add must_include or lead)", file=sys.stderr)
+        items = [item for item in items if not item.lacks_expected_terms]
+        if not items:
+            return _fail("no item of the file has expected terms to score.")
+    _ensure_index(settings)
+    assistant = Assistant.build(settings)
+    calibration = assistant.retriever.calibration()
+    threshold = assistant.retriever.min_relevance()
+    if settings.min_score is not None:
+        refusal_line = f"refusal threshold {threshold:.3f}, pinned by BOT_MIN_SCORE"
+    elif calibration:
+        refusal_line = calibration.explain()
+    else:
+        refusal_line = f"refusal threshold {threshold:.3f} (an index built before calibration: run `bot ingest`)"
+    summary, results = run_eval(assistant, items)
+    if args.answers:
+        # lazy: start-up time
+        from bot.tools.evaluate import write_answers
+
+        write_answers(results, Path(args.answers))
+    summary["min_score"] = round(threshold, 4)
+    floor = embedding_floor_ms(assistant.retriever.embed_query, items)
+    ratio = summary["latency_ms_p50"] / floor if floor else float("nan")
+    floor_line = f"query embedding p50 {floor:.1f} ms; answer p50 is {ratio:.2f}x that"
+    compared = {}
+    if args.compare == "naive":
+        # lazy: start-up time
+        from bot.tools.baseline import NaiveAssistant
+
+        compared = {"this": summary, "naive": run_eval(NaiveAssistant(settings), items)[0]}
+    if args.json:
+        print(floor_line, file=sys.stderr)
+        print(refusal_line, file=sys.stderr)
+        if compared:
+            print(format_comparison(compared), file=sys.stderr)
+        print(json.dumps(summary))
+    else:
+        print(format_report(summary, results))
+        print(f"\n{floor_line}")
+        print(refusal_line)
+        if compared:
+            print("\nSide by side (naive = RecursiveCharacterTextSplitter 1000/100, dense top-4, no rerank):")
+            print(format_comparison(compared))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    problem = settings.login_problem()
+    if problem:
+        return _fail(problem)
+    # Answers run on many worker threads; few malloc arenas keep the server's memory flat under load.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    app = Path(__file__).parents[1] / "web" / "app.py"
+    if args.corpus:  # the app reads its settings from the environment, in the process execv starts
+        settings = corpus_settings(settings, args.corpus)
+        os.environ.update(
+            BOT_CORPUS_DIR=str(settings.corpus_dir),
+            BOT_INDEX_DIR=str(settings.index_dir),
+            BOT_COLLECTION=settings.collection,
+        )
+    host = args.host or settings.host
+    os.environ["BOT_HOST"] = host  # the app answers to the name it listens on (its allowed hosts)
+    os.environ["CHAINLIT_APP_ROOT"] = str(_app_root(Path.cwd()))
+    argv = [sys.executable, "-m", "chainlit", "run", str(app), "--headless"]
+    argv += ["--host", host, "--port", str(args.port or settings.port)]
+    os.execv(sys.executable, argv)  # replaces this process
+
+
+def _app_root(project: Path) -> Path:
+    """A folder of this server's own for Chainlit: links to the project's `.chainlit/` and `chainlit.md`.
+
+    Chainlit keeps each chat's elements (the source panels) under `<app root>/.files` and deletes that
+    whole folder when a server stops, so two servers started from one checkout (two demos, or a test
+    beside a running app) must not share it.
+    """
+    root = Path(tempfile.mkdtemp(prefix="bot-serve-"))
+    for name in (".chainlit", "chainlit.md", "public"):
+        if (project / name).exists():
+            (root / name).symlink_to((project / name).resolve())
+    return root
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    # lazy: start-up time
+    import asyncio
+
+    from bot.tools.evaluate import load_questions
+    from bot.tools.load import run_load
+
+    questions = [item.question for item in load_questions(Path(args.file)) if len(item.turns) == 1]
+    url = args.url or f"http://{settings.host}:{settings.port}"
+    report = asyncio.run(run_load(url, questions, args.sessions, args.questions, args.timeout))
+    print(json.dumps(report.to_dict()) if args.json else report.summary())
+    return 0 if not report.errors else 1
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    # lazy: start-up time
+    from bot.tools.bench import run_bench
+
+    questions = Path(args.questions)
+    if not questions.is_file():
+        return _fail(f"No question file at {questions}; pass one with --questions.")
+    result = run_bench(
+        settings,
+        questions,
+        Path(args.out),
+        Path(args.work),
+        quick=args.quick,
+        log=lambda message: print(f"bot: {message}", file=sys.stderr),
+        documents=[Path(d) for d in args.documents if Path(d).is_dir()],
+    )
+    print(result.to_markdown())
+    print(f"Wrote {Path(args.out) / 'results.md'} and {Path(args.out) / 'results.png'}", file=sys.stderr)
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    # lazy: start-up time
+    from bot.history.feedback import export_feedback
+
+    for line in export_feedback(settings, since=args.since, rating=args.rating):
+        print(line)
+    return 0
+
+
+def cmd_hash_password(args: argparse.Namespace, settings: Settings) -> int:
+    # lazy: start-up time
+    import getpass
+
+    import bcrypt
+
+    password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass("Password: ")
+    if len(password) < 8:
+        return _fail("Use a password of at least 8 characters.")
+    if not args.stdin and getpass.getpass("Again: ") != password:
+        return _fail("The two passwords differ.")
+    print(bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii"))
+    return 0
