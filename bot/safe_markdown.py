@@ -62,7 +62,7 @@ _DANGEROUS_SCHEME = re.compile(r"^\s*<?\s*(?:javascript|vbscript|data|file):", r
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+)@(?=[A-Za-z0-9][A-Za-z0-9-]*\.[A-Za-z0-9.-]*[A-Za-z0-9])")
 WORD_JOINER = "\u2060"  # invisible; after an address's "@" it keeps the address from becoming a link
 _MAYBE_MARKUP = re.compile(r"[\[<@]|:|www\.", re.I)  # text without any of these has nothing to neutralise
-_ESCAPABLE = re.compile(r"(?<!\\)([\[\]!<>])")
+ESCAPABLE = re.compile(r"(?<!\\)([\[\]!<>])")
 
 _PARSER = MarkdownIt("commonmark")
 
@@ -125,7 +125,7 @@ def _checked(text: str) -> str:
     """`text` if a Markdown parser finds nothing live in it, else with brackets, `!` and `<` escaped."""
     if not live_constructs(text):
         return text
-    return _ESCAPABLE.sub(r"\\\1", text)
+    return ESCAPABLE.sub(r"\\\1", text)
 
 
 def _link_as_text(text: str, destination: str) -> str:
@@ -200,7 +200,7 @@ def _allowed_url(url: str, allowed: str) -> bool:
     return bool(url) and url in allowed and not _DANGEROUS_SCHEME.match(url)
 
 
-def _clean_generated(text: str, allowed: str) -> str:
+def clean_generated(text: str, allowed: str) -> str:
     """`sanitize_generated` without trimming the ends (a streamed piece keeps its spaces)."""
     text = _DEFINITION.sub("", _BANG.sub("", _IMAGE.sub("", text)))
 
@@ -230,4 +230,4 @@ def sanitize_generated(text: str, allowed: str) -> str:
     answer is shown, so a model steered by a prompt or a document must not be able to emit one. A
     link to an address in `allowed` (the passages) is kept as its text and host, never live.
     """
-    return _clean_generated(text, allowed).strip()
+    return clean_generated(text, allowed).strip()

@@ -7,7 +7,7 @@ or a word that may become a URL is held back until it is complete), cleans it wi
 
 from __future__ import annotations
 
-from bot.safe_markdown import _ESCAPABLE, _clean_generated, live_constructs
+from bot.safe_markdown import ESCAPABLE, clean_generated, live_constructs
 
 
 def _bracket_end(text: str, start: int) -> int | None:
@@ -137,7 +137,7 @@ class StreamSanitizer:
         self.emitted = ""
 
     def _emit(self, raw: str, final: bool = False) -> str:
-        piece = _clean_generated(raw, self.allowed)
+        piece = clean_generated(raw, self.allowed)
         if not self.emitted or self.emitted[-1].isspace():
             piece = piece.lstrip(" \t")  # a dropped construct must not leave a double space behind
         if final:
@@ -145,7 +145,7 @@ class StreamSanitizer:
         if not piece:
             return ""
         if live_constructs(self.emitted + piece) and not live_constructs(self.emitted):
-            piece = _ESCAPABLE.sub(r"\\\1", piece)  # the new piece would complete something with the old
+            piece = ESCAPABLE.sub(r"\\\1", piece)  # the new piece would complete something with the old
         self.emitted += piece
         return piece
 

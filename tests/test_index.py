@@ -256,19 +256,19 @@ def test_queries_and_documents_go_through_the_models_own_prompts(settings):
 def test_validation_refuses_vectors_the_model_does_not_reproduce(built_index, tmp_path):
     import pytest
 
-    from bot.ingest.index import IndexUnavailable, _validate, embedding_signature, load_embeddings, open_index
+    from bot.ingest.index import IndexUnavailable, embedding_signature, load_embeddings, open_index, validate_generation
 
     settings = built_index.model_copy(update={"index_dir": tmp_path / "index"})
     copy_index(built_index.index_dir, settings.index_dir)  # its vectors are changed below: a copy
     index = open_index(settings)
     embeddings = load_embeddings(settings)
     signature = embedding_signature(settings, embeddings)
-    _validate(index.manifest, index, signature, embeddings)  # a sound generation passes
+    validate_generation(index.manifest, index, signature, embeddings)  # a sound generation passes
 
     first = index.sentences.get(limit=1, include=["embeddings"])
     index.sentences.update(ids=first["ids"], embeddings=[[-x for x in first["embeddings"][0]]])
     with pytest.raises(IndexUnavailable, match="a known sentence is not found by its own text"):
-        _validate(index.manifest, index, signature, embeddings)
+        validate_generation(index.manifest, index, signature, embeddings)
     with pytest.raises(IndexUnavailable, match="its dimension is 384, expected 768"):
-        _validate(index.manifest, index, {**signature, "dimension": 768}, embeddings)
+        validate_generation(index.manifest, index, {**signature, "dimension": 768}, embeddings)
     index.close()

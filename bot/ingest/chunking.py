@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from bot.ingest.corpus import Article
-from bot.ingest.markdown_blocks import Block, _sections
+from bot.ingest.markdown_blocks import Block, markdown_sections
 
 CHUNKER_VERSION = "10"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 _TABLE_ROW = re.compile(r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$")  # "Column: value; Column: value"
@@ -163,7 +163,7 @@ def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
     its section. A paragraph or code block longer than `max_chars` is a passage of its own, whole.
     """
     chunks: list[Chunk] = []
-    for section in _sections(article.body):
+    for section in markdown_sections(article.body):
         title = section.path[-1] if section.path else ""
         prefix = f"{title}\n\n" if title else ""
         units, locations = _units(section.blocks, max_chars - len(prefix))

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from bot.ingest.convert import SUFFIXES, ConversionError, Converted, content_mismatch, convert
-from bot.ingest.files import MAX_FILE_BYTES, CorpusError, _reading, check_file, corpus_files
+from bot.ingest.files import MAX_FILE_BYTES, CorpusError, check_file, corpus_files, reading_file
 
 log = logging.getLogger(__name__)
 # A YAML block between `---` lines at the very top; the closing line may end the file.
@@ -144,7 +144,7 @@ def read_article(
     """
     name = check_file(path, root, max_bytes)
     suffix = path.suffix.lower()
-    with _reading(name):
+    with reading_file(name):
         raw = path.read_bytes()
     if not raw.strip():
         raise CorpusError(f"{name}: empty, nothing to index")

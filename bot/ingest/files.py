@@ -29,7 +29,7 @@ def _supported() -> str:
 
 
 @contextmanager
-def _reading(name: str) -> Iterator[None]:
+def reading_file(name: str) -> Iterator[None]:
     """An operating-system error while reading a file (permissions, a file gone) as a CorpusError naming it."""
     try:
         yield
@@ -58,7 +58,7 @@ def check_file(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_B
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise CorpusError(f"{name}: unsupported type {suffix or '(no extension)'}; supported: {_supported()}")
-    with _reading(name):
+    with reading_file(name):
         status = path.stat()
     if not stat.S_ISREG(status.st_mode):
         raise CorpusError(f"{name}: not a regular file (a pipe, socket or device); refused")
@@ -74,7 +74,7 @@ def check_file(path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_B
 def file_sha256(path: Path, name: str) -> str:
     """Hash of a file's bytes, read in pieces (the index keys unchanged files by it); CorpusError if unreadable."""
     digest = hashlib.sha256()
-    with _reading(name), path.open("rb") as handle:
+    with reading_file(name), path.open("rb") as handle:
         for piece in iter(lambda: handle.read(1 << 20), b""):
             digest.update(piece)
     return digest.hexdigest()

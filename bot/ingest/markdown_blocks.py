@@ -99,7 +99,7 @@ def _code_lines(token: Token, source: list[str]) -> list[str]:
     return lines
 
 
-def _sections(markdown: str) -> list[_Section]:
+def markdown_sections(markdown: str) -> list[_Section]:
     """Sections of a Markdown text, from the CommonMark token stream.
 
     A top-level heading starts a section. A paragraph is one block (its lines joined); consecutive

@@ -20,17 +20,17 @@ from pathlib import Path
 
 from bot.settings import Settings
 from bot.tools.bench_measure import (
-    _bot,
-    _env,
-    _ingest_figures,
-    _median_ms,
-    _serve_cold_start,
+    bench_env,
+    bot_command,
     chunking_speed_s,
     document_corpus_figures,
+    ingest_figures,
+    median_ms,
     run_measured,
+    serve_cold_start,
 )
-from bot.tools.bench_report import BenchResult, _fmt_s, plot
-from bot.tools.bench_scale import _scales, scale_worker
+from bot.tools.bench_report import BenchResult, fmt_s, plot
+from bot.tools.bench_scale import scale_worker, scales
 
 
 def run_bench(
@@ -59,9 +59,9 @@ def run_bench(
     )
     items = load_questions(questions)
 
-    _ingest_figures(settings, work, result, 1 if quick else 5, log)  # ~3 s a round; ingest times vary most
+    ingest_figures(settings, work, result, 1 if quick else 5, log)  # ~3 s a round; ingest times vary most
     real = settings.model_copy(update={"index_dir": work / "ingest-0"})
-    code, secs, _rss, _out, err = run_measured(_bot("ingest", "--quiet"), _env(real), timeout=300)
+    code, secs, _rss, _out, err = run_measured(bot_command("ingest", "--quiet"), bench_env(real), timeout=300)
     if code != 0:
         raise RuntimeError(f"`bot ingest` failed: {err.strip()[-300:]}")
     result.reingest_nochange_s = secs
@@ -73,7 +73,7 @@ def run_bench(
     result.floor_embed_ms = embedding_floor_ms(lambda q: embed([q]), short, 5 * repeats)
     index = open_index(real)
     vector = embed(["Can LLMs make images?"])[0].tolist()
-    result.floor_chroma_ms = _median_ms(
+    result.floor_chroma_ms = median_ms(
         lambda: index.passages.query(query_embeddings=[vector], n_results=4), 20 * repeats
     )
     index.close()
@@ -92,8 +92,10 @@ def run_bench(
     # Alternated, so machine drift hits both alike; three pairs for the figures, one in a quick run (each
     # pair costs seconds, nearly all of it the `import sentence_transformers` it is compared with).
     for _ in range(repeats):
-        asks.append(run_measured(_bot("ask", "--json", "Can LLMs make images?"), _env(real), timeout=300))
-        imports.append(run_measured([sys.executable, "-c", "import sentence_transformers"], _env(real), timeout=300))
+        asks.append(run_measured(bot_command("ask", "--json", "Can LLMs make images?"), bench_env(real), timeout=300))
+        imports.append(
+            run_measured([sys.executable, "-c", "import sentence_transformers"], bench_env(real), timeout=300)
+        )
     failed = [err for code, _s, _r, _o, err in asks + imports if code != 0]
     if failed:
         raise RuntimeError(f"`bot ask` failed: {failed[0].strip()[-300:]}")
@@ -105,14 +107,14 @@ def run_bench(
         f"cold bot ask {result.cold_ask_s:.2f} s, peak RSS {result.cold_ask_rss_mb:.0f} MB; "
         f"{result.cold_ask_ratio:.2f}x `import sentence_transformers` ({result.import_st_s:.2f} s)"
     )
-    result.cold_serve_first_token_s, result.cold_serve_answer_s = _serve_cold_start(real, "Can LLMs make images?")
-    log(f"cold bot serve: first token {_fmt_s(result.cold_serve_first_token_s)}")
+    result.cold_serve_first_token_s, result.cold_serve_answer_s = serve_cold_start(real, "Can LLMs make images?")
+    log(f"cold bot serve: first token {fmt_s(result.cold_serve_first_token_s)}")
 
     result.chunking_s = chunking_speed_s(settings.passage_max_chars)
     if not quick:  # a real PDF folder takes a minute: figures for the full run
         result.documents = [document_corpus_figures(settings, folder, work, log) for folder in documents or []]
-    exported = work / "ingest-warm-up" / QUERY_ENCODER_DIR  # made by `_ingest_figures`
-    result.scales = _scales(settings, questions, work, [1] if quick else [1, 10, 100], log, exported)
+    exported = work / "ingest-warm-up" / QUERY_ENCODER_DIR  # made by `ingest_figures`
+    result.scales = scales(settings, questions, work, [1] if quick else [1, 10, 100], log, exported)
     (out_dir / "results.md").write_text(result.to_markdown(), encoding="utf-8")
     plot(result, out_dir / "results.png")
     return result

@@ -9,7 +9,7 @@ from pathlib import Path
 
 # Word swaps for synthetic copies: each copy changes a different random share of these words, so
 # copies read alike but embed and hash differently.
-_SWAPS = {
+SWAPS = {
     "content": "material",
     "models": "systems",
     "model": "system",
@@ -46,7 +46,7 @@ _WORD = re.compile(r"\b[a-z]+\b")
 
 def _perturb(text: str, rng: random.Random, share: float, copy: int) -> str:
     """`text` with about a `share` of its words swapped for synonyms and its title marked as variant `copy`."""
-    text = _WORD.sub(lambda m: _SWAPS.get(m.group(0), m.group(0)) if rng.random() < share else m.group(0), text)
+    text = _WORD.sub(lambda m: SWAPS.get(m.group(0), m.group(0)) if rng.random() < share else m.group(0), text)
     return re.sub(r"^title:\s*(.+)$", lambda m: f"title: {m.group(1)} (variant {copy})", text, count=1, flags=re.M)
 
 

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.tools.bench_corpus import _SWAPS
+from bot.tools.bench_corpus import SWAPS
 from bot.tools.bench_report import BenchResult
 
 
-def _median_ms(fn: Callable[[], object], repeats: int) -> float:
+def median_ms(fn: Callable[[], object], repeats: int) -> float:
     fn()
     timings = []
     for _ in range(repeats):
@@ -30,7 +30,7 @@ def _median_ms(fn: Callable[[], object], repeats: int) -> float:
     return statistics.median(timings)
 
 
-def _folder_mb(path: Path) -> float:
+def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
@@ -56,11 +56,11 @@ def run_measured(
         return proc.returncode, seconds, usage.ru_maxrss / 1024, out.read(), err.read()
 
 
-def _bot(*args: str) -> list[str]:
+def bot_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot.tools.cli", *args]
 
 
-def _env(settings: Settings, **extra: str) -> dict:
+def bench_env(settings: Settings, **extra: str) -> dict:
     return {
         **os.environ,
         "BOT_CORPUS_DIR": str(settings.corpus_dir.resolve()),
@@ -69,7 +69,7 @@ def _env(settings: Settings, **extra: str) -> dict:
     }
 
 
-def _ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats: int, log) -> None:
+def ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats: int, log) -> None:
     """Raw encode vs full ingest throughput on the real corpus, alternated so neither runs warmer."""
     # lazy: numpy and the index stack (torch) are heavy
     import numpy as np
@@ -182,7 +182,7 @@ def chunking_speed_s(max_chars: int, paragraphs: int = 2000, repeats: int = 5) -
     from bot.ingest.corpus import Article, text_to_markdown
 
     rng = random.Random(11)
-    words = sorted(_SWAPS)
+    words = sorted(SWAPS)
     lines = [
         " ".join(rng.choice(words) for _ in range(rng.randint(5, 60))).capitalize() + "." for _ in range(paragraphs)
     ]
@@ -192,12 +192,12 @@ def chunking_speed_s(max_chars: int, paragraphs: int = 2000, repeats: int = 5) -
         chunk_article(Article("bench.md", "Bench", "", "", body, ""), max_chars)
 
     return (
-        _median_ms(lambda: chunk(markdown), repeats) / 1000,
-        _median_ms(lambda: chunk(text_to_markdown(plain)), repeats) / 1000,
+        median_ms(lambda: chunk(markdown), repeats) / 1000,
+        median_ms(lambda: chunk(text_to_markdown(plain)), repeats) / 1000,
     )
 
 
-def _serve_cold_start(settings: Settings, question: str, timeout: float = 180) -> tuple[float | None, float | None]:
+def serve_cold_start(settings: Settings, question: str, timeout: float = 180) -> tuple[float | None, float | None]:
     """Seconds from starting `bot serve` to the first streamed token and to the full answer, over the socket."""
     # lazy: the socket client (the 'bench' extra) only for this figure
     import asyncio
@@ -211,8 +211,8 @@ def _serve_cold_start(settings: Settings, question: str, timeout: float = 180) -
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     proc = subprocess.Popen(
-        _bot("serve", "--host", "127.0.0.1", "--port", str(port)),
-        env=_env(settings),
+        bot_command("serve", "--host", "127.0.0.1", "--port", str(port)),
+        env=bench_env(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -119,7 +119,7 @@ class BenchResult:
             f"| answer latency, extractive, warm: p50 / p95 | {self.answer_p50_ms:.1f} / {self.answer_p95_ms:.1f} ms |",
             f"| cold `bot ask` (new process to answer) | {self.cold_ask_s:.2f} s, peak RSS {self.cold_ask_rss_mb:.0f} MB |",
             f'| `python -c "import sentence_transformers"` (alternated with the cold asks) | {self.import_st_s:.2f} s |',
-            f"| cold `bot serve` to first streamed token / full answer (socket) | {_fmt_s(self.cold_serve_first_token_s)} / {_fmt_s(self.cold_serve_answer_s)} |",
+            f"| cold `bot serve` to first streamed token / full answer (socket) | {fmt_s(self.cold_serve_first_token_s)} / {fmt_s(self.cold_serve_answer_s)} |",
             f"| model load (in process) | {self.model_load_s:.2f} s |",
             f"| raw encode (sentence-transformers defaults), passages only | {self.raw_encode_passages_per_s:.1f} passages/s |",
             f"| raw encode of the passages and then of their sentences (two encodes) | {self.raw_encode_both_passages_per_s:.1f} passages/s |",
@@ -181,7 +181,7 @@ class BenchResult:
         return "\n".join(lines) + "\n"
 
 
-def _fmt_s(value: float | None) -> str:
+def fmt_s(value: float | None) -> str:
     return f"{value:.2f} s" if value is not None else "-"
 
 

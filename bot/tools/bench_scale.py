@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.settings import Settings
 from bot.tools.bench_corpus import make_synthetic_corpus
-from bot.tools.bench_measure import _env, _folder_mb, run_measured
+from bot.tools.bench_measure import bench_env, folder_mb, run_measured
 
 
 def scale_worker(corpus: Path, index: Path, questions: Path) -> dict:
@@ -42,11 +42,11 @@ def scale_worker(corpus: Path, index: Path, questions: Path) -> dict:
         "ingest_s": ingest_s,
         "model_load_s": model_load_s,
         "query_p50_ms": statistics.median(timings),
-        "disk_mb": _folder_mb(index),
+        "disk_mb": folder_mb(index),
     }
 
 
-def _scales(
+def scales(
     settings: Settings, questions: Path, work: Path, factors: list[int], log, query_encoder: Path | None = None
 ) -> list[dict]:
     """One child process per corpus size. `query_encoder`: a folder holding the model's current ONNX export;
@@ -66,7 +66,7 @@ def _scales(
         log(f"scale {factor}x: ingesting {len(list(corpus.iterdir()))} files")
         code, _secs, rss, out, err = run_measured(
             [sys.executable, "-m", "bot.tools.bench", "--scale-worker", str(corpus), str(index), str(questions)],
-            _env(settings),
+            bench_env(settings),
             timeout=3600,
         )
         if code != 0:

@@ -8,7 +8,6 @@ import sys
 
 from bot.settings import PROVIDERS, get_settings
 from bot.tools.commands import (
-    _fail,
     cmd_ask,
     cmd_bench,
     cmd_eval,
@@ -17,6 +16,7 @@ from bot.tools.commands import (
     cmd_ingest,
     cmd_load,
     cmd_serve,
+    fail,
 )
 
 CORPUS_HELP = "folder of documents to use instead of BOT_CORPUS_DIR (indexed in index/corpora/)"
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.ingest.index import IndexUnavailable
 
         if isinstance(exc, (IndexUnavailable, ValueError, OSError, ImportError)):  # ImportError: names the extra
-            return _fail(str(exc))
+            return fail(str(exc))
         raise
 
 

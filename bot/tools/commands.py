@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.settings import Settings
 
 
-def _fail(message: str, code: int = 1) -> int:
+def fail(message: str, code: int = 1) -> int:
     print(f"bot: {message}", file=sys.stderr)
     return code
 
@@ -89,7 +89,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     except InvalidQuestion as exc:
         if args.json:
             print(json.dumps({"question": args.question[:200], "error": str(exc), "answered": False}))
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     if streamed:
         stream.write("\n\n")
     if args.json:
@@ -135,7 +135,7 @@ def _eval(args: argparse.Namespace, settings: Settings, items_path: Path) -> int
         print(f"bot: skipped {len(lacking)} item(s) without expected terms (add must_include or lead)", file=sys.stderr)
         items = [item for item in items if not item.lacks_expected_terms]
         if not items:
-            return _fail("no item of the file has expected terms to score.")
+            return fail("no item of the file has expected terms to score.")
     _ensure_index(settings)
     assistant = Assistant.build(settings)
     calibration = assistant.retriever.calibration()
@@ -181,7 +181,7 @@ def _eval(args: argparse.Namespace, settings: Settings, items_path: Path) -> int
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     problem = settings.login_problem()
     if problem:
-        return _fail(problem)
+        return fail(problem)
     # Answers run on many worker threads; few malloc arenas keep the server's memory flat under load.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     app = Path(__file__).parents[1] / "web" / "app.py"
@@ -234,7 +234,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
     questions = Path(args.questions)
     if not questions.is_file():
-        return _fail(f"No question file at {questions}; pass one with --questions.")
+        return fail(f"No question file at {questions}; pass one with --questions.")
     result = run_bench(
         settings,
         questions,
@@ -266,8 +266,8 @@ def cmd_hash_password(args: argparse.Namespace, settings: Settings) -> int:
 
     password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass("Password: ")
     if len(password) < 8:
-        return _fail("Use a password of at least 8 characters.")
+        return fail("Use a password of at least 8 characters.")
     if not args.stdin and getpass.getpass("Again: ") != password:
-        return _fail("The two passwords differ.")
+        return fail("The two passwords differ.")
     print(bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii"))
     return 0

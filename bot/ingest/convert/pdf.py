@@ -21,9 +21,9 @@ import threading
 import pypdfium2 as pdfium
 
 from bot.ingest.convert.base import ConversionError, Converted
-from bot.ingest.convert.pdf_layout import _line_pitch, _render
-from bot.ingest.convert.pdf_structure import _body_size, _drop_furniture, _mark_by_size, _mark_outline, _title
-from bot.ingest.convert.pdf_text import _outline, _page_lines
+from bot.ingest.convert.pdf_layout import line_pitch, render_page
+from bot.ingest.convert.pdf_structure import body_size, drop_furniture, mark_by_size, mark_outline, pdf_title
+from bot.ingest.convert.pdf_text import page_lines, pdf_outline
 
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time in this process
 
@@ -44,8 +44,8 @@ def pdf_to_markdown(data: bytes) -> Converted:
         except pdfium.PdfiumError:
             raise _refusal(data) from None
         try:
-            pages = [_page_lines(document[n]) for n in range(len(document))]
-            outline = _outline(document)
+            pages = [page_lines(document[n]) for n in range(len(document))]
+            outline = pdf_outline(document)
             meta_title = str(document.get_metadata_dict().get("Title") or "").strip()
         except Exception as e:  # a damaged page: the user needs only the gist
             raise ConversionError(f"not a readable PDF: {str(e)[:120] or type(e).__name__}") from None
@@ -56,13 +56,13 @@ def pdf_to_markdown(data: bytes) -> Converted:
     if not any(line.text.strip() for lines in pages for line in lines):
         raise ConversionError("no text layer (a scanned PDF?); OCR is not supported")
 
-    body = _body_size(pages)
-    pages = _drop_furniture(pages, body)
-    if not (outline and _mark_outline(pages, outline) >= len(outline) / 2):
-        _mark_by_size(pages, body)
-    pitch = _line_pitch(pages, body)
-    markdown = "\n".join(_render(n, lines, body, pitch) for n, lines in enumerate(pages, 1))
-    return Converted(markdown=markdown.strip() + "\n", title=_title(meta_title, pages, body))
+    body = body_size(pages)
+    pages = drop_furniture(pages, body)
+    if not (outline and mark_outline(pages, outline) >= len(outline) / 2):
+        mark_by_size(pages, body)
+    pitch = line_pitch(pages, body)
+    markdown = "\n".join(render_page(n, lines, body, pitch) for n, lines in enumerate(pages, 1))
+    return Converted(markdown=markdown.strip() + "\n", title=pdf_title(meta_title, pages, body))
 
 
 def _refusal(data: bytes) -> ConversionError:

@@ -6,13 +6,13 @@ import re
 from collections import Counter
 
 from bot.ingest.convert.base import location_marker
-from bot.ingest.convert.pdf_text import _Line
+from bot.ingest.convert.pdf_text import PdfLine
 
 _BULLET = re.compile(r"^(?:[•◦▪▫‣●○■□∙·*–-]\s+|(?P<num>(?:\d{1,3}|[a-z])[.)]\s+))")
 _LABEL = re.compile(r"^(?:Chapter|Appendix|Part)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z])$", re.I)
 
 
-def _line_pitch(pages: list[list[_Line]], body: float) -> float:
+def line_pitch(pages: list[list[PdfLine]], body: float) -> float:
     """The usual distance between consecutive lines of body text; more than that separates paragraphs."""
     gaps = Counter()
     for lines in pages:
@@ -22,13 +22,13 @@ def _line_pitch(pages: list[list[_Line]], body: float) -> float:
     return gaps.most_common(1)[0][0] if gaps else body * 1.2
 
 
-def _render(number: int, lines: list[_Line], body: float, pitch: float) -> str:
+def render_page(number: int, lines: list[PdfLine], body: float, pitch: float) -> str:
     """One page as Markdown, starting with its page marker."""
     out = ["", location_marker("page", number), ""]
     para: list[str] = []
-    code: list[_Line] = []
+    code: list[PdfLine] = []
     item_x: float | None = None  # x of the list item being continued, if any
-    prev: _Line | None = None
+    prev: PdfLine | None = None
     prev_prose = False
 
     def flush() -> None:
@@ -104,7 +104,7 @@ def _render(number: int, lines: list[_Line], body: float, pitch: float) -> str:
     return "\n".join(out)
 
 
-def _tables(lines: list[_Line], pitch: float) -> dict[int, tuple[int, list[str]]]:
+def _tables(lines: list[PdfLine], pitch: float) -> dict[int, tuple[int, list[str]]]:
     """The tables of a page: first line index -> (index after its last line, its rows as list items).
 
     A table starts with a header line of short cells set more than an em apart, followed closely by a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from bot.ingest.convert.pdf_text import _Line
+from bot.ingest.convert.pdf_text import PdfLine
 
 _LEADER = re.compile(r"(?:\.\s?){4,}\s*\S{1,8}$|…{2,}\s*\S{1,8}$")  # "2.1 What is R? . . . . 3"
 _PAGE_NUMBER = re.compile(r"(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?", re.I)
@@ -17,7 +17,7 @@ def _key(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
-def _mark_outline(pages: list[list[_Line]], outline: list[tuple[str, int, int]]) -> int:
+def mark_outline(pages: list[list[PdfLine]], outline: list[tuple[str, int, int]]) -> int:
     """Mark the lines each bookmark names (on its page or the next) as headings; returns how many matched."""
     matched = 0
     for title, page, depth in outline:
@@ -35,7 +35,7 @@ def _mark_outline(pages: list[list[_Line]], outline: list[tuple[str, int, int]])
     return matched
 
 
-def _find_title(lines: list[_Line], want: set[str]) -> tuple[int, int] | None:
+def _find_title(lines: list[PdfLine], want: set[str]) -> tuple[int, int] | None:
     """(index, line count) of the largest-type run of up to three lines reading as a wanted title."""
     best = None
     for i, line in enumerate(lines):
@@ -50,7 +50,7 @@ def _find_title(lines: list[_Line], want: set[str]) -> tuple[int, int] | None:
     return best
 
 
-def _body_size(pages: list[list[_Line]]) -> float:
+def body_size(pages: list[list[PdfLine]]) -> float:
     """The size most of the text is set in."""
     sizes = Counter()
     for lines in pages:
@@ -59,7 +59,7 @@ def _body_size(pages: list[list[_Line]]) -> float:
     return sizes.most_common(1)[0][0]
 
 
-def _mark_by_size(pages: list[list[_Line]], body: float) -> None:
+def mark_by_size(pages: list[list[PdfLine]], body: float) -> None:
     """Without an outline: short lines clearly larger than body text, not ending a sentence, are headings."""
     candidates = [
         line
@@ -75,7 +75,7 @@ def _mark_by_size(pages: list[list[_Line]], body: float) -> None:
         line.heading = levels[line.size]
 
 
-def _drop_furniture(pages: list[list[_Line]], body: float) -> list[list[_Line]]:
+def drop_furniture(pages: list[list[PdfLine]], body: float) -> list[list[PdfLine]]:
     """Without running headers/footers, page numbers and table-of-contents lines."""
     shapes, offsets, starts = Counter(), Counter(), Counter()
     for n, lines in enumerate(pages):
@@ -114,31 +114,31 @@ def _drop_furniture(pages: list[list[_Line]], body: float) -> list[list[_Line]]:
     return kept
 
 
-def _start(line: _Line) -> tuple[int, str]:
+def _start(line: PdfLine) -> tuple[int, str]:
     """A line's height on the page and its first two words, numbers blanked."""
     return round(line.y), re.sub(r"\d+", "#", " ".join(line.text.split()[:2]))
 
 
-def _end_numbers(line: _Line) -> set[int]:
+def _end_numbers(line: PdfLine) -> set[int]:
     """The numbers a line starts or ends with: where a header or footer puts the page number."""
     found = re.match(r"(\d{1,4})\b", line.text.strip()), re.search(r"\b(\d{1,4})$", line.text.strip())
     return {int(m.group(1)) for m in found if m}
 
 
-def _edges(lines: list[_Line]) -> list[_Line]:
+def _edges(lines: list[PdfLine]) -> list[PdfLine]:
     """The two top-most and two bottom-most lines of a page, if in its margins: where furniture lives."""
     order = sorted((line for line in lines if not line.mono), key=lambda line: -line.y)
     return [line for line in order[:2] + order[-2:] if line.margin]
 
 
-def _shape(line: _Line) -> str:
+def _shape(line: PdfLine) -> str:
     """A line's text with numbers blanked, so "Chapter 7: Misc 29" and "Chapter 7: Misc 30" are alike."""
     # A roman page number at either end too: "Debian Reference xxiii" in the front matter.
     text = re.sub(r"^[ivxlc]{1,7}\b|\b[ivxlc]{1,7}$", "#", line.text.strip())
     return re.sub(r"\d+", "#", _key(text))
 
 
-def _title(meta: str, pages: list[list[_Line]], body: float) -> str:
+def pdf_title(meta: str, pages: list[list[PdfLine]], body: float) -> str:
     """The metadata title if it is a real one, else the title page's large type, else the first top heading."""
     if re.search(r"[A-Za-z]{2}", meta) and not _BAD_TITLE.search(meta):
         return " ".join(meta.split())

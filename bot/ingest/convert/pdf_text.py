@@ -15,7 +15,7 @@ _ORNAMENTS = set("✡✠❧☙❦✢✣✤✥")  # dingbats TeX draws as the cor
 
 
 @dataclass
-class _Line:
+class PdfLine:
     text: str
     x: float
     y: float
@@ -44,7 +44,7 @@ class _Line:
         return self.starts_mono and self.mono_share >= 0.6
 
 
-def _page_lines(page) -> list[_Line]:
+def page_lines(page) -> list[PdfLine]:
     """The page's text lines in reading order, each with position, size and whether monospace.
 
     PDFium puts the spaces and line breaks between words from the glyphs' positions (the PDF itself
@@ -56,7 +56,7 @@ def _page_lines(page) -> list[_Line]:
         text = textpage.get_text_range() if count else ""
         if len(text) != count:  # characters outside the BMP: one glyph, two UTF-16 units; index by glyph
             text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 32) for i in range(count))
-        lines: list[_Line] = []
+        lines: list[PdfLine] = []
         x, y = ctypes.c_double(), ctypes.c_double()
         name, flags = ctypes.create_string_buffer(128), ctypes.c_int()
         # PDFium joins a word hyphenated at the line end into one line, marking the break with U+FFFE (or
@@ -84,7 +84,7 @@ def _page_lines(page) -> list[_Line]:
             pdfium_c.FPDFText_GetCharOrigin(textpage, first, x, y)
             total = sum(sizes.values())
             lines.append(
-                _Line(
+                PdfLine(
                     line.rstrip(),
                     x.value,
                     y.value,
@@ -109,7 +109,7 @@ def _is_mono(textpage, index: int, name, flags) -> bool:
     return bool(flags.value & 1) or bool(_MONO.search(name.value.decode("latin-1")))
 
 
-def _outline(document) -> list[tuple[str, int, int]]:
+def pdf_outline(document) -> list[tuple[str, int, int]]:
     """(title, page index, depth) for each bookmark; empty when there is none or it is unreadable."""
     found: list[tuple[str, int, int]] = []
     try:

@@ -37,7 +37,7 @@ from bot.ingest.index.embedding import (
     query_encoder_path,
 )
 from bot.ingest.index.errors import IndexUnavailable
-from bot.ingest.index.generation import _validate
+from bot.ingest.index.generation import validate_generation
 from bot.ingest.index.ingestion import ingest
 from bot.ingest.index.manifest import Manifest, build_signature, embedding_signature
 from bot.ingest.index.probe import ensure_index, probe_index
@@ -63,7 +63,7 @@ __all__ = [
     "OnnxEmbedder",
     "OpenIndex",
     "_records",
-    "_validate",
+    "validate_generation",
     "build_signature",
     "current_generation",
     "embed_passages",

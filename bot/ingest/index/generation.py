@@ -35,11 +35,11 @@ PASSAGES_PER_STEP = 64  # passages embedded and stored per step: bounds memory, 
 COPY_BATCH = 2000  # stored records copied per call when carrying unchanged files into a new generation
 
 
-def _show_progress(progress: bool | None) -> bool:
+def show_progress(progress: bool | None) -> bool:
     return progress if progress is not None else sys.stderr.isatty()
 
 
-def _build_generation(
+def build_generation(
     settings: Settings,
     backend: IndexBackend,
     generation: str,
@@ -83,7 +83,7 @@ def _build_generation(
     tokens_of = (lambda texts: onnx.token_embeddings(texts, workers)) if onnx else None
     report.timed("exporting the query encoder", time.perf_counter() - began)
     began = time.perf_counter()
-    show = _show_progress(progress)
+    show = show_progress(progress)
     total = len(new.passages.ids)
     with tqdm(total=total, desc="Embedding passages", unit="passage", disable=not show or total == 0) as bar:
         first_sentence = 0
@@ -126,7 +126,7 @@ def _build_generation(
         sentences=sentences.count(),
         calibration=_calibrate(passages, OnnxEmbedder(onnx) if onnx else embeddings).to_dict(),
     )
-    _validate(manifest, OpenIndex(backend, manifest, passages, sentences), signature, embeddings)
+    validate_generation(manifest, OpenIndex(backend, manifest, passages, sentences), signature, embeddings)
     report.timed("calibrating and checking", time.perf_counter() - began)
     return manifest, total
 
@@ -224,7 +224,7 @@ def _copy_records(source: Collection, target: Collection, sources: list[str]) ->
         offset += len(batch["ids"])
 
 
-def _validate(manifest: Manifest, index: OpenIndex, signature: dict, embeddings: Embedder) -> None:
+def validate_generation(manifest: Manifest, index: OpenIndex, signature: dict, embeddings: Embedder) -> None:
     """Refuse to switch to a generation that is empty, built with another model, or cannot find a record."""
     metadata = index.passages.metadata or {}
     problems = []

@@ -17,7 +17,7 @@ from bot.ingest.files import CorpusError, check_file, corpus_files, file_sha256,
 from bot.ingest.index.calibration import Calibration
 from bot.ingest.index.embedding import export_query_encoder
 from bot.ingest.index.errors import IndexUnavailable
-from bot.ingest.index.generation import _build_generation, _show_progress
+from bot.ingest.index.generation import build_generation, show_progress
 from bot.ingest.index.manifest import build_signature
 from bot.ingest.index.report import IngestReport
 from bot.ingest.index.store import IndexBackend, index_backend, new_generation_name
@@ -90,7 +90,7 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
     carried = [s for s in files if s in previous_files and previous_files[s] == files[s]]
     report.generation = new_generation_name()
     try:
-        manifest, report.passages_written = _build_generation(
+        manifest, report.passages_written = build_generation(
             settings, backend, report.generation, reusable, carried, fresh, files, progress, log, report
         )
     except BaseException:
@@ -130,7 +130,7 @@ def _read_changed(
     unreadable: set[str] = set()
     max_bytes = settings.max_file_mb * 2**20
     converter = IsolatedConverter(settings.convert_seconds, settings.convert_memory_mb)  # started at its first file
-    with converter, tqdm(paths, desc="Reading files", unit="file", disable=not _show_progress(progress)) as bar:
+    with converter, tqdm(paths, desc="Reading files", unit="file", disable=not show_progress(progress)) as bar:
         for path in bar:
             name = printable(path.relative_to(settings.corpus_dir).as_posix())
             bar.set_postfix_str(name[-40:], refresh=False)
