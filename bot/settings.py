@@ -163,7 +163,7 @@ class Settings(BaseSettings):
         description="A question word the documents never use is a key concept they do not cover (the "
         "question is declined naming it, as for names) when English uses it less often than this, on the "
         "Zipf scale of wordfreq ('dplyr' 1.1, 'venv' 0, 'hallucinate' 2.4; 'music' 5.5). Calibrated on the "
-        "question files in eval/: see README, 'Refusal threshold'. 0 turns the check off.",
+        "question files in eval/: see docs/refusals-and-calibration.md. 0 turns the check off.",
     )
 
     # --- answering ---------------------------------------------------------------------------
