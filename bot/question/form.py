@@ -1,6 +1,7 @@
-"""One reading of a question: `read_question` makes a `QuestionForm` once, and every later stage reads its fields.
+"""One reading of a question (`read_question` -> `QuestionForm`) and the one table of question patterns: long on purpose.
 
-Longer than most modules on purpose: `PATTERNS` is the one table of every pattern any stage applies to a
+`read_question` makes the form once; every later stage reads its fields, never the question again. The
+module is longer than most because `PATTERNS` is the one table of every pattern any stage applies to a
 question (small talk, yes/no, the kind of answer asked for, follow-up links), each row with example
 questions that tests/test_question_form.py checks, and it reads best in one place. Patterns over passage
 text (`bot.text.gives_kind`, `defines_subject`) are not here: the rule is about the question.
