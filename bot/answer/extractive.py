@@ -25,9 +25,9 @@ from bot.answer.sections import Candidate, Scorer, each_side, says_something, se
 from bot.answer.smalltalk import small_talk_answer
 from bot.ingest.chunking import Sentence, passage_sentences
 from bot.question.form import BELONGING, QuestionForm, read_question
-from bot.retrieval.refusal import Decision, decide, lacks_kind
+from bot.retrieval.refusal import Decision, decide, gives_asked_kind, lacks_kind
 from bot.settings import Settings
-from bot.text import defines_subject, gives_kind, tokenize
+from bot.text import defines_subject, tokenize
 from bot.types import Answer, Passage, Retrieval
 
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
@@ -124,8 +124,7 @@ class ExtractiveAnswerer:
             lead=each_side(retrieval.sides, candidates, retrieval.term_weights, self._scorer(sources)) if both else [],
         )
         chosen = with_neighbours(chosen, candidates)
-        kind = form.kind
-        if kind and not any(gives_kind(c.sentence.text, kind, form.query) for c in chosen):
+        if form.kind and not any(gives_asked_kind(form, c.sentence.text) for c in chosen):
             # "Which company makes BERT?": a sentence that names one beside BERT ("Google's BERT") answers it.
             rarest = max(retrieval.term_weights, key=retrieval.term_weights.get, default="")
             top = max((c.score for c in candidates), default=0.0)
@@ -134,7 +133,7 @@ class ExtractiveAnswerer:
                 for c in candidates
                 if c.score >= top - 0.15
                 and rarest in tokenize(c.sentence.text)
-                and gives_kind(c.sentence.text, kind, form.query)
+                and gives_asked_kind(form, c.sentence.text)
             ]
             if not giving:
                 # "How much does it cost to train an LLM?" answered with no amount is not an answer.

@@ -4,7 +4,7 @@ A question is declined when nothing was found, when it names something the docum
 `bot.retrieval.coverage`), or when even its best passage is further than the threshold (pinned in settings,
 else the corpus's own from `bot.ingest.index.calibration`) and no passage names all it asks about. An
 answer that the passages cannot give in the kind asked for (an amount, a date, a name) is declined by
-`lacks_kind`. Small talk is no refusal: it gets a reply about the assistant, and nothing is searched for it.
+`lacks_kind` when no sentence the answerer could quote `gives_asked_kind`. Small talk is no refusal: it gets a reply about the assistant, and nothing is searched for it.
 The `Decision`'s reason is shown in the chat's search step and in `bot eval`'s misses.
 """
 
@@ -23,6 +23,7 @@ from bot.retrieval.coverage import (
 )
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
+from bot.text import gives_kind
 from bot.types import Passage
 
 DEFAULT_MIN_SCORE = 0.30  # for an index built before ingest derived a threshold per corpus
@@ -109,6 +110,12 @@ def decide(
     if mentioned:
         return Decision(True, f"{best} below {bar}, but a passage names all the question asks about")
     return Decision(False, f"{best} below {bar}")
+
+
+def gives_asked_kind(form: QuestionForm, sentence: str) -> bool:
+    """Whether a sentence gives the kind of answer the question asks for: a number for "How much ...?", a date
+    for "When ...?", a name not in the question for "Who ...?" (any sentence does when it asks for none)."""
+    return not form.kind or gives_kind(sentence, form.kind, form.query)
 
 
 def lacks_kind(form: QuestionForm) -> Decision:
