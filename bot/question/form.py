@@ -327,21 +327,10 @@ def is_yes_no(question: str) -> bool:
     return bool(_P["yes_no"].find(question.strip()))
 
 
-def yes_no_subject(question: str) -> str:
-    """The first content word of a yes/no question ("Is DALL·E a ...?" -> "dall"), else ""."""
-    words = tokenize(question) if is_yes_no(question) else []
-    return words[0] if words else ""
-
-
 def defined_phrase(question: str) -> str:
     """For a "What is X?" question, X as written ("reinforcement learning"); "" for any other question."""
     definition = _P["definition"].find(question)
     return definition.group(1) if definition else ""
-
-
-def definition_subject(question: str) -> set[str]:
-    """For a "What is X?" question, the tokens of X; an empty set for any other question."""
-    return set(tokenize(defined_phrase(question)))
 
 
 def named_terms(question: str) -> list[str]:
