@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.overview import CorpusOverview
+from bot.question.form import QuestionForm
 from bot.retrieval.retriever import Retriever
 from bot.settings import Settings
 from bot.types import Answer, Retrieval
@@ -130,12 +131,10 @@ class Assistant:
                     log.warning("%s", self._unavailable[provider])
             return self._llm_answerers.get(provider)
 
-    def retrieve(self, question: str, history: list[str] | None = None, provider: str | None = None) -> Retrieval:
-        """Clean `question` (InvalidQuestion if unusable) and find its passages.
-
-        `history` holds the earlier user turns of the conversation, oldest first; with a language
-        model the follow-up is condensed by the model (checked, else by rule).
-        """
+    def read(self, question: str, history: list[str] | None = None, provider: str | None = None) -> QuestionForm:
+        """Clean `question` (InvalidQuestion if unusable) and read it once (`bot.question.form`): every later
+        stage reads the form. `history` holds the earlier user turns of the conversation, oldest first; with a
+        language model the follow-up is condensed by the model (checked, else by rule)."""
         question = clean_question(question, self.settings.max_question_chars)
         history = [h for h in (history or []) if h and h.strip()]
         query = None
@@ -144,7 +143,14 @@ class Assistant:
             from bot.answer.generate import condense_with_llm
 
             query = condense_with_llm(answerer, question, history, self.settings.llm_timeout) or None
-        return self.retriever.retrieve(question, history, query=query)
+        return self.retriever.read(question, history, query=query)
+
+    def retrieve(
+        self, question: str | QuestionForm, history: list[str] | None = None, provider: str | None = None
+    ) -> Retrieval:
+        """Find the passages for a question read by `read` (a question given as text is read first)."""
+        form = question if isinstance(question, QuestionForm) else self.read(question, history, provider)
+        return self.retriever.retrieve(form)
 
     def compose(
         self,

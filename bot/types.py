@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for annotations only: a shared module imports no stage
+    from bot.question.form import QuestionForm
+    from bot.retrieval.refusal import Decision
 
 # Fenced code ("x[1]" in R or Python output) holds no citations.
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
@@ -43,22 +47,15 @@ class Retrieval:
     query: str  # the standalone query actually searched
     passages: list[Passage]
     query_vector: Any = None  # the query's embedding (numpy array), reused to rank sentences
-    relevance: float = 0.0  # how well the best passage or sentence matches (cosine), for refusals
-    min_relevance: float = 0.30  # the relevance needed to answer: the corpus's calibrated threshold
-    unknown_names: list[str] = field(default_factory=list)  # names in the question the documents never mention
+    relevance: float = 0.0  # how well the best passage matches (cosine), for refusals
     term_weights: dict[str, float] = field(default_factory=dict)  # the query's content words and their IDF
-    subject_mentioned: bool = False  # a retrieved passage names what the question asks about (answered however faint)
     # The best passage's section beyond `passages` (its other parts, its subsections), for list and summary questions.
     section_rest: list[Passage] = field(default_factory=list)
     section_ids: list[str] = field(default_factory=list)  # that whole section's passages, in reading order
-    # A question setting two things side by side, asked of each: (side question, its embedding), or empty.
-    sides: list[tuple[str, Any]] = field(default_factory=list)
-
-    @property
-    def covered(self) -> bool:
-        """Whether the documents may answer: something relevant was found and nothing asked about is unknown."""
-        relevant = self.relevance >= self.min_relevance or self.subject_mentioned
-        return bool(self.passages) and relevant and not self.unknown_names
+    # A question setting two things side by side, asked of each: (that side's form, its embedding), or empty.
+    sides: list[tuple[QuestionForm, Any]] = field(default_factory=list)
+    form: QuestionForm | None = None  # the question as read once (`bot.question.form.read_question`)
+    decision: Decision | None = None  # whether to answer, and why (`bot.retrieval.refusal`)
 
 
 @dataclass(frozen=True)
@@ -88,6 +85,7 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)  # questions the documents do answer (offered on a decline)
     # The same passages as `sources` in retrieval's rank order, best first (what hit@1 scores); empty: `sources`.
     ranked: list[Passage] = field(default_factory=list)
+    reason: str = ""  # why it was answered or declined (`bot.retrieval.refusal.Decision`), for `bot eval`
 
     @property
     def cited(self) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import small_talk
+from bot.question.form import small_talk
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer.extractive import ExtractiveAnswerer
-from bot.answer.providers import ModelBusy, ModelGate
+from bot.answer.providers import ModelBusy, ModelGate, describe_failure
 from bot.ingest.sentences import Sentence, split_sentences
 from bot.safe_markdown import sanitize_generated
 from bot.settings import Settings
-from bot.text import small_talk, tokenize
+from bot.text import tokenize
 from bot.types import Answer, Grounding, Passage, Retrieval
 
 log = logging.getLogger("bot.answer.generate")
@@ -120,23 +120,6 @@ def _format_passages(sources: list[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
-def describe_failure(exc: BaseException) -> str:
-    """A short reason for a provider failure, fit to show a user (never a stack trace or a key)."""
-    name = type(exc).__name__.lower()
-    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
-    if isinstance(exc, TimeoutError) or "timeout" in name:
-        return "it took too long to answer"
-    if status in (401, 403) or "authentication" in name or "permission" in name:
-        return "it refused the API key"
-    if status == 429 or "ratelimit" in name:
-        return "it is rate-limited"
-    if "connect" in name or isinstance(exc, ConnectionError):
-        return "it could not be reached"
-    if status:
-        return f"it answered with HTTP {status}"
-    return "it failed"
-
-
 class LLMAnswerer:
     """Writes answers with a chat model, streams them, checks them, and falls back when needed."""
 
@@ -195,8 +178,8 @@ class LLMAnswerer:
     def answer(self, retrieval: Retrieval, on_token: Callable[[str], None] | None = None, client: str = "") -> Answer:
         """The checked answer; tokens go to `on_token` as they are generated. `client` (a user or an address)
         takes its turn at an in-process model fairly with other clients."""
-        if not retrieval.covered or small_talk(retrieval.question):
-            return self.extractive.answer(retrieval)  # declining needs no model
+        if not (retrieval.decision and retrieval.decision.answer):
+            return self.extractive.answer(retrieval)  # declining (and small talk) needs no model
         try:
             with self.turn(client):
                 generated = self._generate(retrieval, on_token)
@@ -261,6 +244,7 @@ class LLMAnswerer:
             # Grounding describes the answer delivered; what was cut is listed in `removed`.
             grounding=Grounding(supported=len(kept), total=len(kept), fallback=False),
             removed=removed,
+            reason=retrieval.decision.reason,
         )
 
 

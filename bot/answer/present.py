@@ -91,8 +91,13 @@ def retrieval_summary(retrieval: Retrieval) -> str:
 
     The passages are listed by the relevance shown beside them (their cosine to the query), not in the
     retriever's rank order, which also weighs keywords and sentences: "0.72" above "0.87" reads as a mistake.
+    The first line also says whether the documents answer, and why (`bot.retrieval.refusal`).
     """
-    lines = [f"Searched for: {escape_markdown(retrieval.query)}", ""]
+    decision = retrieval.decision
+    verdict = (
+        f" · {'answerable' if decision.answer else 'declined'}: {escape_markdown(decision.reason)}" if decision else ""
+    )
+    lines = [f"Searched for: {escape_markdown(retrieval.query)}{verdict}", ""]
     found = sorted(retrieval.passages, key=lambda p: -p.score)
     lines += [
         f"{n}. {source_label(n, p)[len(f'[{n}] ') :]} · relevance {p.score:.2f}" for n, p in enumerate(found, start=1)

@@ -1,4 +1,4 @@
-"""Chat models for the LLM providers, chosen by `settings.llm` in one factory."""
+"""Chat models for the LLM providers, chosen by `settings.llm` in one factory, and why one failed, for the user."""
 
 from __future__ import annotations
 
@@ -157,3 +157,20 @@ def make_model_gate(settings: Settings, provider: str) -> ModelGate | None:
     if provider == "local":
         return ModelGate(settings.llm_queue_max, settings.llm_queue_wait_seconds)
     return None
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A short reason for a provider failure, fit to show a user (never a stack trace or a key)."""
+    name = type(exc).__name__.lower()
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    if isinstance(exc, TimeoutError) or "timeout" in name:
+        return "it took too long to answer"
+    if status in (401, 403) or "authentication" in name or "permission" in name:
+        return "it refused the API key"
+    if status == 429 or "ratelimit" in name:
+        return "it is rate-limited"
+    if "connect" in name or isinstance(exc, ConnectionError):
+        return "it could not be reached"
+    if status:
+        return f"it answered with HTTP {status}"
+    return "it failed"

@@ -4,12 +4,16 @@ a section's lists side by side, or a section's parts ("Real-World Applications" 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bot.ingest.sentences import Sentence
+from bot.question.followup import COMPARING_WORDS
+from bot.question.form import QuestionForm
 from bot.safe_markdown import inert_markdown
+from bot.text import tokenize
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".
 _ITEM_NAME = re.compile(r"^([A-Z][^:.!?]{1,40}):\s")
@@ -23,6 +27,18 @@ class Candidate:
     source_n: int  # 1-based number of the passage among the sources
     score: float
     vector: np.ndarray
+
+
+# Scores the retrieved sentences for one side of a comparison (its form, its embedding, the term weights).
+Scorer = Callable[[QuestionForm, np.ndarray, dict[str, float]], list[Candidate]]
+# For one side of a comparison, a sentence naming that side alone is preferred to one naming both when it
+# scores within this of it (0.02, 0.05 and 0.1 give the same figures; see README, "Both sides").
+SIDE_ALONE_MARGIN = 0.05
+
+
+def terms(c: Candidate) -> set[str]:
+    """The words of a candidate sentence with its label (the heading or lead-in it is read under)."""
+    return set(tokenize(f"{c.sentence.label} {c.sentence.text}"))
 
 
 def says_something(c: Candidate) -> bool:
@@ -205,3 +221,50 @@ def subsections(source_n: int, headings: dict[int, tuple[str, str]]) -> list[int
 def best_of(candidates: list[Candidate], source_n: int) -> Candidate | None:
     own = [c for c in candidates if c.source_n == source_n and says_something(c)]
     return max(own, key=lambda c: c.score) if own else None
+
+
+def each_side(
+    sides: list[tuple[QuestionForm, np.ndarray]],
+    candidates: list[Candidate],
+    weights: dict[str, float],
+    score: Scorer,
+) -> list[Candidate]:
+    """For a question that sets two things side by side, the sentence that best answers it of each one.
+
+    Each side is asked on its own (`Retrieval.sides`, embedded once by the retriever: "Compare the
+    technologies that LLMs are built on."), and its sentence must speak of that side (in its words or
+    its label): the best sentence for the whole question often speaks of one side only ("LLMs are built
+    specifically for text-based tasks")."""
+    if len(sides) != 2:
+        return []
+    first, second = sides[0][0].query, sides[1][0].query
+    own = [set(tokenize(first)) - set(tokenize(second)), set(tokenize(second)) - set(tokenize(first))]
+    quotable = [c for c in candidates if says_something(c)]
+    top = max(quotable, key=lambda c: c.score, default=None)
+    if top is None:
+        return []
+    # What the question asks of both, besides naming them and asking to compare ("scoping", "strengths").
+    asked = set(tokenize(f"{first} {second}")) - own[0] - own[1] - COMPARING_WORDS
+    if all(words & terms(top) for words in own) and (asked & terms(top) or not asked):
+        return []  # the best sentence already answers it of both ("in S the enclosing ..., but in R ...")
+    picked: list[Candidate] = []
+    # Asked of one side, "differ" matches nothing that answers: its weight goes to the other words.
+    side_weights = {**weights, **dict.fromkeys(COMPARING_WORDS, 0.0)}
+    for (side, vector), words in zip(sides, own):  # each side's form, read with the question
+        if not words:
+            return []
+        speaking = [c for c in score(side, vector, side_weights) if says_something(c) and words & terms(c)]
+        best = max(speaking, key=lambda c: c.score, default=None)
+        if best is None:
+            return []
+        other = own[1] if words is own[0] else own[0]
+        alone = [c for c in speaking if not other & terms(c) and c.score >= best.score - SIDE_ALONE_MARGIN]
+        if alone and other & terms(best):
+            # A sentence of this side alone says what it is; one naming both sets them against each other.
+            best = max(alone, key=lambda c: c.score)
+        # The same sentence as scored against the whole question, which the rest of the answer is built on.
+        place = (best.source_n, best.sentence.order)
+        same = next((c for c in candidates if (c.source_n, c.sentence.order) == place), None)
+        if same and same not in picked:
+            picked.append(same)
+    return picked

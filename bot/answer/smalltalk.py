@@ -1,6 +1,6 @@
 """Replies to messages about the conversation itself: greetings, thanks and "who are you?".
 
-Which messages those are is decided by `bot.text.small_talk` (whole-message patterns only, so any
+Which messages those are is read by `bot.question.form.small_talk` (whole-message patterns only, so any
 question about the documents, "What can you do with an LLM?", is still answered from them). The replies
 say what the assistant is, what it knows (the corpus's titles) and how to use it; none is a refusal.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.answer.replies import questions_they_answer
+from bot.question.form import small_talk
 from bot.safe_markdown import inert_markdown
-from bot.text import small_talk
 from bot.types import Answer, Retrieval
 
 __all__ = ["HOW_TO_USE", "small_talk", "small_talk_answer", "small_talk_reply"]
@@ -22,7 +22,7 @@ HOW_TO_USE = (
 
 
 def small_talk_reply(kind: str, name: str, topics: str, examples: list[str]) -> str:
-    """The reply to small talk of `kind` (see `bot.text.small_talk`): short, and pointing back at the documents.
+    """The reply to small talk of `kind` (see `bot.question.form.small_talk`): short, and pointing back at the documents.
 
     `topics` names the indexed documents (“A” (Publisher) and “B”); `examples` are questions they answer.
     """

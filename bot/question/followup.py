@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
+from bot.question.form import ASKED_MAX_ZIPF, named_terms
+from bot.question.form import PATTERNS as P
 from bot.question.spelling import english_zipf
-from bot.retrieval.coverage import ASKED_MAX_ZIPF
-from bot.text import STOPWORDS, named_terms, tokenize
+from bot.text import STOPWORDS, tokenize
 
 # Picks, among an earlier question's noun phrases, the one a new phrase stands in for ("LLMs" for
 # "generative AI", "videos" for "images"): the retriever passes one that compares embeddings.
@@ -17,28 +17,11 @@ Closest = Callable[[str, list[str]], int]
 _TOPIC_NEUTRAL_VERBS = frozenset(
     ["make", "makes", "create", "creates", "use", "used", "using", "generate", "produce", "do", "work", "help", "need"]
 )
-_FOLLOW_UP_MARKERS = re.compile(r"^(?:(?:and|then|so|but|also|ok|okay|well)\b[\s,]*)+", re.IGNORECASE)
-_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(.+)$", re.IGNORECASE)
-_PRONOUNS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there)\b", re.IGNORECASE)
-_WHICH_ONES = re.compile(r"\b(which|what|the)\s+ones?\b", re.IGNORECASE)
-# "an example of each", "for both of them": the two things the earlier question set side by side.
-_EACH = re.compile(r"\b(?:each|both|either|the two)(?:\s+(?:one|of them|of those))?(?=\s*$)", re.IGNORECASE)
-# "What should I use instead, then?": a question that only means something against the earlier one.
-_INSTEAD = re.compile(r"\b(?:instead|then|else|otherwise|alternatively)\b", re.IGNORECASE)
-_WHY_SO = re.compile(r"why(?:\s+(?:is|was|would|does|did)\s+(?:that|this|it|so))?(?:\s+so)?", re.IGNORECASE)
 _PREPOSITIONS = ("from", "for", "in", "about", "of", "with", "on", "to", "by")
-# "What is a GAN?", "Who are OpenAI?", "Tell me about GPT-4": a question asking what the thing it names is.
-_ASKS_WHAT = re.compile(
-    r"^(?:(?:what|who|when|where)\s+(?:is|are|was|were)|how\s+(?:much|many|long|often)\s+(?:is|are|was|were)"
-    r"|tell\s+me\s+about|define|explain)\s+(.+)$",
-    re.I,
-)
-# "What are the benefits?", "What is that?": a subject that points back at what was said before.
-_POINTS_BACK = re.compile(r"^(?:the|this|that|these|those|such|its|their|same|other|another)\b", re.I)
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[\w'’·-]+", text)
+    return P["word"].regex.findall(text)
 
 
 def _topic_tail(question: str) -> str:
@@ -54,7 +37,7 @@ def _topic_tail(question: str) -> str:
 
 
 def _head_after_which(question: str) -> str | None:
-    match = re.search(r"\b(?:which|what)\s+([A-Za-z-]+)", question, re.IGNORECASE)
+    match = P["head_after_which"].find(question)
     if match and match.group(1).lower() not in STOPWORDS:
         return match.group(1)
     return None
@@ -64,10 +47,10 @@ def names_own_subject(question: str) -> bool:
     """Whether a question asks what, when, where or how much a thing it names is: a name ("What is a GAN?") or a
     term English seldom uses ("What is tokenization?", "When is payday?"), not one that points back ("What are
     the benefits?") or leans on the earlier question for what it is of ("What is an example?", "What is better?")."""
-    asks = _ASKS_WHAT.match(question.strip().rstrip(" ?.!"))
-    if not asks or _POINTS_BACK.match(asks.group(1)):
+    asks = P["asks_what"].find(question.strip().rstrip(" ?.!"))
+    if not asks or P["points_back"].find(asks.group(1)):
         return False
-    subject = re.sub(r"^an?\s+", "", asks.group(1), flags=re.I)
+    subject = P["a_or_an"].regex.sub("", asks.group(1))
     words = tokenize(subject)
     named = {n.lower() for n in named_terms(question)}
     return bool(words) and all(w in named or english_zipf(w) < ASKED_MAX_ZIPF for w in words)
@@ -77,13 +60,6 @@ def _possessive(noun: str) -> str:
     return f"{noun}'" if noun.endswith("s") else f"{noun}'s"
 
 
-# A question's opening up to its subject: "Can ", "How is ", "What does ".
-_OPENING = (
-    r"(?:(?:how|why|when|where|what|which)\s+)?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+"
-)
-_AUXILIARY = re.compile(f"^{_OPENING}", re.IGNORECASE)
-_SUBJECT_PRONOUN = re.compile(rf"^({_OPENING})(it|they|this|that|these|those)\b", re.IGNORECASE)
-_WHAT_ARE_THE = re.compile(r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+", re.IGNORECASE)
 _NOT_NOUNS = frozenset(["how", "why", "when", "where", "what", "which", "who"]) | _TOPIC_NEUTRAL_VERBS
 
 
@@ -91,7 +67,7 @@ def noun_phrases(question: str) -> list[tuple[int, int]]:
     """(start, end) of each run of content words in a question: "How is [generative AI] used in [marketing]"."""
     spans: list[tuple[int, int]] = []
     start = end = -1
-    for match in re.finditer(r"[\w'’·-]+", question):
+    for match in P["word"].regex.finditer(question):
         low = match.group().lower()
         if low in STOPWORDS or low in _NOT_NOUNS:
             if start >= 0:
@@ -110,17 +86,9 @@ def pair_of(question: str) -> str | None:
     LLMs and generative AI?"): two noun phrases joined by "and", "or" or "vs"."""
     spans = noun_phrases(question)
     for (a, b), (c, d) in zip(spans, spans[1:]):
-        if re.fullmatch(r"\s+(?:and|or|vs\.?|versus)\s+", question[b:c], re.IGNORECASE):
+        if P["joined"].find(question[b:c]):
             return f"{question[a:b]} and {question[c:d]}"
     return None
-
-
-# "A compared with B", "A differs from those of B", "A as opposed to B": the words between the two sides.
-_SET_AGAINST = re.compile(
-    r"\s+(?:(?:do|does|is|are)\s+)?(?:compar(?:e|es|ed)\s+(?:with|to)|differs?\s+from|different\s+from|"
-    r"as\s+opposed\s+to|versus|vs\.?)\s+(?:(?:those|that|the\s+ones?)\s+of\s+)?",
-    re.IGNORECASE,
-)
 
 
 # The words (as `tokenize` gives them) that ask for a comparison rather than name what is compared.
@@ -138,9 +106,9 @@ def side_questions(question: str) -> tuple[str, str] | None:
     with generative AI?" -> "In healthcare, what do LLMs do?" and "In healthcare, what do generative AI do?"."""
     spans = noun_phrases(question)
     for (a, b), (c, d) in zip(spans, spans[1:]):
-        if re.fullmatch(r"\s+(?:and|or|vs\.?|versus)\s+", question[b:c], re.IGNORECASE):
+        if P["joined"].find(question[b:c]):
             return question[:a] + question[a:b] + question[d:], question[:a] + question[c:d] + question[d:]
-    against = _SET_AGAINST.search(question)
+    against = P["set_against"].find(question)
     if not against:
         return None
     # The side before may run into the comparing verb ("generative AI differ"): it ends where the clause starts.
@@ -150,7 +118,7 @@ def side_questions(question: str) -> tuple[str, str] | None:
         return None
     (a, b), (c, d) = before[0], after[0]
     # The clause naming the second side goes; a verb of the question in it stays ("do", "differ").
-    verb = re.match(r"\s+((?:do|does|is|are)\b|differs?\b|compares?\b|different\b)", against.group(0), re.IGNORECASE)
+    verb = P["against_verb"].find(against.group(0))
     kept = f" {verb.group(1)}" if verb else ""
     tail = question[d:]
     return question[:a] + question[a:b] + kept + tail, question[:a] + question[c:d] + kept + tail
@@ -160,12 +128,7 @@ def _agree(before: str, phrase: str) -> str:
     """`before` (the question up to a replaced subject) with its verb agreeing with `phrase` ("is" -> "are")."""
     plural = phrase.lower().endswith("s") and not phrase.lower().endswith("ss")
     swaps = {"is": "are", "does": "do", "has": "have"} if plural else {"are": "is", "do": "does", "have": "has"}
-    return re.sub(
-        r"\b(is|are|does|do|has|have)(\s+)$",
-        lambda m: (swaps.get(m.group(1).lower(), m.group(1))) + m.group(2),
-        before,
-        flags=re.IGNORECASE,
-    )
+    return P["agreeing_verb"].regex.sub(lambda m: (swaps.get(m.group(1).lower(), m.group(1))) + m.group(2), before)
 
 
 def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | None:
@@ -175,7 +138,7 @@ def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | No
         return None
     pick = len(spans) - 1  # without a way to compare meanings, the topic the question ends on
     named = [i for i, (a, b) in enumerate(spans) if named_terms(antecedent[a:b])]
-    if named_terms(phrase) and (named or _AUXILIARY.match(antecedent)):
+    if named_terms(phrase) and (named or P["auxiliary"].find(antecedent)):
         # A name ("And LLMs?") stands in for the earlier name ("generative AI"), else the subject: word
         # embeddings tell acronyms apart poorly.
         pick = named[0] if named else 0
@@ -197,13 +160,13 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
     if not history:
         return question
     antecedent = condense(history[-1], history[:-1], closest).rstrip(" ?.!")
-    stripped = _FOLLOW_UP_MARKERS.sub("", question).strip()
+    stripped = P["follow_up_marker"].regex.sub("", question).strip()
     had_marker = stripped != question
     body = stripped.rstrip(" ?.!")
     if not body:
         return antecedent + "?"
 
-    about = _ABOUT.match(body)
+    about = P["what_about"].find(body)
     target = about.group(1) if about else body
     first = target.split()[0].lower()
     if first in _PREPOSITIONS and (about or had_marker) and len(tokenize(target)) <= 4:
@@ -218,44 +181,46 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
         if stood_in:
             return stood_in
 
-    if _WHY_SO.fullmatch(body):
+    if P["why_so"].find(body):
         return f"{antecedent}?"  # "Why is that?" asks the earlier question again, for its reasons
     rewritten = body
-    pair = pair_of(antecedent) if _EACH.search(body) else None
+    pair = pair_of(antecedent) if P["each"].find(body) else None
     if pair:
-        return _EACH.sub(pair, body, count=1) + "?"  # "Give me an example of each." -> "... of LLMs and generative AI"
+        return (
+            P["each"].regex.sub(pair, body, count=1) + "?"
+        )  # "Give me an example of each." -> "... of LLMs and generative AI"
     head = _head_after_which(antecedent)
-    if head and _WHICH_ONES.search(rewritten):
-        rewritten = _WHICH_ONES.sub(lambda m: f"{m.group(1)} {head}", rewritten, count=1)
-    subject_pronoun = _SUBJECT_PRONOUN.match(rewritten)
+    if head and P["which_ones"].find(rewritten):
+        rewritten = P["which_ones"].regex.sub(lambda m: f"{m.group(1)} {head}", rewritten, count=1)
+    subject_pronoun = P["subject_pronoun"].find(rewritten)
     spans = noun_phrases(antecedent)
-    if subject_pronoun and spans and _AUXILIARY.match(antecedent):
+    if subject_pronoun and spans and P["auxiliary"].find(antecedent):
         # "Does it need one?" after "Can generative AI work without an LLM?": "it" is the earlier subject.
         begin, end = spans[0]
         subject = antecedent[begin:end]
         rest = rewritten[subject_pronoun.end() :]
-        if re.search(r"\bones?\s*$", rest) and len(spans) > 1:
+        if P["ends_in_one"].find(rest) and len(spans) > 1:
             begin, end = spans[-1]
-            article = re.search(r"\b(?:an?|the)\s+$", antecedent[:begin], re.IGNORECASE)  # "an LLM", not "LLM"
+            article = P["article_before"].find(antecedent[:begin])  # "an LLM", not "LLM"
             topic = antecedent[article.start() if article else begin : end]
-            rest = re.sub(r"\bones?\s*$", topic, rest)
+            rest = P["ends_in_one"].regex.sub(topic, rest)
         return f"{_agree(subject_pronoun.group(1), subject)}{subject}{rest}?"
     if not tokenize(body):
         # "What are they?": nothing but a pronoun, so the earlier question is what is asked again.
         return f"{antecedent}?"
     tail = _topic_tail(antecedent)
-    if spans and _WHAT_ARE_THE.match(antecedent):
+    if spans and P["what_are_the"].find(antecedent):
         # "What are the privacy concerns with AI?" is about the concerns: "do about it" means them, not AI.
         tail = antecedent[spans[0][0] : spans[0][1]]
-    if tail and _PRONOUNS.search(rewritten):
-        rewritten = _PRONOUNS.sub(
+    if tail and P["pronoun"].find(rewritten):
+        rewritten = P["pronoun"].regex.sub(
             lambda m: _possessive(tail) if m.group(1).lower() in ("its", "their") else tail, rewritten, count=1
         )
     if rewritten != body:
         return rewritten + "?"
     if names_own_subject(body):
         return question  # however short, it says what it is about: "What is a GAN?" after a summary
-    if had_marker or len(tokenize(body)) <= 1 or _INSTEAD.search(body):
+    if had_marker or len(tokenize(body)) <= 1 or P["instead"].find(body):
         # Context-dependent but nothing to substitute: keep the earlier topic alongside.
         return f"{body} ({antecedent})?"
     return question

@@ -3,17 +3,12 @@ for an X it never names, and things it names only in passing. Functions over a l
 
 from __future__ import annotations
 
-import re
-
+from bot.question.form import ASKED_MAX_ZIPF, QuestionForm
 from bot.question.spelling import english_zipf
 from bot.retrieval.loaded import LoadedGeneration
-from bot.text import defined_phrase, named_terms, tokenize, yes_no_subject
+from bot.text import tokenize
 
-# "How do I <do something> with/using <tool>?": the tool is what the question is about.
-_TOOL_SLOT = re.compile(
-    r"^\s*how\s+(?:do|can|should|would)\s+(?:i|we|you)\b.*\b(?:with|using|via)\s+(?:the\s+)?([A-Za-z][\w.+-]*?)[\s?.!]*$",
-    re.I,
-)
+# The tool of "How do I <do something> with <tool>?" (`QuestionForm.tool`) is a key word when this rare.
 TOOL_MAX_ZIPF = 4.0
 
 # Question words English uses this often (Zipf scale) say little on their own: "made", "use", "good".
@@ -21,9 +16,6 @@ TELLING_MAX_ZIPF = 5.5
 
 # A word in more than this share of the passages is one of the corpus's topic words.
 TOPIC_SHARE = 0.2
-# A word a yes/no question asks about is a key concept when this rare (Zipf): "offline" 3.7 and "laptop" 4.2
-# are; of "solved problem" and "rules settled", paraphrases of covered questions, one word each is not.
-ASKED_MAX_ZIPF = 4.5
 
 
 def telling_words(text: str) -> list[str]:
@@ -31,14 +23,14 @@ def telling_words(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in tokenize(text) if english_zipf(t) < TELLING_MAX_ZIPF))
 
 
-def unknown_words(view: LoadedGeneration, question: str, key_term_max_zipf: float) -> list[str]:
-    """Names (see `named_terms`) and key words (see `missing_terms`) of the question the corpus never uses."""
-    names = [name for name in named_terms(question) if not view.mentions(name)]
+def unknown_words(view: LoadedGeneration, form: QuestionForm, key_term_max_zipf: float) -> list[str]:
+    """Names (`QuestionForm.names`) and key words (see `missing_terms`) of the question the corpus never uses."""
+    names = [name for name in form.names if not view.mentions(name)]
     said = {n.lower() for n in names}
-    return names + [word for word in missing_terms(view, question, key_term_max_zipf) if word.lower() not in said]
+    return names + [word for word in missing_terms(view, form, key_term_max_zipf) if word.lower() not in said]
 
 
-def missing_terms(view: LoadedGeneration, question: str, key_term_max_zipf: float) -> list[str]:
+def missing_terms(view: LoadedGeneration, form: QuestionForm, key_term_max_zipf: float) -> list[str]:
     """Words of the question the corpus never uses and English hardly does ("dplyr", "venv"): its key concepts.
 
     The tool of a how-to question ("How do I install a package with pip?") is one too when the corpus
@@ -46,10 +38,10 @@ def missing_terms(view: LoadedGeneration, question: str, key_term_max_zipf: floa
     """
     if not view.words or not key_term_max_zipf:
         return []
-    missing = view.words.absent_terms(question, key_term_max_zipf)
-    tool = _TOOL_SLOT.match(question)
-    if tool and tool.group(1) not in missing and view.words.absent_terms(tool.group(1), TOOL_MAX_ZIPF):
-        missing.append(tool.group(1))
+    missing = view.words.absent_terms(form.question, key_term_max_zipf)
+    tool = form.tool
+    if tool and tool not in missing and view.words.absent_terms(tool, TOOL_MAX_ZIPF):
+        missing.append(tool)
     return missing
 
 
@@ -66,16 +58,16 @@ def nothing_telling_known(view: LoadedGeneration, question: str) -> list[str]:
     return telling
 
 
-def nothing_known_of_subject(view: LoadedGeneration, question: str) -> list[str]:
+def nothing_known_of_subject(view: LoadedGeneration, form: QuestionForm) -> list[str]:
     """For a yes/no question, what it asks of its subject when the corpus uses none of those words: "Can LLMs
     run offline on a laptop?" names LLMs, which the articles discuss, but "run", "offline" and "laptop" nowhere,
     so they cannot say yes or no."""
-    subject = yes_no_subject(question)
+    subject = form.subject
     if not subject or view.words is None:
         return []
     # The corpus's own topic words ("generative", "ai" in the articles) belong to the subject, not the ask.
     common = TOPIC_SHARE * len(view.terms)
-    asked = [t for t in telling_words(question) if t != subject and view.bm25.doc_freq(t) <= common]
+    asked = [t for t in telling_words(form.query) if t != subject and view.bm25.doc_freq(t) <= common]
     # All of them real words the corpus never uses ("e-commerce" is looked up whole), two of them key concepts.
     if any(not t.isalpha() or len(t) < 3 or view.words.uses_family(t) for t in asked):
         return []
@@ -83,10 +75,10 @@ def nothing_known_of_subject(view: LoadedGeneration, question: str) -> list[str]
     return key if len(key) >= 2 else []
 
 
-def undefined_subject(view: LoadedGeneration, query: str, rows: list[int]) -> list[str]:
+def undefined_subject(view: LoadedGeneration, form: QuestionForm, rows: list[int]) -> list[str]:
     """For "What is X?": X, when one of its telling words is nowhere in the corpus ("reinforcement learning
     from human feedback"): the documents never say what X is, whatever else they say about learning."""
-    phrase = defined_phrase(query)
+    phrase = form.defined
     if not phrase or view.words is None:
         return []
     telling = set(telling_words(phrase))
@@ -94,7 +86,7 @@ def undefined_subject(view: LoadedGeneration, query: str, rows: list[int]) -> li
     lacking = [t for t in telling if t.isalpha() and len(t) >= 4 and english_zipf(t) < 4.5 and not view.words.uses(t)]
     if not lacking or any(telling <= view.terms[r] for r in rows):
         return []
-    return [re.sub(r"^(?:an?|the)\s+", "", phrase, flags=re.I)]
+    return [form.defined_name]
 
 
 def names_in_passing(view: LoadedGeneration, query: str, rows: list[int]) -> bool:

@@ -1,9 +1,8 @@
-"""Finding the passages that answer a question: follow-up rewriting, dense + keyword search, fusion.
+"""Finding the passages that answer a question: dense + keyword search over the live index generation.
 
-Longer than most modules on purpose: the `Retriever`'s steps (dense and keyword search, fusion, rerank,
-the relative cutoff, the question's rarest word, each side of a comparison, the section) each adjust one
-ranked list, and they read in the order they run. BM25, follow-up rewriting and query batching have
-their own modules.
+The question is read once (`bot.question.form.read_question`, with the corpus's spelling and follow-up
+rewriting); the ranking steps are in `bot.retrieval.ranking`, and whether to answer is decided by
+`bot.retrieval.refusal`.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,47 +20,21 @@ from bot.ingest.index import (
     index_backend,
     load_query_embeddings,
     open_index,
-    unavailable,
 )
 from bot.ingest.index.calibration import Calibration
-from bot.question.followup import COMPARING_WORDS, condense, side_questions
+from bot.question.form import QuestionForm, read_question
 from bot.question.spelling import english_zipf
-from bot.retrieval.coverage import (
-    TELLING_MAX_ZIPF,
-    names_in_passing,
-    nothing_known_of_subject,
-    nothing_telling_known,
-    undefined_subject,
-    unknown_words,
-)
+from bot.retrieval import refusal
 from bot.retrieval.loaded import LoadedGeneration, load_generation
 from bot.retrieval.query_batch import QueryBatcher
+from bot.retrieval.ranking import Ranker
 from bot.settings import Settings
-from bot.text import defines_subject, definition_subject, small_talk, tokenize
 from bot.types import Passage, Retrieval
 
 log = logging.getLogger("bot")
 
-DEFAULT_MIN_SCORE = 0.30  # for an index built before ingest derived a threshold per corpus
-
-_YES_OR_NO = re.compile(
-    r"^\s*(?:yes or no|true or false)\s*[:,-]\s*|[\s,.;:-]*\(?\b(?:yes or no|yes/no|true or false)\b\)?[?.!]*\s*$", re.I
-)
-
 # How often a question checks whether an ingest has switched the index to a new generation.
 POINTER_CHECK_SECONDS = 1.0
-
-
-@dataclass
-class _Candidate:
-    pid: str
-    row: int
-    fused: float  # reciprocal-rank fusion of the dense and keyword ranks
-    dense: float = 0.0  # cosine of query and passage
-    sentence: float = 0.0  # cosine of query and the passage's closest sentence
-    keyword: float = 0.0  # share of the query's keyword weight (IDF) that the passage contains
-    defines: bool = False  # for "What is X?": the passage has a sentence defining X
-    score: float = 0.0  # the final ranking score
 
 
 class Retriever:
@@ -83,6 +55,7 @@ class Retriever:
         self._checked_at = time.monotonic()
         self._swap_lock = threading.Lock()
         self._queries = QueryBatcher(self.embeddings.queries)
+        self._rank = Ranker(settings, self.backend)
 
     @property
     def generation(self) -> str:
@@ -132,19 +105,8 @@ class Retriever:
         return Calibration.from_dict((view or self._view).index.manifest.calibration)
 
     def min_relevance(self, view: LoadedGeneration | None = None) -> float:
-        """The relevance a question needs to be answered: pinned in settings, else the corpus's own."""
-        if self.settings.min_score is not None:
-            return self.settings.min_score
-        calibration = self.calibration(view)
-        return calibration.min_score if calibration else DEFAULT_MIN_SCORE
-
-    def unknown_names(self, view: LoadedGeneration, question: str, query: str, rows: list[int]) -> list[str]:
-        """Names and key words of the question, and the X of "What is X?", that the corpus never uses (see
-        `bot.retrieval.coverage`; `rows` are the retrieved passages); none if switched off."""
-        if not self.settings.decline_unknown_names:
-            return []
-        unknown = unknown_words(view, question, self.settings.key_term_max_zipf) + undefined_subject(view, query, rows)
-        return unknown or nothing_telling_known(view, query) or nothing_known_of_subject(view, query)
+        """The relevance a question needs to be answered (see `bot.retrieval.refusal.min_relevance`)."""
+        return refusal.min_relevance(self.settings, self.calibration(view))
 
     @staticmethod
     def warm_up() -> None:
@@ -200,222 +162,61 @@ class Retriever:
                 return view.sentence_vectors[rows] if rows is not None and len(rows) else None
         return None
 
-    def retrieve(
-        self, question: str, history: list[str] | None = None, k: int | None = None, query: str | None = None
-    ) -> Retrieval:
-        """The top-k passages for `question`, read in the light of earlier user turns.
+    def read(self, question: str, history: list[str] | None = None, query: str | None = None) -> QuestionForm:
+        """`question` read once in the light of `history` (earlier user turns, oldest first), in the corpus's
+        spelling ("Stable-Diffusion", "ecommerce", "generatve": as the documents spell them). `query` replaces
+        the rule-based standalone rewrite when the caller already has one."""
+        words = self._current().words
+        return read_question(
+            question, history, query=query, respell=words.respell if words else None, closest=self.closest
+        )
 
-        `query` replaces the rule-based standalone rewrite when the caller already has one.
-        """
+    def retrieve(
+        self,
+        question: str | QuestionForm,
+        history: list[str] | None = None,
+        k: int | None = None,
+        query: str | None = None,
+    ) -> Retrieval:
+        """The top-k passages for a question (read with `history` and `query` as `read` does, unless a form is
+        given), and whether to answer from them."""
+        form = question if isinstance(question, QuestionForm) else self.read(question, history, query)
         k = k or self.settings.top_k
         view = self._current()
-        # "thanks!" after a question is not a follow-up to it: small talk is searched as it is.
-        asked = question
-        # "Can LLMs make images? Yes or no." asks just "Can LLMs make images?": the aside is no part of it.
-        question = _YES_OR_NO.sub("", question).strip() or question
-        if view.words:  # "Stable-Diffusion", "ecommerce", "generatve": searched as the documents spell them
-            question, history = view.words.respell(question), [view.words.respell(h) for h in history or []]
-        query = query or (question if small_talk(question) else condense(question, history or [], self.closest))
-        qvec = self.embed_query(query)
-        weights = self.term_weights(view, query)
-        candidates = self._candidates(view, query, qvec, weights)
+        rank = self._rank
+        qvec = self.embed_query(form.query)
+        weights = rank.term_weights(view, form.query)
+        candidates = rank.candidates_for(view, form, qvec, weights)
         if self.settings.rerank:
-            self._rerank(candidates, qvec)
+            rank.rerank(candidates, qvec)
         else:
             for c in candidates:
                 c.score = c.fused
         candidates.sort(key=lambda c: -c.score)
-        chosen = self._mmr(view, candidates, k) if self.settings.mmr else self._dedupe(view, candidates)[:k]
+        chosen = rank.mmr(view, candidates, k) if self.settings.mmr else rank.dedupe(view, candidates)[:k]
         if chosen and self.settings.rerank:
             floor = chosen[0].score - self.settings.relative_cutoff
             chosen = [c for c in chosen if c.score >= floor]
-        chosen = self._with_rarest_term(view, chosen, candidates, weights, k)
-        sides = [(side, self.embed_query(side)) for side in side_questions(query) or ()] if chosen else []
+        chosen = rank.with_rarest_term(view, chosen, candidates, weights, k)
+        sides = [(side, self.embed_query(side.query)) for side in form.sides] if chosen else []
         if sides:
-            chosen = self._with_each_side(view, chosen, sides, k)
-        passages = [self._with_score(view, c.row, c.dense) for c in chosen]
+            chosen = rank.with_each_side(view, chosen, sides, k)
+        passages = [rank.with_score(view, c.row, c.dense) for c in chosen]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
         rows = [c.row for c in chosen]
-        mentioned = names_in_passing(view, query, rows)
+        decision = refusal.decide_retrieval(
+            self.settings, view, form, rows, passages, relevance, self.calibration(view)
+        )
         return Retrieval(
-            question=asked,
-            query=query,
+            question=form.asked,
+            query=form.query,
             passages=passages,
             query_vector=qvec,
             relevance=relevance,
-            min_relevance=self.min_relevance(view),
-            unknown_names=self.unknown_names(view, question, query, rows),
             term_weights=weights,
-            subject_mentioned=mentioned,
             sides=sides,
-            **self._section(view, rows, qvec),
+            form=form,
+            decision=decision,
+            **rank.section(view, rows, qvec),
         )
-
-    def _section(self, view: LoadedGeneration, rows: list[int], qvec: np.ndarray) -> dict:
-        """The best passage's whole section (its parts and subsections) as `section_ids` in reading order, and as
-        `section_rest` the passages of it not retrieved (a list or summary question about "Real-World
-        Applications" is answered by what is under it)."""
-        if not rows or not view.passages[rows[0]].heading:
-            return {}
-        top = view.passages[rows[0]]
-        below = top.heading + " > "
-        whole = [
-            row
-            for row, p in enumerate(view.passages)
-            if p.source == top.source and (p.heading == top.heading or p.heading.startswith(below))
-        ][: self.settings.section_max_passages + 1]
-        rest = [self._with_score(view, row, float(view.vectors[row] @ qvec)) for row in whole if row not in rows]
-        return {"section_ids": [view.ids[row] for row in whole], "section_rest": rest}
-
-    @staticmethod
-    def term_weights(view: LoadedGeneration, query: str) -> dict[str, float]:
-        """The query's content words with their IDF in the corpus (a word found nowhere weighs like the rarest)."""
-        return {t: max(view.bm25.idf.get(t, view.max_idf), 0.0) for t in dict.fromkeys(tokenize(query))}
-
-    def _candidates(
-        self,
-        view: LoadedGeneration,
-        query: str,
-        qvec: np.ndarray,
-        weights: dict[str, float],
-        skip: frozenset[str] = frozenset(),
-    ) -> list[_Candidate]:
-        n = min(self.settings.candidates, len(view.ids))
-        try:
-            dense = view.index.nearest_passages(qvec, n)
-        except Exception as exc:
-            raise unavailable(self.backend, exc) from None
-        fused: dict[str, float] = {}
-        for rank, pid in enumerate(dense):
-            fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
-        keyword = np.zeros(len(view.ids))
-        if self.settings.hybrid:
-            keyword = view.bm25.get_scores([t for t in tokenize(query) if t not in skip])
-            for rank, row in enumerate(np.argsort(-keyword)[:n]):
-                if keyword[row] <= 0:
-                    break
-                pid = view.ids[row]
-                fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
-        ranked = sorted(fused, key=lambda pid: -fused[pid])[:n]
-        total_weight = sum(weights.values()) or 1.0
-        out = []
-        subject = definition_subject(query)
-        for pid in ranked:
-            row = view.position[pid]
-            passage = view.passages[row]
-            coverage = sum(w for t, w in weights.items() if t in view.terms[row]) / total_weight
-            c = _Candidate(pid, row, fused[pid], keyword=coverage)
-            c.defines = bool(subject) and defines_subject(passage.text, subject)
-            c.dense = float(view.vectors[row] @ qvec)
-            rows = view.sentence_rows.get(row)
-            c.sentence = (
-                float((view.sentence_vectors[rows] @ qvec).max()) if rows is not None and len(rows) else c.dense
-            )
-            out.append(c)
-        return out
-
-    def _rerank(self, candidates: list[_Candidate], qvec: np.ndarray) -> None:
-        w = self.settings
-        for c in candidates:
-            c.score = (
-                w.rerank_sentence_weight * c.sentence
-                + w.rerank_dense_weight * c.dense
-                + w.rerank_keyword_weight * c.keyword
-                + (w.rerank_definition_bonus if c.defines else 0.0)
-            )
-
-    @staticmethod
-    def _dedupe(view: LoadedGeneration, candidates: list[_Candidate]) -> list[_Candidate]:
-        seen: set[str] = set()
-        out = []
-        for c in candidates:
-            text = view.passages[c.row].text
-            if text not in seen:
-                seen.add(text)
-                out.append(c)
-        return out
-
-    @staticmethod
-    def _with_rarest_term(
-        view: LoadedGeneration,
-        chosen: list[_Candidate],
-        candidates: list[_Candidate],
-        weights: dict[str, float],
-        k: int,
-    ) -> list[_Candidate]:
-        """`chosen`, with the best candidate holding the query's rarest corpus word when no chosen passage does.
-
-        "Is DALL·E a large language model?": the passages about language models fit best, yet only one that
-        names DALL·E can answer; the rarest word the corpus uses is what the question is about."""
-        # Everyday words ("make" in "Can LLMs make images?") are rare in some corpora and still say little.
-        used = {
-            t: w
-            for t, w in weights.items()
-            if len(t) >= 3 and t in view.bm25.idf and english_zipf(t) < TELLING_MAX_ZIPF
-        }
-        if not chosen or not used:
-            return chosen
-        top = max(used.values())
-        rarest = {t for t, w in used.items() if w == top}  # words found in as few passages, equally telling
-        if any(rarest & view.terms[c.row] for c in chosen):
-            return chosen
-        holding = [c for c in candidates if rarest & view.terms[c.row] and c not in chosen]
-        if not holding:
-            return chosen
-        best = max(holding, key=lambda c: c.score)
-        return [*chosen[: k - 1], best] if len(chosen) >= k else [*chosen, best]
-
-    def _with_each_side(
-        self, view: LoadedGeneration, chosen: list[_Candidate], sides: list[tuple[str, np.ndarray]], k: int
-    ) -> list[_Candidate]:
-        """`chosen`, holding the best passage for each of the two things the question sets side by side.
-
-        "Give me an example of LLMs and generative AI" fits the passage that names generative AI tools best,
-        and none of those names an LLM; asked of LLMs alone, the passage naming ChatGPT comes first."""
-        chosen = list(chosen)
-        kept = {chosen[0].row}
-        for side, qvec in sides:
-            # Asked of one side, "differ" names nothing to find: the side's other words ("strengths") do.
-            weights = {t: w for t, w in self.term_weights(view, side).items() if t not in COMPARING_WORDS}
-            candidates = self._candidates(view, side, qvec, weights, skip=COMPARING_WORDS)
-            if self.settings.rerank:
-                self._rerank(candidates, qvec)
-            else:
-                for c in candidates:
-                    c.score = c.fused
-            if not candidates:
-                continue
-            top = max(candidates, key=lambda c: c.score)
-            rows = [c.row for c in chosen]
-            if top.row not in rows:
-                free = [i for i, c in enumerate(chosen) if c.row not in kept]
-                if len(chosen) < k:
-                    chosen.append(top)
-                elif free:
-                    chosen[free[-1]] = top
-                else:
-                    continue
-            kept.add(top.row)
-        return chosen
-
-    def _mmr(self, view: LoadedGeneration, candidates: list[_Candidate], k: int) -> list[_Candidate]:
-        """Maximal marginal relevance: each pick trades relevance against likeness to earlier picks."""
-        pool = self._dedupe(view, candidates)
-        chosen: list[_Candidate] = []
-        lam = self.settings.mmr_lambda
-        while pool and len(chosen) < k:
-
-            def gain(c: _Candidate) -> float:
-                likeness = max((float(view.vectors[c.row] @ view.vectors[o.row]) for o in chosen), default=0.0)
-                return lam * c.score - (1 - lam) * likeness
-
-            best = max(pool, key=gain)
-            chosen.append(best)
-            pool.remove(best)
-        return chosen
-
-    @staticmethod
-    def _with_score(view: LoadedGeneration, row: int, score: float) -> Passage:
-        p = view.passages[row]
-        return replace(p, score=max(0.0, min(1.0, score)))

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from bot.text import normalize_text, small_talk, tokenize
+from bot.question.form import small_talk
+from bot.text import normalize_text, tokenize
 from bot.tools.stats import percentile
 from bot.types import Answer
 
@@ -293,6 +294,8 @@ def format_report(summary: dict, results: list[ItemResult]) -> str:
             if r.item.answerable:
                 lines.append(f"    expected terms: {r.item.must_include}")
             lines += [f"    why: {reason}" for reason in r.reasons]
+            if r.answer.reason:  # why the assistant answered or declined (bot.retrieval.refusal)
+                lines.append(f"    decision: {r.answer.reason}")
             lines.append(f"    answer ({'answered' if r.answer.answered else 'declined'}): {r.answer.text}")
     width = max((len(k) for k in summary), default=20)
     lines += ["", "Summary:"] + [f"  {k:<{width}} {v}" for k, v in summary.items()]

@@ -282,7 +282,6 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
     from bot.assistant import InvalidQuestion, too_long
     from bot.ingest.index import IndexUnavailable
     from bot.safe_stream import StreamSanitizer
-    from bot.text import small_talk
 
     wait = _over_rate_limit()
     if wait:
@@ -313,12 +312,13 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
             cl.run_sync(reply.stream_token(safe))
 
     try:
-        if small_talk(question):  # "thanks!", "who are you?": answered about the assistant, no search to show
-            retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
+        form = await cl.make_async(assistant.read)(question, history, provider)  # read once, for every stage
+        if form.small_talk:  # "thanks!", "who are you?": answered about the assistant, no search to show
+            retrieval = await cl.make_async(assistant.retrieve)(form)
         else:  # the step shows what was searched for and found as text, not the question as a JSON block
             async with cl.Step(name=SEARCH_STEP, type="retrieval", show_input=False) as step:
                 step.input = question[:500]
-                retrieval = await cl.make_async(assistant.retrieve)(question, history, provider)
+                retrieval = await cl.make_async(assistant.retrieve)(form)
                 step.output = retrieval_summary(retrieval)
         answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token, _client_key())
     except InvalidQuestion as exc:

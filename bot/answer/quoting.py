@@ -1,0 +1,158 @@
+"""Quoting chosen sentences as an answer: the neighbours they lean on, the filler kept out, one verdict, citations.
+
+`bot.answer.extractive` chooses and scores the sentences; this module fills up to the answer's length with
+sentences that answer the same question, adds the neighbours a sentence needs to be read alone, and writes
+the quoted text with each sentence's citation (code as blocks of its own, verbatim).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.answer.sections import Candidate, terms
+from bot.safe_markdown import inert_markdown
+from bot.text import tokenize
+
+# A verdict that opens a sentence ("No, LLMs are ...", "Yes. Many ..."): it answers its own heading's question.
+# ("It depends on ..." is no verdict to strip: what is left, "on the use case.", would say nothing.)
+VERDICT = re.compile(r"^\W*(?:yes|no)\b[\W_]*", re.I)
+
+# Openers that lean on the sentence before ("This is the easiest...", "The former stores..."): quoted
+# alone they leave the reader asking "what is?".
+_LEANS_BACK = re.compile(
+    r"^(?:this|that|these|those|it|they|such|the former|the latter|both|either|neither|however|but|also|"
+    r"instead|otherwise|then|so|thus|therefore|hence|in that case|in this case)\b",
+    re.I,
+)
+# "... makes this technology valuable": a demonstrative before a noun anywhere points back too.
+_POINTS_BACK = re.compile(
+    r"\b(?:this|these|those)\s+(?!is\b|are\b|was\b|were\b|can\b|will\b|may\b|means\b)[a-z]{3,}", re.I
+)
+# A sentence that announces what follows ("...two testing frameworks.", "...as follows:", "you can!").
+_LEANS_FORWARD = re.compile(r"(?::|\bfollowing\.|\bas follows\.|!)$|\b(?:two|three|four|several) [\w-]+(?: [\w-]+)?\.$")
+
+
+def with_neighbours(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """The chosen sentences plus the neighbours they lean on, each run in passage order.
+
+    A sentence that starts by pointing back ("This ...", "The former ...") brings the sentence before
+    it; one that announces what follows ("... two testing frameworks.", "... as follows:") brings the
+    one after it. Only neighbours in the same passage count, and each is added once.
+    """
+    by_place = {(c.source_n, c.sentence.order): c for c in candidates}
+    picked = {(c.source_n, c.sentence.order) for c in chosen}
+    emitted: set[tuple[int, int]] = set()
+    out: list[Candidate] = []
+    for c in chosen:
+        if (c.source_n, c.sentence.order) in emitted:
+            continue  # it came earlier, before a sentence that leans on it
+        run = [c]
+        for _ in range(2):  # "But ..." leans on "They ...", which leans on "LLMs ...": two steps back at most
+            first = run[0]
+            before = by_place.get((first.source_n, first.sentence.order - 1))
+            text = first.sentence.text
+            leans_back = _LEANS_BACK.match(text) or text[:1].islower() or _POINTS_BACK.search(text)  # "to get ..."
+            # A sentence chosen for later still comes first when this one leans on it: "They excel ..." never
+            # precedes its "LLMs are ...".
+            if not (before and leans_back and (before.source_n, before.sentence.order) not in emitted):
+                break
+            run.insert(0, before)
+        after = by_place.get((c.source_n, c.sentence.order + 1))
+        if (
+            after
+            and not c.sentence.code
+            and _LEANS_FORWARD.search(c.sentence.text)
+            and (after.source_n, after.sentence.order) not in picked
+            # a lead-in whose list items were chosen already introduces them
+            and not any(o.source_n == c.source_n and o.sentence.order > c.sentence.order for o in chosen)
+        ):
+            run.append(after)
+        for member in run:
+            picked.add((member.source_n, member.sentence.order))
+            emitted.add((member.source_n, member.sentence.order))
+        out += run
+    return out
+
+
+def shown(text: str) -> str:
+    """A quoted sentence as the answer shows it: inert (a dropped image or tag leaves no double space)."""
+    inert = inert_markdown(text)
+    return text if inert == text else " ".join(inert.split())
+
+
+def similar(a: str, b: str) -> bool:
+    """Near-duplicate sentences (the two articles often say the same thing)."""
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+
+
+def without_verdict(text: str) -> str:
+    """A sentence without its leading "Yes."/"No," (it answered another question): "No, LLMs are" -> "LLMs are"."""
+    rest = VERDICT.sub("", text, count=1).strip()
+    return rest[:1].upper() + rest[1:]
+
+
+def fill(
+    chosen: list[Candidate],
+    ranked: list[Candidate],
+    best: Candidate,
+    query_terms: set[str],
+    headings: dict[int, tuple[str, str]],
+    max_sentences: int,
+    subject: str = "",
+) -> list[Candidate]:
+    """`chosen` and up to `max_sentences` in all that answer the same question as `best` (never filler);
+    with `subject`, only sentences naming it."""
+    budget = 480 - sum(len(c.sentence.text) for c in chosen)
+    for cand in ranked:
+        if len(chosen) >= max_sentences:
+            break
+        if cand in chosen or len(cand.sentence.text) > budget or subject and subject not in terms(cand):
+            continue
+        # The best passage's section (one section may be cut in several passages) stays on its topic;
+        # another's sentence must fit nearly as well and share a word with the question: a sentence about
+        # something else is filler, however close.
+        if headings[cand.source_n] == headings[best.source_n]:
+            if cand.score < best.score - 0.1:
+                continue
+        elif cand.score < best.score - 0.06 or not query_terms & terms(cand):
+            continue
+        if any(similar(cand.sentence.text, c.sentence.text) for c in chosen):
+            continue  # says the same thing again
+        chosen.append(cand)
+        budget -= len(cand.sentence.text)
+    return chosen
+
+
+def quoted(chosen: list[Candidate], fits: dict[int, bool]) -> tuple[str, dict[int, list[str]]]:
+    """The answer's text from the chosen sentences, each cited, and the exact text quoted from each source.
+
+    A "Yes."/"No." is kept only where it answers this very question (`fits`, by source) and only once."""
+    blocks: list[str] = []  # runs of quoted sentences, and code blocks between them
+    labels_said: set[str] = set()
+    used: dict[int, list[str]] = {}
+    verdict_given = False
+    for c in chosen:
+        sentence_text = c.sentence.text
+        if VERDICT.match(sentence_text):
+            if fits[c.source_n] and not verdict_given:
+                verdict_given = True  # one verdict per answer: never "Yes. ..." and then "No. ..."
+            else:
+                sentence_text = without_verdict(sentence_text)
+                if not sentence_text and not c.sentence.code:
+                    continue
+        label = c.sentence.label
+        text = f"{label} {sentence_text}" if label and label not in labels_said else sentence_text
+        labels_said.add(label)
+        cited = f"{shown(text)} [{c.source_n}]" if text and c.source_n else text  # 0: cites inline
+        code = c.sentence.code.strip("\n")
+        if cited:
+            if blocks and not blocks[-1].startswith(("```", "~~~")):
+                blocks[-1] += f" {cited}"
+            else:
+                blocks.append(cited)
+        if code:  # the citation ends its lead-in; the code follows as a block of its own, verbatim
+            blocks.append(code if cited else f"{code}\n\n[{c.source_n}]")
+        for n in [c.source_n] if c.source_n else [int(n) for n in re.findall(r"\[(\d+)\]", text)]:
+            used.setdefault(n, []).extend(c.sentence.quotes)
+    return "\n\n".join(blocks), used

@@ -1,0 +1,50 @@
+"""The one reading of a question: every row of the pattern table finds its examples and none of its others,
+and `read_question` fills the form every later stage reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.question.form import PATTERNS, read_question
+
+
+@pytest.mark.parametrize("row", PATTERNS.values(), ids=list(PATTERNS))
+def test_each_pattern_finds_its_examples_and_not_the_others(row):
+    assert row.examples, f"{row.name} has no example"
+    for example in row.examples:
+        assert row.find(example), f"{row.name} misses {example!r}"
+    for other in row.not_in:
+        assert not row.find(other), f"{row.name} finds {other!r}"
+
+
+def test_a_yes_no_question_is_read_without_its_aside():
+    form = read_question("Can LLMs make images? Yes or no.")
+    assert form.question == "Can LLMs make images?" and form.query == form.question
+    assert form.yes_no and form.subject == "llm" and not form.small_talk and not form.follow_up
+
+
+def test_what_a_question_asks_for():
+    assert read_question("How much does it cost to train an LLM?").kind == "amount"
+    assert read_question("What is a GAN?").definition_terms == {"gan"}
+    assert read_question("What is the Zephyr plan?").defined_name == "Zephyr plan"
+    assert read_question("How do I install a package with pip?").tool == "pip"
+    assert read_question("Is GPT-4 free?").names == ("GPT-4",)
+    listing = read_question("List the challenges of adopting LLMs.")
+    assert listing.wants_list and not listing.compare and not listing.wants_summary
+
+
+def test_a_comparison_is_read_with_each_side():
+    form = read_question("What's the difference between LLMs and generative AI?")
+    assert form.compare and form.pair == "LLMs and generative AI"
+    assert [side.query for side in form.sides] == [
+        "What's the difference between LLMs?",
+        "What's the difference between generative AI?",
+    ]
+    assert all(not side.sides for side in form.sides)
+
+
+def test_small_talk_is_not_read_as_a_follow_up():
+    form = read_question("thanks!", ["Can LLMs make images?"])
+    assert form.small_talk == "thanks" and form.query == "thanks!"
+    follow_up = read_question("What about videos?", ["Can LLMs make images?"])
+    assert follow_up.query == "Can LLMs make videos?" and follow_up.follow_up and follow_up.yes_no
