@@ -330,7 +330,7 @@ def _ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats
     from bot.ingest.corpus import load_corpus
     from bot.ingest.index import (
         QUERY_ENCODER_DIR,
-        _records,
+        passage_records,
         embed_passages,
         export_query_encoder,
         ingest,
@@ -344,7 +344,7 @@ def _ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats
     articles, _ = load_corpus(settings.corpus_dir)
     passages, sentences, pieces = [], [], []
     for article in articles:
-        records = _records(article, settings)
+        records = passage_records(article, settings)
         passages += records.passages.texts
         sentences += records.sentences.texts
         pieces += records.pieces
@@ -392,7 +392,7 @@ def document_corpus_figures(settings: Settings, corpus: Path, work: Path, log) -
     """Ingest a folder of real documents into a fresh index: conversion, whole ingest, passages per second
     against a raw encode of the same passages (the model loaded once, beforehand, for both)."""
     from bot.ingest.corpus import corpus_files, read_article
-    from bot.ingest.index import QUERY_ENCODER_DIR, _records, ingest, load_embeddings
+    from bot.ingest.index import QUERY_ENCODER_DIR, ingest, load_embeddings, passage_records
 
     model = load_embeddings(settings).model
     target = settings.model_copy(update={"corpus_dir": corpus, "index_dir": work / f"documents-{corpus.name}"})
@@ -403,7 +403,7 @@ def document_corpus_figures(settings: Settings, corpus: Path, work: Path, log) -
     started = time.perf_counter()
     articles = [read_article(path, corpus) for path in corpus_files(corpus)]
     convert_s = time.perf_counter() - started
-    passages = [text for article in articles for text in _records(article, target).passages.texts]
+    passages = [text for article in articles for text in passage_records(article, target).passages.texts]
     pages = sum(len(re.findall(r"^<!-- (?:page|slide) \d+ -->$", a.body, re.M)) for a in articles)
     started = time.perf_counter()
     report = ingest(target, progress=False)

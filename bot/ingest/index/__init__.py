@@ -37,7 +37,7 @@ from bot.ingest.index.errors import IndexUnavailable
 from bot.ingest.index.ingestion import IngestReport, _validate, ingest
 from bot.ingest.index.manifest import Manifest, build_signature, embedding_signature
 from bot.ingest.index.probe import ensure_index, probe_index
-from bot.ingest.index.records import _records
+from bot.ingest.index.records import passage_records
 from bot.ingest.index.store import (
     IndexBackend,
     OpenIndex,
@@ -48,6 +48,8 @@ from bot.ingest.index.store import (
     unavailable,
 )
 
+_records = passage_records  # the old, private name: tests/test_index.py still uses it (renamed there at merge)
+
 __all__ = [
     "QUERY_ENCODER_DIR",
     "Embedder",
@@ -57,7 +59,6 @@ __all__ = [
     "Manifest",
     "OnnxEmbedder",
     "OpenIndex",
-    "_records",
     "_validate",
     "build_signature",
     "current_generation",
@@ -71,6 +72,7 @@ __all__ = [
     "load_embeddings",
     "load_query_embeddings",
     "open_index",
+    "passage_records",
     "passage_vector_method",
     "probe_index",
     "query_encoder_path",

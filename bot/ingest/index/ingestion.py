@@ -22,7 +22,7 @@ from bot.ingest.index.calibration import OFF_TOPIC_PROBES, Calibration, calibrat
 from bot.ingest.index.embedding import Embedder, OnnxEmbedder, embed_passages, export_query_encoder, load_embeddings
 from bot.ingest.index.errors import IndexUnavailable
 from bot.ingest.index.manifest import Manifest, build_signature, embedding_signature
-from bot.ingest.index.records import Fresh, _records
+from bot.ingest.index.records import Fresh, passage_records
 from bot.ingest.index.store import IndexBackend, OpenIndex, collections, index_backend, new_generation_name, open_generation
 from bot.settings import Settings
 
@@ -256,7 +256,7 @@ def _build_generation(
     new = Fresh()
     began = time.perf_counter()
     for article in fresh:
-        records = _records(article, settings)
+        records = passage_records(article, settings)
         new.extend(records)
         log(f"indexing {article.source}: {len(records.passages.ids)} passages")
         _check_fidelity(article, records, report, log)

@@ -64,7 +64,7 @@ def document_facts(article: Article) -> dict:
     return facts
 
 
-def _records(article: Article, settings: Settings) -> Fresh:
+def passage_records(article: Article, settings: Settings) -> Fresh:
     """Passage and sentence records of one article, ready to embed and store."""
     fresh = Fresh()
     seen: set[tuple[str, str]] = set()
