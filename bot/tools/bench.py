@@ -330,11 +330,11 @@ def _ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats
     from bot.ingest.corpus import load_corpus
     from bot.ingest.index import (
         QUERY_ENCODER_DIR,
-        passage_records,
         embed_passages,
         export_query_encoder,
         ingest,
         load_embeddings,
+        passage_records,
         passage_vector_method,
     )
 
