@@ -4,7 +4,6 @@ stored source panels served to their owner only, retention, and the chat's "hist
 from __future__ import annotations
 
 import json
-import logging
 
 import chainlit as cl
 from chainlit.auth import get_current_user
@@ -18,8 +17,6 @@ from bot.history.ratings import request_thread, request_user
 from bot.history.store import layer_for
 from bot.web.guard import environ_address, request_token
 from bot.web.routes import add_route
-
-log = logging.getLogger("bot.history.store")
 
 _FEEDBACK_BODY_MAX = 64 * 1024
 
