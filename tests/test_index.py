@@ -182,12 +182,12 @@ def test_passage_vectors_are_pooled_from_one_encode_of_headings_and_sentences(bu
     import numpy as np
 
     from bot.ingest.corpus import load_corpus
-    from bot.ingest.index import _records, embed_passages, load_embeddings, passage_vector_method
+    from bot.ingest.index import embed_passages, load_embeddings, passage_records, passage_vector_method
 
     model = load_embeddings(built_index).model
     assert passage_vector_method(built_index.embedding_model_path()) == "pooled"
     articles, _ = load_corpus(built_index.corpus_dir)
-    records = _records(articles[0], built_index)
+    records = passage_records(articles[0], built_index)
     passages, sentences = embed_passages(model, records.pieces, "pooled", 16)
     assert len(passages) == len(records.passages.ids) and len(sentences) == len(records.sentences.ids)
     exact = model.encode(records.sentences.texts, normalize_embeddings=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.question.form import PATTERNS, read_question
+from bot.question.form import read_question
+from bot.question.patterns import PATTERNS
 
 
 @pytest.mark.parametrize("row", PATTERNS.values(), ids=list(PATTERNS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.ingest.index.calibration import CEILING, FLOOR, MARGIN, Calibration
-from bot.question.form import named_terms
+from bot.question.patterns import named_terms
 
 
 def test_ingest_derives_and_stores_the_corpus_threshold(assistant):

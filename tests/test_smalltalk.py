@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.question.form import small_talk
+from bot.question.patterns import small_talk
 
 
 @pytest.mark.parametrize(

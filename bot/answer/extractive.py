@@ -24,11 +24,12 @@ from bot.answer.replies import not_covered_reply
 from bot.answer.sections import Candidate, Scorer, each_side, says_something, section_answer, terms
 from bot.answer.smalltalk import small_talk_answer
 from bot.ingest.sentences import Sentence, passage_sentences
-from bot.question.form import BELONGING, QuestionForm, read_question
-from bot.retrieval.refusal import Decision, decide, gives_asked_kind, lacks_kind
+from bot.question.form import read_question
+from bot.question.patterns import BELONGING
+from bot.retrieval.refusal import decide, gives_asked_kind, lacks_kind
 from bot.settings import Settings
 from bot.text import defines_subject, tokenize
-from bot.types import Answer, Passage, Retrieval
+from bot.types import Answer, Decision, Passage, QuestionForm, Retrieval
 
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
 # Words that do not change what a yes/no question asks ("the same thing", "really").

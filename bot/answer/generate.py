@@ -132,6 +132,7 @@ class LLMAnswerer:
         checker: GroundingChecker,
         gate: ModelGate | None = None,
     ):
+        # lazy: LangChain loads only when a language model answers
         from langchain_core.prompts import ChatPromptTemplate
 
         self.settings = settings
@@ -255,6 +256,7 @@ they refer to. Reply with the rewritten question only."""
 
 def condense_with_llm(answerer: LLMAnswerer, question: str, history: list[str], timeout: float) -> str | None:
     """The follow-up as a standalone question written by the model, or None if its rewrite is unusable."""
+    # lazy: LangChain loads only when a language model answers
     from langchain_core.messages import HumanMessage, SystemMessage
 
     turns = "\n".join(f"User: {h}" for h in history[-4:])

@@ -29,6 +29,7 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChat
     match provider:
         case "local":
             try:
+                # lazy: an optional extra, loaded only for the provider chosen
                 import llama_cpp  # noqa: F401  (ChatLlamaCpp imports it lazily; fail here, clearly)
                 from langchain_community.chat_models import ChatLlamaCpp
 
@@ -57,6 +58,7 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChat
             )
         case "openai":
             try:
+                # lazy: an optional extra, loaded only for the provider chosen
                 from langchain_openai import ChatOpenAI
             except ImportError as exc:
                 raise _missing_extra("openai", "openai", exc) from exc
@@ -77,6 +79,7 @@ def make_chat_model(settings: Settings, provider: str | None = None) -> BaseChat
             )
         case "ollama":
             try:
+                # lazy: an optional extra, loaded only for the provider chosen
                 from langchain_ollama import ChatOllama
             except ImportError as exc:
                 raise _missing_extra("ollama", "ollama", exc) from exc

@@ -11,9 +11,9 @@ import numpy as np
 
 from bot.ingest.sentences import Sentence
 from bot.question.followup import COMPARING_WORDS
-from bot.question.form import QuestionForm
 from bot.safe_markdown import inert_markdown
 from bot.text import tokenize
+from bot.types import QuestionForm
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".
 _ITEM_NAME = re.compile(r"^([A-Z][^:.!?]{1,40}):\s")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.answer.replies import questions_they_answer
-from bot.question.form import small_talk
+from bot.question.patterns import small_talk
 from bot.safe_markdown import inert_markdown
 from bot.types import Answer, Retrieval
 

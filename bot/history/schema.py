@@ -66,7 +66,7 @@ feedback_table = sa.Table(
     sa.Column("value", sa.Integer),
     sa.Column("comment", sa.Text),
     sa.Column("created_at", sa.String(32), index=True),
-    sa.Column("record", sa.Text),  # question, turns, answer, sources, answerer: JSON (see bot.history.feedback)
+    sa.Column("record", sa.Text),  # question, turns, answer, sources, answerer: JSON (see bot.history.ratings)
 )
 
 

@@ -7,25 +7,15 @@ runs unchanged on SQLite (aiosqlite, the default, a file under `data/`) and Post
 `BOT_DATABASE_URL`); it creates its schema on first start and keeps the source panels' text in the
 database so that a resumed chat can still open them.
 
-Schema and migrations: `bot.history.schema` (additions only, so an upgrade keeps old conversations).
-
-Every call is guarded: when the database is unreachable, locked or damaged, the chat keeps answering,
-`problem` says why in one line, and calls are skipped for `RETRY_SECONDS` before the next attempt.
-
-Longer than most modules on purpose: one class implements Chainlit's whole data-layer interface, and
-each method's ownership rule is easiest to review beside the others.
+Where a change goes: the connection, its failure guard and retention in `bot.history.database`; ratings and
+their ownership checks in `bot.history.ratings`; tables and migrations in `bot.history.schema` (additions
+only, so an upgrade keeps old conversations); users, conversations, messages and source panels here.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
 import json
-import logging
-import time
 import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,120 +23,21 @@ from chainlit.data.base import BaseDataLayer
 from chainlit.data.utils import queue_until_user_message
 from chainlit.types import PageInfo, PaginatedResponse
 from chainlit.user import PersistedUser
+from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.history.feedback import feedback_record, rated_answer
-from bot.history.schema import (
-    async_url,
-    describe_failure,
-    elements,
-    feedback_table,
-    migrate,
-    now,
-    sqlite_pragmas,
-    steps,
-    threads,
-    users,
-)
+from bot.history.database import delete_threads, guarded
+from bot.history.ratings import NotYours, Ratings
+from bot.history.schema import async_url, elements, feedback_table, now, steps, threads, users
 
-log = logging.getLogger("bot.history.store")
+__all__ = ["HistoryLayer", "NotYours", "layer_for"]
 
-RETRY_SECONDS = 30.0
 # User-session keys not worth saving with a thread: the answer records are in the steps already, and
 # suggestion buttons are live objects of one connection.
 SESSION_ONLY = {"records", "offered"}
-PRUNE_EVERY_SECONDS = 3600.0  # retention runs at start and then hourly
 
 
-class NotYours(Exception):
-    """A request for something in a conversation the requester does not own."""
-
-
-def guarded(default=None):
-    """Run a data-layer call only while the database works; on failure note the problem and return `default`."""
-
-    def wrap(method):
-        @functools.wraps(method)
-        async def call(self: HistoryLayer, *args, **kwargs):
-            if not await self.ready():
-                return default() if callable(default) else default
-            try:
-                return await method(self, *args, **kwargs)
-            except (TimeoutError, sa.exc.SQLAlchemyError, OSError, ConnectionError) as exc:
-                self.failed(exc)
-                return default() if callable(default) else default
-
-        return call
-
-    return wrap
-
-
-class HistoryLayer(BaseDataLayer):
+class HistoryLayer(Ratings, BaseDataLayer):
     """Chainlit's data layer on one SQLAlchemy database: users, threads, steps, elements and feedback."""
-
-    def __init__(self, url: str, where: str, retention_days: float = 0):
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        self.retention_days = retention_days
-        self.where = where  # the file or server, for messages (never the password)
-        self.problem: str | None = None
-        self._retry_at = 0.0
-        self._schema_ok = False
-        self._lock = asyncio.Lock()
-        url = async_url(url)
-        self._write_lock = asyncio.Lock() if url.startswith("sqlite") else None
-        if url.startswith("sqlite"):
-            self.engine = create_async_engine(url, connect_args={"timeout": 5})
-            sa.event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
-        else:
-            self.engine = create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": 5})
-
-    @contextlib.asynccontextmanager
-    async def writing(self):
-        """A write transaction. On SQLite one at a time: SQLite has one writer, and a second one waiting in
-        its busy handler sleeps in steps of up to 100 ms, which under load costs more than queueing here."""
-        async with self._write_lock or contextlib.nullcontext(), self.engine.begin() as conn:
-            yield conn
-
-    def failed(self, exc: BaseException) -> None:
-        problem = describe_failure(exc, self.where)
-        if problem != self.problem:
-            log.warning("history is off: %s", problem)
-        self.problem, self._retry_at = problem, time.monotonic() + RETRY_SECONDS
-
-    async def ready(self) -> bool:
-        """Whether the database may be used now: schema in place, and no failure in the last RETRY_SECONDS."""
-        if self.problem and time.monotonic() < self._retry_at:
-            return False
-        if not self._schema_ok:
-            async with self._lock:
-                if not self._schema_ok:
-                    try:
-                        await self._migrate()
-                        self._schema_ok = True
-                        if self.retention_days > 0:
-                            asyncio.get_running_loop().create_task(self._prune_loop())
-                    except Exception as exc:  # noqa: BLE001 - any start-up failure turns history off, with its reason
-                        self.failed(exc)
-                        return False
-        return True
-
-    @guarded(default=False)
-    async def probe(self) -> bool:
-        """Whether the database answers now (one trivial query); a failure sets `problem`."""
-        async with self.engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
-        self.mark_working()
-        return True
-
-    def mark_working(self) -> None:
-        if self.problem:
-            log.warning("history is back on: %s answers again", self.where)
-        self.problem = None
-
-    async def _migrate(self) -> None:
-        async with self.engine.begin() as conn:
-            await migrate(conn)
-        self.mark_working()
 
     # --- users ---------------------------------------------------------------------------------
     @guarded()
@@ -234,7 +125,7 @@ class HistoryLayer(BaseDataLayer):
     @guarded()
     async def delete_thread(self, thread_id: str) -> None:
         async with self.writing() as conn:
-            await _delete_threads(conn, [thread_id])
+            await delete_threads(conn, [thread_id])
 
     @guarded(default=lambda: PaginatedResponse(PageInfo(False, None, None), []))
     async def list_threads(self, pagination, filters) -> PaginatedResponse:
@@ -254,29 +145,6 @@ class HistoryLayer(BaseDataLayer):
             page,
         )
 
-    async def _prune_loop(self) -> None:
-        while True:
-            removed = await self.prune(self.retention_days)
-            if removed:
-                log.info(
-                    "removed %d conversation(s) untouched for %s days (BOT_HISTORY_DAYS)", removed, self.retention_days
-                )
-            await asyncio.sleep(PRUNE_EVERY_SECONDS)
-
-    async def prune(self, days: float) -> int:
-        """Delete conversations untouched for `days` (with their steps, elements and feedback); how many."""
-        if days <= 0 or not await self.ready():
-            return 0
-        cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        try:
-            async with self.writing() as conn:
-                old = [r[0] for r in await conn.execute(sa.select(threads.c.id).where(threads.c.updated_at < cutoff))]
-                await _delete_threads(conn, old)
-            return len(old)
-        except (sa.exc.SQLAlchemyError, OSError) as exc:
-            self.failed(exc)
-            return 0
-
     # --- steps and elements ----------------------------------------------------------------------
     @queue_until_user_message()
     @guarded()
@@ -284,10 +152,7 @@ class HistoryLayer(BaseDataLayer):
         data = json.dumps(step_dict, default=str)
         # One statement, insert or update: Chainlit may save a step and its update at the same moment, and an
         # update-then-insert of both would collide on the key ("duplicate key ... steps_pkey").
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         row = insert(steps).values(
             id=step_dict["id"],
             thread_id=step_dict.get("threadId"),
@@ -361,83 +226,11 @@ class HistoryLayer(BaseDataLayer):
         async with self.writing() as conn:
             await conn.execute(sa.delete(elements).where(elements.c.id == element_id))
 
-    # --- feedback ------------------------------------------------------------------------------
-    @guarded(default="")
-    async def upsert_feedback(self, feedback) -> str:  # Chainlit passes `feedback=`
-        """Store a rating with what it rates: the question, the turns before, the answer, its sources, the answerer.
-
-        The chat page rates an answer through its run step (`on_message`): the rating is kept on the answer
-        that run gave. Refused (NotYours) for a message of a conversation the requester does not own."""
-        rating = feedback
-        from bot.web.history import request_thread, request_user
-
-        async with self.writing() as conn:
-            step = (await conn.execute(sa.select(steps).where(steps.c.id == rating.forId))).first()
-            if step is None:
-                raise NotYours("no such message in your conversations")  # the same words either way: no oracle
-            owner = (
-                await conn.execute(sa.select(threads.c.user_identifier).where(threads.c.id == step.thread_id))
-            ).first()
-            if (owner and owner[0] or None) != request_user.get():
-                raise NotYours("no such message in your conversations")
-            if request_user.get() is None and step.thread_id != request_thread.get():  # login off: this chat's only
-                raise NotYours("no such message in your conversations")
-            rows = await conn.execute(sa.select(steps.c.data).where(steps.c.thread_id == step.thread_id))
-            thread_steps = [json.loads(r[0]) for r in rows]
-            rated = rated_answer(json.loads(step.data), thread_steps)
-            record = feedback_record(rated, thread_steps)
-            # Also any rating kept on the run step itself (before ratings were moved onto the answer).
-            on_either = feedback_table.c.step_id.in_([rated["id"], step.id])
-            old = (await conn.execute(sa.select(feedback_table.c.id).where(on_either))).first()
-            feedback_id = old[0] if old else str(uuid.uuid4())
-            await conn.execute(sa.delete(feedback_table).where(on_either))
-            await conn.execute(
-                sa.insert(feedback_table).values(
-                    id=feedback_id,
-                    step_id=rated["id"],
-                    thread_id=step.thread_id,
-                    user_identifier=request_user.get(),
-                    value=int(rating.value),
-                    comment=(rating.comment or "")[:4000] or None,
-                    created_at=now(),
-                    record=json.dumps(record, ensure_ascii=False),
-                )
-            )
-        return feedback_id
-
-    @guarded(default=False)
-    async def delete_feedback(self, feedback_id: str) -> bool:
-        from bot.web.history import request_user
-
-        async with self.writing() as conn:
-            row = (await conn.execute(sa.select(feedback_table).where(feedback_table.c.id == feedback_id))).first()
-            if row is None or row.user_identifier != request_user.get():
-                raise NotYours("not your feedback")
-            await conn.execute(sa.delete(feedback_table).where(feedback_table.c.id == feedback_id))
-        return True
-
-    async def feedback_rows(self, since: str | None = None, rating: int | None = None) -> list[dict]:
-        """Stored feedback, oldest first: dicts with value, comment, created_at and the record."""
-        query = sa.select(feedback_table).order_by(feedback_table.c.created_at)
-        if since:
-            query = query.where(feedback_table.c.created_at >= since)
-        if rating is not None:
-            query = query.where(feedback_table.c.value == rating)
-        await self._migrate()
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [
-            {"value": r.value, "comment": r.comment, "created_at": r.created_at} | json.loads(r.record) for r in rows
-        ]
-
     async def get_favorite_steps(self, user_id: str) -> list:
         return []  # favourites are off (config.toml)
 
     async def build_debug_url(self) -> str:
         return ""
-
-    async def close(self) -> None:
-        await self.engine.dispose()
 
 
 def _thread_dict(row) -> dict:
@@ -450,13 +243,6 @@ def _thread_dict(row) -> dict:
         "tags": json.loads(row.tags) if row.tags else None,
         "metadata": json.loads(row.metadata) if row.metadata else {},
     }
-
-
-async def _delete_threads(conn, ids: list[str]) -> None:
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        for table in (feedback_table, elements, steps):
-            await conn.execute(sa.delete(table).where(table.c.thread_id.in_(chunk)))
-        await conn.execute(sa.delete(threads).where(threads.c.id.in_(chunk)))
 
 
 def layer_for(settings) -> HistoryLayer:

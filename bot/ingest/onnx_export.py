@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,6 @@ def export_onnx(model_dir: str | os.PathLike, onnx_path: str | os.PathLike, *, o
     Needs torch, transformers and onnx; raises ImportError (from torch) when `onnx` is missing.
     """
     # lazy: torch and transformers are heavy, needed only to export
-    import time
-
     import torch
     from transformers import AutoModel
 

@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -192,8 +193,6 @@ class OnnxQueryEncoder:
         Batches of similar length run on `workers` threads at once: onnxruntime releases the GIL, and
         single-threaded sessions side by side use two cores better than one session on two threads.
         """
-        # lazy: start-up time
-        from concurrent.futures import ThreadPoolExecutor
 
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.question.form import ASKED_MAX_ZIPF, named_terms
-from bot.question.form import PATTERNS as P
+from bot.question.patterns import ASKED_MAX_ZIPF, named_terms
+from bot.question.patterns import PATTERNS as P
 from bot.question.spelling import english_zipf
 from bot.text import STOPWORDS, tokenize
 

@@ -33,6 +33,7 @@ MISSPELLING_MIN_RATIO = 0.8
 @lru_cache(maxsize=8192)
 def english_zipf(word: str) -> float:
     """How common `word` is in English, on the Zipf scale (0 = never seen, 7 = "the"); from wordfreq."""
+    # lazy: wordfreq's word lists load on first use (0.1 s)
     from wordfreq import zipf_frequency  # its word lists load on first use (0.1 s)
 
     return zipf_frequency(word, "en")

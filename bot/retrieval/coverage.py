@@ -3,10 +3,11 @@ for an X it never names, and things it names only in passing. Functions over a l
 
 from __future__ import annotations
 
-from bot.question.form import ASKED_MAX_ZIPF, QuestionForm
+from bot.question.patterns import ASKED_MAX_ZIPF
 from bot.question.spelling import english_zipf
 from bot.retrieval.loaded import LoadedGeneration
 from bot.text import tokenize
+from bot.types import QuestionForm
 
 # The tool of "How do I <do something> with <tool>?" (`QuestionForm.tool`) is a key word when this rare.
 TOOL_MAX_ZIPF = 4.0

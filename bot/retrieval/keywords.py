@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from rank_bm25 import BM25Okapi
 
 
 class KeywordIndex:
@@ -13,7 +14,6 @@ class KeywordIndex:
     """
 
     def __init__(self, tokenized: list[list[str]]):
-        from rank_bm25 import BM25Okapi
 
         bm25 = BM25Okapi(tokenized)
         self.idf: dict[str, float] = bm25.idf

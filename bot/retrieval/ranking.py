@@ -9,13 +9,12 @@ import numpy as np
 
 from bot.ingest.index import IndexBackend, unavailable
 from bot.question.followup import COMPARING_WORDS
-from bot.question.form import QuestionForm
 from bot.question.spelling import english_zipf
 from bot.retrieval.coverage import TELLING_MAX_ZIPF
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
 from bot.text import defines_subject, tokenize
-from bot.types import Passage
+from bot.types import Passage, QuestionForm
 
 
 @dataclass

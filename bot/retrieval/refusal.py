@@ -10,10 +10,7 @@ The `Decision`'s reason is shown in the chat's search step and in `bot eval`'s m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.ingest.index.calibration import Calibration
-from bot.question.form import QuestionForm
 from bot.retrieval.coverage import (
     names_in_passing,
     nothing_known_of_subject,
@@ -24,19 +21,9 @@ from bot.retrieval.coverage import (
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
 from bot.text import gives_kind
-from bot.types import Passage
+from bot.types import Decision, Passage, QuestionForm
 
 DEFAULT_MIN_SCORE = 0.30  # for an index built before ingest derived a threshold per corpus
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Whether to answer from the passages, and one line saying why."""
-
-    answer: bool
-    reason: str  # "best match 0.21 below the corpus threshold 0.24", "names “Thailand” that ..."
-    unknown: tuple[str, ...] = ()  # names and key words of the question the documents never use (for the reply)
-    missing: str = ""  # the kind of answer asked for that the passages do not give ("amount", "date", "person")
 
 
 def min_relevance(settings: Settings, calibration: Calibration | None) -> float:

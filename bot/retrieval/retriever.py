@@ -22,14 +22,14 @@ from bot.ingest.index import (
     open_index,
 )
 from bot.ingest.index.calibration import Calibration
-from bot.question.form import QuestionForm, read_question
+from bot.question.form import read_question
 from bot.question.spelling import english_zipf
 from bot.retrieval import refusal
 from bot.retrieval.loaded import LoadedGeneration, load_generation
 from bot.retrieval.query_batch import QueryBatcher
 from bot.retrieval.ranking import Ranker
 from bot.settings import Settings
-from bot.types import Passage, Retrieval
+from bot.types import Passage, QuestionForm, Retrieval
 
 log = logging.getLogger("bot")
 

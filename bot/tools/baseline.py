@@ -10,6 +10,8 @@ from __future__ import annotations
 import tempfile
 import time
 
+import numpy as np
+
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.ingest.corpus import load_corpus
 from bot.ingest.index import load_embeddings
@@ -21,10 +23,12 @@ class NaiveAssistant:
     """Splitter 1000/100 + dense top-4 over a throwaway Chroma collection."""
 
     def __init__(self, settings: Settings):
+        # lazy: the `baseline` extra
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         try:
+            # lazy: the `baseline` extra
             from langchain_chroma import Chroma
             from langchain_text_splitters import RecursiveCharacterTextSplitter
         except ImportError as exc:
@@ -59,12 +63,10 @@ class NaiveAssistant:
         )
 
     def _embed(self, texts: list[str]):
-        import numpy as np
 
         return np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
 
     def embed_query(self, text: str):
-        import numpy as np
 
         return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
 

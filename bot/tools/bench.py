@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import statistics
 import sys
 from collections.abc import Callable
@@ -44,8 +45,6 @@ def run_bench(
 ) -> BenchResult:
     """Measure everything once and write `results.md` and `results.png` to `out_dir`."""
     # lazy: the pipeline (model, Chroma) loads only when a bench runs
-    import platform
-
     from bot.assistant import Assistant
     from bot.ingest.index import QUERY_ENCODER_DIR, open_index
     from bot.tools.baseline import NaiveAssistant

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -77,11 +79,11 @@ def ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats:
     from bot.ingest.corpus import load_corpus
     from bot.ingest.index import (
         QUERY_ENCODER_DIR,
-        _records,
         embed_passages,
         export_query_encoder,
         ingest,
         load_embeddings,
+        passage_records,
         passage_vector_method,
     )
 
@@ -91,7 +93,7 @@ def ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats:
     articles, _ = load_corpus(settings.corpus_dir)
     passages, sentences, pieces = [], [], []
     for article in articles:
-        records = _records(article, settings)
+        records = passage_records(article, settings)
         passages += records.passages.texts
         sentences += records.sentences.texts
         pieces += records.pieces
@@ -141,7 +143,7 @@ def document_corpus_figures(settings: Settings, corpus: Path, work: Path, log) -
     # lazy: the index stack (torch) is heavy
     from bot.ingest.corpus import read_article
     from bot.ingest.files import corpus_files
-    from bot.ingest.index import QUERY_ENCODER_DIR, _records, ingest, load_embeddings
+    from bot.ingest.index import QUERY_ENCODER_DIR, ingest, load_embeddings, passage_records
 
     model = load_embeddings(settings).model
     target = settings.model_copy(update={"corpus_dir": corpus, "index_dir": work / f"documents-{corpus.name}"})
@@ -152,7 +154,7 @@ def document_corpus_figures(settings: Settings, corpus: Path, work: Path, log) -
     started = time.perf_counter()
     articles = [read_article(path, corpus) for path in corpus_files(corpus)]
     convert_s = time.perf_counter() - started
-    passages = [text for article in articles for text in _records(article, target).passages.texts]
+    passages = [text for article in articles for text in passage_records(article, target).passages.texts]
     pages = sum(len(re.findall(r"^<!-- (?:page|slide) \d+ -->$", a.body, re.M)) for a in articles)
     started = time.perf_counter()
     report = ingest(target, progress=False)
@@ -200,9 +202,6 @@ def chunking_speed_s(max_chars: int, paragraphs: int = 2000, repeats: int = 5) -
 def serve_cold_start(settings: Settings, question: str, timeout: float = 180) -> tuple[float | None, float | None]:
     """Seconds from starting `bot serve` to the first streamed token and to the full answer, over the socket."""
     # lazy: the socket client (the 'bench' extra) only for this figure
-    import asyncio
-    import socket
-
     from bot.tools.load import ChatSession
 
     with socket.socket() as s:

@@ -191,6 +191,7 @@ def plot(result: BenchResult, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    # lazy: matplotlib, the `bench` extra
     import matplotlib.pyplot as plt
 
     sizes = [s["passages"] for s in result.scales]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -98,8 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # lazy: start-up time
-    import logging
 
     logging.basicConfig(level=logging.WARNING, format="bot: %(message)s")
     args = build_parser().parse_args(argv)
@@ -122,9 +121,6 @@ def run() -> None:
     argv = sys.argv[1:]
     code = main(argv)
     if argv[:1] == ["ask"]:
-        # lazy: start-up time
-        import logging
-
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
 import hashlib
 import json
 import os
@@ -216,8 +218,6 @@ def _app_root(project: Path) -> Path:
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     # lazy: start-up time
-    import asyncio
-
     from bot.tools.evaluate import load_questions
     from bot.tools.load import run_load
 
@@ -260,8 +260,6 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_hash_password(args: argparse.Namespace, settings: Settings) -> int:
     # lazy: start-up time
-    import getpass
-
     import bcrypt
 
     password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass("Password: ")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from bot.question.form import small_talk
+from bot.question.patterns import small_talk
 from bot.text import normalize_text, tokenize
 from bot.tools.stats import percentile
 from bot.types import Answer

@@ -111,6 +111,7 @@ class ChatSession:
     ):
         """`thread_id` reopens that stored conversation (as the sidebar does); None starts a new one."""
         try:
+            # lazy: python-socketio, the `bench` extra
             import socketio
         except ImportError as exc:
             raise ImportError(

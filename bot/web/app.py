@@ -1,8 +1,7 @@
 """Chainlit chat UI. Handlers stay thin: the work happens in `bot.assistant`, off the event loop.
 
-Longer than most modules on purpose: Chainlit registers handlers from the module it runs, so every chat
-event (start, resume, message, settings, suggested question, health, readme) has its thin
-handler here; the server around it is set up in `bot.web.server`.
+Every chat event (start, resume, message, settings, suggested question) has its thin handler here; the
+server around it is set up in `bot.web.server`, the assistant is loaded (with /health) in `bot.web.loading`.
 """
 
 from __future__ import annotations
@@ -13,64 +12,18 @@ import re
 
 import chainlit as cl
 
+from bot.answer.present import SEARCH_STEP, reply_markdown, retrieval_summary, source_views
+from bot.safe_stream import StreamSanitizer
 from bot.settings import PROVIDERS, get_settings
 from bot.web import conversation
 from bot.web.branding import install_branding
 from bot.web.guard import ORIGINAL_CHARS, SlidingWindowLimit, client_key
 from bot.web.history import install_history
 from bot.web.limits import shared_store
-from bot.web.server import install_server, rss_mb, show_identity
+from bot.web.loading import corpus_overview, get_assistant, health, readme, start_loading
+from bot.web.server import install_server, show_identity
 
 log = logging.getLogger("bot.web.app")
-
-_assistant = None
-_assistant_error: str | None = None
-_assistant_lock = asyncio.Lock()
-
-
-async def health() -> dict:
-    """Whether the model and index are loaded: for load balancers and monitoring."""
-    from starlette.responses import JSONResponse
-
-    from bot.ingest.index import IndexUnavailable
-
-    loaded = _assistant is not None
-    reachable, problem = loaded, _assistant_error
-    if loaded:
-        try:  # the index may live on a Chroma server that has gone away since
-            await asyncio.to_thread(_assistant.retriever.check_index)
-        except IndexUnavailable as exc:
-            reachable, problem = False, str(exc)
-    body = {
-        "status": "ok" if reachable else ("loading" if not loaded and not problem else "error"),
-        "model_loaded": loaded,
-        "index_loaded": reachable,
-        "index_generation": _assistant.retriever.generation if loaded else None,
-        "passages": _assistant.retriever.passage_count if loaded else 0,
-    }
-    if get_settings().shows_memory_in_health():
-        body["rss_mb"] = rss_mb()
-    if problem:
-        body["error"] = problem
-    return JSONResponse(body, status_code=200 if reachable else 503)
-
-
-async def corpus_overview():
-    """What the live corpus is about (`bot.answer.overview.Overview`), shown as the app's identity; None if it cannot load."""
-    try:
-        assistant = await get_assistant()
-        overview = await cl.make_async(assistant.overview.current)()
-    except Exception as exc:
-        log.warning("cannot describe the corpus: %s", exc)
-        return None
-    show_identity(overview.name, overview.description, overview.headline)  # follows a re-ingest
-    return overview
-
-
-async def readme() -> str | None:
-    overview = await corpus_overview()
-    return overview.readme if overview else None
-
 
 # The name from settings at once; the description once the corpus is known.
 show_identity(get_settings().assistant_name, get_settings().assistant_description)
@@ -80,54 +33,9 @@ install_history(get_settings())  # conversations and feedback in a database (bot
 conversation.install_download()  # the chat as Markdown, for the page header's button
 
 
-def _build_assistant():
-    """Load the model and index (building the index first if it is empty). Blocking."""
-    from bot.assistant import Assistant
-    from bot.ingest.index import ensure_index
-
-    settings = get_settings()
-    report = ensure_index(settings, log=log.warning)
-    if report:
-        log.info(report.summary())
-    return Assistant.build(settings)
-
-
-async def get_assistant(notify: bool = False):
-    """The shared assistant, loaded once per process; tells the user while a first build runs."""
-    global _assistant
-    if _assistant is not None:
-        return _assistant
-    async with _assistant_lock:
-        if _assistant is None:
-            notice = None
-            if notify:
-                notice = cl.Message(content="Getting ready: loading the model and the document index…")
-                await notice.send()
-            try:
-                _assistant = await cl.make_async(_build_assistant)()
-            finally:
-                if notice:
-                    await notice.remove()
-    return _assistant
-
-
 @cl.on_app_startup
 async def warm_up() -> None:
-    # Start loading in the background so the first visitor rarely waits; failures surface per chat.
-    async def load() -> None:
-        global _assistant_error
-        try:
-            assistant = await get_assistant()
-            _assistant_error = None
-            overview = await corpus_overview()
-            first = overview.starters[0] if overview and overview.starters else "What are these documents about?"
-            await cl.make_async(assistant.ask)(first)  # first use of the model and index, not on a visitor
-            await cl.make_async(assistant.retriever.warm_up)()
-        except Exception as exc:
-            _assistant_error = type(exc).__name__
-            log.exception("could not load the assistant at start-up")
-
-    asyncio.get_running_loop().create_task(load())
+    start_loading()  # in the background, so the first visitor rarely waits; failures surface per chat
 
 
 STARTER_LABEL_CHARS = 80  # a longer question is shortened on its button; the full one is sent
@@ -278,10 +186,9 @@ async def on_message(message: cl.Message) -> None:
 
 async def _answer(question: str, original_chars: int | None = None) -> None:
     """Answer `question` in the chat: a typed message and a clicked suggestion alike."""
-    from bot.answer.present import SEARCH_STEP, reply_markdown, retrieval_summary, source_views
+    # lazy: the assistant's and the index's code loads in the background after start-up (`bot.web.loading`)
     from bot.assistant import InvalidQuestion, too_long
     from bot.ingest.index import IndexUnavailable
-    from bot.safe_stream import StreamSanitizer
 
     wait = _over_rate_limit()
     if wait:

@@ -16,8 +16,16 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from chainlit.auth import get_current_user
+from chainlit.config import config
+from chainlit.server import app as server
+from fastapi import Depends
+from starlette.middleware import Middleware
+from starlette.responses import FileResponse, JSONResponse, Response
+
 from bot.settings import Settings, get_settings
 from bot.web.guard import ResponseRewriter
+from bot.web.routes import add_route
 
 log = logging.getLogger("bot.web.app")
 
@@ -161,16 +169,9 @@ def install_branding(overview: Callable[[], Awaitable[object]]) -> None:
     `overview()` gives the live corpus's `bot.answer.overview.Overview` (None if it cannot load). Chainlit serves
     `/logo?theme=…` and `/favicon` only from `<app root>/public/`, which `bot serve` shares between every
     server started from one checkout; so, where nothing else exists, our own routes for those two paths
-    are put ahead of Chainlit's (the same way `bot.web.server` adds /health): the page and Chainlit's logo
-    component keep requesting the URLs they always do.
+    are put ahead of Chainlit's (`bot.web.routes`): the page and Chainlit's logo component keep requesting
+    the URLs they always do.
     """
-    from chainlit.auth import get_current_user
-    from chainlit.config import config
-    from chainlit.server import app as server
-    from fastapi import Depends
-    from starlette.middleware import Middleware
-    from starlette.responses import FileResponse, JSONResponse, Response
-
     settings = get_settings()
     for problem in brand_problems(settings):
         log.warning("%s", problem)
@@ -203,9 +204,7 @@ def install_branding(overview: Callable[[], Awaitable[object]]) -> None:
 
     routes = [("/logo", logo), ("/favicon", favicon), (AVATAR_URL, avatar), (STYLE_URL, style), (WELCOME_URL, welcome)]
     for path, endpoint in routes:
-        server.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
-        # Chainlit serves its web app (and its own /logo, /favicon) from earlier routes; ours go first.
-        server.router.routes.insert(0, server.router.routes.pop())
+        add_route(path, endpoint)
     config.ui.logo_file_url = None  # so that the page asks /logo?theme=light|dark
     config.ui.default_avatar_file_url = AVATAR_URL
     config.ui.custom_css = STYLE_URL  # public/bot.css plus the primary colour

@@ -3,12 +3,18 @@ Markdown download (an HTTP route, for the page header's button). Called from `bo
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 
 import chainlit as cl
+from chainlit.auth import get_current_user
+from chainlit.session import ws_sessions_id
+from chainlit.user_session import user_sessions
+from fastapi import Depends, HTTPException
 from starlette.requests import Request  # at module level: FastAPI reads the route's annotations from here
+from starlette.responses import Response
 
 from bot.history.transcript import (
     TRANSCRIPT_KEEP,
@@ -19,7 +25,10 @@ from bot.history.transcript import (
     transcript_markdown,
 )
 from bot.settings import get_settings
-from bot.web.history import history_notice
+from bot.web.guard import SlidingWindowLimit
+from bot.web.history import history_layer, history_notice
+from bot.web.limits import shared_store
+from bot.web.routes import add_route
 
 DOWNLOAD_URL = "/conversation/{thread_id}/download"
 # Signs the download keys given to each chat (login off): they last as long as this server process.
@@ -47,10 +56,6 @@ def remember(question: str, standalone: str, answer, provider: str, reply: cl.Me
 async def wait_for_resume(seconds: float = 5.0) -> None:
     """Hold a message sent while its reopened conversation is still loading (Chainlit runs both at once),
     so that it is answered with the restored context."""
-    import asyncio
-
-    from bot.web.history import history_layer
-
     session = cl.context.session
     if not getattr(session, "thread_id_to_resume", None) or history_layer() is None:
         return
@@ -82,9 +87,6 @@ async def announce_thread() -> None:
 
 def _live_chats(thread_id: str, user: str | None) -> list[dict]:
     """The user sessions (records included) of this server's chats on `thread_id`, of `user` if given."""
-    from chainlit.session import ws_sessions_id
-    from chainlit.user_session import user_sessions
-
     chats = [s for s in list(ws_sessions_id.values()) if s.thread_id == thread_id]
     if user is not None:
         chats = [s for s in chats if getattr(s.user, "identifier", None) == user]
@@ -95,8 +97,6 @@ async def download_transcript(thread_id: str, key: str | None, user) -> tuple[st
     """(file name, Markdown) of the conversation `thread_id` for its owner, or None: with a login, the user's
     own conversation; without one, a chat's own (its key). Read from the database, plus any answer of a live
     chat not written there yet; from the chat itself when history is off."""
-    from bot.web.history import history_layer
-
     login = get_settings().login
     if login and user is None:
         return None
@@ -120,9 +120,6 @@ async def download_transcript(thread_id: str, key: str | None, user) -> tuple[st
 
 async def download_response(thread_id: str, key: str | None, user) -> object:
     """The conversation as a Markdown attachment, or 404 (see `download_transcript`)."""
-    from fastapi import HTTPException
-    from starlette.responses import Response
-
     found = await download_transcript(thread_id, key, user)
     if found is None:
         raise HTTPException(status_code=404, detail="Not found")
@@ -136,13 +133,6 @@ async def download_response(thread_id: str, key: str | None, user) -> object:
 
 def install_download() -> None:
     """GET /conversation/{thread_id}/download[?key=...], ahead of Chainlit's catch-all page route."""
-    from chainlit.auth import get_current_user
-    from chainlit.server import app as server
-    from fastapi import Depends, HTTPException
-
-    from bot.web.guard import SlidingWindowLimit
-    from bot.web.limits import shared_store
-
     settings = get_settings()
     # Each download reads a whole conversation and writes a file: as many a window as messages, per user or
     # address (3,000 calls in 15 s kept 35 MB of temporary files and 46 MB of memory).
@@ -157,5 +147,4 @@ def install_download() -> None:
             raise HTTPException(429, f"Too many downloads; try again in {max(1, round(wait))} seconds.")
         return await download_response(thread_id, key, user)  # with login on, 401 without a valid login
 
-    server.add_api_route(DOWNLOAD_URL, route, methods=["GET"], include_in_schema=False)
-    server.router.routes.insert(0, server.router.routes.pop())
+    add_route(DOWNLOAD_URL, route)

@@ -3,19 +3,21 @@ stored source panels served to their owner only, retention, and the chat's "hist
 
 from __future__ import annotations
 
-import contextvars
-import logging
+import json
 
 import chainlit as cl
+from chainlit.auth import get_current_user
+from chainlit.server import app as server
+from chainlit.session import WebsocketSession
+from fastapi import Depends, HTTPException
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse
 
-log = logging.getLogger("bot.history.store")
+from bot.history.ratings import request_thread, request_user
+from bot.history.store import layer_for
+from bot.web.guard import environ_address, request_token
+from bot.web.routes import add_route
 
-# The logged-in user of the HTTP request being handled (None without a login): the data layer checks
-# ownership with it where Chainlit's route does not (its /feedback routes check no thread author).
-request_user: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_user", default=None)
-# With login off, the conversation of the chat session that sends a rating (the page names its session in the
-# request); None when that session is not this address's live chat. A rating is accepted only for it.
-request_thread: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_thread", default=None)
 _FEEDBACK_BODY_MAX = 64 * 1024
 
 _layer = None
@@ -27,17 +29,14 @@ def history_layer():
 
 
 class RequestUser:
-    """ASGI middleware: notes who sends a feedback request (from the login token), for the data layer."""
+    """ASGI middleware: notes who sends a feedback request (from the login token) in `request_user` and
+    `request_thread`, which the data layer's ownership checks read (`bot.history.ratings`)."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope.get("path", "").endswith("/feedback"):
-            from chainlit.auth import get_current_user
-
-            from bot.web.guard import request_token
-
             token = request_token(scope)
             user = None
             if token:
@@ -54,12 +53,6 @@ class RequestUser:
     async def _note_session_thread(scope, receive):
         """Read the (small) body once for its `sessionId`, note that session's conversation if the session is
         this client address's, and hand the same body on."""
-        import json
-
-        from chainlit.session import WebsocketSession
-
-        from bot.web.guard import environ_address
-
         chunks, more = [], True
         while more and sum(map(len, chunks)) <= _FEEDBACK_BODY_MAX:
             message = await receive()
@@ -87,9 +80,6 @@ class RequestUser:
 
 async def element_text(element_id: str, current_user=None):
     """A stored source panel's text, for its conversation's owner only (401 without a login, 404 otherwise)."""
-    from fastapi import HTTPException
-    from starlette.responses import PlainTextResponse
-
     if current_user is None:
         raise HTTPException(status_code=401, detail="Unauthorized")
     found = await _layer.element_content(element_id) if _layer else None
@@ -104,13 +94,6 @@ def install_history(settings) -> None:
     global _layer
     if not settings.history:
         return
-    from chainlit.auth import get_current_user
-    from chainlit.server import app as server
-    from fastapi import Depends
-    from starlette.middleware import Middleware
-
-    from bot.history.store import layer_for
-
     _layer = layer_for(settings)
 
     @cl.data_layer
@@ -120,8 +103,7 @@ def install_history(settings) -> None:
     async def element_route(element_id: str, current_user=Depends(get_current_user)):  # noqa: B008 - FastAPI's way
         return await element_text(element_id, current_user)
 
-    server.add_api_route("/history/element/{element_id}", element_route, methods=["GET"])
-    server.router.routes.insert(0, server.router.routes.pop())  # before Chainlit's catch-all page route
+    add_route("/history/element/{element_id}", element_route, in_schema=True)
     server.user_middleware.append(Middleware(RequestUser))
 
 

@@ -14,10 +14,9 @@ import time
 import uuid
 from collections import deque
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from bot.settings import Settings, get_settings
 
 PREFIX = "bot:"  # every Redis key this app writes starts with it
 
@@ -128,7 +127,7 @@ class RedisStore(LimitStore):
 
     def __init__(self, url: str, timeout: float = 2.0):
         try:
-            import redis
+            import redis  # lazy: an optional extra, needed only with BOT_LIMIT_STORE=redis
         except ImportError as exc:
             raise LimitStoreUnavailable(
                 "BOT_LIMIT_STORE=redis needs the `redis` extra: pip install -e '.[redis]'"
@@ -180,8 +179,6 @@ class RedisStore(LimitStore):
 
 
 def _without_password(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
@@ -202,6 +199,4 @@ def open_store(settings: Settings) -> LimitStore:
 @lru_cache
 def shared_store() -> LimitStore:
     """This process's store, from its settings: one for the rate limits, the login back-off and ended logins."""
-    from bot.settings import get_settings
-
     return open_store(get_settings())

@@ -5,20 +5,40 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 
+import bcrypt
 import chainlit as cl
+from chainlit.auth import get_token_from_cookies
+from chainlit.config import config
+from chainlit.server import app as server
+from chainlit.server import sio
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
 
 from bot.settings import get_settings
-from bot.web.guard import LoginSessions, ResponseRewriter
+from bot.web.guard import (
+    LoginSessions,
+    LoginThrottle,
+    OfflinePage,
+    RequestGuard,
+    ResponseRewriter,
+    SlidingWindowLimit,
+    bearer_tokens,
+    client_address,
+    guard_anonymous_connect,
+    guard_socket,
+)
+from bot.web.limits import LimitStoreUnavailable, shared_store
+from bot.web.routes import add_route, remove_routes
 
 log = logging.getLogger("bot.web.app")
 
 
 def rss_mb() -> float | None:
     """This process's resident memory in MB (Linux), for watching growth under load."""
-    import os
-
     try:
         with open("/proc/self/statm") as fh:
             return round(int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
@@ -31,21 +51,13 @@ API_DOC_PATHS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 
 def _register_routes(health) -> None:
     """Add /health; drop the API documentation pages unless settings ask for them."""
-    from chainlit.server import app as server
-
-    server.add_api_route("/health", health, methods=["GET"])
-    # Chainlit serves its web app from a catch-all route; ours must come before it.
-    server.router.routes.insert(0, server.router.routes.pop())
+    add_route("/health", health, in_schema=True)
     if not get_settings().api_docs:
-        server.router.routes[:] = [r for r in server.router.routes if getattr(r, "path", None) not in API_DOC_PATHS]
+        remove_routes(API_DOC_PATHS)
 
 
 def _restrict_origins() -> None:
     """Let only the app's own pages, plus `allow_origins` from settings, call it with the user's cookies."""
-    from chainlit.server import app as server
-    from chainlit.server import sio
-    from starlette.middleware.cors import CORSMiddleware
-
     allowed = set(get_settings().allow_origins)
     for middleware in server.user_middleware:  # Chainlit added it from config.toml; the stack is built later
         if middleware.cls is CORSMiddleware:
@@ -60,16 +72,6 @@ def _restrict_origins() -> None:
 
 def _harden_server(sessions) -> None:
     """Allowed hosts, ended logins, offline page, socket checks and message size (see `bot.web.guard`)."""
-    import os
-
-    from chainlit.config import config
-    from chainlit.server import app as server
-    from chainlit.server import sio
-    from starlette.middleware import Middleware
-
-    from bot.web.guard import OfflinePage, RequestGuard, SlidingWindowLimit, guard_anonymous_connect, guard_socket
-    from bot.web.limits import shared_store
-
     settings = get_settings()
     # Uvicorn, which reads this when it starts after this module is imported, takes the client's
     # address from X-Forwarded-For only when the request comes from one of these proxies.
@@ -101,12 +103,6 @@ def _enable_login(store) -> LoginSessions:
     over bcrypt's 72 bytes fails like any wrong one (same work, same log line); logging out ends the
     login, with every token minted from it, for good (`bot.web.guard.LoginSessions`).
     """
-    import os
-
-    from chainlit.config import config
-
-    from bot.web.guard import LoginSessions, LoginThrottle, client_address
-
     settings = get_settings()
     problem = settings.login_problem()
     if problem:
@@ -122,8 +118,6 @@ def _enable_login(store) -> LoginSessions:
 
     @cl.password_auth_callback
     async def check_password(username: str, password: str) -> cl.User | None:
-        import bcrypt
-
         keys = (f"user:{username[:64]}", f"addr:{client_address.get()}")
         wait = throttle.blocked_for(*keys)
         hashed = decoy if wait else users.get(username, decoy)
@@ -150,12 +144,6 @@ def _enable_login(store) -> LoginSessions:
 
     @cl.on_logout
     async def end_session(request, response) -> dict:
-        from chainlit.auth import get_token_from_cookies
-        from starlette.responses import JSONResponse
-
-        from bot.web.guard import bearer_tokens
-        from bot.web.limits import LimitStoreUnavailable
-
         # Chainlit reads the cookie first and the bearer token second: a logout ends the login of either.
         carried = {get_token_from_cookies(request.cookies), *bearer_tokens(request.headers.get("authorization", ""))}
         try:
@@ -178,8 +166,6 @@ def show_identity(name: str, description: str, headline: str = "") -> None:
     """Show the assistant's name and what it knows where Chainlit shows its own (its public `config.ui`):
     the page title and description and the author of messages. The logo, avatar and welcome text are
     the brand's (`bot.web.branding`); `headline` is no longer drawn into a logo."""
-    from chainlit.config import config
-
     config.ui.name = _html_safe(name)
     if description:  # else config.toml's, until the corpus is known
         config.ui.description = _html_safe(description)
@@ -218,8 +204,6 @@ def install_server(health, readme: Callable[[], Awaitable[str | None]] | None = 
     """Set up the server at import of the Chainlit app, before Chainlit builds its middleware stack.
 
     `readme()` gives the readme to show instead of `chainlit.md` (None: keep it)."""
-    from bot.web.limits import LimitStoreUnavailable, shared_store
-
     try:
         store = shared_store()  # the rate limits, the login back-off and ended logins: this process or a Redis
     except LimitStoreUnavailable as exc:
@@ -229,8 +213,5 @@ def install_server(health, readme: Callable[[], Awaitable[str | None]] | None = 
     _restrict_origins()
     _harden_server(sessions)
     if readme is not None:
-        from chainlit.server import app as server
-        from starlette.middleware import Middleware
-
         # Innermost, inside Chainlit's gzip, like `OfflinePage`: it reads the JSON before compression.
         server.user_middleware.append(Middleware(CorpusReadme, readme=readme))

@@ -89,18 +89,22 @@ def convert(suffix: str, data: bytes) -> Converted:
     """Markdown of a PDF, Word, PowerPoint or HTML file (by `suffix`); raises ConversionError."""
     match SUFFIXES.get(suffix):
         case "pdf":
+            # lazy: a format's converter library loads only when a file of that format is read
             from bot.ingest.convert.pdf import pdf_to_markdown
 
             return pdf_to_markdown(data)
         case "docx":
+            # lazy: a format's converter library loads only when a file of that format is read
             from bot.ingest.convert.office import docx_to_markdown
 
             return docx_to_markdown(data)
         case "pptx":
+            # lazy: a format's converter library loads only when a file of that format is read
             from bot.ingest.convert.office import pptx_to_markdown
 
             return pptx_to_markdown(data)
         case "html":
+            # lazy: a format's converter library loads only when a file of that format is read
             from bot.ingest.convert.html import html_to_markdown
 
             return html_to_markdown(data)

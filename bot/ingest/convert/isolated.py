@@ -16,12 +16,12 @@ import multiprocessing
 import resource
 from typing import Any
 
+from bot.ingest.convert import convert
 from bot.ingest.convert.base import ConversionError, Converted
 
 
 def _serve(conn: Any, memory_mb: int) -> None:
     """The child: convert what the parent sends, one file at a time, under the memory limit."""
-    from bot.ingest.convert import convert
 
     limit = memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -41,7 +41,7 @@ from bot.ingest.index.generation import validate_generation
 from bot.ingest.index.ingestion import ingest
 from bot.ingest.index.manifest import Manifest, build_signature, embedding_signature
 from bot.ingest.index.probe import ensure_index, probe_index
-from bot.ingest.index.records import _records
+from bot.ingest.index.records import passage_records
 from bot.ingest.index.report import IngestReport
 from bot.ingest.index.store import (
     IndexBackend,
@@ -62,7 +62,7 @@ __all__ = [
     "Manifest",
     "OnnxEmbedder",
     "OpenIndex",
-    "_records",
+    "passage_records",
     "validate_generation",
     "build_signature",
     "current_generation",

@@ -4,7 +4,9 @@ the ONNX export the question path embeds with (no torch)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.ingest.index.errors import IndexUnavailable
 from bot.ingest.query_encoder import export_is_current, model_fingerprint, model_settings
-from bot.settings import Settings
+from bot.settings import Settings, bundled_embedding_model
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,7 +71,6 @@ class Embedder:
 
 def _no_model_message(model_path: str) -> str:
     """Why `model_path` cannot be loaded, with the advice that fits: the bundled model or a chosen folder."""
-    from bot.settings import bundled_embedding_model
 
     if model_path == str(bundled_embedding_model()):
         return (
@@ -84,6 +85,7 @@ def _no_model_message(model_path: str) -> str:
 
 @lru_cache(maxsize=2)
 def _load_model(model_path: str) -> SentenceTransformer:
+    # lazy: torch, sentence-transformers and onnx take seconds to load; the server starts first
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
@@ -157,14 +159,15 @@ def export_query_encoder(settings: Settings, log: Callable[[str], None] = lambda
     if export_is_current(model_path, target):
         return target
     try:
+        # lazy: torch, sentence-transformers and onnx take seconds to load; the server starts first
         import onnx  # noqa: F401  (torch's exporter needs it; say so plainly when it is missing)
     except ImportError:
         log(
             "The `onnx` package is not installed: questions are embedded with sentence-transformers (slower cold start)."
         )
         return None
-    import warnings
 
+    # lazy: torch, sentence-transformers and onnx take seconds to load; the server starts first
     from bot.ingest.onnx_export import export_onnx
 
     try:
@@ -184,6 +187,7 @@ def export_query_encoder(settings: Settings, log: Callable[[str], None] = lambda
 
 @lru_cache(maxsize=2)
 def _load_onnx_embedder(model_path: str, onnx_path: str, batch_size: int) -> OnnxEmbedder:
+    # lazy: torch, sentence-transformers and onnx take seconds to load; the server starts first
     from bot.ingest.query_encoder import OnnxQueryEncoder
 
     return OnnxEmbedder(OnnxQueryEncoder(model_path, onnx_path, batch_size=batch_size))
@@ -198,8 +202,6 @@ def load_query_embeddings(settings: Settings) -> Embedder | OnnxEmbedder:
         try:
             return _load_onnx_embedder(str(model_path), str(target), settings.embedding_batch_size)
         except Exception as exc:  # onnxruntime missing, or a damaged file: the slower path still answers
-            import logging
-
             logging.getLogger("bot").warning("ONNX query encoder unusable (%s); using sentence-transformers", exc)
     return load_embeddings(settings)
 
@@ -266,6 +268,7 @@ def embed_passages(
     the passage as well would spend as much again on the same words (see `bench/results.md`).
     `token_embeddings`, when given, computes the pieces' token embeddings instead of `model`.
     """
+    # lazy: torch, sentence-transformers and onnx take seconds to load; the server starts first
     import torch
 
     contexts = [c for p in passages for c in p.contexts]

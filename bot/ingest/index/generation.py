@@ -20,7 +20,7 @@ from bot.ingest.index.calibration import OFF_TOPIC_PROBES, Calibration, calibrat
 from bot.ingest.index.embedding import Embedder, OnnxEmbedder, embed_passages, export_query_encoder, load_embeddings
 from bot.ingest.index.errors import IndexUnavailable
 from bot.ingest.index.manifest import Manifest, embedding_signature
-from bot.ingest.index.records import Fresh, _records
+from bot.ingest.index.records import Fresh, passage_records
 from bot.ingest.index.report import IngestReport
 from bot.ingest.index.store import IndexBackend, OpenIndex, collections, open_generation
 from bot.settings import Settings
@@ -71,7 +71,7 @@ def build_generation(
     new = Fresh()
     began = time.perf_counter()
     for article in fresh:
-        records = _records(article, settings)
+        records = passage_records(article, settings)
         new.extend(records)
         log(f"indexing {article.source}: {len(records.passages.ids)} passages")
         _check_fidelity(article, records, report, log)

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from bot.ingest.index.embedding import export_query_encoder, load_embeddings, load_query_embeddings, query_encoder_path
 from bot.ingest.index.ingestion import ingest
-from bot.ingest.index.report import IngestReport
 from bot.ingest.index.manifest import Manifest
+from bot.ingest.index.report import IngestReport
 from bot.ingest.index.store import EmbeddedBackend, IndexBackend, index_backend
 from bot.ingest.query_encoder import export_is_current
 from bot.settings import Settings

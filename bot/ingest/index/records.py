@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, field
 
 from bot.ingest.chunking import chunk_article
-from bot.ingest.sentences import heading_line, passage_sentences
 from bot.ingest.convert import LOCATION_MARKER
 from bot.ingest.corpus import Article
 from bot.ingest.index.embedding import Pieces
+from bot.ingest.sentences import heading_line, passage_sentences
 from bot.settings import Settings
 
 
@@ -65,7 +65,7 @@ def document_facts(article: Article) -> dict:
     return facts
 
 
-def _records(article: Article, settings: Settings) -> Fresh:
+def passage_records(article: Article, settings: Settings) -> Fresh:
     """Passage and sentence records of one article, ready to embed and store."""
     fresh = Fresh()
     seen: set[tuple[str, str]] = set()

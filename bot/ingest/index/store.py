@@ -74,6 +74,7 @@ class EmbeddedBackend(IndexBackend):
         return self.root / generation
 
     def client(self, generation: str) -> ClientAPI:
+        # lazy: chromadb takes seconds to import; the server starts first
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -120,6 +121,7 @@ class EmbeddedBackend(IndexBackend):
 
     def move_aside(self, generation: str) -> Path:
         """Move a damaged generation out of the way (kept for inspection) and clear the pointer."""
+        # lazy: chromadb takes seconds to import; the server starts first
         from chromadb.api.client import SharedSystemClient
 
         self._clients.pop(generation, None)
@@ -140,6 +142,7 @@ class ServerBackend(IndexBackend):
         self._client: ClientAPI | None = None
 
     def client(self, generation: str = "") -> ClientAPI:
+        # lazy: chromadb takes seconds to import; the server starts first
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -180,6 +183,7 @@ class ServerBackend(IndexBackend):
         )
 
     def drop(self, generation: str) -> None:
+        # lazy: chromadb takes seconds to import; the server starts first
         from chromadb.errors import NotFoundError
 
         for name in self.collection_names(generation):

@@ -1,0 +1,372 @@
+"""The one table of question patterns (`PATTERNS`), each row with example questions: long on purpose.
+
+Every pattern any stage applies to a question (small talk, yes/no, the kind of answer asked for, follow-up
+links) is a row here, with questions it finds and does not, which tests/test_question_form.py checks; the table
+reads best in one place. `bot.question.form.read_question` applies them once. Patterns over passage text
+(`bot.text.gives_kind`, `defines_subject`) are not here: the rule is about the question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.text import STOPWORDS
+
+# A word a yes/no question asks about is a key concept when this rare (Zipf): "offline" 3.7 and "laptop" 4.2
+# are; of "solved problem" and "rules settled", paraphrases of covered questions, one word each is not.
+ASKED_MAX_ZIPF = 4.5
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A pattern of questions, with questions (or the parts of one it is applied to) it finds and does not."""
+
+    name: str
+    regex: re.Pattern[str]
+    examples: tuple[str, ...]
+    not_in: tuple[str, ...] = ()
+    how: str = "search"  # how the code applies it: "match", "search" or "fullmatch"
+
+    def find(self, text: str) -> re.Match[str] | None:
+        return getattr(self.regex, self.how)(text)
+
+
+def _row(
+    name: str, pattern: str, examples: tuple[str, ...], not_in: tuple[str, ...] = (), how: str = "search", flags=re.I
+):
+    return Pattern(name, re.compile(pattern, flags), examples, not_in, how)
+
+
+# "part of", "a kind of", "belongs to": a question (and a sentence) saying what includes what.
+BELONGING = r"(?:part|type|kind|form|subset|member|branch|category|subfield|sort)s? of|falls? under|belongs? to"
+# A question's opening up to its subject: "Can ", "How is ", "What does ".
+_OPENING = (
+    r"(?:(?:how|why|when|where|what|which)\s+)?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+"
+)
+
+_TABLE = (
+    # Small talk: the whole message is only a greeting, thanks, or a question about the assistant itself.
+    _row(
+        "greeting",
+        r"^(?:(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day))(?: there| all| everyone| again)?"
+        r"|bye|goodbye)\b[\s!.,?]*$",
+        ("Hi there!", "good morning", "bye"),
+        ("Hi, what is an LLM?",),
+        "match",
+    ),
+    _row(
+        "thanks",
+        r"^(?:(?:ok(?:ay)?|great|perfect|cool|nice|good)[\s,!.]+)?(?:thanks?|thank you|thx|cheers|ty)"
+        r"(?: (?:a lot|so much|very much|again))?(?:[\s,!.]+(?:that|this) (?:helps|helped|was (?:helpful|great|useful)))?"
+        r"\b[\s!.,?]*$",
+        ("ok thanks!", "Thank you so much, that helped."),
+        ("Thanks to LLMs, can chatbots write code?",),
+        "match",
+    ),
+    _row(  # about the assistant itself, never about a topic
+        "about_assistant",
+        r"^(?:(?:hi|hello|hey)[\s,!.]+)?(?:"
+        r"help(?: me| please)?|what can (?:you|i) (?:do|ask)(?: (?:you|here|for me))?|what do you do"
+        r"|who (?:are|r) (?:you|u)|what are you|who made you|who built you|what is this(?: (?:bot|app|tool|assistant))?"
+        r"|what(?:'s| is) your name|what do you know(?: about)?|what (?:can|do) you (?:know|answer)(?: about)?"
+        r"|what (?:are you|is this) (?:for|about)|how (?:do i|can i|should i|to) use (?:this|you|it)(?: (?:bot|app|tool))?"
+        r"|how does (?:this|it) work|what should i ask(?: you)?|what can you help (?:me )?with"
+        r"|are you (?:a |an )?(?:bot|robot|human|person|real|ai|chatbot)"
+        r")(?: (?:please|exactly|again))?[\s!.,?]*$",
+        ("What can you do?", "Who are you?", "help"),
+        ("What can you do with an LLM?", "What do you know about deepfakes?"),
+        "match",
+    ),
+    # "Can LLMs make images? Yes or no." asks just "Can LLMs make images?": the aside is no part of it.
+    _row(
+        "yes_or_no_aside",
+        r"^\s*(?:yes or no|true or false)\s*[:,-]\s*|[\s,.;:-]*\(?\b(?:yes or no|yes/no|true or false)\b\)?[?.!]*\s*$",
+        ("Can LLMs make images? Yes or no.", "Yes or no: is R free?", "Is R typed (true or false)?"),
+        ("Can LLMs make images?",),
+    ),
+    _row(
+        "yes_no",
+        r"^(?:can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b",
+        ("Can LLMs make images?", "Is DALL·E a language model?"),
+        ("What is an LLM?", "Canvas or paper?"),
+        "match",
+    ),
+    _row(
+        "definition",
+        r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?)\s*\??$",
+        ("What is a GAN?", "Who are OpenAI?"),
+        ("What does GAN stand for?",),
+        "match",
+    ),
+    # A word as written, keeping the characters names and versions use ("GPT-4", "3.13", "C++", "AT&T").
+    _row(
+        "name_word",
+        r"[A-Za-z0-9][A-Za-z0-9+#&.\-]*[A-Za-z0-9+#]|[A-Za-z0-9]",
+        ("Is GPT-4 free?", "C++"),
+        ("?!",),
+        flags=0,
+    ),
+    # What comes before a capitalised word that starts a sentence (so is no name): the text up to it.
+    _row(
+        "sentence_start", r"(?:^|[.!?:;\n])[\s\"“”'‘’(«¿¡*_\-–—]*$", ("", "I asked. ", "Why? ("), ("What is ",), flags=0
+    ),
+    # The kind of answer a question asks for, when it is one a sentence either has or lacks.
+    _row(
+        "asks_amount",
+        r"\bhow\s+(?:much|many|big|large|long|old|fast|often|far|heavy|expensive)\b|\b(?:phone|telephone|fax)\s+number"
+        r"|\bwhat\s+(?:does|do|did|will)\b.{0,40}\bcost\??\s*$",
+        ("How much does it cost to train an LLM?", "What is the phone number of support?", "What does the plan cost?"),
+        ("How does it work?",),
+    ),
+    _row(
+        "asks_date",
+        r"^\s*(?:when\s+(?:was|were|is|did|will|does|do)\b|(?:in\s+)?what\s+(?:year|date)\b)",
+        ("When was GPT-4 released?", "In what year did R appear?"),
+        ("When I pick one row of a matrix I get a vector. Why?",),
+    ),
+    _row(
+        "asks_person",
+        r"^\s*(?:who|(?:which|what)\s+(?:company|companies|organi[sz]ations?|firms?|labs?|team|startups?|vendors?|"
+        r"people|persons?|researchers?|scientists?|engineers?))\s+(?:invented|created|founded|wrote|designed|developed|"
+        r"made|built|owns|maintains|leads|runs|started|coined|discovered|makes|creates|builds|develops|produces|released|"
+        # ("Who are LLMs a good fit for?" asks for a kind of user, not a name: a preposition ends it.)
+        r"(?:is|was|are|were)\b(?!.*\b(?:for|to|with|from|at)\W*$))",
+        ("Who invented R?", "Which company makes BERT?", "Who is the CEO of OpenAI?"),
+        ("Who are LLMs a good fit for?",),
+    ),
+    _row(  # "Which LLM is the most accurate?": the answer names one
+        "asks_which_best",
+        r"^\s*which\s+[\w-]+\s+(?:is|was|are|were)\s+the\s+(?:most|least|best|worst|\w+est)\b",
+        ("Which LLM is the most accurate?",),
+        ("Which LLM is open source?",),
+    ),
+    # "How do I <do something> with/using <tool>?": the tool is what the question is about.
+    _row(
+        "tool_slot",
+        r"^\s*how\s+(?:do|can|should|would)\s+(?:i|we|you)\b.*\b(?:with|using|via)\s+(?:the\s+)?([A-Za-z][\w.+-]*?)[\s?.!]*$",
+        ("How do I install a package with pip?",),
+        ("How do LLMs help with paperwork?",),
+        "match",
+    ),
+    # What the answer should be made of (see `bot.answer.extractive`).
+    _row(
+        "membership",
+        rf"\b(?:{BELONGING}|examples? of)\b",
+        ("Are GANs part of generative AI?", "Is an LLM a kind of generative AI?"),
+        ("Are GANs generative?",),
+    ),
+    _row(  # "Can I write ...?": the first content word is what the asker does, not a thing asked about
+        "asker_acts",
+        r"^\W*\w+(?:n['’]t)?\s+(?:i|you|we|one)\b",
+        ("Can I copyright an image I made with Midjourney?", "Should we use R?"),
+        ("Can LLMs make images?",),
+        "match",
+    ),
+    _row(
+        "asks_for_names",
+        r"\b(?:examples?|by name|name (?:some|a few|any|every|all)|(?:which|what|every|all)(?: \w+)? (?:tools|models|"
+        r"products|companies|systems)|such as)\b",
+        ("Give me an example of LLMs", "Which tools can make images?"),
+        ("What is an LLM?",),
+    ),
+    _row(  # something to type: the sentence that comes with code answers it best
+        "asks_for_code",
+        r"\b(?:command|commands|code|syntax|snippet|script|what do i (?:type|run)|how (?:do|can|should) i "
+        r"(?:install|run|compile|build|remove|uninstall|update|convert|start|call|invoke|import|load))\b",
+        ("How do I install a package with pip?", "What is the syntax for a loop?"),
+        ("Why is R slow?",),
+    ),
+    _row(  # the section's list answers
+        "asks_for_list",
+        r"^\s*(?:list|name|enumerate|give me (?:a |the )?list)\b|\b(?:listed|named|mentioned|covered|included)\b"
+        r"|^\s*(?:what|which)\s+(?:are|were)\s+(?:the\s+)?(?:main\s+|key\s+|different\s+)?[a-z]+s\b"
+        r"(?!\s+(?:made|built|done|known|seen|written|\w+ed)\b)",
+        ("List the challenges of adopting LLMs.", "Which industries are named in the applications section?"),
+        ("What are LLMs made of?",),
+    ),
+    _row(  # a list that sets them side by side answers best
+        "asks_to_compare",
+        r"\b(?:compare[sd]?|comparison|differ|differs|difference|differences|versus|vs\.?)\b",
+        ("How does R compare with S?", "What's the difference between LLMs and generative AI?"),
+        ("What is an LLM?",),
+    ),
+    _row(  # the best section, concisely
+        "asks_for_summary",
+        r"\b(?:summari[sz]e|summary|overview|outline|in a nutshell|tl;?dr)\b",
+        ("Summarize the article.", "Give me an overview of LLMs"),
+        ("What is an LLM?",),
+    ),
+    # Follow-up links (see `bot.question.followup`): what ties a question to the one before.
+    _row(
+        "follow_up_marker",
+        r"^(?:(?:and|then|so|but|also|ok|okay|well)\b[\s,]*)+",
+        ("And LLMs?", "ok so what about videos?"),
+        ("Android apps?",),
+        "match",
+    ),
+    _row(
+        "what_about",
+        r"^(?:what|how)\s+about\s+(.+)$",
+        ("What about videos", "How about in healthcare"),
+        ("What is it about",),
+        "match",
+    ),
+    _row(
+        "pronoun",
+        r"\b(it|its|they|them|their|this|that|these|those|there)\b",
+        ("Can they create them?",),
+        ("Can LLMs make images?",),
+    ),
+    _row(
+        "which_ones",
+        r"\b(which|what|the)\s+ones?\b",
+        ("And which ones benefit?", "Which one costs less"),
+        ("Which is better?",),
+    ),
+    _row(  # "an example of each", "for both of them": the two things the earlier question set side by side
+        "each",
+        r"\b(?:each|both|either|the two)(?:\s+(?:one|of them|of those))?(?=\s*$)",
+        ("Give me an example of each", "for both of them"),
+        ("Do both LLMs and GANs make images",),
+    ),
+    _row(  # a question that only means something against the earlier one
+        "instead",
+        r"\b(?:instead|then|else|otherwise|alternatively)\b",
+        ("What should I use instead, then?",),
+        ("What should I use?",),
+    ),
+    _row(
+        "why_so",
+        r"why(?:\s+(?:is|was|would|does|did)\s+(?:that|this|it|so))?(?:\s+so)?",
+        ("why", "Why is that", "why so"),
+        ("Why is R slow",),
+        "fullmatch",
+    ),
+    _row(  # a question asking what the thing it names is
+        "asks_what",
+        r"^(?:(?:what|who|when|where)\s+(?:is|are|was|were)|how\s+(?:much|many|long|often)\s+(?:is|are|was|were)"
+        r"|tell\s+me\s+about|define|explain)\s+(.+)$",
+        ("What is a GAN", "Tell me about GPT-4", "When is payday"),
+        ("What does GAN stand for",),
+        "match",
+    ),
+    _row(  # a subject that points back at what was said before
+        "points_back",
+        r"^(?:the|this|that|these|those|such|its|their|same|other|another)\b",
+        ("the benefits", "that"),
+        ("a GAN", "thermal"),
+        "match",
+    ),
+    _row(
+        "auxiliary",
+        f"^{_OPENING}",
+        ("Can LLMs make images", "How is generative AI used"),
+        ("Which industries benefit",),
+        "match",
+    ),
+    _row(
+        "subject_pronoun",
+        rf"^({_OPENING})(it|they|this|that|these|those)\b",
+        ("Does it need one?", "Can they make videos?"),
+        ("Can LLMs make videos?",),
+        "match",
+    ),
+    _row(
+        "what_are_the",
+        r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+",
+        ("What are the privacy concerns with AI?",),
+        ("What are LLMs?",),
+        "match",
+    ),
+    _row(  # "A compared with B", "A differs from those of B", "A as opposed to B": the words between the two sides
+        "set_against",
+        r"\s+(?:(?:do|does|is|are)\s+)?(?:compar(?:e|es|ed)\s+(?:with|to)|differs?\s+from|different\s+from|"
+        r"as\s+opposed\s+to|versus|vs\.?)\s+(?:(?:those|that|the\s+ones?)\s+of\s+)?",
+        ("What do LLMs do compared with generative AI?", "How do the strengths of AI differ from those of LLMs?"),
+        ("What do LLMs do?",),
+    ),
+    _row(  # ...and of those words, a verb the question keeps ("do", "differ")
+        "against_verb",
+        r"\s+((?:do|does|is|are)\b|differs?\b|compares?\b|different\b)",
+        (" do compared with ", " differ from "),
+        (" compared with ",),
+        "match",
+    ),
+    _row("joined", r"\s+(?:and|or|vs\.?|versus)\s+", (" and ", " vs. "), (" with ",), "fullmatch"),
+    _row("word", r"[\w'’·-]+", ("generative AI's",), ("?!",)),
+    _row(
+        "head_after_which", r"\b(?:which|what)\s+([A-Za-z-]+)", ("Which industries benefit?",), ("How do LLMs work?",)
+    ),
+    _row("agreeing_verb", r"\b(is|are|does|do|has|have)(\s+)$", ("How is ", "What does "), ("How is AI",)),
+    _row("ends_in_one", r"\bones?\s*$", ("need one", "want ones "), ("one of them",), flags=0),
+    _row("article_before", r"\b(?:an?|the)\s+$", ("work without an ",), ("work without ",)),
+    _row("a_or_an", r"^an?\s+", ("a GAN", "an LLM"), ("another GAN",), "match"),
+    _row("article", r"^(?:an?|the)\s+", ("the GAN", "an LLM"), ("theory",), "match"),
+    _row("possessive", r"['’]s$", ("OpenAI's", "Meta’s"), ("LLMs",), flags=0),
+)
+PATTERNS: dict[str, Pattern] = {row.name: row for row in _TABLE}
+_P = PATTERNS
+
+
+def small_talk(message: str) -> str:
+    """ "greeting", "thanks" or "about" (the assistant itself) for a message that is only that ("Hi there!",
+    "ok thanks!", "What can you do?"), else ""."""
+    text = " ".join(message.split())
+    if _P["thanks"].find(text):
+        return "thanks"
+    if _P["about_assistant"].find(text):
+        return "about"
+    return "greeting" if _P["greeting"].find(text) else ""
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether `question` asks yes or no ("Can LLMs ...?", "Is DALL·E ...?")."""
+    return bool(_P["yes_no"].find(question.strip()))
+
+
+def defined_phrase(question: str) -> str:
+    """For a "What is X?" question, X as written ("reinforcement learning"); "" for any other question."""
+    definition = _P["definition"].find(question)
+    return definition.group(1) if definition else ""
+
+
+def named_terms(question: str) -> list[str]:
+    """Words of a question written as names: "Shiny", "SQL", "RStudio", "GPT-5", "3.13", "2018".
+
+    A capitalised word counts unless it starts a sentence (or the question is in Title Case); a word
+    in capitals, in mixed case, or with digits counts anywhere. Single letters and short plain numbers
+    ("R", "2") do not.
+    """
+    words = [(m.group(), m.start()) for m in _P["name_word"].regex.finditer(question)]
+    letters = [w for w, _ in words if w[0].isalpha()]
+    title_case = len(letters) >= 4 and sum(w[0].isupper() for w in letters) >= 0.7 * len(letters)
+    found: list[str] = []
+    for word, start in words:
+        word = _P["possessive"].regex.sub("", word).rstrip(".-")
+        if len(word) < 2 or word.lower() in STOPWORDS:
+            continue
+        digits = any(c.isdigit() for c in word)
+        if digits:
+            named = "." in word or len(word) >= 4 or any(c.isalpha() for c in word) and len(word) >= 3
+        elif word.isupper():
+            named = True
+        elif word[1:] != word[1:].lower():
+            named = True  # mixed case: "RStudio", "DataFrame", "iPhone"
+        elif word[0].isupper():
+            named = not title_case and not _P["sentence_start"].find(question[:start])
+        else:
+            named = False
+        if named and word not in found:
+            found.append(word)
+    return found
+
+
+def asked_kind(question: str) -> str:
+    """ "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
+    "How much does it cost ...?", "When was ... released?", "Who invented ...?"); "" for any other."""
+    if _P["asks_amount"].find(question):
+        return "amount"
+    if _P["asks_date"].find(question):
+        return "date"
+    return "person" if _P["asks_person"].find(question) or _P["asks_which_best"].find(question) else ""
