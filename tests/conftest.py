@@ -41,6 +41,7 @@ def cold_ask(*args: str, env: dict[str, str], prefix: tuple[str, ...] = (), time
     import subprocess
     import sys
 
+    starts("ingest")
     return subprocess.run(
         [*prefix, sys.executable, "-m", "bot.tools.cli", "ask", *args],
         cwd=ROOT,
@@ -106,36 +107,84 @@ def built_index(settings, tmp_path_factory):
     return settings
 
 
-# Test modules by their measured time, longest first (a serial run on 2 cores: 40 s down to 5 s); the rest
-# follow in their usual order. pytest-xdist (`--dist loadfile`, see pyproject.toml) hands a worker one module
-# at a time in this order: the long ones start first, and the two workers finish close together.
-LONGEST_FIRST = (
-    "test_index.py",
-    "test_bench.py",
-    "test_browser.py",
-    "test_history.py",
-    "test_attacks.py",
-    "test_shared_limits.py",
-    "test_branding_browser.py",
-    "test_hostile_markdown_browser.py",
-    "test_providers.py",
-    "test_suggestions_browser.py",
-    "test_load.py",
-    "test_query_encoder.py",
-    "test_postgres.py",
-    "test_answer_method.py",
-    "test_index_server.py",
-    "test_corpus_browser.py",
-    "test_history_store.py",
-    "test_eval.py",
-    "test_bad_files.py",
-    "test_bad_input.py",
-)
+# Kinds of test that need more than this process, or a long time of it: what each marker says (pyproject.toml
+# declares them), and `make test-fast` leaves out. Redis counts as `server`: like Chroma or a fake LLM, a
+# loopback server the test starts (its binary, like PostgreSQL's, is a Debian package the test skips without).
+# In the order their modules run (see pytest_collection_modifyitems): the kinds with the longest single tests
+# first (`bot bench` and the re-ingests; the browser tests, each a server and many answers).
+SLOW_KINDS = {
+    "ingest": "builds an index of its own or runs `bot` in a child process (each loads the embedding model anew)",
+    "browser": "drives Chromium",
+    "llm": "runs the local SmolLM2 model in llama.cpp",
+    "postgres": "starts a PostgreSQL server",
+    "server": "starts a server on loopback (`bot serve`, Chroma, Redis, a fake LLM server)",
+}
+_current: dict[str, pytest.Item | None] = {"item": None}
+_fixtures_setting_up: list[str] = []  # the fixtures being set up now, innermost last
+_starter_fixtures: dict[str, set[str]] = {}  # fixture name -> the kinds it started
+
+
+def starts(kind: str) -> None:
+    """Called by whatever starts something of `kind` (a server, Chromium, the model): fails the running test
+    unless it is marked `kind`, so `-m "not server"` and `make test-fast` can trust the markers.
+
+    A fixture that starts it is remembered, and every later test using that fixture (which finds it already
+    running) must be marked too: see `pytest_runtest_call`.
+    """
+    for name in _fixtures_setting_up:
+        _starter_fixtures.setdefault(name, set()).add(kind)
+    item = _current["item"]
+    if item is not None and item.get_closest_marker(kind) is None:
+        pytest.fail(_unmarked(item, kind), pytrace=False)
+
+
+def _unmarked(item: pytest.Item, kind: str) -> str:
+    return (
+        f"{item.nodeid} {SLOW_KINDS[kind]} but is not marked `{kind}`: add `pytestmark = pytest.mark.{kind}` "
+        f"to its module (or @pytest.mark.{kind} to the test), so `make test-fast` leaves it out"
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item):
+    _current["item"] = item
+    try:
+        yield
+    finally:
+        _current["item"] = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef):
+    _fixtures_setting_up.append(fixturedef.argname)
+    try:
+        yield
+    finally:
+        _fixtures_setting_up.pop()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    for name in item.fixturenames:
+        for kind in sorted(_starter_fixtures.get(name, ())):
+            if item.get_closest_marker(kind) is None:
+                pytest.fail(_unmarked(item, kind) + f" (its fixture `{name}` did)", pytrace=False)
 
 
 def pytest_collection_modifyitems(items):
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a module's own order is kept
+    """Modules with a test of a slow kind first, by the first of its kinds in SLOW_KINDS; the rest follow, each
+    tier in the usual order.
+
+    pytest-xdist (`--dist loadfile`, see pyproject.toml) hands a worker one module at a time in this order: the
+    long ones (an ingest, a browser, a server) start first and the many short in-process modules fill the end,
+    so the two workers finish close together. The markers say it: no measured times to keep up to date.
+    """
+    order = list(SLOW_KINDS)
+    tier: dict[Path, int] = {}
+    for item in items:
+        kinds = [order.index(m.name) for m in item.iter_markers() if m.name in SLOW_KINDS]
+        tier[item.path] = min([tier.get(item.path, len(order)), *kinds])
+    items.sort(key=lambda item: tier[item.path])  # stable: a module's own order is kept
 
 
 def copy_index(source: Path, target: Path) -> Path:
@@ -200,6 +249,7 @@ def corpus_copy(tmp_path) -> Path:
 @pytest.fixture
 def chromium():
     """Debian's Chromium, headless, driven by Playwright (its own browser download does not work here)."""
+    starts("browser")
     if not CHROMIUM.exists():
         if IN_CI:
             pytest.fail("Chromium is missing at /usr/bin/chromium: `make test` installs it as root")
@@ -265,6 +315,7 @@ def postgres():
     """Debian's PostgreSQL, started for the module in a temporary folder (`tests.servers.PostgresServer`)."""
     from .servers import PG_BIN, PostgresServer
 
+    starts("postgres")
     if not (PG_BIN / "initdb").exists():
         if IN_CI:
             pytest.fail(f"PostgreSQL is missing at {PG_BIN}: `make test` installs it as root")

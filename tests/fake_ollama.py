@@ -7,6 +7,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .conftest import starts
+
 
 class FakeOllama:
     """Streams `reply` word by word as NDJSON; `error` makes it answer HTTP 500 with an error body."""
@@ -70,6 +72,7 @@ class FakeOllama:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> FakeOllama:
+        starts("server")
         self._thread.start()
         return self
 

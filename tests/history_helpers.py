@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -97,6 +98,20 @@ def download(url: str, thread_id: str, cookie: str = "", key: str | None = None)
             return response.status, response.headers, response.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers, exc.read().decode("utf-8", "replace")
+
+
+def wait_for_replies(url: str, cookie: str, thread_id: str, count: int, timeout: float = 60) -> None:
+    """Wait until the thread holds `count` replies: the server writes a reply just after sending it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, thread = http(url, f"/project/thread/{thread_id}", cookie)
+        if (
+            status == 200
+            and sum(s["type"] == "assistant_message" and bool(s["output"]) for s in thread["steps"]) >= count
+        ):
+            return
+        assert time.monotonic() < deadline, f"{count} replies never stored in thread {thread_id}: {status} {thread}"
+        time.sleep(0.1)
 
 
 def threads_of(url: str, cookie: str) -> list[dict]:

@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .conftest import ROOT, copy_index, free_port
+from .conftest import ROOT, copy_index, free_port, starts
 
 
 def _wait_for_http(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 180) -> None:
@@ -41,6 +41,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _launch(tmp_path: Path, env: dict[str, str] | None, index_from: Path | None) -> tuple[subprocess.Popen, int]:
+    starts("server")
     if index_from is not None:
         copy_index(index_from, tmp_path / "index")
     port = free_port()
@@ -105,6 +106,7 @@ class ChromaServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
+        starts("server")
         chroma = Path(sys.executable).with_name("chroma")
         with open(self.log_path, "a") as log:
             self.proc = subprocess.Popen(
@@ -145,6 +147,7 @@ class PostgresServer:
         subprocess.run([*self._as, *args], check=True, capture_output=True, text=True, timeout=120)
 
     def start(self) -> None:
+        starts("postgres")
         if self._as:
             shutil.chown(self.base, "postgres", "postgres")
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "bot", "--no-sync", "-E", "UTF8")
@@ -187,6 +190,7 @@ class RedisServer:
     def start(self) -> None:
         import redis
 
+        starts("server")
         self.folder.mkdir(parents=True, exist_ok=True)
         args = [str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         with open(self.log_path, "w") as log:

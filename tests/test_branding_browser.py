@@ -16,7 +16,7 @@ import pytest
 from .conftest import REPLY_WAIT_MS, ROOT, send_chat
 from .servers import serve_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 OUTPUT = ROOT / "tests" / "output"
 NAME = "Acme Advisor"

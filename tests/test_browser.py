@@ -11,7 +11,7 @@ import pytest
 from .conftest import REPLY_WAIT_MS, send_chat
 from .servers import serve_app, serve_apps
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -205,15 +204,12 @@ def test_faq_question_is_a_heading_with_its_answer_and_code_verbatim():
         assert boilerplate not in rest, boilerplate
 
 
-def test_every_faq_page_keeps_all_headings_and_code_blocks_quickly():
+def test_every_faq_page_keeps_all_headings_and_code_blocks():
     if not FAQ.exists():
         pytest.skip(f"the Python FAQ corpus is not at {FAQ}")
-    elapsed = 0.0
-    for path in sorted(FAQ.glob("*.html")):
+    for path in sorted(FAQ.glob("*.html")):  # how fast is `bot bench`'s to measure, not a test's
         data = path.read_bytes()
-        start = time.perf_counter()
         md = html_to_markdown(data).markdown
-        elapsed += time.perf_counter() - start
         main = BeautifulSoup(data, "lxml").select_one("[role=main]")
         for link in main.select("a.headerlink"):
             link.decompose()
@@ -225,4 +221,3 @@ def test_every_faq_page_keeps_all_headings_and_code_blocks_quickly():
         blocks = fenced_blocks(md)
         for pre in main.find_all("pre"):
             assert pre.get_text().strip("\n") in blocks, (path.name, pre.get_text()[:60])
-    assert elapsed < 5, f"nine FAQ pages took {elapsed:.1f}s"

@@ -11,7 +11,7 @@ from .conftest import REPLY_WAIT_MS, copy_query_encoder
 from .servers import serve_app
 from .test_convert_pdf import BOLD, make_pdf, paragraph
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 TITLE = "Greenhouse Care Guide"
 NAME = "Greenhouse Helper"

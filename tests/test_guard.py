@@ -14,7 +14,8 @@ from bot.web.guard import LoginThrottle, SlidingWindowLimit, host_of, valid_clie
 
 
 def test_model_gate_runs_one_generation_at_a_time_and_says_busy_when_the_queue_is_full():
-    gate = ModelGate(queue_max=1, wait_seconds=5)
+    gate = ModelGate(queue_max=1, wait_seconds=60)
+    held, release = threading.Event(), threading.Event()
     inside, peak, results = [0], [0], []
     lock = threading.Lock()
 
@@ -24,17 +25,24 @@ def test_model_gate_runs_one_generation_at_a_time_and_says_busy_when_the_queue_i
                 with lock:
                     inside[0] += 1
                     peak[0] = max(peak[0], inside[0])
-                time.sleep(0.3)
+                held.set()
+                release.wait(60)  # a generation lasts until the test lets it end
                 with lock:
                     inside[0] -= 1
             results.append("done")
         except ModelBusy:
             results.append("busy")
 
-    threads = [threading.Thread(target=generate) for _ in range(3)]
-    for t in threads:
-        t.start()
-        time.sleep(0.05)
+    threads = [threading.Thread(target=generate) for _ in range(2)]
+    threads[0].start()
+    assert held.wait(60)  # the first holds the model
+    threads[1].start()
+    deadline = time.monotonic() + 60
+    while gate._waiting < 1:  # the second waits its turn
+        assert time.monotonic() < deadline, "the second generation never queued"
+        time.sleep(0.01)
+    generate()  # the third finds the queue full
+    release.set()
     for t in threads:
         t.join()
     assert peak[0] == 1  # never two generations on one model
@@ -54,10 +62,11 @@ def test_model_gate_wait_is_bounded():
     holder = threading.Thread(target=hold)
     holder.start()
     held.wait(5)
-    started = time.monotonic()
     with pytest.raises(ModelBusy), gate.turn():
         pass
-    assert time.monotonic() - started < 2
+    # Told "busy" while the holder still holds the turn: a wait without bound would have had the turn
+    # when the holder let go (after 5 s at most) and raised nothing.
+    assert holder.is_alive() and not release.is_set()
     release.set()
     holder.join()
 

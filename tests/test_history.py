@@ -14,8 +14,20 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPLY_WAIT_MS, ROOT, free_port, send_chat
-from .history_helpers import assert_others_refused, chat, download, http, login, login_env, open_chat, threads_of
+from .history_helpers import (
+    assert_others_refused,
+    chat,
+    download,
+    http,
+    login,
+    login_env,
+    open_chat,
+    threads_of,
+    wait_for_replies,
+)
 from .servers import serve_apps
+
+pytestmark = pytest.mark.server
 
 FIRST, SECOND = "What is generative AI?", "Can LLMs make images?"
 FOLLOW_UP = "Then what should I use to create them?"  # "them" = images: only the restored context says so
@@ -63,7 +75,7 @@ def alice_thread(apps, users):
     """Alice's conversation of two questions, over the socket; its thread id."""
     thread_id, turns = chat(apps["url"], users["alice"], [FIRST, SECOND])
     assert not [t.error for t in turns if t.error]
-    time.sleep(1)  # the server writes a reply just after sending it; a person reopens a chat later still
+    wait_for_replies(apps["url"], users["alice"], thread_id, 2)  # a person reopens a chat later still
     return thread_id
 
 
@@ -176,6 +188,7 @@ IMAGES_ANSWER = "No, LLMs are built specifically for text-based tasks."
 
 
 @pytest.mark.browser
+@pytest.mark.browser
 def test_in_the_browser_a_thumbs_down_is_stored_with_the_answer_it_rates(apps, chromium):
     """The chat page rates an answer through its run step; the rating must still carry the answer."""
     from playwright.sync_api import expect
@@ -192,6 +205,7 @@ def test_in_the_browser_a_thumbs_down_is_stored_with_the_answer_it_rates(apps, c
     assert item["answerer"] == "extractive", item
 
 
+@pytest.mark.browser
 @pytest.mark.browser
 def test_in_the_browser_history_resume_feedback_and_download(apps, chromium, tmp_path):
     from playwright.sync_api import expect
@@ -280,6 +294,17 @@ def test_without_a_login_only_a_visitors_own_chat_downloads(apps):
     assert statuses[0] == 200 and statuses[-1] == 429 and set(statuses) == {200, 429}
 
 
+def _stored_messages(db_path: Path) -> int:
+    """Questions and answers stored in the SQLite history at `db_path` (0 while it does not exist yet)."""
+    import sqlite3
+
+    if not db_path.exists():
+        return 0
+    with sqlite3.connect(db_path) as db:
+        query = "select count(*) from steps where type in ('user_message', 'assistant_message')"
+        return db.execute(query).fetchone()[0]
+
+
 def test_kill_9_mid_conversation_keeps_what_was_answered(built_index, tmp_path):
     import signal
     import sqlite3
@@ -290,7 +315,10 @@ def test_kill_9_mid_conversation_keeps_what_was_answered(built_index, tmp_path):
     env = {"BOT_DATA_DIR": str(data_dir)}
     with serve_app_process(tmp_path / "first", env, index_from=built_index.index_dir) as (proc, url, _log):
         chat(url, None, [FIRST, SECOND])
-        time.sleep(0.5)
+        deadline = time.monotonic() + 60  # the server writes a reply just after sending it: kill once it has
+        while _stored_messages(data_dir / "bot.db") < 4:
+            assert time.monotonic() < deadline, "the replies were never stored"
+            time.sleep(0.1)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     with sqlite3.connect(data_dir / "bot.db") as db:

@@ -16,7 +16,7 @@ from .fake_ollama import FakeOllama
 from .servers import serve_apps
 from .test_hostile_corpus import CLINIC
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 GROUNDED = "No, LLMs are built specifically for text-based tasks and do not create images or videos on their own."
 HOSTILE_REPLY = (

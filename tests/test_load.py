@@ -13,6 +13,8 @@ from bot.tools.load import ChatSession, health, run_load
 from .conftest import PUBLIC_EVAL, copy_query_encoder, require_shared
 from .servers import ChromaServer, serve_app
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
 def chroma_backed_app(tmp_path_factory, built_index):

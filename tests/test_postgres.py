@@ -3,13 +3,16 @@ and resumed, and another user's requests for them refused over HTTP and over the
 
 from __future__ import annotations
 
-import time
+import pytest
 
-from .history_helpers import assert_others_refused, chat, http, login, login_env, threads_of
+from .history_helpers import assert_others_refused, chat, http, login, login_env, threads_of, wait_for_replies
 from .servers import serve_app
 from .test_history_store import assert_a_step_saved_twice_is_one_row
 
+pytestmark = pytest.mark.postgres
 
+
+@pytest.mark.server
 def test_history_on_postgres_resumes_and_refuses_other_users(postgres, built_index, tmp_path):
     env, passwords = login_env("alice", "bob")
     env["BOT_DATABASE_URL"] = postgres.url
@@ -17,7 +20,7 @@ def test_history_on_postgres_resumes_and_refuses_other_users(postgres, built_ind
         alice, bob = (login(url, name, passwords[name]) for name in ("alice", "bob"))
         thread_id, turns = chat(url, alice, ["What is generative AI?", "Can LLMs make images?"])
         assert not [t.error for t in turns if t.error]
-        time.sleep(1)  # the last reply is written just after it is sent
+        wait_for_replies(url, alice, thread_id, 2)
         assert [t["id"] for t in threads_of(url, alice)] == [thread_id]
 
         _, resumed = chat(url, alice, ["Then what should I use to create them?"], thread_id=thread_id)
@@ -37,6 +40,7 @@ def test_a_step_saved_twice_at_once_is_one_row_on_postgres(postgres):
 
 
 # Last in the module: it stops the module's PostgreSQL server.
+@pytest.mark.server
 def test_the_chat_keeps_answering_when_postgres_goes_away_mid_chat(postgres, built_index, tmp_path):
     import asyncio
     from concurrent.futures import ThreadPoolExecutor

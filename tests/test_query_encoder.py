@@ -114,6 +114,7 @@ sys.exit(code)
 """
 
 
+@pytest.mark.ingest
 @pytest.mark.parametrize("export", ["current", "missing"])
 def test_a_cold_bot_ask_imports_no_torch_when_the_export_is_current(built_index, tmp_path, export):
     settings = _copy_index(built_index, tmp_path)

@@ -13,6 +13,8 @@ from .history_helpers import login_env
 from .servers import REDIS_SERVER, RedisServer, serve_apps
 from .test_attacks import ANSWER_START, ENDED, QUESTION, _session, logout, reaches, refresh, run, socket_across_logout
 
+pytestmark = [pytest.mark.server, pytest.mark.postgres]  # Redis counts as a server (see SLOW_KINDS in conftest)
+
 SESSION_SECONDS = 36  # BOT_SESSION_HOURS=0.01: a login that ends within the test
 
 

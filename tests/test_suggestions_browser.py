@@ -13,7 +13,7 @@ import pytest
 from .conftest import REPLY_WAIT_MS, send_chat
 from .servers import serve_apps
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 OFF_TOPIC = "How do I bake sourdough bread?"
 DECLINE = "The documents I have don't"  # "... cover that" or "... mention “bake” ..."

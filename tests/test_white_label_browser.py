@@ -17,7 +17,7 @@ from .conftest import REPLY_WAIT_MS, ROOT, send_chat
 from .history_helpers import login_env
 from .servers import serve_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 OUTPUT = ROOT / "tests" / "output"
 NAME = "Acme Advisor"

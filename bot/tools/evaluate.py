@@ -86,6 +86,7 @@ class EvalItem:
     answerable: bool = True
     lead: list[str] = field(default_factory=list)  # one must be in the first sentence: the verdict
     lead_not: list[str] = field(default_factory=list)  # words the first sentence must not begin with
+    opens: list[str] = field(default_factory=list)  # the first sentence must begin with one of these
     must_not_include: list[str] = field(default_factory=list)
     ok_if_declined: bool = False  # answerable, but a decline is right too
 
@@ -96,7 +97,7 @@ class EvalItem:
     @property
     def lacks_expected_terms(self) -> bool:
         """An answerable item with no `must_include` and no `lead` (e.g. exported feedback): nothing to score."""
-        return self.answerable and not self.must_include and not self.lead
+        return self.answerable and not self.must_include and not self.lead and not self.opens
 
 
 def load_questions(path: Path) -> list[EvalItem]:
@@ -116,6 +117,7 @@ def load_questions(path: Path) -> list[EvalItem]:
                 answerable=bool(raw.get("answerable", True)),
                 lead=_terms(raw, "lead"),
                 lead_not=_terms(raw, "lead_not"),
+                opens=_terms(raw, "opens"),
                 must_not_include=_terms(raw, "must_not_include"),
                 ok_if_declined=bool(raw.get("ok_if_declined", False)),
             )
@@ -176,6 +178,8 @@ def strict_problems(item: EvalItem, answer: Answer) -> list[str]:
     if item.lead and not any(normalize(term) in normalize(first) for term in item.lead):
         problems.append(f"first sentence lacks any of {item.lead}")
     problems += [f"first sentence begins with {normalize(w)!r}" for w in item.lead_not if _begins_with(first, w)]
+    if item.opens and not any(_opening(first).startswith(_opening(term)) for term in item.opens):
+        problems.append(f"first sentence does not begin with any of {item.opens}")
     norm_answer = normalize(answer.text)
     problems += [f"contains forbidden {t!r}" for t in item.must_not_include if _mentions(norm_answer, t)]
     # A verdict borrowed from one passage stitched to the opposite one from another.
