@@ -560,7 +560,9 @@ def test_concurrent_questions_to_the_local_model_never_crash_the_server(local_ll
     url, log_path = local_llm_app
 
     async def together():
-        a, b, c = await asyncio.gather(*(_session(url) for _ in range(3)))
+        # Waits as long as the server's own queue wait (600 s): this is about crashes, not speed, and on a busy
+        # machine (the rest of the suite beside it) four answers of the small model can take minutes.
+        a, b, c = await asyncio.gather(*(_session(url, timeout=600) for _ in range(3)))
         try:
             # Two sessions ask at the same moment...
             two = await asyncio.gather(a.ask("Can LLMs make images?"), b.ask("What does GAN stand for?"))
@@ -568,7 +570,7 @@ def test_concurrent_questions_to_the_local_model_never_crash_the_server(local_ll
             await c.client.emit("client_message", _message("Which industries benefit from LLMs?"))
             await c.client.emit("client_message", _message("What is generative AI?"))
             replies: dict[str, str] = {}
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 600
             while len(replies) < 2 and time.monotonic() < deadline:
                 name, data, _ = await asyncio.wait_for(c._events.get(), deadline - time.monotonic())
                 is_answer = isinstance(data, dict) and data.get("type") == "assistant_message"
@@ -578,7 +580,7 @@ def test_concurrent_questions_to_the_local_model_never_crash_the_server(local_ll
                     and re.search(r"\[\d\]|busy|faster", data.get("output") or "")
                 ):
                     replies[data["id"]] = data["output"]
-            return [t.reply for t in two], list(replies.values())
+            return [t.reply or t.error for t in two], list(replies.values())
         finally:
             await asyncio.gather(a.close(), b.close(), c.close(), return_exceptions=True)
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bot.tools.evaluate import EvalItem, format_report, load_questions, run_eval, score_item, sentences
+from bot.tools.eval_report import format_report
+from bot.tools.evaluate import EvalItem, load_questions, run_eval, score_item, sentences
 from bot.types import Answer, Passage
 
 from .conftest import PUBLIC_EVAL, ROOT, require_shared

@@ -129,7 +129,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def _eval(args: argparse.Namespace, settings: Settings, items_path: Path) -> int:
     # lazy: start-up time
     from bot.assistant import Assistant
-    from bot.tools.evaluate import embedding_floor_ms, format_comparison, format_report, load_questions, run_eval
+    from bot.tools.eval_report import format_comparison, format_report, write_answers
+    from bot.tools.evaluate import embedding_floor_ms, load_questions, run_eval
 
     items = load_questions(items_path)
     lacking = [item for item in items if item.lacks_expected_terms]
@@ -150,9 +151,6 @@ def _eval(args: argparse.Namespace, settings: Settings, items_path: Path) -> int
         refusal_line = f"refusal threshold {threshold:.3f} (an index built before calibration: run `bot ingest`)"
     summary, results = run_eval(assistant, items)
     if args.answers:
-        # lazy: start-up time
-        from bot.tools.evaluate import write_answers
-
         write_answers(results, Path(args.answers))
     summary["min_score"] = round(threshold, 4)
     floor = embedding_floor_ms(assistant.retriever.embed_query, items)

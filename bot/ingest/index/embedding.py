@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.ingest.index.errors import IndexUnavailable
-from bot.ingest.query_encoder import export_is_current, model_fingerprint, model_settings
+from bot.ingest.query_encoder import OnnxQueryEncoder, export_is_current, model_fingerprint, model_settings
 from bot.settings import Settings, bundled_embedding_model
 
 if TYPE_CHECKING:
@@ -159,16 +159,14 @@ def export_query_encoder(settings: Settings, log: Callable[[str], None] = lambda
     if export_is_current(model_path, target):
         return target
     try:
-        # lazy: torch, sentence-transformers and onnx take seconds to load; the server starts first
-        import onnx  # noqa: F401  (torch's exporter needs it; say so plainly when it is missing)
+        import onnx  # noqa: F401  (lazy: torch's exporter needs it; say so plainly when it is missing)
     except ImportError:
         log(
             "The `onnx` package is not installed: questions are embedded with sentence-transformers (slower cold start)."
         )
         return None
 
-    # lazy: torch, sentence-transformers and onnx take seconds to load; the server starts first
-    from bot.ingest.onnx_export import export_onnx
+    from bot.ingest.onnx_export import export_onnx  # lazy: torch, needed once per model
 
     try:
         with warnings.catch_warnings():
@@ -187,9 +185,6 @@ def export_query_encoder(settings: Settings, log: Callable[[str], None] = lambda
 
 @lru_cache(maxsize=2)
 def _load_onnx_embedder(model_path: str, onnx_path: str, batch_size: int) -> OnnxEmbedder:
-    # lazy: torch, sentence-transformers and onnx take seconds to load; the server starts first
-    from bot.ingest.query_encoder import OnnxQueryEncoder
-
     return OnnxEmbedder(OnnxQueryEncoder(model_path, onnx_path, batch_size=batch_size))
 
 
@@ -268,8 +263,7 @@ def embed_passages(
     the passage as well would spend as much again on the same words (see `bench/results.md`).
     `token_embeddings`, when given, computes the pieces' token embeddings instead of `model`.
     """
-    # lazy: torch, sentence-transformers and onnx take seconds to load; the server starts first
-    import torch
+    import torch  # lazy: seconds to load, and only ingest needs it
 
     contexts = [c for p in passages for c in p.contexts]
     if method != "pooled":
