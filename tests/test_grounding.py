@@ -68,3 +68,27 @@ def test_failures_are_described_without_details():
     assert describe_failure(RateLimitError()) == "it is rate-limited"
     assert describe_failure(ConnectionRefusedError()) == "it could not be reached"
     assert "sk-secret" not in describe_failure(RuntimeError("sk-secret"))
+
+
+def test_a_quoted_table_is_checked_row_by_row(assistant):
+    """The extractive fallback may quote a table (issue 28): each row is a sentence the passage backs."""
+    import numpy as np
+
+    from bot.answer.quoting import quoted
+    from bot.answer.sections import Candidate
+    from bot.ingest.sentences import passage_sentences
+    from bot.types import Passage
+
+    text = (
+        "Annual Leave\n\nYour annual leave entitlement depends on your years of service:\n"
+        "- Years of service: 0 to 2 years; Annual leave days: 25 days\n"
+        "- Years of service: 3 to 5 years; Annual leave days: 27 days"
+    )
+    passage = Passage("leave-1", text, "Employee Handbook", "", "handbook.pdf", "Annual Leave")
+    rows = [Candidate(s, 1, 0.5, np.zeros(1)) for s in passage_sentences(text) if s.list_id]
+    answer, _ = quoted(rows, {1: False})
+    assert answer.startswith("| Years of service | Annual leave days |")
+    checks = assistant.checker.check(answer, [passage])
+    assert [(c.text, c.source_n, c.supported) for c in checks] == [(r.sentence.text + ".", 1, True) for r in rows]
+    invented = answer.replace("| 27 days |", "| 27 days |\n| 10 years or more | 40 days |")
+    assert [c.supported for c in assistant.checker.check(invented, [passage])] == [True, True, False]

@@ -19,6 +19,7 @@ import numpy as np
 
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.providers import ModelBusy, ModelGate, describe_failure
+from bot.answer.tables import as_rows
 from bot.ingest.sentences import Sentence, split_sentences
 from bot.safe_markdown import sanitize_generated
 from bot.settings import Settings
@@ -72,7 +73,8 @@ class GroundingChecker:
     def check(self, answer_text: str, sources: list[Passage]) -> list[SentenceCheck]:
         """One verdict per sentence of `answer_text` (citations `[n]` name `sources[n-1]`)."""
         pieces = []
-        for raw in split_sentences(answer_text.replace("\n", " ")):
+        # A table is read as its rows, each cited like a sentence ("Column: cell; Column: cell [1].").
+        for raw in split_sentences(as_rows(answer_text, cited=True).replace("\n", " ")):
             cited = [int(n) for group in _CITATIONS.findall(raw) for n in re.split(r"\s*,\s*", group)]
             text = _CITATIONS.sub("", raw).strip()
             if tokenize(text):

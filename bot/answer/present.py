@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.answer.replies import highlighted_markdown
+from bot.answer.replies import highlighted_markdown, tables_shown
 from bot.safe_markdown import inert_markdown, unlinked
 from bot.types import Answer, Passage, Retrieval
 
@@ -138,7 +138,7 @@ def source_views(answer: Answer, documents: dict[str, list[Passage]] | None = No
         footer = f"\n\n*{title}*" + (f" - {where}" if where else "") + f" - `{file_name}`"
         whole = ""
         if len(section) > 1:
-            text = "\n\n".join(inert_markdown(_body(p)) for p in section)
+            text = "\n\n".join(inert_markdown(tables_shown(_body(p))) for p in section)
             whole = f"\n\n---\n\n##### {WHOLE_SECTION} ({len(section)} passages)\n\n{text}"
         views.append(
             SourceView(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 from bot.answer.sections import Candidate, terms
+from bot.answer.tables import Cells, Table, row_cells
+from bot.ingest.sentences import Sentence
 from bot.safe_markdown import inert_markdown
 from bot.text import tokenize
 
@@ -124,15 +126,52 @@ def fill(
     return chosen
 
 
+def table_rows(sentence: Sentence) -> tuple[str, list[Cells]] | None:
+    """(lead-in, rows) when `sentence` quotes rows of a table (see `bot.answer.tables`), else None.
+
+    A long row is a list item of its own (its lead-in, if short, as its label); a short table is one
+    sentence of all its rows, after its lead-in when that ends with ":"."""
+    if not sentence.list_id or sentence.code:
+        return None
+    items = [q for q in sentence.quotes if q]
+    lead = sentence.label
+    if lead and items and items[0] == lead:
+        items = items[1:]
+    elif len(items) > 1 and items[0].endswith(":") and row_cells(items[0]) is None:
+        lead, items = items[0], items[1:]
+    rows = [row_cells(item) for item in items]
+    if not rows or any(row is None for row in rows):
+        return None
+    return lead, [row for row in rows if row is not None]
+
+
 def quoted(chosen: list[Candidate], fits: dict[int, bool]) -> tuple[str, dict[int, list[str]]]:
     """The answer's text from the chosen sentences, each cited, and the exact text quoted from each source.
 
-    A "Yes."/"No." is kept only where it answers this very question (`fits`, by source) and only once."""
-    blocks: list[str] = []  # runs of quoted sentences, and code blocks between them
+    A "Yes."/"No." is kept only where it answers this very question (`fits`, by source) and only once.
+    Consecutive rows of one table are quoted as a Markdown table under its column names, cited after it."""
+    blocks: list[str | Table] = []  # runs of quoted sentences, code blocks and tables between them
     labels_said: set[str] = set()
     used: dict[int, list[str]] = {}
     verdict_given = False
+    sources_seen: list[int] = []
     for c in chosen:
+        sources_seen += [] if c.source_n in sources_seen else [c.source_n]
+        rows = table_rows(c.sentence) if c.source_n else None
+        if rows:
+            lead, cells = rows
+            if lead and lead not in labels_said:
+                blocks.append(shown(lead))
+                labels_said.add(lead)
+            table = blocks[-1] if blocks and isinstance(blocks[-1], Table) else None
+            if not (table and all(table.takes(row) for row in cells)):
+                table = Table([column for column, _ in cells[0]])
+                blocks.append(table)
+            for i, row in enumerate(cells):
+                table.add(row, (sources_seen.index(c.source_n), c.sentence.order, i))
+            table.cites += [] if c.source_n in table.cites else [c.source_n]
+            used.setdefault(c.source_n, []).extend(c.sentence.quotes)
+            continue
         sentence_text = c.sentence.text
         if VERDICT.match(sentence_text):
             if fits[c.source_n] and not verdict_given:
@@ -147,12 +186,13 @@ def quoted(chosen: list[Candidate], fits: dict[int, bool]) -> tuple[str, dict[in
         cited = f"{shown(text)} [{c.source_n}]" if text and c.source_n else text  # 0: cites inline
         code = c.sentence.code.strip("\n")
         if cited:
-            if blocks and not blocks[-1].startswith(("```", "~~~")):
-                blocks[-1] += f" {cited}"
+            last = blocks[-1] if blocks else None
+            if isinstance(last, str) and not last.startswith(("```", "~~~")):
+                blocks[-1] = f"{last} {cited}"
             else:
                 blocks.append(cited)
         if code:  # the citation ends its lead-in; the code follows as a block of its own, verbatim
             blocks.append(code if cited else f"{code}\n\n[{c.source_n}]")
         for n in [c.source_n] if c.source_n else [int(n) for n in re.findall(r"\[(\d+)\]", text)]:
             used.setdefault(n, []).extend(c.sentence.quotes)
-    return "\n\n".join(blocks), used
+    return "\n\n".join(b.markdown() if isinstance(b, Table) else b for b in blocks), used

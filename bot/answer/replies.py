@@ -3,6 +3,7 @@ cited passage as the app shows it (the quoted text in bold). Both are made inert
 
 from __future__ import annotations
 
+from bot.answer.tables import passage_tables
 from bot.safe_markdown import inert_markdown
 
 
@@ -39,10 +40,30 @@ def questions_they_answer(examples: list[str]) -> str:
 
 
 def highlighted_markdown(passage_text: str, quotes: list[str]) -> str:
-    """A passage as Markdown: its heading as a title and the text the answer quoted in bold; inert (see module doc)."""
+    """A passage as Markdown: its heading as a title and the text the answer quoted in bold; inert (see module doc).
+
+    A table's rows (list items "Column: cell; Column: cell") show as a table, the quoted rows in bold."""
     heading, sep, body = passage_text.partition("\n\n")
     if not sep:
         heading, body = "", passage_text
+    runs = passage_tables(body, quotes)
+    if any(is_table for is_table, _ in runs):  # (a passage without a table keeps its line breaks as they were)
+        body = "\n\n".join((t if is_table else _bolded(t, quotes)).strip("\n") for is_table, t in runs if t.strip())
+    else:
+        body = _bolded(body, quotes)
+    return inert_markdown(f"### {heading}\n\n{body}" if heading else body)
+
+
+def tables_shown(body: str) -> str:
+    """A passage body with its tables' rows as Markdown tables (see `highlighted_markdown`); not made inert."""
+    runs = passage_tables(body)
+    if not any(is_table for is_table, _ in runs):
+        return body
+    return "\n\n".join(text.strip("\n") for _is_table, text in runs if text.strip())
+
+
+def _bolded(body: str, quotes: list[str]) -> str:
+    """`body` with each quote found in it in bold (a quote inside a longer one only once)."""
     spans: list[tuple[int, int]] = []
     for quote in sorted({q for q in quotes if q}, key=len, reverse=True):
         start = body.find(quote)
@@ -52,4 +73,4 @@ def highlighted_markdown(passage_text: str, quotes: list[str]) -> str:
             spans.append((start, start + len(quote)))
     for begin, end in sorted(spans, reverse=True):
         body = f"{body[:begin]}**{body[begin:end]}**{body[end:]}"
-    return inert_markdown(f"### {heading}\n\n{body}" if heading else body)
+    return body

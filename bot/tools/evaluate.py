@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from bot.answer.tables import as_rows
 from bot.question.patterns import small_talk
 from bot.text import normalize_text, tokenize
 from bot.tools.stats import percentile
@@ -35,12 +36,13 @@ def normalize(text: str) -> str:
 def sentences(text: str) -> list[str]:
     """The prose sentences of an answer, in order.
 
-    Fenced code and `[n]` markers are dropped; the rest is cut at every line break (so each bullet or
+    Fenced code and `[n]` markers are dropped; a Markdown table is read as its rows, each a sentence
+    "Column: cell; Column: cell" (as the index holds it); the rest is cut at every line break (so each bullet or
     quoted line stands alone), then after . ! ? followed by white space (not after "e.g.", "i.e.").
     A leading list marker or `>` is removed; parts without a letter or digit are skipped.
     """
     found = []
-    for line in _CITATION.sub("", _FENCED.sub("", text)).splitlines():
+    for line in as_rows(_CITATION.sub("", _FENCED.sub("", text))).splitlines():
         line, start = _BULLET.sub("", line), 0
         for end in _SENTENCE_END.finditer(line):
             if not _ABBREVIATION.search(line[: end.start()]):

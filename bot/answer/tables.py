@@ -1,0 +1,147 @@
+"""Table rows shown as tables again: in an answer, in a source's panel, and read back as rows for scoring.
+
+The converters (`bot.ingest.convert`) write each row of a table as a list item "Column: cell; Column: cell",
+so every row carries its column names in the index (a passage cut from the middle of a table still says
+what its numbers are). The reader sees GitHub-flavoured Markdown tables: the column names as the header
+row, then the rows. `as_rows` turns such a table back into its "Column: cell; Column: cell" lines, so a
+sentence splitter (bot eval's, the grounding check's) reads a row as the sentence the index holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.safe_markdown import inert_markdown
+
+# A row as the converters write it, the same pattern as `bot.ingest.chunking`'s (a column name holds no
+# ":" or ";", a cell no ";"); two columns at least, so a lone "Note: ..." item stays prose.
+_ROW = re.compile(r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$")
+_TABLE_LINE = re.compile(r"^\|.*\|[ \t]*$")
+_SEPARATOR = re.compile(r"^\|(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*$")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_CITES = re.compile(r"^(?:\[\d+\][ \t]*)+$")
+
+Cells = list[tuple[str, str]]  # (column name, cell) in the row's order; an empty cell is left out
+
+
+def row_cells(text: str) -> Cells | None:
+    """The (column, cell) pairs of a table row written as "Column: cell; Column: cell", else None."""
+    text = text.strip()
+    if not _ROW.match(text):
+        return None
+    return [(column.strip(), cell.strip()) for column, cell in (pair.split(": ", 1) for pair in text.split("; "))]
+
+
+def _within(short: list[str], long: list[str]) -> bool:
+    """Whether `short`'s columns appear in `long` in the same order (a row whose empty cells were left out)."""
+    rest = iter(long)
+    return all(column in rest for column in short)
+
+
+@dataclass
+class Table:
+    """Rows that share their column names, and the citations the table ends with."""
+
+    columns: list[str]
+    rows: list[tuple[tuple[int, int], Cells, bool]] = field(default_factory=list)  # (place, cells, bold)
+    cites: list[int] = field(default_factory=list)
+
+    def takes(self, cells: Cells) -> bool:
+        """Whether a row with these cells belongs under this header (the same columns, or some left out)."""
+        names = [column for column, _ in cells]
+        return _within(names, self.columns) or _within(self.columns, names)
+
+    def add(self, cells: Cells, place: tuple[int, int] = (0, 0), bold: bool = False) -> None:
+        names = [column for column, _ in cells]
+        if not _within(names, self.columns):
+            self.columns = names  # this row has every column the header had, and more
+        self.rows.append((place, cells, bold))
+
+    def markdown(self, in_order: bool = True) -> str:
+        """The table as GitHub-flavoured Markdown (rows in document order), then its citations on a line."""
+        rows = sorted(self.rows, key=lambda r: r[0]) if in_order else self.rows
+        lines = ["| " + " | ".join(_cell(c) for c in self.columns) + " |", "|" + " --- |" * len(self.columns)]
+        for _place, cells, bold in rows:
+            by_column = dict(cells)
+            shown = [_cell(by_column.get(column, "")) for column in self.columns]
+            # an empty cell is "| |": a double space would be folded by the stream sanitizer
+            lines.append("|" + "".join(f" **{s}** |" if bold and s else f" {s} |" if s else " |" for s in shown))
+        table = "\n".join(lines)
+        return f"{table}\n\n" + " ".join(f"[{n}]" for n in self.cites) if self.cites else table
+
+
+def _cell(text: str) -> str:
+    """A cell's text, inert and on one line, with its `|` escaped (it would end the cell)."""
+    inert = " ".join(inert_markdown(text).split())
+    return inert.replace("|", "\\|")
+
+
+def passage_tables(body: str, quotes: list[str] | None = None) -> list[tuple[bool, str]]:
+    """A passage body cut into (is_table, text) runs: each run of table-row list items becomes a Markdown
+    table, the rows quoted (a quote that is, or holds, the row) in bold; the other text is returned as it is."""
+    quoted = [q for q in quotes or [] if q]
+    out: list[tuple[bool, str]] = []
+    text: list[str] = []
+    table: Table | None = None
+
+    def close() -> None:
+        nonlocal table
+        if table:
+            out.append((True, table.markdown(in_order=False)))
+            table = None
+
+    for line in body.split("\n"):
+        cells = row_cells(line[2:]) if line.startswith("- ") else None
+        if cells is None:
+            close()
+            text.append(line)
+            continue
+        if text:
+            out.append((False, "\n".join(text)))
+            text = []
+        if table and not table.takes(cells):
+            close()
+        if table is None:
+            table = Table([column for column, _ in cells])
+        row = line[2:].strip()
+        table.add(cells, bold=any(row in q for q in quoted))
+    close()
+    if text:
+        out.append((False, "\n".join(text)))
+    return out
+
+
+def as_rows(text: str, cited: bool = False) -> str:
+    """`text` with each Markdown table written back as its rows, "Column: cell; Column: cell", one a line.
+
+    With `cited`, the citations on the line after a table follow each of its rows, as a sentence ("... [1].").
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not (_TABLE_LINE.match(lines[i]) and i + 1 < len(lines) and _SEPARATOR.match(lines[i + 1])):
+            out.append(lines[i])
+            i += 1
+            continue
+        header = _cells_of(lines[i])
+        rows: list[str] = []
+        i += 2
+        while i < len(lines) and _TABLE_LINE.match(lines[i]):
+            values = _cells_of(lines[i])
+            rows.append("; ".join(f"{h}: {v}" for h, v in zip(header, values) if v))
+            i += 1
+        cites = ""
+        if cited:
+            j = i + 1 if i < len(lines) and not lines[i].strip() else i
+            if j < len(lines) and _CITES.match(lines[j].strip()):
+                cites, i = lines[j].strip(), j + 1
+        out += [f"{row} {cites}." if cites else row for row in rows if row]
+    return "\n".join(out)
+
+
+def _cells_of(line: str) -> list[str]:
+    """A Markdown table line's cells, unescaped and without bold."""
+    cells = _CELL_SPLIT.split(line.strip())[1:-1]
+    return [re.sub(r"^\*\*(.*)\*\*$", r"\1", c.strip()).replace("\\|", "|") for c in cells]
