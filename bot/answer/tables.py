@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.ingest.chunking import TABLE_ROW
 from bot.safe_markdown import inert_markdown
 
 # A row as the converters write it, the same pattern as `bot.ingest.chunking`'s (a column name holds no
 # ":" or ";", a cell no ";"); two columns at least, so a lone "Note: ..." item stays prose.
-_ROW = re.compile(r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$")
 _TABLE_LINE = re.compile(r"^\|.*\|[ \t]*$")
 _SEPARATOR = re.compile(r"^\|(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
@@ -28,7 +28,7 @@ Cells = list[tuple[str, str]]  # (column name, cell) in the row's order; an empt
 def row_cells(text: str) -> Cells | None:
     """The (column, cell) pairs of a table row written as "Column: cell; Column: cell", else None."""
     text = text.strip()
-    if not _ROW.match(text):
+    if not TABLE_ROW.match(text):
         return None
     return [(column.strip(), cell.strip()) for column, cell in (pair.split(": ", 1) for pair in text.split("; "))]
 

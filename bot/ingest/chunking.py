@@ -18,7 +18,9 @@ from bot.ingest.corpus import Article
 from bot.ingest.markdown_blocks import Block, markdown_sections
 
 CHUNKER_VERSION = "10"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
-_TABLE_ROW = re.compile(r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$")  # "Column: value; Column: value"
+TABLE_ROW = re.compile(
+    r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$"
+)  # "Column: value; Column: value": one table row
 
 
 @dataclass
@@ -54,7 +56,7 @@ def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str
     for i, block in enumerate(blocks):
         lead = units[-1] if block.kind == "list" and i > 0 and blocks[i - 1].kind == "para" and units else None
         parts = [block]
-        if max_chars and block.kind == "list" and len(block.lines) > 1 and all(map(_TABLE_ROW.match, block.lines)):
+        if max_chars and block.kind == "list" and len(block.lines) > 1 and all(map(TABLE_ROW.match, block.lines)):
             parts = _table_parts(block, max_chars - len(lead or "") - 1)
         for n, part in enumerate(parts):
             if lead is not None and n == 0:
