@@ -249,3 +249,14 @@ def test_a_long_table_splits_between_rows_and_every_part_keeps_its_lead_in():
         assert chunk.text.startswith("Useful tools\n\nSome useful packages:\n- package: tool-")
     found = [line for c in chunks for line in c.text.splitlines() if line.startswith("- ")]
     assert found == rows  # every row once, in order, with its column names
+
+
+def test_a_passage_that_is_only_the_document_title_is_not_a_passage():
+    """The Fjordline handbook PDF's cover page is only its title. As a passage it was quoted as an answer:
+    "How much does Fjordline contribute to my pension?" got "Fjordline Employee Handbook 2026 [1]"."""
+    pdf = require_shared(SHARED / "corpora/fjordline/handbook/Employee Handbook 2026.pdf")
+    article = read_article(pdf)
+    chunks = chunk_article(article)
+    assert article.title == "Fjordline Employee Handbook 2026"
+    assert chunks and all(" ".join(c.text.split()) != article.title for c in chunks), [c.text[:60] for c in chunks]
+    assert chunks[0].location == "p. 1" and "This handbook describes how we work" in chunks[0].text  # page 1 kept

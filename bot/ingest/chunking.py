@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.ingest.corpus import Article
 from bot.ingest.markdown_blocks import Block, markdown_sections
 
-CHUNKER_VERSION = "10"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "11"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 TABLE_ROW = re.compile(
     r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$"
 )  # "Column: value; Column: value": one table row
@@ -171,6 +171,10 @@ def chunk_article(article: Article, max_chars: int = 700) -> list[Chunk]:
         units, locations = _units(section.blocks, max_chars - len(prefix))
         first = 0  # groups are contiguous runs of units: the first unit of each tells its page
         for group in _balanced_groups(units, max_chars, len(prefix)):
-            chunks.append(Chunk(prefix + "\n\n".join(group), section.path, len(chunks), locations[first]))
+            text = prefix + "\n\n".join(group)
+            # A passage that is only the document's title (a PDF's cover page) says nothing every passage
+            # does not: quoted, it answered "How much does Fjordline contribute to my pension?" with the title.
+            if " ".join(text.split()).casefold() != " ".join(article.title.split()).casefold():
+                chunks.append(Chunk(text, section.path, len(chunks), locations[first]))
             first += len(group)
     return chunks
