@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from bot.ingest.chunking import TABLE_ROW
 from bot.safe_markdown import inert_markdown
 
-# A row as the converters write it, the same pattern as `bot.ingest.chunking`'s (a column name holds no
-# ":" or ";", a cell no ";"); two columns at least, so a lone "Note: ..." item stays prose.
+# A Markdown table's lines, as `Table.markdown` writes them (`as_rows` reads them back). A row as the
+# converters write it is `TABLE_ROW` (two columns at least, so a lone "Note: ..." item stays prose).
 _TABLE_LINE = re.compile(r"^\|.*\|[ \t]*$")
 _SEPARATOR = re.compile(r"^\|(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
