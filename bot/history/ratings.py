@@ -9,8 +9,10 @@ request in `request_user` and `request_thread` (`bot.web.history.RequestUser`), 
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
+import time
 import uuid
 
 import sqlalchemy as sa
@@ -78,6 +80,7 @@ class Ratings(Database):
         The chat page rates an answer through its run step (`on_message`): the rating is kept on the answer
         that run gave. Refused (NotYours) for a message of a conversation the requester does not own."""
         rating = feedback
+        await self._until_answer_stored(rating.forId)
         async with self.writing() as conn:
             step = (await conn.execute(sa.select(steps).where(steps.c.id == rating.forId))).first()
             if step is None:
@@ -111,6 +114,28 @@ class Ratings(Database):
                 )
             )
         return feedback_id
+
+    async def _until_answer_stored(self, step_id: str, wait: float = 3.0) -> None:
+        """Wait, briefly, until the answer a rating of `step_id` is about is stored with its record: a thumb
+        clicked as an answer ends can arrive before Chainlit's writes of that answer and its question, and the
+        rating then kept the previous question (seen in CI). Read outside the writer lock those writes need."""
+        await self._migrate()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            async with self.engine.connect() as conn:
+                row = (
+                    await conn.execute(sa.select(steps.c.data, steps.c.thread_id).where(steps.c.id == step_id))
+                ).first()
+                if row is None:
+                    return
+                found = await conn.execute(sa.select(steps.c.data).where(steps.c.thread_id == row.thread_id))
+                thread_steps = [json.loads(r[0]) for r in found]
+            step = json.loads(row.data)
+            if step.get("type") != "run" or isinstance(
+                (rated_answer(step, thread_steps).get("metadata") or {}).get("bot"), dict
+            ):
+                return
+            await asyncio.sleep(0.1)
 
     @guarded(default=False)
     async def delete_feedback(self, feedback_id: str) -> bool:
