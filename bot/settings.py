@@ -148,16 +148,25 @@ class Settings(BaseSettings):
     mmr_lambda: float = Field(0.8, ge=0, le=1, description="MMR trade-off: 1 = relevance only, 0 = diversity only.")
     min_score: float | None = Field(
         None,
-        description="Best dense cosine similarity a question needs to be answered; below it the assistant "
-        "says the documents do not cover it. Empty = the threshold ingest derived for this corpus (shown by "
-        "`bot eval`); set a number to pin it.",
+        description="A floor on top of the answerability model: a question whose best passage's cosine is "
+        "below it is declined. Empty = no floor, the model alone decides (see docs/refusals-and-calibration.md).",
+    )
+    sentence_model: UserPath | None = Field(
+        None,
+        description="Weights file of the sentence model that scores which sentences answer (made by `bot fit`). "
+        "Empty = the one shipped in bot/answer/sentence_weights.json.",
+    )
+    answerability_model: UserPath | None = Field(
+        None,
+        description="Weights file of the answerability model that decides between answering and declining "
+        "(made by `bot fit`). Empty = the one shipped in bot/retrieval/answerability.json.",
     )
 
     decline_unknown_names: bool = Field(
         True,
-        description="Decline a question that names something the documents never mention (a capitalised "
-        "name, an acronym, a version such as 'Shiny', 'GPU', '3.13'), saying which, instead of answering "
-        "from passages about something else.",
+        description="Weigh, as one signal of the answerability model, whether a question names something the "
+        "documents never mention (a capitalised name, an acronym, a version such as 'Shiny', 'GPU', '3.13'); "
+        "a decline then says which.",
     )
     key_term_max_zipf: float = Field(
         2.5,
@@ -390,7 +399,9 @@ class Settings(BaseSettings):
             return "CHAINLIT_AUTH_SECRET looks like a placeholder; make a real one with `chainlit create-secret`."
         return None
 
-    @field_validator("min_score", "health_memory", "database_url", "redis_url", "brand_dir", mode="before")
+    @field_validator(
+        "min_score", "answerability_model", "health_memory", "database_url", "redis_url", "brand_dir", mode="before"
+    )
     @classmethod
     def _empty_means_unset(cls, value: object) -> object:
         # `.env.example` lists these as `NAME=` (unset): empty text must not fail as a number or a boolean.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 # Fenced code ("x[1]" in R or Python output) holds no citations.
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
@@ -70,13 +70,39 @@ class QuestionForm:
 
 
 @dataclass(frozen=True)
+class Signals:
+    """What retrieval found for one question, each measured against the corpus: the inputs of the
+    answerability model (`bot.retrieval.answerability`)."""
+
+    relevance_margin: float  # best whole-passage cosine minus how close off-topic questions come (calibration)
+    sentence_margin: float  # best sentence cosine in the retrieved passages minus the same
+    covered: float  # share of the question's words, weighted by rarity in the corpus, in the best passage
+    unknown: float  # 1 if the question names something the corpus never mentions, else 0
+
+    NAMES: ClassVar[tuple[str, ...]] = ("relevance_margin", "sentence_margin", "covered", "unknown")
+
+    def values(self) -> tuple[float, ...]:
+        return tuple(getattr(self, name) for name in self.NAMES)
+
+    def describe(self) -> str:
+        """The signals in words, for the search step and `bot eval`'s misses."""
+        return (
+            f"best match {self.relevance_margin:+.2f} and best sentence {self.sentence_margin:+.2f} against "
+            f"off-topic questions, {self.covered:.0%} of the question's words in the best passage"
+            + ("; names something the documents never mention" if self.unknown else "")
+        )
+
+
+@dataclass(frozen=True)
 class Decision:
     """Whether to answer from the passages, and one line saying why."""
 
     answer: bool
-    reason: str  # "best match 0.21 below the corpus threshold 0.24", "names “Thailand” that ..."
+    reason: str  # "answerable with probability 0.81 (...)", "names “Thailand” that ..."
     unknown: tuple[str, ...] = ()  # names and key words of the question the documents never use (for the reply)
     missing: str = ""  # the kind of answer asked for that the passages do not give ("amount", "date", "person")
+    signals: Signals | None = None  # what the answerability model weighed (None: decided without it)
+    probability: float | None = None  # the model's probability that the documents answer the question
 
 
 @dataclass

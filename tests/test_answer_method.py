@@ -75,8 +75,10 @@ def test_a_question_for_an_amount_a_date_or_a_name_needs_one_in_the_answer(assis
     # The articles talk about training LLMs, but never say what it costs or who invented GANs.
     for question in ("How much does it cost to train an LLM?", "Who invented the generative adversarial network?"):
         answer = assistant.ask(question)
-        assert not answer.answered and "don't give" in answer.text, answer.text
-        assert answer.suggestions, answer.text
+        assert not answer.answered and answer.suggestions, answer.text
+        assert not answer.sources and not answer.cited
+    # The answerability model may decline first; past it, the answerer declines for want of a name.
+    assert "don't give a name" in assistant.ask("Who invented the generative adversarial network?").text
 
 
 def test_asked_kind_and_what_gives_it():

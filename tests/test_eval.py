@@ -69,7 +69,7 @@ def test_eval_cli_prints_the_figures(built_index, tmp_path, run_cli):
         "context_chars_mean",
         "latency_ms_p50",
         "latency_ms_p95",
-        "min_score",
+        "off_topic_high",
     }
     assert summary["n"] == 2 and summary["answer_accuracy"] == 1.0 and summary["refusal_accuracy"] == 1.0
     table = run("--compare", "naive")

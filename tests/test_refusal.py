@@ -1,31 +1,69 @@
-"""Declining honestly: a threshold derived from each corpus at ingest, and names the documents never mention."""
+"""Declining honestly: an answerability model over signals measured against each corpus, and names the
+documents never mention."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from bot.ingest.index.calibration import CEILING, FLOOR, MARGIN, Calibration
+from bot.ingest.index.calibration import Calibration
 from bot.question.patterns import named_terms
+from bot.retrieval.answerability import SHIPPED, AnswerabilityModel, ModelFileError, fit
+from bot.types import Signals
 
 
-def test_ingest_derives_and_stores_the_corpus_threshold(assistant):
+def test_ingest_measures_how_close_off_topic_questions_come(assistant):
     calibration = assistant.retriever.calibration()
     assert isinstance(calibration, Calibration)
-    assert calibration.min_score == pytest.approx(min(max(calibration.off_topic_high + MARGIN, FLOOR), CEILING))
-    # The corpus's own headings clear the bar it derived; everyday off-topic questions do not.
-    assert calibration.own_low > calibration.min_score > calibration.off_topic_max
-    assert assistant.retriever.min_relevance() == calibration.min_score
+    # The corpus's own headings come closer than everyday off-topic questions ever do.
+    assert calibration.own_low > calibration.off_topic_max >= calibration.off_topic_high
 
 
-def test_a_pinned_threshold_wins_over_the_derived_one(built_index):
+def test_the_decision_is_the_models_probability_of_the_signals_it_shows(assistant):
+    answered = assistant.retrieve("Can LLMs make images?").decision
+    declined = assistant.retrieve("How do I bake sourdough bread?").decision
+    model = assistant.retriever.answerability
+    for decision in (answered, declined):
+        assert decision.signals is not None
+        assert decision.probability == pytest.approx(model.probability(decision.signals))
+        assert f"{decision.probability:.2f}" in decision.reason
+    assert answered.answer and answered.probability >= 0.5
+    assert not declined.answer and declined.probability < 0.5
+    assert answered.signals.relevance_margin > declined.signals.relevance_margin
+
+
+def test_a_pinned_floor_declines_below_it(built_index):
     from bot.assistant import Assistant
 
     pinned = Assistant.build(built_index.model_copy(update={"min_score": 0.99}))
-    assert pinned.retriever.min_relevance() == 0.99
-    assert not pinned.ask("Can LLMs make images?").answered
+    answer = pinned.ask("Can LLMs make images?")
+    assert not answer.answered and "threshold set in settings 0.99" in answer.reason
 
 
-def test_eval_shows_how_the_threshold_was_derived(run_cli, built_index, tmp_path):
+def test_the_fit_learns_which_way_each_signal_points():
+    rng = np.random.default_rng(0)
+    answerable = rng.normal([0.5, 0.5, 0.8, 0.0], 0.1, (80, 4))
+    off_topic = rng.normal([0.1, 0.1, 0.2, 0.0], 0.1, (20, 4))
+    off_topic[:, 3] = 1.0  # and they name things the documents never mention
+    x, y = np.vstack([answerable, off_topic]), np.r_[np.ones(80), np.zeros(20)]
+    model = fit(x, y, ("synthetic",))
+    assert model.coef[0] > 0 and model.coef[2] > 0 and model.coef[3] < 0
+    assert model.probability(Signals(0.5, 0.5, 0.8, 0.0)) > 0.9 > 0.1 > model.probability(Signals(0.1, 0.1, 0.2, 1.0))
+    assert model.fitted_on == ("synthetic",) and model.items == 100
+
+
+def test_the_shipped_weights_load_and_a_stale_file_says_to_refit(tmp_path):
+    shipped = AnswerabilityModel.load()
+    assert shipped.names == Signals.NAMES and shipped.items >= 320
+    stale = tmp_path / "old.json"
+    stale.write_text(SHIPPED.read_text().replace('"covered"', '"overlap"'))
+    with pytest.raises(ModelFileError, match="bot fit"):
+        AnswerabilityModel.load(stale)
+    with pytest.raises(ModelFileError, match="bot fit"):
+        AnswerabilityModel.load(tmp_path / "missing.json")
+
+
+def test_eval_shows_how_questions_are_declined(run_cli, built_index, tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text(
         '{"id": "a", "question": "Can LLMs make images?", "evidence": ["text"], "must_include": [["text"]]}\n'
@@ -34,8 +72,9 @@ def test_eval_shows_how_the_threshold_was_derived(run_cli, built_index, tmp_path
     )
     code, out, _err = run_cli("eval", str(questions), settings=built_index)
     assert code == 0
-    line = next(ln for ln in out.splitlines() if ln.startswith("refusal threshold"))
-    assert f"+ margin {MARGIN:.2f}" in line and "off-topic probes" in line and "headings score" in line
+    assert "answerability model: answers at probability >= 0.50" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("off-topic high"))
+    assert "everyday questions" in line and "headings score" in line
 
 
 @pytest.mark.parametrize(
@@ -66,7 +105,9 @@ def test_the_check_can_be_turned_off(built_index):
     from bot.assistant import Assistant
 
     relaxed = Assistant.build(built_index.model_copy(update={"decline_unknown_names": False}))
-    assert relaxed.ask("Can Gemini make images?").answered
+    decision = relaxed.retrieve("Can Gemini make images?").decision
+    assert decision.signals.unknown == 0 and not decision.unknown  # the signal is off, so no reply names it
+    assert "Gemini" not in relaxed.ask("Can Gemini make images?").text
 
 
 @pytest.mark.ingest

@@ -22,6 +22,7 @@ import numpy as np
 from bot.answer.quoting import fill, quoted, shown, similar, with_neighbours, without_verdict
 from bot.answer.replies import not_covered_reply
 from bot.answer.sections import Candidate, Scorer, each_side, says_something, section_answer, terms
+from bot.answer.sentence_model import SentenceModel, negated
 from bot.answer.smalltalk import small_talk_answer
 from bot.ingest.sentences import Sentence, passage_sentences
 from bot.question.form import read_question
@@ -37,9 +38,6 @@ _VAGUE = frozenset(["thing", "really", "actually", "exactly", "basically", "just
 # Word-embedding similarity at which a question word and a heading word ask the same thing
 # (make/create 0.59, pictures/images 0.81; produce/create 0.40, part/same 0.30, music/videos 0.49).
 VERDICT_WORD_SIMILARITY = 0.55
-# What a yes/no question's subject opening a sentence adds to its score. From eval/: 0.02 to 0.06 all lift dev
-# strict 0.809 -> 0.823 and leave the other files as they were; 0.08 lifts dev further but costs the R FAQ one answer.
-SUBJECT_LEAD_BONUS = 0.04
 # How much less a sentence naming a yes/no question's subject may score than the best one and still lead.
 SUBJECT_MARGIN = 0.05
 # A subject the corpus names rarely ("copyright", "DALL·E"; IDF >= SPECIFIC_SUBJECT_IDF) is what the question
@@ -77,6 +75,7 @@ class ExtractiveAnswerer:
         self._topics = topics  # the indexed articles, named when declining (a callable follows re-ingests)
         self._examples = examples  # the corpus's starter questions, offered when nothing closer is known
         self._cache: dict[str, np.ndarray] = {}
+        self._sentences = SentenceModel.load(settings.sentence_model)  # how each sentence is scored (`bot fit`)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
@@ -153,7 +152,17 @@ class ExtractiveAnswerer:
         examples = self._examples()
         reply = not_covered_reply(question, topics, suggestions, list(decision.unknown), examples, decision.missing)
         offered = (suggestions or examples)[:3]
-        return Answer(question, reply, False, [], retrieval.query, suggestions=list(offered), reason=decision.reason)
+        # No sources are shown, but retrieval's ranking is kept: `bot eval` scores retrieval whatever the decision.
+        return Answer(
+            question,
+            reply,
+            False,
+            [],
+            retrieval.query,
+            suggestions=list(offered),
+            reason=decision.reason,
+            ranked=list(retrieval.passages),
+        )
 
     def sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """A passage's quotable sentences with their embeddings (stored at ingest, else computed)."""
@@ -166,7 +175,15 @@ class ExtractiveAnswerer:
     def _score(
         self, form: QuestionForm, qvec: np.ndarray, sources: list[Passage], weights: dict[str, float] | None = None
     ) -> list[Candidate]:
-        """Every quotable sentence of `sources`, scored for the question (`form.query`)."""
+        """Every quotable sentence of `sources`, scored for the question (`form.query`) by the sentence model."""
+        features = self.sentence_features(form, qvec, sources, weights)
+        return [Candidate(sentence, n, self._sentences.score(values), vec) for n, sentence, vec, values in features]
+
+    def sentence_features(
+        self, form: QuestionForm, qvec: np.ndarray, sources: list[Passage], weights: dict[str, float] | None = None
+    ) -> list[tuple[int, Sentence, np.ndarray, np.ndarray]]:
+        """Every quotable sentence of `sources` with the features the sentence model scores
+        (`bot.answer.sentence_model.FEATURES`): (source number, sentence, its embedding, features)."""
         sentences = [
             (n, s, v)
             for n, p in enumerate(sources, start=1)
@@ -175,8 +192,7 @@ class ExtractiveAnswerer:
         ]
         if not sentences:
             return []
-        vectors = np.stack([v for _, _, v in sentences])
-        semantic = vectors @ qvec
+        semantic = np.stack([v for _, _, v in sentences]) @ qvec
         query_terms = set(tokenize(form.query))
         # Rare words carry the question ("e-commerce" in "How does AI help e-commerce?"), so overlap is IDF-weighted.
         weights = {t: (weights or {}).get(t, 1.0) for t in query_terms}
@@ -184,23 +200,29 @@ class ExtractiveAnswerer:
         defined = form.definition_terms
         # A yes/no question about X ("Are LLMs built on diffusion models?") is answered by a sentence about X.
         subject = form.subject
+        asks_negated = negated(form.query)
+        headings = {n: p.heading.split(" > ")[-1] for n, p in enumerate(sources, start=1)}
+        heading_share = {
+            n: sum(weights[t] for t in query_terms & set(tokenize(h))) / total for n, h in headings.items()
+        }
         out = []
         for (n, sentence, vec), sem in zip(sentences, semantic):
             words = set(tokenize(sentence.context))
-            overlap = sum(weights[t] for t in query_terms & words) / total
-            passage_fit = sources[n - 1].score
-            # Weights from eval/ (sem/overlap 0.6/0.25 -> 0.4/0.45: dev strict 0.709 -> 0.738, Python FAQ
-            # 0.833 -> 0.854, R FAQ 0.929 -> 0.905, public file unchanged); see README, Evaluation.
-            score = 0.4 * float(sem) + 0.45 * overlap + 0.15 * passage_fit - 0.01 * sentence.order
-            if defined and defines_subject(sentence.text, defined):
-                score += 0.1  # "X is ..." / "X refers to ..." answers "What is X?"
-            if form.wants_code and sentence.code:
-                score += 0.1  # "how do I install ...?": the line to type is the answer
-            if form.wants_names:
-                score += 0.05 * min(3, len(_PROPER_NOUN.findall(sentence.text)))
-            if subject and subject in tokenize(without_verdict(sentence.text))[:2]:
-                score += SUBJECT_LEAD_BONUS
-            out.append(Candidate(sentence, n, score, vec))
+            values = np.array(
+                [
+                    float(sem),
+                    sum(weights[t] for t in query_terms & words) / total,
+                    sources[n - 1].score,
+                    float(sentence.order),
+                    float(bool(defined and defines_subject(sentence.text, defined))),  # "X is ..." answers "What is X?"
+                    float(bool(form.wants_code and sentence.code)),  # "how do I install ...?": the line to type
+                    float(min(3, len(_PROPER_NOUN.findall(sentence.text)))) if form.wants_names else 0.0,
+                    float(bool(subject and subject in tokenize(without_verdict(sentence.text))[:2])),
+                    heading_share[n],
+                    float(asks_negated and (negated(sentence.text) or negated(headings[n]))),
+                ]
+            )
+            out.append((n, sentence, vec, values))
         return out
 
     def _scorer(self, sources: list[Passage]) -> Scorer:

@@ -1,5 +1,6 @@
 """What a question asks that the corpus does or does not cover: unknown names and key words, "What is X?"
-for an X it never names, and things it names only in passing. Functions over a loaded index generation."""
+for an X it never names. Functions over a loaded index generation; what they find is one signal of the
+answerability model (`bot.retrieval.refusal`)."""
 
 from __future__ import annotations
 
@@ -88,20 +89,3 @@ def undefined_subject(view: LoadedGeneration, form: QuestionForm, rows: list[int
     if not lacking or any(telling <= view.terms[r] for r in rows):
         return []
     return [form.defined_name]
-
-
-def names_in_passing(view: LoadedGeneration, query: str, rows: list[int]) -> bool:
-    """Whether one retrieved passage holds every telling word of the question, one of them rare in the corpus.
-
-    "What is Stable Diffusion?", "What are deepfakes made with?": the documents only name the thing in
-    passing, so no passage is about it and the relevance stays low, yet that mention is their answer.
-    Telling words are those English uses less than everyday ones (Zipf < 5.5: "released" 5.05 and "stand" 5.14
-    are, "made" 5.9, "use" 5.8 and "good" 6.1 are not).
-    """
-    telling = set(telling_words(query))
-    if not telling or not rows:
-        return False
-    rare = max(2, len(view.terms) // 10)
-    if not any(sum(t in terms for terms in view.terms) <= rare for t in telling):
-        return False
-    return any(telling <= view.terms[row] for row in rows)

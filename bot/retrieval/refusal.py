@@ -1,9 +1,11 @@
 """Whether the documents may answer a question, and why: the one place a refusal is decided.
 
-A question is declined when nothing was found, when it names something the documents never mention (see
-`bot.retrieval.coverage`), or when even its best passage is further than the threshold (pinned in settings,
-else the corpus's own from `bot.ingest.index.calibration`) and no passage names all it asks about. An
-answer that the passages cannot give in the kind asked for (an amount, a date, a name) is declined by
+A question is declined when nothing was found, or when the answerability model (`bot.retrieval.answerability`)
+gives less than even odds that the documents answer it. The model weighs four signals measured against the
+corpus: how much closer the best passage and the best sentence come than everyday off-topic questions do
+(the corpus's calibration, `bot.ingest.index.calibration`), how much of the question's rarer wording the best
+passage uses, and whether the question names something the documents never mention (`bot.retrieval.coverage`).
+A threshold pinned in settings (`BOT_MIN_SCORE`) is a floor on top. An answer that the passages cannot give in the kind asked for (an amount, a date, a name) is declined by
 `lacks_kind` when no sentence the answerer could quote `gives_asked_kind`. Small talk is no refusal: it gets a reply about the assistant, and nothing is searched for it.
 The `Decision`'s reason is shown in the chat's search step and in `bot eval`'s misses.
 """
@@ -11,8 +13,8 @@ The `Decision`'s reason is shown in the chat's search step and in `bot eval`'s m
 from __future__ import annotations
 
 from bot.ingest.index.calibration import Calibration
+from bot.retrieval.answerability import ANSWER_AT, AnswerabilityModel, covered_share
 from bot.retrieval.coverage import (
-    names_in_passing,
     nothing_known_of_subject,
     nothing_telling_known,
     undefined_subject,
@@ -20,23 +22,13 @@ from bot.retrieval.coverage import (
 )
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
-from bot.text import gives_kind
-from bot.types import Decision, Passage, QuestionForm
+from bot.text import gives_kind, tokenize
+from bot.types import Decision, Passage, QuestionForm, Signals
 
-DEFAULT_MIN_SCORE = 0.30  # for an index built before ingest derived a threshold per corpus
-
-
-def min_relevance(settings: Settings, calibration: Calibration | None) -> float:
-    """The relevance a question needs to be answered: pinned in settings, else the corpus's own."""
-    if settings.min_score is not None:
-        return settings.min_score
-    return calibration.min_score if calibration else DEFAULT_MIN_SCORE
-
-
-def _threshold_name(settings: Settings, calibration: Calibration | None) -> str:
-    if settings.min_score is not None:
-        return "threshold set in settings"
-    return "corpus threshold" if calibration else "default threshold"
+DEFAULT_MIN_SCORE = 0.30  # for a retrieval made without the retriever (the naive baseline's)
+# Off-topic questions' high end for an index built before calibration: the default threshold less the 0.07
+# margin calibration used to add above that high end.
+UNCALIBRATED_OFF_TOPIC_HIGH = 0.23
 
 
 def unknown_terms(settings: Settings, view: LoadedGeneration, form: QuestionForm, rows: list[int]) -> list[str]:
@@ -56,17 +48,30 @@ def decide_retrieval(
     passages: list[Passage],
     relevance: float,
     calibration: Calibration | None,
+    best_sentence: float,
+    weights: dict[str, float],
+    model: AnswerabilityModel,
 ) -> Decision:
-    """The decision for what the retriever found: `rows` are the retrieved passages' rows in `view`, and
-    `relevance` the best whole-passage cosine."""
+    """The decision for what the retriever found: `rows` are the retrieved passages' rows in `view`,
+    `relevance` the best whole-passage cosine, `best_sentence` the best sentence cosine among `passages`,
+    `weights` the question's words with their rarity in the corpus."""
+    unknown = unknown_terms(settings, view, form, rows)
+    off_topic = calibration.off_topic_high if calibration else UNCALIBRATED_OFF_TOPIC_HIGH
+    best = passages[0] if passages else None
+    signals = Signals(
+        relevance_margin=round(relevance - off_topic, 4),
+        sentence_margin=round(best_sentence - off_topic, 4),
+        covered=round(covered_share(weights, set(tokenize(f"{best.heading} {best.text}"))) if best else 0.0, 4),
+        unknown=1.0 if unknown else 0.0,
+    )
     return decide(
         form,
         passages,
         relevance,
-        min_relevance(settings, calibration),
-        unknown=unknown_terms(settings, view, form, rows),
-        mentioned=names_in_passing(view, form.query, rows),
-        threshold_name=_threshold_name(settings, calibration),
+        settings.min_score,
+        unknown=unknown,
+        signals=signals,
+        probability=model.probability(signals),
     )
 
 
@@ -74,29 +79,42 @@ def decide(
     form: QuestionForm,
     passages: list[Passage],
     relevance: float,
-    threshold: float = DEFAULT_MIN_SCORE,
+    pinned: float | None = None,
     *,
     unknown: list[str] | tuple[str, ...] = (),
-    mentioned: bool = False,
-    threshold_name: str = "default threshold",
+    signals: Signals | None = None,
+    probability: float | None = None,
 ) -> Decision:
-    """Answer when passages were found, nothing asked about is unknown, and the best one reaches `threshold`
-    or one names all the question asks about (`mentioned`: "What is Stable Diffusion?" named in passing)."""
+    """Answer when passages were found and the answerability model (`probability`, from `signals`) says the
+    documents more likely answer than not; a threshold pinned in settings must be reached too. Without the
+    model (the naive baseline's retrieval) the best match must reach `DEFAULT_MIN_SCORE`."""
     unknown = tuple(unknown)
-    best = f"best match {relevance:.2f}"
-    bar = f"the {threshold_name} {threshold:.2f}"
     if form.small_talk:
         return Decision(False, f"small talk ({form.small_talk}): a reply about the assistant", unknown)
     if not passages:
         return Decision(False, "no passages found", unknown)
+    if pinned is not None and relevance < pinned:
+        return Decision(False, f"best match {relevance:.2f} below the threshold set in settings {pinned:.2f}", unknown)
+    if probability is None:
+        ok = relevance >= DEFAULT_MIN_SCORE
+        verb = "reaches" if ok else "below"
+        return Decision(ok, f"best match {relevance:.2f} {verb} the default threshold {DEFAULT_MIN_SCORE:.2f}", unknown)
+    said = signals.describe() if signals else ""
+    if probability >= ANSWER_AT:
+        return Decision(True, f"answerable, probability {probability:.2f} ({said})", (), "", signals, probability)
     if unknown:
         named = ", ".join(f"“{term}”" for term in unknown[:3])
-        return Decision(False, f"names {named} that the documents never mention", unknown)
-    if relevance >= threshold:
-        return Decision(True, f"{best} reaches {bar}")
-    if mentioned:
-        return Decision(True, f"{best} below {bar}, but a passage names all the question asks about")
-    return Decision(False, f"{best} below {bar}")
+        return Decision(
+            False,
+            f"names {named} that the documents never mention; probability {probability:.2f} ({said})",
+            unknown,
+            "",
+            signals,
+            probability,
+        )
+    return Decision(
+        False, f"probability {probability:.2f} below {ANSWER_AT:.2f} ({said})", (), "", signals, probability
+    )
 
 
 def gives_asked_kind(form: QuestionForm, sentence: str) -> bool:

@@ -25,6 +25,7 @@ from bot.ingest.index.calibration import Calibration
 from bot.question.form import read_question
 from bot.question.spelling import english_zipf
 from bot.retrieval import refusal
+from bot.retrieval.answerability import AnswerabilityModel
 from bot.retrieval.loaded import LoadedGeneration, load_generation
 from bot.retrieval.query_batch import QueryBatcher
 from bot.retrieval.ranking import Ranker
@@ -56,6 +57,7 @@ class Retriever:
         self._swap_lock = threading.Lock()
         self._queries = QueryBatcher(self.embeddings.queries)
         self._rank = Ranker(settings, self.backend)
+        self.answerability = AnswerabilityModel.load(settings.answerability_model)
 
     @property
     def generation(self) -> str:
@@ -101,12 +103,8 @@ class Retriever:
         return self._current()
 
     def calibration(self, view: LoadedGeneration | None = None) -> Calibration | None:
-        """How the live index's refusal threshold was derived (None for an index built before calibration)."""
+        """How close off-topic questions come to the live index (None for an index built before calibration)."""
         return Calibration.from_dict((view or self._view).index.manifest.calibration)
-
-    def min_relevance(self, view: LoadedGeneration | None = None) -> float:
-        """The relevance a question needs to be answered (see `bot.retrieval.refusal.min_relevance`)."""
-        return refusal.min_relevance(self.settings, self.calibration(view))
 
     @staticmethod
     def warm_up() -> None:
@@ -205,8 +203,21 @@ class Retriever:
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
         rows = [c.row for c in chosen]
+        best_sentence = max(
+            (float((vectors @ qvec).max()) for p in passages if (vectors := self.sentence_vectors(p)) is not None),
+            default=relevance,  # an index without stored sentence vectors: the passage stands for its sentences
+        )
         decision = refusal.decide_retrieval(
-            self.settings, view, form, rows, passages, relevance, self.calibration(view)
+            self.settings,
+            view,
+            form,
+            rows,
+            passages,
+            relevance,
+            self.calibration(view),
+            best_sentence,
+            weights,
+            self.answerability,
         )
         return Retrieval(
             question=form.asked,

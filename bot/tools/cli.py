@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from bot.settings import PROVIDERS, get_settings
 from bot.tools.commands import (
@@ -21,6 +22,28 @@ from bot.tools.commands import (
 )
 
 CORPUS_HELP = "folder of documents to use instead of BOT_CORPUS_DIR (indexed in index/corpora/)"
+
+
+def _eval_dispatch(args: argparse.Namespace, settings) -> int:
+    if args.benchmark:
+        if args.file or args.corpus or args.compare or args.answers:
+            return fail("--benchmark takes no question file, --corpus, --compare or --answers: it names its own.")
+        # lazy: the benchmark tool is only needed here
+        from bot.tools.benchmark import cmd_eval_benchmark
+
+        return cmd_eval_benchmark(
+            Path(args.benchmark), settings.model_copy(update={"llm": args.llm or settings.llm}), args.json
+        )
+    if not args.file:
+        return fail("bot eval needs a question file (or --benchmark eval/benchmark.toml).")
+    return cmd_eval(args, settings)
+
+
+def _fit(args: argparse.Namespace, settings) -> int:
+    # lazy: the benchmark tool is only needed here
+    from bot.tools.benchmark import cmd_fit
+
+    return cmd_fit(Path(args.benchmark), Path(args.out) if args.out else None, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,8 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", metavar="DIR", help=CORPUS_HELP)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", help="score the assistant on a JSONL question file")
-    p.add_argument("file")
+    p = sub.add_parser("eval", help="score the assistant on a JSONL question file, or on the whole benchmark")
+    p.add_argument("file", nargs="?", help="JSONL question file")
+    p.add_argument(
+        "--benchmark",
+        metavar="TOML",
+        help="score every set of a benchmark file (eval/benchmark.toml), each development set by a model "
+        "fitted without its corpus",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--compare", choices=["naive"], help="also score the common recipe on the same file")
     p.add_argument("--llm", choices=PROVIDERS, help="answerer to score (default from settings: BOT_LLM)")
@@ -50,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--answers", metavar="FILE", help="also write every answer (text, answered, sources) as JSONL, to compare runs"
     )
-    p.set_defaults(func=cmd_eval)
+    p.set_defaults(func=_eval_dispatch)
+
+    p = sub.add_parser("fit", help="refit the answerability model on the benchmark's development sets")
+    p.add_argument("benchmark", nargs="?", default="eval/benchmark.toml", help="benchmark file (eval/benchmark.toml)")
+    p.add_argument("--out", metavar="DIR", help="folder to write the weights to (default: the shipped files)")
+    p.set_defaults(func=_fit)
 
     p = sub.add_parser("serve", help="run the chat app (Chainlit, headless)")
     p.add_argument("--host", help="address to listen on (default from settings: 127.0.0.1)")

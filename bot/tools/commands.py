@@ -46,7 +46,22 @@ def corpus_settings(settings: Settings, corpus: str | None, index_dir: Path | No
     )
 
 
-def _ensure_index(settings: Settings) -> None:
+def refusal_summary(retriever) -> str:
+    """How this corpus's questions are declined, in two lines (for `bot eval`)."""
+    model, calibration = retriever.answerability, retriever.calibration()
+    floor = retriever.settings.min_score
+    lines = [
+        f"answerability model: answers at probability >= 0.50; fitted on {model.items} questions of "
+        f"{len(model.fitted_on)} files" + (f"; floor BOT_MIN_SCORE {floor:.3f}" if floor is not None else ""),
+        calibration.explain()
+        if calibration
+        else "no off-topic calibration (an index built before it: run `bot ingest`)",
+    ]
+    return "\n".join(lines)
+
+
+def ensure_corpus_index(settings: Settings) -> None:
+    """Build or update the index of `settings`' folder, saying what was done on stderr."""
     # lazy: each command loads only what it uses (start-up time)
     from bot.ingest.index import ensure_index
 
@@ -74,7 +89,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.assistant import Assistant, InvalidQuestion
 
     settings = corpus_settings(_with_llm(settings, args.llm), args.corpus)
-    _ensure_index(settings)
+    ensure_corpus_index(settings)
     assistant = Assistant.build(settings)  # an unusable provider is reported once, through logging
     streamed: list[str] = []
     # Tokens stream to the terminal as they come; with --json they go to stderr so that stdout
@@ -139,20 +154,14 @@ def _eval(args: argparse.Namespace, settings: Settings, items_path: Path) -> int
         items = [item for item in items if not item.lacks_expected_terms]
         if not items:
             return fail("no item of the file has expected terms to score.")
-    _ensure_index(settings)
+    ensure_corpus_index(settings)
     assistant = Assistant.build(settings)
-    calibration = assistant.retriever.calibration()
-    threshold = assistant.retriever.min_relevance()
-    if settings.min_score is not None:
-        refusal_line = f"refusal threshold {threshold:.3f}, pinned by BOT_MIN_SCORE"
-    elif calibration:
-        refusal_line = calibration.explain()
-    else:
-        refusal_line = f"refusal threshold {threshold:.3f} (an index built before calibration: run `bot ingest`)"
+    refusal_line = refusal_summary(assistant.retriever)
     summary, results = run_eval(assistant, items)
     if args.answers:
         write_answers(results, Path(args.answers))
-    summary["min_score"] = round(threshold, 4)
+    calibration = assistant.retriever.calibration()
+    summary["off_topic_high"] = round(calibration.off_topic_high, 4) if calibration else None
     floor = embedding_floor_ms(assistant.retriever.embed_query, items)
     ratio = summary["latency_ms_p50"] / floor if floor else float("nan")
     floor_line = f"query embedding p50 {floor:.1f} ms; answer p50 is {ratio:.2f}x that"

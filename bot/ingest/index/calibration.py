@@ -1,11 +1,10 @@
-"""The refusal threshold of one corpus, derived at ingest from how off-topic questions score against it.
+"""How close off-topic questions come to one corpus, measured at ingest: the yardstick of its refusals.
 
-A question is declined when even its closest passage is further than the threshold. One fixed number
-cannot fit every corpus: short articles about one topic score everything low, a long technical manual
-scores every question a little higher. So ingest asks a fixed set of everyday questions that no
-client corpus is about (cooking, sport, travel...), measures how close each gets to the corpus, and
-sets the threshold a margin above the high end of that spread. The corpus's own headings are scored
-too, to show in `bot eval` that its own questions clear the bar.
+One fixed cosine cannot tell on- from off-topic on every corpus: short articles about one topic score
+everything low, a long technical manual scores every question a little higher. So ingest asks a fixed set
+of everyday questions that no client corpus is about (cooking, sport, travel...) and records the high end
+of how close they get. The answerability model (`bot.retrieval.answerability`) measures a question's best
+passage and sentence against that high end. The corpus's own headings are scored too, for `bot eval`.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-CALIBRATION_VERSION = 2  # bump when the probes or the rule change, so ingest recalibrates
+CALIBRATION_VERSION = 3  # bump when the probes or the figures change, so ingest recalibrates
 
 # Everyday questions from many domains. A robust quantile of their scores is used, not the maximum,
 # so a corpus that happens to be about one of these domains moves it little.
@@ -85,15 +84,12 @@ OFF_TOPIC_PROBES = (
     "Who will win the next election?",
 )
 OFF_TOPIC_QUANTILE = 95  # percentile of the probes' scores taken as "the high end of off-topic"
-MARGIN = 0.07  # cosine above that high end a question must reach to be answered
-FLOOR, CEILING = 0.20, 0.45  # bounds that keep a strange corpus from disabling refusals or answers
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """The derived threshold and the figures it came from (stored with the index)."""
+    """The figures measured at ingest (stored with the index)."""
 
-    min_score: float
     off_topic_high: float  # OFF_TOPIC_QUANTILE-th percentile of the probes' best scores
     off_topic_max: float
     own_low: float  # 10th percentile of the corpus's own headings' best scores
@@ -112,11 +108,10 @@ class Calibration:
         return cls(**data)
 
     def explain(self) -> str:
-        """How the threshold was derived, in one line (for `bot eval`)."""
+        """The figures in one line (for `bot eval`)."""
         return (
-            f"refusal threshold {self.min_score:.3f} = off-topic p{OFF_TOPIC_QUANTILE} {self.off_topic_high:.3f} "
-            f"+ margin {MARGIN:.2f} (bounded to {FLOOR:.2f}..{CEILING:.2f}); {self.probes} off-topic probes "
-            f"(max {self.off_topic_max:.3f}); the corpus's own {self.own_questions} headings score "
+            f"off-topic high {self.off_topic_high:.3f} (p{OFF_TOPIC_QUANTILE} of {self.probes} everyday questions' "
+            f"best match, max {self.off_topic_max:.3f}); the corpus's own {self.own_questions} headings score "
             f"p10 {self.own_low:.3f}"
         )
 
@@ -127,13 +122,11 @@ def best_scores(queries: np.ndarray, passages: np.ndarray) -> np.ndarray:
 
 
 def calibrate(probe_vectors: np.ndarray, heading_vectors: np.ndarray, passage_vectors: np.ndarray) -> Calibration:
-    """The threshold for a corpus, from the probes' and its own headings' best scores against its passages."""
+    """A corpus's figures, from the probes' and its own headings' best scores against its passages."""
     off = best_scores(probe_vectors, passage_vectors)
     own = best_scores(heading_vectors, passage_vectors) if len(heading_vectors) else np.zeros(1)
     high = float(np.percentile(off, OFF_TOPIC_QUANTILE))
-    threshold = min(max(high + MARGIN, FLOOR), CEILING)
     return Calibration(
-        min_score=round(threshold, 4),
         off_topic_high=round(high, 4),
         off_topic_max=round(float(off.max()), 4),
         own_low=round(float(np.percentile(own, 10)), 4),

@@ -191,7 +191,7 @@ def _onnx_encoder(settings: Settings, log: Callable[[str], None]) -> OnnxQueryEn
 
 
 def _calibrate(passages: Collection, embeddings: Embedder | OnnxEmbedder) -> Calibration:
-    """The refusal threshold of the whole new generation (see `bot.ingest.index.calibration`)."""
+    """How close off-topic questions come to the whole new generation (see `bot.ingest.index.calibration`)."""
     # lazy: start-up time
     import numpy as np
 

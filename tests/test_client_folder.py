@@ -1,0 +1,52 @@
+"""Issue 29's examples on a client's own folder (the Fjordline handbook: PDF, DOCX, HTML, Markdown): questions
+naming the client that the handbook does not answer are declined, and ones it does answer are answered."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import SHARED, copy_query_encoder, require_shared
+
+HANDBOOK = SHARED / "corpora/fjordline/handbook"
+
+pytestmark = pytest.mark.ingest
+
+
+@pytest.fixture(scope="module")
+def fjordline(built_index, tmp_path_factory):
+    from bot.assistant import Assistant
+    from bot.ingest.index import ingest
+
+    index = tmp_path_factory.mktemp("fjordline") / "index"
+    settings = built_index.model_copy(update={"corpus_dir": require_shared(HANDBOOK), "index_dir": index})
+    copy_query_encoder(built_index.index_dir, index)
+    ingest(settings, progress=False)
+    return Assistant.build(settings)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Does Fjordline offer a gym membership?",  # once answered with the parental-leave sentence
+        "How much does Fjordline contribute to my pension?",  # once answered with the handbook's title
+        "Is there a company car?",
+    ],
+)
+def test_a_benefit_the_handbook_does_not_have_is_declined_though_the_question_names_the_client(fjordline, question):
+    answer = fjordline.ask(question)
+    assert not answer.answered and not answer.sources, answer.text
+    assert "Fjordline Employee Handbook 2026 [1]" not in answer.text
+    assert answer.suggestions  # questions the handbook does answer are offered instead
+
+
+def test_what_the_handbook_says_is_answered_with_the_clients_name_in_the_question(fjordline):
+    answer = fjordline.ask("What are the core hours at Fjordline?")
+    assert answer.answered and "10:00" in answer.text and "15:00" in answer.text and answer.cited == [1]
+    allowance = fjordline.ask("What is the daily allowance in London?")
+    assert allowance.answered and "75 euros" in allowance.text
+
+
+def test_the_decline_says_how_sure_the_model_was(fjordline):
+    decision = fjordline.retrieve("Does Fjordline offer a gym membership?").decision
+    assert decision.probability is not None and decision.probability < 0.5
+    assert f"probability {decision.probability:.2f}" in decision.reason and "off-topic" in decision.reason
