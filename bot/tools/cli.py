@@ -8,6 +8,7 @@ import os
 import sys
 
 from bot.settings import PROVIDERS, get_settings
+from bot.tools.api_commands import cmd_api_key
 from bot.tools.commands import (
     cmd_ask,
     cmd_bench,
@@ -90,7 +91,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = feedback_sub.add_parser("export", help="print stored feedback as JSONL in the eval file's format")
     p.add_argument("--since", metavar="DATE", help="only feedback given on or after DATE (YYYY-MM-DD)")
     p.add_argument("--rating", choices=["up", "down"], help="only thumbs up or thumbs down")
+    p.add_argument(
+        "--api", action="store_true", help="also every answer given through the API, with its key's name (unrated)"
+    )
     p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("api-key", help="make, list and revoke keys of the OpenAI-compatible API (docs/api.md)")
+    key_sub = p.add_subparsers(dest="key_command", required=True)
+    p = key_sub.add_parser("create", help="make a key and print it (once: it is stored only hashed)")
+    p.add_argument("name", help="who uses it, e.g. intranet or slack-bot (logged and kept with its answers)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="SET",
+        help="a document set the key may use (repeatable; `*` = every set); default: every set there is now",
+    )
+    p.set_defaults(func=cmd_api_key)
+    p = key_sub.add_parser("list", help="the keys made: name, first characters, sets, when made, revoked or not")
+    p.set_defaults(func=cmd_api_key)
+    p = key_sub.add_parser("revoke", help="end the key of that name at once")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_api_key)
 
     p = sub.add_parser("hash-password", help="print a bcrypt hash for BOT_LOGIN_USERS (the password is not echoed)")
     p.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")

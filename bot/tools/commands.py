@@ -251,7 +251,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     # lazy: start-up time
     from bot.history.feedback import export_feedback
 
-    for line in export_feedback(settings, since=args.since, rating=args.rating):
+    for line in export_feedback(settings, since=args.since, rating=args.rating, api=args.api):
         print(line)
     return 0
 
