@@ -59,13 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", metavar="DIR", help=CORPUS_HELP)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("load", help="load-test a running `bot serve` with many chat sessions at once")
+    p = sub.add_parser("load", help="load-test a running `bot serve` with many chat sessions (or API clients) at once")
     p.add_argument("file", help="JSONL question file (e.g. the public eval file)")
     p.add_argument("--url", help="the running app (default from settings: http://127.0.0.1:8000)")
-    p.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions")
+    p.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions (API clients with --api)")
     p.add_argument("--questions", type=int, default=4, help="questions each session asks, one after another")
     p.add_argument("--timeout", type=float, default=60, help="seconds to wait for one answer")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument(
+        "--api",
+        action="store_true",
+        help="drive the OpenAI-compatible API instead of the chat socket (the key in BOT_API_KEY)",
+    )
+    p.add_argument("--model", help="with --api: the document set to ask (default: the first the key may use)")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("bench", help="measure speed, memory and scale, side by side with the common recipe")

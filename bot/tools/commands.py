@@ -221,7 +221,15 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 
     questions = [item.question for item in load_questions(Path(args.file)) if len(item.turns) == 1]
     url = args.url or f"http://{settings.host}:{settings.port}"
-    report = asyncio.run(run_load(url, questions, args.sessions, args.questions, args.timeout))
+    if args.api:
+        # lazy: start-up time (httpx)
+        from bot.tools.load_api import run_api_load
+
+        key = os.environ.get("BOT_API_KEY", "")  # from the environment: a key on the command line is in `ps`
+        load = run_api_load(url, questions, args.sessions, args.questions, key, args.timeout, args.model or "")
+    else:
+        load = run_load(url, questions, args.sessions, args.questions, args.timeout)
+    report = asyncio.run(load)
     print(json.dumps(report.to_dict()) if args.json else report.summary())
     return 0 if not report.errors else 1
 
