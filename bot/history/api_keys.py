@@ -157,7 +157,9 @@ class ApiKeys(Database):
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
-            {"key_name": r.key_name, "model": r.model, "created_at": r.created_at} | json.loads(r.record) for r in rows
+            {"answer_id": r.id, "key_name": r.key_name, "model": r.model, "created_at": r.created_at}
+            | json.loads(r.record)
+            for r in rows
         ]
 
 

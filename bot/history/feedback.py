@@ -36,7 +36,7 @@ def export_line(row: dict) -> dict:
 
 def api_line(row: dict) -> dict:
     """One stored API answer as an eval item, like a rating's line but unrated and naming its key."""
-    item = {"id": f"api-{row['created_at'][:19].replace(':', '').replace('-', '')}", "question": row["question"]}
+    item = {"id": f"api-{row['answer_id'][:8]}", "question": row["question"]}  # many answers may share a second
     turns = list(row.get("turns") or []) + [row["question"]]
     if len(turns) > 1:
         item["turns"] = turns
