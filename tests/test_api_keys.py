@@ -170,3 +170,23 @@ def test_feedback_export_includes_api_answers_only_when_asked(run_cli, key_setti
     assert line["answer_given"].endswith("[1]") and not line["declined"] and line["id"].startswith("api-")
     code, out, _ = run_cli("feedback", "export", "--api", "--rating", "down", settings=key_settings)
     assert code == 0 and out == ""  # API answers carry no rating
+
+
+def test_the_chats_history_and_the_api_keys_may_make_their_tables_at_the_same_moment(tmp_path):
+    """Both connect to one new SQLite file at once (a first chat and a first API request): neither turns off."""
+    from bot.history.api_keys import ApiKeys
+    from bot.history.store import HistoryLayer
+
+    async def both(path) -> tuple:
+        url = f"sqlite+aiosqlite:///{path}"
+        keys, history = ApiKeys(url, str(path), path), HistoryLayer(url, str(path))
+        try:
+            return await asyncio.gather(keys.ready(), history.ready()), keys.problem, history.problem
+        finally:
+            await keys.close()
+            await history.close()
+
+    for i in range(10):
+        path = tmp_path / f"bot-{i}.db"
+        path.touch()
+        assert asyncio.run(both(path)) == ([True, True], None, None)

@@ -34,6 +34,7 @@ log = logging.getLogger("bot.history.store")
 
 RETRY_SECONDS = 30.0
 PRUNE_EVERY_SECONDS = 3600.0  # retention runs at start and then hourly
+MIGRATE_ATTEMPTS = 5
 
 
 def guarded(default=None):
@@ -117,8 +118,24 @@ class Database:
         self.problem = None
 
     async def _migrate(self) -> None:
-        async with self.engine.begin() as conn:
-            await migrate(conn)
+        for attempt in range(1, MIGRATE_ATTEMPTS + 1):
+            started = time.monotonic()
+            try:
+                async with self.engine.begin() as conn:
+                    await migrate(conn)
+                break
+            except sa.exc.SQLAlchemyError as exc:
+                # Two connections to one database (the chat's history and the API's keys, or a `bot` command)
+                # may create the same tables or version row at the same moment (SQLite runs each CREATE on its
+                # own), and SQLite refuses one of two writers starting at once as "locked" without waiting:
+                # the loser finds the tables made once the winner is done. A lock held by another program
+                # fails after the busy timeout, and is not waited for again.
+                text = str(exc).lower()
+                raced = any(w in text for w in ("already exists", "unique", "duplicate"))
+                refused_at_once = "locked" in text and time.monotonic() - started < 1.0
+                if attempt == MIGRATE_ATTEMPTS or not (raced or refused_at_once):
+                    raise
+                await asyncio.sleep(0.05 * attempt)
         self.mark_working()
 
     async def _prune_loop(self) -> None:
