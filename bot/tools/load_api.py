@@ -77,7 +77,7 @@ async def run_api_load(
             model = model or (await _models(client))[0]
         except (httpx.HTTPError, IndexError, KeyError, ValueError) as exc:
             raise ValueError(f"cannot list the API's document sets at {url}/v1/models: {exc}") from None
-    report = LoadReport(clients, per_client)
+    report = LoadReport(clients, per_client, unit="clients")
     report.rss_before_mb = health(url)[1].get("rss_mb")
     plans = [[questions[(c * per_client + i) % len(questions)] for i in range(per_client)] for c in range(clients)]
     started = time.perf_counter()
