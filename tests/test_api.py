@@ -101,9 +101,15 @@ def _chat(url: str, *questions: str) -> list[str]:
 
 
 def test_models_lists_the_sets_the_key_may_use(servers):
+    import openai
+
     url, _log, _data = servers["main"]
     assert [m.id for m in _client(url, servers["keys"]["tests"]).models.list()] == ["corpus"]
     assert [m.id for m in _client(url, servers["keys"]["elsewhere"]).models.list()] == []
+    assert _client(url, servers["keys"]["tests"]).models.retrieve("corpus").id == "corpus"
+    with pytest.raises(openai.NotFoundError) as caught:
+        _client(url, servers["keys"]["elsewhere"]).models.retrieve("corpus")
+    assert caught.value.code == "model_not_found"
 
 
 def test_the_seed_question_plain_and_streamed_is_the_chats_cited_answer(servers):

@@ -81,13 +81,7 @@ async def chat_completions(request: Request):
         asked = read_request(await request.body(), settings.api_max_messages, settings.max_question_chars)
         doc_set = document_sets(settings, key.sets).get(asked.model)
         if doc_set is None:
-            raise ApiError(
-                404,
-                f"The model {asked.model[:100]!r} does not exist or this key may not use it; "
-                "GET /v1/models lists the document sets it may use.",
-                "model_not_found",
-                "model",
-            )
+            raise _unknown_model(asked.model)
         answer, record = await _answer(doc_set, asked, key)
     except ApiError as exc:
         return exc.response()
@@ -98,17 +92,40 @@ async def chat_completions(request: Request):
     return JSONResponse(reply.whole(answer))
 
 
+def _model(name: str) -> dict:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "documents"}
+
+
+def _unknown_model(name: str) -> ApiError:
+    return ApiError(
+        404,
+        f"The model {name[:100]!r} does not exist or this key may not use it; "
+        "GET /v1/models lists the document sets it may use.",
+        "model_not_found",
+        "model",
+    )
+
+
 async def models(request: Request):
     try:
         key = await caller(request)
     except ApiError as exc:
         return exc.response()
-    names = document_sets(get_settings(), key.sets)
-    data = [{"id": name, "object": "model", "created": 0, "owned_by": "documents"} for name in names]
-    return JSONResponse({"object": "list", "data": data})
+    return JSONResponse({"object": "list", "data": [_model(name) for name in document_sets(get_settings(), key.sets)]})
+
+
+async def model(request: Request, name: str):
+    try:
+        key = await caller(request)
+        if name not in document_sets(get_settings(), key.sets):
+            raise _unknown_model(name)
+    except ApiError as exc:
+        return exc.response()
+    return JSONResponse(_model(name))
 
 
 def install_api() -> None:
-    """POST /v1/chat/completions and GET /v1/models, ahead of Chainlit's catch-all page route."""
+    """POST /v1/chat/completions, GET /v1/models and /v1/models/NAME, ahead of Chainlit's catch-all page route."""
     add_route("/v1/chat/completions", chat_completions, methods=("POST",), in_schema=True)
     add_route("/v1/models", models, in_schema=True)
+    add_route("/v1/models/{name}", model, in_schema=True)
