@@ -203,6 +203,15 @@ def _raw(url: str, body: bytes, key: str | None) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
+def _raw_get(url: str, path: str, key: str) -> tuple[int, dict]:
+    request = urllib.request.Request(f"{url}{path}", headers={"Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
 def test_every_bad_request_gets_the_openai_error_shape(servers):
     import openai
 
@@ -244,6 +253,12 @@ def test_every_bad_request_gets_the_openai_error_shape(servers):
     with pytest.raises(openai.NotFoundError) as caught:
         _client(url, keys["elsewhere"]).chat.completions.create(model="corpus", messages=[user])
     assert caught.value.code == "model_not_found"
+    # Another endpoint of the protocol, and a wrong method: OpenAI's 404, not the chat page.
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.embeddings.create(model="corpus", input="images")
+    assert caught.value.code == "unknown_url"
+    status, body = _raw_get(url, "/v1/chat/completions", keys["tests"])
+    assert status == 404 and body["error"]["message"] == "Invalid URL (GET /v1/chat/completions)."
     # A body no client library would send.
     status, body = _raw(url, b"{not json", keys["tests"])
     assert status == 400 and body["error"]["code"] == "invalid_json" and body["error"]["param"] is None

@@ -124,8 +124,15 @@ async def model(request: Request, name: str):
     return JSONResponse(_model(name))
 
 
+async def elsewhere(request: Request, rest: str):
+    """Any other /v1/ request: OpenAI's 404, not the chat page Chainlit's catch-all would send."""
+    return ApiError(404, f"Invalid URL ({request.method} {request.url.path[:200]}).", "unknown_url").response()
+
+
 def install_api() -> None:
     """POST /v1/chat/completions, GET /v1/models and /v1/models/NAME, ahead of Chainlit's catch-all page route."""
+    # Each route goes ahead of those added before it: the /v1/ catch-all first, so that it comes last.
+    add_route("/v1/{rest:path}", elsewhere, methods=("GET", "POST", "PUT", "PATCH", "DELETE"))
     add_route("/v1/chat/completions", chat_completions, methods=("POST",), in_schema=True)
     add_route("/v1/models", models, in_schema=True)
     add_route("/v1/models/{name}", model, in_schema=True)
