@@ -190,3 +190,13 @@ def test_the_chats_history_and_the_api_keys_may_make_their_tables_at_the_same_mo
         path = tmp_path / f"bot-{i}.db"
         path.touch()
         assert asyncio.run(both(path)) == ([True, True], None, None)
+
+
+def test_bot_load_api_asks_for_the_key_in_the_environment(run_cli, key_settings, monkeypatch, tmp_path):
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": "Can LLMs make images?"}) + "\n")
+    monkeypatch.delenv("BOT_API_KEY", raising=False)
+    code, _out, err = run_cli("load", str(questions), "--api", settings=key_settings)
+    assert code == 1 and "needs an API key in BOT_API_KEY" in err
+    code, _out, err = run_cli("load", str(questions), "--api", "--url", "http://example.org", settings=key_settings)
+    assert code == 1 and "only drives a server on this machine" in err
