@@ -200,3 +200,20 @@ def test_bot_load_api_asks_for_the_key_in_the_environment(run_cli, key_settings,
     assert code == 1 and "needs an API key in BOT_API_KEY" in err
     code, _out, err = run_cli("load", str(questions), "--api", "--url", "http://example.org", settings=key_settings)
     assert code == 1 and "only drives a server on this machine" in err
+
+
+def test_a_damaged_database_makes_the_keys_unavailable_with_the_file_named(key_settings):
+    from bot.history.api_keys import KeyStoreUnavailable
+
+    key_settings.data_dir.mkdir(parents=True)
+    (key_settings.data_dir / "bot.db").write_bytes(b"not a database at all " * 100)
+    store = api_keys_for(key_settings)
+
+    async def find():
+        try:
+            return await store.find("bot-anything")
+        finally:
+            await store.close()
+
+    with pytest.raises(KeyStoreUnavailable, match="bot.db is damaged or not a SQLite database"):
+        asyncio.run(find())

@@ -9,6 +9,7 @@ keys, and the API is off.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -54,6 +55,20 @@ def _key(row) -> ApiKey:
     )
 
 
+def _store_call(method):
+    """A database call whose failure is KeyStoreUnavailable (with the reason, noted as the history's are)."""
+
+    @functools.wraps(method)
+    async def call(self, *args, **kwargs):
+        try:
+            return await method(self, *args, **kwargs)
+        except (TimeoutError, sa.exc.SQLAlchemyError, OSError, ConnectionError) as exc:
+            self.failed(exc)
+            raise KeyStoreUnavailable(self.problem) from None
+
+    return call
+
+
 class ApiKeys(Database):
     """The key table and the API's answers on one database connection."""
 
@@ -69,6 +84,7 @@ class ApiKeys(Database):
         if not await self.ready():
             raise KeyStoreUnavailable(self.problem or f"the database at {self.where} cannot be reached")
 
+    @_store_call
     async def create(self, name: str, sets: list[str]) -> str:
         """Make a key named `name` for `sets`; return the key, which is not stored and cannot be shown again."""
         name = " ".join(name.split())
@@ -96,6 +112,7 @@ class ApiKeys(Database):
             )
         return key
 
+    @_store_call
     async def keys(self) -> list[ApiKey]:
         """Every key made, revoked ones included, oldest first."""
         if not self.exists():
@@ -105,6 +122,7 @@ class ApiKeys(Database):
             rows = (await conn.execute(sa.select(api_keys).order_by(api_keys.c.created_at))).all()
         return [_key(r) for r in rows]
 
+    @_store_call
     async def revoke(self, name: str) -> int:
         """Revoke the active key(s) named `name`; how many were revoked."""
         if not self.exists():
@@ -118,6 +136,7 @@ class ApiKeys(Database):
             )
         return result.rowcount
 
+    @_store_call
     async def find(self, key: str) -> ApiKey | None:
         """The stored key `key` is (revoked or not), or None for a key never made here."""
         if not self.exists():
@@ -127,6 +146,7 @@ class ApiKeys(Database):
             row = (await conn.execute(sa.select(api_keys).where(api_keys.c.key_hash == key_hash(key)))).first()
         return _key(row) if row else None
 
+    @_store_call
     async def any_active(self) -> bool:
         """Whether any key may be used: without one the API is off."""
         if not self.exists():
@@ -136,6 +156,7 @@ class ApiKeys(Database):
             row = (await conn.execute(sa.select(api_keys.c.id).where(api_keys.c.revoked_at.is_(None)).limit(1))).first()
         return row is not None
 
+    @_store_call
     async def record_answer(self, key_name: str, model: str, record: dict) -> None:
         """Keep one answer the API gave, with the name of the key that asked."""
         await self._usable()
@@ -146,6 +167,7 @@ class ApiKeys(Database):
                 )
             )
 
+    @_store_call
     async def answer_rows(self, since: str | None = None) -> list[dict]:
         """Stored API answers, oldest first: dicts with key_name, model, created_at and the record."""
         if not self.exists():

@@ -43,7 +43,7 @@ async def _answer(doc_set: DocumentSet, asked: ChatRequest, key: ApiKey):
     settings = get_settings()
     provider = settings.llm
 
-    def work():
+    def work(assistant):
         # Earlier turns as the chat keeps them (each question as read); the last is read in their light.
         history = [clean_question(turn, settings.max_question_chars) for turn in asked.history]
         form = assistant.read(asked.question, history, provider)
@@ -52,8 +52,7 @@ async def _answer(doc_set: DocumentSet, asked: ChatRequest, key: ApiKey):
         return answer, answer_record(form.asked, history, retrieval.question, answer, provider)
 
     try:
-        assistant = await _assistant_for(doc_set)
-        return await cl.make_async(work)()
+        return await cl.make_async(work)(await _assistant_for(doc_set))
     except InvalidQuestion as exc:
         raise ApiError(400, str(exc), "invalid_question", "messages") from None
     except IndexUnavailable as exc:
