@@ -338,6 +338,21 @@ class Settings(BaseSettings):
         "(with login on, /health stays public but says less).",
     )
 
+    # --- OpenAI-compatible API (bot.web.api) -----------------------------------------------------
+    api_rate_limit: int = Field(
+        600,
+        ge=1,
+        description="Requests one API key may make per `rate_limit_window_seconds`; more get 429 in the OpenAI "
+        "error shape. A key usually serves many people (an intranet, a chat bot), so it gets more than one "
+        "chat user's `rate_limit_messages`.",
+    )
+    api_max_messages: int = Field(
+        50,
+        ge=1,
+        description="Most messages one API request may carry; the earlier user messages are the follow-up "
+        "history (the last 10 count, as in the chat).",
+    )
+
     # --- conversation history -------------------------------------------------------------------
     history: bool = Field(
         True,

@@ -39,6 +39,32 @@ def test_a_step_saved_twice_at_once_is_one_row_on_postgres(postgres):
     assert_a_step_saved_twice_is_one_row(HistoryLayer(async_url(postgres.url), "test server"))
 
 
+def test_api_keys_and_answers_on_postgres(postgres):
+    """`bot api-key`'s store on PostgreSQL: a key made, found by its hash only, revoked; an answer kept."""
+    import asyncio
+
+    from bot.history.api_keys import ApiKeys
+
+    store = ApiKeys(postgres.url, "test server")
+
+    async def run():
+        try:
+            assert not await store.any_active()
+            key = await store.create("intranet", ["corpus"])
+            found = await store.find(key)
+            assert found.name == "intranet" and found.sets == ("corpus",) and found.active
+            assert await store.find(key[:-1]) is None and await store.any_active()
+            await store.record_answer("intranet", "corpus", {"question": "Can LLMs make images?", "answer": "No. [1]"})
+            [row] = await store.answer_rows()
+            assert row["key_name"] == "intranet" and row["question"] == "Can LLMs make images?"
+            assert await store.revoke("intranet") == 1 and not (await store.find(key)).active
+            assert not await store.any_active()
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+
+
 # Last in the module: it stops the module's PostgreSQL server.
 @pytest.mark.server
 def test_the_chat_keeps_answering_when_postgres_goes_away_mid_chat(postgres, built_index, tmp_path):

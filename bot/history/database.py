@@ -13,11 +13,13 @@ import functools
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.history.schema import (
+    api_answers,
     async_url,
     describe_failure,
     elements,
@@ -32,6 +34,7 @@ log = logging.getLogger("bot.history.store")
 
 RETRY_SECONDS = 30.0
 PRUNE_EVERY_SECONDS = 3600.0  # retention runs at start and then hourly
+MIGRATE_ATTEMPTS = 5
 
 
 def guarded(default=None):
@@ -115,8 +118,24 @@ class Database:
         self.problem = None
 
     async def _migrate(self) -> None:
-        async with self.engine.begin() as conn:
-            await migrate(conn)
+        for attempt in range(1, MIGRATE_ATTEMPTS + 1):
+            started = time.monotonic()
+            try:
+                async with self.engine.begin() as conn:
+                    await migrate(conn)
+                break
+            except sa.exc.SQLAlchemyError as exc:
+                # Two connections to one database (the chat's history and the API's keys, or a `bot` command)
+                # may create the same tables or version row at the same moment (SQLite runs each CREATE on its
+                # own), and SQLite refuses one of two writers starting at once as "locked" without waiting:
+                # the loser finds the tables made once the winner is done. A lock held by another program
+                # fails after the busy timeout, and is not waited for again.
+                text = str(exc).lower()
+                raced = any(w in text for w in ("already exists", "unique", "duplicate"))
+                refused_at_once = "locked" in text and time.monotonic() - started < 1.0
+                if attempt == MIGRATE_ATTEMPTS or not (raced or refused_at_once):
+                    raise
+                await asyncio.sleep(0.05 * attempt)
         self.mark_working()
 
     async def _prune_loop(self) -> None:
@@ -129,7 +148,8 @@ class Database:
             await asyncio.sleep(PRUNE_EVERY_SECONDS)
 
     async def prune(self, days: float) -> int:
-        """Delete conversations untouched for `days` (with their steps, elements and feedback); how many."""
+        """Delete conversations untouched for `days` (with their steps, elements and feedback), and API answers as
+        old; how many conversations."""
         if days <= 0 or not await self.ready():
             return 0
         cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -137,6 +157,7 @@ class Database:
             async with self.writing() as conn:
                 old = [r[0] for r in await conn.execute(sa.select(threads.c.id).where(threads.c.updated_at < cutoff))]
                 await delete_threads(conn, old)
+                await conn.execute(sa.delete(api_answers).where(api_answers.c.created_at < cutoff))  # kept as long
             return len(old)
         except (sa.exc.SQLAlchemyError, OSError) as exc:
             self.failed(exc)
@@ -152,3 +173,13 @@ async def delete_threads(conn, ids: list[str]) -> None:
         for table in (feedback_table, elements, steps):
             await conn.execute(sa.delete(table).where(table.c.thread_id.in_(chunk)))
         await conn.execute(sa.delete(threads).where(threads.c.id.in_(chunk)))
+
+
+def database_location(settings) -> tuple[str, str, Path | None]:
+    """(URL, where it is for messages without the password, the SQLite file or None) of the history database:
+    BOT_DATABASE_URL, else SQLite at `data_dir/bot.db`."""
+    if settings.database_url:
+        url = settings.database_url.get_secret_value()
+        return url, sa.engine.make_url(async_url(url)).render_as_string(hide_password=True), None
+    path = Path(settings.data_dir) / "bot.db"
+    return f"sqlite+aiosqlite:///{path.resolve()}", str(path), path

@@ -2,6 +2,8 @@
 
 A rating keeps a copy of what it rates (`bot.history.ratings`), so an exported line reads on its own: add
 `must_include` / `lead` and it is a test case for `bot eval`, which skips lines that still have neither.
+With `api`, every answer given through the API follows too (`bot.history.api_keys`), in the same format with
+`"rating": null` and the name of the key that asked (`api_key`), interleaved by time.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import json
 from datetime import date
 
+from bot.history.api_keys import api_keys_for
 from bot.history.schema import describe_failure
 from bot.history.store import layer_for
 
@@ -31,23 +34,49 @@ def export_line(row: dict) -> dict:
     }
 
 
-def export_feedback(settings, since: str | None = None, rating: str | None = None) -> list[str]:
-    """JSON lines of the stored feedback (oldest first), `since` an ISO date, `rating` "up" or "down"."""
+def api_line(row: dict) -> dict:
+    """One stored API answer as an eval item, like a rating's line but unrated and naming its key."""
+    item = {"id": f"api-{row['answer_id'][:8]}", "question": row["question"]}  # many answers may share a second
+    turns = list(row.get("turns") or []) + [row["question"]]
+    if len(turns) > 1:
+        item["turns"] = turns
+    return item | {
+        "answer_given": row.get("answer", ""),
+        "sources": row.get("sources", []),
+        "rating": None,
+        "comment": "",
+        "answerer": row.get("provider", ""),
+        "declined": not row.get("answered", True),
+        "api_key": row["key_name"],
+        "model": row.get("model", ""),
+        "created_at": row["created_at"],
+    }
+
+
+def export_feedback(settings, since: str | None = None, rating: str | None = None, api: bool = False) -> list[str]:
+    """JSON lines of the stored feedback (oldest first), `since` an ISO date, `rating` "up" or "down"; with
+    `api` (and no `rating`: they have none) the answers given through the API too."""
     if since:
         try:
             since = date.fromisoformat(since.strip()).isoformat()
         except ValueError:
             raise ValueError(f"--since takes a date such as 2026-11-25, not {since!r}.") from None
     layer = layer_for(settings)
+    keys = api_keys_for(settings) if api and not rating else None
 
     async def read() -> list[dict]:
         try:
-            return await layer.feedback_rows(since, RATINGS[rating] if rating else None)
+            rows = [export_line(row) for row in await layer.feedback_rows(since, RATINGS[rating] if rating else None)]
+            if keys is not None:
+                rows += [api_line(row) for row in await keys.answer_rows(since)]
+            return sorted(rows, key=lambda row: row["created_at"])
         finally:
             await layer.close()
+            if keys is not None:
+                await keys.close()
 
     try:
         rows = asyncio.run(read())
     except Exception as exc:  # noqa: BLE001 - a database problem is one clear line, not a traceback
         raise ValueError(f"cannot read feedback: {describe_failure(exc, layer.where)}") from None
-    return [json.dumps(export_line(row), ensure_ascii=False) for row in rows]
+    return [json.dumps(row, ensure_ascii=False) for row in rows]

@@ -69,6 +69,29 @@ feedback_table = sa.Table(
     sa.Column("record", sa.Text),  # question, turns, answer, sources, answerer: JSON (see bot.history.ratings)
 )
 
+# The OpenAI-compatible API (`bot.history.api_keys`): keys, stored as their SHA-256 only, and the answers given.
+# New tables need no migration step: `create_all` adds a missing table to an older database.
+api_keys = sa.Table(
+    "api_keys",
+    meta,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(255), index=True, nullable=False),
+    sa.Column("key_hash", sa.String(64), unique=True, nullable=False),
+    sa.Column("prefix", sa.String(16)),  # the key's first characters, to tell keys apart in `bot api-key list`
+    sa.Column("sets", sa.Text),  # JSON list of the document sets the key may use
+    sa.Column("created_at", sa.String(32)),
+    sa.Column("revoked_at", sa.String(32)),
+)
+api_answers = sa.Table(
+    "api_answers",
+    meta,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("key_name", sa.String(255), index=True),
+    sa.Column("model", sa.String(255)),  # the document set asked
+    sa.Column("created_at", sa.String(32), index=True),
+    sa.Column("record", sa.Text),  # question, turns, answer, sources, answerer: JSON (bot.history.transcript)
+)
+
 
 def now() -> str:
     """UTC time as ISO text: sorts as text, reads the same on SQLite and PostgreSQL."""

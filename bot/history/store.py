@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import sqlalchemy as sa
 from chainlit.data.base import BaseDataLayer
@@ -25,9 +24,9 @@ from chainlit.types import PageInfo, PaginatedResponse
 from chainlit.user import PersistedUser
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.history.database import delete_threads, guarded
+from bot.history.database import database_location, delete_threads, guarded
 from bot.history.ratings import NotYours, Ratings
-from bot.history.schema import async_url, elements, feedback_table, now, steps, threads, users
+from bot.history.schema import elements, feedback_table, now, steps, threads, users
 
 __all__ = ["HistoryLayer", "NotYours", "layer_for"]
 
@@ -247,10 +246,7 @@ def _thread_dict(row) -> dict:
 
 def layer_for(settings) -> HistoryLayer:
     """The data layer for `settings`: BOT_DATABASE_URL, else SQLite at `data_dir/bot.db` (folder made on demand)."""
-    if settings.database_url:
-        url = settings.database_url.get_secret_value()
-        where = sa.engine.make_url(async_url(url)).render_as_string(hide_password=True)
-        return HistoryLayer(url, where, settings.history_days)
-    path = Path(settings.data_dir) / "bot.db"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return HistoryLayer(f"sqlite+aiosqlite:///{path.resolve()}", str(path), settings.history_days)
+    url, where, path = database_location(settings)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return HistoryLayer(url, where, settings.history_days)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import PROVIDERS, get_settings
+from bot.tools.api_commands import cmd_api_key
 from bot.tools.commands import (
     cmd_ask,
     cmd_bench,
@@ -92,13 +93,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", metavar="DIR", help=CORPUS_HELP)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("load", help="load-test a running `bot serve` with many chat sessions at once")
+    p = sub.add_parser("load", help="load-test a running `bot serve` with many chat sessions (or API clients) at once")
     p.add_argument("file", help="JSONL question file (e.g. the public eval file)")
     p.add_argument("--url", help="the running app (default from settings: http://127.0.0.1:8000)")
-    p.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions")
+    p.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions (API clients with --api)")
     p.add_argument("--questions", type=int, default=4, help="questions each session asks, one after another")
     p.add_argument("--timeout", type=float, default=60, help="seconds to wait for one answer")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument(
+        "--api",
+        action="store_true",
+        help="drive the OpenAI-compatible API instead of the chat socket (the key in BOT_API_KEY)",
+    )
+    p.add_argument("--model", help="with --api: the document set to ask (default: the first the key may use)")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("bench", help="measure speed, memory and scale, side by side with the common recipe")
@@ -124,7 +131,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = feedback_sub.add_parser("export", help="print stored feedback as JSONL in the eval file's format")
     p.add_argument("--since", metavar="DATE", help="only feedback given on or after DATE (YYYY-MM-DD)")
     p.add_argument("--rating", choices=["up", "down"], help="only thumbs up or thumbs down")
+    p.add_argument(
+        "--api", action="store_true", help="also every answer given through the API, with its key's name (unrated)"
+    )
     p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("api-key", help="make, list and revoke keys of the OpenAI-compatible API (docs/api.md)")
+    key_sub = p.add_subparsers(dest="key_command", required=True)
+    p = key_sub.add_parser("create", help="make a key and print it (once: it is stored only hashed)")
+    p.add_argument("name", help="who uses it, e.g. intranet or slack-bot (logged and kept with its answers)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="SET",
+        help="a document set the key may use (repeatable; `*` = every set); default: every set there is now",
+    )
+    p.set_defaults(func=cmd_api_key)
+    p = key_sub.add_parser("list", help="the keys made: name, first characters, sets, when made, revoked or not")
+    p.set_defaults(func=cmd_api_key)
+    p = key_sub.add_parser("revoke", help="end the key of that name at once")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_api_key)
 
     p = sub.add_parser("hash-password", help="print a bcrypt hash for BOT_LOGIN_USERS (the password is not echoed)")
     p.add_argument("--stdin", action="store_true", help="read the password from standard input (for scripts)")

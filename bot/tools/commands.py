@@ -230,7 +230,15 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 
     questions = [item.question for item in load_questions(Path(args.file)) if len(item.turns) == 1]
     url = args.url or f"http://{settings.host}:{settings.port}"
-    report = asyncio.run(run_load(url, questions, args.sessions, args.questions, args.timeout))
+    if args.api:
+        # lazy: start-up time (httpx)
+        from bot.tools.load_api import run_api_load
+
+        key = os.environ.get("BOT_API_KEY", "")  # from the environment: a key on the command line is in `ps`
+        load = run_api_load(url, questions, args.sessions, args.questions, key, args.timeout, args.model or "")
+    else:
+        load = run_load(url, questions, args.sessions, args.questions, args.timeout)
+    report = asyncio.run(load)
     print(json.dumps(report.to_dict()) if args.json else report.summary())
     return 0 if not report.errors else 1
 
@@ -260,7 +268,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     # lazy: start-up time
     from bot.history.feedback import export_feedback
 
-    for line in export_feedback(settings, since=args.since, rating=args.rating):
+    for line in export_feedback(settings, since=args.since, rating=args.rating, api=args.api):
         print(line)
     return 0
 

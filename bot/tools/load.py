@@ -50,6 +50,7 @@ class LoadReport:
     wall_seconds: float = 0.0
     rss_before_mb: float | None = None
     rss_after_mb: float | None = None
+    unit: str = "sessions"  # what ran at once: chat sessions, or API clients (`bot.tools.load_api`)
 
     @property
     def errors(self) -> list[Turn]:
@@ -81,7 +82,7 @@ class LoadReport:
     def summary(self) -> str:
         d = self.to_dict()
         lines = [
-            f"{d['sessions']} sessions x {d['questions_per_session']} questions: {d['answers']} answers, "
+            f"{d['sessions']} {self.unit} x {d['questions_per_session']} questions: {d['answers']} answers, "
             f"{d['errors']} errors in {d['wall_s']} s ({d['throughput_per_s']} answers/s)",
             f"time to complete answer: p50 {d['p50_s']} s, p95 {d['p95_s']} s; first token p50 {d['first_token_p50_s']} s",
         ]

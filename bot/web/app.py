@@ -16,6 +16,7 @@ from bot.answer.present import SEARCH_STEP, reply_markdown, retrieval_summary, s
 from bot.safe_stream import StreamSanitizer
 from bot.settings import PROVIDERS, get_settings
 from bot.web import conversation
+from bot.web.api.routes import install_api
 from bot.web.branding import install_branding
 from bot.web.guard import ORIGINAL_CHARS, SlidingWindowLimit, client_key
 from bot.web.history import install_history
@@ -31,6 +32,7 @@ install_server(health, readme)
 install_branding(corpus_overview)  # logo, favicon, avatar, colour, welcome text
 install_history(get_settings())  # conversations and feedback in a database (bot.history.store)
 conversation.install_download()  # the chat as Markdown, for the page header's button
+install_api()  # the OpenAI-compatible API beside the chat (bot.web.api)
 
 
 @cl.on_app_startup

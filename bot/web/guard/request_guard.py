@@ -17,6 +17,9 @@ log = logging.getLogger("bot.web.guard")
 # The client address of the HTTP request being handled (after trusted-proxy resolution by the web server).
 client_address: contextvars.ContextVar[str] = contextvars.ContextVar("client_address", default="unknown")
 
+# The OpenAI-compatible API (bot.web.api): its bearer token is an API key, checked there, never a login token.
+API_PATHS = "/v1/"
+
 # A Host header is a host name, an IPv4 address or a bracketed IPv6 address, then an optional port: nothing else.
 _HOST = re.compile(r"(?:\[(?P<ip6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9.-]+))(?::[0-9]{1,5})?")
 
@@ -51,7 +54,7 @@ class RequestGuard:
             shown = b" | ".join(hosts).decode("latin-1")
             log.warning("refused a request for host %r (not in BOT_ALLOWED_HOSTS)", shown[:100])
             return await _refuse(scope, receive, send, 400, "Invalid host header")
-        if self.sessions is not None:
+        if self.sessions is not None and not scope.get("path", "").startswith(API_PATHS):
             scope, dead = self._without_dead_tokens(scope)
             if dead:
                 log.warning("ignored a login token on %s: %s", scope.get("path", "")[:100], dead)
