@@ -135,3 +135,27 @@ def test_code_is_quoted_verbatim_after_the_sentence_that_introduces_it(tmp_path)
     assert "To restart the queue worker, run [1]\n\n" + fence in answer.text  # spaces and comment kept
     listed = assistant.ask("How do I list the queues?")
     assert "admin queues[0:10]" in listed.text and listed.cited == [1]  # "[0:10]" in code is no citation
+
+
+@pytest.mark.ingest
+def test_a_short_name_an_acronym_or_a_version_written_otherwise_is_the_documents_own(built_index, tmp_path):
+    from bot.ingest.index import index_backend, ingest, open_index
+    from bot.retrieval.loaded import load_generation
+
+    from .conftest import copy_query_encoder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "platform.md").write_text(
+        "# Platform guide\n\nOur clusters run Kubernetes, version 1.29, and the billing API 3.0. Packages follow "
+        "the Debian Free Software Guidelines. Translations use the usual internationalization tools.\n",
+        encoding="utf-8",
+    )
+    settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    ingest(settings, progress=False)
+    view = load_generation(open_index(settings, index_backend(settings)))
+    for name in ("K8s", "k8s", "1.29", "v3", "3", "3.0.0", "DFSG", "i18n"):
+        assert view.mentions(name), name
+    for name in ("K9s", "v4", "3.1", "1.3", "DFSA", "GPU", "l10n"):
+        assert not view.mentions(name), name

@@ -37,6 +37,19 @@ def _facts(meta: dict) -> DocumentFacts:
     )
 
 
+_VERSION = re.compile(r"^(?:v|version\s*)?(\d+(?:\.\d+)*)$")
+_NUMERONYM = re.compile(r"^([a-z])(\d{1,2})([a-z])$")  # "k8s", "i18n", "a11y"
+_ACRONYM = re.compile(r"^[A-Z]{2,6}$")
+
+
+def _canonical_version(number: str) -> str:
+    """ "3.0.0" -> "3", "1.29" -> "1.29": trailing zero parts say nothing."""
+    parts = number.split(".")
+    while len(parts) > 1 and parts[-1] == "0":
+        parts.pop()
+    return ".".join(parts)
+
+
 @dataclass
 class LoadedGeneration:
     """One index generation loaded for searching: passages, vectors and the keyword index."""
@@ -58,6 +71,8 @@ class LoadedGeneration:
     suggestion_vectors: np.ndarray | None = None
     _known_text: str | None = None
     _vocabulary: frozenset[str] | None = None
+    _words: frozenset[str] | None = None  # every word of the corpus as written, lower case (for "k8s")
+    _raw_text: str | None = None  # titles, headings and text in their own case (for acronyms)
 
     def mentions(self, name: str) -> bool:
         """Whether the corpus mentions `name` (a word as a user wrote it): as written, by its stem, or spelt close."""
@@ -76,10 +91,35 @@ class LoadedGeneration:
             return True  # the usual case, a set look-up; the scan of the whole text below is for the rest
         if re.search(rf"(?<![\w.]){re.escape(lowered)}(?![\w]|\.\d)", self._known_text):
             return True
+        if self._spelt_out(name, lowered):
+            return True
         if digits:
             return False  # a version or year is mentioned as written, or not at all ("4.3.0" is not "4", "3", "0")
         # A misspelt name ("Pyhton") is still the corpus's own word.
         return len(lowered) >= 5 and bool(get_close_matches(lowered, self._vocabulary, n=1, cutoff=0.8))
+
+    def _spelt_out(self, name: str, lowered: str) -> bool:
+        """Whether the corpus writes `name` another way: a version with or without "v" and trailing ".0"
+        ("v3", "3.0", "3" are one version; "3.1" is another), a numeronym's word ("K8s" for "Kubernetes", the
+        number counting the letters between), or an acronym's words ("DFSG" for "Debian Free Software
+        Guidelines", each word capitalised, "of", "and", "for", "the" allowed between)."""
+        known = self._known_text or ""
+        version = _VERSION.match(lowered)
+        if version:
+            number = _canonical_version(version.group(1))
+            return bool(re.search(rf"(?<![\w.])v?{re.escape(number)}(?:\.0)*(?![\w]|\.\d)", known))
+        numeronym = _NUMERONYM.match(lowered)
+        if numeronym:
+            if self._words is None:
+                self._words = frozenset(re.findall(r"[a-z]+", known))
+            first, between, last = numeronym.group(1), int(numeronym.group(2)), numeronym.group(3)
+            return any(len(w) == between + 2 and w[0] == first and w[-1] == last for w in self._words)
+        if _ACRONYM.match(name):
+            words = r"\W+(?:(?:of|and|for|the)\s+)?".join(rf"{letter}[\w'’]*" for letter in name)
+            if self._raw_text is None:
+                self._raw_text = "\n".join(f"{p.title}\n{p.heading}\n{p.text}" for p in self.passages)
+            return bool(re.search(rf"\b{words}\b", self._raw_text))
+        return False
 
     @property
     def generation(self) -> str:
