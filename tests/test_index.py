@@ -275,3 +275,23 @@ def test_validation_refuses_vectors_the_model_does_not_reproduce(built_index, tm
     with pytest.raises(IndexUnavailable, match="its dimension is 384, expected 768"):
         validate_generation(index.manifest, index, {**signature, "dimension": 768}, embeddings)
     index.close()
+
+
+def test_an_index_from_before_the_current_calibration_is_recalibrated_without_re_embedding(built_index, tmp_path):
+    from dataclasses import replace
+
+    from bot.assistant import Assistant
+    from bot.ingest.index import ensure_index, index_backend
+
+    settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
+    copy_index(built_index.index_dir, settings.index_dir)
+    backend = index_backend(settings)
+    stale = backend.read_manifest()
+    backend.write_manifest(replace(stale, calibration={**stale.calibration, "version": 1}))  # an older rule's
+    assert Assistant.build(settings).retriever.calibration() is None
+    messages: list[str] = []
+    report = ensure_index(settings, log=messages.append)
+    assert report is not None and report.passages_written == 0 and report.passages_total == stale.passages
+    assert any("recalibrating" in m for m in messages)
+    assert Assistant.build(settings).retriever.calibration() is not None
+    assert ensure_index(settings) is None  # current now: left alone

@@ -26,7 +26,7 @@ def test_the_decision_is_the_models_probability_of_the_signals_it_shows(assistan
     for decision in (answered, declined):
         assert decision.signals is not None
         assert decision.probability == pytest.approx(model.probability(decision.signals))
-        assert f"{decision.probability:.2f}" in decision.reason
+        assert f"probability {int(decision.probability * 100) / 100:.2f} that the documents answer" in decision.reason
     assert answered.answer and answered.probability >= 0.5
     assert not declined.answer and declined.probability < 0.5
     assert answered.signals.relevance_margin > declined.signals.relevance_margin

@@ -12,6 +12,8 @@ The `Decision`'s reason is shown in the chat's search step and in `bot eval`'s m
 
 from __future__ import annotations
 
+import math
+
 from bot.ingest.index.calibration import Calibration
 from bot.retrieval.answerability import ANSWER_AT, AnswerabilityModel, covered_share
 from bot.retrieval.coverage import (
@@ -100,21 +102,13 @@ def decide(
         verb = "reaches" if ok else "below"
         return Decision(ok, f"best match {relevance:.2f} {verb} the default threshold {DEFAULT_MIN_SCORE:.2f}", unknown)
     said = signals.describe() if signals else ""
+    # Shown cut, not rounded, to two places, so that a decline never reads "0.50, below 0.50".
+    odds = f"probability {math.floor(probability * 100) / 100:.2f} that the documents answer"
     if probability >= ANSWER_AT:
-        return Decision(True, f"answerable, probability {probability:.2f} ({said})", (), "", signals, probability)
-    if unknown:
-        named = ", ".join(f"“{term}”" for term in unknown[:3])
-        return Decision(
-            False,
-            f"names {named} that the documents never mention; probability {probability:.2f} ({said})",
-            unknown,
-            "",
-            signals,
-            probability,
-        )
-    return Decision(
-        False, f"probability {probability:.2f} below {ANSWER_AT:.2f} ({said})", (), "", signals, probability
-    )
+        return Decision(True, f"{odds} ({said})", (), "", signals, probability)
+    named = ", ".join(f"“{term}”" for term in unknown[:3])
+    never = f"names {named} that the documents never mention; " if unknown else ""
+    return Decision(False, f"{never}{odds}, below {ANSWER_AT:.2f} ({said})", unknown, "", signals, probability)
 
 
 def gives_asked_kind(form: QuestionForm, sentence: str) -> bool:

@@ -24,7 +24,7 @@ class Manifest:
     files: dict  # corpus file name -> sha256 of its bytes
     passages: int
     sentences: int
-    calibration: dict | None = None  # the corpus's refusal threshold and its derivation (`Calibration`)
+    calibration: dict | None = None  # how close off-topic questions come to the corpus (`Calibration`)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+from bot.ingest.index.calibration import Calibration
 from bot.ingest.index.embedding import export_query_encoder, load_embeddings, load_query_embeddings, query_encoder_path
 from bot.ingest.index.ingestion import ingest
 from bot.ingest.index.manifest import Manifest
@@ -94,6 +95,11 @@ def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: Non
             export_query_encoder(settings, log)
         load_query_embeddings(settings)  # needed next anyway; loads while the probe runs on another core
         problem = finish_probe(probe)
+        if problem is None and Calibration.from_dict(manifest.calibration) is None:
+            # Made before the off-topic calibration the refusals measure against (or by an older version of
+            # it): a new generation carries every file over, so this costs a calibration, not an embedding.
+            log(f"{backend.description} has no current off-topic calibration; recalibrating it.")
+            return ingest(settings, progress=False, log=log, wait_seconds=600)
         if problem is None:
             return None
         aside = backend.move_aside(manifest.generation)
