@@ -66,3 +66,13 @@ def test_the_search_step_lists_the_passages_by_the_relevance_it_shows(assistant)
     shown = [float(re.search(r"· relevance (\d\.\d\d)$", row).group(1)) for row in rows]
     assert shown == sorted(shown, reverse=True) and len(shown) == len(ranked), rows
     assert [row.split(". ", 1)[0] for row in rows] == [str(n) for n in range(1, len(rows) + 1)]
+
+
+def test_the_search_step_says_declined_when_the_answerer_declines_what_retrieval_found_answerable(assistant):
+    question = "Who invented the generative adversarial network?"  # the articles name no inventor
+    retrieval = assistant.retrieve(question)
+    answer = assistant.compose(retrieval)
+    assert retrieval.decision.answer and not answer.answered  # found answerable, then no name to give
+    first = retrieval_summary(retrieval, answer).split("\n")[0]
+    assert "· declined: asks for a name" in first and "answerable" not in first
+    assert "· answerable: " in retrieval_summary(retrieval).split("\n")[0]  # before the answer is known

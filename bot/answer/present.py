@@ -86,17 +86,20 @@ def escape_markdown(text: str) -> str:
     return unlinked(re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text))
 
 
-def retrieval_summary(retrieval: Retrieval) -> str:
+def retrieval_summary(retrieval: Retrieval, answer: Answer | None = None) -> str:
     """The "Searched the documents" step: what was searched for and what was found, most relevant first.
 
     The passages are listed by the relevance shown beside them (their cosine to the query), not in the
     retriever's rank order, which also weighs keywords and sentences: "0.72" above "0.87" reads as a mistake.
-    The first line also says whether the documents answer, and why (`bot.retrieval.refusal`).
+    The first line also says whether the documents answer, and why (`bot.retrieval.refusal`); given the
+    `answer`, its verdict wins: the answerer may still decline what retrieval found answerable (no amount
+    for "How much ...?").
     """
     decision = retrieval.decision
-    verdict = (
-        f" · {'answerable' if decision.answer else 'declined'}: {escape_markdown(decision.reason)}" if decision else ""
-    )
+    answered, reason = (answer.answered, answer.reason) if answer and answer.reason else (None, "")
+    if decision and answered is None:
+        answered, reason = decision.answer, decision.reason
+    verdict = f" · {'answerable' if answered else 'declined'}: {escape_markdown(reason)}" if reason else ""
     lines = [f"Searched for: {escape_markdown(retrieval.query)}{verdict}", ""]
     found = sorted(retrieval.passages, key=lambda p: -p.score)
     lines += [

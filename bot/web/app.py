@@ -230,6 +230,9 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
                 retrieval = await cl.make_async(assistant.retrieve)(form)
                 step.output = retrieval_summary(retrieval)
         answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token, _client_key())
+        if not form.small_talk and retrieval.decision and answer.answered != retrieval.decision.answer:
+            step.output = retrieval_summary(retrieval, answer)  # the answerer declined after all: say so, and why
+            await step.update()
     except InvalidQuestion as exc:
         await _notice(str(exc))
         return
