@@ -71,6 +71,8 @@ def fit_sentences(questions: list[tuple[np.ndarray, np.ndarray]], fitted_on: tup
     logit, the softmax over one question's sentences, so only differences within a question teach (a pointwise
     fit also learns which questions are easy). Ridge 1 on standardised features; weights turned back to raw
     features and scaled as the replaced score was."""
+    if not questions:
+        raise SentenceModelError("no question has a sentence holding its evidence: nothing to fit on")
     stacked = np.vstack([x for x, _ in questions])
     mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)  # a feature constant in the data gets no weight

@@ -79,7 +79,8 @@ def fit(x: np.ndarray, y: np.ndarray, fitted_on: tuple[str, ...] = ()) -> Answer
     one) declined more near-topic questions, but also paraphrases the documents answer: leave-one-corpus-out
     on the development sets, refusals 0.89 against 0.78, strict answers 0.64 against 0.70, and the public file
     fell below its bar (docs/refusals-and-calibration.md, 2026-12-05)."""
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale = np.where(scale > 1e-6, scale, 1.0)  # a signal constant in the data (no name ever unknown) gets no weight
     xb = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
     w = np.zeros(xb.shape[1])
     penalty = L2 * np.eye(len(w))

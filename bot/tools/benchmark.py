@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from bot.answer.sentence_model import SHIPPED as SENTENCES_SHIPPED
-from bot.answer.sentence_model import SentenceModel, fit_sentences
+from bot.answer.sentence_model import SentenceModel, SentenceModelError, fit_sentences
 from bot.retrieval.answerability import ANSWER_AT, SHIPPED, AnswerabilityModel, fit
 from bot.settings import Settings
 from bot.tools.commands import corpus_settings, ensure_corpus_index
@@ -138,12 +138,16 @@ def sentence_refit(measured: list[Measured]) -> tuple[bool, str]:
     refit, kept = [], []
     for group in dict.fromkeys(m.bench.group for m in measured):
         held = [q for m in measured if m.bench.group == group for q in m.sentences]
-        model = fit_sentences_on([m for m in measured if m.bench.group != group])
-        refit.append(top_sentence_holds(model, held))
+        try:
+            model = fit_sentences_on([m for m in measured if m.bench.group != group])
+            refit.append(top_sentence_holds(model, held))
+        except (SentenceModelError, ValueError):  # too few labelled sentences in the other folders to fit on
+            refit.append(float("nan"))
         kept.append(top_sentence_holds(shipped, held))
         name = "+".join(m.bench.name for m in measured if m.bench.group == group)
         lines.append(f"{name:<26} {len(held):>9}  {refit[-1]:>38.3f}  {kept[-1]:>7.3f}")
-    better = float(np.nanmean(refit)) >= float(np.nanmean(kept))
+    fitted = not any(np.isnan(refit))
+    better = fitted and float(np.nanmean(refit)) >= float(np.nanmean(kept))
     lines.append(f"{'mean of corpora':<26} {'':>9}  {np.nanmean(refit):>38.3f}  {np.nanmean(kept):>7.3f}")
     return better, "\n".join(lines)
 
@@ -176,7 +180,9 @@ def cmd_fit(benchmark: Path, out: Path | None, settings: Settings) -> int:
     if better:
         fitted.append((SENTENCES_SHIPPED, fit_sentences_on(measured)))
     else:
-        print(f"kept {SENTENCES_SHIPPED.name}: a refit does not do better on corpora it was not fitted on")
+        print(
+            f"kept {SENTENCES_SHIPPED.name}: a refit does not do better on folders it was not fitted on (or could not be fitted)"
+        )
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     for shipped, model in fitted:
