@@ -20,15 +20,22 @@ from bot.web.branding import install_branding
 from bot.web.guard import ORIGINAL_CHARS, SlidingWindowLimit, client_key
 from bot.web.history import install_history
 from bot.web.limits import shared_store
-from bot.web.loading import corpus_overview, get_assistant, health, readme, start_loading
+from bot.web.loading import corpus_overview, get_assistant, health, readme, set_named, sets_for, start_loading
 from bot.web.server import install_server, show_identity
 
 log = logging.getLogger("bot.web.app")
 
+
+async def _welcome_of(name: str | None, user: str | None):
+    """(settings, overview) of the set `name` (None: the first) for the welcome screen, if `user` may see it."""
+    document_set = set_named(name, user)
+    return None if document_set is None else (document_set.settings, await corpus_overview(document_set))
+
+
 # The name from settings at once; the description once the corpus is known.
 show_identity(get_settings().assistant_name, get_settings().assistant_description)
 install_server(health, readme)
-install_branding(corpus_overview)  # logo, favicon, avatar, colour, welcome text
+install_branding(_welcome_of)  # logo, favicon, avatar, colour, welcome text
 install_history(get_settings())  # conversations and feedback in a database (bot.history.store)
 conversation.install_download()  # the chat as Markdown, for the page header's button
 
@@ -45,12 +52,56 @@ def _button_label(question: str) -> str:
     return question if len(question) <= STARTER_LABEL_CHARS else question[: STARTER_LABEL_CHARS - 1] + "…"
 
 
+async def _starters_of(document_set) -> list[cl.Starter]:
+    # Waits for the index on a fresh start: the starters are the set's own.
+    overview = await corpus_overview(document_set)
+    questions = overview.starters if overview else document_set.settings.starters
+    return [cl.Starter(label=_button_label(q), message=q) for q in questions]
+
+
+def _user_name(user) -> str | None:
+    return getattr(user, "identifier", None)
+
+
 @cl.set_starters
 async def starters(user=None, language=None):
-    # Waits for the index on a fresh start: the starters are the corpus's own.
-    overview = await corpus_overview()
-    questions = overview.starters if overview else get_settings().starters
-    return [cl.Starter(label=_button_label(q), message=q) for q in questions]
+    document_set = set_named(None, _user_name(user))
+    return await _starters_of(document_set) if document_set else []
+
+
+@cl.set_chat_profiles
+async def chat_profiles(user=None, language=None):
+    """One profile per document set this user may see (none without `BOT_SETS_DIR`: the page stays as it was)."""
+    if get_settings().sets_dir is None:
+        return None
+    return [
+        cl.ChatProfile(
+            name=s.name,
+            display_name=s.title,
+            markdown_description=s.settings.welcome,
+            starters=await _starters_of(s),
+            default=i == 0,
+        )
+        for i, s in enumerate(sets_for(_user_name(user)))
+    ]
+
+
+def _chat_set():
+    """The document set this chat asks (its chat profile, or the first one this user may see); None if the
+    chat names a set this user may not see (a forged profile, or a set limited since)."""
+    session = cl.context.session
+    return set_named(session.chat_profile, _user_name(session.user))
+
+
+async def _announce_set() -> bool:
+    """Tell the page which set this chat asks (public/bot.js shows its welcome); False, with a notice, if none."""
+    document_set = _chat_set()
+    if document_set is None:
+        await _notice("This document set is not available to you. Please start a new chat and pick another.")
+        return False
+    cl.user_session.set("set", document_set.name)
+    await cl.send_window_message({"botSet": document_set.name})
+    return True
 
 
 STREAM_WORDS = 6  # words per streamed chunk of a ready-made answer: visibly streams, few socket events
@@ -68,6 +119,7 @@ async def start() -> None:
     default = get_settings().llm
     cl.user_session.set("provider", default)
     await conversation.announce_thread()
+    await _announce_set()
     await conversation.notify_if_history_off()
     if not _may_switch_answerer():
         return
@@ -90,7 +142,13 @@ async def resume(thread: dict) -> None:
     """A conversation reopened from the sidebar (its owner only: Chainlit checks): restore its follow-up context."""
     cl.user_session.set("provider", get_settings().llm)
     conversation.restore(thread)
+    # The set its answers were given from (Chainlit's copy in the thread's metadata is written only when a chat
+    # disconnects, and a reopened page may name its last picked profile instead).
+    recorded = conversation.set_of_thread(thread)
+    if recorded:
+        cl.context.session.chat_profile = recorded
     await conversation.announce_thread()
+    await _announce_set()
     await conversation.notify_if_history_off()
 
 
@@ -105,7 +163,7 @@ async def settings_update(values: dict) -> None:
         await _notice("Choosing the answerer is turned off on this server.")
         return
     cl.user_session.set("provider", provider)
-    assistant = await get_assistant(notify=True)
+    assistant = await get_assistant(notify=True, document_set=_chat_set())
     notice = await cl.make_async(assistant.provider_notice)(provider)
     await _notice(notice or f"Answers now come from: {provider}.")
 
@@ -199,8 +257,12 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
         return
     await conversation.wait_for_resume()
     history: list[str] = cl.user_session.get("history") or []
+    document_set = _chat_set()
+    if document_set is None:
+        await _notice("This document set is not available to you. Please start a new chat and pick another.")
+        return
     try:
-        assistant = await get_assistant(notify=True)
+        assistant = await get_assistant(notify=True, document_set=document_set)
     except IndexUnavailable as exc:
         await _notice(_unavailable_reply(exc))
         return
@@ -255,6 +317,8 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
     reply.elements = [cl.Text(name=s.name, content=s.content, display="side") for s in sources]
     reply.actions = _offer(answer.suggestions) if answer.suggestions else []
     conversation.remember(question, retrieval.question, answer, provider, reply)  # saved with the reply
+    if get_settings().sets_dir is not None:  # the set answered from, kept with the answer for a resume
+        reply.metadata = (reply.metadata or {}) | {"set": document_set.name}
     await reply.send()  # ends the stream with the final (checked) content and the source elements
     history.append(retrieval.question)
     cl.user_session.set("history", history[-10:])
