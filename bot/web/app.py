@@ -15,7 +15,7 @@ import chainlit as cl
 from bot.answer.present import SEARCH_STEP, reply_markdown, retrieval_summary, source_views
 from bot.safe_stream import StreamSanitizer
 from bot.settings import PROVIDERS, get_settings
-from bot.web import conversation
+from bot.web import conversation, uploads
 from bot.web.branding import install_branding
 from bot.web.guard import ORIGINAL_CHARS, SlidingWindowLimit, client_key
 from bot.web.history import install_history
@@ -36,6 +36,7 @@ async def _welcome_of(name: str | None, user: str | None):
 show_identity(get_settings().assistant_name, get_settings().assistant_description)
 install_server(health, readme)
 install_branding(_welcome_of)  # logo, favicon, avatar, colour, welcome text
+uploads.install_upload_limit()  # an upload over BOT_UPLOAD_MAX_MB is refused before it is read
 install_history(get_settings())  # conversations and feedback in a database (bot.history.store)
 conversation.install_download()  # the chat as Markdown, for the page header's button
 
@@ -100,7 +101,8 @@ async def _announce_set() -> bool:
         await _notice("This document set is not available to you. Please start a new chat and pick another.")
         return False
     cl.user_session.set("set", document_set.name)
-    await cl.send_window_message({"botSet": document_set.name})
+    if get_settings().sets_dir is not None:
+        await cl.send_window_message({"botSet": document_set.name})
     return True
 
 
@@ -118,9 +120,10 @@ async def start() -> None:
     cl.user_session.set("history", [])
     default = get_settings().llm
     cl.user_session.set("provider", default)
-    await conversation.announce_thread()
     await _announce_set()
+    await conversation.announce_thread()
     await conversation.notify_if_history_off()
+    await uploads.offer_upload(_chat_set(), _user_name(cl.context.session.user))
     if not _may_switch_answerer():
         return
     await cl.ChatSettings(
@@ -147,9 +150,18 @@ async def resume(thread: dict) -> None:
     recorded = conversation.set_of_thread(thread)
     if recorded:
         cl.context.session.chat_profile = recorded
-    await conversation.announce_thread()
     await _announce_set()
+    await conversation.announce_thread()
     await conversation.notify_if_history_off()
+    await uploads.offer_upload(_chat_set(), _user_name(cl.context.session.user))
+
+
+@cl.action_callback(uploads.UPLOAD_ACTION)
+async def add_documents(action: cl.Action) -> None:
+    """An editor's "Add documents": refused to anyone else, however the click arrived."""
+    user = _user_name(cl.context.session.user)
+    document_set = _chat_set()
+    await uploads.ask_for_files(document_set, user, action.forId, lambda: uploads.offer_upload(document_set, user))
 
 
 @cl.on_settings_update
