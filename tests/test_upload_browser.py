@@ -74,6 +74,10 @@ def forged_upload(url: str, cookie: str) -> tuple[list[str], int, int]:
         await session.connect()
         try:
             action = {"name": "add_documents", "payload": {}, "id": "forged"}
+            manage = {"name": "manage_documents", "payload": {}, "id": "forged2"}
+            await asyncio.to_thread(
+                post_json, url, "/project/action", cookie, {"sessionId": session.session_id, "action": manage}
+            )
             click = await asyncio.to_thread(
                 post_json, url, "/project/action", cookie, {"sessionId": session.session_id, "action": action}
             )
@@ -176,6 +180,23 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         send_chat(page, "How often is the compost heap turned?")
         expect(answers.last).to_contain_text(DOCX_ANSWER, timeout=REPLY_WAIT_MS)
         assert not (root / "garden" / "broken.pdf").exists()  # a bad file is not kept
+        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
+
+        # The set's documents, who added them, and removing the DOCX removes its passages.
+        page.get_by_role("button", name="Manage documents").first.click()
+        table = page.locator('[data-step-type="assistant_message"]', has_text="Documents of “Garden”").last
+        table.wait_for(timeout=REPLY_WAIT_MS)
+        listed = table.inner_text()
+        assert "greenhouse.pdf" in listed and "compost.docx" in listed and "anna" in listed, listed
+        assert re.search(r"greenhouse\.pdf\s+3\s", listed), listed  # its three pages
+        page.get_by_role("button", name="Remove compost.docx").click()
+        page.get_by_text(re.compile(r"Removed compost\.docx")).first.wait_for(timeout=REPLY_WAIT_MS)
+        assert not (root / "garden" / "compost.docx").exists()
+        send_chat(page, "How often is the compost heap turned?")
+        expect(answers.last).not_to_contain_text("Friday", timeout=REPLY_WAIT_MS)
+        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
+        page.wait_for_timeout(3000)  # the reply is complete (its footnotes or a decline)
+        assert DOCX_ANSWER not in answers.last.inner_text()
 
         # bob, a plain user: no upload control; a forged click and a file posted over HTTP are refused.
         other = sign_in(chromium, url, "bob", passwords["bob"])
@@ -185,5 +206,6 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         replies, click, upload = forged_upload(url, cookie)
         assert click == 200  # Chainlit ran the callback, which refused
         assert any("Only editors may add documents" in r for r in replies), replies
+        assert any("Only editors may change the documents" in r for r in replies), replies
         assert upload == 400, upload
         assert not any("sneaky" in p.name for p in root.rglob("*"))

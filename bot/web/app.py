@@ -156,6 +156,23 @@ async def resume(thread: dict) -> None:
     await uploads.offer_upload(_chat_set(), _user_name(cl.context.session.user))
 
 
+@cl.action_callback(uploads.MANAGE_ACTION)
+async def manage_documents(action: cl.Action) -> None:
+    """An editor's list of the set's documents, each with a Remove button; refused to anyone else."""
+    document_set = _chat_set()
+    assistant = await get_assistant(notify=True, document_set=document_set) if document_set else None
+    await uploads.list_documents(document_set, _user_name(cl.context.session.user), assistant)
+
+
+@cl.action_callback(uploads.REMOVE_ACTION)
+async def remove_document(action: cl.Action) -> None:
+    """An editor's Remove: the document's file and passages leave the set; refused to anyone else."""
+    document_set = _chat_set()
+    assistant = await get_assistant(notify=True, document_set=document_set) if document_set else None
+    name = (action.payload or {}).get("name")
+    await uploads.remove_document(document_set, _user_name(cl.context.session.user), name, assistant)
+
+
 @cl.action_callback(uploads.UPLOAD_ACTION)
 async def add_documents(action: cl.Action) -> None:
     """An editor's "Add documents": refused to anyone else, however the click arrived."""

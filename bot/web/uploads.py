@@ -20,12 +20,23 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 
 from bot.ingest.sets import DocumentSet
-from bot.ingest.upload import Upload, UploadRefused, check_uploads, ingest_in_child, place_files, settle
+from bot.ingest.upload import (
+    Upload,
+    UploadRefused,
+    check_uploads,
+    ingest_in_child,
+    place_files,
+    read_ledger,
+    settle,
+    write_ledger,
+)
 from bot.settings import get_settings
 
 log = logging.getLogger("bot.web.app")
 
 UPLOAD_ACTION = "add_documents"
+MANAGE_ACTION = "manage_documents"
+REMOVE_ACTION = "remove_document"
 PROGRESS_EVERY_SECONDS = 0.5  # the progress line is rewritten at most this often
 # Chainlit's file prompt takes at most 100 MB a file and 10 files; the settings may only lower those.
 CHAINLIT_MAX_MB, CHAINLIT_MAX_FILES = 100, 10
@@ -58,8 +69,16 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
     if document_set is None or not may_edit(user):
         return
     await cl.Message(
-        content=f"You may add documents to “{document_set.title}”.",
-        actions=[cl.Action(name=UPLOAD_ACTION, payload={}, label="Add documents", tooltip="Upload files to this set")],
+        content=f"You may add documents to “{document_set.title}”, and replace or remove them.",
+        actions=[
+            cl.Action(
+                name=UPLOAD_ACTION,
+                payload={},
+                label="Add documents",
+                tooltip="Upload files (a file of the same name replaces the one in the set)",
+            ),
+            cl.Action(name=MANAGE_ACTION, payload={}, label="Manage documents", tooltip="List and remove documents"),
+        ],
     ).send()
 
 
@@ -113,7 +132,7 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
         async with lock:  # one upload of a set at a time in this process (ingest's file lock covers the rest)
             folder = document_set.folder
             backups = await cl.make_async(place_files)(folder, accepted)
-            timeout = settings.convert_seconds * (len(accepted) + 1) + 300
+            timeout = settings_timeout(len(accepted))
             try:
                 report = await cl.make_async(ingest_in_child)(document_set.settings, on_step, timeout)
             except UploadRefused as exc:
@@ -135,6 +154,86 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
         await progress.remove()
     lines += [f"Not added: {reason}" for reason in refused]
     await cl.Message(content="\n\n".join(lines) or "Nothing to add.").send()
+
+
+async def _refuse(user: str | None) -> None:
+    log.warning("refused a document change by %r: not an editor of this set", user)
+    await cl.Message(content="Only editors may change the documents of this set.", type="system_message").send()
+
+
+async def list_documents(document_set: DocumentSet | None, user: str | None, assistant) -> None:
+    """An editor's table of the set's documents (name, pages, passages, added when and by whom), each with
+    a button that removes it."""
+    if document_set is None or not may_edit(user):
+        return await _refuse(user)
+    view = await cl.make_async(assistant.retriever.live_view)()
+    documents = view.documents()
+    ledger = read_ledger(document_set.folder)
+    rows = ["| document | pages | passages | added | by |", "| --- | --- | --- | --- | --- |"]
+    for name, passages in documents.items():
+        facts = view.facts.get(name)
+        pages = (facts.pages or facts.slides or "") if facts else ""
+        entry = ledger.get(name) or {}
+        if not entry:
+            try:
+                added = time.strftime("%Y-%m-%d %H:%M", time.gmtime((document_set.folder / name).stat().st_mtime))
+            except OSError:
+                added = ""
+        else:
+            added = str(entry.get("at", "")).replace("T", " ")[:16]
+        by = entry.get("by") or "(the folder)"
+        cell = name.replace("|", "\\|")
+        rows.append(f"| {cell} | {pages} | {len(passages)} | {added} | {by} |")
+    actions = [cl.Action(name=REMOVE_ACTION, payload={"name": name}, label=f"Remove {name}"[:80]) for name in documents]
+    await cl.Message(
+        content=f"Documents of “{document_set.title}” ({len(documents)}):\n\n" + "\n".join(rows), actions=actions
+    ).send()
+
+
+async def remove_document(document_set: DocumentSet | None, user: str | None, name: object, assistant) -> None:
+    """Remove one document from the set (an editor's click): its file leaves the folder and its passages
+    the index, which switches when the set is indexed again."""
+    if document_set is None or not may_edit(user):
+        return await _refuse(user)
+    view = await cl.make_async(assistant.retriever.live_view)()
+    if not isinstance(name, str) or name not in view.documents():
+        await cl.Message(content="That document is not in this set.", type="system_message").send()
+        return
+    folder = document_set.folder
+    path = folder / name
+    if not path.resolve().is_relative_to(folder.resolve()):
+        return await _refuse(user)
+    progress = cl.Message(content=f"Removing {name}…")
+    await progress.send()
+    lock = _set_locks.setdefault(document_set.name, asyncio.Lock())
+    async with lock:
+        aside = folder / ".removed"
+        aside.mkdir(exist_ok=True)
+        kept = aside / f"{time.time_ns()}-{Path(name).name}"
+        path.replace(kept)
+        timeout = settings_timeout()
+        try:
+            report = await cl.make_async(ingest_in_child)(document_set.settings, lambda _step: None, timeout)
+        except UploadRefused as exc:
+            kept.replace(path)  # the folder as it was: the index never changed
+            await progress.remove()
+            await cl.Message(content=f"{name} was not removed: {exc}.").send()
+            return
+        kept.unlink(missing_ok=True)
+        ledger = read_ledger(folder)
+        ledger.pop(name, None)
+        await cl.make_async(write_ledger)(folder, ledger)
+    await progress.remove()
+    gone = len(view.documents().get(name, []))
+    await cl.Message(
+        content=f"Removed {name} from “{document_set.title}”: its {gone} passages are gone; the set now has "
+        f"{report.passages_total} passages."
+    ).send()
+
+
+def settings_timeout(files: int = 0) -> float:
+    """How long one ingest of a set may take before it is stopped."""
+    return get_settings().convert_seconds * (files + 1) + 300
 
 
 def settle_failed(folder: Path, name: str, backup: Path | None) -> None:
