@@ -128,3 +128,17 @@ def test_each_set_answers_from_its_own_index_and_an_unchanged_set_is_never_embed
     assert ingest(it.settings, progress=False).added == ["more.md"]
     again = ingest(hr.settings, progress=False)
     assert not again.changed and again.passages_written == 0 and again.generation == generation
+
+
+@pytest.mark.ingest
+def test_bot_ingest_indexes_every_set_or_the_one_named(tmp_path, built_index, run_cli, monkeypatch):
+    root = make_sets(tmp_path / "sets")
+    settings = built_index.model_copy(update={"index_dir": tmp_path / "index"})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    monkeypatch.setenv("BOT_SETS_DIR", str(root))
+    code, out, _err = run_cli("ingest", "--quiet", settings=settings)
+    assert code == 0 and "Set hr" in out and "Set it-policies" in out and out.count("1 added") == 2, out
+    code, out, _err = run_cli("ingest", "--quiet", "--set", "hr", settings=settings)
+    assert code == 0 and "Set hr" in out and "it-policies" not in out and "1 unchanged" in out, out
+    code, _out, err = run_cli("ingest", "--set", "nope", settings=settings)
+    assert code == 1 and "no set named 'nope'" in err

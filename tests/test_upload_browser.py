@@ -169,6 +169,8 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         text = page.locator('[data-step-type="assistant_message"]', has_text="Added to").last.inner_text()
         assert "greenhouse.pdf" in text and "compost.docx" in text
         expect(page.get_by_text(re.compile(r"Not added: broken\.pdf"))).to_have_count(1, timeout=REPLY_WAIT_MS)
+        welcome = page.request.get(f"{url}/brand/welcome.json?set=garden").json()  # the set's welcome lists them
+        assert {"Greenhouse Care Guide", "Compost Rules"} <= {d["title"] for d in welcome["documents"]}, welcome
         page.screenshot(path=str(tmp_path / "upload-done.png"), full_page=True)
 
         send_chat(page, "When should the greenhouse vents be opened?")
@@ -209,3 +211,37 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         assert any("Only editors may change the documents" in r for r in replies), replies
         assert upload == 400, upload
         assert not any("sneaky" in p.name for p in root.rglob("*"))
+
+        # bob attaches a file to his own chat: answered from it alone, cited, not added to any set.
+        other.locator("#command-Attach").click()
+        send_chat(other, "How often is the compost heap turned?")
+        other.locator("#ask-button-input").wait_for(state="attached", timeout=REPLY_WAIT_MS)
+        other.locator("#ask-button-input").last.set_input_files(
+            [{"name": "compost.docx", "mimeType": files[1]["mimeType"], "buffer": files[1]["buffer"]}]
+        )
+        other.get_by_text(re.compile(r"Attached compost\.docx")).first.wait_for(timeout=REPLY_WAIT_MS)
+        bob_answer = other.locator('[data-step-type="assistant_message"]', has_text=DOCX_ANSWER).last
+        bob_answer.wait_for(timeout=REPLY_WAIT_MS)
+        expect(bob_answer).to_contain_text("Compost Rules", timeout=REPLY_WAIT_MS)  # its footnote: cited
+        assert not (root / "garden" / "compost.docx").exists() and not (root / "hr" / "compost.docx").exists()
+        other.wait_for_url(re.compile(r"/thread/"), timeout=REPLY_WAIT_MS)
+        thread_id = other.url.rsplit("/", 1)[-1]
+        attached = tmp_path / "data" / "attachments" / thread_id
+        assert (attached / "compost.docx").exists()
+
+        # anna cannot reach it: asking in her own chat, or by the conversation's URL.
+        page.goto(url)
+        page.locator("#chat-profiles").wait_for(timeout=REPLY_WAIT_MS)
+        send_chat(page, "How often is the compost heap turned?")
+        anna_answers = page.locator('[data-step-type="assistant_message"]')
+        expect(anna_answers.last).not_to_contain_text("Friday", timeout=REPLY_WAIT_MS)
+        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
+        page.wait_for_timeout(2000)
+        assert DOCX_ANSWER not in anna_answers.last.inner_text()
+        assert page.request.get(f"{url}/conversation/{thread_id}/download").status == 404
+        assert page.request.get(f"{url}/project/thread/{thread_id}").status in (401, 403, 404)
+
+        # Deleted with the conversation.
+        status = other.request.delete(f"{url}/project/thread", data={"threadId": thread_id}).status
+        assert status == 200, status
+        assert not attached.exists()

@@ -15,7 +15,7 @@ import chainlit as cl
 from bot.answer.present import SEARCH_STEP, reply_markdown, retrieval_summary, source_views
 from bot.safe_stream import StreamSanitizer
 from bot.settings import PROVIDERS, get_settings
-from bot.web import conversation, uploads
+from bot.web import attachments, conversation, uploads
 from bot.web.branding import install_branding
 from bot.web.guard import ORIGINAL_CHARS, SlidingWindowLimit, client_key
 from bot.web.history import install_history
@@ -38,6 +38,7 @@ install_server(health, readme)
 install_branding(_welcome_of)  # logo, favicon, avatar, colour, welcome text
 uploads.install_upload_limit()  # an upload over BOT_UPLOAD_MAX_MB is refused before it is read
 install_history(get_settings())  # conversations and feedback in a database (bot.history.store)
+attachments.install_cleanup()  # a conversation's attached file is deleted with it
 conversation.install_download()  # the chat as Markdown, for the page header's button
 
 
@@ -124,6 +125,7 @@ async def start() -> None:
     await conversation.announce_thread()
     await conversation.notify_if_history_off()
     await uploads.offer_upload(_chat_set(), _user_name(cl.context.session.user))
+    await attachments.offer_attach()
     if not _may_switch_answerer():
         return
     await cl.ChatSettings(
@@ -154,6 +156,8 @@ async def resume(thread: dict) -> None:
     await conversation.announce_thread()
     await conversation.notify_if_history_off()
     await uploads.offer_upload(_chat_set(), _user_name(cl.context.session.user))
+    attachments.restore(thread.get("id") or "")
+    await attachments.offer_attach()
 
 
 @cl.action_callback(uploads.MANAGE_ACTION)
@@ -268,6 +272,10 @@ async def ask_suggestion(action: cl.Action) -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
+    if message.command == attachments.ATTACH_COMMAND:  # a file for this conversation first, then the question
+        attached = await attachments.attach(message.id)
+        if not attached or not message.content.strip():
+            return
     await _answer(message.content, (message.metadata or {}).get(ORIGINAL_CHARS))
 
 
@@ -291,7 +299,10 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
         await _notice("This document set is not available to you. Please start a new chat and pick another.")
         return
     try:
-        assistant = await get_assistant(notify=True, document_set=document_set)
+        # A file attached to this conversation answers instead of the set (`bot.web.attachments`).
+        assistant = await attachments.attached_assistant() or await get_assistant(
+            notify=True, document_set=document_set
+        )
     except IndexUnavailable as exc:
         await _notice(_unavailable_reply(exc))
         return
