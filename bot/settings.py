@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -67,6 +67,24 @@ class Settings(BaseSettings):
     corpus_dir: UserPath = Field(
         Path("corpus"),
         description="Folder of documents to index, subfolders included: .md, .txt, .pdf, .docx, .pptx, .html.",
+    )
+    sets_dir: UserPath | None = Field(
+        None,
+        description="Folder with one subfolder per document set (each may hold a `set.toml`: title, welcome, "
+        "starters, users); users pick a set on the welcome screen. Empty = `corpus_dir` is the one set.",
+    )
+    editors: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="User names (login on) who may add, replace and remove documents in the sets they can see "
+        "(JSON list or `|`-separated); empty = nobody. With login off, uploads are off.",
+    )
+    upload_max_mb: int = Field(
+        20, ge=1, description="Largest file an editor may upload, in MB (checked on the server)."
+    )
+    upload_max_files: int = Field(10, ge=1, description="Most files one upload may hold.")
+    upload_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [".pdf", ".docx", ".pptx", ".md", ".txt", ".html"],
+        description="File types an editor may upload, as suffixes (JSON list or `|`-separated).",
     )
     max_file_mb: int = Field(
         32, ge=1, description="Largest file ingest reads, in MB; a bigger one is skipped and named in the report."
@@ -415,14 +433,22 @@ class Settings(BaseSettings):
         return None
 
     @field_validator(
-        "min_score", "answerability_model", "health_memory", "database_url", "redis_url", "brand_dir", mode="before"
+        "min_score",
+        "answerability_model",
+        "sentence_model",
+        "health_memory",
+        "database_url",
+        "redis_url",
+        "brand_dir",
+        "sets_dir",
+        mode="before",
     )
     @classmethod
     def _empty_means_unset(cls, value: object) -> object:
         # `.env.example` lists these as `NAME=` (unset): empty text must not fail as a number or a boolean.
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("starters", mode="before")
+    @field_validator("starters", "editors", "upload_types", mode="before")
     @classmethod
     def _json_or_bar_separated(cls, value: object) -> object:
         # A JSON list when it looks like one, else `a|b|c`: a shell line without JSON quoting.
@@ -432,6 +458,19 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             value = [" ".join(str(item).split()) for item in value if str(item).strip()]
         return value
+
+    # Where the question path's ONNX export lives when not under `index_dir` (a document set shares the
+    # server's one export instead of making its own: `bot.ingest.sets`). Not a setting.
+    _query_encoder_root: Path | None = PrivateAttr(None)
+
+    def query_encoder_root(self) -> Path:
+        """The index folder whose `query-encoder/` holds the question path's ONNX export."""
+        return self._query_encoder_root or self.index_dir
+
+    def with_query_encoder_root(self, root: Path) -> Settings:
+        """These settings, sharing the ONNX export under `root`."""
+        self._query_encoder_root = root
+        return self
 
     def host_names(self) -> list[str]:
         """Every host name the app answers to (the Host header, without its port)."""

@@ -7,6 +7,7 @@
 (function () {
   "use strict";
   var facts = null; // the welcome screen's text, from the server
+  var setName = ""; // the document set this chat asks (told by the server as the chat starts), "" = the first
   var clickedAt = 0; // when a citation or source link was last clicked
   var panelSeen = ""; // the open panel's title and element count, as last checked
 
@@ -91,7 +92,7 @@
     // Again after a sign-in (the page does not reload) or a failure, at most every 3 seconds.
     if (facts || Date.now() - fetchedAt < 3000 || !document.getElementById("welcome-screen")) return;
     fetchedAt = Date.now();
-    fetch("/brand/welcome.json", { credentials: "same-origin" })
+    fetch("/brand/welcome.json" + (setName ? "?set=" + encodeURIComponent(setName) : ""), { credentials: "same-origin" })
       .then(function (r) {
         return r.ok ? r.json() : null;
       })
@@ -108,6 +109,18 @@
     guardPanel();
     foldSections();
   }
+
+  // Another document set picked on the welcome screen: its own name, welcome line and documents.
+  window.addEventListener("message", function (e) {
+    var d = e.data;
+    if (e.source !== window || !d || typeof d.botSet !== "string" || d.botSet === setName) return;
+    setName = d.botSet;
+    facts = null;
+    fetchedAt = 0;
+    var shown = document.getElementById("bot-welcome");
+    if (shown) shown.remove();
+    update();
+  });
 
   document.addEventListener(
     "click",

@@ -80,10 +80,14 @@ def file_sha256(path: Path, name: str) -> str:
     return digest.hexdigest()
 
 
+SET_FILE = "set.toml"  # a document set's title, welcome, starters and users (`bot.ingest.sets`)
+
+
 def _skipped_by_name(path: Path) -> bool:
-    """Hidden files, editor leftovers and README files describe the folder; they are not documents."""
+    """Hidden files, editor leftovers, README files and a document set's `set.toml` describe the folder; they
+    are not documents."""
     name = path.name
-    return name.startswith((".", "~$")) or name.endswith("~") or path.stem.lower() == "readme"
+    return name.startswith((".", "~$")) or name.endswith("~") or path.stem.lower() == "readme" or name == SET_FILE
 
 
 def _walk(corpus_dir: Path) -> Iterator[Path]:

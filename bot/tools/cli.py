@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--wait", type=float, default=0, help="seconds to wait for another running ingest")
     p.add_argument("--corpus", metavar="DIR", help=CORPUS_HELP)
+    p.add_argument("--set", metavar="NAME", help="with BOT_SETS_DIR: only this document set (default: every set)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer one question")

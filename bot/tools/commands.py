@@ -72,12 +72,36 @@ def ensure_corpus_index(settings: Settings) -> None:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     # lazy: start-up time
-    from bot.ingest.index import ingest
+    from bot.ingest.index import IndexUnavailable, ingest
+    from bot.ingest.sets import SetError, document_sets
 
-    settings = corpus_settings(settings, args.corpus)
-    report = ingest(settings, progress=None if not args.quiet else False, wait_seconds=args.wait)
-    print(report.summary())
-    return 0 if report.passages_total else 1
+    if args.corpus or settings.sets_dir is None:
+        settings = corpus_settings(settings, args.corpus)
+        report = ingest(settings, progress=None if not args.quiet else False, wait_seconds=args.wait)
+        print(report.summary())
+        return 0 if report.passages_total else 1
+    # BOT_SETS_DIR: every set (or the one named), each in its own index; an unchanged set is only hashed.
+    try:
+        sets = document_sets(settings)
+    except SetError as exc:
+        return fail(str(exc))
+    for problem in sets[0].problems:
+        print(f"bot: {problem}", file=sys.stderr)
+    chosen = [s for s in sets if not args.set or s.name == args.set]
+    if not chosen:
+        return fail(f"no set named {args.set!r} in {settings.sets_dir} (sets: {', '.join(s.name for s in sets)})")
+    code = 0
+    for document_set in chosen:
+        print(f"Set {document_set.name} ({document_set.folder}):")
+        try:
+            report = ingest(document_set.settings, progress=None if not args.quiet else False, wait_seconds=args.wait)
+        except IndexUnavailable as exc:
+            print(f"  {exc}")
+            code = 1
+            continue
+        print(report.summary())
+        code = code or (0 if report.passages_total else 1)
+    return code
 
 
 def _with_llm(settings: Settings, llm: str | None) -> Settings:

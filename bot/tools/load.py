@@ -108,9 +108,15 @@ class ChatSession:
     """One chat over Chainlit's socket.io protocol, as the web page speaks it."""
 
     def __init__(
-        self, url: str, timeout: float = 60, headers: dict[str, str] | None = None, thread_id: str | None = None
+        self,
+        url: str,
+        timeout: float = 60,
+        headers: dict[str, str] | None = None,
+        thread_id: str | None = None,
+        chat_profile: str | None = None,
     ):
-        """`thread_id` reopens that stored conversation (as the sidebar does); None starts a new one."""
+        """`thread_id` reopens that stored conversation (as the sidebar does); None starts a new one.
+        `chat_profile` is the document set picked on the welcome screen (None: the first)."""
         try:
             # lazy: python-socketio, the `bench` extra
             import socketio
@@ -122,6 +128,7 @@ class ChatSession:
 
         self.url = url.rstrip("/")
         self.thread_id = thread_id
+        self.chat_profile = chat_profile
         self.session_id: str | None = None  # set at connect; a test may set it first to name another session
         self.timeout = timeout
         self.headers = headers or {}
@@ -153,7 +160,7 @@ class ChatSession:
             "sessionId": self.session_id,
             "threadId": self.thread_id,
             "userEnv": "{}",
-            "chatProfile": None,
+            "chatProfile": self.chat_profile,
         }
         await self.client.connect(
             self.url,

@@ -15,22 +15,31 @@ import chainlit as cl
 from bot.answer.present import SEARCH_STEP, reply_markdown, retrieval_summary, source_views
 from bot.safe_stream import StreamSanitizer
 from bot.settings import PROVIDERS, get_settings
-from bot.web import conversation
+from bot.web import attachments, conversation, uploads
 from bot.web.api.routes import install_api
 from bot.web.branding import install_branding
 from bot.web.guard import ORIGINAL_CHARS, SlidingWindowLimit, client_key
 from bot.web.history import install_history
 from bot.web.limits import shared_store
-from bot.web.loading import corpus_overview, get_assistant, health, readme, start_loading
+from bot.web.loading import corpus_overview, get_assistant, health, readme, set_named, sets_for, start_loading
 from bot.web.server import install_server, show_identity
 
 log = logging.getLogger("bot.web.app")
 
+
+async def _welcome_of(name: str | None, user: str | None):
+    """(settings, overview) of the set `name` (None: the first) for the welcome screen, if `user` may see it."""
+    document_set = set_named(name, user)
+    return None if document_set is None else (document_set.settings, await corpus_overview(document_set))
+
+
 # The name from settings at once; the description once the corpus is known.
 show_identity(get_settings().assistant_name, get_settings().assistant_description)
 install_server(health, readme)
-install_branding(corpus_overview)  # logo, favicon, avatar, colour, welcome text
+install_branding(_welcome_of)  # logo, favicon, avatar, colour, welcome text
+uploads.install_upload_limit()  # an upload over BOT_UPLOAD_MAX_MB is refused before it is read
 install_history(get_settings())  # conversations and feedback in a database (bot.history.store)
+attachments.install_cleanup()  # a conversation's attached file is deleted with it
 conversation.install_download()  # the chat as Markdown, for the page header's button
 install_api()  # the OpenAI-compatible API beside the chat (bot.web.api)
 
@@ -47,12 +56,57 @@ def _button_label(question: str) -> str:
     return question if len(question) <= STARTER_LABEL_CHARS else question[: STARTER_LABEL_CHARS - 1] + "…"
 
 
+async def _starters_of(document_set) -> list[cl.Starter]:
+    # Waits for the index on a fresh start: the starters are the set's own.
+    overview = await corpus_overview(document_set)
+    questions = overview.starters if overview else document_set.settings.starters
+    return [cl.Starter(label=_button_label(q), message=q) for q in questions]
+
+
+def _user_name(user) -> str | None:
+    return getattr(user, "identifier", None)
+
+
 @cl.set_starters
 async def starters(user=None, language=None):
-    # Waits for the index on a fresh start: the starters are the corpus's own.
-    overview = await corpus_overview()
-    questions = overview.starters if overview else get_settings().starters
-    return [cl.Starter(label=_button_label(q), message=q) for q in questions]
+    document_set = set_named(None, _user_name(user))
+    return await _starters_of(document_set) if document_set else []
+
+
+@cl.set_chat_profiles
+async def chat_profiles(user=None, language=None):
+    """One profile per document set this user may see (none without `BOT_SETS_DIR`: the page stays as it was)."""
+    if get_settings().sets_dir is None:
+        return None
+    return [
+        cl.ChatProfile(
+            name=s.name,
+            display_name=s.title,
+            markdown_description=s.settings.welcome,
+            starters=await _starters_of(s),
+            default=i == 0,
+        )
+        for i, s in enumerate(sets_for(_user_name(user)))
+    ]
+
+
+def _chat_set():
+    """The document set this chat asks (its chat profile, or the first one this user may see); None if the
+    chat names a set this user may not see (a forged profile, or a set limited since)."""
+    session = cl.context.session
+    return set_named(session.chat_profile, _user_name(session.user))
+
+
+async def _announce_set() -> bool:
+    """Tell the page which set this chat asks (public/bot.js shows its welcome); False, with a notice, if none."""
+    document_set = _chat_set()
+    if document_set is None:
+        await _notice("This document set is not available to you. Please start a new chat and pick another.")
+        return False
+    cl.user_session.set("set", document_set.name)
+    if get_settings().sets_dir is not None:
+        await cl.send_window_message({"botSet": document_set.name})
+    return True
 
 
 STREAM_WORDS = 6  # words per streamed chunk of a ready-made answer: visibly streams, few socket events
@@ -69,8 +123,11 @@ async def start() -> None:
     cl.user_session.set("history", [])
     default = get_settings().llm
     cl.user_session.set("provider", default)
+    await _announce_set()
     await conversation.announce_thread()
     await conversation.notify_if_history_off()
+    await uploads.offer_upload(_chat_set(), _user_name(cl.context.session.user))
+    await attachments.offer_attach()
     if not _may_switch_answerer():
         return
     await cl.ChatSettings(
@@ -92,8 +149,42 @@ async def resume(thread: dict) -> None:
     """A conversation reopened from the sidebar (its owner only: Chainlit checks): restore its follow-up context."""
     cl.user_session.set("provider", get_settings().llm)
     conversation.restore(thread)
+    # The set its answers were given from (Chainlit's copy in the thread's metadata is written only when a chat
+    # disconnects, and a reopened page may name its last picked profile instead).
+    recorded = conversation.set_of_thread(thread)
+    if recorded:
+        cl.context.session.chat_profile = recorded
+    await _announce_set()
     await conversation.announce_thread()
     await conversation.notify_if_history_off()
+    await uploads.offer_upload(_chat_set(), _user_name(cl.context.session.user))
+    attachments.restore(thread.get("id") or "")
+    await attachments.offer_attach()
+
+
+@cl.action_callback(uploads.MANAGE_ACTION)
+async def manage_documents(action: cl.Action) -> None:
+    """An editor's list of the set's documents, each with a Remove button; refused to anyone else."""
+    document_set = _chat_set()
+    assistant = await get_assistant(notify=True, document_set=document_set) if document_set else None
+    await uploads.list_documents(document_set, _user_name(cl.context.session.user), assistant)
+
+
+@cl.action_callback(uploads.REMOVE_ACTION)
+async def remove_document(action: cl.Action) -> None:
+    """An editor's Remove: the document's file and passages leave the set; refused to anyone else."""
+    document_set = _chat_set()
+    assistant = await get_assistant(notify=True, document_set=document_set) if document_set else None
+    name = (action.payload or {}).get("name")
+    await uploads.remove_document(document_set, _user_name(cl.context.session.user), name, assistant)
+
+
+@cl.action_callback(uploads.UPLOAD_ACTION)
+async def add_documents(action: cl.Action) -> None:
+    """An editor's "Add documents": refused to anyone else, however the click arrived."""
+    user = _user_name(cl.context.session.user)
+    document_set = _chat_set()
+    await uploads.ask_for_files(document_set, user, action.forId, lambda: uploads.offer_upload(document_set, user))
 
 
 @cl.on_settings_update
@@ -107,7 +198,7 @@ async def settings_update(values: dict) -> None:
         await _notice("Choosing the answerer is turned off on this server.")
         return
     cl.user_session.set("provider", provider)
-    assistant = await get_assistant(notify=True)
+    assistant = await get_assistant(notify=True, document_set=_chat_set())
     notice = await cl.make_async(assistant.provider_notice)(provider)
     await _notice(notice or f"Answers now come from: {provider}.")
 
@@ -183,6 +274,10 @@ async def ask_suggestion(action: cl.Action) -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
+    if message.command == attachments.ATTACH_COMMAND:  # a file for this conversation first, then the question
+        attached = await attachments.attach(message.id)
+        if not attached or not message.content.strip():
+            return
     await _answer(message.content, (message.metadata or {}).get(ORIGINAL_CHARS))
 
 
@@ -201,8 +296,15 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
         return
     await conversation.wait_for_resume()
     history: list[str] = cl.user_session.get("history") or []
+    document_set = _chat_set()
+    if document_set is None:
+        await _notice("This document set is not available to you. Please start a new chat and pick another.")
+        return
     try:
-        assistant = await get_assistant(notify=True)
+        # A file attached to this conversation answers instead of the set (`bot.web.attachments`).
+        assistant = await attachments.attached_assistant() or await get_assistant(
+            notify=True, document_set=document_set
+        )
     except IndexUnavailable as exc:
         await _notice(_unavailable_reply(exc))
         return
@@ -260,6 +362,8 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
     reply.elements = [cl.Text(name=s.name, content=s.content, display="side") for s in sources]
     reply.actions = _offer(answer.suggestions) if answer.suggestions else []
     conversation.remember(question, retrieval.question, answer, provider, reply)  # saved with the reply
+    if get_settings().sets_dir is not None:  # the set answered from, kept with the answer for a resume
+        reply.metadata = (reply.metadata or {}) | {"set": document_set.name}
     await reply.send()  # ends the stream with the final (checked) content and the source elements
     history.append(retrieval.question)
     cl.user_session.set("history", history[-10:])

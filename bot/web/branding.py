@@ -163,10 +163,11 @@ class BrandedHead(ResponseRewriter):
         return _SHARE_TAG.sub(own, body), []
 
 
-def install_branding(overview: Callable[[], Awaitable[object]]) -> None:
+def install_branding(overview: Callable[[str | None, str | None], Awaitable[tuple | None]]) -> None:
     """Serve the brand's images, colours and welcome text, and point Chainlit's page at them.
 
-    `overview()` gives the live corpus's `bot.answer.overview.Overview` (None if it cannot load). Chainlit serves
+    `overview(set_name, user)` gives (that document set's settings, its live `bot.answer.overview.Overview` or
+    None if it cannot load), or None when `user` may not see that set. Chainlit serves
     `/logo?theme=…` and `/favicon` only from `<app root>/public/`, which `bot serve` shares between every
     server started from one checkout; so, where nothing else exists, our own routes for those two paths
     are put ahead of Chainlit's (`bot.web.routes`): the page and Chainlit's logo component keep requesting
@@ -197,9 +198,14 @@ def install_branding(overview: Callable[[], Awaitable[object]]) -> None:
     async def style() -> Response:
         return Response(brand_css(settings), media_type="text/css", headers={"Cache-Control": "no-cache"})
 
-    async def welcome(user=Depends(get_current_user)) -> Response:  # noqa: B008 - FastAPI's way
-        # With login on, only a signed-in user learns what the documents are (Chainlit's own check).
-        facts = welcome_facts(settings, await overview())
+    async def welcome(set: str | None = None, user=Depends(get_current_user)) -> Response:  # noqa: A002, B008 - the query's name; FastAPI's way
+        # With login on, only a signed-in user learns what the documents are (Chainlit's own check), and only
+        # of a set they may see.
+        found = await overview(set, getattr(user, "identifier", None))
+        if found is None:
+            return JSONResponse({"detail": "Not found"}, status_code=404)
+        set_settings, described = found
+        facts = welcome_facts(set_settings, described)
         return JSONResponse(facts, headers={"Cache-Control": "no-store"})
 
     routes = [("/logo", logo), ("/favicon", favicon), (AVATAR_URL, avatar), (STYLE_URL, style), (WELCOME_URL, welcome)]

@@ -74,6 +74,16 @@ def restore(thread: dict) -> None:
     cl.user_session.set("history", [r.get("standalone") or r["question"] for r in records][-HISTORY_KEEP:])
 
 
+def set_of_thread(thread: dict) -> str | None:
+    """The document set a stored conversation asked: its last answer's, when the thread's metadata lost it."""
+    answers = [s for s in thread.get("steps") or [] if s.get("type") == "assistant_message"]
+    for step in reversed(answers):
+        name = (step.get("metadata") or {}).get("set")
+        if isinstance(name, str):
+            return name
+    return None
+
+
 def download_key(thread_id: str) -> str:
     """The key that lets a visitor without a login download the conversation `thread_id`: only its chat gets it."""
     return hmac.new(_KEY_SECRET, thread_id.encode("utf-8"), hashlib.sha256).hexdigest()

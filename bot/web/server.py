@@ -7,6 +7,8 @@ import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from urllib.parse import parse_qs
 
 import bcrypt
 import chainlit as cl
@@ -171,17 +173,28 @@ def show_identity(name: str, description: str, headline: str = "") -> None:
         config.ui.description = _html_safe(description)
 
 
+_readme_set: ContextVar[str | None] = ContextVar("readme_set", default=None)
+
+
 class CorpusReadme(ResponseRewriter):
-    """ASGI middleware: the readme in Chainlit's project settings is the corpus's own, made by `readme()`.
+    """ASGI middleware: the readme in Chainlit's project settings is the document set's own, made by `readme()`.
 
     Chainlit has no hook for the readme: it reads `chainlit.md` from the app's folder on every request,
     and several apps on different corpora may run from one folder. So the answer is rewritten on its
-    way out; when `readme()` has nothing (the index could not be loaded), `chainlit.md` stays.
+    way out; when `readme()` has nothing (the index could not be loaded), `chainlit.md` stays. The page
+    asks with its chat profile (`?chat_profile=`): that set's readme, if it is among the profiles the
+    same answer offers this user.
     """
 
-    def __init__(self, app, readme: Callable[[], Awaitable[str | None]]):
+    def __init__(self, app, readme: Callable[..., Awaitable[str | None]]):
         super().__init__(app)
         self.readme = readme
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            _readme_set.set((query.get("chat_profile") or [None])[0])
+        return await super().__call__(scope, receive, send)
 
     def wants(self, scope: dict, start: dict) -> bool:
         headers = dict(start.get("headers") or [])
@@ -192,15 +205,16 @@ class CorpusReadme(ResponseRewriter):
         )
 
     async def rewrite(self, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-        readme = await self.readme()
+        data = json.loads(body)
+        offered = [p.get("name") for p in data.get("chatProfiles") or [] if isinstance(p, dict)]
+        readme = await self.readme(_readme_set.get(), offered)
         if readme is None:
             return body, []
-        data = json.loads(body)
         data["markdown"] = readme
         return json.dumps(data).encode("utf-8"), []
 
 
-def install_server(health, readme: Callable[[], Awaitable[str | None]] | None = None) -> None:
+def install_server(health, readme: Callable[..., Awaitable[str | None]] | None = None) -> None:
     """Set up the server at import of the Chainlit app, before Chainlit builds its middleware stack.
 
     `readme()` gives the readme to show instead of `chainlit.md` (None: keep it)."""

@@ -142,7 +142,7 @@ def query_encoder_path(settings: Settings) -> Path | None:
         return None
     if _has_prompts(model_path):
         return None  # "query: " / "passage: " prefixes: sentence-transformers applies them
-    return settings.index_dir / QUERY_ENCODER_DIR / f"{model_fingerprint(model_path)}.onnx"
+    return settings.query_encoder_root() / QUERY_ENCODER_DIR / f"{model_fingerprint(model_path)}.onnx"
 
 
 def export_query_encoder(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> Path | None:

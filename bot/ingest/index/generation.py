@@ -52,6 +52,7 @@ def build_generation(
     progress: bool | None,
     log: Callable[[str], None],
     report: IngestReport,
+    step: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[Manifest, int]:
     """Write a complete generation (carried files copied, fresh files embedded) and validate it. A fresh file
     the index cannot find again is left out and named in `report`."""
@@ -76,6 +77,7 @@ def build_generation(
         records = passage_records(article, settings)
         new.extend(records)
         log(f"indexing {article.source}: {len(records.passages.ids)} passages")
+        step(f"Indexing {article.source}: {len(records.passages.ids)} passages")
         _check_fidelity(article, records, report, log)
     report.timed("chunking", time.perf_counter() - began)
     method = signature["passage_vectors"]
@@ -105,6 +107,7 @@ def build_generation(
                     )
             first_sentence = last_sentence
             bar.update(len(pieces))
+            step(f"Embedding passages: {start + len(pieces)} of {total}")
     report.timed("embedding", time.perf_counter() - began)
 
     rejected = _unfindable_files(passages, sorted({a.source for a in fresh}))
@@ -119,6 +122,7 @@ def build_generation(
                 kind.remove(source)
     if not files:
         raise IndexUnavailable("No file could be indexed:\n" + "\n".join(f"  {s}: {r}" for s, r in rejected.items()))
+    step("Checking the new index")
     began = time.perf_counter()
     manifest = Manifest(
         generation=generation,

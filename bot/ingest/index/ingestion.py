@@ -32,8 +32,10 @@ def ingest(
     progress: bool | None = None,
     log: Callable[[str], None] | None = None,
     wait_seconds: float = 0,
+    step: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Bring the index in line with the corpus folder and report what changed.
+    """Bring the index in line with the corpus folder and report what changed. `step(text)` hears each step
+    as it starts ("Reading handbook.pdf", "Embedding passages: 48 of 120"), for a progress line.
 
     Holds a file lock so that two ingests never write at once: a second ingest waits up to
     `wait_seconds`, then stops with a clear message.
@@ -48,12 +50,14 @@ def ingest(
     except Timeout:
         raise IndexUnavailable("Another ingest is running on this index; try again when it has finished.") from None
     try:
-        return _ingest_locked(settings, progress, log or (lambda _msg: None))
+        return _ingest_locked(settings, progress, log or (lambda _msg: None), step or (lambda _msg: None))
     finally:
         lock.release()
 
 
-def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str], None]) -> IngestReport:
+def _ingest_locked(
+    settings: Settings, progress: bool | None, log: Callable[[str], None], step: Callable[[str], None]
+) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     paths = corpus_files(settings.corpus_dir)
@@ -68,7 +72,7 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
     reusable = current if current and {k: current.signature.get(k) for k in static} == static else None
     report.rebuilt = current is not None and reusable is None
     previous_files = reusable.files if reusable else {}
-    files, fresh, unreadable = _read_changed(settings, paths, previous_files, report, progress, log)
+    files, fresh, unreadable = _read_changed(settings, paths, previous_files, report, progress, log, step)
     for source, sha in previous_files.items():
         if source in files:
             continue
@@ -91,7 +95,7 @@ def _ingest_locked(settings: Settings, progress: bool | None, log: Callable[[str
     report.generation = new_generation_name()
     try:
         manifest, report.passages_written = build_generation(
-            settings, backend, report.generation, reusable, carried, fresh, files, progress, log, report
+            settings, backend, report.generation, reusable, carried, fresh, files, progress, log, report, step
         )
     except BaseException:
         backend.drop(report.generation)  # never leave a half-built generation behind
@@ -116,6 +120,7 @@ def _read_changed(
     report: IngestReport,
     progress: bool | None,
     log: Callable[[str], None],
+    step: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[dict[str, str], list[Article], set[str]]:
     """Hash every file and convert only those new or changed since the index was built.
 
@@ -142,6 +147,7 @@ def _read_changed(
                     files[name] = sha
                     report.unchanged.append(name)
                     continue
+                step(f"Reading {name}")
                 began = time.perf_counter()
                 article = read_article(path, settings.corpus_dir, max_bytes, converter.convert)
                 report.timed("converting", time.perf_counter() - began)

@@ -1,0 +1,261 @@
+"""Editors add documents to a set from the browser (login on, a real headless Chromium): the files are checked,
+converted and indexed in a child process with progress in the chat, a bad file is named and the others answer,
+cited with their page. A plain user has no upload control, and a forged click or upload is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from .conftest import REPLY_WAIT_MS, copy_query_encoder, send_chat
+from .history_helpers import http, login, login_env
+from .servers import serve_app
+from .test_corpus_browser import greenhouse_pdf
+from .test_sets import HR
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+DOCX_ANSWER = "The compost heap must be turned every second Friday"
+PDF_ANSWER = "Open the roof vents whenever the air inside rises above 24 degrees"
+
+
+def compost_docx() -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Compost Rules"
+    document.add_heading("Compost Rules", level=0)
+    document.add_heading("How often is the compost heap turned?", level=1)
+    document.add_paragraph(f"{DOCX_ANSWER}, so that the middle stays warm and the heap rots evenly.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def server_with_sets(tmp_path, built_index):
+    """A sets folder: hr (built) and garden (empty, for the editor to fill); the index folder with hr built."""
+    from bot.ingest.index import ingest
+    from bot.ingest.sets import document_sets
+
+    root = tmp_path / "sets"
+    (root / "hr").mkdir(parents=True)
+    (root / "hr" / "handbook.md").write_text(HR, encoding="utf-8")
+    (root / "garden").mkdir()
+    (root / "garden" / "set.toml").write_text('title = "Garden"\n', encoding="utf-8")
+    settings = built_index.model_copy(update={"sets_dir": root, "index_dir": tmp_path / "prebuilt"})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    garden, hr = document_sets(settings)
+    assert ingest(hr.settings, progress=False).passages_written > 0
+    return root, settings.index_dir
+
+
+def sign_in(chromium, url: str, name: str, password: str):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    page.wait_for_url(re.compile(r"/login"), timeout=REPLY_WAIT_MS)
+    page.locator("#email").fill(name)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    return page
+
+
+def forged_upload(url: str, cookie: str) -> tuple[list[str], int, int]:
+    """As a plain user over the socket: click "Add documents" anyway, and post a file with no prompt asking
+    for one. (the replies, the click's HTTP status, the upload's HTTP status)"""
+    from bot.tools.load import ChatSession
+
+    async def run():
+        session = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile="garden")
+        await session.connect()
+        try:
+            action = {"name": "add_documents", "payload": {}, "id": "forged"}
+            manage = {"name": "manage_documents", "payload": {}, "id": "forged2"}
+            await asyncio.to_thread(
+                post_json, url, "/project/action", cookie, {"sessionId": session.session_id, "action": manage}
+            )
+            click = await asyncio.to_thread(
+                post_json, url, "/project/action", cookie, {"sessionId": session.session_id, "action": action}
+            )
+            replies: list[str] = []
+            await asyncio.sleep(2)  # the refusal is sent over the socket while the click's request runs
+            while not session._events.empty():
+                name, data, _t = session._events.get_nowait()
+                if name == "new_message" and isinstance(data, dict):
+                    replies.append(data.get("output", ""))
+            upload = await asyncio.to_thread(post_file, url, f"/project/file?session_id={session.session_id}", cookie)
+        finally:
+            await session.close()
+        return replies, click, upload
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread
+        return pool.submit(asyncio.run, run()).result()
+
+
+def ask_over_socket(url: str, cookie: str, profile: str, question: str) -> str:
+    """One question in a new chat of `profile` over the socket: every reply, joined."""
+    from bot.tools.load import ChatSession
+
+    async def run() -> str:
+        session = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile=profile)
+        await session.connect()
+        try:
+            turn = await session.ask(question)
+        finally:
+            await session.close()
+        return " ".join(turn.replies)
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread
+        return pool.submit(asyncio.run, run()).result()
+
+
+def post_json(url: str, path: str, cookie: str, body: dict) -> int:
+    import json
+
+    request = urllib.request.Request(
+        f"{url}{path}",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Cookie": cookie, "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def post_file(url: str, path: str, cookie: str) -> int:
+    boundary = "botboundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="sneaky.md"\r\n'
+        f"Content-Type: text/markdown\r\n\r\n# Sneaky\n\nThe password is swordfish.\r\n--{boundary}--\r\n"
+    ).encode()
+    request = urllib.request.Request(
+        f"{url}{path}",
+        data=body,
+        method="POST",
+        headers={"Cookie": cookie, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cannot(chromium, tmp_path, built_index):
+    from playwright.sync_api import expect
+
+    root, prebuilt = server_with_sets(tmp_path, built_index)
+    env, passwords = login_env("anna", "bob")
+    env |= {"BOT_SETS_DIR": str(root), "BOT_EDITORS": "anna"}
+    with serve_app(tmp_path, env, index_from=prebuilt) as (url, log_path):
+        page = sign_in(chromium, url, "anna", passwords["anna"])
+        page.locator("#chat-profiles").wait_for(timeout=REPLY_WAIT_MS)
+        page.locator("#chat-profiles").click()
+        page.locator('[data-test="select-item:garden"]').click()
+        page.get_by_role("button", name="Add documents").click()
+        page.locator("#ask-button-input").wait_for(state="attached", timeout=REPLY_WAIT_MS)
+        files = [
+            {"name": "greenhouse.pdf", "mimeType": "application/pdf", "buffer": greenhouse_pdf()},
+            {
+                "name": "compost.docx",
+                "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "buffer": compost_docx(),
+            },
+            {"name": "broken.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\nthis is not a PDF at all\n"},
+        ]
+        # Every progress line the chat shows, however briefly (the three files index in seconds).
+        page.evaluate(
+            """() => { window.__progress = [];
+            new MutationObserver(() => { for (const m of document.querySelectorAll('[data-step-type]')) {
+              const t = m.innerText; if (/^(Reading|Indexing|Embedding|Checking)/.test(t) &&
+              !window.__progress.includes(t)) window.__progress.push(t); } })
+            .observe(document.body, {childList: true, subtree: true, characterData: true}); }"""
+        )
+        page.locator("#ask-button-input").set_input_files(files)
+        report = page.get_by_text(re.compile(r"Added to “Garden”")).first
+        report.wait_for(timeout=REPLY_WAIT_MS)
+        progress = "\n".join(page.evaluate("window.__progress"))
+        assert "Reading greenhouse.pdf" in progress and "Checking the new index" in progress, progress
+        text = page.locator('[data-step-type="assistant_message"]', has_text="Added to").last.inner_text()
+        assert "greenhouse.pdf" in text and "compost.docx" in text
+        expect(page.get_by_text(re.compile(r"Not added: broken\.pdf"))).to_have_count(1, timeout=REPLY_WAIT_MS)
+        welcome = page.request.get(f"{url}/brand/welcome.json?set=garden").json()  # the set's welcome lists them
+        assert {"Greenhouse Care Guide", "Compost Rules"} <= {d["title"] for d in welcome["documents"]}, welcome
+        page.screenshot(path=str(tmp_path / "upload-done.png"), full_page=True)
+
+        send_chat(page, "When should the greenhouse vents be opened?")
+        answers = page.locator('[data-step-type="assistant_message"]')
+        expect(answers.last).to_contain_text(PDF_ANSWER, timeout=REPLY_WAIT_MS)
+        expect(answers.last).to_contain_text("[1]")
+        expect(answers.last).to_contain_text("· p. 2")
+        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
+        send_chat(page, "How often is the compost heap turned?")
+        expect(answers.last).to_contain_text(DOCX_ANSWER, timeout=REPLY_WAIT_MS)
+        assert not (root / "garden" / "broken.pdf").exists()  # a bad file is not kept
+        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
+
+        # The set's documents, who added them, and removing the DOCX removes its passages.
+        page.get_by_role("button", name="Manage documents").first.click()
+        table = page.locator('[data-step-type="assistant_message"]', has_text="Documents of “Garden”").last
+        table.wait_for(timeout=REPLY_WAIT_MS)
+        listed = table.inner_text()
+        assert "greenhouse.pdf" in listed and "compost.docx" in listed and "anna" in listed, listed
+        assert re.search(r"greenhouse\.pdf\s+3\s", listed), listed  # its three pages
+        page.get_by_role("button", name="Remove compost.docx").click()
+        page.get_by_text(re.compile(r"Removed compost\.docx")).first.wait_for(timeout=REPLY_WAIT_MS)
+        assert not (root / "garden" / "compost.docx").exists()
+        send_chat(page, "How often is the compost heap turned?")
+        expect(answers.last).not_to_contain_text("Friday", timeout=REPLY_WAIT_MS)
+        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
+        page.wait_for_timeout(3000)  # the reply is complete (its footnotes or a decline)
+        assert DOCX_ANSWER not in answers.last.inner_text()
+
+        # bob, a plain user: no upload control; a forged click and a file posted over HTTP are refused.
+        other = sign_in(chromium, url, "bob", passwords["bob"])
+        other.locator("#chat-profiles").wait_for(timeout=REPLY_WAIT_MS)
+        assert other.get_by_role("button", name="Add documents").count() == 0
+        cookie = login(url, "bob", passwords["bob"])
+        replies, click, upload = forged_upload(url, cookie)
+        assert click == 200  # Chainlit ran the callback, which refused
+        assert any("Only editors may add documents" in r for r in replies), replies
+        assert any("Only editors may change the documents" in r for r in replies), replies
+        assert upload == 400, upload
+        assert not any("sneaky" in p.name for p in root.rglob("*"))
+
+        # bob attaches a file to his own chat: answered from it alone, cited, not added to any set.
+        other.locator("#command-Attach").click()
+        send_chat(other, "How often is the compost heap turned?")
+        other.get_by_text("Drag and drop files here").wait_for(timeout=REPLY_WAIT_MS)
+        other.wait_for_timeout(1000)  # the drop zone's handlers are in place once it has rendered
+        with other.expect_response(lambda r: "/project/file" in r.url, timeout=60_000):
+            other.locator("#ask-button-input").last.set_input_files(
+                [{"name": "compost.docx", "mimeType": files[1]["mimeType"], "buffer": files[1]["buffer"]}]
+            )
+        other.get_by_text(re.compile(r"Attached compost\.docx")).first.wait_for(timeout=REPLY_WAIT_MS)
+        bob_answer = other.locator('[data-step-type="assistant_message"]', has_text=DOCX_ANSWER).last
+        bob_answer.wait_for(timeout=REPLY_WAIT_MS)
+        expect(bob_answer).to_contain_text("Compost Rules", timeout=REPLY_WAIT_MS)  # its footnote: cited
+        assert not (root / "garden" / "compost.docx").exists() and not (root / "hr" / "compost.docx").exists()
+        other.wait_for_url(re.compile(r"/thread/"), timeout=REPLY_WAIT_MS)
+        thread_id = other.url.rsplit("/", 1)[-1]
+        attached = tmp_path / "data" / "attachments" / thread_id
+        assert (attached / "compost.docx").exists()
+
+        # anna cannot reach it: asking in her own chat (over the socket), or by the conversation's URLs.
+        anna = login(url, "anna", passwords["anna"])
+        reply = ask_over_socket(url, anna, "hr", "How often is the compost heap turned?")
+        assert DOCX_ANSWER not in reply and "Friday" not in reply, reply
+        assert http(url, f"/conversation/{thread_id}/download", anna)[0] == 404
+        assert http(url, f"/project/thread/{thread_id}", anna)[0] in (401, 403, 404)
+
+        # Deleted with the conversation.
+        status = other.request.delete(f"{url}/project/thread", data={"threadId": thread_id}).status
+        assert status == 200, status
+        assert not attached.exists()
