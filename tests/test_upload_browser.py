@@ -54,6 +54,24 @@ def server_with_sets(tmp_path, built_index):
     return root, settings.index_dir
 
 
+def drop_files(page, files: list[dict]) -> None:
+    """Give the chat's file prompt `files` as a user does, and wait until the page has uploaded them. The prompt
+    takes files only once its drop zone's handlers are in place, which nothing on the page shows: files given
+    before that are dropped silently (a fresh-clone CI run waited 240 s for an upload that never started), so
+    they are given again until the page sends one to the server."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.get_by_text("Drag and drop files here").last.wait_for(timeout=REPLY_WAIT_MS)
+    for _attempt in range(4):
+        try:
+            with page.expect_response(lambda r: "/project/file" in r.url, timeout=REPLY_WAIT_MS // 4):
+                page.locator("#ask-button-input").last.set_input_files(files)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the page never uploaded the files given to its file prompt")
+
+
 def sign_in(chromium, url: str, name: str, password: str):
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     page.goto(url)
@@ -178,7 +196,7 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
               !window.__progress.includes(t)) window.__progress.push(t); } })
             .observe(document.body, {childList: true, subtree: true, characterData: true}); }"""
         )
-        page.locator("#ask-button-input").set_input_files(files)
+        drop_files(page, files)
         report = page.get_by_text(re.compile(r"Added to “Garden”")).first
         report.wait_for(timeout=REPLY_WAIT_MS)
         progress = "\n".join(page.evaluate("window.__progress"))
@@ -232,12 +250,7 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         # bob attaches a file to his own chat: answered from it alone, cited, not added to any set.
         other.locator("#command-Attach").click()
         send_chat(other, "How often is the compost heap turned?")
-        other.get_by_text("Drag and drop files here").wait_for(timeout=REPLY_WAIT_MS)
-        other.wait_for_timeout(1000)  # the drop zone's handlers are in place once it has rendered
-        with other.expect_response(lambda r: "/project/file" in r.url, timeout=60_000):
-            other.locator("#ask-button-input").last.set_input_files(
-                [{"name": "compost.docx", "mimeType": files[1]["mimeType"], "buffer": files[1]["buffer"]}]
-            )
+        drop_files(other, [{"name": "compost.docx", "mimeType": files[1]["mimeType"], "buffer": files[1]["buffer"]}])
         other.get_by_text(re.compile(r"Attached compost\.docx")).first.wait_for(timeout=REPLY_WAIT_MS)
         bob_answer = other.locator('[data-step-type="assistant_message"]', has_text=DOCX_ANSWER).last
         bob_answer.wait_for(timeout=REPLY_WAIT_MS)
