@@ -168,6 +168,10 @@ def rate_last_answer_down(page, comment: str) -> None:
     """Thumbs-down under the newest answer, with a comment, as a user does; waits until the page took it."""
     from playwright.sync_api import expect
 
+    # Rate once the chat is at its /thread/ address: a new chat moves there after its first answer, and the
+    # re-render that may bring is the likeliest reason a loaded run saw the open feedback dialog torn down
+    # under the "Submit feedback" click (not reproduced alone).
+    page.wait_for_url(re.compile(r"/thread/"), timeout=REPLY_WAIT_MS)
     page.locator("button:has(svg.lucide-thumbs-down)").last.click()
     page.locator("[role=dialog] textarea").fill(comment)
     page.get_by_role("button", name="Submit feedback").click()
