@@ -98,14 +98,19 @@ def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: Non
         if problem is None and Calibration.from_dict(manifest.calibration) is None:
             # Made before the off-topic calibration the refusals measure against (or by an older version of
             # it): a new generation carries every file over, so this costs a calibration, not an embedding.
-            log(f"{backend.description} has no current off-topic calibration; recalibrating it.")
+            log(f"{_capital(backend.description)} has no current off-topic calibration; recalibrating it.")
             return ingest(settings, progress=False, log=log, wait_seconds=600)
         if problem is None:
             return None
         aside = backend.move_aside(manifest.generation)
         log(
-            f"{backend.description} could not be used ({problem}); moved it to {aside} and rebuilding from {settings.corpus_dir}."
+            f"{_capital(backend.description)} could not be used ({problem}); moved it to {aside} and rebuilding from {settings.corpus_dir}."
         )
     else:
-        log(f"No index in {backend.description} yet: building it from {settings.corpus_dir}.")
+        log(f"{_capital(backend.description)} is empty: building it from {settings.corpus_dir}.")
     return ingest(settings, progress=False, log=log, wait_seconds=600)
+
+
+def _capital(text: str) -> str:
+    """`text` with its first letter capitalised (the rest as is: paths keep their case)."""
+    return text[:1].upper() + text[1:]

@@ -258,7 +258,7 @@ def open_index(settings: Settings, backend: IndexBackend | None = None) -> OpenI
     backend = backend or index_backend(settings)
     manifest = backend.read_manifest()
     if manifest is None:
-        raise IndexUnavailable(f"No index in {backend.description}: run `bot ingest` first.")
+        raise IndexUnavailable(f"Nothing is indexed in {backend.description} yet: run `bot ingest` first.")
     return open_generation(backend, manifest)
 
 
