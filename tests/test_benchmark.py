@@ -4,6 +4,7 @@ development set is scored by a model fitted without its folder, and frozen sets 
 from __future__ import annotations
 
 import json
+import tempfile
 
 import pytest
 
@@ -96,13 +97,19 @@ def test_fit_writes_both_models_and_prints_the_leave_one_corpus_out_tables(
     assert "best sentence holds the evidence" in printed
 
 
-def test_eval_benchmark_scores_each_set_by_a_model_fitted_without_its_folder(run_cli, bench_settings, benchmark):
+def test_eval_benchmark_scores_each_set_by_a_model_fitted_without_its_folder(
+    run_cli, bench_settings, benchmark, tmp_path, monkeypatch
+):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the per-set weights are written
     code, printed, _err = run_cli("eval", "--benchmark", str(benchmark), "--json", settings=bench_settings)
     assert code == 0, (printed, _err)
     rows = {row["set"]: row for row in json.loads(printed.strip().splitlines()[-1])}
     assert rows["handbook"]["model"] == "without handbook" and rows["held"]["model"] == "shipped"
     assert rows["handbook"]["items"] == 4 and rows["articles"]["items"] == 3
     assert all(0.0 <= row["strict_answer_accuracy"] <= 1.0 for row in rows.values())
+    assert not [p.name for p in scratch.iterdir() if p.name.startswith("bot-loco-")]  # nothing left behind
 
 
 def test_a_malformed_benchmark_says_what_is_missing(tmp_path):

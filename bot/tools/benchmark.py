@@ -193,16 +193,15 @@ def cmd_fit(benchmark: Path, out: Path | None, settings: Settings) -> int:
 
 
 def scored_sets(
-    benchmark: Path, settings: Settings, log: Callable[[str], None]
+    benchmark: Path, settings: Settings, log: Callable[[str], None], folder: Path
 ) -> list[tuple[BenchSet, Settings, str]]:
     """Each set with the settings to score it by: a development set with models fitted without its corpus
-    (written to temporary files; the sentence model only when `bot fit` would refit it), a frozen set with the
-    shipped models. The third item names the model."""
+    (their weights written into `folder`; the sentence model only when `bot fit` would refit it), a frozen set
+    with the shipped models. The third item names the model."""
     sets = load_benchmark(benchmark)
     dev = [s for s in sets if s.role == "dev"]
     measured = [measure(settings, s, log) for s in dev]
     refit_sentences, _table = sentence_refit(measured)  # as `bot fit` would choose
-    folder = Path(tempfile.mkdtemp(prefix="bot-loco-"))
     out = []
     for bench in sets:
         corpus = corpus_settings(settings, str(bench.corpus))
@@ -237,12 +236,13 @@ def cmd_eval_benchmark(benchmark: Path, settings: Settings, as_json: bool = Fals
 
     log = lambda message: print(f"bot: {message}", file=sys.stderr)  # noqa: E731
     rows = []
-    for bench, scored, model_name in scored_sets(benchmark, settings, log):
-        ensure_corpus_index(scored)
-        items = [item for item in load_questions(bench.questions) if not item.lacks_expected_terms]
-        summary, _results = run_eval(Assistant.build(scored), items)
-        rows.append({"set": bench.name, "role": bench.role, "model": model_name, "items": len(items), **summary})
-        log(f"{bench.name}: strict {summary['strict_answer_accuracy']}, refusals {summary['refusal_accuracy']}")
+    with tempfile.TemporaryDirectory(prefix="bot-loco-") as folder:  # the per-set weights, removed afterwards
+        for bench, scored, model_name in scored_sets(benchmark, settings, log, Path(folder)):
+            ensure_corpus_index(scored)
+            items = [item for item in load_questions(bench.questions) if not item.lacks_expected_terms]
+            summary, _results = run_eval(Assistant.build(scored), items)
+            rows.append({"set": bench.name, "role": bench.role, "model": model_name, "items": len(items), **summary})
+            log(f"{bench.name}: strict {summary['strict_answer_accuracy']}, refusals {summary['refusal_accuracy']}")
     if as_json:
         print(json.dumps(rows))
         return 0
