@@ -62,6 +62,9 @@ class QuestionForm:
     asker_acts: bool = False  # "Can I ...?": the subject is what the asker does
     pair: str | None = None  # "LLMs and generative AI": two things set side by side
     sides: tuple[QuestionForm, ...] = ()  # that question asked of each of the two, read the same way
+    # Two questions in one message ("What does X do, and where is its output?"): each read on its own, the second
+    # as a follow-up to the first (`bot.question.followup.question_parts`); empty for one question.
+    parts: tuple[QuestionForm, ...] = ()
 
     @property
     def follow_up(self) -> bool:
@@ -122,6 +125,7 @@ class Retrieval:
     sides: list[tuple[QuestionForm, Any]] = field(default_factory=list)
     form: QuestionForm | None = None  # the question as read once (`bot.question.form.read_question`)
     decision: Decision | None = None  # whether to answer, and why (`bot.retrieval.refusal`)
+    parts: list[Retrieval] = field(default_factory=list)  # each of the form's `parts`, retrieved on its own
 
 
 @dataclass(frozen=True)
@@ -171,17 +175,9 @@ class Answer:
         new = {old: i for i, old in enumerate(order, start=1)}
         if all(old == n for old, n in new.items()):
             return replace(self, ranked=self.ranked or list(self.sources))
-
-        def renumber(prose: str) -> str:
-            return _CITATION.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", prose)
-
-        parts, last = [], 0
-        for fence in _FENCE.finditer(self.text):
-            parts += [renumber(self.text[last : fence.start()]), fence.group(0)]
-            last = fence.end()
         return replace(
             self,
-            text="".join(parts) + renumber(self.text[last:]),
+            text=renumbered(self.text, new),
             sources=[self.sources[old - 1] for old in order],
             used_sentences={new.get(n, n): quotes for n, quotes in self.used_sentences.items()},
             ranked=self.ranked or list(self.sources),
@@ -220,3 +216,16 @@ class Answer:
             if self.grounding
             else {}
         )
+
+
+def renumbered(text: str, new: dict[int, int]) -> str:
+    """`text` with each citation [n] made [new[n]] (n kept when not in `new`); code blocks are left as they are."""
+
+    def renumber(prose: str) -> str:
+        return _CITATION.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", prose)
+
+    parts, last = [], 0
+    for fence in _FENCE.finditer(text):
+        parts += [renumber(text[last : fence.start()]), fence.group(0)]
+        last = fence.end()
+    return "".join(parts) + renumber(text[last:])

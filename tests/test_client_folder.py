@@ -52,3 +52,16 @@ def test_the_decline_says_how_sure_the_model_was(fjordline):
     assert (
         f"probability {int(decision.probability * 100) / 100:.2f}" in decision.reason and "off-topic" in decision.reason
     )
+
+
+def test_two_questions_in_one_message_get_the_answered_one_and_a_line_naming_the_other(fjordline):
+    both = fjordline.ask("Is MFA required for the VPN, and which authenticator app do I use?")
+    assert both.answered and "mandatory" in both.text and "Microsoft Authenticator" in both.text
+    assert "other part" not in both.text
+    half = fjordline.ask("Is MFA required for the VPN, and can I bring my dog to the office?")
+    assert half.answered and "mandatory" in half.text
+    assert "The documents don't answer the other part of your question: “can I bring my dog to the office?”" in half.text
+    # The whole names something the handbook never mentions ("Christmas"), but only its second question does.
+    payday = fjordline.ask("When is payday, and how much is the Christmas bonus?")
+    assert payday.answered and "25th" in payday.text and payday.cited == [1]
+    assert "“how much is the Christmas bonus?”" in payday.text

@@ -49,3 +49,36 @@ def test_small_talk_is_not_read_as_a_follow_up():
     assert form.small_talk == "thanks" and form.query == "thanks!"
     follow_up = read_question("What about videos?", ["Can LLMs make images?"])
     assert follow_up.query == "Can LLMs make videos?" and follow_up.follow_up and follow_up.yes_no
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        (
+            "What does debmake -j do, and where do I find its output?",
+            ("What does debmake -j do?", "where do I find its output?"),
+        ),
+        (
+            "I need to cite R in my paper. Who do I list as the author, and can R generate the BibTeX for me?",
+            ("I need to cite R in my paper. Who do I list as the author?", "can R generate the BibTeX for me?"),
+        ),
+        (
+            "what does -x3 give me? and what's with the .ex files?",
+            ("what does -x3 give me?", "what's with the .ex files?"),
+        ),
+        ("How do LLMs and generative AI differ?", None),  # one question about two things
+        ("My laptop was stolen. Who do I call and how quickly?", None),  # "how quickly" asks nothing of its own
+        ("When and where do I pick up my laptop?", None),
+        ("In plain terms, what's the difference between an LLM and generative AI?", None),
+    ],
+)
+def test_two_questions_in_one_message_are_read_each_on_its_own(message, parts):
+    form = read_question(message)
+    assert tuple(p.question for p in form.parts) == (parts or ())
+    if parts:
+        assert form.query == message  # the whole is still searched and decided as one, too
+
+
+def test_the_x_of_what_is_x_is_read_from_the_first_of_two_questions():
+    form = read_question("What is a GAN, and who invented it?")
+    assert form.defined_name == "GAN" and form.definition_terms == {"gan"}

@@ -14,13 +14,14 @@ with their host, so no document can make the browser load or link anything.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
 import numpy as np
 
 from bot.answer.quoting import fill, quoted, shown, similar, with_neighbours, without_verdict
-from bot.answer.replies import not_covered_reply
+from bot.answer.replies import not_covered_reply, part_not_covered
 from bot.answer.sections import Candidate, Scorer, each_side, says_something, section_answer, terms
 from bot.answer.sentence_model import SentenceModel, negated
 from bot.answer.smalltalk import small_talk_answer
@@ -30,7 +31,7 @@ from bot.question.patterns import BELONGING
 from bot.retrieval.refusal import decide, gives_asked_kind, lacks_kind
 from bot.settings import Settings
 from bot.text import defines_subject, tokenize
-from bot.types import Answer, Decision, Passage, QuestionForm, Retrieval
+from bot.types import Answer, Decision, Passage, QuestionForm, Retrieval, renumbered
 
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
 # Words that do not change what a yes/no question asks ("the same thing", "really").
@@ -96,8 +97,14 @@ class ExtractiveAnswerer:
             answer.reason = decision.reason
             return answer
         if not decision.answer:
+            first = retrieval.parts[0] if retrieval.parts else None
+            if first and first.decision and first.decision.answer and only_in_second(decision.unknown, retrieval):
+                # "When is payday, and how much is the Christmas bonus?": the first is answered, the second
+                # said to be unanswered (what the documents never mention is only in it).
+                answered = self.answer(first)
+                if answered.answered:
+                    return with_parts(answered, [self.answer(part) for part in retrieval.parts[1:]], retrieval)
             return self._decline(retrieval, decision)
-
         sources = retrieval.passages
         summary, wants_list, compare, wants_names = form.wants_summary, form.wants_list, form.compare, form.wants_names
         # "Give me an example of LLMs and generative AI": one for each of the two, like a comparison.
@@ -142,6 +149,8 @@ class ExtractiveAnswerer:
         text, used = quoted(chosen, fits)
         answer = Answer(retrieval.question, text, True, list(sources), retrieval.query, used)
         answer.reason = decision.reason
+        if retrieval.parts:  # two questions in one message: what each one's own answer adds
+            answer = with_parts(answer, [self.answer(part) for part in retrieval.parts], retrieval)
         return answer
 
     def _decline(self, retrieval: Retrieval, decision: Decision) -> Answer:
@@ -300,3 +309,47 @@ class ExtractiveAnswerer:
                 chosen.append(other)
                 budget -= len(other.sentence.text)
         return fill(chosen, ranked, best, query_terms, headings, most, subject if on_subject else "")
+
+
+def only_in_second(unknown: tuple[str, ...], retrieval: Retrieval) -> bool:
+    """Whether every name or word the documents never mention (`unknown`, none: False) is in the second
+    question of a two-question message and not in the first."""
+    first, second = (set(tokenize(part.question)) for part in retrieval.parts[:2])
+    named = [set(tokenize(name)) for name in unknown]
+    return bool(named) and all(words and words <= second and not words & first for words in named)
+
+
+def with_parts(whole: Answer, parts: list[Answer], retrieval: Retrieval) -> Answer:
+    """The answer to a message asking two questions: the answer to the whole, then what each question's own
+    answer adds (when none of its quotes is given already), or a line naming a question the documents do not
+    answer and the answer does not touch on (none of its own words in it)."""
+    sources, texts = list(whole.sources), [whole.text]
+    used = {n: list(quotes) for n, quotes in whole.used_sentences.items()}
+    for i, part in enumerate(parts):
+        said = {q for quotes in used.values() for q in quotes}
+        if part.answered:
+            if any(q in said for quotes in part.used_sentences.values() for q in quotes):
+                continue  # the answer to the whole answers this one too
+            ids = [p.id for p in sources]
+            new = {}
+            for n, passage in enumerate(part.sources, start=1):
+                if passage.id not in ids:
+                    sources.append(passage)
+                    ids.append(passage.id)
+                new[n] = ids.index(passage.id) + 1
+            texts.append(renumbered(part.text, new))
+            for n, quotes in part.used_sentences.items():
+                used.setdefault(new[n], []).extend(quotes)
+            continue
+        others = {t for j, other in enumerate(parts) if j != i for t in tokenize(other.question)}
+        own = set(tokenize(part.question)) - others
+        if own and not own & set(tokenize(" ".join(texts))):
+            texts.append(part_not_covered(part.question))
+    searched = [*retrieval.passages, *(p for part in retrieval.parts for p in part.passages)]
+    return dataclasses.replace(
+        whole,
+        text="\n\n".join(texts),
+        sources=sources,
+        used_sentences=used,
+        ranked=list({p.id: p for p in searched}.values()),
+    )

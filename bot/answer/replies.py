@@ -33,6 +33,11 @@ def not_covered_reply(
     return f"{lead}. They are about {topics}.{questions_they_answer(examples)}"
 
 
+def part_not_covered(part: str) -> str:
+    """What is said of the one question of a two-question message that the documents do not answer."""
+    return f"The documents don't answer the other part of your question: “{inert_markdown(part.strip())}”"
+
+
 def questions_they_answer(examples: list[str]) -> str:
     """ " Questions they do answer include: “A” · “B” · “C”" (inert), or "" when there are none."""
     listed = " · ".join(f"“{inert_markdown(q)}”" for q in examples[:3])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from bot.question.patterns import ASKED_MAX_ZIPF, named_terms
@@ -224,3 +225,26 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
         # Context-dependent but nothing to substitute: keep the earlier topic alongside.
         return f"{body} ({antecedent})?"
     return question
+
+
+def question_parts(question: str) -> tuple[str, str] | None:
+    """Two questions asked in one message, each on its own, or None.
+
+    "What does debmake -j do, and where do I find its output?" -> "What does debmake -j do?" and "where do I
+    find its output?". What comes before the first ("I need to cite R in my paper. Who do I list ...?") stays
+    with it, and the second is read as a follow-up to the first ("its output"). "When and where ...?" and
+    "Who do I call and how quickly?" are one question each: a part must ask something of its own (a word
+    beyond the asking ones) and the second must be more than an asking word and one other.
+    """
+    for found in P["second_question"].regex.finditer(question):
+        before, after = question[: found.start()].rstrip(" ,;?"), question[found.end() :].strip()
+        first = _SENTENCE_END.split(before)[-1]  # the first question itself, after any words of context
+        if not (P["asking_word"].find(first) and tokenize(first) and tokenize(after)):
+            continue
+        if len(_words(after)) < 3:
+            continue
+        return f"{before}?", after if after.endswith("?") else f"{after.rstrip(' .!')}?"
+    return None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\s+[-–—]\s+")  # sentences, and "First day - when ...?"

@@ -3,9 +3,10 @@ fields, never the question again. The patterns it applies are the table in `bot.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
-from bot.question.followup import condense, pair_of, side_questions
+from bot.question.followup import condense, pair_of, question_parts, side_questions
 from bot.question.patterns import PATTERNS as _P
 from bot.question.patterns import asked_kind, defined_phrase, is_yes_no, named_terms, small_talk
 from bot.text import tokenize
@@ -30,7 +31,15 @@ def read_question(
     if respell is not None:
         stripped, history = respell(stripped), [respell(h) for h in history or []]
     query = query or (stripped if talk else condense(stripped, history or [], closest))
-    return _read(question, stripped, query, talk)
+    form = _read(question, stripped, query, talk)
+    parts = None if talk else question_parts(stripped)
+    if parts:
+        first = read_question(parts[0], history, closest=closest)
+        second = read_question(parts[1], [*(history or []), parts[0]], closest=closest)
+        # "What is a GAN, and who invented it?" defines "GAN", not "a GAN, and who invented it".
+        definition = {"defined": first.defined, "defined_name": first.defined_name}
+        form = dataclasses.replace(form, parts=(first, second), definition_terms=first.definition_terms, **definition)
+    return form
 
 
 def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = True) -> QuestionForm:

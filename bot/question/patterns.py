@@ -45,6 +45,12 @@ _OPENING = (
     r"(?:(?:how|why|when|where|what|which)\s+)?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\s+"
 )
 
+# The words a question starts with ("what", "where", "can", "does"): where a second question may begin.
+_ASKING = (
+    r"(?:what|what['’]s|when|where|which|who|whom|whose|why|how|is|are|was|were|do|does|did|can|could|should|will"
+    r"|would|may|must)"
+)
+
 _TABLE = (
     # Small talk: the whole message is only a greeting, thanks, or a question about the assistant itself.
     _row(
@@ -294,6 +300,19 @@ _TABLE = (
         "match",
     ),
     _row("joined", r"\s+(?:and|or|vs\.?|versus)\s+", (" and ", " vs. "), (" with ",), "fullmatch"),
+    _row(  # where a second question begins in the same message ("..., and where ...", "...? and what ...")
+        "second_question",
+        r"(?:\s*[,;]\s*and|\s*\?\s*(?:and\s+)?|\s*;|\s+and)\s+(?=" + _ASKING + r"\b)",
+        ("What does debmake -j do, and where do I find its output?", "What does -x3 give me? and what's with it?"),
+        ("Which is better, an LLM or generative AI?", "How do LLMs and generative AI differ?"),
+    ),
+    _row(
+        "asking_word",
+        r"^" + _ASKING + r"\b",
+        ("Where do I find its output?", "can R generate the BibTeX?"),
+        ("I need to cite R", "In plain terms, what is it?"),
+        "match",
+    ),
     _row("word", r"[\w'’·-]+", ("generative AI's",), ("?!",)),
     _row(
         "head_after_which", r"\b(?:which|what)\s+([A-Za-z-]+)", ("Which industries benefit?",), ("How do LLMs work?",)

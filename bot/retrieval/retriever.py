@@ -219,6 +219,7 @@ class Retriever:
             weights,
             self.answerability,
         )
+        parts = [self.retrieve(part, k=k) for part in form.parts]
         return Retrieval(
             question=form.asked,
             query=form.query,
@@ -229,5 +230,6 @@ class Retriever:
             sides=sides,
             form=form,
             decision=decision,
+            parts=parts,
             **rank.section(view, rows, qvec),
         )
