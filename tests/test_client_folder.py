@@ -60,7 +60,9 @@ def test_two_questions_in_one_message_get_the_answered_one_and_a_line_naming_the
     assert "other part" not in both.text
     half = fjordline.ask("Is MFA required for the VPN, and can I bring my dog to the office?")
     assert half.answered and "mandatory" in half.text
-    assert "The documents don't answer the other part of your question: “can I bring my dog to the office?”" in half.text
+    assert (
+        "The documents don't answer the other part of your question: “can I bring my dog to the office?”" in half.text
+    )
     # The whole names something the handbook never mentions ("Christmas"), but only its second question does.
     payday = fjordline.ask("When is payday, and how much is the Christmas bonus?")
     assert payday.answered and "25th" in payday.text and payday.cited == [1]

@@ -260,3 +260,47 @@ def test_a_passage_that_is_only_the_document_title_is_not_a_passage():
     assert article.title == "Fjordline Employee Handbook 2026"
     assert chunks and all(" ".join(c.text.split()) != article.title for c in chunks), [c.text[:60] for c in chunks]
     assert chunks[0].location == "p. 1" and "This handbook describes how we work" in chunks[0].text  # page 1 kept
+
+
+def test_a_hard_wrapped_txt_reads_as_paragraphs_under_its_underlined_headings(tmp_path):
+    (tmp_path / "manual.txt").write_text(
+        "Package maintainer scripts\n"
+        "==========================\n\n"
+        "The maintainer scripts are run by dpkg at each stage of an\n"
+        "installation, and they must be idempotent: running one twice\n"
+        "does no harm.\n\n"
+        "Configuration files\n"
+        "-------------------\n\n"
+        "A conffile is kept across upgrades unless the administrator\n"
+        "agrees to replace it. To list them, run::\n\n"
+        "    dpkg-query --showformat='${Conffiles}\\n' --show hello\n\n"
+        "- one item that is wrapped over\n"
+        "  two lines\n"
+        "- another item\n",
+        encoding="utf-8",
+    )
+    passages = chunk_article(read_article(tmp_path / "manual.txt"), 700)
+    by_heading = {c.heading_path[-1]: c.text for c in passages}
+    assert set(by_heading) == {"Package maintainer scripts", "Configuration files"}
+    assert (
+        "dpkg at each stage of an installation, and they must be idempotent" in by_heading["Package maintainer scripts"]
+    )
+    conffiles = by_heading["Configuration files"]
+    assert "unless the administrator agrees to replace it. To list them, run:\n" in conffiles
+    assert "```\ndpkg-query --showformat='${Conffiles}\\n' --show hello\n```" in conffiles
+    assert "- one item that is wrapped over two lines\n- another item" in conffiles
+    assert "===" not in conffiles and "---" not in conffiles
+
+
+def test_a_txt_with_one_paragraph_per_line_keeps_each_line_and_its_question_headings(tmp_path):
+    (tmp_path / "faq.txt").write_text(
+        "Our handbook answers common questions.\n"
+        "How many vacation days do I get?\n"
+        "Every employee gets 27 vacation days a year, and unused days carry over until March.\n"
+        "Key points:\n"
+        "- Days are booked in the HR portal\n",
+        encoding="utf-8",
+    )
+    passages = chunk_article(read_article(tmp_path / "faq.txt"), 700)
+    assert [c.heading_path[-1] for c in passages if c.heading_path] == ["How many vacation days do I get?"]
+    assert "Every employee gets 27 vacation days a year" in passages[-1].text

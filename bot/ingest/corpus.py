@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,22 +114,99 @@ def _looks_like_heading(line: str, next_line: str | None) -> bool:
 
 
 def text_to_markdown(text: str) -> str:
-    """Give a plain-text article Markdown structure: heading-like lines become `##` headings.
+    """Give a plain-text article Markdown structure.
 
-    Every other line is a paragraph of its own (indentation dropped, so it never reads as code);
-    lines starting with a bullet are list items.
+    Blocks are separated by blank lines. A line underlined (or over- and underlined) with a row of one
+    punctuation character is a heading (reStructuredText, setext), its level by the order the underline styles
+    first appear. A hard-wrapped block (most of its lines stop mid-sentence) is one paragraph, its lines joined;
+    in any other block each line is a paragraph of its own, and a short line standing alone before longer text
+    is a heading. Lines starting with a bullet are list items; a block after a paragraph ending in "::"
+    (reStructuredText's literal block) is kept as code. Indentation is otherwise dropped, so nothing else reads
+    as code.
     """
-    lines = [ln for ln in text.splitlines() if ln.strip()]
     out: list[str] = []
-    for i, line in enumerate(lines):
-        following = lines[i + 1] if i + 1 < len(lines) else None
-        if i > 0 and _looks_like_heading(line, following):
-            out += ["", f"## {line.strip()}", ""]
-        elif line.lstrip().startswith(("- ", "* ", "• ")):
-            out.append("- " + line.lstrip()[2:])
+    styles: list[str] = []  # underline characters, in the order their headings first appear
+    literal_next = False
+    for block in _blocks(text):
+        if literal_next and block[0][:1].isspace():
+            out += ["", "```", *textwrap.dedent("\n".join(block)).splitlines(), "```", ""]
+            continue
+        literal_next = False
+        lines = [ln.strip() for ln in block]
+        if len(lines) >= 3 and _UNDERLINE.match(lines[0]) and lines[2] == lines[0]:
+            lines = lines[1:]  # an overline: the underline below says the same
+        while len(lines) >= 2 and _UNDERLINE.match(lines[1]) and not _UNDERLINE.match(lines[0]) and len(lines[0]) <= 90:
+            style = lines[1][0] + ("o" if block and _UNDERLINE.match(block[0].strip()) else "")
+            styles += [] if style in styles else [style]
+            out += ["", f"{'#' * min(6, 1 + styles.index(style) + 1)} {lines[0]}", ""]
+            lines = lines[2:]
+        lines = [ln for ln in lines if not _UNDERLINE.match(ln)]
+        if not lines:
+            continue
+        if _hard_wrapped(lines):
+            paragraph, items = _wrapped_items(lines)
+            out += ["", paragraph, ""] if paragraph else []
+            out += [f"- {item}" for item in items]
+            out.append("")
+            literal_next = (items[-1] if items else paragraph).endswith("::")
+            continue
+        for i, line in enumerate(lines):
+            following = lines[i + 1] if i + 1 < len(lines) else None
+            if (out or i > 0) and _looks_like_heading(line, following):
+                out += ["", f"## {line}", ""]
+            elif line.startswith(_BULLETS):
+                out.append("- " + line[2:])
+            else:
+                out += ["", line, ""] if out and out[-1] else [line, ""]  # a list ends first
+        literal_next = lines[-1].endswith("::")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(_literal_lead_ins(out))).strip("\n") + "\n"
+
+
+# A row of one punctuation character: a reStructuredText or setext heading's underline (or overline).
+_UNDERLINE = re.compile(r"^([=\-~^*#+`'\"._:])\1{2,}$")
+_BULLETS = ("- ", "* ", "• ")
+_SENTENCE_STOP = tuple('.!?:;"”)')
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """The runs of non-blank lines of `text` (as written, indentation kept)."""
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.strip():
+            blocks[-1].append(line.rstrip())
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    """Whether a block's lines are one paragraph wrapped at a width: most stop mid-sentence."""
+    inner = [ln for ln in lines[:-1] if not ln.startswith(_BULLETS)]
+    return len(lines) >= 2 and sum(not ln.endswith(_SENTENCE_STOP) for ln in inner) * 2 > len(inner)
+
+
+def _wrapped_items(lines: list[str]) -> tuple[str, list[str]]:
+    """A wrapped block as its paragraph (lines before any bullet, joined) and its list items (each bullet with
+    the lines that continue it)."""
+    paragraph: list[str] = []
+    items: list[str] = []
+    for line in lines:
+        if line.startswith(_BULLETS):
+            items.append(line[2:].strip())
+        elif items:
+            items[-1] = f"{items[-1]} {line}"
         else:
-            out += ["", line.strip(), ""] if out and out[-1] else [line.strip(), ""]  # a list ends first
-    return "\n".join(out)
+            paragraph.append(line)
+    return " ".join(paragraph), items
+
+
+def _literal_lead_ins(lines: list[str]) -> list[str]:
+    """reStructuredText's "text::" before a literal block reads "text:" ("::" alone after a space goes)."""
+    out = list(lines)
+    for i, line in enumerate(out):
+        if line.endswith("::") and next((ln for ln in out[i + 1 :] if ln), "") == "```":
+            out[i] = line[:-2].rstrip() if line[:-2].endswith(" ") else line[:-1]
+    return out
 
 
 def read_article(
