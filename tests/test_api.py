@@ -372,3 +372,29 @@ def test_a_models_answer_is_checked_and_inert_plain_and_streamed(servers):
     notes = reply.model_dump()["notes"]
     assert any("sentences supported" in n for n in notes) and any("Elon Musk" in n and "removed" in n for n in notes)
     assert reply.model_dump()["sources"] and "Traceback" not in log_path.read_text()
+
+
+def test_with_several_sets_each_is_a_model_and_a_wildcard_key_does_not_reach_a_limited_one(tmp_path, built_index):
+    from .servers import serve_app
+    from .test_sets_browser import prebuilt_sets
+
+    root, prebuilt = prebuilt_sets(tmp_path, built_index)  # hr for everyone, it-policies for anna only
+    every = _make_key(tmp_path / "data", "every", ["*"])
+    it_only = _make_key(tmp_path / "data", "it", ["it-policies"])
+    with serve_app(tmp_path, {"BOT_SETS_DIR": str(root)}, ready_path="/health", index_from=prebuilt) as (url, _log):
+        assert [m.id for m in _client(url, every).models.list().data] == ["hr"]
+        assert [m.id for m in _client(url, it_only).models.list().data] == ["it-policies"]
+
+        def ask(key: str, model: str, question: str) -> str:
+            reply = _client(url, key).chat.completions.create(
+                model=model, messages=[{"role": "user", "content": question}]
+            )
+            return reply.choices[0].message.content
+
+        assert "ninety days" in ask(it_only, "it-policies", "How often must passwords be changed?")
+        assert "twenty-seven" in ask(every, "hr", "How many vacation days do employees get?")
+        assert "ninety days" not in ask(every, "hr", "How often must passwords be changed?")  # the HR set's answer
+        import openai
+
+        with pytest.raises(openai.NotFoundError):
+            ask(every, "it-policies", "How often must passwords be changed?")

@@ -217,3 +217,12 @@ def test_a_damaged_database_makes_the_keys_unavailable_with_the_file_named(key_s
 
     with pytest.raises(KeyStoreUnavailable, match="bot.db is damaged or not a SQLite database"):
         asyncio.run(find())
+
+
+def test_with_a_sets_folder_each_set_is_a_model_and_a_limited_one_must_be_named_in_the_key(key_settings, tmp_path):
+    from .test_sets import make_sets
+
+    settings = key_settings.model_copy(update={"sets_dir": make_sets(tmp_path / "sets")})
+    assert list(document_sets(settings)) == ["hr", "it-policies"]
+    assert list(document_sets(settings, ["*"])) == ["hr"]  # it-policies is for anna only in the chat
+    assert list(document_sets(settings, ["it-policies"])) == ["it-policies"]

@@ -30,8 +30,8 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no pro
 
 
 async def _assistant_for(doc_set: DocumentSet):
-    """The assistant answering from `doc_set`: today the server's one assistant, of its one set."""
-    return await get_assistant()
+    """The assistant answering from `doc_set`: the chat's own for that set."""
+    return await get_assistant(document_set=doc_set.served)
 
 
 async def _answer(doc_set: DocumentSet, asked: ChatRequest, key: ApiKey):

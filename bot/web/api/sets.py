@@ -1,7 +1,8 @@
 """Document sets, the API's `model`: which exist, and which a key may use. The one place that knows both.
 
-Today a server answers from one set, the configured corpus, named after its folder ("corpus" for the
-demo's `corpus/`): the name stays the same across restarts and `bot serve --corpus DIR` runs.
+They are the server's sets (`bot.ingest.sets`): with `BOT_SETS_DIR`, each set by its folder's name, as in the
+chat's profiles; otherwise the one configured corpus, named after its folder ("corpus" for the demo's
+`corpus/`), a name that stays the same across restarts and `bot serve --corpus DIR` runs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.ingest.sets import DocumentSet as ServedSet
+from bot.ingest.sets import document_sets as served_sets
 from bot.settings import Settings
 
 ALL_SETS = "*"  # a key scoped to it may use every set the server has, now and later
@@ -20,7 +23,7 @@ class DocumentSet:
     """One set of documents the API answers from, by the name clients pass as `model`."""
 
     name: str
-    settings: Settings  # where its documents and index are
+    served: ServedSet  # the server's set: its documents, index and who may see it in the chat
 
 
 def set_name(settings: Settings) -> str:
@@ -30,9 +33,14 @@ def set_name(settings: Settings) -> str:
 
 
 def document_sets(settings: Settings, scopes: Iterable[str] | None = None) -> dict[str, DocumentSet]:
-    """The sets this server has, by name; with `scopes` (a key's), only those the key may use."""
-    every = {s.name: s for s in [DocumentSet(set_name(settings), settings)]}
+    """The sets this server has, by name; with `scopes` (a key's), only those the key may use. A key for every
+    set (`*`) does not reach a set limited to named chat users: such a set must be named in the key."""
+    if settings.sets_dir is None:
+        (one,) = served_sets(settings)
+        every = {set_name(settings): DocumentSet(set_name(settings), one)}
+    else:
+        every = {s.name: DocumentSet(s.name, s) for s in served_sets(settings)}
     if scopes is None:
         return every
     allowed = set(scopes)
-    return {name: s for name, s in every.items() if ALL_SETS in allowed or name in allowed}
+    return {name: s for name, s in every.items() if name in allowed or (ALL_SETS in allowed and not s.served.users)}
