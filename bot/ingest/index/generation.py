@@ -19,12 +19,20 @@ from bot.ingest.convert import SUFFIXES
 from bot.ingest.convert.fidelity import measure
 from bot.ingest.corpus import Article
 from bot.ingest.index.calibration import OFF_TOPIC_PROBES, Calibration, calibrate
-from bot.ingest.index.embedding import Embedder, OnnxEmbedder, embed_passages, export_query_encoder, load_embeddings
+from bot.ingest.index.embedding import (
+    Embedder,
+    OnnxEmbedder,
+    embed_passages,
+    export_query_encoder,
+    load_embeddings,
+    query_encoder_path,
+)
 from bot.ingest.index.errors import IndexUnavailable
-from bot.ingest.index.manifest import Manifest, embedding_signature
+from bot.ingest.index.manifest import Manifest, build_signature, embedding_signature
 from bot.ingest.index.records import Fresh, passage_records
 from bot.ingest.index.report import IngestReport
 from bot.ingest.index.store import IndexBackend, OpenIndex, collections, open_generation
+from bot.ingest.query_encoder import export_is_current
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -60,7 +68,11 @@ def build_generation(
     from tqdm import tqdm
 
     began = time.perf_counter()
-    embeddings = load_embeddings(settings)
+    pooled = build_signature(settings)["passage_vectors"] == "pooled"
+    # With the export an earlier ingest made, the ONNX encoder does all the embedding (see `_onnx_encoder`),
+    # so the sentence-transformers model is not loaded at all: seconds of every ingest (an upload's most of all).
+    onnx = _onnx_encoder(settings, log, export=False) if pooled else None
+    embeddings: Embedder | OnnxEmbedder = OnnxEmbedder(onnx) if onnx else load_embeddings(settings)
     report.timed("loading the model", time.perf_counter() - began)
     signature = embedding_signature(settings, embeddings)
     passages, sentences = collections(backend, generation, create=True, metadata=signature)
@@ -82,7 +94,10 @@ def build_generation(
     report.timed("chunking", time.perf_counter() - began)
     method = signature["passage_vectors"]
     began = time.perf_counter()
-    onnx = _onnx_encoder(settings, log) if method == "pooled" and new.pieces else None
+    if onnx is None and method == "pooled" and new.pieces:
+        onnx = _onnx_encoder(settings, log)  # the model is loaded: exported now, for this ingest and questions
+    model = embeddings.model if isinstance(embeddings, Embedder) else None
+    count_tokens = onnx.count_tokens if model is None else None
     workers = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
     tokens_of = (lambda texts: onnx.token_embeddings(texts, workers)) if onnx else None
     report.timed("exporting the query encoder", time.perf_counter() - began)
@@ -94,7 +109,7 @@ def build_generation(
         for start in range(0, total, PASSAGES_PER_STEP):
             pieces = new.pieces[start : start + PASSAGES_PER_STEP]
             passage_vectors, sentence_vectors = embed_passages(
-                embeddings.model, pieces, method, settings.embedding_batch_size, tokens_of
+                model, pieces, method, settings.embedding_batch_size, tokens_of, count_tokens
             )
             last_sentence = first_sentence + len(sentence_vectors)
             for store, records, vectors in (
@@ -172,8 +187,8 @@ def _check_fidelity(article: Article, records: Fresh, report: IngestReport, log:
         log(f"looks wrong: {article.source}: {'; '.join(problems)}")
 
 
-def _onnx_encoder(settings: Settings, log: Callable[[str], None]) -> OnnxQueryEncoder | None:
-    """The model's ONNX export (made now if missing) to embed with, or None to use torch.
+def _onnx_encoder(settings: Settings, log: Callable[[str], None], export: bool = True) -> OnnxQueryEncoder | None:
+    """The model's ONNX export (made now if missing, unless `export` is false) to embed with, or None to use torch.
 
     The export is the one the question path uses; onnxruntime computes the same token embeddings
     (max difference under 1e-4, checked at export) in about half of torch's CPU time, and embedding
@@ -183,7 +198,12 @@ def _onnx_encoder(settings: Settings, log: Callable[[str], None]) -> OnnxQueryEn
     # lazy: onnxruntime is heavy
     from bot.ingest.query_encoder import OnnxQueryEncoder
 
-    path = export_query_encoder(settings, log)
+    if export:
+        path = export_query_encoder(settings, log)
+    else:
+        path = query_encoder_path(settings)
+        if path is not None and not export_is_current(settings.embedding_model_path(), path):
+            path = None
     if path is None:
         return None
     try:
@@ -230,7 +250,9 @@ def _copy_records(source: Collection, target: Collection, sources: list[str]) ->
         offset += len(batch["ids"])
 
 
-def validate_generation(manifest: Manifest, index: OpenIndex, signature: dict, embeddings: Embedder) -> None:
+def validate_generation(
+    manifest: Manifest, index: OpenIndex, signature: dict, embeddings: Embedder | OnnxEmbedder
+) -> None:
     """Refuse to switch to a generation that is empty, built with another model, or cannot find a record."""
     metadata = index.passages.metadata or {}
     problems = []
