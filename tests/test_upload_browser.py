@@ -201,6 +201,7 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         report.wait_for(timeout=REPLY_WAIT_MS)
         progress = "\n".join(page.evaluate("window.__progress"))
         assert "Reading greenhouse.pdf" in progress and "Checking the new index" in progress, progress
+        assert re.search(r"^(Reading|Indexing) greenhouse\.pdf: page [1-3] of 3", progress, re.M), progress
         text = page.locator('[data-step-type="assistant_message"]', has_text="Added to").last.inner_text()
         assert "greenhouse.pdf" in text and "compost.docx" in text
         expect(page.get_by_text(re.compile(r"Not added: broken\.pdf"))).to_have_count(1, timeout=REPLY_WAIT_MS)

@@ -107,7 +107,7 @@ def main(out_dir: Path) -> None:
         )
         page.get_by_text(re.compile(r"^(Reading|Indexing|Embedding|Checking)")).first.wait_for(timeout=120_000)
         try:
-            page.get_by_text(re.compile(r"^Embedding passages")).first.wait_for(timeout=60_000)
+            page.get_by_text(re.compile(r"^Indexing r-faq-40-pages\.pdf: page")).first.wait_for(timeout=60_000)
         except Exception:
             pass
         out_dir.mkdir(parents=True, exist_ok=True)

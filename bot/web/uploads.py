@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from pathlib import Path
@@ -118,12 +119,14 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
     if accepted:
         progress = cl.Message(content=f"Indexing {', '.join(n for _u, n in accepted)}…")
         await progress.send()
-        shown = {"at": 0.0}
+        shown = {"at": 0.0, "kind": ""}
 
         def on_step(text: str) -> None:  # from the worker thread
-            now = time.monotonic()
-            if now - shown["at"] >= PROGRESS_EVERY_SECONDS or text.startswith(("Reading", "Checking")):
-                shown["at"] = now
+            # A new kind of step shows at once ("Reading a.pdf", its first page, the first passages embedded);
+            # the same kind again ("page 13 of 40") at most every PROGRESS_EVERY_SECONDS: the socket is not flooded.
+            now, kind = time.monotonic(), re.sub(r"\d+", "#", text)
+            if kind != shown["kind"] or now - shown["at"] >= PROGRESS_EVERY_SECONDS:
+                shown.update(at=now, kind=kind)
                 progress.content = text + "…"
                 cl.run_sync(progress.update())
 
@@ -141,6 +144,14 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
                 for name, backup in backups.items():  # the folder as it was: the index never changed
                     settle_failed(folder, name, backup)
             if report is not None:
+                log.info(
+                    "upload to set %s by %s: %d files indexed in %.1f s (%s)",
+                    document_set.name,
+                    user,
+                    len(accepted),
+                    time.perf_counter() - began,
+                    ", ".join(f"{step} {t:.1f} s" for step, t in report.timings.items()),
+                )
                 await cl.make_async(settle)(folder, backups, report, user)
                 added = [n for _u, n in accepted if n in report.added or n in report.updated]
                 if added:

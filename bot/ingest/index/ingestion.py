@@ -26,6 +26,8 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from bot.ingest.convert.base import Converted
+
 
 def ingest(
     settings: Settings,
@@ -149,7 +151,7 @@ def _read_changed(
                     continue
                 step(f"Reading {name}")
                 began = time.perf_counter()
-                article = read_article(path, settings.corpus_dir, max_bytes, converter.convert)
+                article = read_article(path, settings.corpus_dir, max_bytes, _converter(converter, name, step))
                 report.timed("converting", time.perf_counter() - began)
             except (CorpusError, OSError) as exc:  # OSError: a file replaced or truncated while it was read
                 reason = str(exc) if isinstance(exc, CorpusError) else f"{name}: changed while it was read ({exc})"
@@ -161,6 +163,17 @@ def _read_changed(
             (report.updated if old else report.added).append(name)
             fresh.append(article)
     return files, fresh, unreadable
+
+
+def _converter(
+    converter: IsolatedConverter, name: str, step: Callable[[str], None]
+) -> Callable[[str, bytes], Converted]:
+    """`converter.convert` telling `step` each page it reads of `name` ("Reading handbook.pdf: page 12 of 40")."""
+
+    def convert(suffix: str, data: bytes) -> Converted:
+        return converter.convert(suffix, data, lambda page, pages: step(f"Reading {name}: page {page} of {pages}"))
+
+    return convert
 
 
 def _retire_old_generations(backend: IndexBackend, keep: set[str]) -> None:
