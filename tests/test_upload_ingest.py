@@ -3,6 +3,7 @@ vectors either way) and where it runs (a process of its own that gets its own sh
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -149,3 +150,129 @@ def test_the_progress_line_names_the_page_embedding_has_reached():
     assert _embedded(metadatas, 2, 5) == "Indexing handbook.pdf: page 12 of 40"
     assert _embedded(metadatas, 4, 5) == "Indexing deck.pptx: slide 4 of 9"
     assert _embedded(metadatas, 5, 5) == "Embedding passages: 5 of 5"
+
+
+def zip_bomb_docx(unpacked_mb: int = 400) -> bytes:
+    """A Word file of a few hundred KB whose document.xml unpacks to `unpacked_mb` MB."""
+    import io
+    import zipfile
+
+    from .test_bad_files import _word
+
+    source = zipfile.ZipFile(io.BytesIO(_word()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = b"<w:p><w:r><w:t>" + b"A" * (unpacked_mb * 2**20) + b"</w:t></w:r></w:p>"
+                data = data.replace(b"<w:body>", b"<w:body>" + text, 1)
+            archive.writestr(item, data)
+    return out.getvalue()
+
+
+def test_hostile_uploads_are_refused_in_time_with_their_reasons_while_answers_go_on(tmp_path, built_index):
+    """A zip bomb, a 10,000-page PDF and a file that holds the converter, uploaded with a good file: each bad one
+    is named with its reason within the time limit and taken back out, the good one is indexed, and questions
+    asked meanwhile are answered as quickly as ever (the ingest runs in a process of its own)."""
+    import threading
+
+    from bot.assistant import Assistant
+    from bot.ingest.index import ingest
+    from bot.ingest.upload import Upload, ingest_in_child, place_files, settle
+
+    from .test_bad_files import _slow_docx
+    from .test_convert_pdf import make_pdf, paragraph
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "policies.md").write_text("# Travel\n\nThe daily meal allowance is 45 euros.\n", encoding="utf-8")
+    settings = Settings(
+        _env_file=None, corpus_dir=folder, index_dir=tmp_path / "index", convert_seconds=5, convert_memory_mb=1024
+    )
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    ingest(settings, progress=False)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    files = {
+        "bomb.docx": zip_bomb_docx(),
+        "huge.pdf": make_pdf([paragraph(700, f"Page {n}.") for n in range(10_000)]),
+        "slow.docx": _slow_docx(),
+        "parking.md": b"# Parking\n\nThe staff car park opens at 6 am.\n",
+    }
+    uploads = []
+    for name, data in files.items():
+        (incoming / name).write_bytes(data)
+        uploads.append((Upload(name, incoming / name, len(data)), name))
+    backups = place_files(folder, uploads)
+
+    asker = Assistant.build(built_index)
+    asker.ask("What is a large language model?")  # loaded before the clock starts
+    seconds: list[float] = []
+    done = threading.Event()
+
+    def ask_meanwhile() -> None:
+        while not done.is_set():
+            began = time.perf_counter()
+            assert asker.ask("What is a large language model?").answered
+            seconds.append(time.perf_counter() - began)
+
+    asking = threading.Thread(target=ask_meanwhile)
+    asking.start()
+    began = time.perf_counter()
+    try:
+        report = ingest_in_child(settings, lambda _step: None, timeout=120)
+    finally:
+        done.set()
+        asking.join()
+    took = time.perf_counter() - began
+    settle(folder, backups, report, "anna")
+
+    reasons = dict(reason.split(": ", 1) for reason in report.errors)
+    assert sorted(reasons) == ["bomb.docx", "huge.pdf", "slow.docx"], report.errors
+    assert "unpacks to 401 MB" in reasons["bomb.docx"] and "zip bomb" in reasons["bomb.docx"]
+    assert reasons["huge.pdf"].startswith("10,000 pages, more than the 5,000")
+    assert "took longer than 5 s" in reasons["slow.docx"]
+    assert report.added == ["parking.md"]
+    assert took < 60, f"the bad files held the ingest {took:.0f} s"  # one converter limit, not one per bad file
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == ["parking.md", "policies.md"]
+    assert len(seconds) >= 3 and max(seconds) < 10, seconds
+
+
+def test_an_upload_over_the_size_limit_is_refused_with_413_before_its_body_is_read():
+    from bot.web.uploads import UploadSizeLimit
+
+    reached: list[str] = []
+
+    async def chainlit(scope, receive, send):  # stands in for Chainlit's upload route: reads the whole body
+        reached.append(scope["path"])
+        while (await receive()).get("more_body"):
+            pass
+
+    async def call(path: str, headers: list, body: list[bytes]) -> tuple[int, int]:
+        """(status, body chunks read) of one request through the size limit."""
+        chunks, sent = list(body), []
+
+        async def receive():
+            sent.append(1)
+            return {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks)}
+
+        statuses: list[int] = []
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        scope = {"type": "http", "path": path, "method": "POST", "headers": headers}
+        await UploadSizeLimit(chainlit)(scope, receive, send)
+        return (statuses or [200])[0], len(sent)
+
+    limit = (20 + 1) * 2**20  # BOT_UPLOAD_MAX_MB's default, and the form's own bytes
+    declared = [(b"content-length", str(limit + 1).encode())]
+    assert asyncio.run(call("/project/file", declared, [b"x"] * 3)) == (413, 0)  # refused unread
+    assert reached == []
+    big = [b"x" * 2**20] * 25  # no length declared (chunked): refused once past the limit, not at the end
+    status, read = asyncio.run(call("/project/file", [], big))
+    assert status == 413 and read <= 22
+    assert asyncio.run(call("/project/file", [(b"content-length", b"10")], [b"x" * 10])) == (200, 1)
+    assert asyncio.run(call("/other", declared, [b"x"])) == (200, 1)  # only the upload route is limited

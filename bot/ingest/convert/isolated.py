@@ -24,7 +24,7 @@ from bot.ingest.convert.base import ConversionError, Converted
 PAGES_EVERY_SECONDS = 0.1  # the converter reports a PDF's pages read at most this often
 
 
-def _serve(conn: Any, memory_mb: int) -> None:
+def _serve(conn: Any, memory_mb: int, max_pages: int | None) -> None:
     """The child: convert what the parent sends, one file at a time, under the memory limit."""
 
     limit = memory_mb * 2**20
@@ -47,7 +47,7 @@ def _serve(conn: Any, memory_mb: int) -> None:
             return
         suffix, data = request
         try:
-            reply: tuple[str, Any] = ("ok", convert(suffix, data, page_read))
+            reply: tuple[str, Any] = ("ok", convert(suffix, data, page_read, max_pages))
         except MemoryError:
             reply = ("memory", "")
         except ConversionError as exc:
@@ -61,9 +61,10 @@ def _serve(conn: Any, memory_mb: int) -> None:
 class IsolatedConverter:
     """`convert(suffix, data)` in a child process: a ConversionError names a file over either limit."""
 
-    def __init__(self, seconds: float, memory_mb: int):
+    def __init__(self, seconds: float, memory_mb: int, max_pages: int | None = None):
         self.seconds = seconds
         self.memory_mb = memory_mb
+        self.max_pages = max_pages
         self._process = None
         self._conn = None
 
@@ -77,7 +78,7 @@ class IsolatedConverter:
         # "spawn": the parent may hold torch's threads, which a forked child must not inherit.
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.memory_mb), daemon=True)
+        self._process = context.Process(target=_serve, args=(child, self.memory_mb, self.max_pages), daemon=True)
         self._process.start()
         child.close()
         self._conn = parent

@@ -136,7 +136,8 @@ def _read_changed(
     fresh: list[Article] = []
     unreadable: set[str] = set()
     max_bytes = settings.max_file_mb * 2**20
-    converter = IsolatedConverter(settings.convert_seconds, settings.convert_memory_mb)  # started at its first file
+    # started at its first file
+    converter = IsolatedConverter(settings.convert_seconds, settings.convert_memory_mb, settings.convert_max_pages)
     with converter, tqdm(paths, desc="Reading files", unit="file", disable=not show_progress(progress)) as bar:
         for path in bar:
             name = printable(path.relative_to(settings.corpus_dir).as_posix())
