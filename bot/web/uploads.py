@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import chainlit as cl
+from chainlit.emitter import ChainlitEmitter
 from chainlit.server import app as server
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
@@ -71,6 +72,7 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
         return
     await cl.Message(
         content=f"You may add documents to “{document_set.title}”, and replace or remove them.",
+        type="system_message",  # not a turn of the chat: the welcome screen keeps the set's starters
         actions=[
             cl.Action(
                 name=UPLOAD_ACTION,
@@ -297,3 +299,18 @@ async def _too_large(scope, receive, send) -> None:
 def install_upload_limit() -> None:
     """Put the size limit in front of Chainlit's upload route (before Chainlit builds its middleware stack)."""
     server.user_middleware.append(Middleware(UploadSizeLimit))
+
+
+# What a chat started by one of these buttons is called in the sidebar (Chainlit names it by the action's name).
+_CHAT_NAMES = {UPLOAD_ACTION: "Add documents", MANAGE_ACTION: "Manage documents", REMOVE_ACTION: "Remove a document"}
+
+
+def name_chats_by_their_buttons() -> None:
+    """A chat whose first act is a click on "Add documents" is named so, not "add_documents": Chainlit names
+    a new chat after its first interaction, which for a button is the action's name."""
+    original = ChainlitEmitter.init_thread
+
+    async def init_thread(self: ChainlitEmitter, interaction: str) -> None:
+        await original(self, _CHAT_NAMES.get(interaction, interaction))
+
+    ChainlitEmitter.init_thread = init_thread
