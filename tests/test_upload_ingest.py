@@ -276,3 +276,45 @@ def test_an_upload_over_the_size_limit_is_refused_with_413_before_its_body_is_re
     assert status == 413 and read <= 22
     assert asyncio.run(call("/project/file", [(b"content-length", b"10")], [b"x" * 10])) == (200, 1)
     assert asyncio.run(call("/other", declared, [b"x"])) == (200, 1)  # only the upload route is limited
+
+
+def test_an_ingest_process_started_ahead_takes_the_next_upload_and_ends_with_the_server(tmp_path, built_index):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "policies.md").write_text("# Travel\n\nThe daily meal allowance is 45 euros.\n", encoding="utf-8")
+    copy_query_encoder(built_index.index_dir, tmp_path / "index")
+    script = textwrap.dedent(
+        f"""
+        import os, time
+        from bot.ingest import upload
+        from bot.settings import Settings
+
+        def alive(pid):
+            try:
+                with open(f"/proc/{{pid}}/stat") as stat:
+                    return stat.read().split(") ", 1)[1][0] != "Z"
+            except FileNotFoundError:
+                return False
+
+        if __name__ == "__main__":
+            settings = Settings(_env_file=None, corpus_dir={str(folder)!r}, index_dir={str(tmp_path / "index")!r})
+            upload.prepare_ingest()
+            spare = upload._spare[0].pid
+            upload.prepare_ingest()  # one waits already: no second
+            assert upload._spare[0].pid == spare
+            report = upload.ingest_in_child(settings, lambda _step: None, 120)
+            assert report.added == ["policies.md"], report.summary()
+            assert upload._spare is None and not alive(spare)  # the upload ran in it, and it ended
+            upload.prepare_ingest()
+            print(upload._spare[0].pid, flush=True)
+        """
+    )
+    (tmp_path / "server.py").write_text(script)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "server.py")], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not _alive(
+        int(done.stdout.split()[-1])
+    )  # the server's exit stopped the waiting one (and did not wait on it)

@@ -8,6 +8,7 @@ server's answers; the set switches to the new index generation atomically when i
 
 from __future__ import annotations
 
+import atexit
 import json
 import multiprocessing
 import os
@@ -146,9 +147,21 @@ def _own_cpu_share() -> None:
     threading.Thread(target=watch, name="watch-server", daemon=True).start()
 
 
-def _child(settings: Settings, messages) -> None:
-    """The ingest in the child process: each step and the final report (or the error) go to `messages`."""
+def _preload() -> None:
+    """Import what an upload's ingest runs on (chromadb, onnxruntime, torch for pooling), while no upload waits."""
+    for name in ("chromadb", "onnxruntime", "torch", "bot.ingest.index.generation", "bot.ingest.convert.isolated"):
+        try:
+            __import__(name)
+        except ImportError:  # an optional one missing: the ingest says so itself, when it needs it
+            pass
+
+
+def _child(jobs, messages) -> None:
+    """An ingest process: its imports done first, then the one ingest it is sent (settings on `jobs`); each step
+    and the final report (or the error) go to `messages`."""
     _own_cpu_share()
+    _preload()
+    settings = jobs.get()
     try:
         report = ingest(
             settings, progress=False, wait_seconds=INGEST_WAIT_SECONDS, step=lambda m: messages.put(("step", m))
@@ -158,15 +171,56 @@ def _child(settings: Settings, messages) -> None:
         messages.put(("failed", str(exc) or type(exc).__name__))
 
 
+_spare_lock = threading.Lock()
+_spare: tuple | None = None  # (process, jobs, messages): an ingest process started ahead, waiting for its job
+
+
+def _start_child() -> tuple:
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of the server's threads
+    jobs, messages = context.Queue(), context.Queue()
+    child = context.Process(target=_child, args=(jobs, messages))  # not a daemon: it starts the converter
+    child.start()
+    return child, jobs, messages
+
+
+def prepare_ingest() -> None:
+    """Start an ingest process ahead of the next upload (none if one waits already): its interpreter and
+    imports cost seconds of CPU, which no editor then waits for. It waits for its job, and ends with the server."""
+    global _spare
+    with _spare_lock:
+        if _spare is None or not _spare[0].is_alive():
+            if _spare is None:
+                atexit.register(_stop_spare)  # before multiprocessing's own exit, which would wait for it
+            _spare = _start_child()
+
+
+def _stop_spare() -> None:
+    global _spare
+    with _spare_lock:
+        if _spare is not None and _spare[0].is_alive():
+            _spare[0].terminate()
+            _spare[0].join(timeout=10)
+        _spare = None
+
+
+def _take_child() -> tuple:
+    """The waiting ingest process if there is one, else a new one."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None and spare[0].is_alive():
+        return spare
+    return _start_child()
+
+
 def ingest_in_child(settings: Settings, on_step: Callable[[str], None], timeout: float) -> IngestReport:
-    """Ingest a set's folder in a new process, calling `on_step(text)` as each step starts; the report.
+    """Ingest a set's folder in a process of its own (the one `prepare_ingest` started, if any), calling
+    `on_step(text)` as each step starts; the report.
 
     Raises UploadRefused with the reason when the ingest fails or takes longer than `timeout` (then the
     child is stopped and the set keeps the index it had)."""
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of the server's threads
-    messages = context.Queue()
-    child = context.Process(target=_child, args=(settings, messages))  # not a daemon: it starts the converter
-    child.start()
+    child, jobs, messages = _take_child()
+    jobs.put(settings)
     deadline = time.monotonic() + timeout
     try:
         while True:

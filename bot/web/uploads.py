@@ -28,6 +28,7 @@ from bot.ingest.upload import (
     check_uploads,
     ingest_in_child,
     place_files,
+    prepare_ingest,
     read_ledger,
     settle,
     write_ledger,
@@ -70,6 +71,7 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
     """An editor's chat opens with the button that adds documents to its set; nobody else's does."""
     if document_set is None or not may_edit(user):
         return
+    await cl.make_async(prepare_ingest)()  # the process her upload will index in, ready before she drops a file
     await cl.Message(
         content=f"You may add documents to “{document_set.title}”, and replace or remove them.",
         type="system_message",  # not a turn of the chat: the welcome screen keeps the set's starters
@@ -233,6 +235,7 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
             await cl.Message(content=f"{name} was not removed: {exc}.").send()
             return
         kept.unlink(missing_ok=True)
+        await cl.make_async(prepare_ingest)()  # for the next change
         ledger = read_ledger(folder)
         ledger.pop(name, None)
         await cl.make_async(write_ledger)(folder, ledger)
