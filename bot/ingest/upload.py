@@ -162,10 +162,13 @@ def _child(jobs, messages) -> None:
     _own_cpu_share()
     _preload()
     settings = jobs.get()
+    cpu = time.process_time()
     try:
         report = ingest(
             settings, progress=False, wait_seconds=INGEST_WAIT_SECONDS, step=lambda m: messages.put(("step", m))
         )
+        # Beside the steps' wall times: how much of the time was work, and how much waiting for a core.
+        report.timed("CPU (all steps)", time.process_time() - cpu)
         messages.put(("done", report))
     except Exception as exc:  # an empty folder, a lock held too long: said to the editor as it is
         messages.put(("failed", str(exc) or type(exc).__name__))
