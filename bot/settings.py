@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         ge=256,
         description="Most memory converting one file may use, in MB; a file that needs more is named and left out.",
     )
+    convert_max_pages: int = Field(
+        5000,
+        ge=1,
+        description="Most pages a PDF may have; a longer one is named and left out at once, before it is read "
+        "(a 10,000-page upload would otherwise hold the set's indexing for many minutes).",
+    )
     index_dir: UserPath = Field(Path("index"), description="Folder the Chroma index is written to (build output).")
     collection: str = Field("passages", description="Name of the Chroma collection holding the passages.")
     chroma_host: str | None = Field(

@@ -174,7 +174,13 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
     env |= {"BOT_SETS_DIR": str(root), "BOT_EDITORS": "anna"}
     with serve_app(tmp_path, env, index_from=prebuilt) as (url, log_path):
         page = sign_in(chromium, url, "anna", passwords["anna"])
+        # An editor's chat opens as everyone's, on the set's welcome and starters, with her buttons beside them.
         page.locator("#chat-profiles").wait_for(timeout=REPLY_WAIT_MS)
+        page.locator("#chat-profiles").click()
+        page.locator('[data-test="select-item:hr"]').click()
+        expect(page.get_by_role("button", name="Add documents")).to_be_visible(timeout=REPLY_WAIT_MS)
+        expect(page.locator("#welcome-screen")).to_be_visible(timeout=REPLY_WAIT_MS)
+        expect(page.get_by_text(re.compile(r"vacation days", re.I)).first).to_be_visible(timeout=REPLY_WAIT_MS)
         page.locator("#chat-profiles").click()
         page.locator('[data-test="select-item:garden"]').click()
         page.get_by_role("button", name="Add documents").click()
@@ -201,8 +207,12 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         report.wait_for(timeout=REPLY_WAIT_MS)
         progress = "\n".join(page.evaluate("window.__progress"))
         assert "Reading greenhouse.pdf" in progress and "Checking the new index" in progress, progress
+        assert re.search(r"^(Reading|Indexing) greenhouse\.pdf: page [1-3] of 3", progress, re.M), progress
         text = page.locator('[data-step-type="assistant_message"]', has_text="Added to").last.inner_text()
         assert "greenhouse.pdf" in text and "compost.docx" in text
+        # The chat the button started is named by the button's words in the sidebar, not by its action's name.
+        expect(page.locator('a[href*="/thread/"]', has_text="Add documents").first).to_be_visible(timeout=REPLY_WAIT_MS)
+        expect(page.get_by_text("add_documents")).to_have_count(0)
         expect(page.get_by_text(re.compile(r"Not added: broken\.pdf"))).to_have_count(1, timeout=REPLY_WAIT_MS)
         welcome = page.request.get(f"{url}/brand/welcome.json?set=garden").json()  # the set's welcome lists them
         assert {"Greenhouse Care Guide", "Compost Rules"} <= {d["title"] for d in welcome["documents"]}, welcome

@@ -50,8 +50,7 @@ async def load_run(url: str, cookie: str, sessions: int, stop: threading.Event, 
     async def one(i: int) -> None:
         session = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile="hr")
         try:
-            await asyncio.sleep(0.2 * i)  # people arrive over 10 s, not in one instant
-            await session.connect()
+            await session.connect()  # all fifty in the same instant
             while not stop.is_set():
                 turn = await session.ask(LOAD_QUESTIONS[i % 2])
                 if turn.error or "twenty-seven" not in turn.reply and "forty-nine" not in turn.reply:
@@ -107,7 +106,7 @@ def main(out_dir: Path) -> None:
         )
         page.get_by_text(re.compile(r"^(Reading|Indexing|Embedding|Checking)")).first.wait_for(timeout=120_000)
         try:
-            page.get_by_text(re.compile(r"^Embedding passages")).first.wait_for(timeout=60_000)
+            page.get_by_text(re.compile(r"^Indexing r-faq-40-pages\.pdf: page")).first.wait_for(timeout=60_000)
         except Exception:
             pass
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -163,6 +163,8 @@ class OnnxQueryEncoder:
         tokenizer.no_padding()
         tokenizer.enable_padding(pad_id=pad_id or 0, pad_token=pad_token)  # no length: pad to longest
         self.tokenizer = tokenizer
+        self._model_dir = model_dir
+        self._counter = None  # an untruncated tokenizer for `count_tokens`, made at its first use
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -210,6 +212,18 @@ class OnnxQueryEncoder:
             for rows in batches:
                 run(rows)
         return out
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens `text` is without special tokens and without truncation (as the model's own
+        tokenizer counts it with `add_special_tokens=False`)."""
+        if self._counter is None:
+            from tokenizers import Tokenizer  # lazy, as in __init__
+
+            counter = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
+            counter.no_truncation()
+            counter.no_padding()
+            self._counter = counter
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
 
     def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token embeddings (batch, sequence, dimension) of a padded batch, and its attention mask."""

@@ -38,6 +38,7 @@ show_identity(get_settings().assistant_name, get_settings().assistant_descriptio
 install_server(health, readme)
 install_branding(_welcome_of)  # logo, favicon, avatar, colour, welcome text
 uploads.install_upload_limit()  # an upload over BOT_UPLOAD_MAX_MB is refused before it is read
+uploads.name_chats_by_their_buttons()
 install_history(get_settings())  # conversations and feedback in a database (bot.history.store)
 attachments.install_cleanup()  # a conversation's attached file is deleted with it
 conversation.install_download()  # the chat as Markdown, for the page header's button

@@ -163,7 +163,12 @@ def start_loading() -> None:
                 first = overview.starters[0] if overview and overview.starters else "What are these documents about?"
                 await cl.make_async(assistant.ask)(first)  # first use of the model and index, not on a visitor
                 await cl.make_async(assistant.retriever.warm_up)()
-            except Exception:
-                log.exception("could not load the assistant of set %s at start-up", document_set.name)
+            except Exception as exc:
+                from bot.ingest.index import IndexUnavailable  # lazy: loaded by now, with the assistant
+
+                if isinstance(exc, IndexUnavailable):  # an empty set (an editor may fill it), a store that is down
+                    log.warning("set %s is not ready: %s", document_set.name, str(exc).splitlines()[0])
+                else:
+                    log.exception("could not load the assistant of set %s at start-up", document_set.name)
 
     asyncio.get_running_loop().create_task(load())

@@ -13,9 +13,10 @@ from urllib.parse import parse_qs
 import bcrypt
 import chainlit as cl
 from chainlit.auth import get_token_from_cookies
-from chainlit.config import config
+from chainlit.config import ChainlitConfig, config
 from chainlit.server import app as server
 from chainlit.server import sio
+from chainlit.session import WebsocketSession
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
@@ -95,6 +96,23 @@ def _harden_server(sessions) -> None:
     )
     if not settings.login:
         guard_anonymous_connect(sio)
+
+
+def _no_nested_profile_lookup() -> None:
+    """Every chat takes the global Chainlit config, without Chainlit's nested event loop.
+
+    At each socket connect with a chat profile, Chainlit's `WebsocketSession.get_config` runs
+    `set_chat_profiles` in a nested event loop (nest_asyncio), only to look for the profile's
+    `config_overrides`. Each nested run steps every other ready task, among them other chats connecting, which
+    nest in turn: fifty chats connecting at once with login on went past Python's recursion limit, and a third
+    of them failed (a RecursionError, then another while asyncio logged it). No profile here overrides the
+    config (`bot.web.app.chat_profiles`), so the answer is always the global config.
+    """
+
+    def get_config(session: WebsocketSession) -> ChainlitConfig:
+        return config
+
+    WebsocketSession.get_config = get_config
 
 
 def _enable_login(store) -> LoginSessions:
@@ -226,6 +244,7 @@ def install_server(health, readme: Callable[..., Awaitable[str | None]] | None =
     _register_routes(health)
     _restrict_origins()
     _harden_server(sessions)
+    _no_nested_profile_lookup()
     if readme is not None:
         # Innermost, inside Chainlit's gzip, like `OfflinePage`: it reads the JSON before compression.
         server.user_middleware.append(Middleware(CorpusReadme, readme=readme))

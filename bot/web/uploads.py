@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from pathlib import Path
 
 import chainlit as cl
+from chainlit.emitter import ChainlitEmitter
 from chainlit.server import app as server
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
@@ -26,6 +28,7 @@ from bot.ingest.upload import (
     check_uploads,
     ingest_in_child,
     place_files,
+    prepare_ingest,
     read_ledger,
     settle,
     write_ledger,
@@ -68,8 +71,10 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
     """An editor's chat opens with the button that adds documents to its set; nobody else's does."""
     if document_set is None or not may_edit(user):
         return
+    await cl.make_async(prepare_ingest)()  # the process her upload will index in, ready before she drops a file
     await cl.Message(
         content=f"You may add documents to “{document_set.title}”, and replace or remove them.",
+        type="system_message",  # not a turn of the chat: the welcome screen keeps the set's starters
         actions=[
             cl.Action(
                 name=UPLOAD_ACTION,
@@ -118,12 +123,14 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
     if accepted:
         progress = cl.Message(content=f"Indexing {', '.join(n for _u, n in accepted)}…")
         await progress.send()
-        shown = {"at": 0.0}
+        shown = {"at": 0.0, "kind": ""}
 
         def on_step(text: str) -> None:  # from the worker thread
-            now = time.monotonic()
-            if now - shown["at"] >= PROGRESS_EVERY_SECONDS or text.startswith(("Reading", "Checking")):
-                shown["at"] = now
+            # A new kind of step shows at once ("Reading a.pdf", its first page, the first passages embedded);
+            # the same kind again ("page 13 of 40") at most every PROGRESS_EVERY_SECONDS: the socket is not flooded.
+            now, kind = time.monotonic(), re.sub(r"\d+", "#", text)
+            if kind != shown["kind"] or now - shown["at"] >= PROGRESS_EVERY_SECONDS:
+                shown.update(at=now, kind=kind)
                 progress.content = text + "…"
                 cl.run_sync(progress.update())
 
@@ -141,6 +148,14 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
                 for name, backup in backups.items():  # the folder as it was: the index never changed
                     settle_failed(folder, name, backup)
             if report is not None:
+                log.info(
+                    "upload to set %s by %s: %d files indexed in %.1f s (%s)",
+                    document_set.name,
+                    user,
+                    len(accepted),
+                    time.perf_counter() - began,
+                    ", ".join(f"{step} {t:.1f} s" for step, t in report.timings.items()),
+                )
                 await cl.make_async(settle)(folder, backups, report, user)
                 added = [n for _u, n in accepted if n in report.added or n in report.updated]
                 if added:
@@ -220,6 +235,7 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
             await cl.Message(content=f"{name} was not removed: {exc}.").send()
             return
         kept.unlink(missing_ok=True)
+        await cl.make_async(prepare_ingest)()  # for the next change
         ledger = read_ledger(folder)
         ledger.pop(name, None)
         await cl.make_async(write_ledger)(folder, ledger)
@@ -286,3 +302,18 @@ async def _too_large(scope, receive, send) -> None:
 def install_upload_limit() -> None:
     """Put the size limit in front of Chainlit's upload route (before Chainlit builds its middleware stack)."""
     server.user_middleware.append(Middleware(UploadSizeLimit))
+
+
+# What a chat started by one of these buttons is called in the sidebar (Chainlit names it by the action's name).
+_CHAT_NAMES = {UPLOAD_ACTION: "Add documents", MANAGE_ACTION: "Manage documents", REMOVE_ACTION: "Remove a document"}
+
+
+def name_chats_by_their_buttons() -> None:
+    """A chat whose first act is a click on "Add documents" is named so, not "add_documents": Chainlit names
+    a new chat after its first interaction, which for a button is the action's name."""
+    original = ChainlitEmitter.init_thread
+
+    async def init_thread(self: ChainlitEmitter, interaction: str) -> None:
+        await original(self, _CHAT_NAMES.get(interaction, interaction))
+
+    ChainlitEmitter.init_thread = init_thread

@@ -8,6 +8,8 @@ HTML error page is reported, not indexed as gibberish.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.ingest.convert.base import LOCATION_MARKER, ConversionError, Converted, location_marker
 
 __all__ = [
@@ -85,14 +87,17 @@ def content_mismatch(suffix: str, data: bytes) -> str | None:
     return f"named {suffix} but holds {_KIND_NAMES.get(found, found)}{hint}"
 
 
-def convert(suffix: str, data: bytes) -> Converted:
-    """Markdown of a PDF, Word, PowerPoint or HTML file (by `suffix`); raises ConversionError."""
+def convert(
+    suffix: str, data: bytes, progress: Callable[[int, int], None] | None = None, max_pages: int | None = None
+) -> Converted:
+    """Markdown of a PDF, Word, PowerPoint or HTML file (by `suffix`); raises ConversionError.
+    `progress(page, pages)` hears each page of a PDF as it is read; a PDF of more than `max_pages` is refused."""
     match SUFFIXES.get(suffix):
         case "pdf":
             # lazy: a format's converter library loads only when a file of that format is read
             from bot.ingest.convert.pdf import pdf_to_markdown
 
-            return pdf_to_markdown(data)
+            return pdf_to_markdown(data, progress, max_pages)
         case "docx":
             # lazy: a format's converter library loads only when a file of that format is read
             from bot.ingest.convert.office import docx_to_markdown

@@ -14,17 +14,30 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import time
+from collections.abc import Callable
 from typing import Any
 
 from bot.ingest.convert import convert
 from bot.ingest.convert.base import ConversionError, Converted
 
+PAGES_EVERY_SECONDS = 0.1  # the converter reports a PDF's pages read at most this often
 
-def _serve(conn: Any, memory_mb: int) -> None:
+
+def _serve(conn: Any, memory_mb: int, max_pages: int | None) -> None:
     """The child: convert what the parent sends, one file at a time, under the memory limit."""
 
     limit = memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    sent = {"at": 0.0}
+
+    def page_read(page: int, pages: int) -> None:
+        # The first page, the last, and at most ten a second between: a 10,000-page PDF must not flood the pipe.
+        now = time.monotonic()
+        if page in (1, pages) or now - sent["at"] >= PAGES_EVERY_SECONDS:
+            sent["at"] = now
+            conn.send(("page", (page, pages)))
+
     while True:
         try:
             request = conn.recv()
@@ -34,7 +47,7 @@ def _serve(conn: Any, memory_mb: int) -> None:
             return
         suffix, data = request
         try:
-            reply: tuple[str, Any] = ("ok", convert(suffix, data))
+            reply: tuple[str, Any] = ("ok", convert(suffix, data, page_read, max_pages))
         except MemoryError:
             reply = ("memory", "")
         except ConversionError as exc:
@@ -48,9 +61,10 @@ def _serve(conn: Any, memory_mb: int) -> None:
 class IsolatedConverter:
     """`convert(suffix, data)` in a child process: a ConversionError names a file over either limit."""
 
-    def __init__(self, seconds: float, memory_mb: int):
+    def __init__(self, seconds: float, memory_mb: int, max_pages: int | None = None):
         self.seconds = seconds
         self.memory_mb = memory_mb
+        self.max_pages = max_pages
         self._process = None
         self._conn = None
 
@@ -64,7 +78,7 @@ class IsolatedConverter:
         # "spawn": the parent may hold torch's threads, which a forked child must not inherit.
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.memory_mb), daemon=True)
+        self._process = context.Process(target=_serve, args=(child, self.memory_mb, self.max_pages), daemon=True)
         self._process.start()
         child.close()
         self._conn = parent
@@ -86,18 +100,25 @@ class IsolatedConverter:
                 pass
         self._kill()
 
-    def convert(self, suffix: str, data: bytes) -> Converted:
-        """The file's Markdown; ConversionError when it is refused, too slow or too big to convert."""
+    def convert(self, suffix: str, data: bytes, progress: Callable[[int, int], None] | None = None) -> Converted:
+        """The file's Markdown; ConversionError when it is refused, too slow or too big to convert.
+        `progress(page, pages)` hears a PDF's pages as they are read (not every one: a few a second)."""
         if self._process is None or not self._process.is_alive():
             self._start()
+        deadline = time.monotonic() + self.seconds
         try:
             self._conn.send((suffix, data))
-            if not self._conn.poll(self.seconds):
-                self._kill()
-                raise ConversionError(
-                    f"converting took longer than {self.seconds:g} s (the limit, BOT_CONVERT_SECONDS); not indexed"
-                )
-            kind, value = self._conn.recv()
+            while True:
+                if not self._conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._kill()
+                    raise ConversionError(
+                        f"converting took longer than {self.seconds:g} s (the limit, BOT_CONVERT_SECONDS); not indexed"
+                    )
+                kind, value = self._conn.recv()
+                if kind != "page":
+                    break
+                if progress is not None:
+                    progress(*value)
         except (EOFError, OSError) as exc:  # the child died: the memory limit, or a crash in a native library
             self._kill()
             raise ConversionError(

@@ -22,6 +22,10 @@ from pptx.shapes.group import GroupShape
 
 from bot.ingest.convert.base import ConversionError, Converted, location_marker
 
+# A Word or PowerPoint file's members unpacked, at most: a 400 KB file unpacking to 400 MB of XML (a zip bomb) is
+# refused from its zip directory, before any of it is inflated. Real ones stay far below (a 500-page Word file's
+# XML is about 20 MB; pictures are stored compressed, so they unpack to about their size in the file).
+MAX_UNPACKED_MB = 256
 _HEADING = re.compile(r"^heading ([1-9])$", re.I)
 _LIST_STYLE = re.compile(r"^list(?: (?:bullet|number|continue))?(?: ([2-9]))?$|^list paragraph$", re.I)
 _CODE_STYLES = {"code", "html preformatted", "plain text", "macro text", "source code", "html code"}
@@ -78,7 +82,15 @@ def _check_zip(data: bytes) -> None:
         raise ConversionError("not a zip file")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(item.file_size for item in package.infolist())
+            if unpacked > MAX_UNPACKED_MB * 2**20:
+                raise ConversionError(
+                    f"unpacks to {unpacked / 2**20:,.0f} MB, more than the {MAX_UNPACKED_MB} MB a Word or PowerPoint "
+                    "file may hold (a zip bomb?); not indexed"
+                )
             broken = package.testzip()  # reads every member: a truncated or damaged file fails here
+    except ConversionError:
+        raise
     except Exception as exc:  # BadZipFile, EOFError, zlib.error, NotImplementedError (odd compression)...
         raise ConversionError("corrupt or truncated zip file") from exc
     if broken is not None:

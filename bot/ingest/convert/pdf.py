@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from collections.abc import Callable
 
 import pypdfium2 as pdfium
 
@@ -28,8 +29,11 @@ from bot.ingest.convert.pdf_text import page_lines, pdf_outline
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time in this process
 
 
-def pdf_to_markdown(data: bytes) -> Converted:
+def pdf_to_markdown(
+    data: bytes, progress: Callable[[int, int], None] | None = None, max_pages: int | None = None
+) -> Converted:
     """Convert a PDF's text layer to Markdown with headings, `<!-- page n -->` markers and code fences.
+    `progress(page, pages)` hears each page as it is read; a PDF of more than `max_pages` is refused unread.
 
     Raises ConversionError for an encrypted, corrupt, truncated, empty or text-less (scanned) PDF.
     """
@@ -44,9 +48,20 @@ def pdf_to_markdown(data: bytes) -> Converted:
         except pdfium.PdfiumError:
             raise _refusal(data) from None
         try:
-            pages = [page_lines(document[n]) for n in range(len(document))]
+            total = len(document)
+            if max_pages is not None and total > max_pages:
+                raise ConversionError(
+                    f"{total:,} pages, more than the {max_pages:,} a PDF may have (BOT_CONVERT_MAX_PAGES); not indexed"
+                )
+            pages = []
+            for n in range(total):
+                pages.append(page_lines(document[n]))
+                if progress is not None:
+                    progress(n + 1, total)
             outline = pdf_outline(document)
             meta_title = str(document.get_metadata_dict().get("Title") or "").strip()
+        except ConversionError:
+            raise
         except Exception as e:  # a damaged page: the user needs only the gist
             raise ConversionError(f"not a readable PDF: {str(e)[:120] or type(e).__name__}") from None
         finally:

@@ -249,11 +249,12 @@ class Pieces:
 
 
 def embed_passages(
-    model: SentenceTransformer,
+    model: SentenceTransformer | None,
     passages: list[Pieces],
     method: str,
     batch_size: int,
     token_embeddings: Callable[[list[str]], list] | None = None,
+    count_tokens: Callable[[str], int] | None = None,
 ) -> tuple[list, list]:
     """Unit vectors for the passages and for all their sentences (in order), in one encode where possible.
 
@@ -261,7 +262,9 @@ def embed_passages(
     sentence is encoded once; a sentence's vector is its own mean, and its passage's vector is the mean
     over the tokens of its heading and of its sentences (less the heading line they repeat). Encoding
     the passage as well would spend as much again on the same words (see `bench/results.md`).
-    `token_embeddings`, when given, computes the pieces' token embeddings instead of `model`.
+    `token_embeddings`, when given, computes the pieces' token embeddings instead of `model`, and
+    `count_tokens` counts a line's tokens instead of its tokenizer: with both, `model` may be None (the
+    sentence-transformers model is then never loaded, which saves an upload's ingest seconds).
     """
     import torch  # lazy: seconds to load, and only ingest needs it
 
@@ -277,10 +280,12 @@ def embed_passages(
     else:
         encoded = model.encode_document(pieces, batch_size=batch_size, output_value="token_embeddings")
     tokens = dict(zip(pieces, encoded))
-    line_tokens = {
-        line: len(model.tokenizer(line, add_special_tokens=False)["input_ids"])
-        for line in {p.heading_line for p in passages if p.heading_line}
-    }
+
+    def model_tokens(line: str) -> int:
+        return len(model.tokenizer(line, add_special_tokens=False)["input_ids"])
+
+    count = count_tokens or model_tokens
+    line_tokens = {line: count(line) for line in {p.heading_line for p in passages if p.heading_line}}
 
     def unit(rows) -> list[float]:
         return torch.nn.functional.normalize(torch.cat(rows).mean(0), dim=0).tolist()

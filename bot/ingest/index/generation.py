@@ -19,12 +19,20 @@ from bot.ingest.convert import SUFFIXES
 from bot.ingest.convert.fidelity import measure
 from bot.ingest.corpus import Article
 from bot.ingest.index.calibration import OFF_TOPIC_PROBES, Calibration, calibrate
-from bot.ingest.index.embedding import Embedder, OnnxEmbedder, embed_passages, export_query_encoder, load_embeddings
+from bot.ingest.index.embedding import (
+    Embedder,
+    OnnxEmbedder,
+    embed_passages,
+    export_query_encoder,
+    load_embeddings,
+    query_encoder_path,
+)
 from bot.ingest.index.errors import IndexUnavailable
-from bot.ingest.index.manifest import Manifest, embedding_signature
+from bot.ingest.index.manifest import Manifest, build_signature, embedding_signature
 from bot.ingest.index.records import Fresh, passage_records
 from bot.ingest.index.report import IngestReport
 from bot.ingest.index.store import IndexBackend, OpenIndex, collections, open_generation
+from bot.ingest.query_encoder import export_is_current
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,7 +41,9 @@ if TYPE_CHECKING:
     from bot.ingest.query_encoder import OnnxQueryEncoder
 
 
-PASSAGES_PER_STEP = 64  # passages embedded and stored per step: bounds memory, paces the progress bar
+PASSAGES_PER_STEP = 64  # passages embedded and stored per step at most: bounds memory, paces the progress bar
+MIN_PASSAGES_PER_STEP = 8  # at least this many: each step stores its passages in one write
+INGEST_BATCH = 4  # texts per ONNX run at ingest (see `_onnx_encoder`)
 COPY_BATCH = 2000  # stored records copied per call when carrying unchanged files into a new generation
 
 
@@ -60,7 +70,11 @@ def build_generation(
     from tqdm import tqdm
 
     began = time.perf_counter()
-    embeddings = load_embeddings(settings)
+    pooled = build_signature(settings)["passage_vectors"] == "pooled"
+    # With the export an earlier ingest made, the ONNX encoder does all the embedding (see `_onnx_encoder`),
+    # so the sentence-transformers model is not loaded at all: seconds of every ingest (an upload's most of all).
+    onnx = _onnx_encoder(settings, log, export=False) if pooled else None
+    embeddings: Embedder | OnnxEmbedder = OnnxEmbedder(onnx) if onnx else load_embeddings(settings)
     report.timed("loading the model", time.perf_counter() - began)
     signature = embedding_signature(settings, embeddings)
     passages, sentences = collections(backend, generation, create=True, metadata=signature)
@@ -82,19 +96,25 @@ def build_generation(
     report.timed("chunking", time.perf_counter() - began)
     method = signature["passage_vectors"]
     began = time.perf_counter()
-    onnx = _onnx_encoder(settings, log) if method == "pooled" and new.pieces else None
+    if onnx is None and method == "pooled" and new.pieces:
+        onnx = _onnx_encoder(settings, log)  # the model is loaded: exported now, for this ingest and questions
+    model = embeddings.model if isinstance(embeddings, Embedder) else None
+    count_tokens = onnx.count_tokens if model is None else None
     workers = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
     tokens_of = (lambda texts: onnx.token_embeddings(texts, workers)) if onnx else None
     report.timed("exporting the query encoder", time.perf_counter() - began)
     began = time.perf_counter()
     show = show_progress(progress)
     total = len(new.passages.ids)
+    # About twenty steps for a small upload (its progress line moves page by page), never more than
+    # PASSAGES_PER_STEP at once; each text's vector is the same whatever its step.
+    per_step = min(PASSAGES_PER_STEP, max(MIN_PASSAGES_PER_STEP, total // 20))
     with tqdm(total=total, desc="Embedding passages", unit="passage", disable=not show or total == 0) as bar:
         first_sentence = 0
-        for start in range(0, total, PASSAGES_PER_STEP):
-            pieces = new.pieces[start : start + PASSAGES_PER_STEP]
+        for start in range(0, total, per_step):
+            pieces = new.pieces[start : start + per_step]
             passage_vectors, sentence_vectors = embed_passages(
-                embeddings.model, pieces, method, settings.embedding_batch_size, tokens_of
+                model, pieces, method, settings.embedding_batch_size, tokens_of, count_tokens
             )
             last_sentence = first_sentence + len(sentence_vectors)
             for store, records, vectors in (
@@ -107,7 +127,7 @@ def build_generation(
                     )
             first_sentence = last_sentence
             bar.update(len(pieces))
-            step(f"Embedding passages: {start + len(pieces)} of {total}")
+            step(_embedded(new.passages.metadatas, start + len(pieces), total))
     report.timed("embedding", time.perf_counter() - began)
 
     rejected = _unfindable_files(passages, sorted({a.source for a in fresh}))
@@ -135,6 +155,19 @@ def build_generation(
     validate_generation(manifest, OpenIndex(backend, manifest, passages, sentences), signature, embeddings)
     report.timed("calibrating and checking", time.perf_counter() - began)
     return manifest, total
+
+
+def _embedded(metadatas: list[dict], done: int, total: int) -> str:
+    """The progress line after `done` passages: the page (or slide) of its document that embedding has reached,
+    "Indexing handbook.pdf: page 12 of 40", or the passages done for a document without pages."""
+    last = metadatas[done - 1]
+    first = next((m for m in metadatas if m["source"] == last["source"] and m["position"] == 0), {})
+    kind, _, number = str(last.get("location", "")).partition(" ")
+    kind = {"p.": "page", "slide": "slide"}.get(kind)
+    count = first.get(f"{kind}s")
+    if kind and number.isdigit() and count:
+        return f"Indexing {last['source']}: {kind} {number} of {count}"
+    return f"Embedding passages: {done} of {total}"
 
 
 def _unfindable_files(passages: Collection, sources: list[str]) -> dict[str, str]:
@@ -172,22 +205,29 @@ def _check_fidelity(article: Article, records: Fresh, report: IngestReport, log:
         log(f"looks wrong: {article.source}: {'; '.join(problems)}")
 
 
-def _onnx_encoder(settings: Settings, log: Callable[[str], None]) -> OnnxQueryEncoder | None:
-    """The model's ONNX export (made now if missing) to embed with, or None to use torch.
+def _onnx_encoder(settings: Settings, log: Callable[[str], None], export: bool = True) -> OnnxQueryEncoder | None:
+    """The model's ONNX export (made now if missing, unless `export` is false) to embed with, or None to use torch.
 
     The export is the one the question path uses; onnxruntime computes the same token embeddings
     (max difference under 1e-4, checked at export) in about half of torch's CPU time, and embedding
     is most of an ingest's time. A single-threaded session, called from one thread per core: two
-    threads inside one session spent more CPU for the same work here.
+    threads inside one session spent more CPU for the same work here. Small batches of texts sorted by
+    length: each text's token embeddings are the same whatever its batch, and batches of 4 spent a fifth
+    less CPU than batches of 16 on padding (the first 40 pages of the R FAQ, 683 texts).
     """
     # lazy: onnxruntime is heavy
     from bot.ingest.query_encoder import OnnxQueryEncoder
 
-    path = export_query_encoder(settings, log)
+    if export:
+        path = export_query_encoder(settings, log)
+    else:
+        path = query_encoder_path(settings)
+        if path is not None and not export_is_current(settings.embedding_model_path(), path):
+            path = None
     if path is None:
         return None
     try:
-        encoder = OnnxQueryEncoder(settings.embedding_model_path(), path, threads=1, batch_size=16)
+        encoder = OnnxQueryEncoder(settings.embedding_model_path(), path, threads=1, batch_size=INGEST_BATCH)
     except Exception as exc:  # onnxruntime missing or a damaged file: torch still embeds
         log(f"ONNX encoder unusable for ingest ({type(exc).__name__}: {exc}); embedding with torch")
         return None
@@ -230,7 +270,9 @@ def _copy_records(source: Collection, target: Collection, sources: list[str]) ->
         offset += len(batch["ids"])
 
 
-def validate_generation(manifest: Manifest, index: OpenIndex, signature: dict, embeddings: Embedder) -> None:
+def validate_generation(
+    manifest: Manifest, index: OpenIndex, signature: dict, embeddings: Embedder | OnnxEmbedder
+) -> None:
     """Refuse to switch to a generation that is empty, built with another model, or cannot find a record."""
     metadata = index.passages.metadata or {}
     problems = []

@@ -26,6 +26,8 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from bot.ingest.convert.base import Converted
+
 
 def ingest(
     settings: Settings,
@@ -134,7 +136,8 @@ def _read_changed(
     fresh: list[Article] = []
     unreadable: set[str] = set()
     max_bytes = settings.max_file_mb * 2**20
-    converter = IsolatedConverter(settings.convert_seconds, settings.convert_memory_mb)  # started at its first file
+    # started at its first file
+    converter = IsolatedConverter(settings.convert_seconds, settings.convert_memory_mb, settings.convert_max_pages)
     with converter, tqdm(paths, desc="Reading files", unit="file", disable=not show_progress(progress)) as bar:
         for path in bar:
             name = printable(path.relative_to(settings.corpus_dir).as_posix())
@@ -149,7 +152,7 @@ def _read_changed(
                     continue
                 step(f"Reading {name}")
                 began = time.perf_counter()
-                article = read_article(path, settings.corpus_dir, max_bytes, converter.convert)
+                article = read_article(path, settings.corpus_dir, max_bytes, _converter(converter, name, step))
                 report.timed("converting", time.perf_counter() - began)
             except (CorpusError, OSError) as exc:  # OSError: a file replaced or truncated while it was read
                 reason = str(exc) if isinstance(exc, CorpusError) else f"{name}: changed while it was read ({exc})"
@@ -161,6 +164,17 @@ def _read_changed(
             (report.updated if old else report.added).append(name)
             fresh.append(article)
     return files, fresh, unreadable
+
+
+def _converter(
+    converter: IsolatedConverter, name: str, step: Callable[[str], None]
+) -> Callable[[str, bytes], Converted]:
+    """`converter.convert` telling `step` each page it reads of `name` ("Reading handbook.pdf: page 12 of 40")."""
+
+    def convert(suffix: str, data: bytes) -> Converted:
+        return converter.convert(suffix, data, lambda page, pages: step(f"Reading {name}: page {page} of {pages}"))
+
+    return convert
 
 
 def _retire_old_generations(backend: IndexBackend, keep: set[str]) -> None:

@@ -12,7 +12,7 @@ from bot.ingest.index.embedding import passage_vector_method
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.ingest.index.embedding import Embedder
+    from bot.ingest.index.embedding import Embedder, OnnxEmbedder
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,6 @@ def build_signature(settings: Settings) -> dict:
     }
 
 
-def embedding_signature(settings: Settings, embeddings: Embedder) -> dict:
+def embedding_signature(settings: Settings, embeddings: Embedder | OnnxEmbedder) -> dict:
     """`build_signature` plus the model's embedding dimension: the collection metadata."""
     return {**build_signature(settings), "dimension": embeddings.dimension}
