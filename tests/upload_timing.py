@@ -3,7 +3,7 @@
 Starts `bot serve` with login on and two sets, uploads the first 40 pages of the R FAQ PDF (../shared) into the
 HR set in headless Chromium as an editor, while 50 socket sessions of another user ask that set; prints how long
 until the upload is reported and a question only the PDF answers is answered, and the load run's errors.
-Writes a screenshot of the upload in progress to OUT_DIR (default docs/img).
+Writes a screenshot of the upload in progress to OUT_DIR (default docs/img), the later ones to a temporary folder.
 """
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ def main(out_dir: Path) -> None:
         page.get_by_text(re.compile(r"Added to “HR handbook”")).first.wait_for(timeout=300_000)
         reported = time.perf_counter() - began
         print(f"reported after {reported:.1f} s", flush=True)
-        page.screenshot(path=str(out_dir / "upload-done.png"))
+        shots = Path(tempfile.mkdtemp(prefix="upload-timing-"))  # the README shows only the first screenshot
+        page.screenshot(path=str(shots / "upload-done.png"))
         answers = page.locator('[data-step-type="assistant_message"]')
         before = answers.count()
         send_chat(page, QUESTION)
@@ -123,7 +124,8 @@ def main(out_dir: Path) -> None:
         answered = time.perf_counter() - began
         text = " ".join(answers.nth(before).inner_text().split())
         print("answer:", text[:300], "| from the PDF:", ANSWER in text, flush=True)
-        page.screenshot(path=str(out_dir / "upload-answer.png"))
+        page.screenshot(path=str(shots / "upload-answer.png"))
+        print(f"screenshots: {out_dir / 'upload.png'}, and after it in {shots}", flush=True)
         time.sleep(3)
         stop.set()
         loader.join(timeout=300)
