@@ -3,6 +3,7 @@ a number, a date, a name). How a question is read is `bot.question.form`."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -165,10 +166,12 @@ _DEFINING = re.compile(
 )
 
 
+_STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
 def normalize_text(text: str) -> str:
     """NFKC, lower case, straight quotes: the form keyword search and evaluation compare."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'}))
+    return unicodedata.normalize("NFKC", text).lower().translate(_STRAIGHT_QUOTES)
 
 
 def stem(word: str) -> str:
@@ -182,7 +185,14 @@ def stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Content-word tokens for keyword search: lower case, no stopwords, plural folded."""
-    return [stem(w) for w in _WORD.findall(normalize_text(text)) if w not in STOPWORDS]
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached: every question tokenizes the sentences and headings of the passages it retrieves, and the
+    # same passages come back question after question.
+    return tuple(stem(w) for w in _WORD.findall(normalize_text(text)) if w not in STOPWORDS)
 
 
 def defines_subject(text: str, subject_terms: set[str]) -> bool:
