@@ -244,6 +244,13 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
         page.wait_for_timeout(3000)  # the reply is complete (its footnotes or a decline)
         assert DOCX_ANSWER not in answers.last.inner_text()
+        # The last document stays: a set needs one, and the editor is told so in words.
+        page.get_by_role("button", name="Manage documents").first.click()
+        page.get_by_role("button", name="Remove greenhouse.pdf").last.click()
+        page.get_by_text(re.compile(r"greenhouse\.pdf is the only document in “Garden”")).first.wait_for(
+            timeout=REPLY_WAIT_MS
+        )
+        assert (root / "garden" / "greenhouse.pdf").exists()
 
         # bob, a plain user: no upload control; a forged click and a file posted over HTTP are refused.
         other = sign_in(chromium, url, "bob", passwords["bob"])

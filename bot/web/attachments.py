@@ -18,7 +18,7 @@ from bot.ingest.sets import set_settings
 from bot.ingest.upload import Upload, UploadRefused, check_uploads, ingest_in_child, place_files
 from bot.settings import Settings, get_settings
 from bot.web.history import history_layer
-from bot.web.uploads import CHAINLIT_MAX_MB, accept_types, settings_timeout
+from bot.web.uploads import CHAINLIT_MAX_MB, accept_types, passages, settings_timeout
 
 log = logging.getLogger("bot.web.app")
 
@@ -89,7 +89,7 @@ async def attach(parent_id: str) -> bool:
     limits = get_settings()
     ask = cl.AskFileMessage(
         content=f"Attach one file to this conversation ({limits.upload_max_mb} MB at most: "
-        f"{', '.join(limits.upload_types)}). It is answered from alone and seen by nobody else.",
+        f"{', '.join(limits.upload_types)}). Questions here are then answered from it alone, and nobody else sees it.",
         accept=accept_types(),
         max_size_mb=min(CHAINLIT_MAX_MB, limits.upload_max_mb),
         max_files=1,
@@ -136,7 +136,7 @@ async def attach(parent_id: str) -> bool:
     cl.user_session.set("attached", thread_id)
     await cl.Message(
         content=f"Attached {name} to this conversation: questions here are now answered from it alone "
-        f"({report.passages_total} passages). It is deleted with the conversation."
+        f"({passages(report.passages_total)}). It is deleted with the conversation."
     ).send()
     return True
 

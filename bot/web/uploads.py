@@ -162,8 +162,11 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
                     lines.append(
                         f"Added to “{document_set.title}” in {time.perf_counter() - began:.0f} s: "
                         + ", ".join(added)
-                        + f". The set now has {report.passages_total} passages; questions are answered from them."
+                        + f". The set now has {passages(report.passages_total)}; questions are answered from them."
                     )
+                elif not report.errors and not report.suspect:  # the same bytes as the set's own copies
+                    same = ", ".join(n for _u, n in accepted)
+                    lines.append(f"No change to “{document_set.title}”: {same} already in it, unchanged.")
                 lines += [f"Not added: {reason}" for reason in report.errors]
                 lines += [f"Looks wrong: {name}: {'; '.join(why)}" for name, why in report.suspect.items()]
         await progress.remove()
@@ -214,6 +217,13 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
     if not isinstance(name, str) or name not in view.documents():
         await cl.Message(content="That document is not in this set.", type="system_message").send()
         return
+    if len(view.documents()) == 1:
+        await cl.Message(
+            content=f"{name} is the only document in “{document_set.title}”, and a set needs one: add another "
+            "first, then remove this one.",
+            type="system_message",
+        ).send()
+        return
     folder = document_set.folder
     path = folder / name
     if not path.resolve().is_relative_to(folder.resolve()):
@@ -242,9 +252,14 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
     await progress.remove()
     gone = len(view.documents().get(name, []))
     await cl.Message(
-        content=f"Removed {name} from “{document_set.title}”: its {gone} passages are gone; the set now has "
-        f"{report.passages_total} passages."
+        content=f"Removed {name} from “{document_set.title}”: its {passages(gone)} gone; the set now has "
+        f"{passages(report.passages_total)}."
     ).send()
+
+
+def passages(n: int) -> str:
+    """ "1 passage", "149 passages"."""
+    return f"{n} passage" if n == 1 else f"{n} passages"
 
 
 def settings_timeout(files: int = 0) -> float:
