@@ -107,6 +107,14 @@ def test_a_pronoun_after_a_what_are_the_question_means_its_topic():
     )
 
 
+def test_a_question_naming_its_own_thing_is_no_follow_up():
+    # Seen by a tester: the starter "When do I get my laptop?" after a hotel question got the hotel table back.
+    assert condense("When do I get my laptop?", ["What is the hotel cap in London?"]) == "When do I get my laptop?"
+    assert condense("What is S?", ["How can I install R on Windows?"]) == "What is S?"
+    # A thing named without "my"/"our" may still be the earlier one's: the earlier question is kept with it.
+    assert condense("What is the price?", ["Can I rent a car?"]) == "What is the price (Can I rent a car)?"
+
+
 def test_a_list_question_about_a_section_names_its_parts(assistant):
     # "Real-World Applications" says only "Numerous industries are adopting these technologies."; its
     # subsections are the industries, whether or not retrieval ranked them.

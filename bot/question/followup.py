@@ -53,7 +53,8 @@ def names_own_subject(question: str) -> bool:
         return False
     subject = P["a_or_an"].regex.sub("", asks.group(1))
     words = tokenize(subject)
-    named = {n.lower() for n in named_terms(question)}
+    # A name of one capital letter ("What is S?", "What is R?") is a name, though too short for `named_terms`.
+    named = {n.lower() for n in named_terms(question)} | {w.lower() for w in re.findall(r"\b[A-Z]\b", subject)}
     return bool(words) and all(w in named or english_zipf(w) < ASKED_MAX_ZIPF for w in words)
 
 
@@ -219,8 +220,10 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
         )
     if rewritten != body:
         return rewritten + "?"
-    if names_own_subject(body):
-        return question  # however short, it says what it is about: "What is a GAN?" after a summary
+    if names_own_subject(body) or (not had_marker and P["owned_thing"].find(body)):
+        # However short, it says what it is about: "What is a GAN?" after a summary; "When do I get my
+        # laptop?" after a question on hotel caps (it was searched with the hotel question glued on).
+        return question
     if had_marker or len(tokenize(body)) <= 1 or P["instead"].find(body):
         # Context-dependent but nothing to substitute: keep the earlier topic alongside.
         return f"{body} ({antecedent})?"

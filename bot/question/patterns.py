@@ -257,6 +257,12 @@ _TABLE = (
         ("What does GAN stand for",),
         "match",
     ),
+    _row(  # the asker's own thing, named: a question about it stands on its own ("When do I get my laptop?")
+        "owned_thing",
+        r"\b(?:my|our)\s+[a-z][\w-]*",
+        ("When do I get my laptop?", "Where is our canteen?"),
+        ("What is the price?", "Can I use it for that?"),
+    ),
     _row(  # a subject that points back at what was said before
         "points_back",
         r"^(?:the|this|that|these|those|such|its|their|same|other|another)\b",
