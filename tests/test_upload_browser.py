@@ -241,9 +241,10 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         assert not (root / "garden" / "compost.docx").exists()
         send_chat(page, "How often is the compost heap turned?")
         expect(answers.last).not_to_contain_text("Friday", timeout=REPLY_WAIT_MS)
-        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
-        page.wait_for_timeout(3000)  # the reply is complete (its footnotes or a decline)
+        # The reply is complete: an answer's footnotes ("›") or a decline, never the removed document's answer.
+        expect(answers.last).to_contain_text(re.compile(r"›|The documents I have don't"), timeout=REPLY_WAIT_MS)
         assert DOCX_ANSWER not in answers.last.inner_text()
+        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
         # The last document stays: a set needs one, and the editor is told so in words.
         page.get_by_role("button", name="Manage documents").first.click()
         page.get_by_role("button", name="Remove greenhouse.pdf").last.click()
