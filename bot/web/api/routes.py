@@ -21,7 +21,7 @@ from bot.web.api.keys import caller, key_store
 from bot.web.api.replies import Completion
 from bot.web.api.request import ChatRequest, read_request
 from bot.web.api.sets import DocumentSet, document_sets
-from bot.web.loading import get_assistant
+from bot.web.loading import SETS, get_assistant
 from bot.web.routes import add_route
 
 log = logging.getLogger("bot.web.api")
@@ -78,7 +78,7 @@ async def chat_completions(request: Request):
         key = await caller(request)
         settings = get_settings()
         asked = read_request(await request.body(), settings.api_max_messages, settings.max_question_chars)
-        doc_set = document_sets(settings, key.sets).get(asked.model)
+        doc_set = document_sets(settings, key.sets, SETS).get(asked.model)
         if doc_set is None:
             raise _unknown_model(asked.model)
         answer, record = await _answer(doc_set, asked, key)
@@ -110,13 +110,15 @@ async def models(request: Request):
         key = await caller(request)
     except ApiError as exc:
         return exc.response()
-    return JSONResponse({"object": "list", "data": [_model(name) for name in document_sets(get_settings(), key.sets)]})
+    return JSONResponse(
+        {"object": "list", "data": [_model(name) for name in document_sets(get_settings(), key.sets, SETS)]}
+    )
 
 
 async def model(request: Request, name: str):
     try:
         key = await caller(request)
-        if name not in document_sets(get_settings(), key.sets):
+        if name not in document_sets(get_settings(), key.sets, SETS):
             raise _unknown_model(name)
     except ApiError as exc:
         return exc.response()

@@ -32,14 +32,19 @@ def set_name(settings: Settings) -> str:
     return name[:60] or "documents"
 
 
-def document_sets(settings: Settings, scopes: Iterable[str] | None = None) -> dict[str, DocumentSet]:
+def document_sets(
+    settings: Settings, scopes: Iterable[str] | None = None, served: list[ServedSet] | None = None
+) -> dict[str, DocumentSet]:
     """The sets this server has, by name; with `scopes` (a key's), only those the key may use. A key for every
-    set (`*`) does not reach a set limited to named chat users: such a set must be named in the key."""
+    set (`*`) does not reach a set limited to named chat users: such a set must be named in the key. `served`
+    are the sets the server loaded at start (the API passes them: no set folder is read per request); without
+    it they are read from the settings (the CLI's `bot api-key`)."""
+    served = served if served is not None else served_sets(settings)
     if settings.sets_dir is None:
-        (one,) = served_sets(settings)
+        (one,) = served
         every = {set_name(settings): DocumentSet(set_name(settings), one)}
     else:
-        every = {s.name: DocumentSet(s.name, s) for s in served_sets(settings)}
+        every = {s.name: DocumentSet(s.name, s) for s in served}
     if scopes is None:
         return every
     allowed = set(scopes)
