@@ -188,10 +188,10 @@ def tokenize(text: str) -> list[str]:
     return list(_tokens(text))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=16384)
 def _tokens(text: str) -> tuple[str, ...]:
     # Cached: every question tokenizes the sentences and headings of the passages it retrieves, and the
-    # same passages come back question after question.
+    # same passages come back question after question. Bounded: keys include whole passages (~700 characters).
     return tuple(stem(w) for w in _WORD.findall(normalize_text(text)) if w not in STOPWORDS)
 
 

@@ -304,3 +304,15 @@ def test_a_txt_with_one_paragraph_per_line_keeps_each_line_and_its_question_head
     passages = chunk_article(read_article(tmp_path / "faq.txt"), 700)
     assert [c.heading_path[-1] for c in passages if c.heading_path] == ["How many vacation days do I get?"]
     assert "Every employee gets 27 vacation days a year" in passages[-1].text
+
+
+def test_underline_styles_give_heading_levels_in_the_order_they_appear():
+    from bot.ingest.corpus import text_to_markdown
+
+    text = "=====\nTitle\n=====\nSub\n---\n\nText here that is\nwrapped over lines.\n\nOther\n-----\n\nMore.\n"
+    assert text_to_markdown(text).split("\n\n")[:4] == [
+        "## Title",
+        "### Sub",
+        "Text here that is wrapped over lines.",
+        "### Other",
+    ]

@@ -133,10 +133,12 @@ def text_to_markdown(text: str) -> str:
             continue
         literal_next = False
         lines = [ln.strip() for ln in block]
-        if len(lines) >= 3 and _UNDERLINE.match(lines[0]) and lines[2] == lines[0]:
+        overlined = len(lines) >= 3 and bool(_UNDERLINE.match(lines[0])) and lines[2] == lines[0]
+        if overlined:
             lines = lines[1:]  # an overline: the underline below says the same
         while len(lines) >= 2 and _UNDERLINE.match(lines[1]) and not _UNDERLINE.match(lines[0]) and len(lines[0]) <= 90:
-            style = lines[1][0] + ("o" if block and _UNDERLINE.match(block[0].strip()) else "")
+            style = lines[1][0] + ("o" if overlined else "")  # over- and underlined is a style of its own
+            overlined = False  # a heading after it in the same block is underlined only
             styles += [] if style in styles else [style]
             out += ["", f"{'#' * min(6, 1 + styles.index(style) + 1)} {lines[0]}", ""]
             lines = lines[2:]
