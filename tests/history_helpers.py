@@ -1,9 +1,11 @@
-"""Helpers for the history tests: users with real bcrypt logins, HTTP as a logged-in user, and chats over the socket."""
+"""Helpers for the tests with login on: users with real bcrypt logins, signing in in the browser, HTTP as a
+logged-in user, and chats over the socket."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 import time
 import urllib.error
@@ -156,3 +158,33 @@ def assert_others_refused(url: str, owner: str, intruder: str, thread_id: str) -
     status, again = http(url, f"/project/thread/{thread_id}", owner)
     assert status == 200 and again["name"] != "mine now" and len(again["steps"]) == len(thread["steps"])
     assert all((s.get("feedback") or {}).get("comment") != "hijacked" for s in again["steps"])
+
+
+def sign_in(chromium, url: str, name: str, password: str, **page_options):
+    """A new browser page with `name` logged in, at the chat (`page_options` for Playwright's `new_page`)."""
+    from .conftest import REPLY_WAIT_MS
+
+    page = chromium.new_page(viewport={"width": 1280, "height": 900}, **page_options)
+    page.goto(url)
+    page.wait_for_url(re.compile(r"/login"), timeout=REPLY_WAIT_MS)
+    page.locator("#email").fill(name)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    return page
+
+
+def socket_answer(url: str, cookie: str, profile: str, question: str) -> str:
+    """One question in a new chat of the set `profile`, over the socket: every reply, the chat's opening included."""
+    from bot.tools.load import ChatSession
+
+    async def run() -> str:
+        session = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile=profile)
+        await session.connect()
+        try:
+            turn = await session.ask(question)
+        finally:
+            await session.close()
+        return " ".join([*session._start_replies, *turn.replies])
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread
+        return pool.submit(asyncio.run, run()).result()

@@ -25,6 +25,7 @@ from .history_helpers import (
     threads_of,
     wait_for_replies,
 )
+from .history_helpers import sign_in as sign_in_as
 from .servers import serve_apps
 
 pytestmark = pytest.mark.server
@@ -147,14 +148,8 @@ def test_the_chat_answers_without_its_database_and_says_history_is_off(apps):
 
 
 def sign_in(chromium, apps, name: str):
-    """A new browser page with `name` logged in, at the chat."""
-    page = chromium.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page.goto(apps["url"])
-    page.wait_for_url(re.compile(r"/login"), timeout=REPLY_WAIT_MS)
-    page.locator("#email").fill(name)
-    page.locator("#password").fill(apps["passwords"][name])
-    page.get_by_role("button", name="Sign In").click()
-    return page
+    """A new browser page with `name` logged in, at the chat (downloads accepted)."""
+    return sign_in_as(chromium, apps["url"], name, apps["passwords"][name], accept_downloads=True)
 
 
 def download_chat(page) -> str:

@@ -4,16 +4,14 @@ nor reachable over HTTP or the socket."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from bot.ingest.sets import document_sets
 
 from .conftest import REPLY_WAIT_MS, copy_query_encoder, send_chat
-from .history_helpers import http, login, login_env
+from .history_helpers import http, login, login_env, sign_in, socket_answer
 from .servers import serve_app
 from .test_sets import make_sets
 
@@ -30,32 +28,6 @@ def prebuilt_sets(tmp_path, built_index):
     for document_set in document_sets(settings):
         assert ingest(document_set.settings, progress=False).passages_written > 0
     return root, settings.index_dir
-
-
-def sign_in(chromium, url: str, name: str, password: str):
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(url)
-    page.wait_for_url(re.compile(r"/login"), timeout=REPLY_WAIT_MS)
-    page.locator("#email").fill(name)
-    page.locator("#password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
-    return page
-
-
-def socket_answer(url: str, cookie: str, profile: str, question: str) -> str:
-    from bot.tools.load import ChatSession
-
-    async def run() -> str:
-        session = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile=profile)
-        await session.connect()
-        try:
-            turn = await session.ask(question)
-        finally:
-            await session.close()
-        return " ".join([*session._start_replies, *turn.replies])
-
-    with ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread
-        return pool.submit(asyncio.run, run()).result()
 
 
 def test_picking_a_set_answers_from_it_keeps_it_on_resume_and_hides_sets_limited_to_others(

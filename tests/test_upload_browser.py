@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from .conftest import REPLY_WAIT_MS, copy_query_encoder, send_chat
-from .history_helpers import http, login, login_env
+from .history_helpers import http, login, login_env, sign_in, socket_answer
 from .servers import serve_app
 from .test_corpus_browser import greenhouse_pdf
 from .test_sets import HR
@@ -72,16 +72,6 @@ def drop_files(page, files: list[dict]) -> None:
     raise AssertionError("the page never uploaded the files given to its file prompt")
 
 
-def sign_in(chromium, url: str, name: str, password: str):
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(url)
-    page.wait_for_url(re.compile(r"/login"), timeout=REPLY_WAIT_MS)
-    page.locator("#email").fill(name)
-    page.locator("#password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
-    return page
-
-
 def forged_upload(url: str, cookie: str) -> tuple[list[str], int, int]:
     """As a plain user over the socket: click "Add documents" anyway, and post a file with no prompt asking
     for one. (the replies, the click's HTTP status, the upload's HTTP status)"""
@@ -109,23 +99,6 @@ def forged_upload(url: str, cookie: str) -> tuple[list[str], int, int]:
         finally:
             await session.close()
         return replies, click, upload
-
-    with ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread
-        return pool.submit(asyncio.run, run()).result()
-
-
-def ask_over_socket(url: str, cookie: str, profile: str, question: str) -> str:
-    """One question in a new chat of `profile` over the socket: every reply, joined."""
-    from bot.tools.load import ChatSession
-
-    async def run() -> str:
-        session = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile=profile)
-        await session.connect()
-        try:
-            turn = await session.ask(question)
-        finally:
-            await session.close()
-        return " ".join(turn.replies)
 
     with ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread
         return pool.submit(asyncio.run, run()).result()
@@ -281,7 +254,7 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
 
         # anna cannot reach it: asking in her own chat (over the socket), or by the conversation's URLs.
         anna = login(url, "anna", passwords["anna"])
-        reply = ask_over_socket(url, anna, "hr", "How often is the compost heap turned?")
+        reply = socket_answer(url, anna, "hr", "How often is the compost heap turned?")
         assert DOCX_ANSWER not in reply and "Friday" not in reply, reply
         assert http(url, f"/conversation/{thread_id}/download", anna)[0] == 404
         assert http(url, f"/project/thread/{thread_id}", anna)[0] in (401, 403, 404)

@@ -18,7 +18,7 @@ from bot.ingest.sets import set_settings
 from bot.ingest.upload import Upload, UploadRefused, check_uploads, ingest_in_child, place_files
 from bot.settings import Settings, get_settings
 from bot.web.history import history_layer
-from bot.web.uploads import CHAINLIT_MAX_MB, accept_types, passages, settings_timeout
+from bot.web.uploads import ask_files, passages, settings_timeout
 
 log = logging.getLogger("bot.web.app")
 
@@ -87,16 +87,12 @@ async def attach(parent_id: str) -> bool:
     if settings is None:
         return False
     limits = get_settings()
-    ask = cl.AskFileMessage(
-        content=f"Attach one file to this conversation ({limits.upload_max_mb} MB at most: "
+    files = await ask_files(
+        f"Attach one file to this conversation ({limits.upload_max_mb} MB at most: "
         f"{', '.join(limits.upload_types)}). Questions here are then answered from it alone, and nobody else sees it.",
-        accept=accept_types(),
-        max_size_mb=min(CHAINLIT_MAX_MB, limits.upload_max_mb),
-        max_files=1,
-        timeout=900,
+        1,
+        parent_id,
     )
-    ask.parent_id = parent_id
-    files = await ask.send()
     if not files:
         return False
     accepted, refused = check_uploads([Upload(f.name, Path(f.path), f.size) for f in files[:1]], limits)

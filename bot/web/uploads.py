@@ -87,6 +87,20 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
     ).send()
 
 
+async def ask_files(content: str, max_files: int, parent_id: str):
+    """Chainlit's file prompt with the server's upload limits (types, size), under the message `parent_id`;
+    the files given, or None."""
+    ask = cl.AskFileMessage(
+        content=content,
+        accept=accept_types(),
+        max_size_mb=min(CHAINLIT_MAX_MB, get_settings().upload_max_mb),
+        max_files=max_files,
+        timeout=900,
+    )
+    ask.parent_id = parent_id
+    return await ask.send()
+
+
 async def ask_for_files(document_set: DocumentSet | None, user: str | None, for_id: str | None, on_done) -> None:
     """The button's click: check the editor again (a click can be forged), ask for the files, index them.
     `for_id` is the message the button belongs to."""
@@ -95,18 +109,14 @@ async def ask_for_files(document_set: DocumentSet | None, user: str | None, for_
         await cl.Message(content="Only editors may add documents to this set.", type="system_message").send()
         return
     settings = get_settings()
-    ask = cl.AskFileMessage(
-        content=f"Drop the files to add to “{document_set.title}” (up to {settings.upload_max_files}, "
-        f"{settings.upload_max_mb} MB each: {', '.join(settings.upload_types)}).",
-        accept=accept_types(),
-        max_size_mb=min(CHAINLIT_MAX_MB, settings.upload_max_mb),
-        max_files=min(CHAINLIT_MAX_FILES, settings.upload_max_files),
-        timeout=900,
-    )
     # Chainlit keys the prompt's accepted files by its parent message, which the page names in its upload; a
     # button's callback runs outside any message, so the prompt hangs under the button's own message.
-    ask.parent_id = for_id or str(uuid.uuid4())
-    files = await ask.send()
+    files = await ask_files(
+        f"Drop the files to add to “{document_set.title}” (up to {settings.upload_max_files}, "
+        f"{settings.upload_max_mb} MB each: {', '.join(settings.upload_types)}).",
+        min(CHAINLIT_MAX_FILES, settings.upload_max_files),
+        for_id or str(uuid.uuid4()),
+    )
     try:
         if files:
             await index_uploads(document_set, [Upload(f.name, Path(f.path), f.size) for f in files], user)
