@@ -67,3 +67,14 @@ def test_two_questions_in_one_message_get_the_answered_one_and_a_line_naming_the
     payday = fjordline.ask("When is payday, and how much is the Christmas bonus?")
     assert payday.answered and "25th" in payday.text and payday.cited == [1]
     assert "“how much is the Christmas bonus?”" in payday.text
+
+
+def test_the_answer_quotes_what_its_sentence_needs_around_it_from_the_best_passage(fjordline):
+    # The sentence on the doctor's note answers only with the one before it: up to three days need none.
+    sick = fjordline.ask("Do I need a doctor's note if I'm off sick for two days?")
+    assert sick.answered and "self-certify for up to three calendar days" in sick.text, sick.text
+    assert "From the fourth day you need a doctor’s note" in sick.text and sick.cited == [1]
+    # Two facts of one short section, in its own order, cited once after the run.
+    lunch = fjordline.ask("how much is lunch in the canteen and when is it open?")
+    assert lunch.answered and "11:00 to 13:30" in lunch.text and "4 euros" in lunch.text, lunch.text
+    assert lunch.text.index("11:00") < lunch.text.index("4 euros") and lunch.text.count("[1]") == 1

@@ -24,7 +24,7 @@ def test_an_answer_lists_its_sources_and_opens_them_with_the_quoted_sentences_in
     reply = reply_markdown(answer, sources)
     # Each [n] is followed by an invisible mark that makes it the link to its source (see CITE_MARK).
     assert reply.replace("\u2060", "").startswith(answer.text)
-    assert "tasks. [1]\u2060 They" in reply
+    assert "analysis. [1]\u2060 For now" in reply  # a run of one passage's sentences is cited once, after it
     assert (
         "\n- [1]\u2060 Zero Gravity Marketing › Can LLMs Create Images and Videos Like Generative AI? (part 1 of 2)"
         " · “LLMs vs Generative AI”" in reply

@@ -24,6 +24,13 @@ def test_a_yes_no_question_is_read_without_its_aside():
     assert form.yes_no and form.subject == "llm" and not form.small_talk and not form.follow_up
 
 
+def test_a_yes_no_question_after_a_clause_of_its_own_is_read_as_yes_no():
+    led = read_question("Now that AI is so capable, can we drop human review?")
+    assert led.yes_no and led.subject == "drop"  # the subject comes from its own clause, not "ai"
+    assert read_question("Am I allowed to fly business class on a 7 hour flight?").yes_no
+    assert not read_question("When I travel to London, what is the daily allowance?").yes_no
+
+
 def test_what_a_question_asks_for():
     assert read_question("How much does it cost to train an LLM?").kind == "amount"
     assert read_question("What is a GAN?").definition_terms == {"gan"}

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bot.answer.quoting import fill, quoted, shown, similar, with_neighbours, without_verdict
+from bot.answer.quoting import fill, quoted, shown, similar, with_neighbours, with_span, without_verdict
 from bot.answer.replies import not_covered_reply, part_not_covered
 from bot.answer.sections import Candidate, Scorer, each_side, says_something, section_answer, terms
 from bot.answer.sentence_model import SentenceModel, negated
@@ -146,6 +146,11 @@ class ExtractiveAnswerer:
                 # "How much does it cost to train an LLM?" answered with no amount is not an answer.
                 return self._decline(retrieval, lacks_kind(form))
             chosen = [max(giving, key=lambda c: c.score)]
+        if not (summary or (wants_list and not wants_names) or both):
+            # The answering sentence with what it needs around it, from the best passage ("Answers from whole spans").
+            chosen = with_neighbours(
+                with_span(chosen, candidates, self.settings.passage_max_chars, form.yes_no), candidates
+            )
         text, used = quoted(chosen, fits)
         answer = Answer(retrieval.question, text, True, list(sources), retrieval.query, used)
         answer.reason = decision.reason

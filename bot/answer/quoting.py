@@ -126,6 +126,47 @@ def fill(
     return chosen
 
 
+def with_span(
+    chosen: list[Candidate], candidates: list[Candidate], budget: int, yes_no: bool = False
+) -> list[Candidate]:
+    """`chosen` with the run of sentences around its first one, when that one is in the best passage (source 1).
+
+    The run grows one neighbour at a time in that passage, the better scored of the two first, while the
+    quoted text (code included) stays within `budget` characters: what the answering sentence needs around it
+    (the conditions before it, the list, command or table after it) is said beside it, not left out. The
+    passage's sentences come in document order (for a yes/no question the first sentence still leads: it
+    holds the verdict), then the sentences chosen from other passages."""
+    if not chosen or chosen[0].source_n != 1:
+        return chosen
+    first = chosen[0]
+    own = sorted((c for c in candidates if c.source_n == first.source_n), key=lambda c: c.sentence.order)
+    at = own.index(first) if first in own else -1
+    if at < 0:
+        return chosen
+    lo = hi = at
+    size = sum(_quoted_size(c) for c in chosen)
+
+    def takes(c: Candidate) -> bool:
+        return c in chosen or size + _quoted_size(c) <= budget
+
+    while True:
+        steps = [(own[i].score, i) for i in (lo - 1, hi + 1) if 0 <= i < len(own) and takes(own[i])]
+        if not steps:
+            break
+        _, i = max(steps)
+        size += 0 if own[i] in chosen else _quoted_size(own[i])
+        lo, hi = min(lo, i), max(hi, i)
+    run = [c for c in own[lo : hi + 1] if c is not first]
+    passage = [c for c in own if c in run or c in chosen or c is first]
+    if yes_no:  # its verdict leads
+        passage = [first] + [c for c in passage if c is not first]
+    return passage + [c for c in chosen if c not in passage]
+
+
+def _quoted_size(c: Candidate) -> int:
+    return len(c.sentence.text) + len(c.sentence.code)
+
+
 def table_rows(sentence: Sentence) -> tuple[str, list[Cells]] | None:
     """(lead-in, rows) when `sentence` quotes rows of a table (see `bot.answer.tables`), else None.
 
@@ -188,7 +229,11 @@ def quoted(chosen: list[Candidate], fits: dict[int, bool]) -> tuple[str, dict[in
         if cited:
             last = blocks[-1] if blocks else None
             if isinstance(last, str) and not last.startswith(("```", "~~~")):
-                blocks[-1] = f"{last} {cited}"
+                mark = f" [{c.source_n}]"
+                # A run of sentences from one passage is cited once, after its last sentence.
+                blocks[-1] = (
+                    f"{last.removesuffix(mark)} {cited}" if c.source_n and last.endswith(mark) else f"{last} {cited}"
+                )
             else:
                 blocks.append(cited)
         if code:  # the citation ends its lead-in; the code follows as a block of its own, verbatim

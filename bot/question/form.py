@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bot.question.followup import condense, pair_of, question_parts, side_questions
 from bot.question.patterns import PATTERNS as _P
-from bot.question.patterns import asked_kind, defined_phrase, is_yes_no, named_terms, small_talk
+from bot.question.patterns import asked_kind, defined_phrase, named_terms, small_talk, yes_no_clause
 from bot.text import tokenize
 from bot.types import QuestionForm
 
@@ -43,8 +43,9 @@ def read_question(
 
 
 def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = True) -> QuestionForm:
-    yes_no = is_yes_no(query)
-    words = tokenize(query) if yes_no else []
+    clause = yes_no_clause(query)
+    yes_no = bool(clause)
+    words = tokenize(clause)
     defined = defined_phrase(query)
     tool = _P["tool_slot"].find(question)
     return QuestionForm(

@@ -93,9 +93,16 @@ _TABLE = (
     ),
     _row(
         "yes_no",
-        r"^(?:can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b",
-        ("Can LLMs make images?", "Is DALL·E a language model?"),
-        ("What is an LLM?", "Canvas or paper?"),
+        # The question may open with a clause of its own: "Now that AI is so capable, can we drop human review?"
+        r"^((?:(?!(?:what|which|who|whom|whose|when|where|why|how)\b)[^,?]*,\s*)?)"
+        r"(?:am|can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b",
+        (
+            "Can LLMs make images?",
+            "Is DALL·E a language model?",
+            "Am I allowed to fly business class?",
+            "Now that AI is so capable, can we drop human review?",
+        ),
+        ("What is an LLM?", "Canvas or paper?", "When it rains, what should I do?", "How, then, is it done?"),
         "match",
     ),
     _row(
@@ -347,7 +354,14 @@ def small_talk(message: str) -> str:
 
 def is_yes_no(question: str) -> bool:
     """Whether `question` asks yes or no ("Can LLMs ...?", "Is DALL·E ...?")."""
-    return bool(_P["yes_no"].find(question.strip()))
+    return bool(yes_no_clause(question))
+
+
+def yes_no_clause(question: str) -> str:
+    """The yes/no question's own clause, from its verb on ("can we drop human review?" in "Now that AI is so
+    capable, can we drop human review?"); "" for a question that does not ask yes or no."""
+    found = _P["yes_no"].find(question.strip())
+    return question.strip()[found.end(1) :] if found else ""
 
 
 def defined_phrase(question: str) -> str:
