@@ -139,7 +139,10 @@ class Settings(BaseSettings):
 
     # --- chunking ----------------------------------------------------------------------------
     passage_max_chars: int = Field(
-        700, ge=200, description="Longest passage; a longer section is split at paragraph or list boundaries."
+        700,
+        ge=200,
+        description="Longest passage; a longer section is split at paragraph or list boundaries. An offline answer "
+        "quotes up to about this much of its best passage around the answering sentence.",
     )
 
     # --- retrieval ---------------------------------------------------------------------------
