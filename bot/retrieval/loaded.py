@@ -74,6 +74,18 @@ class LoadedGeneration:
     _words: frozenset[str] | None = None  # every word of the corpus as written, lower case (for "k8s")
     _raw_text: str | None = None  # titles, headings and text in their own case (for acronyms)
 
+    def nearest(self, vector: np.ndarray, k: int) -> list[str]:
+        """Ids of the `k` passages closest to a unit query vector (cosine), closest first.
+
+        Exact, over the vectors read from Chroma at load: they are in memory for reranking anyway, and at a
+        folder's size this is about a millisecond faster than Chroma's approximate (HNSW) query."""
+        scores = self.vectors @ vector
+        k = min(k, len(scores))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        return [self.ids[i] for i in top[np.argsort(-scores[top], kind="stable")]]
+
     def mentions(self, name: str) -> bool:
         """Whether the corpus mentions `name` (a word as a user wrote it): as written, by its stem, or spelt close."""
         if self._known_text is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.ingest.index import IndexBackend, unavailable
+from bot.ingest.index import IndexBackend
 from bot.question.followup import COMPARING_WORDS
 from bot.question.spelling import english_zipf
 from bot.retrieval.coverage import TELLING_MAX_ZIPF
@@ -67,10 +67,7 @@ class Ranker:
     ) -> list[Candidate]:
         """The passages dense search and keyword search rank highest for `form.query`, fused by reciprocal rank."""
         n = min(self.settings.candidates, len(view.ids))
-        try:
-            dense = view.index.nearest_passages(qvec, n)
-        except Exception as exc:
-            raise unavailable(self.backend, exc) from None
+        dense = view.nearest(qvec, n)
         fused: dict[str, float] = {}
         for rank, pid in enumerate(dense):
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)

@@ -41,9 +41,9 @@ POINTER_CHECK_SECONDS = 1.0
 class Retriever:
     """Hybrid retrieval over the index.
 
-    Chroma ranks passages by meaning and BM25 by exact words; the two rankings are fused by
-    reciprocal rank, then the fused candidates are reranked by how well their closest sentence, the
-    whole passage and the keywords match the question.
+    The passages' vectors (stored in Chroma, held in memory) rank them by meaning and BM25 by exact words;
+    the two rankings are fused by reciprocal rank, then the fused candidates are reranked by how well their
+    closest sentence, the whole passage and the keywords match the question.
     """
 
     def __init__(self, settings: Settings):

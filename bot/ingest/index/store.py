@@ -20,7 +20,6 @@ from bot.ingest.index.manifest import Manifest
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    import numpy as np
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
@@ -225,11 +224,6 @@ class OpenIndex:
     manifest: Manifest
     passages: Collection
     sentences: Collection
-
-    def nearest_passages(self, vector: np.ndarray, k: int) -> list[str]:
-        """Ids of the `k` passages closest to a query vector (cosine), closest first."""
-        found = self.passages.query(query_embeddings=[vector], n_results=k, include=["distances"])
-        return list(found["ids"][0])
 
     def close(self) -> None:
         self.backend.release(self.manifest.generation)
