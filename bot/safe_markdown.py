@@ -24,6 +24,7 @@ HTML survived the rules above, the brackets, `!` and `<` are escaped so that eve
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -151,6 +152,9 @@ def unlinked(text: str) -> str:
     return _AUTOLINK_START.sub(lambda m: (m.group(1) or m.group(3)) + WORD_JOINER + (m.group(2) or m.group(4)), text)
 
 
+@lru_cache(
+    maxsize=8192
+)  # the same quoted sentences come back question after question; the result depends on the text alone
 def inert_markdown(text: str) -> str:
     """`text` as Markdown that loads nothing and links nowhere; ordinary text comes back unchanged.
 

@@ -73,6 +73,7 @@ class LoadedGeneration:
     _vocabulary: frozenset[str] | None = None
     _words: frozenset[str] | None = None  # every word of the corpus as written, lower case (for "k8s")
     _raw_text: str | None = None  # titles, headings and text in their own case (for acronyms)
+    _spelt_close: dict[str, bool] = field(default_factory=dict)  # word -> spelt close to a corpus word
 
     def nearest(self, vector: np.ndarray, k: int) -> list[str]:
         """Ids of the `k` passages closest to a unit query vector (cosine), closest first.
@@ -107,8 +108,12 @@ class LoadedGeneration:
             return True
         if digits:
             return False  # a version or year is mentioned as written, or not at all ("4.3.0" is not "4", "3", "0")
-        # A misspelt name ("Pyhton") is still the corpus's own word.
-        return len(lowered) >= 5 and bool(get_close_matches(lowered, self._vocabulary, n=1, cutoff=0.8))
+        # A misspelt name ("Pyhton") is still the corpus's own word. The scan of the vocabulary takes milliseconds,
+        # so each word's result is kept for this generation.
+        if lowered not in self._spelt_close:
+            close = len(lowered) >= 5 and bool(get_close_matches(lowered, self._vocabulary, n=1, cutoff=0.8))
+            self._spelt_close[lowered] = close
+        return self._spelt_close[lowered]
 
     def _spelt_out(self, name: str, lowered: str) -> bool:
         """Whether the corpus writes `name` another way: a version with or without "v" and trailing ".0"
