@@ -36,6 +36,15 @@ def test_without_the_cutoff_retrieval_returns_exactly_top_k(built_index):
     assert "they do not create images or videos on their own" in passages[0].text
 
 
+def test_the_dense_search_in_memory_ranks_as_chromas_own_query_does(assistant):
+    view = assistant.retriever.live_view()
+    questions = ["Can LLMs make images?", "What are GANs used for?", "Which industries benefit from LLMs?"]
+    for vector in assistant.retriever.embeddings.queries(questions):
+        found = view.index.passages.query(query_embeddings=[vector.tolist()], n_results=10)
+        assert view.nearest(vector, 10) == found["ids"][0]
+    assert len(view.nearest(vector, 10_000)) == len(view.ids) and view.nearest(vector, 0) == []
+
+
 def test_offline_answer_says_no_and_cites(assistant):
     answer = assistant.ask("Can LLMs make images?")
     assert answer.answered
