@@ -209,7 +209,13 @@ class Settings(BaseSettings):
         description="Answerer: `extractive` (offline, quotes the passages), `local` (SmolLM2 in process), "
         "`openai` (any OpenAI-compatible server) or `ollama`.",
     )
-    answer_max_sentences: int = Field(3, ge=1, le=4, description="Most sentences in an extractive answer.")
+    answer_max_sentences: int = Field(
+        3,
+        ge=1,
+        le=4,
+        description="Most sentences an extractive answer picks by score; the best passage's sentences around the "
+        "first one are added up to BOT_PASSAGE_MAX_CHARS.",
+    )
 
     # --- LLM providers (used when `llm` is not `extractive`) ---------------------------------
     llm_timeout: float = Field(
