@@ -65,6 +65,9 @@ class QuestionForm:
     # Two questions in one message ("What does X do, and where is its output?"): each read on its own, the second
     # as a follow-up to the first (`bot.question.followup.question_parts`); empty for one question.
     parts: tuple[QuestionForm, ...] = ()
+    # A short question taken as a follow-up only by keeping the earlier question alongside ("When do I get
+    # paid?" after a question on remote work), read again on its own: retrieval keeps the reading that answers.
+    alone: QuestionForm | None = None
 
     @property
     def follow_up(self) -> bool:

@@ -78,3 +78,13 @@ def test_the_answer_quotes_what_its_sentence_needs_around_it_from_the_best_passa
     lunch = fjordline.ask("how much is lunch in the canteen and when is it open?")
     assert lunch.answered and "11:00 to 13:30" in lunch.text and "4 euros" in lunch.text, lunch.text
     assert lunch.text.index("11:00") < lunch.text.index("4 euros") and lunch.text.count("[1]") == 1
+
+
+def test_a_short_new_question_after_another_is_answered_on_its_own_unless_it_needs_the_earlier_one(fjordline):
+    # Read with the remote-work question glued on, "When do I get paid?" was answered with remote work.
+    paid = fjordline.ask("When do I get paid?", ["Can I work from abroad?"])
+    assert paid.answered and "25th" in paid.text and "EU/EEA" not in paid.text, paid.text
+    assert paid.query == "When do I get paid?"
+    # "How do I apply?" says nothing of what for: the earlier question stays with it.
+    apply = fjordline.ask("How do I apply?", ["What is parental leave at Fjordline?"])
+    assert "parental leave" in apply.query and "parental leave" in apply.text, apply.text

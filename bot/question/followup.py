@@ -151,22 +151,30 @@ def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | No
 
 
 def condense(question: str, history: list[str], closest: Closest | None = None) -> str:
+    """`condense_reading`'s standalone question."""
+    return condense_reading(question, history, closest)[0]
+
+
+def condense_reading(question: str, history: list[str], closest: Closest | None = None) -> tuple[str, bool]:
     """Rewrite a follow-up into a standalone question using the earlier user turns, without an LLM.
 
     Handles pronouns ("create them?" after "Can LLMs make images?"; "Does it ...?" takes the earlier
     subject), "which ones", a new subject or topic that keeps the rest ("And LLMs?" after "How is
     generative AI used in marketing?" -> "How are LLMs used in marketing?"; "What about videos?"), and
     a new place ("What about in healthcare?"). A question that stands on its own is returned as is.
+    The flag says the rewrite only kept the earlier question alongside a short one with no "and", "what about",
+    "instead" or word pointing back ("the", "this", ...): "When do I get paid (Can I work from abroad)?" may as
+    well stand on its own, "What are the benefits (What is a GAN)?" may not.
     """
     question = question.strip()
     if not history:
-        return question
+        return question, False
     antecedent = condense(history[-1], history[:-1], closest).rstrip(" ?.!")
     stripped = P["follow_up_marker"].regex.sub("", question).strip()
     had_marker = stripped != question
     body = stripped.rstrip(" ?.!")
     if not body:
-        return antecedent + "?"
+        return antecedent + "?", False
 
     about = P["what_about"].find(body)
     target = about.group(1) if about else body
@@ -175,22 +183,21 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
         prep, _, obj = target.partition(" ")
         cut = antecedent.lower().rfind(f" {prep.lower()} ")
         if cut >= 0:
-            return f"{antecedent[:cut]} {prep} {obj}?"  # "What about in healthcare?": a new place, same question
+            return f"{antecedent[:cut]} {prep} {obj}?", False  # "What about in healthcare?": a new place
         target = obj
     phrase_only = all(w.lower() not in STOPWORDS or w.lower() in ("and", "of") for w in _words(target))
     if (about or had_marker) and phrase_only and 1 <= len(tokenize(target)) <= 4:
         stood_in = _stand_in(antecedent, target, closest)
         if stood_in:
-            return stood_in
+            return stood_in, False
 
     if P["why_so"].find(body):
-        return f"{antecedent}?"  # "Why is that?" asks the earlier question again, for its reasons
+        return f"{antecedent}?", False  # "Why is that?" asks the earlier question again, for its reasons
     rewritten = body
     pair = pair_of(antecedent) if P["each"].find(body) else None
     if pair:
-        return (
-            P["each"].regex.sub(pair, body, count=1) + "?"
-        )  # "Give me an example of each." -> "... of LLMs and generative AI"
+        # "Give me an example of each." -> "... of LLMs and generative AI"
+        return P["each"].regex.sub(pair, body, count=1) + "?", False
     head = _head_after_which(antecedent)
     if head and P["which_ones"].find(rewritten):
         rewritten = P["which_ones"].regex.sub(lambda m: f"{m.group(1)} {head}", rewritten, count=1)
@@ -206,10 +213,10 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
             article = P["article_before"].find(antecedent[:begin])  # "an LLM", not "LLM"
             topic = antecedent[article.start() if article else begin : end]
             rest = P["ends_in_one"].regex.sub(topic, rest)
-        return f"{_agree(subject_pronoun.group(1), subject)}{subject}{rest}?"
+        return f"{_agree(subject_pronoun.group(1), subject)}{subject}{rest}?", False
     if not tokenize(body):
         # "What are they?": nothing but a pronoun, so the earlier question is what is asked again.
-        return f"{antecedent}?"
+        return f"{antecedent}?", False
     tail = _topic_tail(antecedent)
     if spans and P["what_are_the"].find(antecedent):
         # "What are the privacy concerns with AI?" is about the concerns: "do about it" means them, not AI.
@@ -219,15 +226,17 @@ def condense(question: str, history: list[str], closest: Closest | None = None) 
             lambda m: _possessive(tail) if m.group(1).lower() in ("its", "their") else tail, rewritten, count=1
         )
     if rewritten != body:
-        return rewritten + "?"
+        return rewritten + "?", False
     if names_own_subject(body) or (not had_marker and P["owned_thing"].find(body)):
         # However short, it says what it is about: "What is a GAN?" after a summary; "When do I get my
         # laptop?" after a question on hotel caps (it was searched with the hotel question glued on).
-        return question
+        return question, False
     if had_marker or len(tokenize(body)) <= 1 or P["instead"].find(body):
-        # Context-dependent but nothing to substitute: keep the earlier topic alongside.
-        return f"{body} ({antecedent})?"
-    return question
+        # Context-dependent but nothing to substitute: keep the earlier topic alongside. Without a marker
+        # ("and", "what about") or "instead", the question may also stand alone: "When do I get paid?".
+        alone = not (had_marker or P["instead"].find(body) or any(P["points_back"].find(w) for w in _words(body)))
+        return f"{body} ({antecedent})?", alone
+    return question, False
 
 
 def question_parts(question: str) -> tuple[str, str] | None:

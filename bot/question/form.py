@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from bot.question.followup import condense, pair_of, question_parts, side_questions
+from bot.question.followup import condense_reading, pair_of, question_parts, side_questions
 from bot.question.patterns import PATTERNS as _P
 from bot.question.patterns import asked_kind, defined_phrase, named_terms, small_talk, yes_no_clause
 from bot.text import tokenize
@@ -30,8 +30,12 @@ def read_question(
     stripped = _P["yes_or_no_aside"].regex.sub("", question).strip() or question
     if respell is not None:
         stripped, history = respell(stripped), [respell(h) for h in history or []]
-    query = query or (stripped if talk else condense(stripped, history or [], closest))
+    glued = False
+    if not query:
+        query, glued = (stripped, False) if talk else condense_reading(stripped, history or [], closest)
     form = _read(question, stripped, query, talk)
+    if glued:
+        form = dataclasses.replace(form, alone=read_question(question, respell=respell))
     parts = None if talk else question_parts(stripped)
     if parts:
         first = read_question(parts[0], history, closest=closest)

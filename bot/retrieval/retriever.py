@@ -7,6 +7,7 @@ rewriting); the ranking steps are in `bot.retrieval.ranking`, and whether to ans
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -180,6 +181,15 @@ class Retriever:
         given), and whether to answer from them."""
         form = question if isinstance(question, QuestionForm) else self.read(question, history, query)
         k = k or self.settings.top_k
+        if form.alone is not None:
+            # "When do I get paid?" after a question on remote work: read with the earlier question and alone,
+            # the reading the documents more likely answer wins (alone on a tie: it is what was asked).
+            glued = self.retrieve(dataclasses.replace(form, alone=None), k=k)
+            alone = self.retrieve(form.alone, k=k)
+            g, a = glued.decision, alone.decision
+            if a and a.answer and (not (g and g.answer) or (a.probability or 0) >= (g.probability or 0)):
+                return alone
+            return glued
         view = self._current()
         rank = self._rank
         qvec = self.embed_query(form.query)
