@@ -88,3 +88,9 @@ def test_a_short_new_question_after_another_is_answered_on_its_own_unless_it_nee
     # "How do I apply?" says nothing of what for: the earlier question stays with it.
     apply = fjordline.ask("How do I apply?", ["What is parental leave at Fjordline?"])
     assert "parental leave" in apply.query and "parental leave" in apply.text, apply.text
+
+
+def test_a_table_row_that_answers_is_quoted_without_the_rest_of_its_table(fjordline):
+    answer = fjordline.ask("and in Hamburg?", ["What's the hotel limit in London?"])
+    assert answer.answered and "150 euros" in answer.text and "Hamburg" in answer.text, answer.text
+    assert "London" not in answer.text and "Oslo" not in answer.text, answer.text  # not the whole table

@@ -136,7 +136,8 @@ def with_span(
     (the conditions before it, the list, command or table after it) is said beside it, not left out. The
     passage's sentences come in document order (for a yes/no question the first sentence still leads: it
     holds the verdict), then the sentences chosen from other passages."""
-    if not chosen or chosen[0].source_n != 1:
+    # A table is looked up, not read through: the rows that answer stand alone ("and in Hamburg?").
+    if not chosen or chosen[0].source_n != 1 or table_rows(chosen[0].sentence):
         return chosen
     first = chosen[0]
     own = sorted((c for c in candidates if c.source_n == first.source_n), key=lambda c: c.sentence.order)
