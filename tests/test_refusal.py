@@ -159,3 +159,14 @@ def test_a_short_name_an_acronym_or_a_version_written_otherwise_is_the_documents
         assert view.mentions(name), name
     for name in ("K9s", "v4", "3.1", "1.3", "DFSA", "GPU", "l10n"):
         assert not view.mentions(name), name
+
+
+def test_a_decline_names_the_unknown_name_as_the_question_writes_it_whole():
+    from bot.answer.replies import not_covered_reply
+
+    reply = not_covered_reply("Can I fly business class to New York?", "the handbook", [], ["York"])
+    assert "don't mention “New York”" in reply
+    reply = not_covered_reply("How much does ChatGPT Plus cost per month?", "the articles", [], ["Plus"])
+    assert "don't mention “ChatGPT Plus”" in reply
+    reply = not_covered_reply("Does it work with Slack or Microsoft Teams?", "the guide", [], ["Slack", "Teams"])
+    assert "don't mention “Slack” or “Microsoft Teams”" in reply

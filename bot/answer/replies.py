@@ -3,6 +3,8 @@ cited passage as the app shows it (the quoted text in bold). Both are made inert
 
 from __future__ import annotations
 
+import re
+
 from bot.answer.tables import passage_tables
 from bot.safe_markdown import inert_markdown
 
@@ -25,12 +27,40 @@ def not_covered_reply(
         what = {"amount": "an amount or a number", "date": "a date", "person": "a name"}.get(missing, "that")
         lead = f"The documents I have don't give {what} for that, so I can't answer it from them"
     elif unknown_names:
-        quoted = [f"“{inert_markdown(name)}”" for name in unknown_names[:3]]
+        quoted = [f"“{inert_markdown(name)}”" for name in whole_names(question, unknown_names)[:3]]
         names = ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
         lead = f"The documents I have don't mention {names}, so I can't answer that from them"
     else:
         lead = "The documents I have don't cover that, so I can't answer it from them"
     return f"{lead}. They are about {topics}.{questions_they_answer(examples)}"
+
+
+def whole_names(question: str, names: list[str]) -> list[str]:
+    """Each name as the question writes it whole: "York" in "... to New York?" is “New York”, "Plus" in "How much
+    does ChatGPT Plus cost?" is “ChatGPT Plus” (the capitalised or numbered words around it, the question's
+    first word and "I" apart)."""
+    words = re.findall(r"\S+", question)
+    bare = [w.strip("“”\"'‘’()[],.;:!?") for w in words]
+
+    def named(i: int) -> bool:
+        w = bare[i]
+        return i > 0 and w != "I" and bool(w) and (w[0].isupper() or any(c.isdigit() for c in w))
+
+    out: list[str] = []
+    for name in names:
+        at = next((i for i, w in enumerate(bare) if w == name), None)
+        if at is None:
+            whole = name
+        else:
+            lo = hi = at
+            while lo - 1 >= 0 and named(lo - 1):
+                lo -= 1
+            while hi + 1 < len(bare) and named(hi + 1):
+                hi += 1
+            whole = " ".join(bare[lo : hi + 1])
+        if whole not in out:
+            out.append(whole)
+    return out
 
 
 def part_not_covered(part: str) -> str:
