@@ -152,9 +152,8 @@ def unlinked(text: str) -> str:
     return _AUTOLINK_START.sub(lambda m: (m.group(1) or m.group(3)) + WORD_JOINER + (m.group(2) or m.group(4)), text)
 
 
-@lru_cache(
-    maxsize=8192
-)  # the same quoted sentences come back question after question; the result depends on the text alone
+# The same quoted sentences come back question after question, and the result depends on the text alone.
+@lru_cache(maxsize=8192)
 def inert_markdown(text: str) -> str:
     """`text` as Markdown that loads nothing and links nowhere; ordinary text comes back unchanged.
 

@@ -141,10 +141,7 @@ def with_span(
         return chosen
     first = chosen[0]
     own = sorted((c for c in candidates if c.source_n == first.source_n), key=lambda c: c.sentence.order)
-    at = own.index(first) if first in own else -1
-    if at < 0:
-        return chosen
-    lo = hi = at
+    lo = hi = own.index(first)  # `chosen` is drawn from `candidates`
     size = sum(_quoted_size(c) for c in chosen)
 
     def takes(c: Candidate) -> bool:
@@ -157,8 +154,7 @@ def with_span(
         _, i = max(steps)
         size += 0 if own[i] in chosen else _quoted_size(own[i])
         lo, hi = min(lo, i), max(hi, i)
-    run = [c for c in own[lo : hi + 1] if c is not first]
-    passage = [c for c in own if c in run or c in chosen or c is first]
+    passage = [c for i, c in enumerate(own) if lo <= i <= hi or c in chosen]
     if yes_no:  # its verdict leads
         passage = [first] + [c for c in passage if c is not first]
     return passage + [c for c in chosen if c not in passage]

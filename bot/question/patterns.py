@@ -352,11 +352,6 @@ def small_talk(message: str) -> str:
     return "greeting" if _P["greeting"].find(text) else ""
 
 
-def is_yes_no(question: str) -> bool:
-    """Whether `question` asks yes or no ("Can LLMs ...?", "Is DALL·E ...?")."""
-    return bool(yes_no_clause(question))
-
-
 def yes_no_clause(question: str) -> str:
     """The yes/no question's own clause, from its verb on ("can we drop human review?" in "Now that AI is so
     capable, can we drop human review?"); "" for a question that does not ask yes or no."""

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.ingest.index import IndexBackend
 from bot.question.followup import COMPARING_WORDS
 from bot.question.spelling import english_zipf
 from bot.retrieval.coverage import TELLING_MAX_ZIPF
@@ -32,9 +31,8 @@ class Candidate:
 class Ranker:
     """The ranking steps, in the order `bot.retrieval.retriever.Retriever.retrieve` runs them."""
 
-    def __init__(self, settings: Settings, backend: IndexBackend):
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self.backend = backend
 
     def section(self, view: LoadedGeneration, rows: list[int], qvec: np.ndarray) -> dict:
         """The best passage's whole section (its parts and subsections) as `section_ids` in reading order, and as

@@ -57,7 +57,7 @@ class Retriever:
         self._checked_at = time.monotonic()
         self._swap_lock = threading.Lock()
         self._queries = QueryBatcher(self.embeddings.queries)
-        self._rank = Ranker(settings, self.backend)
+        self._rank = Ranker(settings)
         self.answerability = AnswerabilityModel.load(settings.answerability_model)
 
     @property
