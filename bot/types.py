@@ -58,6 +58,9 @@ class QuestionForm:
     wants_code: bool = False
     wants_summary: bool = False
     compare: bool = False
+    # "What are these documents about?", "Summarize the handbook": the documents themselves are the subject; the
+    # word naming them ("documents", "handbook"), or "" for any other question.
+    about_documents: str = ""
     membership: bool = False  # "Are GANs part of generative AI?"
     asker_acts: bool = False  # "Can I ...?": the subject is what the asker does
     pair: str | None = None  # "LLMs and generative AI": two things set side by side

@@ -69,6 +69,10 @@ def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
     assert words.respell("How do I read it?") == "How do I read it?"
     assert words.absent_terms("How do I filter rows with dplyr?", 2.5) == ["dplyr"]
     assert words.absent_terms("Are AI-made images art?", 2.5) == []
+    # A dot joins letters ("A.I."), never a version's digits: "4.3.0" was read as "43.0", which a corpus with a
+    # "43" mentions, so a release the documents never name went unnoticed.
+    versions = CorpusWords(["Section 43 lists what is new in R 4.2.1.", "Use A.I. tools."])
+    assert versions.respell("What is new in R 4.3.0?") == "What is new in R 4.3.0?"
 
 
 def test_a_question_for_an_amount_a_date_or_a_name_needs_one_in_the_answer(assistant):

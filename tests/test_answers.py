@@ -67,6 +67,17 @@ def test_out_of_corpus_questions_are_declined(assistant, question):
     assert answer.text.startswith(("The documents I have don't cover that", "The documents I have don't mention"))
 
 
+def test_a_summary_of_both_articles_quotes_how_each_one_opens(assistant):
+    # Issue 29: it was answered with two lists of output types.
+    answer = assistant.ask("Summarize both articles in a few sentences")
+    assert answer.answered and sorted(answer.cited) == [1, 2], answer.text
+    assert "“LLM vs Generative AI”" in answer.text and "“LLMs vs Generative AI”" in answer.text
+    assert "Artificial intelligence has evolved rapidly" in answer.text
+    assert "Artificial intelligence is changing industries at a rapid pace" in answer.text
+    assert "Articles, Emails" not in answer.text
+    assert citations_valid(answer)
+
+
 def test_declining_suggests_the_closest_questions_the_articles_answer(assistant):
     retriever = assistant.retriever
     closest = retriever.suggest(retriever.embed_query("Can LLMs create videos?"))

@@ -94,3 +94,25 @@ def test_a_table_row_that_answers_is_quoted_without_the_rest_of_its_table(fjordl
     answer = fjordline.ask("and in Hamburg?", ["What's the hotel limit in London?"])
     assert answer.answered and "150 euros" in answer.text and "Hamburg" in answer.text, answer.text
     assert "London" not in answer.text and "Oslo" not in answer.text, answer.text  # not the whole table
+
+
+def test_a_question_for_several_things_gets_the_list_that_names_them(fjordline):
+    # It once got the sentence on what *is* reimbursed (car mileage), though the list's passage ranked first.
+    answer = fjordline.ask("Which expenses are not reimbursed?")
+    assert answer.answered and "never reimbursed" in answer.text and "Minibar" in answer.text, answer.text
+    assert "0.30 euros" not in answer.text
+
+
+def test_what_the_documents_are_about_is_answered_from_how_each_one_opens(fjordline):
+    # A search for "documents" and "about" declined it; the handbook's title page or a random passage is no summary.
+    answer = fjordline.ask("What are these documents about?")
+    assert answer.answered and answer.cited == [1, 2, 3, 4], answer.text
+    for title in ("Fjordline Employee Handbook 2026", "Travel and Expenses Policy", "IT Security Guidelines"):
+        assert f"“{title}”" in answer.text
+    assert "This handbook describes how we work at Fjordline Logistics AS." in answer.text
+    assert "Parental Leave" in answer.text  # its main sections are named
+    assert answer.used_sentences[1]  # the opening is quoted, so the source panel shows it in bold
+    # One document named by a word of its title is summarised alone.
+    handbook = fjordline.ask("Summarize the handbook")
+    assert handbook.answered and handbook.cited == [1] and "Travel and Expenses Policy" not in handbook.text
+    assert "This handbook describes how we work" in handbook.text

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from bot.answer.about import about_documents_answer
+from bot.answer.overview import Document
 from bot.answer.quoting import fill, quoted, shown, similar, with_neighbours, with_span, without_verdict
 from bot.answer.replies import not_covered_reply, part_not_covered
 from bot.answer.sections import Candidate, Scorer, each_side, says_something, section_answer, terms
@@ -68,6 +70,7 @@ class ExtractiveAnswerer:
         stored_vectors: Callable[[Passage], np.ndarray | None] = lambda _passage: None,
         suggest: Callable[[np.ndarray], list[str]] = lambda _vector: [],
         examples: Callable[[], list[str]] = lambda: [],
+        documents: Callable[[], Sequence[Document]] = lambda: [],
     ):
         self.settings = settings
         self._embed = embed
@@ -75,6 +78,7 @@ class ExtractiveAnswerer:
         self._suggest = suggest  # nearest answerable questions, offered when declining
         self._topics = topics  # the indexed articles, named when declining (a callable follows re-ingests)
         self._examples = examples  # the corpus's starter questions, offered when nothing closer is known
+        self._documents = documents  # the documents described (titles, main sections), for "What are they about?"
         self._cache: dict[str, np.ndarray] = {}
         self._sentences = SentenceModel.load(settings.sentence_model)  # how each sentence is scored (`bot fit`)
 
@@ -105,6 +109,12 @@ class ExtractiveAnswerer:
                 if answered.answered:
                     return with_parts(answered, [self.answer(part) for part in retrieval.parts[1:]], retrieval)
             return self._decline(retrieval, decision)
+        if form.about_documents:
+            sentences_of = lambda passage: [s for s, _ in self.sentences_with_vectors(passage)]  # noqa: E731
+            about = about_documents_answer(retrieval, sentences_of, self._documents())
+            if about is not None:
+                about.reason = decision.reason
+                return about
         sources = retrieval.passages
         summary, wants_list, compare, wants_names = form.wants_summary, form.wants_list, form.compare, form.wants_names
         # "Give me an example of LLMs and generative AI": one for each of the two, like a comparison.

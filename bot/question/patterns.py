@@ -51,6 +51,12 @@ _ASKING = (
     r"|would|may|must)"
 )
 
+# What people call the documents themselves ("the articles", "this PDF", "the handbook"): generic names of documents.
+DOCUMENT_NOUNS = (
+    r"(?:documents?|docs|articles?|files?|texts?|papers?|reports?|handbooks?|manuals?|guides?|faqs?|polic(?:y|ies)"
+    r"|books?|pdfs?|pages?|materials?|sources?)"
+)
+
 _TABLE = (
     # Small talk: the whole message is only a greeting, thanks, or a question about the assistant itself.
     _row(
@@ -128,9 +134,17 @@ _TABLE = (
     _row(
         "asks_amount",
         r"\bhow\s+(?:much|many|big|large|long|old|fast|often|far|heavy|expensive)\b|\b(?:phone|telephone|fax)\s+number"
-        r"|\bwhat\s+(?:does|do|did|will)\b.{0,40}\bcost\??\s*$",
-        ("How much does it cost to train an LLM?", "What is the phone number of support?", "What does the plan cost?"),
-        ("How does it work?",),
+        r"|\bwhat\s+(?:does|do|did|will)\b.{0,40}\bcost\??\s*$"
+        r"|^\s*(?:which|what)\s+(?:[\w-]+\s+)?(?:percentage|percent|proportion|version|port|price|fee)s?\b",
+        (
+            "How much does it cost to train an LLM?",
+            "What is the phone number of support?",
+            "What does the plan cost?",
+            "What percentage of companies use AI?",
+            "Which port does the proxy listen on?",
+            "Which version of R added this?",
+        ),
+        ("How does it work?", "What is the current version of R?", "Which sport is most popular?"),
     ),
     _row(
         "asks_date",
@@ -194,9 +208,40 @@ _TABLE = (
         "asks_for_list",
         r"^\s*(?:list|name|enumerate|give me (?:a |the )?list)\b|\b(?:listed|named|mentioned|covered|included)\b"
         r"|^\s*(?:what|which)\s+(?:are|were)\s+(?:the\s+)?(?:main\s+|key\s+|different\s+)?[a-z]+s\b"
-        r"(?!\s+(?:made|built|done|known|seen|written|\w+ed)\b)",
-        ("List the challenges of adopting LLMs.", "Which industries are named in the applications section?"),
-        ("What are LLMs made of?",),
+        r"(?!\s+(?:made|built|done|known|seen|written|\w+ed)\b)"
+        # "Which expenses are not reimbursed?", "What tools do I need?": a plural asked for is several things
+        r"|^\s*(?:what|which)\s+(?!(?:does|was|has|is|this|its|plus|always|perhaps)\b)[a-z]{3,}s\s+"
+        r"(?:are|were|do|can|must|should|will|have|need)\b",
+        (
+            "List the challenges of adopting LLMs.",
+            "Which industries are named in the applications section?",
+            "Which expenses are not reimbursed?",
+            "What tools do I need?",
+        ),
+        ("What are LLMs made of?", "What does it cost?", "Which is better?", "What is this?"),
+    ),
+    _row(  # the documents themselves are what is asked about: each one's opening answers, not a search
+        "asks_about_documents",
+        r"^\s*(?:(?:can|could)\s+you\s+|please\s+)?(?:(?:summari[sz]e|sum\s+up|describe)|give\s+me\s+(?:a|an)\s+"
+        r"(?:\w+\s+)?(?:summary|overview)\s+of|what\s+(?:is|are)|what\s+(?:do|does))\s+(?:both|all|each\s+of)?\s*"
+        r"(?:the|this|these|those|your|its|my)?\s*(?:two\s+|three\s+|whole\s+)?(?P<noun>"
+        + DOCUMENT_NOUNS
+        + r")\s*(?:about|say|cover|contain|all\s+about)?\s*(?:in\s+(?:a\s+few|one|two|three|\w+)\s+"
+        r"(?:sentences?|words|lines|paragraphs?)|briefly|for\s+me|please)?\s*[.?!]*\s*$",
+        (
+            "Summarize both articles in a few sentences",
+            "What are these documents about?",
+            "What is this document about?",
+            "Give me a summary of the documents",
+            "What do the documents cover?",
+            "Can you summarize the handbook?",
+        ),
+        (
+            "Summarize the advice on choosing between an LLM and generative AI.",
+            "What does the document say about pensions?",
+            "What is the handbook's policy on remote work?",
+            "Summarize the travel policy",
+        ),
     ),
     _row(  # a list that sets them side by side answers best
         "asks_to_compare",

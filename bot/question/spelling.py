@@ -125,7 +125,9 @@ class CorpusWords:
             follower = normalize_text(following.group()) if following is not None else ""
             # Stopwords join only as an abbreviation ("A.I."): "do I" is never the corpus's "doi".
             plain = word not in STOPWORDS and follower not in STOPWORDS
-            if following is not None and (between in (" ", "-") and plain or between in (".", "·")):
+            # A dot joins letters ("A.I."), never digits: "4.3.0" is a version, not "43.0".
+            dotted = between in (".", "·") and not (word[-1:].isdigit() or follower[:1].isdigit())
+            if following is not None and (between in (" ", "-") and plain or dotted):
                 # "mid journey" -> "midjourney", "deep fakes" -> "deepfakes", "chat gpt" -> "chatgpt"
                 replacement = self._variant(f"{word} {follower}")
                 # Two words the corpus writes on their own mean what they say: "Is R part of ...?" is not "rpart".

@@ -150,6 +150,33 @@ class LoadedGeneration:
             grouped.setdefault(passage.source, []).append(passage)
         return grouped
 
+    def openings(self, most: int, named: str = "") -> list[int]:
+        """Rows of each document's opening passage (the first that is not a contents or copyright page), for up
+        to `most` documents, the largest when there are more, in file-name order. One document named by a word of
+        its title ("the handbook", "the policy") is the only one, when that word is singular."""
+        documents = self.documents()
+        plural = named.endswith("s") and not named.endswith("ss")
+        titled = [s for s, ps in documents.items() if named and set(tokenize(named)) <= set(tokenize(ps[0].title))]
+        if titled and not plural:
+            documents = {s: documents[s] for s in titled}
+        kept = set(sorted(documents, key=lambda source: (-len(documents[source]), source))[:most])
+        rows = []
+        for source, passages in documents.items():
+            if source in kept:
+                opening = next((p for p in passages if not _FRONT_MATTER.search(p.heading.rsplit(" > ", 1)[-1])), None)
+                rows.append(self.position[(opening or passages[0]).id])
+        return rows
+
+
+# "What are these documents about?" is answered from this many documents' openings (the largest, if more): an
+# answer of a few short paragraphs; the readme lists them all.
+ABOUT_MOST = 6
+
+# Headings of pages that open a document without saying what it is about.
+_FRONT_MATTER = re.compile(
+    r"^\W*(?:(?:table of )?contents|copyright|licen[cs]e|legal notice|acknowledge?ments?|index)\W*$", re.I
+)
+
 
 def load_generation(index: OpenIndex) -> LoadedGeneration:
     """Read a whole generation into memory (passages, their vectors and sentences' vectors, keyword postings)."""

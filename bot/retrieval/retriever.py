@@ -27,11 +27,11 @@ from bot.question.form import read_question
 from bot.question.spelling import english_zipf
 from bot.retrieval import refusal
 from bot.retrieval.answerability import AnswerabilityModel
-from bot.retrieval.loaded import LoadedGeneration, load_generation
+from bot.retrieval.loaded import ABOUT_MOST, LoadedGeneration, load_generation
 from bot.retrieval.query_batch import QueryBatcher
 from bot.retrieval.ranking import Ranker
 from bot.settings import Settings
-from bot.types import Passage, QuestionForm, Retrieval
+from bot.types import Decision, Passage, QuestionForm, Retrieval
 
 log = logging.getLogger("bot")
 
@@ -161,6 +161,26 @@ class Retriever:
                 return view.sentence_vectors[rows] if rows is not None and len(rows) else None
         return None
 
+    def _about_documents(self, view: LoadedGeneration, form: QuestionForm, qvec: np.ndarray) -> Retrieval:
+        """ "What are these documents about?": the opening passage of each document answers, whatever a search
+        for the words "documents" and "about" would find."""
+        passages = [
+            self._rank.with_score(view, row, float(view.vectors[row] @ qvec))
+            for row in view.openings(ABOUT_MOST, form.about_documents)
+        ]
+        many = len(view.openings(len(view.ids), form.about_documents))
+        shown = f"{len(passages)} largest of {many}" if many > len(passages) else f"{len(passages)}"
+        return Retrieval(
+            question=form.asked,
+            query=form.query,
+            passages=passages,
+            query_vector=qvec,
+            relevance=max((p.score for p in passages), default=0.0),
+            term_weights=self._rank.term_weights(view, form.query),
+            form=form,
+            decision=Decision(bool(passages), f"asks what the documents are about: the opening of each ({shown})"),
+        )
+
     def read(self, question: str, history: list[str] | None = None, query: str | None = None) -> QuestionForm:
         """`question` read once in the light of `history` (earlier user turns, oldest first), in the corpus's
         spelling ("Stable-Diffusion", "ecommerce", "generatve": as the documents spell them). `query` replaces
@@ -193,6 +213,8 @@ class Retriever:
         view = self._current()
         rank = self._rank
         qvec = self.embed_query(form.query)
+        if form.about_documents and not form.parts:
+            return self._about_documents(view, form, qvec)
         weights = rank.term_weights(view, form.query)
         candidates = rank.candidates_for(view, form, qvec, weights)
         if self.settings.rerank:
