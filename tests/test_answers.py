@@ -78,6 +78,13 @@ def test_a_summary_of_both_articles_quotes_how_each_one_opens(assistant):
     assert citations_valid(answer)
 
 
+def test_a_comparison_answered_from_one_sides_list_gets_each_side_instead(assistant):
+    # Issue 29: the industries list of LLMs alone answered it (the section's best-fitting list).
+    answer = assistant.ask("Compare the benefits of LLMs and generative AI")
+    assert answer.answered and "Generative AI" in answer.text and "LLMs" in answer.text, answer.text
+    assert len(answer.cited) == 2 and citations_valid(answer)
+
+
 def test_declining_suggests_the_closest_questions_the_articles_answer(assistant):
     retriever = assistant.retriever
     closest = retriever.suggest(retriever.embed_query("Can LLMs create videos?"))

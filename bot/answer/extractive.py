@@ -24,7 +24,15 @@ from bot.answer.about import about_documents_answer
 from bot.answer.overview import Document
 from bot.answer.quoting import fill, quoted, shown, similar, with_neighbours, with_span, without_verdict
 from bot.answer.replies import not_covered_reply, part_not_covered
-from bot.answer.sections import Candidate, Scorer, each_side, says_something, section_answer, terms
+from bot.answer.sections import (
+    Candidate,
+    Scorer,
+    each_side,
+    says_something,
+    section_answer,
+    speaks_of_each,
+    terms,
+)
 from bot.answer.sentence_model import SentenceModel, negated
 from bot.answer.smalltalk import small_talk_answer
 from bot.ingest.sentences import Sentence, passage_sentences
@@ -131,7 +139,10 @@ class ExtractiveAnswerer:
             section_answer(candidates, summary, headings, place, compare and not wants_list)
             if summary or (wants_list and not wants_names) or compare
             else []
-        ) or self._select(
+        )
+        if compare and not speaks_of_each(chosen, retrieval.sides):
+            chosen = []  # "Compare the benefits of LLMs and generative AI" answered with one side's list
+        chosen = chosen or self._select(
             candidates,
             form,
             {n for n, ok in fits.items() if ok},

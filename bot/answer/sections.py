@@ -223,6 +223,16 @@ def best_of(candidates: list[Candidate], source_n: int) -> Candidate | None:
     return max(own, key=lambda c: c.score) if own else None
 
 
+def speaks_of_each(chosen: list[Candidate], sides: list[tuple[QuestionForm, np.ndarray]]) -> bool:
+    """Whether sentences name each of a comparison's two sides (in their words or labels); True when the question
+    has no two sides to check."""
+    if len(sides) != 2:
+        return True
+    first, second = set(tokenize(sides[0][0].query)), set(tokenize(sides[1][0].query))
+    said = set().union(*(terms(c) for c in chosen)) if chosen else set()
+    return all(own and own <= said for own in (first - second, second - first))
+
+
 def each_side(
     sides: list[tuple[QuestionForm, np.ndarray]],
     candidates: list[Candidate],
