@@ -89,3 +89,12 @@ def test_two_questions_in_one_message_are_read_each_on_its_own(message, parts):
 def test_the_x_of_what_is_x_is_read_from_the_first_of_two_questions():
     form = read_question("What is a GAN, and who invented it?")
     assert form.defined_name == "GAN" and form.definition_terms == {"gan"}
+
+
+def test_a_request_for_more_that_names_nothing_is_read_with_the_earlier_question():
+    # "Give me an example." was searched on its own and answered with the definition of generative AI.
+    form = read_question("Give me an example.", ["What does generative AI do in entertainment?"])
+    assert "entertainment" in form.query and form.alone is None
+    assert read_question("Give me an example of a GAN.", ["What is generative AI?"]).query.startswith(
+        "Give me an example of a GAN"
+    )

@@ -61,6 +61,8 @@ SPECIFIC_SUBJECT_MARGIN = 0.2
 # sentence that says what includes what answers it, when it scores within MEMBERSHIP_MARGIN of the best (see README).
 _INCLUSION = re.compile(rf"\b(?:{BELONGING}|includ(?:e|es|ed|ing)|among)\b", re.I)
 MEMBERSHIP_MARGIN = 0.1
+# A sentence this close to the best may give the amount, date or name asked for (docs/refusals-and-calibration.md).
+KIND_MARGIN = 0.15
 # Names in a passage's sentence, for a question asking for names ("Which tools ...?").
 _PROPER_NOUN = re.compile(
     r"(?<=[\s(,])(?:[A-Z][\w·’'-]*[A-Z]|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?=[’']s))"
@@ -110,13 +112,13 @@ class ExtractiveAnswerer:
             return answer
         if not decision.answer:
             first = retrieval.parts[0] if retrieval.parts else None
-            if first and first.decision and first.decision.answer and only_in_second(decision.unknown, retrieval):
-                # "When is payday, and how much is the Christmas bonus?": the first is answered, the second
-                # said to be unanswered (what the documents never mention is only in it).
+            if first and first.decision and first.decision.answer:
+                # "When is payday, and how much is the Christmas bonus?": the first is answered on its own, the
+                # second said to be unanswered when the documents do not answer it either.
                 answered = self.answer(first)
                 if answered.answered:
                     return with_parts(answered, [self.answer(part) for part in retrieval.parts[1:]], retrieval)
-            return self._decline(retrieval, decision)
+            return self._decline(retrieval, self._what_is_missing(form, retrieval, decision))
         if form.about_documents:
             sentences_of = lambda passage: [s for s, _ in self.sentences_with_vectors(passage)]  # noqa: E731
             about = about_documents_answer(retrieval, sentences_of, self._documents())
@@ -159,7 +161,7 @@ class ExtractiveAnswerer:
             giving = [
                 c
                 for c in candidates
-                if c.score >= top - 0.15
+                if c.score >= top - KIND_MARGIN
                 and rarest in tokenize(c.sentence.text)
                 and gives_asked_kind(form, c.sentence.text)
             ]
@@ -178,6 +180,20 @@ class ExtractiveAnswerer:
         if retrieval.parts:  # two questions in one message: what each one's own answer adds
             answer = with_parts(answer, [self.answer(part) for part in retrieval.parts], retrieval)
         return answer
+
+    def _what_is_missing(self, form: QuestionForm, retrieval: Retrieval, decision: Decision) -> Decision:
+        """A decline for a question asking for an amount, a date or a name that no sentence near the best gives
+        says so ("don't give a name for that"), which tells more than "don't cover that"."""
+        if not form.kind or decision.unknown or decision.missing or retrieval.query_vector is None:
+            return decision
+        candidates = self._score(form, retrieval.query_vector, retrieval.passages, retrieval.term_weights)
+        top = max((c.score for c in candidates), default=0.0)
+        if not candidates or any(
+            gives_asked_kind(form, c.sentence.text) for c in candidates if c.score >= top - KIND_MARGIN
+        ):
+            return decision
+        lacks = lacks_kind(form)
+        return dataclasses.replace(decision, reason=f"{decision.reason}; {lacks.reason}", missing=lacks.missing)
 
     def _decline(self, retrieval: Retrieval, decision: Decision) -> Answer:
         """The reply for a question the documents do not answer, with questions they do answer."""
@@ -335,14 +351,6 @@ class ExtractiveAnswerer:
                 chosen.append(other)
                 budget -= len(other.sentence.text)
         return fill(chosen, ranked, best, query_terms, headings, most, subject if on_subject else "")
-
-
-def only_in_second(unknown: tuple[str, ...], retrieval: Retrieval) -> bool:
-    """Whether every name or word the documents never mention (`unknown`, none: False) is in the second
-    question of a two-question message and not in the first."""
-    first, second = (set(tokenize(part.question)) for part in retrieval.parts[:2])
-    named = [set(tokenize(name)) for name in unknown]
-    return bool(named) and all(words and words <= second and not words & first for words in named)
 
 
 def with_parts(whole: Answer, parts: list[Answer], retrieval: Retrieval) -> Answer:

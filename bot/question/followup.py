@@ -193,6 +193,8 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
 
     if P["why_so"].find(body):
         return f"{antecedent}?", False  # "Why is that?" asks the earlier question again, for its reasons
+    if P["bare_request"].find(body):
+        return f"{body} ({antecedent})?", False  # "Give me an example.": of what was just asked, never on its own
     rewritten = body
     pair = pair_of(antecedent) if P["each"].find(body) else None
     if pair:

@@ -294,6 +294,16 @@ _TABLE = (
         ("What should I use instead, then?",),
         ("What should I use?",),
     ),
+    _row(  # asks for more of what was just answered, naming nothing: only the earlier question says of what
+        "bare_request",
+        r"^\s*(?:(?:please|ok(?:ay)?|and|so|now)[\s,]+)*(?:(?:can|could|would)\s+you\s+)?(?:give|show|tell|send)?\s*"
+        r"(?:me|us)?\s*(?:an?|one|some|more|another|other|further|a\s+few|two|three|any)?\s*(?:more\s+)?"
+        r"(?:examples?|details?|specifics|more|info(?:rmation)?)(?:\s+please)?\s*[.?!]*\s*$"
+        r"|^\s*(?:(?:can|could)\s+you\s+)?(?:explain|elaborate|expand)(?:\s+(?:on\s+)?(?:that|it|this))?"
+        r"(?:\s+(?:more|further|in\s+more\s+detail))?(?:\s+please)?\s*[.?!]*\s*$",
+        ("Give me an example.", "Any examples?", "Tell me more", "Can you give me some more examples?", "Explain that"),
+        ("Give me an example of a GAN.", "Tell me more about pensions", "Explain the difference between them"),
+    ),
     _row(
         "why_so",
         r"why(?:\s+(?:is|was|would|does|did)\s+(?:that|this|it|so))?(?:\s+so)?",

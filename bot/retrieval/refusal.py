@@ -1,7 +1,7 @@
 """Whether the documents may answer a question, and why: the one place a refusal is decided.
 
 A question is declined when nothing was found, or when the answerability model (`bot.retrieval.answerability`)
-gives less than even odds that the documents answer it. The model weighs four signals measured against the
+gives less than two-to-one odds that the documents answer it (`ANSWER_AT`). The model weighs four signals measured against the
 corpus: how much closer the best passage and the best sentence come than everyday off-topic questions do
 (the corpus's calibration, `bot.ingest.index.calibration`), how much of the question's rarer wording the best
 passage uses, and whether the question names something the documents never mention (`bot.retrieval.coverage`).
@@ -102,7 +102,7 @@ def decide(
         verb = "reaches" if ok else "below"
         return Decision(ok, f"best match {relevance:.2f} {verb} the default threshold {DEFAULT_MIN_SCORE:.2f}", unknown)
     said = signals.describe() if signals else ""
-    # Shown cut, not rounded, to two places, so that a decline never reads "0.50, below 0.50".
+    # Shown cut, not rounded, to two places, so that a decline never reads "0.67, below 0.67".
     odds = f"probability {math.floor(probability * 100) / 100:.2f} that the documents answer"
     if probability >= ANSWER_AT:
         return Decision(True, f"{odds} ({said})", (), "", signals, probability)

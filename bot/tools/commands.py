@@ -48,10 +48,12 @@ def corpus_settings(settings: Settings, corpus: str | None, index_dir: Path | No
 
 def refusal_summary(retriever) -> str:
     """How this corpus's questions are declined, in two lines (for `bot eval`)."""
+    from bot.retrieval.answerability import ANSWER_AT  # lazy, as the rest of the question path
+
     model, calibration = retriever.answerability, retriever.calibration()
     floor = retriever.settings.min_score
     lines = [
-        f"answerability model: answers at probability >= 0.50; fitted on {model.items} questions of "
+        f"answerability model: answers at probability >= {ANSWER_AT:.2f}; fitted on {model.items} questions of "
         f"{len(model.fitted_on)} files" + (f"; floor BOT_MIN_SCORE {floor:.3f}" if floor is not None else ""),
         calibration.explain()
         if calibration
