@@ -85,6 +85,15 @@ def test_a_comparison_answered_from_one_sides_list_gets_each_side_instead(assist
     assert len(answer.cited) == 2 and citations_valid(answer)
 
 
+def test_a_list_for_one_side_leaves_out_the_sibling_list_for_the_other(assistant):
+    # Issue 29: "plus one for generative AI that nobody asked about" ("Industries That Benefit from Generative AI").
+    answer = assistant.ask("Which industries benefit most from LLMs?")
+    assert answer.answered and "Law & Finance" in answer.text and "Customer Service" in answer.text, answer.text
+    assert "Generative AI:" not in answer.text and "Marketing & Advertising" not in answer.text
+    other = assistant.ask("Which industries benefit from generative AI?")
+    assert "Marketing & Advertising" in other.text and "Law & Finance" not in other.text, other.text
+
+
 def test_declining_suggests_the_closest_questions_the_articles_answer(assistant):
     retriever = assistant.retriever
     closest = retriever.suggest(retriever.embed_query("Can LLMs create videos?"))

@@ -28,6 +28,7 @@ from bot.answer.sections import (
     Candidate,
     Scorer,
     each_side,
+    of_the_side_asked,
     says_something,
     section_answer,
     speaks_of_each,
@@ -132,6 +133,8 @@ class ExtractiveAnswerer:
         if summary or wants_list or compare:
             sources = sources + retrieval.section_rest  # "Which industries ...?": the section's parts answer
         candidates = self._score(form, retrieval.query_vector, sources, retrieval.term_weights)
+        if not (both or form.yes_no):  # "Is an LLM the best tool for X?" may be answered "choose generative AI for X"
+            candidates = of_the_side_asked(candidates, form.query)
         # A "Yes."/"No." answers its own heading's question: it may only answer one that asks the same.
         fits = {n: form.yes_no and self.asks_same(form.query, p) for n, p in enumerate(sources, start=1)}
         headings = {n: (p.source, p.heading) for n, p in enumerate(sources, start=1)}

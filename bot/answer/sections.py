@@ -223,6 +223,24 @@ def best_of(candidates: list[Candidate], source_n: int) -> Candidate | None:
     return max(own, key=lambda c: c.score) if own else None
 
 
+def of_the_side_asked(candidates: list[Candidate], query: str) -> list[Candidate]:
+    """Without the items listed under a sibling label for another thing than the question names: "Which industries
+    benefit most from LLMs?" is not answered by "Industries That Benefit from Generative AI: Marketing ...",
+    though its items fit as well as the LLM list's. Sibling labels share words and differ in what they are of."""
+    labels = {c.sentence.label: set(tokenize(c.sentence.label)) for c in candidates if c.sentence.label}
+    asked = set(tokenize(query))
+    dropped: set[str] = set()
+    for label, words in labels.items():
+        for other, other_words in labels.items():
+            shared = words & other_words
+            own, others_own = words - shared, other_words - shared
+            # Siblings: most words shared; this one's own words asked for, the other's not at all.
+            siblings = other != label and shared and len(shared) >= max(len(own), len(others_own))
+            if siblings and own and own <= asked and not others_own & asked:
+                dropped.add(other)
+    return [c for c in candidates if c.sentence.label not in dropped] if dropped else candidates
+
+
 def speaks_of_each(chosen: list[Candidate], sides: list[tuple[QuestionForm, np.ndarray]]) -> bool:
     """Whether sentences name each of a comparison's two sides (in their words or labels); True when the question
     has no two sides to check."""
