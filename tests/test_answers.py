@@ -94,6 +94,13 @@ def test_a_list_for_one_side_leaves_out_the_sibling_list_for_the_other(assistant
     assert "Marketing & Advertising" in other.text and "Law & Finance" not in other.text, other.text
 
 
+def test_the_main_concerns_are_the_sections_list_without_its_filler(assistant):
+    # Issue 29: it left out privacy and added "While AI has brought many advancements, it also presents some concerns."
+    answer = assistant.ask("What are the main ethical concerns?")
+    assert answer.answered and "Privacy and data security" in answer.text and "bias" in answer.text, answer.text
+    assert "many advancements" not in answer.text
+
+
 def test_declining_suggests_the_closest_questions_the_articles_answer(assistant):
     retriever = assistant.retriever
     closest = retriever.suggest(retriever.embed_query("Can LLMs create videos?"))

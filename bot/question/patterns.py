@@ -207,7 +207,7 @@ _TABLE = (
     _row(  # the section's list answers
         "asks_for_list",
         r"^\s*(?:list|name|enumerate|give me (?:a |the )?list)\b|\b(?:listed|named|mentioned|covered|included)\b"
-        r"|^\s*(?:what|which)\s+(?:are|were)\s+(?:the\s+)?(?:main\s+|key\s+|different\s+)?[a-z]+s\b"
+        r"|^\s*(?:what|which)\s+(?:are|were)\s+(?:the\s+)?(?:main\s+|key\s+|different\s+)?(?:[a-z]+\s+)?[a-z]+s\b"
         r"(?!\s+(?:made|built|done|known|seen|written|\w+ed)\b)"
         # "Which expenses are not reimbursed?", "What tools do I need?": a plural asked for is several things
         r"|^\s*(?:what|which)\s+(?!(?:does|was|has|is|this|its|plus|always|perhaps)\b)[a-z]{3,}s\s+"
@@ -217,6 +217,7 @@ _TABLE = (
             "Which industries are named in the applications section?",
             "Which expenses are not reimbursed?",
             "What tools do I need?",
+            "What are the main ethical concerns?",
         ),
         ("What are LLMs made of?", "What does it cost?", "Which is better?", "What is this?"),
     ),
