@@ -166,6 +166,21 @@ def test_ordinary_corpus_text_is_unchanged():
     assert inert_markdown(plain) == plain and sanitize_generated(plain, "") == plain
 
 
+def test_a_documents_own_angle_brackets_are_shown_and_html_tags_are_not():
+    # "<!nocheck>" in the Debian guide was dropped as if it were markup, and the answer read "mark the bar with in".
+    for text, kept in [
+        ("mark the bar with <!nocheck> in the Build-Depends of foo", "<!nocheck>"),
+        ("Run apt-get install <package> as root.", "<package>"),
+        ("Include <stdio.h> first.", "<stdio.h>"),
+    ]:
+        shown = inert_markdown(text)
+        assert _live(shown) == [] and inert_markdown(shown) == shown, shown
+        rendered = MarkdownIt("commonmark").render(shown)
+        assert kept.replace("<", "&lt;").replace(">", "&gt;") in rendered, rendered  # shown as text, as written
+    assert inert_markdown('A <img src="x.png"> and <script>alert(1)</script> <b>b</b>.') == "A  and alert(1) b."
+    _assert_safe(inert_markdown("a <foo onclick=alert(1)>x</foo> <!DOCTYPE html>"))
+
+
 def test_markup_the_rules_do_not_know_is_escaped_by_the_parser_check():
     deep = "[a [b [c] d] e](https://evil.example/deep)"  # two levels of nested brackets
     shown = inert_markdown(deep)
