@@ -98,3 +98,9 @@ def test_a_request_for_more_that_names_nothing_is_read_with_the_earlier_question
     assert read_question("Give me an example of a GAN.", ["What is generative AI?"]).query.startswith(
         "Give me an example of a GAN"
     )
+
+
+def test_a_yes_no_question_with_how_much_inside_asks_whether_not_how_much():
+    # It was declined for giving no amount, though the Debian Reference says how to cap APT's bandwidth.
+    assert read_question("Can I cap how much bandwidth APT uses for downloads?").kind == ""
+    assert read_question("How much bandwidth does APT use?").kind == "amount"
