@@ -61,6 +61,7 @@ class QuestionForm:
     # "What are these documents about?", "Summarize the handbook": the documents themselves are the subject; the
     # word naming them ("documents", "handbook"), or "" for any other question.
     about_documents: str = ""
+    who_wrote: bool = False  # "Who wrote these articles?": asks for the documents' publishers (`about_documents` set)
     membership: bool = False  # "Are GANs part of generative AI?"
     asker_acts: bool = False  # "Can I ...?": the subject is what the asker does
     pair: str | None = None  # "LLMs and generative AI": two things set side by side

@@ -78,6 +78,12 @@ def test_a_summary_of_both_articles_quotes_how_each_one_opens(assistant):
     assert citations_valid(answer)
 
 
+def test_who_wrote_the_articles_is_answered_from_their_publishers(assistant):
+    answer = assistant.ask("Which companies wrote these two articles?")
+    assert answer.answered and "Globussoft" in answer.text and "Zero Gravity Marketing" in answer.text, answer.text
+    assert sorted(answer.cited) == [1, 2] and citations_valid(answer)
+
+
 def test_a_comparison_answered_from_one_sides_list_gets_each_side_instead(assistant):
     # Issue 29: the industries list of LLMs alone answered it (the section's best-fitting list).
     answer = assistant.ask("Compare the benefits of LLMs and generative AI")

@@ -44,6 +44,9 @@ def about_documents_answer(
 ) -> Answer | None:
     """One paragraph per document: “Title”: its opening sentences [n], then its main sections."""
     by_source = {d.source: d for d in documents}
+    form = retrieval.form
+    if form is not None and form.who_wrote:
+        return _publishers(retrieval)
     paragraphs: list[str] = []
     used: dict[int, list[str]] = {}
     for n, passage in enumerate(retrieval.passages, start=1):
@@ -52,7 +55,7 @@ def about_documents_answer(
         sections = [s for s in (document.sections if document else ()) if len(s) <= 80 and s != passage.title]
         more = len(sections) - SECTIONS_SHOWN
         listed = _named(sections[:SECTIONS_SHOWN] + ([f"and {more} more"] if more > 0 else [])) if sections else ""
-        title = f"“{' '.join(inert_markdown(passage.title).split())}”"
+        title = f"“{_plain(passage.title)}”"
         if lead:
             said = " ".join(shown(s.text) for s in lead)
             paragraph = f"{title}: {said} [{n}]" + (f" Its main sections: {listed}" if listed else "")
@@ -69,3 +72,19 @@ def about_documents_answer(
     opening = f"There are {count} documents; the {len(paragraphs)} largest:" if cut else ""
     text = "\n\n".join(([opening] if opening else []) + paragraphs)
     return Answer(retrieval.question, text, True, list(retrieval.passages), retrieval.query, used)
+
+
+def _publishers(retrieval: Retrieval) -> Answer | None:
+    """ "Who wrote these articles?": each document's title and publisher, cited to its opening passage."""
+    lines = [
+        f"“{_plain(p.title)}” is published by {_plain(p.publisher)}. [{n}]"
+        for n, p in enumerate(retrieval.passages, start=1)
+        if p.publisher
+    ]
+    if not lines:
+        return None
+    return Answer(retrieval.question, "\n\n".join(lines), True, list(retrieval.passages), retrieval.query)
+
+
+def _plain(text: str) -> str:
+    return " ".join(inert_markdown(text).split())

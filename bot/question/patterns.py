@@ -244,6 +244,16 @@ _TABLE = (
             "Summarize the travel policy",
         ),
     ),
+    _row(  # who is behind the documents themselves: their publishers answer, when the documents name them
+        "asks_who_wrote_documents",
+        r"^\s*(?:who|which\s+(?:companies|company|organi[sz]ations?|firms?|people|authors?|publishers?))\s+"
+        r"(?:wrote|write|published|publishes|authored|made|created|is\s+behind|are\s+behind|is\s+the\s+author\s+of)\s+"
+        r"(?:both|all|each\s+of)?\s*(?:the|this|these|those|your)?\s*(?:two\s+|three\s+)?(?P<noun>"
+        + DOCUMENT_NOUNS
+        + r")\s*[.?!]*\s*$",
+        ("Which companies wrote these two articles?", "Who wrote this document?", "Who published the handbook?"),
+        ("Who wrote R?", "Who wrote the section on pensions?"),
+    ),
     _row(  # a list that sets them side by side answers best
         "asks_to_compare",
         r"\b(?:compare[sd]?|comparison|differ|differs|difference|differences|versus|vs\.?)\b",

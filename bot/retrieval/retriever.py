@@ -213,7 +213,12 @@ class Retriever:
         view = self._current()
         rank = self._rank
         qvec = self.embed_query(form.query)
-        if form.about_documents and not form.parts:
+        # "Who wrote these articles?" is answered from the documents' publishers, when they name any; else searched.
+        if (
+            form.about_documents
+            and not form.parts
+            and not (form.who_wrote and not any(p.publisher for p in view.passages))
+        ):
             return self._about_documents(view, form, qvec)
         weights = rank.term_weights(view, form.query)
         candidates = rank.candidates_for(view, form, qvec, weights)
