@@ -39,6 +39,8 @@ from bot.answer.smalltalk import small_talk_answer
 from bot.ingest.sentences import Sentence, passage_sentences
 from bot.question.form import read_question
 from bot.question.patterns import BELONGING
+from bot.question.spelling import english_zipf
+from bot.retrieval.coverage import TELLING_MAX_ZIPF
 from bot.retrieval.refusal import decide, gives_asked_kind, lacks_kind
 from bot.settings import Settings
 from bot.text import defines_subject, tokenize
@@ -62,6 +64,7 @@ SPECIFIC_SUBJECT_MARGIN = 0.2
 # sentence that says what includes what answers it, when it scores within MEMBERSHIP_MARGIN of the best (see README).
 _INCLUSION = re.compile(rf"\b(?:{BELONGING}|includ(?:e|es|ed|ing)|among)\b", re.I)
 MEMBERSHIP_MARGIN = 0.1
+_NUMBERED = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")
 # A sentence this close to the best may give the amount, date or name asked for (docs/refusals-and-calibration.md).
 KIND_MARGIN = 0.15
 # Names in a passage's sentence, for a question asking for names ("Which tools ...?").
@@ -286,11 +289,17 @@ class ExtractiveAnswerer:
     def asks_same(self, question: str, passage: Passage) -> bool:
         """Whether `question` asks what the passage's question heading asks: each of its words is a word of
         the heading or means nearly the same (word embeddings, `VERDICT_WORD_SIMILARITY`)."""
-        heading = passage.heading.split(" > ")[-1].strip()
+        heading = _NUMBERED.sub("", passage.heading.split(" > ")[-1].strip())  # "2. Can ...?", "7.33 Why ...?"
         if not heading.endswith("?"):
             return False
         heading_terms = sorted(set(tokenize(heading)))
-        missing = sorted(set(tokenize(question)) - _VAGUE - set(heading_terms))
+        words = set(tokenize(question))
+        # Everyday words ("need", "work", "one") say how it is asked, not what: they may differ when the question
+        # holds every word the heading asks with ("Do you even need an LLM to do generative AI, or can it work
+        # without one?" asks "Can generative AI work without an LLM?").
+        covers_heading = set(heading_terms) <= words
+        asked = {t for t in words if english_zipf(t) < TELLING_MAX_ZIPF} if covers_heading else words
+        missing = sorted(asked - _VAGUE - set(heading_terms))
         if not missing:
             return True
         if not heading_terms:
