@@ -71,7 +71,7 @@ def test_a_summary_of_both_articles_quotes_how_each_one_opens(assistant):
     # Issue 29: it was answered with two lists of output types.
     answer = assistant.ask("Summarize both articles in a few sentences")
     assert answer.answered and sorted(answer.cited) == [1, 2], answer.text
-    assert "“LLM vs Generative AI”" in answer.text and "“LLMs vs Generative AI”" in answer.text
+    assert "**LLM vs Generative AI**" in answer.text and "**LLMs vs Generative AI**" in answer.text
     assert "Artificial intelligence has evolved rapidly" in answer.text
     assert "Artificial intelligence is changing industries at a rapid pace" in answer.text
     assert "Articles, Emails" not in answer.text

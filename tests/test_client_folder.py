@@ -108,7 +108,7 @@ def test_what_the_documents_are_about_is_answered_from_how_each_one_opens(fjordl
     answer = fjordline.ask("What are these documents about?")
     assert answer.answered and answer.cited == [1, 2, 3, 4], answer.text
     for title in ("Fjordline Employee Handbook 2026", "Travel and Expenses Policy", "IT Security Guidelines"):
-        assert f"“{title}”" in answer.text
+        assert f"**{title}**" in answer.text
     assert "This handbook describes how we work at Fjordline Logistics AS." in answer.text
     assert "Parental Leave" in answer.text  # its main sections are named
     assert answer.used_sentences[1]  # the opening is quoted, so the source panel shows it in bold

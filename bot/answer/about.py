@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.answer.overview import Document
+from bot.answer.overview import Document, plain_markdown
 from bot.answer.quoting import shown
 from bot.ingest.sentences import Sentence
 from bot.retrieval.loaded import ABOUT_MOST
-from bot.safe_markdown import inert_markdown
 from bot.types import Answer, Passage, Retrieval
 
 LEAD_SENTENCES = 2  # how a document opens: its first two sentences, as a news summary's lead
@@ -33,7 +32,7 @@ def _lead(passage: Passage, sentences: list[Sentence]) -> list[Sentence]:
 
 def _named(items: Sequence[str]) -> str:
     """Section names set apart, since they may hold commas or end in a question mark; ends as a sentence."""
-    listed = " · ".join(" ".join(inert_markdown(item).split()) for item in items)
+    listed = " · ".join(plain_markdown(item) for item in items)
     return listed if listed[-1:] in ".?!" else listed + "."
 
 
@@ -55,7 +54,7 @@ def about_documents_answer(
         sections = [s for s in (document.sections if document else ()) if len(s) <= 80 and s != passage.title]
         more = len(sections) - SECTIONS_SHOWN
         listed = _named(sections[:SECTIONS_SHOWN] + ([f"and {more} more"] if more > 0 else [])) if sections else ""
-        title = f"“{_plain(passage.title)}”"
+        title = f"**{plain_markdown(passage.title)}**"
         if lead:
             said = " ".join(shown(s.text) for s in lead)
             paragraph = f"{title}: {said} [{n}]" + (f" Its main sections: {listed}" if listed else "")
@@ -77,14 +76,10 @@ def about_documents_answer(
 def _publishers(retrieval: Retrieval) -> Answer | None:
     """ "Who wrote these articles?": each document's title and publisher, cited to its opening passage."""
     lines = [
-        f"“{_plain(p.title)}” is published by {_plain(p.publisher)}. [{n}]"
+        f"**{plain_markdown(p.title)}** is published by {plain_markdown(p.publisher)}. [{n}]"
         for n, p in enumerate(retrieval.passages, start=1)
         if p.publisher
     ]
     if not lines:
         return None
     return Answer(retrieval.question, "\n\n".join(lines), True, list(retrieval.passages), retrieval.query)
-
-
-def _plain(text: str) -> str:
-    return " ".join(inert_markdown(text).split())

@@ -208,7 +208,7 @@ def _headline(documents: list[Document]) -> str:
     return f"{len(documents)} documents: " + " · ".join(d.title for d in documents)
 
 
-def _md(text: str) -> str:
+def plain_markdown(text: str) -> str:
     """Corpus text as plain Markdown text: nothing in it may become a link, an image, HTML or formatting."""
     return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", " ".join(inert_markdown(text).split()))
 
@@ -224,21 +224,30 @@ def _extent(document: Document) -> str:
 def readme_markdown(name: str, description: str, documents: list[Document], starters: list[str]) -> str:
     """The readme the app shows: its documents, their main sections, questions to try and how answers are sourced."""
     count = "one document" if len(documents) == 1 else f"{len(documents)} documents"
-    lines = [f"# {_md(name)}", "", _md(description), "", "## What it knows", "", f"It answers from {count}:", ""]
+    lines = [
+        f"# {plain_markdown(name)}",
+        "",
+        plain_markdown(description),
+        "",
+        "## What it knows",
+        "",
+        f"It answers from {count}:",
+        "",
+    ]
     for document in documents[:MAX_DOCUMENTS_SHOWN]:
-        facts = ", ".join(x for x in (_md(document.source), _extent(document)) if x)
-        publisher = f" ({_md(document.publisher)})" if document.publisher else ""
-        lines.append(f"- **{_md(document.title)}**{publisher}, {facts}")
+        facts = ", ".join(x for x in (plain_markdown(document.source), _extent(document)) if x)
+        publisher = f" ({plain_markdown(document.publisher)})" if document.publisher else ""
+        lines.append(f"- **{plain_markdown(document.title)}**{publisher}, {facts}")
         sections = [s for s in document.sections if len(s) <= 80]
         if sections:
-            shown = " · ".join(_md(s) for s in sections[:MAX_SECTIONS_SHOWN])
+            shown = " · ".join(plain_markdown(s) for s in sections[:MAX_SECTIONS_SHOWN])
             more = f" · and {len(sections) - MAX_SECTIONS_SHOWN} more" if len(sections) > MAX_SECTIONS_SHOWN else ""
             lines.append(f"  - Sections: {shown}{more}")
     if len(documents) > MAX_DOCUMENTS_SHOWN:
         lines.append(f"- and {len(documents) - MAX_DOCUMENTS_SHOWN} more documents")
     these = "this document" if len(documents) == 1 else "these documents"
     if starters:
-        lines += ["", "## Questions to try", ""] + [f"- *{_md(q)}*" for q in starters]
+        lines += ["", "## Questions to try", ""] + [f"- *{plain_markdown(q)}*" for q in starters]
     lines += [
         "",
         "## How answers are sourced",
