@@ -32,7 +32,7 @@ def _lead(passage: Passage, sentences: list[Sentence]) -> list[Sentence]:
 
 def _named(items: Sequence[str]) -> str:
     """Section names set apart, since they may hold commas or end in a question mark; ends as a sentence."""
-    listed = " · ".join(plain_markdown(item) for item in items)
+    listed = " · ".join(shown(item) for item in items)  # as quoted text is shown: inert, not escaped
     return listed if listed[-1:] in ".?!" else listed + "."
 
 
