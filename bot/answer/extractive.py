@@ -178,7 +178,8 @@ class ExtractiveAnswerer:
         if not (summary or (wants_list and not wants_names) or both):
             # The answering sentence with what it needs around it, from the best passage ("Answers from whole spans").
             chosen = with_neighbours(
-                with_span(chosen, candidates, self.settings.passage_max_chars, form.yes_no), candidates
+                with_span(chosen, candidates, self.settings.passage_max_chars, form.yes_no or form.wants_names),
+                candidates,
             )
         text, used = quoted(chosen, fits)
         answer = Answer(retrieval.question, text, True, list(sources), retrieval.query, used)

@@ -127,15 +127,16 @@ def fill(
 
 
 def with_span(
-    chosen: list[Candidate], candidates: list[Candidate], budget: int, yes_no: bool = False
+    chosen: list[Candidate], candidates: list[Candidate], budget: int, first_leads: bool = False
 ) -> list[Candidate]:
     """`chosen` with the run of sentences around its first one, when that one is in the best passage (source 1).
 
     The run grows one neighbour at a time in that passage, the better scored of the two first, while the
     quoted text (code included) stays within `budget` characters: what the answering sentence needs around it
     (the conditions before it, the list, command or table after it) is said beside it, not left out. The
-    passage's sentences come in document order (for a yes/no question the first sentence still leads: it
-    holds the verdict), then the sentences chosen from other passages."""
+    passage's sentences come in document order (unless `first_leads`: a yes/no question's first sentence holds
+    its verdict, and one asking for examples or names wants the sentence naming them before a definition),
+    then the sentences chosen from other passages."""
     # A table is looked up, not read through: the rows that answer stand alone ("and in Hamburg?").
     if not chosen or chosen[0].source_n != 1 or table_rows(chosen[0].sentence):
         return chosen
@@ -155,7 +156,7 @@ def with_span(
         size += 0 if own[i] in chosen else _quoted_size(own[i])
         lo, hi = min(lo, i), max(hi, i)
     passage = [c for i, c in enumerate(own) if lo <= i <= hi or c in chosen]
-    if yes_no:  # its verdict leads
+    if first_leads:
         passage = [first] + [c for c in passage if c is not first]
     return passage + [c for c in chosen if c not in passage]
 
