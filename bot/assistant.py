@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -151,9 +152,22 @@ class Assistant:
     def retrieve(
         self, question: str | QuestionForm, history: list[str] | None = None, provider: str | None = None
     ) -> Retrieval:
-        """Find the passages for a question read by `read` (a question given as text is read first)."""
+        """Find the passages for a question read by `read` (a question given as text is read first). `history`
+        is the same as `read` was given: "Tell me more" leaves out what the answer to its last question quoted."""
         form = question if isinstance(question, QuestionForm) else self.read(question, history, provider)
-        return self.retriever.retrieve(form)
+        retrieval = self.retriever.retrieve(form)
+        if form.more and history:
+            # "Tell me more": what the earlier question's answer quoted is left out, so the answer goes on from it.
+            before = self.retrieve(history[-1], history[:-1], provider)  # itself after "Tell me more", perhaps
+            earlier = self.extractive.answer(before)
+            said = frozenset(quote for quotes in earlier.used_sentences.values() for quote in quotes)
+            quoted_from = frozenset(
+                earlier.sources[n - 1].id for n in earlier.used_sentences if n <= len(earlier.sources)
+            )
+            retrieval = dataclasses.replace(
+                retrieval, said=before.said | said, said_from=(before.said_from | quoted_from) or quoted_from
+            )
+        return retrieval
 
     def compose(
         self,

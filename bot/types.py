@@ -61,6 +61,8 @@ class QuestionForm:
     # "What are these documents about?", "Summarize the handbook": the documents themselves are the subject; the
     # word naming them ("documents", "handbook"), or "" for any other question.
     about_documents: str = ""
+    # "Tell me more", "Give me an example." after an answer: more of it, not the same sentences again.
+    more: bool = False
     who_wrote: bool = False  # "Who wrote these articles?": asks for the documents' publishers (`about_documents` set)
     membership: bool = False  # "Are GANs part of generative AI?"
     asker_acts: bool = False  # "Can I ...?": the subject is what the asker does
@@ -130,6 +132,9 @@ class Retrieval:
     section_ids: list[str] = field(default_factory=list)  # that whole section's passages, in reading order
     # A question setting two things side by side, asked of each: (that side's form, its embedding), or empty.
     sides: list[tuple[QuestionForm, Any]] = field(default_factory=list)
+    # For a request for more ("Tell me more"): the text the earlier answer quoted, not to be quoted again.
+    said: frozenset[str] = frozenset()
+    said_from: frozenset[str] = frozenset()  # the ids of the passages it quoted: more comes from them
     form: QuestionForm | None = None  # the question as read once (`bot.question.form.read_question`)
     decision: Decision | None = None  # whether to answer, and why (`bot.retrieval.refusal`)
     parts: list[Retrieval] = field(default_factory=list)  # each of the form's `parts`, retrieved on its own

@@ -107,6 +107,18 @@ def test_the_main_concerns_are_the_sections_list_without_its_filler(assistant):
     assert "many advancements" not in answer.text
 
 
+def test_tell_me_more_goes_on_from_the_answer_before_and_says_when_there_is_no_more(assistant):
+    # The fresh tester: "Tell me more." repeated the answer before, word for word.
+    first = "Can LLMs make images?"
+    before = assistant.ask(first)
+    more = assistant.ask("Tell me more.", [first])
+    assert more.answered and "Other AI systems combine LLMs with Generative AI models" in more.text, more.text
+    assert "No, LLMs are built specifically" not in more.text and "Other AI systems" not in before.text
+    assert citations_valid(more)
+    done = assistant.ask("Tell me more.", [first, "Tell me more."])
+    assert not done.answered and "nothing more" in done.text, done.text
+
+
 def test_declining_suggests_the_closest_questions_the_articles_answer(assistant):
     retriever = assistant.retriever
     closest = retriever.suggest(retriever.embed_query("Can LLMs create videos?"))

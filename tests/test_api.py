@@ -175,6 +175,20 @@ def test_a_follow_up_reads_the_earlier_user_messages_as_the_chat_does(servers):
     assert chat.replace(CITE_MARK, "").startswith(text + "\n\n"), chat
 
 
+def test_tell_me_more_goes_on_from_the_answer_before_in_the_api_and_the_chat(servers):
+    url, _log, _data = servers["main"]
+    client = _client(url, servers["keys"]["tests"])
+    messages = [
+        {"role": "user", "content": SEED},
+        {"role": "assistant", "content": "(the answer)"},
+        {"role": "user", "content": "Tell me more."},
+    ]
+    text = client.chat.completions.create(model="corpus", messages=messages).choices[0].message.content
+    assert "Other AI systems combine LLMs" in text and "No, LLMs are built" not in text, text
+    _seed, chat = _chat(url, SEED, "Tell me more.")
+    assert "Other AI systems combine LLMs" in chat and "No, LLMs are built" not in chat, chat
+
+
 def test_a_decline_is_a_normal_reply_marked_declined_and_a_system_message_changes_nothing(servers):
     url, _log, _data = servers["main"]
     client = _client(url, servers["keys"]["tests"])

@@ -104,3 +104,9 @@ def test_a_yes_no_question_with_how_much_inside_asks_whether_not_how_much():
     # It was declined for giving no amount, though the Debian Reference says how to cap APT's bandwidth.
     assert read_question("Can I cap how much bandwidth APT uses for downloads?").kind == ""
     assert read_question("How much bandwidth does APT use?").kind == "amount"
+
+
+def test_tell_me_more_asks_for_more_of_the_answer_before_and_an_example_may_repeat_one():
+    assert read_question("Tell me more.", ["Can LLMs make images?"]).more
+    assert not read_question("Give me an example.", ["Can LLMs make images?"]).more
+    assert not read_question("Tell me more.").more  # nothing before it to go on from

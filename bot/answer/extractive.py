@@ -138,6 +138,17 @@ class ExtractiveAnswerer:
         candidates = self._score(form, retrieval.query_vector, sources, retrieval.term_weights)
         if not (both or form.yes_no):  # "Is an LLM the best tool for X?" may be answered "choose generative AI for X"
             candidates = of_the_side_asked(candidates, form.query)
+        if retrieval.said:
+            # "Tell me more": more of the passages the answer before quoted, not what it quoted (elsewhere the
+            # answer would drift to another topic: "Give me an example." after the list of what is not reimbursed
+            # got the car mileage that is).
+            candidates = [
+                c
+                for c in candidates
+                if not set(c.sentence.quotes) <= retrieval.said and sources[c.source_n - 1].id in retrieval.said_from
+            ]
+            if not candidates:
+                return self._nothing_more(retrieval, decision)
         # A "Yes."/"No." answers its own heading's question: it may only answer one that asks the same.
         fits = {n: form.yes_no and self.asks_same(form.query, p) for n, p in enumerate(sources, start=1)}
         headings = {n: (p.source, p.heading) for n, p in enumerate(sources, start=1)}
@@ -187,6 +198,14 @@ class ExtractiveAnswerer:
         if retrieval.parts:  # two questions in one message: what each one's own answer adds
             answer = with_parts(answer, [self.answer(part) for part in retrieval.parts], retrieval)
         return answer
+
+    def _nothing_more(self, retrieval: Retrieval, decision: Decision) -> Answer:
+        """The reply to "Tell me more" when the answer before quoted all that the passages found say."""
+        text = "The documents I have say nothing more about that than the answer above."
+        reason = f"{decision.reason}; asks for more, and the earlier answer quoted all the passages found"
+        return Answer(
+            retrieval.question, text, False, [], retrieval.query, reason=reason, ranked=list(retrieval.passages)
+        )
 
     def _what_is_missing(self, form: QuestionForm, retrieval: Retrieval, decision: Decision) -> Decision:
         """A decline for a question asking for an amount, a date or a name that no sentence near the best gives

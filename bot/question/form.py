@@ -34,6 +34,9 @@ def read_question(
     if not query:
         query, glued = (stripped, False) if talk else condense_reading(stripped, history or [], closest)
     form = _read(question, stripped, query, talk)
+    # "Tell me more" goes on from the answer before; "Give me an example." may repeat an example it gave.
+    if history and not talk and _P["bare_request"].find(stripped) and "example" not in stripped.lower():
+        form = dataclasses.replace(form, more=True)
     if glued:
         form = dataclasses.replace(form, alone=read_question(question, respell=respell))
     parts = None if talk else question_parts(stripped)

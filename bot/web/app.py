@@ -326,11 +326,11 @@ async def _answer(question: str, original_chars: int | None = None) -> None:
     try:
         form = await cl.make_async(assistant.read)(question, history, provider)  # read once, for every stage
         if form.small_talk:  # "thanks!", "who are you?": answered about the assistant, no search to show
-            retrieval = await cl.make_async(assistant.retrieve)(form)
+            retrieval = await cl.make_async(assistant.retrieve)(form, history, provider)
         else:  # the step shows what was searched for and found as text, not the question as a JSON block
             async with cl.Step(name=SEARCH_STEP, type="retrieval", show_input=False) as step:
                 step.input = question[:500]
-                retrieval = await cl.make_async(assistant.retrieve)(form)
+                retrieval = await cl.make_async(assistant.retrieve)(form, history, provider)
                 step.output = retrieval_summary(retrieval)
         answer = await cl.make_async(assistant.compose)(retrieval, provider, on_token, _client_key())
         if not form.small_talk and retrieval.decision and answer.answered != retrieval.decision.answer:

@@ -47,7 +47,7 @@ async def _answer(doc_set: DocumentSet, asked: ChatRequest, key: ApiKey):
         # Earlier turns as the chat keeps them (each question as read); the last is read in their light.
         history = [clean_question(turn, settings.max_question_chars) for turn in asked.history]
         form = assistant.read(asked.question, history, provider)
-        retrieval = assistant.retrieve(form)
+        retrieval = assistant.retrieve(form, history, provider)
         answer = assistant.compose(retrieval, provider, None, f"api:{key.name}")
         return answer, answer_record(form.asked, history, retrieval.question, answer, provider)
 
