@@ -61,6 +61,7 @@ class QuestionForm:
     # "What are these documents about?", "Summarize the handbook": the documents themselves are the subject; the
     # word naming them ("documents", "handbook"), or "" for any other question.
     about_documents: str = ""
+    about_which: str = ""  # the words naming which document ("Globussoft" in "Summarize the Globussoft article")
     # "Tell me more", "Give me an example." after an answer: more of it, not the same sentences again.
     more: bool = False
     who_wrote: bool = False  # "Who wrote these articles?": asks for the documents' publishers (`about_documents` set)

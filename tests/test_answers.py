@@ -76,6 +76,8 @@ def test_a_summary_of_both_articles_quotes_how_each_one_opens(assistant):
     assert "Artificial intelligence is changing industries at a rapid pace" in answer.text
     assert "Articles, Emails" not in answer.text
     assert citations_valid(answer)
+    one = assistant.ask("Summarize the Globussoft article")  # the fresh tester: declined
+    assert one.answered and one.cited == [1] and "**LLM vs Generative AI**" in one.text, one.text
 
 
 def test_who_wrote_the_articles_is_answered_from_their_publishers(assistant):

@@ -116,3 +116,9 @@ def test_what_the_documents_are_about_is_answered_from_how_each_one_opens(fjordl
     handbook = fjordline.ask("Summarize the handbook")
     assert handbook.answered and handbook.cited == [1] and "Travel and Expenses Policy" not in handbook.text
     assert "This handbook describes how we work" in handbook.text
+    # Words saying which one pick it by its title; words naming no document are a question like any other.
+    travel = fjordline.ask("Summarize the travel policy")
+    assert travel.cited == [1] and "**Travel and Expenses Policy**" in travel.text, travel.text
+    remote = fjordline.ask("Summarize the remote work policy")
+    assert remote.answered and "EU/EEA" in remote.text and "**" not in remote.text, remote.text
+

@@ -77,6 +77,7 @@ def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = T
         about_documents=about.group("noun").lower()
         if (about := _P["asks_about_documents"].find(question) or _P["asks_who_wrote_documents"].find(question))
         else "",
+        about_which=(about.groupdict().get("which") or "").strip() if about else "",
         who_wrote=bool(_P["asks_who_wrote_documents"].find(question)),
         membership=yes_no and bool(_P["membership"].find(query)),
         asker_acts=bool(_P["asker_acts"].find(query)),

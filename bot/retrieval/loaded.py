@@ -150,11 +150,18 @@ class LoadedGeneration:
             grouped.setdefault(passage.source, []).append(passage)
         return grouped
 
-    def openings(self, most: int, named: str = "") -> list[int]:
+    def openings(self, most: int, named: str = "", which: str = "") -> list[int]:
         """Rows of each document's opening passage (the first that is not a contents or copyright page), for up
         to `most` documents, the largest when there are more, in file-name order. One document named by a word of
-        its title ("the handbook", "the policy") is the only one, when that word is singular."""
+        its title ("the handbook", "the policy") is the only one, when that word is singular; words saying which
+        ("the Globussoft article", "the travel policy") keep the documents whose title or publisher has them all,
+        and none when no document has them."""
         documents = self.documents()
+        if which:
+            wanted = set(tokenize(which))
+            documents = {
+                s: ps for s, ps in documents.items() if wanted <= set(tokenize(f"{ps[0].title} {ps[0].publisher}"))
+            }
         plural = named.endswith("s") and not named.endswith("ss")
         titled = [s for s, ps in documents.items() if named and set(tokenize(named)) <= set(tokenize(ps[0].title))]
         if titled and not plural:

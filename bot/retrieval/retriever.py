@@ -166,9 +166,9 @@ class Retriever:
         for the words "documents" and "about" would find."""
         passages = [
             self._rank.with_score(view, row, float(view.vectors[row] @ qvec))
-            for row in view.openings(ABOUT_MOST, form.about_documents)
+            for row in view.openings(ABOUT_MOST, form.about_documents, form.about_which)
         ]
-        many = len(view.openings(len(view.ids), form.about_documents))
+        many = len(view.openings(len(view.ids), form.about_documents, form.about_which))
         shown = f"{len(passages)} largest of {many}" if many > len(passages) else f"{len(passages)}"
         return Retrieval(
             question=form.asked,
@@ -219,7 +219,11 @@ class Retriever:
             and not form.parts
             and not (form.who_wrote and not any(p.publisher for p in view.passages))
         ):
-            return self._about_documents(view, form, qvec)
+            about = self._about_documents(view, form, qvec)
+            if about.passages:
+                return about
+            # "the remote work policy" names no document: it is searched and answered as any question
+            form = dataclasses.replace(form, about_documents="", about_which="", who_wrote=False)
         weights = rank.term_weights(view, form.query)
         candidates = rank.candidates_for(view, form, qvec, weights)
         if self.settings.rerank:
