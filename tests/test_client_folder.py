@@ -121,4 +121,3 @@ def test_what_the_documents_are_about_is_answered_from_how_each_one_opens(fjordl
     assert travel.cited == [1] and "**Travel and Expenses Policy**" in travel.text, travel.text
     remote = fjordline.ask("Summarize the remote work policy")
     assert remote.answered and "EU/EEA" in remote.text and "**" not in remote.text, remote.text
-
