@@ -28,8 +28,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -176,16 +176,16 @@ class OnnxQueryEncoder:
         self._uses_types = "token_type_ids" in {i.name for i in self.session.get_inputs()}
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
 
-    def encode(self, texts: str | Sequence[str]) -> np.ndarray:
-        """(len(texts), dimension) float32; a single string gives one row."""
+    def encode(self, texts: str | Sequence[str], workers: int = 1) -> np.ndarray:
+        """(len(texts), dimension) float32; a single string gives one row. `workers` as in `token_embeddings`."""
         if isinstance(texts, str):
             texts = [texts]
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        # Batches of similar length waste less padding; results do not depend on the grouping.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
+
+        def run(rows: list[int]) -> None:
             out[rows] = self._encode_batch([texts[i] for i in rows])
+
+        _run_all(run, self._batches(texts), workers)
         return out
 
     def token_embeddings(self, texts: Sequence[str], workers: int = 1) -> list[np.ndarray]:
@@ -195,9 +195,15 @@ class OnnxQueryEncoder:
         Batches of similar length run on `workers` threads at once: onnxruntime releases the GIL, and
         single-threaded sessions side by side use two cores better than one session on two threads.
         """
+        if workers <= 1:
+            return self.queue_token_embeddings(texts, None)()
+        with ThreadPoolExecutor(workers) as pool:
+            return self.queue_token_embeddings(texts, pool)()
 
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+    def queue_token_embeddings(self, texts: Sequence[str], pool: Executor | None) -> Callable[[], list[np.ndarray]]:
+        """`token_embeddings` of `texts` with their batches queued on `pool` now (run here when None); the
+        returned call waits for them. Queuing the next texts before handling these keeps the pool's threads
+        busy in between (an ingest's steps)."""
         out: list[np.ndarray] = [np.empty((0, self.dimension), dtype=np.float32)] * len(texts)
 
         def run(rows: list[int]) -> None:
@@ -205,13 +211,25 @@ class OnnxQueryEncoder:
             for row, embedded, used in zip(rows, tokens, mask):
                 out[row] = embedded[: int(used.sum())]
 
-        if workers > 1 and len(batches) > 1:
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(run, batches))
-        else:
+        batches = self._batches(texts)
+        if pool is None or len(batches) <= 1:
             for rows in batches:
                 run(rows)
-        return out
+            return lambda: out
+        futures = [pool.submit(run, rows) for rows in batches]
+
+        def wait() -> list[np.ndarray]:
+            for future in futures:
+                future.result()  # raises a batch's error here
+            return out
+
+        return wait
+
+    def _batches(self, texts: Sequence[str]) -> list[list[int]]:
+        """Indexes of `texts` in batches of `batch_size`, sorted by length: batches of similar length waste
+        less padding, and a text's result does not depend on its batch."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
 
     def count_tokens(self, text: str) -> int:
         """How many tokens `text` is without special tokens and without truncation (as the model's own
@@ -244,3 +262,13 @@ class OnnxQueryEncoder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         pooled = pooled / np.maximum(norms, 1e-12)
         return pooled.astype(np.float32, copy=False)
+
+
+def _run_all(run: Callable[[list[int]], None], batches: list[list[int]], workers: int) -> None:
+    """`run` each batch, on `workers` threads at once when there is more than one batch."""
+    if workers > 1 and len(batches) > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, batches))
+    else:
+        for rows in batches:
+            run(rows)

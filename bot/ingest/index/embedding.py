@@ -113,15 +113,16 @@ class OnnxEmbedder:
     vectors equal sentence-transformers' to about 1e-7 (see `bot/ingest/query_encoder.py`).
     """
 
-    def __init__(self, encoder):
+    def __init__(self, encoder, workers: int = 1):
         self.encoder = encoder
+        self.workers = workers  # threads encoding batches at once (ingest's calibration: one per core)
 
     @property
     def dimension(self) -> int:
         return self.encoder.dimension
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        return self.encoder.encode(list(texts))
+        return self.encoder.encode(list(texts), self.workers)
 
     documents = queries
 
@@ -248,6 +249,13 @@ class Pieces:
     search_text: str  # encoded whole only when there are no pieces, or the model does not mean-pool
 
 
+def pooled_texts(passages: list[Pieces]) -> list[str]:
+    """The texts whose token embeddings `embed_passages` pools (method "pooled"), each once, in its order."""
+    contexts = [c for p in passages for c in p.contexts]
+    whole = [p.search_text for p in passages if not p.heading and not p.contexts]
+    return list(dict.fromkeys([p.heading for p in passages if p.heading] + contexts + whole))
+
+
 def embed_passages(
     model: SentenceTransformer | None,
     passages: list[Pieces],
@@ -273,8 +281,7 @@ def embed_passages(
         texts = [p.search_text for p in passages] + contexts
         vectors = model.encode_document(texts, batch_size=batch_size, normalize_embeddings=True).tolist()
         return vectors[: len(passages)], vectors[len(passages) :]
-    whole = [p.search_text for p in passages if not p.heading and not p.contexts]
-    pieces = list(dict.fromkeys([p.heading for p in passages if p.heading] + contexts + whole))
+    pieces = pooled_texts(passages)
     if token_embeddings is not None:  # the ONNX export: the same token embeddings at a third of the CPU time
         encoded = [torch.from_numpy(rows) for rows in token_embeddings(pieces)]
     else:

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -25,11 +26,12 @@ from bot.ingest.index.embedding import (
     embed_passages,
     export_query_encoder,
     load_embeddings,
+    pooled_texts,
     query_encoder_path,
 )
 from bot.ingest.index.errors import IndexUnavailable
 from bot.ingest.index.manifest import Manifest, build_signature, embedding_signature
-from bot.ingest.index.records import Fresh, passage_records
+from bot.ingest.index.records import Fresh, Records, passage_records
 from bot.ingest.index.report import IngestReport
 from bot.ingest.index.store import IndexBackend, OpenIndex, collections, open_generation
 from bot.ingest.query_encoder import export_is_current
@@ -41,8 +43,9 @@ if TYPE_CHECKING:
     from bot.ingest.query_encoder import OnnxQueryEncoder
 
 
-PASSAGES_PER_STEP = 64  # passages embedded and stored per step at most: bounds memory, paces the progress bar
-MIN_PASSAGES_PER_STEP = 8  # at least this many: each step stores its passages in one write
+PASSAGES_PER_STEP = 64  # passages embedded and stored per step at most: bounds memory (two steps' token
+# embeddings at once: one being stored, the next being computed), paces the progress bar
+MIN_PASSAGES_PER_STEP = 8  # at least this many: each step's texts keep the ONNX threads busy
 INGEST_BATCH = 4  # texts per ONNX run at ingest (see `_onnx_encoder`)
 COPY_BATCH = 2000  # stored records copied per call when carrying unchanged files into a new generation
 
@@ -101,7 +104,6 @@ def build_generation(
     model = embeddings.model if isinstance(embeddings, Embedder) else None
     count_tokens = onnx.count_tokens if model is None else None
     workers = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
-    tokens_of = (lambda texts: onnx.token_embeddings(texts, workers)) if onnx else None
     report.timed("exporting the query encoder", time.perf_counter() - began)
     began = time.perf_counter()
     show = show_progress(progress)
@@ -109,25 +111,46 @@ def build_generation(
     # About twenty steps for a small upload (its progress line moves page by page), never more than
     # PASSAGES_PER_STEP at once; each text's vector is the same whatever its step.
     per_step = min(PASSAGES_PER_STEP, max(MIN_PASSAGES_PER_STEP, total // 20))
-    with tqdm(total=total, desc="Embedding passages", unit="passage", disable=not show or total == 0) as bar:
-        first_sentence = 0
-        for start in range(0, total, per_step):
-            pieces = new.pieces[start : start + per_step]
-            passage_vectors, sentence_vectors = embed_passages(
-                model, pieces, method, settings.embedding_batch_size, tokens_of, count_tokens
-            )
-            last_sentence = first_sentence + len(sentence_vectors)
-            for store, records, vectors in (
-                (passages, new.passages.slice(start, start + len(pieces)), passage_vectors),
-                (sentences, new.sentences.slice(first_sentence, last_sentence), sentence_vectors),
-            ):
-                if records.ids:
-                    store.upsert(
-                        ids=records.ids, embeddings=vectors, documents=records.texts, metadatas=records.metadatas
+    # One pool of ONNX threads for all the steps, each step's texts queued on it before the step before is
+    # pooled and stored: its threads go straight on to them instead of waiting for the slowest batch of a
+    # step and then for its pooling and storing (a step's own pool left a core idle at every step's end).
+    pool = ThreadPoolExecutor(workers) if onnx else None
+
+    def queued(start: int) -> Callable[[list[str]], list] | None:
+        """The token embeddings of the step at `start`, queued on the pool now (None without ONNX)."""
+        if onnx is None or start >= total:
+            return None
+        texts = pooled_texts(new.pieces[start : start + per_step])
+        wait = onnx.queue_token_embeddings(texts, pool)
+        return lambda asked: wait() if asked == texts else onnx.token_embeddings(asked, workers)
+
+    try:
+        with tqdm(total=total, desc="Embedding passages", unit="passage", disable=not show or total == 0) as bar:
+            first_sentence = 0
+            unstored: tuple[list, list] = ([], [])  # passage and sentence vectors embedded but not yet written
+            ahead = queued(0)
+            for start in range(0, total, per_step):
+                pieces = new.pieces[start : start + per_step]
+                tokens_of, ahead = ahead, queued(start + per_step)
+                passage_vectors, sentence_vectors = embed_passages(
+                    model, pieces, method, settings.embedding_batch_size, tokens_of, count_tokens
+                )
+                unstored[0].extend(passage_vectors)
+                unstored[1].extend(sentence_vectors)
+                done, first_sentence = start + len(pieces), first_sentence + len(sentence_vectors)
+                # Written PASSAGES_PER_STEP passages at a time, not step by step: each write costs about
+                # 5 ms however few its records, and a small upload's steps are small.
+                if len(unstored[0]) >= PASSAGES_PER_STEP or done == total:
+                    _write(passages, new.passages.slice(done - len(unstored[0]), done), unstored[0])
+                    _write(
+                        sentences, new.sentences.slice(first_sentence - len(unstored[1]), first_sentence), unstored[1]
                     )
-            first_sentence = last_sentence
-            bar.update(len(pieces))
-            step(_embedded(new.passages.metadatas, start + len(pieces), total))
+                    unstored = ([], [])
+                bar.update(len(pieces))
+                step(_embedded(new.passages.metadatas, done, total))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)  # after an error: drop the next step's batches not yet started
     report.timed("embedding", time.perf_counter() - began)
 
     rejected = _unfindable_files(passages, sorted({a.source for a in fresh}))
@@ -150,11 +173,16 @@ def build_generation(
         files=files,
         passages=passages.count(),
         sentences=sentences.count(),
-        calibration=_calibrate(passages, OnnxEmbedder(onnx) if onnx else embeddings).to_dict(),
+        calibration=_calibrate(passages, OnnxEmbedder(onnx, workers) if onnx else embeddings).to_dict(),
     )
     validate_generation(manifest, OpenIndex(backend, manifest, passages, sentences), signature, embeddings)
     report.timed("calibrating and checking", time.perf_counter() - began)
     return manifest, total
+
+
+def _write(store: Collection, records: Records, vectors: list) -> None:
+    if records.ids:
+        store.upsert(ids=records.ids, embeddings=vectors, documents=records.texts, metadatas=records.metadatas)
 
 
 def _embedded(metadatas: list[dict], done: int, total: int) -> str:
