@@ -75,6 +75,7 @@ def ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats:
     """Raw encode vs full ingest throughput on the real corpus, alternated so neither runs warmer."""
     # lazy: numpy and the index stack (torch) are heavy
     import numpy as np
+    import torch
 
     from bot.ingest.corpus import load_corpus
     from bot.ingest.index import (
@@ -98,7 +99,6 @@ def ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats:
         sentences += records.sentences.texts
         pieces += records.pieces
     result.passages, result.sentences = len(passages), len(sentences)
-    result.batch_size = settings.embedding_batch_size
     model.encode(passages[:32])  # warm-up for both paths, so neither pays a first-call cost in the timings
     warm = settings.model_copy(update={"index_dir": work / "ingest-warm-up"})
     existing = settings.index_dir / QUERY_ENCODER_DIR
@@ -108,6 +108,7 @@ def ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats:
     ingest(warm, progress=False)
     export_query_encoder(warm)  # made once per model (an ingest that found nothing to do has not made it)
     raw_p, raw_both, ingest_s = [], [], []
+    result.raw_encoder = f"torch on {torch.get_num_threads()} threads, batches of 32"
     for i in range(repeats):  # raw = sentence-transformers' encode with its defaults (batches of 32)
         t = time.perf_counter()
         whole = model.encode(passages, normalize_embeddings=True)  # also the reference for the pooled vectors
@@ -122,7 +123,7 @@ def ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats:
         if (warm.index_dir / QUERY_ENCODER_DIR).is_dir():
             shutil.copytree(warm.index_dir / QUERY_ENCODER_DIR, fresh.index_dir / QUERY_ENCODER_DIR)
         t = time.perf_counter()
-        ingest(fresh, progress=False)
+        result.ingest_encoder = ingest(fresh, progress=False).embedded_with
         ingest_s.append(time.perf_counter() - t)
     result.raw_encode_passages_per_s = len(passages) / statistics.median(raw_p)
     result.raw_encode_both_passages_per_s = len(passages) / statistics.median(raw_both)

@@ -33,7 +33,8 @@ class BenchResult:
     pooled_cosine_mean: float = 0.0
     pooled_cosine_min: float = 0.0
     reingest_nochange_s: float = 0.0
-    batch_size: int = 0
+    raw_encoder: str = ""  # what the raw encode ran on ("torch on 2 threads, batches of 32")
+    ingest_encoder: str = ""  # what the timed ingests embedded with (`IngestReport.embedded_with`)
     scales: list[dict] = field(default_factory=list)
     chunking_s: tuple[float, float] = (0.0, 0.0)  # 2,000 paragraphs: one Markdown section, a `.txt` without headings
     documents: list[dict] = field(default_factory=list)  # real document folders ingested (`document_corpus_figures`)
@@ -121,9 +122,10 @@ class BenchResult:
             f'| `python -c "import sentence_transformers"` (alternated with the cold asks) | {self.import_st_s:.2f} s |',
             f"| cold `bot serve` to first streamed token / full answer (socket) | {fmt_s(self.cold_serve_first_token_s)} / {fmt_s(self.cold_serve_answer_s)} |",
             f"| model load (in process) | {self.model_load_s:.2f} s |",
-            f"| raw encode (sentence-transformers defaults), passages only | {self.raw_encode_passages_per_s:.1f} passages/s |",
+            f"| raw encode (sentence-transformers defaults: {self.raw_encoder}), passages only | {self.raw_encode_passages_per_s:.1f} passages/s |",
             f"| raw encode of the passages and then of their sentences (two encodes) | {self.raw_encode_both_passages_per_s:.1f} passages/s |",
-            f"| full ingest (sentences and headings encoded once, batches of {self.batch_size}) | {self.ingest_passages_per_s:.1f} passages/s |",
+            f"| full ingest (headings and sentences encoded once, {self.ingest_encoder}; with its model load, the "
+            f"refusal calibration's probes and storing) | {self.ingest_passages_per_s:.1f} passages/s |",
             f"| pooled passage vector vs the passage encoded whole: cosine mean / min | {self.pooled_cosine_mean:.3f} / {self.pooled_cosine_min:.3f} |",
             f"| no-change re-ingest (`bot ingest`, whole process) | {self.reingest_nochange_s:.2f} s |",
             "",

@@ -104,6 +104,11 @@ def build_generation(
     model = embeddings.model if isinstance(embeddings, Embedder) else None
     count_tokens = onnx.count_tokens if model is None else None
     workers = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    report.embedded_with = (
+        f"ONNX, batches of {INGEST_BATCH} on {workers} threads"
+        if onnx
+        else f"sentence-transformers, batches of {settings.embedding_batch_size}"
+    )
     report.timed("exporting the query encoder", time.perf_counter() - began)
     began = time.perf_counter()
     show = show_progress(progress)

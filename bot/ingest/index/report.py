@@ -27,6 +27,8 @@ class IngestReport:
     suspect: dict[str, list[str]] = field(default_factory=dict)
     # Seconds spent in each step ("converting", "chunking", "embedding", "checking"): where ingest time goes.
     timings: dict[str, float] = field(default_factory=dict)
+    # What embedded the new passages ("ONNX, batches of 4 on 2 threads"); empty when nothing was embedded.
+    embedded_with: str = ""
 
     def timed(self, step: str, seconds: float) -> None:
         self.timings[step] = self.timings.get(step, 0.0) + seconds
