@@ -13,12 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from bot.ingest.index.errors import IndexUnavailable
 from bot.ingest.query_encoder import OnnxQueryEncoder, export_is_current, model_fingerprint, model_settings
 from bot.settings import Settings, bundled_embedding_model
 
 if TYPE_CHECKING:
-    import numpy as np
     from sentence_transformers import SentenceTransformer
 
 # Model weights come only from the installed package; never let a library reach for the hub.
@@ -273,9 +274,10 @@ def embed_passages(
     `token_embeddings`, when given, computes the pieces' token embeddings instead of `model`, and
     `count_tokens` counts a line's tokens instead of its tokenizer: with both, `model` may be None (the
     sentence-transformers model is then never loaded, which saves an upload's ingest seconds).
+    The means are taken with numpy: torch's mean of a long passage ran on torch's own thread pool, which
+    spent about 0.7 ms of CPU a vector waiting on cores busy with the ONNX threads (a hundredth of that in
+    numpy), and importing torch took seconds of an ingest that embeds with ONNX.
     """
-    import torch  # lazy: seconds to load, and only ingest needs it
-
     contexts = [c for p in passages for c in p.contexts]
     if method != "pooled":
         texts = [p.search_text for p in passages] + contexts
@@ -283,9 +285,12 @@ def embed_passages(
         return vectors[: len(passages)], vectors[len(passages) :]
     pieces = pooled_texts(passages)
     if token_embeddings is not None:  # the ONNX export: the same token embeddings at a third of the CPU time
-        encoded = [torch.from_numpy(rows) for rows in token_embeddings(pieces)]
+        encoded = token_embeddings(pieces)
     else:
-        encoded = model.encode_document(pieces, batch_size=batch_size, output_value="token_embeddings")
+        encoded = [
+            rows.numpy()
+            for rows in model.encode_document(pieces, batch_size=batch_size, output_value="token_embeddings")
+        ]
     tokens = dict(zip(pieces, encoded))
 
     def model_tokens(line: str) -> int:
@@ -294,8 +299,9 @@ def embed_passages(
     count = count_tokens or model_tokens
     line_tokens = {line: count(line) for line in {p.heading_line for p in passages if p.heading_line}}
 
-    def unit(rows) -> list[float]:
-        return torch.nn.functional.normalize(torch.cat(rows).mean(0), dim=0).tolist()
+    def unit(rows: list[np.ndarray]) -> list[float]:
+        mean = np.concatenate(rows).mean(axis=0, dtype=np.float64)
+        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32).tolist()  # as torch's normalize
 
     passage_vectors = []
     for p in passages:
@@ -303,6 +309,6 @@ def embed_passages(
         for context in p.contexts:
             line = p.heading_line
             skip = line_tokens[line] if line and context.startswith(line + " ") else 0
-            rows.append(torch.cat([tokens[context][:1], tokens[context][1 + skip :]]))  # keep [CLS]
+            rows += [tokens[context][:1], tokens[context][1 + skip :]]  # keep [CLS]
         passage_vectors.append(unit(rows or [tokens[p.search_text]]))
     return passage_vectors, [unit([tokens[c]]) for c in contexts]
