@@ -148,8 +148,9 @@ def _own_cpu_share() -> None:
 
 
 def _preload() -> None:
-    """Import what an upload's ingest runs on (chromadb, onnxruntime, torch for pooling), while no upload waits."""
-    for name in ("chromadb", "onnxruntime", "torch", "bot.ingest.index.generation", "bot.ingest.convert.isolated"):
+    """Import what an upload's ingest runs on (chromadb, onnxruntime), while no upload waits. Not torch: the ingest
+    embeds and pools with the ONNX export and numpy (torch loads only when there is no export yet)."""
+    for name in ("chromadb", "onnxruntime", "bot.ingest.index.generation", "bot.ingest.convert.isolated"):
         try:
             __import__(name)
         except ImportError:  # an optional one missing: the ingest says so itself, when it needs it
