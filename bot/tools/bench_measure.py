@@ -58,6 +58,32 @@ def run_measured(
         return proc.returncode, seconds, usage.ru_maxrss / 1024, out.read(), err.read()
 
 
+class OthersCpu:
+    """How many cores other processes kept busy, on average, from its creation to `cores()` (Linux: all CPU time
+    from /proc/stat less this process's and its children's own). None where /proc/stat cannot be read."""
+
+    def __init__(self):
+        self.started = self._now()
+
+    @staticmethod
+    def _now() -> tuple[float, float, float] | None:
+        try:
+            fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+        everyone = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+        own = sum(getattr(os.times(), f) for f in ("user", "system", "children_user", "children_system"))
+        return time.perf_counter(), everyone, own
+
+    def cores(self) -> float | None:
+        now = self._now()
+        if self.started is None or now is None or now[0] <= self.started[0]:
+            return None
+        wall, everyone, own = (b - a for a, b in zip(self.started, now))
+        return max(0.0, (everyone - own) / wall)
+
+
 def bot_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot.tools.cli", *args]
 
@@ -108,6 +134,7 @@ def ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats:
     ingest(warm, progress=False)
     export_query_encoder(warm)  # made once per model (an ingest that found nothing to do has not made it)
     raw_p, raw_both, ingest_s = [], [], []
+    others = OthersCpu()
     result.raw_encoder = f"torch on {torch.get_num_threads()} threads, batches of 32"
     for i in range(repeats):  # raw = sentence-transformers' encode with its defaults (batches of 32)
         t = time.perf_counter()
@@ -125,6 +152,7 @@ def ingest_figures(settings: Settings, work: Path, result: BenchResult, repeats:
         t = time.perf_counter()
         result.ingest_encoder = ingest(fresh, progress=False).embedded_with
         ingest_s.append(time.perf_counter() - t)
+    result.ingest_others_cores = others.cores()
     result.raw_encode_passages_per_s = len(passages) / statistics.median(raw_p)
     result.raw_encode_both_passages_per_s = len(passages) / statistics.median(raw_both)
     result.ingest_passages_per_s = len(passages) / statistics.median(ingest_s)

@@ -35,6 +35,10 @@ class BenchResult:
     reingest_nochange_s: float = 0.0
     raw_encoder: str = ""  # what the raw encode ran on ("torch on 2 threads, batches of 32")
     ingest_encoder: str = ""  # what the timed ingests embedded with (`IngestReport.embedded_with`)
+    # Cores other processes kept busy (on average) during the raw-encode/ingest pairs: torch's encode on every
+    # core slows several times when another job holds one, the ingest's single-threaded ONNX sessions do not,
+    # so the ingest ratio means what it says only when this is near 0. None where /proc/stat is not there.
+    ingest_others_cores: float | None = None
     scales: list[dict] = field(default_factory=list)
     chunking_s: tuple[float, float] = (0.0, 0.0)  # 2,000 paragraphs: one Markdown section, a `.txt` without headings
     documents: list[dict] = field(default_factory=list)  # real document folders ingested (`document_corpus_figures`)
@@ -126,6 +130,8 @@ class BenchResult:
             f"| raw encode of the passages and then of their sentences (two encodes) | {self.raw_encode_both_passages_per_s:.1f} passages/s |",
             f"| full ingest (headings and sentences encoded once, {self.ingest_encoder}; with its model load, the "
             f"refusal calibration's probes and storing) | {self.ingest_passages_per_s:.1f} passages/s |",
+            f"| cores kept busy by other processes during those raw encodes and ingests (the ratio holds near 0) | "
+            f"{'not measured' if self.ingest_others_cores is None else f'{self.ingest_others_cores:.2f}'} |",
             f"| pooled passage vector vs the passage encoded whole: cosine mean / min | {self.pooled_cosine_mean:.3f} / {self.pooled_cosine_min:.3f} |",
             f"| no-change re-ingest (`bot ingest`, whole process) | {self.reingest_nochange_s:.2f} s |",
             "",
