@@ -295,7 +295,7 @@ def test_handbook_table_answers_with_its_header(tmp_path) -> None:
 
     settings = Settings(_env_file=None, corpus_dir=require_shared(HANDBOOK), index_dir=tmp_path / "index")
     ingest(settings, progress=False)
-    answer = Assistant.build(settings).ask("How many vacation days do I get after 4 years?")
+    answer = Assistant.build(settings).ask("How many days of annual leave do I get after 4 years?")
     # pypdf: "Years of service Annual leave days [1] 3 to 5 years 27 days [1] ..."; the index holds the row as
     # "Years of service: 3 to 5 years; Annual leave days: 27 days", the answer shows it as a table (issue 28)
     assert answer.answered and answer.text.startswith("| Years of service | Annual leave days |\n| --- | --- |\n")

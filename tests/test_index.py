@@ -182,6 +182,26 @@ def test_reingest_is_atomic_the_running_assistant_keeps_answering_then_moves_on(
     assert sorted(p.name for p in settings.index_dir.glob("g-*")) == sorted([old, new])
 
 
+def test_after_an_ingest_it_waited_for_the_app_reads_the_new_index_at_once(
+    built_index, corpus_copy, tmp_path, monkeypatch
+):
+    """An editor removes or adds a document and asks at once: the pointer is read then, not up to a second later
+    (a browser test under load got the removed document's answer)."""
+    from bot.assistant import Assistant
+
+    monkeypatch.setattr("bot.retrieval.retriever.POINTER_CHECK_SECONDS", 3600.0)  # no check falls due by itself
+    settings = Settings(_env_file=None, corpus_dir=corpus_copy, index_dir=tmp_path / "index")
+    copy_index(built_index.index_dir, settings.index_dir)
+    assistant = Assistant.build(settings)
+    old = assistant.retriever.live_view().generation
+    (corpus_copy / "pricing.md").write_text(PRICING, encoding="utf-8")
+    assert ingest(settings, progress=False).changed
+    assert not assistant.ask("How much does the Zephyr plan cost?").answered  # the view it had
+    assert assistant.retriever.refresh().generation != old
+    answer = assistant.ask("How much does the Zephyr plan cost?")
+    assert answer.answered and "42 euros" in answer.text, answer.text
+
+
 def test_passage_vectors_are_pooled_from_one_encode_of_headings_and_sentences(built_index):
     """Each sentence is encoded once; its vector is exact, and its passage's vector is pooled from it."""
     import numpy as np

@@ -35,7 +35,7 @@ OFFICES_HTML = """<!DOCTYPE html>
 # (question, the file whose table answers it, the table's column names, a row the answer must show)
 CASES = [
     (
-        "How many vacation days do I get after 4 years?",
+        "How many days of annual leave do I get after 4 years?",
         "Employee Handbook 2026.pdf",
         ["Years of service", "Annual leave days"],
         ["3 to 5 years", "27 days"],

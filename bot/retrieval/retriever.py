@@ -99,6 +99,12 @@ class Retriever:
         names = list(articles)
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
+    def refresh(self) -> LoadedGeneration:
+        """The live view after an ingest this process waited for: the pointer is read now, not up to a second
+        later, so a question asked the moment a removal is reported is not answered from the removed document."""
+        self._checked_at = float("-inf")
+        return self._current()
+
     def live_view(self) -> LoadedGeneration:
         """The generation answering now, moving to a newer one if an ingest switched (read it, never change it)."""
         return self._current()

@@ -34,6 +34,7 @@ from bot.ingest.upload import (
     write_ledger,
 )
 from bot.settings import get_settings
+from bot.web.loading import get_assistant
 
 log = logging.getLogger("bot.web.app")
 
@@ -167,6 +168,8 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
                     ", ".join(f"{step} {t:.1f} s" for step, t in report.timings.items()),
                 )
                 await cl.make_async(settle)(folder, backups, report, user)
+                # The next question reads the new index, not the one before it for up to a second.
+                await cl.make_async((await get_assistant(document_set=document_set)).retriever.refresh)()
                 added = [n for _u, n in accepted if n in report.added or n in report.updated]
                 if added:
                     lines.append(
@@ -255,6 +258,7 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
             await cl.Message(content=f"{name} was not removed: {exc}.").send()
             return
         kept.unlink(missing_ok=True)
+        await cl.make_async(assistant.retriever.refresh)()  # the next question reads the index without it
         await cl.make_async(prepare_ingest)()  # for the next change
         ledger = read_ledger(folder)
         ledger.pop(name, None)
