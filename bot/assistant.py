@@ -165,7 +165,7 @@ class Assistant:
                 earlier.sources[n - 1].id for n in earlier.used_sentences if n <= len(earlier.sources)
             )
             retrieval = dataclasses.replace(
-                retrieval, said=before.said | said, said_from=(before.said_from | quoted_from) or quoted_from
+                retrieval, said=before.said | said, said_from=before.said_from | quoted_from
             )
         return retrieval
 

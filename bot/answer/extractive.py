@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bot.answer.about import about_documents_answer
-from bot.answer.overview import Document
+from bot.answer.overview import NUMBERING, Document
 from bot.answer.quoting import fill, quoted, shown, similar, with_neighbours, with_span, without_verdict
 from bot.answer.replies import not_covered_reply, part_not_covered
 from bot.answer.sections import (
@@ -64,7 +64,6 @@ SPECIFIC_SUBJECT_MARGIN = 0.2
 # sentence that says what includes what answers it, when it scores within MEMBERSHIP_MARGIN of the best (see README).
 _INCLUSION = re.compile(rf"\b(?:{BELONGING}|includ(?:e|es|ed|ing)|among)\b", re.I)
 MEMBERSHIP_MARGIN = 0.1
-_NUMBERED = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")
 # A sentence this close to the best may give the amount, date or name asked for (docs/refusals-and-calibration.md).
 KIND_MARGIN = 0.15
 # Names in a passage's sentence, for a question asking for names ("Which tools ...?").
@@ -309,7 +308,7 @@ class ExtractiveAnswerer:
     def asks_same(self, question: str, passage: Passage) -> bool:
         """Whether `question` asks what the passage's question heading asks: each of its words is a word of
         the heading or means nearly the same (word embeddings, `VERDICT_WORD_SIMILARITY`)."""
-        heading = _NUMBERED.sub("", passage.heading.split(" > ")[-1].strip())  # "2. Can ...?", "7.33 Why ...?"
+        heading = NUMBERING.sub("", passage.heading.split(" > ")[-1].strip())  # "2. Can ...?", "7.33 Why ...?"
         if not heading.endswith("?"):
             return False
         heading_terms = sorted(set(tokenize(heading)))

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # only for annotations: this module stays light to import
 MAX_STARTERS = 4
 MAX_SECTIONS_SHOWN = 8  # per document, in the readme
 MAX_DOCUMENTS_SHOWN = 30  # in the readme; the rest are counted
-_NUMBERING = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")  # "7.2 Why ...?" -> "Why ...?"
+NUMBERING = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")  # "7.2 Why ...?" -> "Why ...?"
 # Sections every document may have that say nothing about what it answers.
 _BOILERPLATE = re.compile(
     r"^(?:(?:table of )?contents|index|references|bibliography|acknowledge?ments?|copyright|licen[cs]e|"
@@ -61,7 +61,7 @@ class Overview:
 
 
 def _plain(text: str) -> str:
-    return _NUMBERING.sub("", " ".join(text.split()))
+    return NUMBERING.sub("", " ".join(text.split()))
 
 
 def _parts(passage: Passage) -> list[str]:

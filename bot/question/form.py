@@ -55,6 +55,8 @@ def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = T
     words = tokenize(clause)
     defined = defined_phrase(query)
     tool = _P["tool_slot"].find(question)
+    who = _P["asks_who_wrote_documents"].find(question)  # "Who wrote these articles?": about the documents too
+    about = _P["asks_about_documents"].find(question) or who
     return QuestionForm(
         asked=asked,
         question=question,
@@ -74,11 +76,9 @@ def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = T
         wants_code=bool(_P["asks_for_code"].find(query)),
         wants_summary=bool(_P["asks_for_summary"].find(query)),
         compare=bool(_P["asks_to_compare"].find(query)),
-        about_documents=about.group("noun").lower()
-        if (about := _P["asks_about_documents"].find(question) or _P["asks_who_wrote_documents"].find(question))
-        else "",
+        about_documents=about.group("noun").lower() if about else "",
         about_which=(about.groupdict().get("which") or "").strip() if about else "",
-        who_wrote=bool(_P["asks_who_wrote_documents"].find(question)),
+        who_wrote=bool(who),
         membership=yes_no and bool(_P["membership"].find(query)),
         asker_acts=bool(_P["asker_acts"].find(query)),
         pair=pair_of(query),

@@ -150,12 +150,11 @@ class LoadedGeneration:
             grouped.setdefault(passage.source, []).append(passage)
         return grouped
 
-    def openings(self, most: int, named: str = "", which: str = "") -> list[int]:
-        """Rows of each document's opening passage (the first that is not a contents or copyright page), for up
-        to `most` documents, the largest when there are more, in file-name order. One document named by a word of
-        its title ("the handbook", "the policy") is the only one, when that word is singular; words saying which
-        ("the Globussoft article", "the travel policy") keep the documents whose title or publisher has them all,
-        and none when no document has them."""
+    def named_documents(self, named: str = "", which: str = "") -> dict[str, list[Passage]]:
+        """The documents a question about the documents means (`documents`' form). One document named by a word
+        of its title ("the handbook", "the policy") is the only one, when that word is singular; words saying
+        which ("the Globussoft article", "the travel policy") keep the documents whose title or publisher has
+        them all, and none when no document has them."""
         documents = self.documents()
         if which:
             wanted = set(tokenize(which))
@@ -164,8 +163,11 @@ class LoadedGeneration:
             }
         plural = named.endswith("s") and not named.endswith("ss")
         titled = [s for s, ps in documents.items() if named and set(tokenize(named)) <= set(tokenize(ps[0].title))]
-        if titled and not plural:
-            documents = {s: documents[s] for s in titled}
+        return {s: documents[s] for s in titled} if titled and not plural else documents
+
+    def openings(self, documents: dict[str, list[Passage]], most: int) -> list[int]:
+        """Rows of each document's opening passage (the first that is not a contents or copyright page), for up
+        to `most` of `documents`, the largest when there are more, in file-name order."""
         kept = set(sorted(documents, key=lambda source: (-len(documents[source]), source))[:most])
         rows = []
         for source, passages in documents.items():

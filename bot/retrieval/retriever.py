@@ -170,11 +170,12 @@ class Retriever:
     def _about_documents(self, view: LoadedGeneration, form: QuestionForm, qvec: np.ndarray) -> Retrieval:
         """ "What are these documents about?": the opening passage of each document answers, whatever a search
         for the words "documents" and "about" would find."""
+        documents = view.named_documents(form.about_documents, form.about_which)
         passages = [
             self._rank.with_score(view, row, float(view.vectors[row] @ qvec))
-            for row in view.openings(ABOUT_MOST, form.about_documents, form.about_which)
+            for row in view.openings(documents, ABOUT_MOST)
         ]
-        many = len(view.openings(len(view.ids), form.about_documents, form.about_which))
+        many = len(documents)
         shown = f"{len(passages)} largest of {many}" if many > len(passages) else f"{len(passages)}"
         return Retrieval(
             question=form.asked,
