@@ -193,8 +193,20 @@ def copy_index(source: Path, target: Path) -> Path:
     For tests whose subject is not building the real corpus's index: a copy of `built_index` is what
     `bot ingest` would have made, and an ingest over it (a server's start included) finds nothing to do.
     """
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ingest.lock"))
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ingest.lock"), copy_function=_link_export)
     return target
+
+
+def _link_export(source: str, target: str) -> None:
+    """Copy a file, but hard-link the model's ONNX export: 90 MB that is only ever replaced by a rename, never
+    written in place. A copy per test index filled the disk (7 GB a run, and a CI run failed with ENOSPC)."""
+    if source.endswith(".onnx"):
+        try:
+            os.link(source, target)
+            return
+        except OSError:  # another file system: copy
+            pass
+    shutil.copy2(source, target)
 
 
 def copy_query_encoder(source: Path, index_dir: Path) -> None:
@@ -205,7 +217,7 @@ def copy_query_encoder(source: Path, index_dir: Path) -> None:
     """
     from bot.ingest.index import QUERY_ENCODER_DIR
 
-    shutil.copytree(source / QUERY_ENCODER_DIR, index_dir / QUERY_ENCODER_DIR)
+    shutil.copytree(source / QUERY_ENCODER_DIR, index_dir / QUERY_ENCODER_DIR, copy_function=_link_export)
 
 
 def corpus_plus(built_index, folder: Path, name: str, text: str):

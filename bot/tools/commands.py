@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -242,11 +243,34 @@ def _app_root(project: Path) -> Path:
     whole folder when a server stops, so two servers started from one checkout (two demos, or a test
     beside a running app) must not share it.
     """
-    root = Path(tempfile.mkdtemp(prefix="bot-serve-"))
+    _remove_stopped_app_roots()
+    root = Path(tempfile.mkdtemp(prefix=_APP_ROOT_PREFIX))
+    (root / _APP_ROOT_PID).write_text(str(os.getpid()))  # the server keeps this process id (`os.execv`)
     for name in (".chainlit", "chainlit.md", "public"):
         if (project / name).exists():
             (root / name).symlink_to((project / name).resolve())
     return root
+
+
+_APP_ROOT_PREFIX, _APP_ROOT_PID = "bot-serve-", ".server-pid"
+
+
+def _remove_stopped_app_roots() -> None:
+    """Remove the app roots of servers that have stopped: the server replaces this process, so nothing is
+    left to remove its own (a folder a start, and the uploads of a server killed with -9)."""
+    for folder in Path(tempfile.gettempdir()).glob(_APP_ROOT_PREFIX + "*"):
+        try:
+            if folder.stat().st_uid != os.getuid() or folder.is_symlink():
+                continue
+            pid = int((folder / _APP_ROOT_PID).read_text())
+        except (OSError, ValueError):
+            continue  # not ours, or a server between its folder and its process id: leave it
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive (another user's process of that id)
+            pass
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
