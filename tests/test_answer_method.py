@@ -91,6 +91,10 @@ def test_asked_kind_and_what_gives_it():
 
     assert asked_kind("How many spaces should I indent with?") == "amount"
     assert gives_kind("Use 4 spaces per indentation level.", "amount")
+    assert gives_kind("It takes one working day.", "amount")
+    # "one" as a pronoun, or a vague "more than one", is no amount: "Which port ...?" was answered with this.
+    assert not gives_kind("If you have more than one Debian machine, use a proxy.", "amount")
+    assert not gives_kind("One of the mirrors is near you, and no one pays.", "amount")
     assert asked_kind("When was GPT-4 released?") == "date" and not gives_kind("GPT-4 is multimodal.", "date")
     assert asked_kind("When I pick one row of a matrix I get a vector. Why?") == ""
     assert gives_kind("The support desk opens at nine on weekdays.", "date")  # a time answers "When ...?" too
