@@ -102,6 +102,19 @@ def test_a_list_for_one_side_leaves_out_the_sibling_list_for_the_other(assistant
     assert "Marketing & Advertising" in other.text and "Law & Finance" not in other.text, other.text
 
 
+def test_a_list_of_long_items_is_quoted_as_a_list_under_its_label(assistant):
+    # Issue 29: "lists run together": the four industries came as one paragraph, items and label run on.
+    answer = assistant.ask("Which industries benefit most from LLMs?")
+    lines = answer.text.splitlines()
+    items = [line for line in lines if line.startswith("- ")]
+    assert [i.split(":")[0] for i in items] == ["- Customer Service", "- Education", "- Healthcare", "- Law & Finance"]
+    assert lines[lines.index(items[0]) - 2].endswith("Industries That Benefit from LLMs:"), answer.text  # its label
+    assert items[-1].endswith("[1]") and answer.text.count("[1]") == 1, answer.text  # cited once, after the list
+    # A list of short items reads as one sentence, as the document's own lead-in does.
+    short = assistant.ask("What do LLMs produce?")
+    assert "Articles, Emails, Summaries" in short.text and "\n- " not in short.text, short.text
+
+
 def test_the_main_concerns_are_the_sections_list_without_its_filler(assistant):
     # Issue 29: it left out privacy and added "While AI has brought many advancements, it also presents some concerns."
     answer = assistant.ask("What are the main ethical concerns?")

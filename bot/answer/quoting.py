@@ -194,7 +194,8 @@ def quoted(chosen: list[Candidate], fits: dict[int, bool]) -> tuple[str, dict[in
     used: dict[int, list[str]] = {}
     verdict_given = False
     sources_seen: list[int] = []
-    for c in chosen:
+    in_lists = _in_lists(chosen)
+    for i, c in enumerate(chosen):
         sources_seen += [] if c.source_n in sources_seen else [c.source_n]
         rows = table_rows(c.sentence) if c.source_n else None
         if rows:
@@ -209,6 +210,24 @@ def quoted(chosen: list[Candidate], fits: dict[int, bool]) -> tuple[str, dict[in
             for i, row in enumerate(cells):
                 table.add(row, (sources_seen.index(c.source_n), c.sentence.order, i))
             table.cites += [] if c.source_n in table.cites else [c.source_n]
+            used.setdefault(c.source_n, []).extend(c.sentence.quotes)
+            continue
+        listed = list_items(c.sentence) if i in in_lists else None
+        if listed:  # an item of a list of long items, quoted as a Markdown list under its label
+            label, item = listed
+            bullets = blocks[-1] if blocks and isinstance(blocks[-1], Bullets) else None
+            if bullets is None or bullets.key != (c.source_n, c.sentence.list_id):
+                last = blocks[-1] if blocks else None
+                if isinstance(last, str) and not last.startswith(("```", "~~~")):
+                    # one run of a passage is cited at its end; the label goes on the run before it
+                    last = last.removesuffix(f" [{c.source_n}]")
+                    blocks[-1] = f"{last} {shown(label)}" if label else last
+                elif label:
+                    blocks.append(shown(label))
+                labels_said.add(label)  # said again over each list it heads: never items under another's label
+                bullets = Bullets((c.source_n, c.sentence.list_id))
+                blocks.append(bullets)
+            bullets.items.append(shown(item))
             used.setdefault(c.source_n, []).extend(c.sentence.quotes)
             continue
         sentence_text = c.sentence.text
@@ -238,4 +257,42 @@ def quoted(chosen: list[Candidate], fits: dict[int, bool]) -> tuple[str, dict[in
             blocks.append(code if cited else f"{code}\n\n[{c.source_n}]")
         for n in [c.source_n] if c.source_n else [int(n) for n in re.findall(r"\[(\d+)\]", text)]:
             used.setdefault(n, []).extend(c.sentence.quotes)
-    return "\n\n".join(b.markdown() if isinstance(b, Table) else b for b in blocks), used
+    return "\n\n".join(b if isinstance(b, str) else b.markdown() for b in blocks), used
+
+
+def _in_lists(chosen: list[Candidate]) -> set[int]:
+    """The places in `chosen` of list items quoted as a list: runs of two items or more of one passage's list (one
+    item reads as a sentence: "Coding Assistance: LLMs help programmers ...")."""
+    places: set[int] = set()
+    run: list[int] = []
+    for i, c in enumerate([*chosen, None]):
+        key = (c.source_n, c.sentence.list_id) if c is not None and list_items(c.sentence) else None
+        if run and key != (chosen[run[0]].source_n, chosen[run[0]].sentence.list_id):
+            places |= set(run) if len(run) >= 2 else set()
+            run = []
+        if key is not None:
+            run.append(i)
+    return places
+
+
+class Bullets:
+    """Items of one list of one passage, quoted as a Markdown list and cited after its last item."""
+
+    def __init__(self, key: tuple[int, int]) -> None:
+        self.key = key  # (source number, list of that passage)
+        self.items: list[str] = []
+
+    def markdown(self) -> str:
+        lines = [f"- {item}" for item in self.items]
+        lines[-1] += f" [{self.key[0]}]" if self.key[0] else ""
+        return "\n".join(lines)
+
+
+def list_items(sentence: Sentence) -> tuple[str, str] | None:
+    """(label, item) when `sentence` is an item of a list of long items, else None; the label is the list's lead-in
+    ("Industries That Benefit from LLMs:"), or "" when it has none. A list of short items is one sentence
+    ("Articles, Emails, Summaries."): it reads as one, and is quoted as one."""
+    if not sentence.list_id or sentence.code:
+        return None
+    items = [q for q in sentence.quotes if q and q != sentence.label]
+    return (sentence.label, sentence.text) if items == [sentence.text] else None
