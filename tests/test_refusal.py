@@ -170,3 +170,6 @@ def test_a_decline_names_the_unknown_name_as_the_question_writes_it_whole():
     assert "don't mention “ChatGPT Plus”" in reply
     reply = not_covered_reply("Does it work with Slack or Microsoft Teams?", "the guide", [], ["Slack", "Teams"])
     assert "don't mention “Slack” or “Microsoft Teams”" in reply
+    # A name ends with its sentence: it said "don't mention “Lisbon What”".
+    reply = not_covered_reply("I'm going to a conference in Lisbon. What daily allowance do I get?", "", [], ["Lisbon"])
+    assert "don't mention “Lisbon”," in reply

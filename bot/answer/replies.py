@@ -35,6 +35,9 @@ def not_covered_reply(
     return f"{lead}. They are about {topics}.{questions_they_answer(examples)}"
 
 
+_ENDS_CLAUSE = re.compile(r"[.!?;:,)\]]$")
+
+
 def whole_names(question: str, names: list[str]) -> list[str]:
     """Each name as the question writes it whole: "York" in "... to New York?" is “New York”, "Plus" in "How much
     does ChatGPT Plus cost?" is “ChatGPT Plus” (the capitalised or numbered words around it, the question's
@@ -53,9 +56,10 @@ def whole_names(question: str, names: list[str]) -> list[str]:
             whole = name
         else:
             lo = hi = at
-            while lo - 1 >= 0 and named(lo - 1):
+            # A name ends where its sentence or clause does: "in Lisbon. What ..." names “Lisbon”, not “Lisbon What”.
+            while lo - 1 >= 0 and named(lo - 1) and not _ENDS_CLAUSE.search(words[lo - 1]):
                 lo -= 1
-            while hi + 1 < len(bare) and named(hi + 1):
+            while hi + 1 < len(bare) and named(hi + 1) and not _ENDS_CLAUSE.search(words[hi]):
                 hi += 1
             whole = " ".join(bare[lo : hi + 1])
         if whole not in out:
