@@ -91,6 +91,12 @@ def test_a_comparison_answered_from_one_sides_list_gets_each_side_instead(assist
     answer = assistant.ask("Compare the benefits of LLMs and generative AI")
     assert answer.answered and "Generative AI" in answer.text and "LLMs" in answer.text, answer.text
     assert len(answer.cited) == 2 and citations_valid(answer)
+    # Each side is a section's own title: those two sections answer it, each under its title (it was the
+    # industries that benefit, and a marketing agency).
+    llms, generative = answer.text.index("Benefits of LLMs:"), answer.text.index("Benefits of Generative AI:")
+    assert llms < answer.text.index("Accelerates content writing") < generative, answer.text
+    assert generative < answer.text.index("Speeds up graphic design workflows"), answer.text
+    assert "Industries" not in answer.text, answer.text
 
 
 def test_a_list_for_one_side_leaves_out_the_sibling_list_for_the_other(assistant):

@@ -31,6 +31,7 @@ from bot.answer.sections import (
     of_the_side_asked,
     says_something,
     section_answer,
+    sections_of_each_side,
     speaks_of_each,
     terms,
 )
@@ -154,6 +155,11 @@ class ExtractiveAnswerer:
         reading = {pid: i for i, pid in enumerate(retrieval.section_ids)}
         place = {n: reading.get(p.id, len(reading)) for n, p in enumerate(sources, start=1)}
         chosen = (
+            sections_of_each_side(candidates, sources, retrieval.sides, self.settings.passage_max_chars // 2)
+            if compare and not (summary or wants_list)
+            else []
+        )
+        chosen = chosen or (
             section_answer(candidates, summary, headings, place, compare and not wants_list)
             if summary or (wants_list and not wants_names) or compare
             else []

@@ -296,3 +296,39 @@ def each_side(
         if same and same not in picked:
             picked.append(same)
     return picked
+
+
+def sections_of_each_side(
+    candidates: list[Candidate],
+    sources: list,
+    sides: list[tuple[QuestionForm, np.ndarray]],
+    budget: int,
+) -> list[Candidate]:
+    """For a comparison whose each side is a section's own title ("Compare the benefits of LLMs and generative AI":
+    "Benefits of LLMs", "Benefits of Generative AI"), each of those sections, under its title, up to `budget`
+    characters each; or [] unless both sides have one.
+
+    A section's title holds every word asked of its side and none of the other side's own words (the FAQ "Which
+    Industries Benefit Most from LLMs vs. Generative AI?" is about both); the best retrieved such passage is quoted."""
+    if len(sides) != 2:
+        return []
+    asked = [set(tokenize(side.query)) - COMPARING_WORDS for side, _ in sides]
+    own = [asked[0] - asked[1], asked[1] - asked[0]]
+    picked: list[Candidate] = []
+    for words, other in ((asked[0], own[1]), (asked[1], own[0])):
+        titled = [
+            n
+            for n, passage in enumerate(sources, start=1)
+            if words <= (title := set(tokenize(passage.heading.rsplit(" > ", 1)[-1]))) and not other & title
+        ]
+        if not words or not titled or titled[0] in {c.source_n for c in picked}:
+            return []
+        n = titled[0]  # sources come best first
+        label = f"{sources[n - 1].heading.rsplit(' > ', 1)[-1]}:"
+        size = 0
+        for i, c in enumerate(sorted((c for c in candidates if c.source_n == n), key=lambda c: c.sentence.order)):
+            size += len(c.sentence.text)
+            if i and size > budget:
+                break
+            picked.append(replace(c, sentence=replace(c.sentence, label=label)) if i == 0 else c)
+    return picked
