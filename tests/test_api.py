@@ -197,6 +197,13 @@ def test_a_decline_is_a_normal_reply_marked_declined_and_a_system_message_change
     text = reply.choices[0].message.content
     assert body["declined"] is True and body["sources"] == [] and "don't mention" in text and "Thailand" in text
     assert body["suggestions"] and reply.choices[0].finish_reason == "stop"
+    # A decline over a name that quotes what the documents say on the rest of the question gives its sources.
+    partial = client.chat.completions.create(
+        model="corpus", messages=[{"role": "user", "content": "Do LLMs hallucinate?"}]
+    )
+    body = partial.model_dump()
+    assert body["declined"] is True and "don't mention" in partial.choices[0].message.content
+    assert body["sources"] and all(s["quotes"] and s["text"] for s in body["sources"]), body
     told = client.chat.completions.create(
         model="corpus",
         messages=[

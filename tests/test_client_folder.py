@@ -46,6 +46,21 @@ def test_what_the_handbook_says_is_answered_with_the_clients_name_in_the_questio
     assert allowance.answered and "75 euros" in allowance.text
 
 
+def test_a_decline_over_a_place_the_handbook_never_names_quotes_what_it_says_on_the_rest(fjordline):
+    # Issue 29: "Can I work remotely from Thailand for two months?" was declined over "Thailand" alone, though the
+    # Remote Work section says where one may work from. Still a decline (the handbook never names Thailand).
+    answer = fjordline.ask("Can I work remotely from Thailand for two months?")
+    assert not answer.answered and answer.text.startswith("The documents I have don't mention “Thailand”."), answer
+    assert "EU/EEA or the United Kingdom" in answer.text and answer.cited == [1], answer.text
+    assert answer.sources[0].heading == "Remote Work" and not answer.suggestions
+    # The city's row is not there, but the rule for the others is.
+    lisbon = fjordline.ask("I'm going to a conference in Lisbon. What daily allowance do I get?")
+    assert not lisbon.answered and "don't mention “Lisbon”." in lisbon.text and "55 euros" in lisbon.text
+    # When the rest is no more likely answered than not, the decline quotes nothing: it offers questions.
+    parking = fjordline.ask("Is there a parking space at the Bergen office?")
+    assert not parking.answered and not parking.sources and parking.suggestions, parking.text
+
+
 def test_the_decline_says_how_sure_the_model_was(fjordline):
     decision = fjordline.retrieve("Does Fjordline offer a gym membership?").decision
     assert decision.probability is not None and decision.probability < 0.5

@@ -23,7 +23,7 @@ import numpy as np
 from bot.answer.about import about_documents_answer
 from bot.answer.overview import NUMBERING, Document
 from bot.answer.quoting import fill, quoted, shown, similar, with_neighbours, with_span, without_verdict
-from bot.answer.replies import not_covered_reply, part_not_covered
+from bot.answer.replies import names_not_mentioned, not_covered_reply, part_not_covered
 from bot.answer.sections import (
     Candidate,
     Scorer,
@@ -122,6 +122,10 @@ class ExtractiveAnswerer:
                 answered = self.answer(first)
                 if answered.answered:
                     return with_parts(answered, [self.answer(part) for part in retrieval.parts[1:]], retrieval)
+            if decision.answers_rest:
+                partial = self._what_they_say(retrieval, decision)
+                if partial is not None:
+                    return partial
             return self._decline(retrieval, self._what_is_missing(form, retrieval, decision))
         if form.about_documents:
             sentences_of = lambda passage: [s for s, _ in self.sentences_with_vectors(passage)]  # noqa: E731
@@ -225,6 +229,19 @@ class ExtractiveAnswerer:
             return decision
         lacks = lacks_kind(form)
         return dataclasses.replace(decision, reason=f"{decision.reason}; {lacks.reason}", missing=lacks.missing)
+
+    def _what_they_say(self, retrieval: Retrieval, decision: Decision) -> Answer | None:
+        """The decline of a question over names the documents never mention, with what they say on the rest of
+        it, quoted and cited: "don't mention “Thailand”" and where remote work may be done. Still a decline."""
+        rest = self.answer(dataclasses.replace(retrieval, decision=dataclasses.replace(decision, answer=True)))
+        if not rest.answered:
+            return None
+        return dataclasses.replace(
+            rest,
+            text=f"{names_not_mentioned(retrieval.question, list(decision.unknown))} {rest.text}",
+            answered=False,
+            reason=f"{decision.reason}; quoted what they say on the rest of the question",
+        )
 
     def _decline(self, retrieval: Retrieval, decision: Decision) -> Answer:
         """The reply for a question the documents do not answer, with questions they do answer."""

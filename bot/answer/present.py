@@ -118,13 +118,11 @@ WHOLE_SECTION = "The whole section"  # the heading public/bot.js folds away, wit
 
 
 def source_views(answer: Answer, documents: dict[str, list[Passage]] | None = None) -> list[SourceView]:
-    """The cited passages, in citation order (none for a declined question or small talk).
+    """The cited passages, in citation order (none for small talk, or a decline that quotes nothing).
 
     `documents` (each file's passages in reading order) lets a view add the whole section its passage is
     part of, folded, and tell apart two passages of one section ("part 2 of 3").
     """
-    if not answer.answered:
-        return []
     views = []
     for n in answer.cited:
         if not 1 <= n <= len(answer.sources):  # a bracketed number that names no source is just text

@@ -27,15 +27,24 @@ def not_covered_reply(
         what = {"amount": "an amount or a number", "date": "a date", "person": "a name"}.get(missing, "that")
         lead = f"The documents I have don't give {what} for that, so I can't answer it from them"
     elif unknown_names:
-        quoted = [f"“{inert_markdown(name)}”" for name in whole_names(question, unknown_names)[:3]]
-        names = ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
-        lead = f"The documents I have don't mention {names}, so I can't answer that from them"
+        lead = f"The documents I have don't mention {_names(question, unknown_names)}, so I can't answer that from them"
     else:
         lead = "The documents I have don't cover that, so I can't answer it from them"
     return f"{lead}. They are about {topics}.{questions_they_answer(examples)}"
 
 
 _ENDS_CLAUSE = re.compile(r"[.!?;:,)\]]$")
+
+
+def names_not_mentioned(question: str, unknown_names: list[str]) -> str:
+    """The opening of a decline that goes on to quote what the documents say on the rest of the question."""
+    return f"The documents I have don't mention {_names(question, unknown_names)}. What they say that comes closest:"
+
+
+def _names(question: str, unknown_names: list[str]) -> str:
+    """“A”, “B” or “C”: the names as the question writes them whole (inert)."""
+    quoted = [f"“{inert_markdown(name)}”" for name in whole_names(question, unknown_names)[:3]]
+    return ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
 
 
 def whole_names(question: str, names: list[str]) -> list[str]:

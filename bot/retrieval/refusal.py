@@ -12,6 +12,7 @@ The `Decision`'s reason is shown in the chat's search step and in `bot eval`'s m
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from bot.ingest.index.calibration import Calibration
@@ -27,6 +28,10 @@ from bot.settings import Settings
 from bot.text import gives_kind, tokenize
 from bot.types import Decision, Passage, QuestionForm, Signals
 
+# A question declined over names the documents never mention is shown what they say on the rest of it when,
+# without those names, the documents would more likely answer it than not: even odds, as that shows a quote
+# under a plain "they don't mention X" and answers nothing.
+REST_AT = 0.5
 DEFAULT_MIN_SCORE = 0.30  # for a retrieval made without the retriever (the naive baseline's)
 # Off-topic questions' high end for an index built before calibration: the default threshold less the 0.07
 # margin calibration used to add above that high end.
@@ -66,7 +71,7 @@ def decide_retrieval(
         covered=round(covered_share(weights, set(tokenize(f"{best.heading} {best.text}"))) if best else 0.0, 4),
         unknown=1.0 if unknown else 0.0,
     )
-    return decide(
+    decision = decide(
         form,
         passages,
         relevance,
@@ -75,6 +80,11 @@ def decide_retrieval(
         signals=signals,
         probability=model.probability(signals),
     )
+    if unknown and not decision.answer and decision.probability is not None and signals.unknown:
+        # "Can I work remotely from Thailand?": the documents never name Thailand, but say where one may work.
+        rest = model.probability(dataclasses.replace(signals, unknown=0.0))
+        return dataclasses.replace(decision, answers_rest=rest >= REST_AT)
+    return decision
 
 
 def decide(

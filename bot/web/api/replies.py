@@ -24,7 +24,6 @@ STREAM_WORDS = 6  # words per chunk, as the chat streams a ready-made answer
 
 def sources(answer: Answer) -> list[dict]:
     """One entry per source the text cites, by its number."""
-    cited = answer.cited if answer.answered else []
     return [
         {
             "n": n,
@@ -36,7 +35,7 @@ def sources(answer: Answer) -> list[dict]:
             "quotes": list(answer.used_sentences.get(n, [])),
             "text": p.text,
         }
-        for n in cited
+        for n in answer.cited  # a decline cites none, unless it quotes what the documents say on the rest
         if 1 <= n <= len(answer.sources)
         for p in [answer.sources[n - 1]]
     ]
