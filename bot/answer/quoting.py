@@ -212,7 +212,7 @@ def quoted(chosen: list[Candidate], fits: dict[int, bool]) -> tuple[str, dict[in
             table.cites += [] if c.source_n in table.cites else [c.source_n]
             used.setdefault(c.source_n, []).extend(c.sentence.quotes)
             continue
-        listed = list_items(c.sentence) if i in in_lists else None
+        listed = list_item(c.sentence) if i in in_lists else None
         if listed:  # an item of a list of long items, quoted as a Markdown list under its label
             label, item = listed
             bullets = blocks[-1] if blocks and isinstance(blocks[-1], Bullets) else None
@@ -266,7 +266,7 @@ def _in_lists(chosen: list[Candidate]) -> set[int]:
     places: set[int] = set()
     run: list[int] = []
     for i, c in enumerate([*chosen, None]):
-        key = (c.source_n, c.sentence.list_id) if c is not None and list_items(c.sentence) else None
+        key = (c.source_n, c.sentence.list_id) if c is not None and list_item(c.sentence) else None
         if run and key != (chosen[run[0]].source_n, chosen[run[0]].sentence.list_id):
             places |= set(run) if len(run) >= 2 else set()
             run = []
@@ -288,7 +288,7 @@ class Bullets:
         return "\n".join(lines)
 
 
-def list_items(sentence: Sentence) -> tuple[str, str] | None:
+def list_item(sentence: Sentence) -> tuple[str, str] | None:
     """(label, item) when `sentence` is an item of a list of long items, else None; the label is the list's lead-in
     ("Industries That Benefit from LLMs:"), or "" when it has none. A list of short items is one sentence
     ("Articles, Emails, Summaries."): it reads as one, and is quoted as one."""
