@@ -219,6 +219,51 @@
   place();
 })();
 
+// 5. Copied text without the invisible word joiners (U+2060) the page's text carries: they keep e-mail addresses,
+//    web addresses and citations from turning into links, but an address copied with one does not work when
+//    pasted. Both ways of copying: a selection (the copy event), and the message's copy button (the clipboard API).
+(function () {
+  "use strict";
+  var JOINER = "\u2060";
+  function clean(text) {
+    return String(text).split(JOINER).join("");
+  }
+
+  document.addEventListener("copy", function (e) {
+    var text = String(window.getSelection() || "");
+    if (text.indexOf(JOINER) < 0 || !e.clipboardData) return;
+    e.clipboardData.setData("text/plain", clean(text));
+    e.preventDefault();
+  });
+
+  var clipboard = navigator.clipboard;
+  if (!clipboard) return;
+  var writeText = clipboard.writeText && clipboard.writeText.bind(clipboard);
+  if (writeText) {
+    clipboard.writeText = function (text) {
+      return writeText(clean(text));
+    };
+  }
+  var write = clipboard.write && clipboard.write.bind(clipboard);
+  if (write && window.ClipboardItem) {
+    clipboard.write = function (items) {
+      var cleaned = Array.prototype.map.call(items, function (item) {
+        var blobs = {};
+        item.types.forEach(function (type) {
+          blobs[type] = item.getType(type).then(function (blob) {
+            if (type !== "text/plain" && type !== "text/html") return blob;
+            return blob.text().then(function (text) {
+              return new Blob([clean(text)], { type: type });
+            });
+          });
+        });
+        return new ClipboardItem(blobs);
+      });
+      return write(cleaned);
+    };
+  }
+})();
+
 // ---- White label (issue 25): a failed sign-in in plain words ----------------------------------------
 // Chainlit's page shows a refused login as a toast of the HTTP status and the server's code,
 // "Unauthorized: credentialssignin", and looks the same status up in translations for the form's own
