@@ -31,6 +31,19 @@ def test_an_answer_lists_its_sources_and_opens_them_with_the_quoted_sentences_in
     )
 
 
+def test_a_sources_footer_names_the_document_title_once():
+    from bot.types import Answer, Passage
+
+    passage = Passage(
+        "p1", "What is not reimbursed\n\nMinibar.", "Travel and Expenses Policy", "", "travel.docx",
+        heading="Travel and Expenses Policy > What is not reimbursed",
+    )  # fmt: skip
+    answer = Answer("Q?", "Minibar. [1]", True, [passage], "Q?", {1: ["Minibar."]})
+    (view,) = source_views(answer)
+    # It read "*Travel and Expenses Policy* - Travel and Expenses Policy › What is not reimbursed - ..." (tester).
+    assert "*Travel and Expenses Policy* - What is not reimbursed - `travel.docx`" in view.content, view.content
+
+
 def test_a_declined_question_is_shown_as_its_text_alone(assistant):
     declined = assistant.ask("What is the capital of France?")
     assert not declined.answered

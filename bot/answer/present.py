@@ -134,7 +134,7 @@ def source_views(answer: Answer, documents: dict[str, list[Passage]] | None = No
         content = highlighted_markdown(passage.text, answer.used_sentences.get(n, []))  # inert
         title, publisher = inert_markdown(passage.title), inert_markdown(passage.publisher)
         file_name = passage.source.replace("`", "'")  # shown in a code span, which a backtick would end
-        heading = escape_markdown(inert_markdown(passage.heading.replace(" > ", " › ")))
+        heading = escape_markdown(inert_markdown(_below_title(passage).replace(" > ", " › ")))
         where = " - ".join(part for part in (heading, passage.location, publisher) if part)
         footer = f"\n\n*{title}*" + (f" - {where}" if where else "") + f" - `{file_name}`"
         whole = ""
@@ -151,6 +151,13 @@ def source_views(answer: Answer, documents: dict[str, list[Passage]] | None = No
             )
         )
     return views
+
+
+def _below_title(passage: Passage) -> str:
+    """The passage's heading path without a first heading that is the document's title, which the panel shows
+    already ("Travel and Expenses Policy - Travel and Expenses Policy › What is not reimbursed")."""
+    first, _, rest = passage.heading.partition(" > ")
+    return rest if first.strip().casefold() == passage.title.strip().casefold() else passage.heading
 
 
 def linked_citations(text: str, cited: list[int]) -> str:
