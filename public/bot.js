@@ -3,13 +3,15 @@
 // 2. a source panel opens only when a citation is clicked: Chainlit 2.12 opens it by itself whenever a
 //    message brings side elements (MessagesContainer's effect on the element list) and keeps it over
 //    later answers, covering the whole chat on a phone;
-// 3. a source's whole section is folded under its passage, opened with a click.
+// 3. a source's whole section is folded under its passage, opened with a click;
+//    a new question closes the source panel of an earlier answer.
 (function () {
   "use strict";
   var facts = null; // the welcome screen's text, from the server
   var setName = ""; // the document set this chat asks (told by the server as the chat starts), "" = the first
   var clickedAt = 0; // when a citation or source link was last clicked
   var panelSeen = ""; // the open panel's title and element count, as last checked
+  var questionsSeen = 0; // the user's messages on the page, as last counted
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -51,10 +53,15 @@
 
   function guardPanel() {
     var content = document.getElementById("side-view-content");
+    // A new question closes the source of an earlier answer: a decline brings no source to replace it with.
+    var asked = document.querySelectorAll('[data-step-type="user_message"]').length;
+    var newQuestion = asked > questionsSeen;
+    questionsSeen = asked;
     if (!content) {
       panelSeen = "";
       return;
     }
+    if (newQuestion) return closePanel(content);
     var title = document.getElementById("side-view-title");
     var seen = (title ? title.textContent : "") + "|" + content.childElementCount;
     if (seen === panelSeen) return;

@@ -157,6 +157,12 @@ def test_a_clicked_citation_opens_its_source_and_only_then(server, page):
     assert "[1] Zero Gravity Marketing › Can LLMs Create Images and Videos Like Generative AI?" in copied
     assert "“LLMs vs Generative AI”" in copied  # the title resolves the footnote
 
+    expect(panel).to_be_visible()
+    # A new question closes it, even one that is declined: no source replaces it (a tester saw the passwords
+    # source beside a later decline).
+    send_chat(page, "What is the capital of France?")
+    expect(page.get_by_text("so I can't answer")).to_have_count(1, timeout=REPLY_WAIT_MS)
+    expect(page.locator("#side-view-content")).to_have_count(0)
     send_chat(page, "What is generative AI?")  # a later answer closes the panel and leaves it closed
     expect(page.locator('[data-step-type="assistant_message"]').filter(has_text="[1]")).to_have_count(
         2, timeout=REPLY_WAIT_MS
