@@ -71,6 +71,15 @@ def test_sentences_keep_short_lists_with_their_lead_in():
     assert yes[0].text == "Yes. Many systems use GANs."
 
 
+def test_a_list_item_with_a_bold_label_keeps_both_of_its_marks():
+    # It lost the first "**" only and was quoted as "CITGM**: Canary In The Gold Mine ..." (own check, Node.js docs).
+    text = "Glossary\n\n- **CITGM**: Canary In The Gold Mine - a smoke test with popular npm packages run on every change.\n"
+    text += "- **CI**: Continuous Integration - the automated test runs on the project's build machines.\n"
+    body = text.split("\n\n", 1)[1]
+    items = [s.text for s in passage_sentences(text)]
+    assert items[0].startswith("**CITGM**: Canary") and all(item in body for item in items), items
+
+
 def test_plain_text_and_bad_files(tmp_path):
     (tmp_path / "notes.txt").write_text(
         "Intro line that is long enough to be text.\nPricing Tiers\nThe basic tier costs little and suits most teams.\n",

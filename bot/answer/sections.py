@@ -16,7 +16,7 @@ from bot.text import tokenize
 from bot.types import QuestionForm
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".
-_ITEM_NAME = re.compile(r"^([A-Z][^:.!?]{1,40}):\s")
+_ITEM_NAME = re.compile(r"^(?:\*\*|__)?([A-Z][^:.!?*_]{1,40})(?:\*\*|__)?:\s")  # "**CITGM**: ..." bold too
 
 
 @dataclass

@@ -14,6 +14,19 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 _LEADING_SYMBOLS = re.compile(r"^(?:[^\w(\"“'‘\[!<]|!(?!\[))+")  # bullets and arrows, not a link, image or tag
 
 
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_)$")
+
+
+def _item_text(line: str) -> str:
+    """A list item without its bullets and arrows, but with an emphasis it opens with when closed later: a bold
+    label "**CITGM**: Canary In The Gold Mine" lost its first "**" only, and read "CITGM**: Canary ..."."""
+    text = _LEADING_SYMBOLS.sub("", line)
+    opening = _EMPHASIS.search(line[: len(line) - len(text)])
+    if opening and opening.group(1) in text:
+        text = opening.group(1) + text
+    return text.strip()
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A quotable piece of a passage: a sentence, a list item, or a short list with its lead-in."""
@@ -122,7 +135,7 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
             continue
         lines = para.split("\n")
         prose = [ln for ln in lines if not ln.startswith("- ")]
-        items = [_LEADING_SYMBOLS.sub("", ln[2:]).strip() for ln in lines if ln.startswith("- ")]
+        items = [_item_text(ln[2:]) for ln in lines if ln.startswith("- ")]
         lead_sentences = split_sentences(" ".join(prose)) if prose else []
         lead = lead_sentences[-1] if lead_sentences else heading
         for s in lead_sentences:
