@@ -87,6 +87,9 @@ def client_folder(tmp_path_factory):
     (corpus / "locked.pdf").write_bytes(_encrypted("secret"))
     (corpus / "scan.pdf").write_bytes(make_pdf(["0.5 g 72 72 200 300 re f"]))
     (corpus / "empty.md").write_bytes(b"")
+    (corpus / "sub folder" / "README.md").write_text(
+        "# About this folder\n\nCopied from the intranet.\n", encoding="utf-8"
+    )
     (corpus / "report.pdf").write_text("This is plain text saved with a .pdf name.\n", encoding="utf-8")
     (corpus / "budget.xlsx").write_bytes(b"PK\x03\x04 not really a spreadsheet")
     with (corpus / "huge.txt").open("wb") as handle:  # 50 MB, over the 32 MB default limit
@@ -123,6 +126,8 @@ def test_every_good_file_is_indexed_and_every_bad_one_named_with_its_reason(firs
     for name in BAD:
         assert f"skipped: {name}: " in summary  # one line per file, in the report the CLI prints
     assert "CEO" not in summary and report.passages_total >= 3
+    # A README is set aside as describing the folder, and the report says so (a user may mean it as a document).
+    assert "not indexed: sub folder/README.md: a README describes the folder" in summary
 
 
 def test_the_index_answers_from_the_pdf_the_slides_and_the_word_file_with_their_places(first_ingest, client_settings):
@@ -172,6 +177,16 @@ def test_cli_ingest_of_another_folder_prints_the_report(run_cli, client_folder, 
     assert code == 0
     assert "4 added" in out and "skipped: locked.pdf: encrypted" in out
     assert list((tmp_path / "index" / "corpora").iterdir())  # the folder's own index, not the default one
+
+
+def test_a_folder_of_only_a_readme_says_it_is_not_indexed(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "README.md").write_text("# Handbook\n\nEverything about working here.\n", encoding="utf-8")
+    from bot.ingest.index import IndexUnavailable
+
+    with pytest.raises(IndexUnavailable, match=r"No documents in (.|\n)*not indexed: README.md: .*rename it"):
+        ingest(Settings(_env_file=None, corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False)
 
 
 def test_a_folder_of_only_bad_files_says_so(tmp_path):

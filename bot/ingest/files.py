@@ -108,6 +108,14 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted((p for p in _walk(corpus_dir) if not _skipped_by_name(p)), key=lambda p: p.as_posix())
 
 
+def readme_files(corpus_dir: Path) -> list[str]:
+    """The README files of the folder (relative names): set aside as describing it, which the ingest says."""
+    if not corpus_dir.is_dir():
+        return []
+    found = (p for p in _walk(corpus_dir) if p.stem.lower() == "readme" and not p.name.startswith("."))
+    return sorted(p.relative_to(corpus_dir).as_posix() for p in found)
+
+
 def check_inside(path: Path, corpus_dir: Path) -> None:
     """Refuse a link that leads outside the corpus folder, or to a folder: only the folder's own files are read."""
     name = path.relative_to(corpus_dir).as_posix()

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from bot.ingest.convert import SUFFIXES
 from bot.ingest.convert.isolated import IsolatedConverter
 from bot.ingest.corpus import Article, read_article
-from bot.ingest.files import CorpusError, check_file, corpus_files, file_sha256, printable
+from bot.ingest.files import CorpusError, check_file, corpus_files, file_sha256, printable, readme_files
 from bot.ingest.index.calibration import Calibration
 from bot.ingest.index.embedding import export_query_encoder
 from bot.ingest.index.errors import IndexUnavailable
 from bot.ingest.index.generation import build_generation, show_progress
 from bot.ingest.index.manifest import build_signature
-from bot.ingest.index.report import IngestReport
+from bot.ingest.index.report import README_NOTE, IngestReport
 from bot.ingest.index.store import IndexBackend, index_backend, new_generation_name
 from bot.settings import Settings
 
@@ -61,11 +61,12 @@ def _ingest_locked(
     settings: Settings, progress: bool | None, log: Callable[[str], None], step: Callable[[str], None]
 ) -> IngestReport:
     started = time.perf_counter()
-    report = IngestReport()
+    report = IngestReport(readmes=readme_files(settings.corpus_dir))
     paths = corpus_files(settings.corpus_dir)
     if not paths:
+        readmes = "".join(f"\n  not indexed: {name}: {README_NOTE}" for name in report.readmes)
         raise IndexUnavailable(
-            f"No documents in {settings.corpus_dir.resolve()} (supported: {', '.join(sorted(SUFFIXES))})."
+            f"No documents in {settings.corpus_dir.resolve()} (supported: {', '.join(sorted(SUFFIXES))}).{readmes}"
         )
 
     backend = index_backend(settings)

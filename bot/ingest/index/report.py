@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from bot.ingest.convert.fidelity import Fidelity
 
+README_NOTE = "a README describes the folder, so it is not a document here; rename it to index it"
+
 
 @dataclass
 class IngestReport:
@@ -29,6 +31,8 @@ class IngestReport:
     timings: dict[str, float] = field(default_factory=dict)
     # What embedded the new passages ("ONNX, batches of 4 on 2 threads"); empty when nothing was embedded.
     embedded_with: str = ""
+    # README files of the folder: read as describing it, not as documents (said, in case one is meant as one).
+    readmes: list[str] = field(default_factory=list)
 
     def timed(self, step: str, seconds: float) -> None:
         self.timings[step] = self.timings.get(step, 0.0) + seconds
@@ -57,6 +61,7 @@ class IngestReport:
         for label, names in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines += [f"  {label}: {name}" for name in names]
         lines += [f"  skipped: {err}" for err in self.errors]
+        lines += [f"  not indexed: {name}: {README_NOTE}" for name in self.readmes]
         lines += [f"  read: {name}: {figures.figures()}" for name, figures in self.fidelity.items()]
         lines += [f"  looks wrong: {name}: {'; '.join(reasons)}" for name, reasons in self.suspect.items()]
         return "\n".join(lines)
