@@ -7,6 +7,8 @@ corpus: how much closer the best passage and the best sentence come than everyda
 passage uses, and whether the question names something the documents never mention (`bot.retrieval.coverage`).
 A threshold pinned in settings (`BOT_MIN_SCORE`) is a floor on top. An answer that the passages cannot give in the kind asked for (an amount, a date, a name) is declined by
 `lacks_kind` when no sentence the answerer could quote `gives_asked_kind`. Small talk is no refusal: it gets a reply about the assistant, and nothing is searched for it.
+A question declined over names the documents never mention is marked `answers_rest` when the rest of it would
+be answered at even odds (`REST_AT`): its decline quotes what they say on that rest.
 The `Decision`'s reason is shown in the chat's search step and in `bot eval`'s misses.
 """
 
