@@ -166,6 +166,8 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
                 "buffer": compost_docx(),
             },
             {"name": "broken.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\nthis is not a PDF at all\n"},
+            # Chainlit's upload route failed on an empty file (500, "Upload failed" on the page): now it is named.
+            {"name": "empty.md", "mimeType": "text/markdown", "buffer": b""},
         ]
         # Every progress line the chat shows, however briefly (the three files index in seconds).
         page.evaluate(
@@ -187,6 +189,7 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         expect(page.locator('a[href*="/thread/"]', has_text="Add documents").first).to_be_visible(timeout=REPLY_WAIT_MS)
         expect(page.get_by_text("add_documents")).to_have_count(0)
         expect(page.get_by_text(re.compile(r"Not added: broken\.pdf"))).to_have_count(1, timeout=REPLY_WAIT_MS)
+        expect(page.get_by_text(re.compile(r"Not added: empty\.md"))).to_have_count(1, timeout=REPLY_WAIT_MS)
         welcome = page.request.get(f"{url}/brand/welcome.json?set=garden").json()  # the set's welcome lists them
         assert {"Greenhouse Care Guide", "Compost Rules"} <= {d["title"] for d in welcome["documents"]}, welcome
         page.screenshot(path=str(tmp_path / "upload-done.png"), full_page=True)

@@ -6,8 +6,10 @@ import asyncio
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import bcrypt
@@ -113,6 +115,23 @@ def _no_nested_profile_lookup() -> None:
         return config
 
     WebsocketSession.get_config = get_config
+
+
+def _empty_uploads_kept() -> None:
+    """An empty file given to a file prompt reaches the upload's checks, which name it ("empty.md: the file is
+    empty"). Chainlit 2.12's `persist_file` takes empty content for none and raises, so its upload route
+    answered 500 and the page showed only "Upload failed" (tester, 2026-12-05)."""
+    persist = WebsocketSession.persist_file
+
+    async def persist_file(self, name, mime, path=None, content=None):
+        if path or content is None or len(content):
+            return await persist(self, name=name, mime=mime, path=path, content=content)
+        with tempfile.TemporaryDirectory(prefix="bot-empty-") as folder:
+            empty = Path(folder) / "empty"
+            empty.touch()
+            return await persist(self, name=name, mime=mime, path=str(empty))
+
+    WebsocketSession.persist_file = persist_file
 
 
 def _enable_login(store) -> LoginSessions:
@@ -245,6 +264,7 @@ def install_server(health, readme: Callable[..., Awaitable[str | None]] | None =
     _restrict_origins()
     _harden_server(sessions)
     _no_nested_profile_lookup()
+    _empty_uploads_kept()
     if readme is not None:
         # Innermost, inside Chainlit's gzip, like `OfflinePage`: it reads the JSON before compression.
         server.user_middleware.append(Middleware(CorpusReadme, readme=readme))
