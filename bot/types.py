@@ -183,10 +183,16 @@ class Answer:
                 seen.append(n)
         return seen
 
+    @property
+    def cited_sources(self) -> list[tuple[int, Passage]]:
+        """(number, passage) of each source the text cites, in order of first citation; a bracketed number that
+        names no source is just text. A decline cites none, unless it quotes what the documents say on the rest."""
+        return [(n, self.sources[n - 1]) for n in self.cited if 1 <= n <= len(self.sources)]
+
     def numbered_as_cited(self) -> Answer:
         """The answer with its sources numbered in the order the text first cites them: it opens with [1], a
         new source is the next number ("[4] [5]" and "[2] [1] [3]" read as broken); uncited ones follow."""
-        cited = [n for n in self.cited if 1 <= n <= len(self.sources)]
+        cited = [n for n, _passage in self.cited_sources]
         order = cited + [n for n in range(1, len(self.sources) + 1) if n not in cited]
         new = {old: i for i, old in enumerate(order, start=1)}
         if all(old == n for old, n in new.items()):

@@ -124,10 +124,7 @@ def source_views(answer: Answer, documents: dict[str, list[Passage]] | None = No
     part of, folded, and tell apart two passages of one section ("part 2 of 3").
     """
     views = []
-    for n in answer.cited:
-        if not 1 <= n <= len(answer.sources):  # a bracketed number that names no source is just text
-            continue
-        passage = answer.sources[n - 1]
+    for n, passage in answer.cited_sources:
         section = _section_passages(passage, documents)
         part = f"part {[p.id for p in section].index(passage.id) + 1} of {len(section)}" if len(section) > 1 else ""
         label = source_label(n, passage, part)

@@ -13,7 +13,7 @@ from bot.ingest.sentences import Sentence
 from bot.question.followup import COMPARING_WORDS
 from bot.safe_markdown import inert_markdown
 from bot.text import tokenize
-from bot.types import QuestionForm
+from bot.types import Passage, QuestionForm
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".
 _ITEM_NAME = re.compile(r"^(?:\*\*|__)?([A-Z][^:.!?*_]{1,40})(?:\*\*|__)?:\s")  # "**CITGM**: ..." bold too
@@ -300,7 +300,7 @@ def each_side(
 
 def sections_of_each_side(
     candidates: list[Candidate],
-    sources: list,
+    sources: list[Passage],
     sides: list[tuple[QuestionForm, np.ndarray]],
     budget: int,
 ) -> list[Candidate]:

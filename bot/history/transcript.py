@@ -31,9 +31,7 @@ def answer_record(question: str, turns: list[str], standalone: str, answer: Answ
                 "source": p.source,
                 "text": p.text,
             }
-            for n in answer.cited  # a decline cites none, unless it quotes what the documents say on the rest
-            if 1 <= n <= len(answer.sources)
-            for p in [answer.sources[n - 1]]
+            for n, p in answer.cited_sources
         ],
     }
 

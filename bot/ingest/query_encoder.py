@@ -211,16 +211,10 @@ class OnnxQueryEncoder:
             for row, embedded, used in zip(rows, tokens, mask):
                 out[row] = embedded[: int(used.sum())]
 
-        batches = self._batches(texts)
-        if pool is None or len(batches) <= 1:
-            for rows in batches:
-                run(rows)
-            return lambda: out
-        futures = [pool.submit(run, rows) for rows in batches]
+        queued = _queued(run, self._batches(texts), pool)
 
         def wait() -> list[np.ndarray]:
-            for future in futures:
-                future.result()  # raises a batch's error here
+            queued()
             return out
 
         return wait
@@ -268,7 +262,22 @@ def _run_all(run: Callable[[list[int]], None], batches: list[list[int]], workers
     """`run` each batch, on `workers` threads at once when there is more than one batch."""
     if workers > 1 and len(batches) > 1:
         with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run, batches))
+            _queued(run, batches, pool)()
     else:
+        _queued(run, batches, None)()
+
+
+def _queued(run: Callable[[list[int]], None], batches: list[list[int]], pool: Executor | None) -> Callable[[], None]:
+    """`run` each batch, queued on `pool` now (run here when None, or for a single batch); the returned call waits
+    for them, and raises a batch's error."""
+    if pool is None or len(batches) <= 1:
         for rows in batches:
             run(rows)
+        return lambda: None
+    futures = [pool.submit(run, rows) for rows in batches]
+
+    def wait() -> None:
+        for future in futures:
+            future.result()
+
+    return wait

@@ -82,7 +82,7 @@ def decide_retrieval(
         signals=signals,
         probability=model.probability(signals),
     )
-    if unknown and not decision.answer and decision.probability is not None and signals.unknown:
+    if unknown and not decision.answer and decision.probability is not None:
         # "Can I work remotely from Thailand?": the documents never name Thailand, but say where one may work.
         rest = model.probability(dataclasses.replace(signals, unknown=0.0))
         return dataclasses.replace(decision, answers_rest=rest >= REST_AT)

@@ -35,9 +35,7 @@ def sources(answer: Answer) -> list[dict]:
             "quotes": list(answer.used_sentences.get(n, [])),
             "text": p.text,
         }
-        for n in answer.cited  # a decline cites none, unless it quotes what the documents say on the rest
-        if 1 <= n <= len(answer.sources)
-        for p in [answer.sources[n - 1]]
+        for n, p in answer.cited_sources
     ]
 
 
