@@ -271,6 +271,39 @@
   }
 })();
 
+// 6. A file of a type the prompt does not take is named in words: Chainlit shows the drop zone's own message,
+//    "File type must be one of application/pdf, .pdf, application/octet-stream, .pdf, ...", MIME types and all.
+//    The accepted suffixes are read from that message itself, so the server's BOT_UPLOAD_TYPES stay the one list.
+(function () {
+  "use strict";
+  var PREFIX = "File type must be ";
+
+  function plain(message) {
+    var seen = [];
+    message
+      .slice(PREFIX.length)
+      .replace(/^one of /, "")
+      .split(/,\s*/)
+      .forEach(function (token) {
+        var suffix = token.trim().toLowerCase();
+        if (/^\.[a-z0-9]+$/.test(suffix) && seen.indexOf(suffix) < 0) seen.push(suffix);
+      });
+    return "That type of file cannot be added here." + (seen.length ? " Accepted: " + seen.join(", ") + "." : "");
+  }
+
+  function rewrite() {
+    var toasts = document.querySelectorAll("[data-sonner-toast]");
+    for (var i = 0; i < toasts.length; i++) {
+      var walker = document.createTreeWalker(toasts[i], NodeFilter.SHOW_TEXT);
+      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.nodeValue.indexOf(PREFIX) === 0) node.nodeValue = plain(node.nodeValue);
+      }
+    }
+  }
+
+  new MutationObserver(rewrite).observe(document.documentElement, { childList: true, subtree: true });
+})();
+
 // ---- White label (issue 25): a failed sign-in in plain words ----------------------------------------
 // Chainlit's page shows a refused login as a toast of the HTTP status and the server's code,
 // "Unauthorized: credentialssignin", and looks the same status up in translations for the form's own

@@ -72,6 +72,23 @@ def drop_files(page, files: list[dict]) -> None:
     raise AssertionError("the page never uploaded the files given to its file prompt")
 
 
+def refuse_file(page, file: dict) -> str:
+    """Give the open file prompt a file it does not take; the message the page shows for it. As in `drop_files`,
+    the file is given again until the drop zone has taken it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.get_by_text("Drag and drop files here").last.wait_for(timeout=REPLY_WAIT_MS)
+    toast = page.locator("[data-sonner-toast]", has_text="file")
+    for _attempt in range(4):
+        page.locator("#ask-button-input").last.set_input_files([file])
+        try:
+            toast.last.wait_for(timeout=REPLY_WAIT_MS // 4)
+            return toast.last.inner_text().strip()
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the page showed no message for a file its prompt does not take")
+
+
 def forged_upload(url: str, cookie: str) -> tuple[list[str], int, int]:
     """As a plain user over the socket: click "Add documents" anyway, and post a file with no prompt asking
     for one. (the replies, the click's HTTP status, the upload's HTTP status)"""
@@ -177,6 +194,15 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
               !window.__progress.includes(t)) window.__progress.push(t); } })
             .observe(document.body, {childList: true, subtree: true, characterData: true}); }"""
         )
+        # A second click while the prompt is open points to it, instead of stacking a second prompt.
+        page.get_by_role("button", name="Add documents").last.click()
+        expect(page.get_by_text("A file prompt is already open above")).to_be_visible(timeout=REPLY_WAIT_MS)
+        expect(page.get_by_text("Drag and drop files here")).to_have_count(1)
+        # A file of a type the prompt does not take is named in words, not as a list of MIME types.
+        refused = refuse_file(page, {"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ"})
+        assert refused.startswith("That type of file cannot be added here. Accepted: .pdf, .docx"), refused
+        assert "application/" not in refused and refused.count(".pdf") == 1, refused
+        page.screenshot(path=str(tmp_path / "refused-type.png"))
         drop_files(page, files)
         report = page.get_by_text(re.compile(r"Added to “Garden”")).first
         report.wait_for(timeout=REPLY_WAIT_MS)
@@ -212,9 +238,24 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         listed = table.inner_text()
         assert "greenhouse.pdf" in listed and "compost.docx" in listed and "anna" in listed, listed
         assert re.search(r"greenhouse\.pdf\s+3\s", listed), listed  # its three pages
+        # Removing asks first; "No" keeps the document.
         page.get_by_role("button", name="Remove compost.docx").click()
+        page.get_by_text(re.compile(r"Remove compost\.docx from “Garden”\? Its \d+ passages? leaves?")).wait_for(
+            timeout=REPLY_WAIT_MS
+        )
+        page.get_by_role("button", name="No, keep it").click()
+        page.get_by_text("compost.docx was kept.").wait_for(timeout=REPLY_WAIT_MS)
+        assert (root / "garden" / "compost.docx").exists()
+        page.get_by_role("button", name="Remove compost.docx").click()
+        page.get_by_role("button", name="Yes, remove it").click()
         page.get_by_text(re.compile(r"Removed compost\.docx")).first.wait_for(timeout=REPLY_WAIT_MS)
         assert not (root / "garden" / "compost.docx").exists()
+        # The table above lists the set as it is now: no Remove button is left for the removed document.
+        expect(table).to_contain_text("Documents of “Garden” (1)", timeout=REPLY_WAIT_MS)
+        expect(table).not_to_contain_text("compost.docx")
+        expect(page.get_by_role("button", name="Remove compost.docx")).to_have_count(0)
+        expect(page.get_by_role("button", name="Remove greenhouse.pdf")).to_have_count(1)
+        page.screenshot(path=str(tmp_path / "removed.png"), full_page=True)
         send_chat(page, "How often is the compost heap turned?")
         expect(answers.last).not_to_contain_text("Friday", timeout=REPLY_WAIT_MS)
         # The reply is complete: an answer's footnotes ("›") or a decline, never the removed document's answer.

@@ -42,6 +42,8 @@ UPLOAD_ACTION = "add_documents"
 MANAGE_ACTION = "manage_documents"
 REMOVE_ACTION = "remove_document"
 PROGRESS_EVERY_SECONDS = 0.5  # the progress line is rewritten at most this often
+CONFIRM_SECONDS = 300  # how long a "Remove?" question waits for its answer
+TABLES_KEPT = 5  # the chat's latest document tables that are kept up to date (older ones stay as they were)
 # Chainlit's file prompt takes at most 100 MB a file and 10 files; the settings may only lower those.
 CHAINLIT_MAX_MB, CHAINLIT_MAX_FILES = 100, 10
 _TYPES = {
@@ -90,7 +92,13 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
 
 async def ask_files(content: str, max_files: int, parent_id: str):
     """Chainlit's file prompt with the server's upload limits (types, size), under the message `parent_id`;
-    the files given, or None."""
+    the files given, or None. One prompt at a time: a second click while one is open points to it (the page
+    answers only the newest prompt, and the first would wait for files that can no longer come)."""
+    if cl.user_session.get("file_prompt_open"):
+        await cl.Message(
+            content="A file prompt is already open above: drop the files there.", type="system_message"
+        ).send()
+        return None
     ask = cl.AskFileMessage(
         content=content,
         accept=accept_types(),
@@ -99,7 +107,11 @@ async def ask_files(content: str, max_files: int, parent_id: str):
         timeout=900,
     )
     ask.parent_id = parent_id
-    return await ask.send()
+    cl.user_session.set("file_prompt_open", True)
+    try:
+        return await ask.send()
+    finally:
+        cl.user_session.set("file_prompt_open", False)
 
 
 async def ask_for_files(document_set: DocumentSet | None, user: str | None, for_id: str | None, on_done) -> None:
@@ -170,6 +182,7 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
                 await cl.make_async(settle)(folder, backups, report, user)
                 # The next question reads the new index, not the one before it for up to a second.
                 await cl.make_async((await get_assistant(document_set=document_set)).retriever.refresh)()
+                await refresh_tables(document_set, await get_assistant(document_set=document_set))
                 added = [n for _u, n in accepted if n in report.added or n in report.updated]
                 if added:
                     lines.append(
@@ -194,9 +207,37 @@ async def _refuse(user: str | None) -> None:
 
 async def list_documents(document_set: DocumentSet | None, user: str | None, assistant) -> None:
     """An editor's table of the set's documents (name, pages, passages, added when and by whom), each with
-    a button that removes it."""
+    a button that removes it. The chat's tables are kept up to date as documents are added and removed."""
     if document_set is None or not may_edit(user):
         return await _refuse(user)
+    content, names = await _documents_table(document_set, assistant)
+    table = cl.Message(content=content, actions=_remove_buttons(names))
+    await table.send()
+    tables: list[cl.Message] = (cl.user_session.get("document_tables") or []) + [table]
+    for old in tables[:-TABLES_KEPT]:  # no longer kept up to date: its buttons go
+        await old.remove_actions()
+    cl.user_session.set("document_tables", tables[-TABLES_KEPT:])
+
+
+async def refresh_tables(document_set: DocumentSet, assistant) -> None:
+    """After a change to the set: the chat's earlier tables list its documents as they are now, each with its
+    Remove button, so that no button is left for a document that is gone."""
+    tables: list[cl.Message] = cl.user_session.get("document_tables") or []
+    if not tables:
+        return
+    content, names = await _documents_table(document_set, assistant)
+    for table in tables:
+        await table.remove_actions()
+        table.content, table.actions = content, _remove_buttons(names)
+        await table.update()
+
+
+def _remove_buttons(names: list[str]) -> list[cl.Action]:
+    return [cl.Action(name=REMOVE_ACTION, payload={"name": name}, label=f"Remove {name}"[:80]) for name in names]
+
+
+async def _documents_table(document_set: DocumentSet, assistant) -> tuple[str, list[str]]:
+    """The table's Markdown, and the documents' names."""
     view = await cl.make_async(assistant.retriever.live_view)()
     documents = view.documents()
     ledger = read_ledger(document_set.folder)
@@ -215,10 +256,7 @@ async def list_documents(document_set: DocumentSet | None, user: str | None, ass
         by = entry.get("by") or "(the folder)"
         cell = name.replace("|", "\\|")
         rows.append(f"| {cell} | {pages} | {len(passages)} | {added} | {by} |")
-    actions = [cl.Action(name=REMOVE_ACTION, payload={"name": name}, label=f"Remove {name}"[:80]) for name in documents]
-    await cl.Message(
-        content=f"Documents of “{document_set.title}” ({len(documents)}):\n\n" + "\n".join(rows), actions=actions
-    ).send()
+    return f"Documents of “{document_set.title}” ({len(documents)}):\n\n" + "\n".join(rows), list(documents)
 
 
 async def remove_document(document_set: DocumentSet | None, user: str | None, name: object, assistant) -> None:
@@ -241,10 +279,21 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
     path = folder / name
     if not path.resolve().is_relative_to(folder.resolve()):
         return await _refuse(user)
+    gone = len(view.documents().get(name, []))
+    if not await _confirmed(
+        f"Remove {name} from “{document_set.title}”? Its {passages(gone)} {'leaves' if gone == 1 else 'leave'} "
+        "the set, and questions are no longer answered from it."
+    ):
+        await cl.Message(content=f"{name} was kept.", type="system_message").send()
+        return
     progress = cl.Message(content=f"Removing {name}…")
     await progress.send()
     lock = _set_locks.setdefault(document_set.name, asyncio.Lock())
     async with lock:
+        if not path.exists():  # removed meanwhile, from another chat
+            await progress.remove()
+            await cl.Message(content=f"{name} is no longer in “{document_set.title}”.").send()
+            return await refresh_tables(document_set, assistant)
         aside = folder / ".removed"
         aside.mkdir(exist_ok=True)
         kept = aside / f"{time.time_ns()}-{Path(name).name}"
@@ -264,11 +313,31 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
         ledger.pop(name, None)
         await cl.make_async(write_ledger)(folder, ledger)
     await progress.remove()
-    gone = len(view.documents().get(name, []))
     await cl.Message(
         content=f"Removed {name} from “{document_set.title}”: its {passages(gone)} gone; the set now has "
         f"{passages(report.passages_total)}."
     ).send()
+    await refresh_tables(document_set, assistant)
+
+
+async def _confirmed(question: str) -> bool:
+    """Ask before a change that cannot be undone from the chat: Yes, or No (also when nobody answers)."""
+    ask = cl.AskActionMessage(
+        content=question,
+        actions=[
+            cl.Action(name="confirm", payload={"yes": True}, label="Yes, remove it"),
+            cl.Action(name="confirm", payload={"yes": False}, label="No, keep it"),
+        ],
+        timeout=CONFIRM_SECONDS,
+    )
+    try:
+        answer = await ask.send()
+    finally:
+        await cl.context.emitter.task_end()  # Chainlit marks the chat busy once the question is answered
+    yes = bool(answer and (answer.get("payload") or {}).get("yes") is True)
+    ask.content = f"{question}\n\n**{'Yes' if yes else 'No' if answer else 'No answer: kept'}.**"
+    await ask.update()  # the question stays readable above its answer (Chainlit writes only "Selected: ...")
+    return yes
 
 
 def passages(n: int) -> str:
