@@ -413,6 +413,10 @@ def test_with_several_sets_each_is_a_model_and_a_wildcard_key_does_not_reach_a_l
             return reply.choices[0].message.content
 
         assert "ninety days" in ask(it_only, "it-policies", "How often must passwords be changed?")
+        # An address in the text works when copied: the chat's invisible joiner after "@" is not in the API's text.
+        lost = ask(it_only, "it-policies", "Who do I tell about a lost laptop?")
+        assert "servicedesk@fjordline.example" in lost, repr(lost)
+        assert "\u2060" not in lost, repr(lost)
         assert "twenty-seven" in ask(every, "hr", "How many vacation days do employees get?")
         assert "ninety days" not in ask(every, "hr", "How often must passwords be changed?")  # the HR set's answer
         import openai

@@ -36,6 +36,10 @@ Passwords must be changed every ninety days and may not reuse any of the last tw
 ## Which laptops are supported?
 
 The service desk supports only the standard ThinkPad and MacBook models bought through procurement.
+
+## Who do I tell about a lost laptop?
+
+Report a lost or stolen laptop at once to the service desk at servicedesk@fjordline.example.
 """
 
 
