@@ -230,6 +230,16 @@ def test_a_markdown_file_without_front_matter_is_titled_by_its_first_h1(tmp_path
     assert read_article(require_shared(shared)).title == "New starter FAQ"
 
 
+def test_a_title_in_quotes_is_titled_without_them(tmp_path):
+    """Every reply quotes a title itself: “"Staff Rules"” read doubled."""
+    (tmp_path / "rules.md").write_text('---\ntitle: "“Staff Rules”"\n---\n# Staff Rules\n\nBe kind.\n')
+    (tmp_path / "guide.md").write_text("# 'The “Fast” Guide'\n\nGo fast.\n")
+    (tmp_path / "inner.md").write_text("# The “Fast” Guide\n\nGo fast.\n")
+    assert read_article(tmp_path / "rules.md").title == "Staff Rules"
+    assert read_article(tmp_path / "guide.md").title == "The “Fast” Guide"
+    assert read_article(tmp_path / "inner.md").title == "The “Fast” Guide"  # quotes inside a title stay
+
+
 def test_quoted_sentences_carry_no_markup():
     """Block quote markers, bold markers and entities are not quoted; a run-in bold heading is its own sentence."""
     body = (

@@ -84,6 +84,19 @@ def _question_list(value: object, name: str) -> list[str]:
     return list(dict.fromkeys(" ".join(item.split()) for item in items if item.strip()))
 
 
+_QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "«": "»", "„": "“", "‚": "‘", "「": "」"}
+
+
+def _unquoted(title: str) -> str:
+    """A title without the quotes around the whole of it: every reply quotes a title itself, and “"Staff Rules"”
+    reads doubled. Quotes inside a title stay ("The “Fast” Guide")."""
+    title = title.strip()
+    close = _QUOTE_PAIRS.get(title[:1])
+    if close and len(title) > 2 and title.endswith(close) and close not in title[1:-1]:
+        return title[1:-1].strip()
+    return title
+
+
 def _title_from_name(path: Path) -> str:
     return re.sub(r"[_-]+", " ", path.stem).strip().title() or path.name
 
@@ -249,7 +262,7 @@ def read_article(
         raise CorpusError(f"{name}: empty, nothing to index")
     return Article(
         source=name,
-        title=title or _title_from_name(path),
+        title=_unquoted(title) or _title_from_name(path),
         publisher=str(meta.get("publisher", "")),
         origin=str(meta.get("source", "")),
         body=body,
