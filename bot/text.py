@@ -232,8 +232,18 @@ def _opens_sentence(text: str, start: int, name: str) -> bool:
     return at_start and (first in STOPWORDS or first in _OPENERS)
 
 
+_PERCENT = re.compile(
+    r"\d\s*%|\bper\s?cent\b|\b(?:one|a|\d+)\s+(?:in|out\s+of)\s+(?:every\s+)?(?:\d+|two|three|four|five|ten|a\s+hundred)\b"
+    r"|\b(?:half|a\s+third|two[\s-]thirds|a\s+quarter|three[\s-]quarters)\b",
+    re.I,
+)
+
+
 def gives_kind(text: str, kind: str, question: str = "") -> bool:
-    """Whether `text` holds the kind of answer `bot.question.form.asked_kind` named: a number, a date, or a name not in the question."""
+    """Whether `text` holds the kind of answer `bot.question.form.asked_kind` named: a share, a number, a date, or
+    a name not in the question."""
+    if kind == "percent":  # "12%", "one in five", "half": a share, not just any number
+        return bool(_PERCENT.search(text))
     if kind == "amount":
         return bool(_AMOUNT.search(text))
     if kind == "date":

@@ -50,7 +50,7 @@ class QuestionForm:
     defined: str = ""  # X of "What is X?" as written
     defined_name: str = ""  # X without its article, as a reply names it
     definition_terms: frozenset[str] = frozenset()  # X's tokens
-    kind: str = ""  # the kind of answer asked for: "amount", "date", "person" or ""
+    kind: str = ""  # the kind of answer asked for: "percent", "amount", "date", "person" or ""
     names: tuple[str, ...] = ()  # words of `question` written as names
     tool: str = ""  # the tool of "How do I ... with <tool>?" (of `question`)
     wants_list: bool = False
@@ -113,7 +113,7 @@ class Decision:
     answer: bool
     reason: str  # "answerable with probability 0.81 (...)", "names “Thailand” that ..."
     unknown: tuple[str, ...] = ()  # names and key words of the question the documents never use (for the reply)
-    missing: str = ""  # the kind of answer asked for that the passages do not give ("amount", "date", "person")
+    missing: str = ""  # the kind of answer asked for that the passages do not give ("percent", "amount", ...)
     signals: Signals | None = None  # what the answerability model weighed (None: decided without it)
     probability: float | None = None  # the model's probability that the documents answer the question
     # Declined over names the documents never mention (`unknown`), though what the question asks besides them

@@ -102,6 +102,17 @@ def test_asked_kind_and_what_gives_it():
     assert asked_kind("Who was its principal designer?") == "person"
     assert gives_kind("S was designed by John Chambers.", "person", "Who designed S?")
     assert not gives_kind("GANs create deepfakes.", "person", "Who invented GANs?")
+    # A share needs a share: "on a daily or weekly basis" is an amount, not a percentage.
+    assert asked_kind("What percentage of companies already use generative AI?") == "percent"
+    assert asked_kind("What proportion of staff work remotely?") == "percent"
+    assert not gives_kind("Companies use it on a daily or weekly basis.", "percent")
+    assert gives_kind("About 35% of companies use it.", "percent") and gives_kind("One in five do.", "percent")
+
+
+def test_a_question_for_a_percentage_is_declined_when_no_sentence_gives_one(assistant):
+    # The articles say how companies use generative AI, and give no share of them: it had been answered.
+    answer = assistant.ask("What percentage of companies already use generative AI?")
+    assert not answer.answered and "don't give a percentage" in answer.text, answer.text
 
 
 def test_what_is_x_for_an_x_the_documents_never_name_is_declined_naming_it(assistant):

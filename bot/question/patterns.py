@@ -145,6 +145,14 @@ _TABLE = (
         ),
         ("How does it work?", "Which GPT version do the articles discuss?", "Which sport is most popular?"),
     ),
+    # A share of a whole: answered by a percentage or a fraction, not by any number ("daily", "two tools").
+    _row(
+        "asks_percent",
+        r"^\s*(?:which|what)\s+(?:[\w-]+\s+)?(?:percentage|percent|proportion|fraction|share)\s+of\b"
+        r"|\bhow\s+many\s+percent\b",
+        ("What percentage of companies use AI?", "What proportion of users pay?", "How many percent are women?"),
+        ("What share price did it open at?", "Which port does the proxy listen on?", "What fee applies?"),
+    ),
     _row(
         "asks_date",
         r"^\s*(?:when\s+(?:was|were|is|did|will|does|do)\b|(?:in\s+)?what\s+(?:year|date)\b)",
@@ -466,8 +474,10 @@ def named_terms(question: str) -> list[str]:
 
 
 def asked_kind(question: str) -> str:
-    """ "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
+    """ "percent", "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
     "How much does it cost ...?", "When was ... released?", "Who invented ...?"); "" for any other."""
+    if _P["asks_percent"].find(question):
+        return "percent"
     if _P["asks_amount"].find(question):
         return "amount"
     if _P["asks_date"].find(question):
