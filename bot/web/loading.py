@@ -122,7 +122,7 @@ def _build_assistant(document_set: DocumentSet):
     from bot.ingest.index import ensure_index
 
     settings = document_set.settings
-    report = ensure_index(settings, log=log.warning)
+    report = ensure_index(settings, log=log.info)  # building an empty index is expected on a first start
     if report:
         log.info("set %s: %s", document_set.name, report.summary())
     return Assistant.build(settings)

@@ -251,6 +251,21 @@ class CorpusReadme(ResponseRewriter):
         return json.dumps(data).encode("utf-8"), []
 
 
+class _NoReadmeLanguageWarning(logging.Filter):
+    """Chainlit warns on every page load that it has no `chainlit_<language>.md`; the readme shown is the
+    document set's own (`CorpusReadme`) in every language, so the line only buried the log's real warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Translated markdown file for ")
+
+
+def _no_readme_language_warning() -> None:
+    from chainlit.logger import logger as chainlit_log
+
+    if not any(isinstance(f, _NoReadmeLanguageWarning) for f in chainlit_log.filters):
+        chainlit_log.addFilter(_NoReadmeLanguageWarning())
+
+
 def install_server(health, readme: Callable[..., Awaitable[str | None]] | None = None) -> None:
     """Set up the server at import of the Chainlit app, before Chainlit builds its middleware stack.
 
@@ -265,6 +280,7 @@ def install_server(health, readme: Callable[..., Awaitable[str | None]] | None =
     _harden_server(sessions)
     _no_nested_profile_lookup()
     _empty_uploads_kept()
+    _no_readme_language_warning()
     if readme is not None:
         # Innermost, inside Chainlit's gzip, like `OfflinePage`: it reads the JSON before compression.
         server.user_middleware.append(Middleware(CorpusReadme, readme=readme))
