@@ -20,7 +20,9 @@ from functools import lru_cache
 from bot.text import STOPWORDS, normalize_text, stem
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'.·][a-z0-9]+)*")
-_QUESTION_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
+# Letters of any alphabet: "recepción" is one word, not "recepci" and "n".
+_QUESTION_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$", re.I)
 
 # Words English text rarely uses (Zipf frequency below this: "generatve" 0, "langauge" 1.7, "recieve"
 # 2.75) are misspellings when a corpus word is spelt close to them; common words ("produce" 4.8, next
@@ -122,7 +124,9 @@ class CorpusWords:
             replacement = None
             following = words[i + 1] if i + 1 < len(words) else None
             between = question[match.end() : following.start()] if following is not None else ""
-            follower = normalize_text(following.group()) if following is not None else ""
+            # "Node.js's": the name is "node.js", and its "'s" stays as written after it.
+            follower_written = _POSSESSIVE.sub("", following.group()) if following is not None else ""
+            follower = normalize_text(follower_written)
             # Stopwords join only as an abbreviation ("A.I."): "do I" is never the corpus's "doi".
             plain = word not in STOPWORDS and follower not in STOPWORDS
             # A dot joins letters ("A.I."), never digits: "4.3.0" is a version, not "43.0".
@@ -133,7 +137,7 @@ class CorpusWords:
                 # Two words the corpus writes on their own mean what they say: "Is R part of ...?" is not "rpart".
                 apart = between == " " and word in self._alone and follower in self._alone
                 if replacement and " " not in replacement and not apart:
-                    end, skip_next = following.end(), True
+                    end, skip_next = following.start() + len(follower_written), True
                 else:
                     replacement = None
             if replacement is None and word not in STOPWORDS and not self.uses(word):
@@ -148,7 +152,7 @@ class CorpusWords:
         """Content words of `question` (as written) the corpus never uses and English rarely does."""
         found: list[str] = []
         for match in _QUESTION_WORD.finditer(question):
-            written = match.group()
+            written = _POSSESSIVE.sub("", match.group())  # "Node.js's" asks about the corpus's "js", not "js's"
             word = normalize_text(written)
             if len(word) < 2 or word in STOPWORDS or word.isdigit() or self.uses(word) or self._variant(word):
                 continue
