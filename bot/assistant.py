@@ -52,6 +52,10 @@ def clean_question(text: str, max_chars: int) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise InvalidQuestion("Please type a question - the message was empty.")
+    # "?" or "..." alone: nothing to look up (it had been answered as a follow-up of the question before). An
+    # emoji is a message ("👍"), left to small talk.
+    if not any(c.isalnum() or unicodedata.category(c) == "So" for c in text):
+        raise InvalidQuestion(f"Please type a question in words: “{text[:20]}” alone gives me nothing to look up.")
     return text
 
 

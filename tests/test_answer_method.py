@@ -73,12 +73,12 @@ def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
     # "43" mentions, so a release the documents never name went unnoticed.
     versions = CorpusWords(["Section 43 lists what is new in R 4.2.1.", "Use A.I. tools."])
     assert versions.respell("What is new in R 4.3.0?") == "What is new in R 4.3.0?"
-    # A possessive stays as written after the name it follows, and a word of another alphabet is one word: a
-    # decline had named “jss” (from "Node.js's") and “nto” (from "Cuánto").
+    # A possessive stays as written after the name it follows, and a word with accents is one word, judged by no
+    # English frequency: a decline had named “jss” (from "Node.js's") and “nto” (from "Cuánto").
     node = CorpusWords(["Report security bugs in Node.js to the security team."])
     assert node.respell("What is Node.js's time to fix?") == "What is node.js's time to fix?"
     assert node.absent_terms("What is Node.js's time to fix?", 2.5) == []
-    assert node.absent_terms("¿Cuánto tiempo tarda la recepción?", 2.5)[:1] == ["Cuánto"]
+    assert node.absent_terms("¿Cuánto tiempo tarda la recepción?", 2.5) == ["tiempo", "tarda"]
 
 
 def test_a_question_for_an_amount_a_date_or_a_name_needs_one_in_the_answer(assistant):

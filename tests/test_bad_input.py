@@ -45,6 +45,13 @@ def test_other_scripts_get_a_cited_answer_or_a_decline_that_offers_what_it_can_a
         assert answer.suggestions and all(f"“{s}”" in answer.text for s in answer.suggestions), answer.text
 
 
+@pytest.mark.parametrize("message", ["?", "...", " ?! "])
+def test_punctuation_alone_asks_for_a_question_in_words(assistant, message):
+    # "?" after an answer had been read as a follow-up and answered with the passages of the question before.
+    with pytest.raises(InvalidQuestion, match="Please type a question in words"):
+        assistant.ask(message, ["Can LLMs make images?"])
+
+
 def test_huge_message_is_refused_with_the_limit(assistant):
     with pytest.raises(InvalidQuestion, match="the limit is 2,000"):
         assistant.ask("a" * 1_000_000)

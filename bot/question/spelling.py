@@ -154,7 +154,10 @@ class CorpusWords:
         for match in _QUESTION_WORD.finditer(question):
             written = _POSSESSIVE.sub("", match.group())  # "Node.js's" asks about the corpus's "js", not "js's"
             word = normalize_text(written)
-            if len(word) < 2 or word in STOPWORDS or word.isdigit() or self.uses(word) or self._variant(word):
+            # A word of another alphabet or with accents is judged by no English frequency: never a key concept here.
+            if not word.isascii() or len(word) < 2 or word in STOPWORDS or word.isdigit():
+                continue
+            if self.uses(word) or self._variant(word):
                 continue
             parts = [p for p in re.split(r"[-'’]", word) if p.isalpha() and p not in STOPWORDS]
             if len(parts) > 1:  # "AI-made": judged by its parts, each a word of the corpus or of English
