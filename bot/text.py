@@ -203,7 +203,8 @@ def defines_subject(text: str, subject_terms: set[str]) -> bool:
 # "one" counts unless it is the pronoun or a vague "more than one": "one of the mirrors", "no one", "than one machine".
 _ONE = r"(?<!\bthan )(?<!\bno )(?<!\bany )(?<!\beach )(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bwhich )one(?! of\b| another\b)"
 _AMOUNT = re.compile(
-    r"\b\d+(?:[.,]\d+)*(?:\s*%|\b)|[$€£]|\b(?:"
+    # a number, with its unit when glued to it ("256K", "10ms", "4GB"; not "3D")
+    r"\b\d+(?:[.,]\d+)*(?:\s*%|(?:[kmgt]i?b?|[mµn]s|s|h|hrs?|mins?|[kcm]m|kg|px|x)\b|\b)|[$€£]|\b(?:"
     + _ONE
     + r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|percent|once|twice|every|daily|weekly|monthly|"

@@ -98,6 +98,9 @@ def test_asked_kind_and_what_gives_it():
     assert asked_kind("How many spaces should I indent with?") == "amount"
     assert gives_kind("Use 4 spaces per indentation level.", "amount")
     assert gives_kind("It takes one working day.", "amount")
+    assert gives_kind("deflateInit() will allocate on the order of 256K bytes.", "amount")  # a number with its unit
+    assert gives_kind("A timeout of 10ms, or 4GB of memory.", "amount")
+    assert not gives_kind("It can generate 3D designs.", "amount")
     # "one" as a pronoun, or a vague "more than one", is no amount: "Which port ...?" was answered with this.
     assert not gives_kind("If you have more than one Debian machine, use a proxy.", "amount")
     assert not gives_kind("One of the mirrors is near you, and no one pays.", "amount")
