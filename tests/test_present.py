@@ -44,6 +44,23 @@ def test_a_sources_footer_names_the_document_title_once():
     assert "*Travel and Expenses Policy* - What is not reimbursed - `travel.docx`" in view.content, view.content
 
 
+def test_footnotes_after_an_answer_ending_in_a_list_are_a_list_of_their_own():
+    from markdown_it import MarkdownIt
+
+    from bot.types import Answer, Passage
+
+    passage = Passage(
+        "p1", "Policy\n\nWe will:\n\n- fix it\n- tell you", "Security", "", "SECURITY.md", heading="Policy"
+    )
+    answer = Answer("Q?", "We will: [1]\n\n- fix it\n- tell you", True, [passage], "Q?", {1: ["We will:"]})
+    reply = reply_markdown(answer, source_views(answer))
+    tokens = MarkdownIt("commonmark").parse(reply)
+    lists = [t for t in tokens if t.type == "bullet_list_open"]
+    items = [t for t in tokens if t.type == "list_item_open"]
+    # The tester saw the footnote as a third item of the answer's own list.
+    assert len(lists) == 2 and len(items) == 3, reply
+
+
 def test_a_declined_question_is_shown_as_its_text_alone(assistant):
     declined = assistant.ask("What is the capital of France?")
     assert not declined.answered

@@ -190,7 +190,10 @@ def reply_markdown(answer: Answer, sources: list[SourceView]) -> str:
     content = inert_markdown(answer.text)  # already inert from every answerer; a second pass changes nothing
     if sources:
         content = linked_citations(content, [s.n for s in sources])
-        content += "\n\n" + "\n".join(f"- {s.footnote}" for s in sources)
+        # After an answer that ends with a "-" list, "-" footnotes would continue that list as its last items.
+        last = content.rstrip().rsplit("\n", 1)[-1].lstrip()
+        bullet = "*" if last.startswith("- ") else "-"
+        content += "\n\n" + "\n".join(f"{bullet} {s.footnote}" for s in sources)
     notes = answer_notes(answer)
     if notes:
         content += "\n\n" + "\n\n".join(f"*{note}*" for note in notes)
