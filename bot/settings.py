@@ -42,6 +42,13 @@ UserPath = Annotated[Path, BeforeValidator(_expand)]
 # Who writes the answers: the offline extractive answerer or a language-model provider (the one list).
 Provider = Literal["extractive", "local", "openai", "ollama"]
 PROVIDERS: tuple[str, ...] = get_args(Provider)
+# Who wrote an answer, in words a reader of a saved conversation understands.
+PROVIDER_WORDS = {
+    "extractive": "quoted from the documents (no language model)",
+    "local": "a local language model, checked against the documents",
+    "openai": "an OpenAI-compatible language model, checked against the documents",
+    "ollama": "a language model served by Ollama, checked against the documents",
+}
 
 # A whole bcrypt hash: version, cost 04-31, then 22 characters of salt and 31 of digest.
 _BCRYPT_HASH = re.compile(r"\$2[aby]\$(?:0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}")

@@ -120,6 +120,11 @@ def test_the_markdown_hand_over_holds_answers_sources_grounding_and_removed_sent
     assert "**[1] LLMs vs Generative AI** - Zero Gravity Marketing - FAQs › Can LLMs Create Images? - p. 3" in markdown
     assert "> LLMs do not create images." in markdown
     assert "1 of 2 sentences supported" in markdown and "They paint in oils." in markdown
+    # Who answered, in words (it read "Answered by: local", and "extractive" for the offline answerer).
+    assert "Answered by: a local language model, checked against the documents" in markdown
+    from bot.settings import PROVIDER_WORDS, PROVIDERS
+
+    assert set(PROVIDER_WORDS) == set(PROVIDERS)  # every answerer is named in words
 
 
 def test_a_step_saved_twice_at_once_is_one_row_with_the_latest_content(tmp_path):

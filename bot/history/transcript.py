@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from bot.answer.present import answer_notes, escape_markdown
 from bot.safe_markdown import inert_markdown, unlinked
+from bot.settings import PROVIDER_WORDS
 from bot.types import Answer
 
 TRANSCRIPT_KEEP = 200  # answers a session keeps for the download; older ones are left out of it
@@ -75,7 +76,8 @@ def transcript_markdown(records: list[dict], assistant_name: str, when: datetime
         lines += [f"## {i}. {_title(record['question'])}", "", _inert(record["answer"].strip()), ""]
         lines += [f"*{_inert(note)}*\n" for note in record.get("notes") or []]
         if record.get("provider"):
-            lines += [f"Answered by: {_title(record['provider'])}", ""]
+            words = PROVIDER_WORDS.get(record["provider"], record["provider"])
+            lines += [f"Answered by: {_title(words)}", ""]
         for source in record.get("sources") or []:
             where = " - ".join(
                 _title(part)

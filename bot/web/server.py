@@ -16,6 +16,7 @@ import bcrypt
 import chainlit as cl
 from chainlit.auth import get_token_from_cookies
 from chainlit.config import ChainlitConfig, config
+from chainlit.logger import logger as chainlit_log
 from chainlit.server import app as server
 from chainlit.server import sio
 from chainlit.session import WebsocketSession
@@ -260,8 +261,6 @@ class _NoReadmeLanguageWarning(logging.Filter):
 
 
 def _no_readme_language_warning() -> None:
-    from chainlit.logger import logger as chainlit_log
-
     if not any(isinstance(f, _NoReadmeLanguageWarning) for f in chainlit_log.filters):
         chainlit_log.addFilter(_NoReadmeLanguageWarning())
 
