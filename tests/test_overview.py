@@ -81,6 +81,29 @@ def test_without_question_headings_starters_ask_about_main_sections_skipping_boi
     ]
 
 
+def test_a_manual_whose_chapters_sit_under_contents_shows_its_chapters_and_no_sphinx_pages():
+    # A Sphinx manual as one HTML page: "Abstract", then every chapter under "Contents", then "Indices and tables".
+    policy = describe_document(
+        "policy.html",
+        _passages(
+            "policy.html",
+            "Python Policy",
+            ["Abstract", "Contents > 1. Python Packaging", "Contents > 2. Python Programs", "Indices and tables"],
+        ),
+        None,
+    )
+    assert policy.sections == ("Abstract", "Python Packaging", "Python Programs", "Indices and tables")
+    spec = describe_document(
+        "spec.pdf", _passages("spec.pdf", "MIME Spec", ["Introduction > What is this spec?"]), None
+    )
+    # "What is this spec?" does not say which document it asks about beside another one (tester).
+    assert pick_starters([policy, spec]) == [
+        "What does Python Policy say about Python Packaging?",
+        "What does Python Policy say about Python Programs?",
+    ]
+    assert pick_starters([spec]) == ["What is this spec?"]
+
+
 def test_starters_are_spread_across_documents_and_near_repeats_dropped():
     faq = describe_document("r-faq.pdf", FAQ, None)
     handbook = describe_document("handbook.docx", HANDBOOK, None)
@@ -143,6 +166,26 @@ def test_a_client_folder_gives_a_starter_from_every_document_and_a_readme_naming
     for document in documents:
         assert f"- **{document.title}**" in overview.readme and document.source in overview.readme
         assert document.sections[0] in overview.readme
+
+
+def test_a_decline_beside_several_documents_suggests_no_question_that_says_only_this_spec(built_index, tmp_path):
+    """The tester saw "What is this spec?" offered on every decline in a folder of four documents."""
+    from bot.assistant import Assistant
+    from bot.ingest.index import ingest
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "spec.md").write_text(
+        "# MIME Spec\n\n## What is this spec?\n\nIt says how programs name the types of files.\n\n"
+        "## How are globs weighted?\n\nEach glob has a weight from 0 to 100; the default is 50.\n"
+    )
+    (corpus / "zlib.md").write_text("# zlib Usage\n\n## Compressing\n\nCall deflateInit() before deflate().\n")
+    settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    ingest(settings, progress=False)
+    declined = Assistant.build(settings).ask("How do I bake sourdough bread?")
+    assert not declined.answered and declined.suggestions, declined.text
+    assert "What is this spec?" not in declined.suggestions and "How are globs weighted?" in declined.suggestions
 
 
 def test_pinned_starters_from_settings_win(monkeypatch):

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.question.patterns import names_document_as_this
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
 from bot.text import tokenize
@@ -29,7 +30,8 @@ NUMBERING = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")  # "7.2 Why ...?" -> "Why ...?
 _BOILERPLATE = re.compile(
     r"^(?:(?:table of )?contents|index|references|bibliography|acknowledge?ments?|copyright|licen[cs]e|"
     r"about (?:this|the) (?:document|guide|book)|preface|foreword|appendix(?: \w+)?|notes?|footnotes|"
-    r"glossary|see also|further reading|sources?|introduction|overview|summary|conclusions?|abstract|welcome(?: to .*)?)\W*$",
+    r"glossary|see also|further reading|sources?|introduction|overview|summary|conclusions?|abstract|welcome(?: to .*)?|"
+    r"indices(?: and tables)?|navigation|search(?: page)?|module index)\W*$",  # (Sphinx's own pages)
     re.I,
 )
 
@@ -70,10 +72,15 @@ def _parts(passage: Passage) -> list[str]:
 
 def _main_depth(paths: list[list[str]], title: str) -> int:
     """The heading level that splits a document into its main sections: the shallowest with two or more,
-    not counting a top heading that only repeats the title."""
+    not counting a top heading that only repeats the title, nor boilerplate (a Sphinx manual's chapters are
+    all under "Contents", beside "Abstract" and "Indices and tables")."""
     deepest = max((len(p) for p in paths), default=0)
     for depth in range(deepest):
-        names = {p[depth] for p in paths if len(p) > depth and p[depth].casefold() != title.casefold()}
+        names = {
+            p[depth]
+            for p in paths
+            if len(p) > depth and p[depth].casefold() != title.casefold() and not _BOILERPLATE.match(p[depth])
+        }
         if len(names) >= 2:
             return depth
     return 0
@@ -150,9 +157,10 @@ def _same(a: str, b: str) -> bool:
 def _candidates(document: Document, several: bool) -> list[list[str]]:
     """A document's own questions, best kind first: those its front matter lists, its question headings
     (spread over its sections), then questions about its main sections."""
+    headings = _spread(document.question_headings)
     return [
         list(document.questions),
-        _spread(document.question_headings),
+        [q for q in headings if not (several and names_document_as_this(q))],
         [_about(document, s, several) for s in document.sections if _askable(s)],
     ]
 

@@ -473,6 +473,15 @@ def named_terms(question: str) -> list[str]:
     return found
 
 
+_THIS_DOCUMENT = re.compile(rf"\b(?:this|these)\s+(?:\w+\s+)?(?:{DOCUMENT_NOUNS}|specs?|specifications?)\b", re.I)
+
+
+def names_document_as_this(question: str) -> bool:
+    """Whether a question heading names its document only as "this ..." ("What is this spec?"): beside the
+    other documents of a folder, it does not say which one it asks about."""
+    return bool(_THIS_DOCUMENT.search(question))
+
+
 def asked_kind(question: str) -> str:
     """ "percent", "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
     "How much does it cost ...?", "When was ... released?", "Who invented ...?"); "" for any other."""

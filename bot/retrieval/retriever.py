@@ -24,6 +24,7 @@ from bot.ingest.index import (
 )
 from bot.ingest.index.calibration import Calibration
 from bot.question.form import read_question
+from bot.question.patterns import names_document_as_this
 from bot.question.spelling import english_zipf
 from bot.retrieval import refusal
 from bot.retrieval.answerability import AnswerabilityModel
@@ -139,11 +140,14 @@ class Retriever:
         """Questions the articles answer (their question headings) closest to a query."""
         view = self._view
         if view.suggestions is None:
+            several = len({p.source for p in view.passages}) > 1
             headings = dict.fromkeys(
-                re.sub(r"^\d+(?:\.\d+)*[.)]?\s+", "", part.strip())  # "7.2 Why ...?" -> "Why ...?"
+                question
                 for p in view.passages
                 for part in p.heading.split(" > ")
                 if part.strip().endswith("?")
+                and (question := re.sub(r"^\d+(?:\.\d+)*[.)]?\s+", "", part.strip()))  # "7.2 Why ...?" -> "Why ...?"
+                and not (several and names_document_as_this(question))  # "What is this spec?" beside other documents
             )
             view.suggestion_vectors = self.embed(list(headings)) if headings else None
             view.suggestions = list(headings)
