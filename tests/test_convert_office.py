@@ -91,6 +91,22 @@ def test_word_table_rows_are_items_in_document_order(word_file):
     assert md.index("def label") < md.index(rows) < md.index("Questions? Call the desk.")
 
 
+def test_angle_brackets_in_a_word_file_are_its_text_and_answers_show_them():
+    from markdown_it import MarkdownIt
+
+    from bot.safe_markdown import inert_markdown
+
+    doc = docx.Document()
+    doc.add_paragraph("A rule <a><b/><c/></a> means a and (b or c); load <MIME>/text/html.xml.")
+    doc.add_paragraph().add_run("<div>verbatim</div>").font.name = "Courier New"
+    markdown = docx_to_markdown(saved(doc)).markdown
+    # The answers' inert Markdown drops HTML tags: a specification's example had shown as "<c/> means ..." (tester).
+    shown = MarkdownIt("commonmark").render(inert_markdown(markdown))
+    assert "&lt;a&gt;&lt;b/&gt;&lt;c/&gt;&lt;/a&gt; means a and (b or c)" in shown, shown
+    assert "load &lt;MIME&gt;/text/html.xml" in shown and "&lt;div&gt;verbatim&lt;/div&gt;" in shown, shown
+    assert "<div>verbatim</div>" in markdown  # code stays verbatim
+
+
 def test_word_title_from_core_properties_else_first_title(word_file):
     assert docx_to_markdown(word_file).title == "Returns handbook"
     doc = docx.Document(io.BytesIO(word_file))

@@ -15,6 +15,28 @@ def location_marker(kind: str, number: int) -> str:
     return f"<!-- {kind} {number} -->"
 
 
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_TAG_START = re.compile(r"(?<!\\)<(?=[A-Za-z/!?])")
+
+
+def tags_as_text(markdown: str) -> str:
+    """Markdown made from a format without markup (PDF, Word, PowerPoint) with each "<" that would open an HTML
+    tag escaped: a specification's "<a><b/><c/></a>" is its text, and the answers' inert Markdown drops HTML
+    tags. Code blocks and the page and slide markers stay as they are."""
+    out: list[str] = []
+    fence = ""
+    for line in markdown.split("\n"):
+        opened = _FENCE.match(line)
+        if fence:
+            fence = "" if opened and opened.group(1) == fence else fence
+        elif opened:
+            fence = opened.group(1)
+        elif not LOCATION_MARKER.match(line):
+            line = _TAG_START.sub(r"\\<", line)
+        out.append(line)
+    return "\n".join(out)
+
+
 @dataclass(frozen=True)
 class Converted:
     """A document as Markdown with its structure kept.

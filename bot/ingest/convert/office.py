@@ -20,7 +20,7 @@ from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.oxml.ns import qn
 from pptx.shapes.group import GroupShape
 
-from bot.ingest.convert.base import ConversionError, Converted, location_marker
+from bot.ingest.convert.base import ConversionError, Converted, location_marker, tags_as_text
 
 # A Word or PowerPoint file's members unpacked, at most: a 400 KB file unpacking to 400 MB of XML (a zip bomb) is
 # refused from its zip directory, before any of it is inflated. Real ones stay far below (a 500-page Word file's
@@ -45,7 +45,7 @@ def docx_to_markdown(data: bytes) -> Converted:
         title = (document.core_properties.title or "").strip() or first_heading
     except Exception as exc:  # broken XML inside an otherwise valid package
         raise ConversionError("unreadable Word document") from exc
-    return Converted(markdown=_join(blocks), title=title)
+    return Converted(markdown=tags_as_text(_join(blocks)), title=title)
 
 
 def pptx_to_markdown(data: bytes) -> Converted:
@@ -73,7 +73,7 @@ def pptx_to_markdown(data: bytes) -> Converted:
         title = (presentation.core_properties.title or "").strip() or first_title
     except Exception as exc:
         raise ConversionError("unreadable PowerPoint presentation") from exc
-    return Converted(markdown=_join(blocks), title=title)
+    return Converted(markdown=tags_as_text(_join(blocks)), title=title)
 
 
 def _check_zip(data: bytes) -> None:

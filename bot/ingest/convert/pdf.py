@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import pypdfium2 as pdfium
 
-from bot.ingest.convert.base import ConversionError, Converted
+from bot.ingest.convert.base import ConversionError, Converted, tags_as_text
 from bot.ingest.convert.pdf_layout import line_pitch, render_page
 from bot.ingest.convert.pdf_structure import body_size, drop_furniture, mark_by_size, mark_outline, pdf_title
 from bot.ingest.convert.pdf_text import page_lines, pdf_outline
@@ -77,7 +77,7 @@ def pdf_to_markdown(
         mark_by_size(pages, body)
     pitch = line_pitch(pages, body)
     markdown = "\n".join(render_page(n, lines, body, pitch) for n, lines in enumerate(pages, 1))
-    return Converted(markdown=markdown.strip() + "\n", title=pdf_title(meta_title, pages, body))
+    return Converted(markdown=tags_as_text(markdown.strip()) + "\n", title=pdf_title(meta_title, pages, body))
 
 
 def _refusal(data: bytes) -> ConversionError:
