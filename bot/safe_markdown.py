@@ -63,7 +63,7 @@ _ELEMENT_NAMES = (
     "search section select slot small source spacer span strike strong style sub summary sup svg table tbody "
     "td template textarea tfoot th thead time title tr track tt u ul var video wbr xmp"
 )
-_HTML_ELEMENTS = frozenset(_ELEMENT_NAMES.split())
+HTML_ELEMENTS = frozenset(_ELEMENT_NAMES.split())  # the tags `inert_markdown` drops
 _TAG_NAME = re.compile(r"^<[!/?]?([A-Za-z][A-Za-z0-9-]*)")
 
 
@@ -72,7 +72,7 @@ def _markup_or_text(match: re.Match) -> str:
     if match.start() and match.string[match.start() - 1] == "\\":
         return match.group()  # escaped already (this runs until nothing changes)
     name = _TAG_NAME.match(match.group())
-    markup = not name or name.group(1).lower() in _HTML_ELEMENTS or name.group(1).lower() == "doctype"
+    markup = not name or name.group(1).lower() in HTML_ELEMENTS or name.group(1).lower() == "doctype"
     return "" if markup else "\\" + match.group()
 
 

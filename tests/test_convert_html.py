@@ -221,3 +221,16 @@ def test_every_faq_page_keeps_all_headings_and_code_blocks():
         blocks = fenced_blocks(md)
         for pre in main.find_all("pre"):
             assert pre.get_text().strip("\n") in blocks, (path.name, pre.get_text()[:60])
+
+
+def test_angle_brackets_written_as_entities_are_the_pages_text_and_answers_show_them():
+    from markdown_it import MarkdownIt
+
+    from bot.safe_markdown import inert_markdown
+
+    page = b"<html><body><h1>Spec</h1><p>The rule &lt;a&gt;&lt;b/&gt;&lt;/a&gt; means a and b.</p><pre>&lt;div&gt;</pre></body></html>"
+    markdown = html_to_markdown(page).markdown
+    shown = MarkdownIt("commonmark").render(inert_markdown(markdown))
+    # The answers' inert Markdown drops HTML tags: the rule had shown as "The rule means a and b."
+    assert "The rule &lt;a&gt;&lt;b/&gt;&lt;/a&gt; means a and b." in shown, shown
+    assert "```\n<div>\n```" in markdown  # code stays verbatim

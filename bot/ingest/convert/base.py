@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.safe_markdown import HTML_ELEMENTS
+
 # A converter marks where each page (PDF) or slide (PowerPoint) starts with a line of its own, so that
 # chunking can tell each passage its page. An HTML comment: invisible if the Markdown is ever rendered.
 LOCATION_MARKER = re.compile(r"^<!-- (?P<kind>page|slide) (?P<number>\d+) -->$")
@@ -16,13 +18,17 @@ def location_marker(kind: str, number: int) -> str:
 
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_TAG_START = re.compile(r"(?<!\\)<(?=[A-Za-z/!?])")
+_TAG_START = re.compile(r"(?<!\\)<(?=/?([A-Za-z][A-Za-z0-9-]*))")
+
+
+def _escaped_if_html(match: re.Match) -> str:
+    return "\\<" if match.group(1).lower() in HTML_ELEMENTS else "<"
 
 
 def tags_as_text(markdown: str) -> str:
-    """Markdown made from a format without markup (PDF, Word, PowerPoint) with each "<" that would open an HTML
-    tag escaped: a specification's "<a><b/><c/></a>" is its text, and the answers' inert Markdown drops HTML
-    tags. Code blocks and the page and slide markers stay as they are."""
+    """Markdown whose text (not markup) holds "<a>", "<div>" and the like, with the "<" of each such HTML tag
+    escaped: a specification's "<a><b/><c/></a>" is its text, and the answers' inert Markdown drops HTML tags
+    ("<MIME>", no HTML, stays as written: it is shown as it is). Code blocks and page markers stay as they are."""
     out: list[str] = []
     fence = ""
     for line in markdown.split("\n"):
@@ -32,7 +38,7 @@ def tags_as_text(markdown: str) -> str:
         elif opened:
             fence = opened.group(1)
         elif not LOCATION_MARKER.match(line):
-            line = _TAG_START.sub(r"\\<", line)
+            line = _TAG_START.sub(_escaped_if_html, line)
         out.append(line)
     return "\n".join(out)
 

@@ -14,7 +14,7 @@ import re
 from bs4 import BeautifulSoup, Comment, Tag
 from markdownify import MarkdownConverter
 
-from bot.ingest.convert.base import ConversionError, Converted
+from bot.ingest.convert.base import ConversionError, Converted, tags_as_text
 
 # Never content: scripts, styles, media, widgets and forms (a form's text is labels and buttons, not prose).
 _JUNK_TAGS = ["script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "dialog"]
@@ -50,7 +50,8 @@ def html_to_markdown(data: bytes) -> Converted:
         for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
             comment.extract()
         root = _main_content(soup)
-        markdown = _tidy(_Markdown().convert_soup(root)) if root is not None else ""
+        # Tags are converted or dropped by now: a "<a>" left is the page's text ("&lt;a&gt;"), escaped as such.
+        markdown = tags_as_text(_tidy(_Markdown().convert_soup(root))) if root is not None else ""
     except RecursionError:
         raise ConversionError("HTML nested too deeply") from None
     except Exception as exc:  # any parser failure is the file's fault, reported in one line
