@@ -240,9 +240,19 @@ _PERCENT = re.compile(
 )
 
 
+_PHONE = re.compile(r"(?<![\w.])\+?\(?\d(?:[\d\s().-]{5,}\d)(?!\w)")
+_PHONE_DIGITS = 7
+
+
+def _phone_number(text: str) -> bool:
+    return any(sum(ch.isdigit() for ch in m.group()) >= _PHONE_DIGITS for m in _PHONE.finditer(text))
+
+
 def gives_kind(text: str, kind: str, question: str = "") -> bool:
     """Whether `text` holds the kind of answer `bot.question.form.asked_kind` named: a share, a number, a date, or
     a name not in the question."""
+    if kind == "phone":  # "+47 22 00 00 00", "(555) 123-4567": seven digits at least, as one number
+        return _phone_number(text)
     if kind == "percent":  # "12%", "one in five", "half": a share, not just any number
         return bool(_PERCENT.search(text))
     if kind == "amount":

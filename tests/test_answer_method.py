@@ -116,6 +116,14 @@ def test_asked_kind_and_what_gives_it():
     assert asked_kind("What proportion of staff work remotely?") == "percent"
     assert not gives_kind("Companies use it on a daily or weekly basis.", "percent")
     assert gives_kind("About 35% of companies use it.", "percent") and gives_kind("One in five do.", "percent")
+    # A number to dial needs one, even asked as yes/no: "Does Node.js have a phone number for reporting security
+    # incidents?" was answered with "... acknowledged within 5 days" (tester).
+    from bot.question.form import read_question
+
+    assert read_question("Does Node.js have a phone number for reporting security incidents?").kind == "phone"
+    assert read_question("Can I cap how much bandwidth APT uses?").kind == ""  # whether, not how much
+    assert not gives_kind("Your report will be acknowledged within 5 days.", "phone")
+    assert gives_kind("Call the desk at +47 22 00 00 00.", "phone") and gives_kind("Phone (555) 123-4567.", "phone")
 
 
 def test_a_question_for_a_percentage_is_declined_when_no_sentence_gives_one(assistant):

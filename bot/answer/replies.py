@@ -24,9 +24,13 @@ def not_covered_reply(
     """
     examples = (suggestions or list(examples or []))[:3]
     if missing:
-        what = {"percent": "a percentage", "amount": "an amount or a number", "date": "a date", "person": "a name"}.get(
-            missing, "that"
-        )
+        what = {
+            "phone": "a phone number",
+            "percent": "a percentage",
+            "amount": "an amount or a number",
+            "date": "a date",
+            "person": "a name",
+        }.get(missing, "that")
         lead = f"The documents I have don't give {what} for that, so I can't answer it from them"
     elif unknown_names:
         lead = f"The documents I have don't mention {_names(question, unknown_names)}, so I can't answer that from them"

@@ -68,7 +68,8 @@ def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = T
         defined_name=_P["article"].regex.sub("", defined),
         definition_terms=frozenset(tokenize(defined)),
         # "Can I cap how much bandwidth APT uses?" asks whether, not how much: a yes/no question wants no amount.
-        kind="" if yes_no else asked_kind(query),
+        # "Is there a phone number for ...?" is answered yes only by the number.
+        kind=asked_kind(query) if not yes_no or asked_kind(query) == "phone" else "",
         names=tuple(named_terms(question)),
         tool=tool.group(1) if tool else "",
         wants_list=bool(_P["asks_for_list"].find(query)),

@@ -133,17 +133,23 @@ _TABLE = (
     # The kind of answer a question asks for, when it is one a sentence either has or lacks.
     _row(
         "asks_amount",
-        r"\bhow\s+(?:much|many|big|large|long|old|fast|often|far|heavy|expensive)\b|\b(?:phone|telephone|fax)\s+number"
+        r"\bhow\s+(?:much|many|big|large|long|old|fast|often|far|heavy|expensive)\b"
         r"|\bwhat\s+(?:does|do|did|will)\b.{0,40}\bcost\??\s*$"
         r"|^\s*(?:which|what)\s+(?:[\w-]+\s+)?(?:percentage|percent|proportion|port|price|fee)s?\b",
         (
             "How much does it cost to train an LLM?",
-            "What is the phone number of support?",
             "What does the plan cost?",
             "What percentage of companies use AI?",
             "Which port does the proxy listen on?",
         ),
         ("How does it work?", "Which GPT version do the articles discuss?", "Which sport is most popular?"),
+    ),
+    # A number to dial: answered by one, not by any number ("within 5 days").
+    _row(
+        "asks_phone",
+        r"\b(?:phone|telephone|fax|hotline)\s+(?:number|no\b)",
+        ("What is the phone number of support?", "Does Node.js have a phone number for reporting incidents?"),
+        ("How do I number my phone bills?",),
     ),
     # A share of a whole: answered by a percentage or a fraction, not by any number ("daily", "two tools").
     _row(
@@ -483,8 +489,10 @@ def names_document_as_this(question: str) -> bool:
 
 
 def asked_kind(question: str) -> str:
-    """ "percent", "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
+    """ "phone", "percent", "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
     "How much does it cost ...?", "When was ... released?", "Who invented ...?"); "" for any other."""
+    if _P["asks_phone"].find(question):
+        return "phone"
     if _P["asks_percent"].find(question):
         return "percent"
     if _P["asks_amount"].find(question):

@@ -131,7 +131,11 @@ def gives_asked_kind(form: QuestionForm, sentence: str) -> bool:
 
 def lacks_kind(form: QuestionForm) -> Decision:
     """The decline of a question asking for an amount, a date or a name that no sentence near the best gives."""
-    what = {"percent": "a percentage", "amount": "an amount", "date": "a date", "person": "a name"}.get(
-        form.kind, "that"
-    )
+    what = {
+        "phone": "a phone number",
+        "percent": "a percentage",
+        "amount": "an amount",
+        "date": "a date",
+        "person": "a name",
+    }.get(form.kind, "that")
     return Decision(False, f"asks for {what}, and no sentence close to the best gives one", missing=form.kind)
