@@ -284,3 +284,26 @@ def test_a_sentence_never_comes_before_the_one_it_leans_on_even_when_both_were_c
     quoted = sentences(answer.text)
     leaning = next(i for i, s in enumerate(quoted) if s.startswith("They excel"))
     assert leaning > 0 and quoted[leaning - 1].startswith("LLMs are built"), answer.text
+
+
+def test_a_title_a_byline_or_a_caption_is_never_quoted_on_its_own():
+    import numpy as np
+
+    from bot.answer.sections import Candidate, says_something
+    from bot.ingest.sentences import Sentence
+
+    def quotable(text: str, list_id: int = 0) -> bool:
+        return says_something(Candidate(Sentence(text, text, 0, list_id=list_id), 1, 0.5, np.zeros(3)))
+
+    # A PDF's title page had answered "How does the shared MIME-info database integrate with the Windows
+    # registry?" (tester), and a table's caption and header row had been quoted as sentences.
+    assert not quotable("X Desktop Group (http://www.freedesktop.org)")
+    assert not quotable("Thomas Leonard") and not quotable("tal197 at users.sf.net")
+    assert not quotable("Table 2.3: List of Debian archive area")
+    # A sentence cut at a page break, a list item without a stop and a table row stay quotable.
+    assert quotable(
+        "In 1998, the Association for Computing Machinery (ACM) presented its Software System Award to John M. Chambers, the principal designer of S, for"
+    )
+    assert quotable("No CVEs will be issued for issues that only affect experimental platforms", list_id=1)
+    assert quotable("City: Oslo; Daily Allowance: 70 Euros", list_id=1)
+    assert quotable("Passwords must be changed every ninety days.")

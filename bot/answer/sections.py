@@ -12,7 +12,7 @@ import numpy as np
 from bot.ingest.sentences import Sentence
 from bot.question.followup import COMPARING_WORDS
 from bot.safe_markdown import inert_markdown
-from bot.text import tokenize
+from bot.text import STOPWORDS, tokenize
 from bot.types import Passage, QuestionForm
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".
@@ -34,6 +34,7 @@ Scorer = Callable[[QuestionForm, np.ndarray, dict[str, float]], list[Candidate]]
 # For one side of a comparison, a sentence naming that side alone is preferred to one naming both when it
 # scores within this of it (0.02, 0.05 and 0.1 give the same figures; see README, "Both sides").
 SIDE_ALONE_MARGIN = 0.05
+TITLE_MAX_WORDS = 8  # a title or byline line is short; a longer line without a stop is a cut sentence
 
 
 def terms(c: Candidate) -> set[str]:
@@ -43,8 +44,23 @@ def terms(c: Candidate) -> set[str]:
 
 def says_something(c: Candidate) -> bool:
     """Whether a sentence can be quoted on its own: a bare lead-in ("...:") comes in only with what it
-    introduces, and a question in the text ("Thinking about integrating AI into your business?") answers nothing."""
-    return bool(c.sentence.code) or not c.sentence.text.rstrip(" *_").endswith((":", "?"))
+    introduces, a question in the text ("Thinking about integrating AI into your business?") answers nothing,
+    and neither does a title or a byline ("X Desktop Group Thomas Leonard tal197 at users.sf.net")."""
+    text = c.sentence.text.rstrip(" *_")
+    return bool(c.sentence.code) or not (text.endswith((":", "?")) or not c.sentence.list_id and _title_line(text))
+
+
+def _title_line(text: str) -> bool:
+    """A line (not a list item or table row) that ends without a stop and whose words are mostly capitalised,
+    or has none (an address alone): a title, a name, a byline."""
+    if text.endswith((".", "!", ";", '"', "”")):
+        return False
+    # Words, not addresses or codes ("users.sf.net", "tal197"), and not the small words titles keep lower case.
+    tokens = (t.strip("()[]{}\"'“”‘’,") for t in text.split())
+    words = [t for t in tokens if t.isalpha() and t.lower() not in STOPWORDS]
+    # (short: a sentence cut at a page break, "... presented its Award to John M. Chambers, the principal
+    # designer of S, for", is no title however many names it holds)
+    return not words or 2 <= len(words) <= TITLE_MAX_WORDS and sum(w[0].isupper() for w in words) > len(words) / 2
 
 
 def order_of(c: Candidate) -> tuple[int, int]:
