@@ -96,6 +96,11 @@ def test_asked_kind_and_what_gives_it():
     from bot.text import gives_kind
 
     assert asked_kind("How many spaces should I indent with?") == "amount"
+    # A sum of money named as such asks for one: "What is the largest bug bounty Node.js has ever paid out?" had
+    # been answered with a description of the bounty programme (tester).
+    assert asked_kind("What is the largest bug bounty Node.js has ever paid out?") == "amount"
+    assert asked_kind("What is the daily allowance in Oslo?") == "amount"
+    assert asked_kind("What is the main purpose of deflate?") == ""
     assert gives_kind("Use 4 spaces per indentation level.", "amount")
     assert gives_kind("It takes one working day.", "amount")
     assert gives_kind("deflateInit() will allocate on the order of 256K bytes.", "amount")  # a number with its unit

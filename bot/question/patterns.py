@@ -135,12 +135,17 @@ _TABLE = (
         "asks_amount",
         r"\bhow\s+(?:much|many|big|large|long|old|fast|often|far|heavy|expensive)\b"
         r"|\bwhat\s+(?:does|do|did|will)\b.{0,40}\bcost\??\s*$"
+        # "What is the largest bug bounty ...?", "What is the daily allowance?": the name of a sum of money
+        r"|^\s*(?:what|which)\s+(?:is|are|was|were|'s)\s+the\s+(?:[\w-]+\s+){0,2}?"
+        r"(?:amount|bounty|bounties|price|fee|payment|salary|wage|allowance)s?\b"
         r"|^\s*(?:which|what)\s+(?:[\w-]+\s+)?(?:percentage|percent|proportion|port|price|fee)s?\b",
         (
             "How much does it cost to train an LLM?",
             "What does the plan cost?",
             "What percentage of companies use AI?",
             "Which port does the proxy listen on?",
+            "What is the largest bug bounty Node.js has paid?",
+            "What is the daily allowance in Oslo?",
         ),
         ("How does it work?", "Which GPT version do the articles discuss?", "Which sport is most popular?"),
     ),
