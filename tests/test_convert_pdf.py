@@ -124,6 +124,23 @@ def test_bullets_become_list_items_without_emphasis(converted) -> None:
     assert "**" not in converted.markdown and "•" not in converted.markdown
 
 
+def test_a_sentence_that_runs_over_a_page_break_stays_whole_on_its_first_page() -> None:
+    # The MIME spec's "Information found in a" | "directory is added to ..." had made a passage that began
+    # mid-sentence, and an answer that opened "directory is added to ..." (tester).
+    pages = [
+        [(BOLD, 14, 72, 700, "1 Layout")] + paragraph(670, "Files are read in order. Information found in a"),
+        paragraph(720, "directory is added to the information found before it.")
+        + paragraph(680, "A new paragraph starts here."),
+        paragraph(720, "This page starts with a sentence of its own.") + paragraph(680, "Its last line ends"),
+        paragraph(720, "Another sentence, after a page that ended without a stop."),
+    ]
+    md = pdf_to_markdown(make_pdf(pages)).markdown
+    assert "Information found in a directory is added to the information found before it.\n\n<!-- page 2 -->" in md
+    assert "<!-- page 2 -->\n\nA new paragraph starts here." in md, md
+    # A next page that opens with a capital starts a sentence of its own: nothing is joined.
+    assert re.search(r"Its last line ends\n\n+<!-- page 4 -->\n\nAnother sentence", md), md
+
+
 def test_outline_gives_levels_even_when_headings_look_like_body_text() -> None:
     page1 = [(BODY, 11, 72, 700, "2 Setup")] + paragraph(680, "Setup takes a minute.")
     page2 = [(BODY, 11, 72, 700, "2.1 Install the agent")] + paragraph(680, "Install the agent on each host.")

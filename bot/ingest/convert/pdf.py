@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import threading
 from collections.abc import Callable
 
@@ -77,7 +78,22 @@ def pdf_to_markdown(
         mark_by_size(pages, body)
     pitch = line_pitch(pages, body)
     markdown = "\n".join(render_page(n, lines, body, pitch) for n, lines in enumerate(pages, 1))
-    return Converted(markdown=tags_as_text(markdown.strip()) + "\n", title=pdf_title(meta_title, pages, body))
+    markdown = _ACROSS_PAGES.sub(_sentence_joined, markdown.strip())
+    return Converted(markdown=tags_as_text(markdown) + "\n", title=pdf_title(meta_title, pages, body))
+
+
+# A paragraph that runs on over a page break: its last line on one page ends without a stop, and the next page
+# opens in lower case ("Information found in a" | "directory is added to ..."). Prose lines only: not a heading,
+# list item, table, code or marker.
+_ACROSS_PAGES = re.compile(
+    r"^(?P<before>(?![#|>`~\s-]|<!--)[^\n]*[\w,])\n\n+(?P<marker><!-- page \d+ -->)\n\n(?P<after>[a-z][^\n]*)$", re.M
+)
+
+
+def _sentence_joined(match: re.Match) -> str:
+    """The paragraph whole on the page it starts on, the next page's marker after it: a passage that began
+    "directory is added to ..." or "is:" quoted half a sentence."""
+    return f"{match['before']} {match['after']}\n\n{match['marker']}"
 
 
 def _refusal(data: bytes) -> ConversionError:
