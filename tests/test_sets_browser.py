@@ -86,3 +86,37 @@ def test_picking_a_set_answers_from_it_keeps_it_on_resume_and_hides_sets_limited
         assert "Fjordline IT Policies" not in settings["markdown"] and "HR Handbook" in settings["markdown"]
         reply = socket_answer(url, cookie, "it-policies", "How often must passwords be changed?")
         assert "ninety days" not in reply and "not available to you" in reply
+
+
+BOARD = "---\ntitle: Project Falcon acquisition memo\n---\n# Project Falcon\n\nThe board approved the acquisition.\n"
+
+
+def test_a_set_limited_to_its_users_is_never_described_to_anyone_else_even_when_it_comes_first(tmp_path, built_index):
+    """A tester's "aaa-board" (users = ["anna"]) sorted first: its document's title was in every page's
+    description (and og:description, what a chat app shows for a shared link), in the readme before login and
+    its size in /health."""
+    from bot.ingest.index import ingest
+
+    root = make_sets(tmp_path / "sets")
+    (root / "aaa-board").mkdir()
+    (root / "aaa-board" / "falcon.md").write_text(BOARD, encoding="utf-8")
+    (root / "aaa-board" / "set.toml").write_text('title = "Board"\nusers = ["anna"]\n', encoding="utf-8")
+    settings = built_index.model_copy(update={"sets_dir": root, "index_dir": tmp_path / "prebuilt"})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    written = {s.name: ingest(s.settings, progress=False).passages_written for s in document_sets(settings)}
+    assert written["aaa-board"] != written["hr"], written
+    env, passwords = login_env("anna", "bob")
+    env |= {"BOT_SETS_DIR": str(root)}
+    with serve_app(tmp_path, env, ready_path="/health", index_from=settings.index_dir) as (url, _log):
+        bob = login(url, "bob", passwords["bob"])
+        anna = login(url, "anna", passwords["anna"])
+        _status, settings_anna = http(url, "/project/settings?chat_profile=aaa-board", anna)
+        assert "Project Falcon" in settings_anna["markdown"]  # anna's own set: its readme is hers to read
+        health = http(url, "/health", "")[1]
+        for cookie in ("", bob):
+            status, page = http(url, "/", cookie)
+            assert status == 200 and "Project Falcon" not in page and "HR Handbook" in page, page[:2000]
+            _status, settings_seen = http(url, "/project/settings", cookie)
+            assert "Project Falcon" not in str(settings_seen)
+        assert "falcon" not in str(health).lower() and "aaa-board" not in str(health), health
+        assert health["passages"] == written["hr"], health  # the HR set's, the first open to everyone

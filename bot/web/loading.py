@@ -49,14 +49,22 @@ def _default() -> DocumentSet:
     return SETS[0]
 
 
+def _public() -> DocumentSet | None:
+    """The first set open to everyone: the one the page names before anyone logs in (its title, description,
+    readme, /health). A set that names its users is never described to anyone else; with none open, no set is."""
+    return next((s for s in SETS if not s.users), None)
+
+
 async def health() -> dict:
-    """Whether the model and index are loaded (of the first set; each set's in `sets`): for load balancers."""
+    """Whether the model and index are loaded (of the first set open to everyone; each set's in `sets`): for load
+    balancers."""
     from bot.ingest.index import IndexUnavailable  # lazy: the index code loads with the assistant, after start-up
 
-    first = _default()
+    first = _public() or _default()
     assistant = _assistants.get(first.name)
     loaded = assistant is not None
     reachable, problem = loaded, _errors.get(first.name)
+    told = first.users == ()  # a users-only set's size and generation are not told to strangers
     if loaded:
         try:  # the index may live on a Chroma server that has gone away since
             await asyncio.to_thread(assistant.retriever.check_index)
@@ -66,8 +74,8 @@ async def health() -> dict:
         "status": "ok" if reachable else ("loading" if not loaded and not problem else "error"),
         "model_loaded": loaded,
         "index_loaded": reachable,
-        "index_generation": assistant.retriever.generation if loaded else None,
-        "passages": assistant.retriever.passage_count if loaded else 0,
+        "index_generation": assistant.retriever.generation if loaded and told else None,
+        "passages": assistant.retriever.passage_count if loaded and told else 0,
     }
     if get_settings().sets_dir is not None and not get_settings().login:  # set names are not told to strangers
         body["sets"] = {
@@ -79,6 +87,7 @@ async def health() -> dict:
                 else "loading"
             )
             for s in SETS
+            if not s.users
         }
     if get_settings().shows_memory_in_health():
         body["rss_mb"] = rss_mb()
@@ -89,7 +98,7 @@ async def health() -> dict:
 
 async def corpus_overview(document_set: DocumentSet | None = None):
     """What a set's live corpus is about (`bot.answer.overview.Overview`); None if it cannot load. The first
-    set's is shown as the app's identity."""
+    set open to everyone is shown as the app's identity (the page's title and description, to anyone)."""
     document_set = document_set or _default()
     try:
         assistant = await get_assistant(document_set=document_set)
@@ -97,7 +106,7 @@ async def corpus_overview(document_set: DocumentSet | None = None):
     except Exception as exc:
         log.warning("cannot describe the documents of set %s: %s", document_set.name, exc)
         return None
-    if document_set is _default():
+    if document_set is _public():
         show_identity(overview.name, overview.description, overview.headline)  # follows a re-ingest
     return overview
 
@@ -107,8 +116,8 @@ async def readme(name: str | None = None, allowed: list[str] | None = None) -> s
     of the first allowed set (of the first set when there are no profiles)."""
     if allowed:
         document_set = find_set(SETS, name if name in allowed else allowed[0])
-    else:
-        document_set = _default()
+    else:  # no profiles offered (no sets, or nobody logged in yet): only a set open to everyone is shown
+        document_set = _public()
     if document_set is None:
         return None
     overview = await corpus_overview(document_set)
