@@ -226,3 +226,19 @@ def test_with_a_sets_folder_each_set_is_a_model_and_a_limited_one_must_be_named_
     assert list(document_sets(settings)) == ["hr", "it-policies"]
     assert list(document_sets(settings, ["*"])) == ["hr"]  # it-policies is for anna only in the chat
     assert list(document_sets(settings, ["it-policies"])) == ["it-policies"]
+
+
+def test_a_key_made_without_sets_reaches_no_set_limited_to_named_users(run_cli, key_settings, tmp_path, monkeypatch):
+    """A tester's key made as the README shows (no --set) could read a board's users-only set."""
+    from .test_sets import make_sets
+
+    root = make_sets(tmp_path / "sets")  # hr for everyone, it-policies for anna only
+    settings = key_settings.model_copy(update={"sets_dir": root})
+    monkeypatch.setenv("BOT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("BOT_SETS_DIR", str(root))
+    code, _key, err = run_cli("api-key", "create", "intranet", settings=settings)
+    assert code == 0 and "for hr." in err and "it-policies" not in err, err
+    code, _key, err = run_cli("api-key", "create", "board", "--set", "it-policies", settings=settings)
+    assert code == 0 and "for it-policies." in err, err
+    code, listed, _ = run_cli("api-key", "list", settings=settings)
+    assert "intranet\t" in listed and "\thr\t" in listed and "board\t" in listed, listed

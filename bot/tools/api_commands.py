@@ -32,8 +32,15 @@ def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
 
     store = api_keys_for(settings)
     if args.key_command == "create":
-        known = set(document_sets(settings))
-        sets = args.set or sorted(known)  # by default the sets there are now, not those added later
+        every = document_sets(settings)
+        known = set(every)
+        # By default the sets open to everyone there are now (not those added later): a set limited to named
+        # chat users is reached only by a key that names it, as `*` does not reach it either.
+        sets = args.set or sorted(name for name, s in every.items() if not s.served.users)
+        if not sets:
+            raise ValueError(
+                "every document set here is limited to named users: name the ones this key may use with --set."
+            )
         unknown = [s for s in sets if s not in known and s != ALL_SETS]
         if unknown:
             raise ValueError(f"no document set named {', '.join(unknown)}; this server has {', '.join(sorted(known))}.")
