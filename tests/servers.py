@@ -164,11 +164,13 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def serve_app_process(tmp_path: Path, env: dict[str, str] | None = None, index_from: Path | None = None):
+def serve_app_process(
+    tmp_path: Path, env: dict[str, str] | None = None, index_from: Path | None = None, ready_path: str = "/health"
+):
     """Like `serve_app`, but yields (process, url, log path), for a test that kills the server itself."""
     proc, port = _launch(tmp_path, env, index_from)
     try:
-        _wait_for_http(f"http://127.0.0.1:{port}/health", proc, tmp_path / "serve.log")
+        _wait_for_http(f"http://127.0.0.1:{port}{ready_path}", proc, tmp_path / "serve.log")
         yield proc, f"http://127.0.0.1:{port}", tmp_path / "serve.log"
     finally:
         _stop(proc)

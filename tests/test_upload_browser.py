@@ -307,3 +307,28 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         status = other.request.delete(f"{url}/project/thread", data={"threadId": thread_id}).status
         assert status == 200, status
         assert not attached.exists()
+
+
+def test_a_stop_ends_the_server_even_with_an_editors_file_prompt_open(chromium, tmp_path, built_index):
+    """A tester's server outlived its SIGTERM by more than 11 minutes: an open file prompt keeps a request
+    waiting (for up to 15 minutes), and uvicorn waited for it. A stop now cancels it after a short grace."""
+    import os
+    import signal
+    import time
+
+    from .servers import serve_app_process
+
+    root, prebuilt = server_with_sets(tmp_path, built_index)
+    env, passwords = login_env("anna")
+    env |= {"BOT_SETS_DIR": str(root), "BOT_EDITORS": "anna"}
+    # (ready when the page is: /health says "error" while the empty set "garden", its first, has no documents)
+    with serve_app_process(tmp_path, env, index_from=prebuilt, ready_path="/") as (proc, url, log_path):
+        page = sign_in(chromium, url, "anna", passwords["anna"])
+        page.get_by_role("button", name="Add documents").last.click(timeout=REPLY_WAIT_MS)
+        page.get_by_text("Drag and drop files here").last.wait_for(timeout=REPLY_WAIT_MS)
+        stopped_at = time.monotonic()
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+        took = time.monotonic() - stopped_at
+        assert took < 30, f"the server took {took:.0f} s to stop"
+        assert "Traceback" not in log_path.read_text()

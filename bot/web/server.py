@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 import bcrypt
 import chainlit as cl
+import uvicorn
 from chainlit.auth import get_token_from_cookies
 from chainlit.config import ChainlitConfig, config
 from chainlit.logger import logger as chainlit_log
@@ -252,6 +253,26 @@ class CorpusReadme(ResponseRewriter):
         return json.dumps(data).encode("utf-8"), []
 
 
+SHUTDOWN_GRACE_SECONDS = 10  # on SIGTERM or Ctrl-C, requests still open after this long are cancelled
+
+
+def _bounded_shutdown() -> None:
+    """A stop (SIGTERM, Ctrl-C) ends the server within `SHUTDOWN_GRACE_SECONDS`. uvicorn waits for every open
+    request by default, and an editor's open file prompt keeps one waiting for up to 15 minutes (a tester's
+    server outlived its SIGTERM; a second SIGTERM does not force uvicorn, only a second Ctrl-C does). Chainlit
+    makes uvicorn's Config after importing this app, with no shutdown timeout of its own."""
+    if getattr(uvicorn.Config.__init__, "_bot_bounded", False):
+        return
+    original = uvicorn.Config.__init__
+
+    def init(self, *args, **kwargs):
+        kwargs.setdefault("timeout_graceful_shutdown", SHUTDOWN_GRACE_SECONDS)
+        original(self, *args, **kwargs)
+
+    init._bot_bounded = True
+    uvicorn.Config.__init__ = init
+
+
 class _NoReadmeLanguageWarning(logging.Filter):
     """Chainlit warns on every page load that it has no `chainlit_<language>.md`; the readme shown is the
     document set's own (`CorpusReadme`) in every language, so the line only buried the log's real warnings."""
@@ -280,6 +301,7 @@ def install_server(health, readme: Callable[..., Awaitable[str | None]] | None =
     _no_nested_profile_lookup()
     _empty_uploads_kept()
     _no_readme_language_warning()
+    _bounded_shutdown()
     if readme is not None:
         # Innermost, inside Chainlit's gzip, like `OfflinePage`: it reads the JSON before compression.
         server.user_middleware.append(Middleware(CorpusReadme, readme=readme))
