@@ -24,7 +24,7 @@ DOCX_ANSWER = "The compost heap must be turned every second Friday"
 PDF_ANSWER = "Open the roof vents whenever the air inside rises above 24 degrees"
 
 
-def compost_docx() -> bytes:
+def compost_docx(extra: str = "") -> bytes:
     import docx
 
     document = docx.Document()
@@ -32,6 +32,8 @@ def compost_docx() -> bytes:
     document.add_heading("Compost Rules", level=0)
     document.add_heading("How often is the compost heap turned?", level=1)
     document.add_paragraph(f"{DOCX_ANSWER}, so that the middle stays warm and the heap rots evenly.")
+    if extra:
+        document.add_paragraph(extra)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -229,6 +231,14 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         send_chat(page, "How often is the compost heap turned?")
         expect(answers.last).to_contain_text(DOCX_ANSWER, timeout=REPLY_WAIT_MS)
         assert not (root / "garden" / "broken.pdf").exists()  # a bad file is not kept
+        expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
+
+        # A file under a name the set has replaces it, and the report says so (it said "Added" as for a new one).
+        page.get_by_role("button", name="Add documents").last.click()
+        newer = compost_docx("Leaves go in the left bay, kitchen scraps in the right one.")
+        drop_files(page, [{"name": "compost.docx", "mimeType": files[1]["mimeType"], "buffer": newer}])
+        replaced = page.get_by_text(re.compile(r"Replaced in “Garden” in \d+ s: compost\.docx \(the earlier"))
+        replaced.first.wait_for(timeout=REPLY_WAIT_MS)
         expect(page.locator("#chat-input")).to_be_enabled(timeout=REPLY_WAIT_MS)
 
         # The set's documents, who added them, and removing the DOCX removes its passages.

@@ -183,12 +183,20 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
                 # The next question reads the new index, not the one before it for up to a second.
                 await cl.make_async((await get_assistant(document_set=document_set)).retriever.refresh)()
                 await refresh_tables(document_set, await get_assistant(document_set=document_set))
-                added = [n for _u, n in accepted if n in report.added or n in report.updated]
-                if added:
+                added = [n for _u, n in accepted if n in report.added]
+                replaced = [n for _u, n in accepted if n in report.updated]  # a file of the same name was there
+                if added or replaced:
+                    took = f"{time.perf_counter() - began:.0f} s"
+                    done = [f"Added to “{document_set.title}” in {took}: {', '.join(added)}."] if added else []
+                    if replaced:  # said, as the editor may not have known a file of that name was there
+                        earlier = "earlier version is" if len(replaced) == 1 else "earlier versions are"
+                        done.append(
+                            f"Replaced in “{document_set.title}”{'' if added else f' in {took}'}: "
+                            f"{', '.join(replaced)} (the {earlier} no longer used)."
+                        )
                     lines.append(
-                        f"Added to “{document_set.title}” in {time.perf_counter() - began:.0f} s: "
-                        + ", ".join(added)
-                        + f". The set now has {passages(report.passages_total)}; questions are answered from them."
+                        " ".join(done)
+                        + f" The set now has {passages(report.passages_total)}; questions are answered from them."
                     )
                 elif not report.errors and not report.suspect:  # the same bytes as the set's own copies
                     same = ", ".join(n for _u, n in accepted)
