@@ -112,6 +112,11 @@ def test_a_set_limited_to_its_users_is_never_described_to_anyone_else_even_when_
         anna = login(url, "anna", passwords["anna"])
         _status, settings_anna = http(url, "/project/settings?chat_profile=aaa-board", anna)
         assert "Project Falcon" in settings_anna["markdown"]  # anna's own set: its readme is hers to read
+        # The set picker tells the sets apart: a set's own welcome line, else what its documents are (it had said
+        # the server's "Ask me about the documents below." of every set).
+        described = {p["name"]: p["markdown_description"] for p in settings_anna["chatProfiles"]}
+        assert described["hr"] == "Ask me about leave and holidays.", described
+        assert "Fjordline IT Policies" in described["it-policies"] and "Project Falcon" in described["aaa-board"]
         health = http(url, "/health", "")[1]
         for cookie in ("", bob):
             status, page = http(url, "/", cookie)

@@ -83,12 +83,21 @@ async def chat_profiles(user=None, language=None):
         cl.ChatProfile(
             name=s.name,
             display_name=s.title,
-            markdown_description=s.settings.welcome,
+            markdown_description=await _profile_description(s),
             starters=await _starters_of(s),
             default=i == 0,
         )
         for i, s in enumerate(sets_for(_user_name(user)))
     ]
+
+
+async def _profile_description(document_set) -> str:
+    """What the set picker says of a set: its own welcome line when its `set.toml` gives one, else what its
+    documents are ("Answers questions from “A” and “B”, ..."), not the server's welcome repeated for every set."""
+    if document_set.settings.welcome != get_settings().welcome:
+        return document_set.settings.welcome
+    overview = await corpus_overview(document_set)
+    return overview.description if overview else document_set.settings.welcome
 
 
 def _chat_set():
