@@ -146,6 +146,10 @@ def test_a_pronoun_after_a_what_are_the_question_means_its_topic():
     assert condense("What should companies do about it?", ["What are the privacy concerns with AI?"]) == (
         "What should companies do about privacy concerns?"
     )
+    # "How many X ...?" is about the X: "them" had become "7 years" and the follow-up was declined (tester).
+    assert condense("And can I carry them over?", ["How many leave days do I get after 7 years?"]) == (
+        "can I carry leave days over?"
+    )
 
 
 def test_a_question_naming_its_own_thing_is_no_follow_up():

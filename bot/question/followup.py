@@ -221,7 +221,8 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
         return f"{antecedent}?", False
     tail = _topic_tail(antecedent)
     if spans and P["what_are_the"].find(antecedent):
-        # "What are the privacy concerns with AI?" is about the concerns: "do about it" means them, not AI.
+        # "What are the privacy concerns with AI?" is about the concerns: "do about it" means them, not AI; "How
+        # many leave days do I get after 7 years?" about the days: "can I carry them over?" means them.
         tail = antecedent[spans[0][0] : spans[0][1]]
     if tail and P["pronoun"].find(rewritten):
         rewritten = P["pronoun"].regex.sub(

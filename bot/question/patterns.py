@@ -381,9 +381,9 @@ _TABLE = (
     ),
     _row(
         "what_are_the",
-        r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+",
-        ("What are the privacy concerns with AI?",),
-        ("What are LLMs?",),
+        r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+|^how\s+(?:many|much)\s+(?!do\b|does\b|is\b|are\b)",
+        ("What are the privacy concerns with AI?", "How many leave days do I get after 7 years?"),
+        ("What are LLMs?", "How much does it cost?"),
         "match",
     ),
     _row(  # "A compared with B", "A differs from those of B", "A as opposed to B": the words between the two sides
