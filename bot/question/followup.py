@@ -223,7 +223,7 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
     if spans and P["what_are_the"].find(antecedent):
         # "What are the privacy concerns with AI?" is about the concerns: "do about it" means them, not AI; "How
         # many leave days do I get after 7 years?" about the days: "can I carry them over?" means them.
-        tail = antecedent[spans[0][0] : spans[0][1]]
+        tail = re.sub(r"^(?:many|much)\s+", "", antecedent[spans[0][0] : spans[0][1]], flags=re.I)
     if tail and P["pronoun"].find(rewritten):
         rewritten = P["pronoun"].regex.sub(
             lambda m: _possessive(tail) if m.group(1).lower() in ("its", "their") else tail, rewritten, count=1
