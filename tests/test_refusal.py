@@ -173,3 +173,29 @@ def test_a_decline_names_the_unknown_name_as_the_question_writes_it_whole():
     # A name ends with its sentence: it said "don't mention “Lisbon What”".
     reply = not_covered_reply("I'm going to a conference in Lisbon. What daily allowance do I get?", "", [], ["Lisbon"])
     assert "don't mention “Lisbon”," in reply
+
+
+def test_a_folder_of_one_short_document_answers_what_it_says_and_declines_the_rest(built_index, tmp_path):
+    """A tester's one-file set declined "What did the board approve?", which its memo answers word for word: in
+    one passage every word is in every passage, and every word weighed nothing ("0% of the question's words")."""
+    from bot.assistant import Assistant
+    from bot.ingest.index import ingest
+
+    from .conftest import copy_query_encoder
+
+    corpus = tmp_path / "board"
+    corpus.mkdir()
+    (corpus / "falcon.md").write_text(
+        "---\ntitle: Project Falcon acquisition memo\n---\n# Project Falcon\n\nThe board approved the acquisition of "
+        "Nordkapp Freight for 40 million euros. The deal closes on 30 June 2027. Project Falcon is the code name "
+        "for the acquisition.\n",
+        encoding="utf-8",
+    )
+    settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    ingest(settings, progress=False)
+    assistant = Assistant.build(settings)
+    for question in ("What did the board approve?", "How much did the acquisition cost?"):
+        answer = assistant.ask(question)
+        assert answer.answered and "40 million euros" in answer.text, (question, answer.text)
+    assert not assistant.ask("What is the capital of France?").answered
