@@ -256,6 +256,8 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         page.get_by_role("button", name="No, keep it").click()
         page.get_by_text("compost.docx was kept.").wait_for(timeout=REPLY_WAIT_MS)
         assert (root / "garden" / "compost.docx").exists()
+        offers = page.locator('[data-step-type="system_message"]', has_text="You may add documents")
+        offered = offers.count()
         page.get_by_role("button", name="Remove compost.docx").click()
         page.get_by_role("button", name="Yes, remove it").click()
         page.get_by_text(re.compile(r"Removed compost\.docx")).first.wait_for(timeout=REPLY_WAIT_MS)
@@ -265,6 +267,8 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         expect(table).not_to_contain_text("compost.docx")
         expect(page.get_by_role("button", name="Remove compost.docx")).to_have_count(0)
         expect(page.get_by_role("button", name="Remove greenhouse.pdf")).to_have_count(1)
+        # The editor's buttons come again below the removal, as after an upload.
+        expect(offers).to_have_count(offered + 1, timeout=REPLY_WAIT_MS)
         page.screenshot(path=str(tmp_path / "removed.png"), full_page=True)
         send_chat(page, "How often is the compost heap turned?")
         expect(answers.last).not_to_contain_text("Friday", timeout=REPLY_WAIT_MS)

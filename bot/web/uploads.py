@@ -250,6 +250,7 @@ async def _documents_table(document_set: DocumentSet, assistant) -> tuple[str, l
     documents = view.documents()
     ledger = read_ledger(document_set.folder)
     rows = ["| document | pages | passages | added | by |", "| --- | --- | --- | --- | --- |"]
+    documents = dict(sorted(documents.items(), key=lambda item: item[0].casefold()))  # "canteen" before "Travel"
     for name, passages in documents.items():
         facts = view.facts.get(name)
         pages = (facts.pages or facts.slides or "") if facts else ""
@@ -326,6 +327,7 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
         f"{passages(report.passages_total)}."
     ).send()
     await refresh_tables(document_set, assistant)
+    await offer_upload(document_set, user)  # the buttons again, below, as after an upload
 
 
 async def _confirmed(question: str) -> bool:
