@@ -181,8 +181,9 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
                 )
                 await cl.make_async(settle)(folder, backups, report, user)
                 # The next question reads the new index, not the one before it for up to a second.
-                await cl.make_async((await get_assistant(document_set=document_set)).retriever.refresh)()
-                await refresh_tables(document_set, await get_assistant(document_set=document_set))
+                assistant = await get_assistant(document_set=document_set)
+                await cl.make_async(assistant.retriever.refresh)()
+                await refresh_tables(document_set, assistant)
                 added = [n for _u, n in accepted if n in report.added]
                 replaced = [n for _u, n in accepted if n in report.updated]  # a file of the same name was there
                 if added or replaced:
