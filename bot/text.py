@@ -249,8 +249,8 @@ def _phone_number(text: str) -> bool:
 
 
 def gives_kind(text: str, kind: str, question: str = "") -> bool:
-    """Whether `text` holds the kind of answer `bot.question.form.asked_kind` named: a share, a number, a date, or
-    a name not in the question."""
+    """Whether `text` holds the kind of answer `bot.question.form.asked_kind` named: a number to dial, a share, a
+    number, a date, or a name not in the question."""
     if kind == "phone":  # "+47 22 00 00 00", "(555) 123-4567": seven digits at least, as one number
         return _phone_number(text)
     if kind == "percent":  # "12%", "one in five", "half": a share, not just any number
