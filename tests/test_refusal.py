@@ -139,21 +139,15 @@ def test_code_is_quoted_verbatim_after_the_sentence_that_introduces_it(tmp_path)
 
 @pytest.mark.ingest
 def test_a_short_name_an_acronym_or_a_version_written_otherwise_is_the_documents_own(built_index, tmp_path):
-    from bot.ingest.index import index_backend, ingest, open_index
+    from bot.ingest.index import index_backend, open_index
     from bot.retrieval.loaded import load_generation
 
-    from .conftest import copy_query_encoder
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "platform.md").write_text(
+    settings = _one_file_indexed(
+        built_index,
+        tmp_path,
         "# Platform guide\n\nOur clusters run Kubernetes, version 1.29, and the billing API 3.0. Packages follow "
         "the Debian Free Software Guidelines. Translations use the usual internationalization tools.\n",
-        encoding="utf-8",
     )
-    settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
-    copy_query_encoder(built_index.index_dir, settings.index_dir)
-    ingest(settings, progress=False)
     view = load_generation(open_index(settings, index_backend(settings)))
     for name in ("K8s", "k8s", "1.29", "v3", "3", "3.0.0", "DFSG", "i18n"):
         assert view.mentions(name), name
@@ -179,23 +173,31 @@ def test_a_folder_of_one_short_document_answers_what_it_says_and_declines_the_re
     """A tester's one-file set declined "What did the board approve?", which its memo answers word for word: in
     one passage every word is in every passage, and every word weighed nothing ("0% of the question's words")."""
     from bot.assistant import Assistant
-    from bot.ingest.index import ingest
 
-    from .conftest import copy_query_encoder
-
-    corpus = tmp_path / "board"
-    corpus.mkdir()
-    (corpus / "falcon.md").write_text(
+    settings = _one_file_indexed(
+        built_index,
+        tmp_path,
         "---\ntitle: Project Falcon acquisition memo\n---\n# Project Falcon\n\nThe board approved the acquisition of "
         "Nordkapp Freight for 40 million euros. The deal closes on 30 June 2027. Project Falcon is the code name "
         "for the acquisition.\n",
-        encoding="utf-8",
     )
-    settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
-    copy_query_encoder(built_index.index_dir, settings.index_dir)
-    ingest(settings, progress=False)
     assistant = Assistant.build(settings)
     for question in ("What did the board approve?", "How much did the acquisition cost?"):
         answer = assistant.ask(question)
         assert answer.answered and "40 million euros" in answer.text, (question, answer.text)
     assert not assistant.ask("What is the capital of France?").answered
+
+
+def _one_file_indexed(built_index, tmp_path, text: str):
+    """Settings of a folder holding one Markdown file of `text`, indexed (the session's query encoder copied)."""
+    from bot.ingest.index import ingest
+
+    from .conftest import copy_query_encoder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "document.md").write_text(text, encoding="utf-8")
+    settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    ingest(settings, progress=False)
+    return settings
