@@ -168,6 +168,7 @@ def test_a_client_folder_gives_a_starter_from_every_document_and_a_readme_naming
         assert document.sections[0] in overview.readme
 
 
+@pytest.mark.ingest
 def test_a_decline_beside_several_documents_suggests_no_question_that_says_only_this_spec(built_index, tmp_path):
     """The tester saw "What is this spec?" offered on every decline in a folder of four documents."""
     from bot.assistant import Assistant

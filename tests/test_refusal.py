@@ -169,6 +169,7 @@ def test_a_decline_names_the_unknown_name_as_the_question_writes_it_whole():
     assert "don't mention “Lisbon”," in reply
 
 
+@pytest.mark.ingest
 def test_a_folder_of_one_short_document_answers_what_it_says_and_declines_the_rest(built_index, tmp_path):
     """A tester's one-file set declined "What did the board approve?", which its memo answers word for word: in
     one passage every word is in every passage, and every word weighed nothing ("0% of the question's words")."""
