@@ -57,9 +57,9 @@ def _button_label(question: str) -> str:
     return question if len(question) <= STARTER_LABEL_CHARS else question[: STARTER_LABEL_CHARS - 1] + "…"
 
 
-async def _starters_of(document_set) -> list[cl.Starter]:
+async def _starters_of(document_set, overview=None) -> list[cl.Starter]:
     # Waits for the index on a fresh start: the starters are the set's own.
-    overview = await corpus_overview(document_set)
+    overview = overview or await corpus_overview(document_set)
     questions = overview.starters if overview else document_set.settings.starters
     return [cl.Starter(label=_button_label(q), message=q) for q in questions]
 
@@ -79,25 +79,27 @@ async def chat_profiles(user=None, language=None):
     """One profile per document set this user may see (none without `BOT_SETS_DIR`: the page stays as it was)."""
     if get_settings().sets_dir is None:
         return None
-    return [
-        cl.ChatProfile(
-            name=s.name,
-            display_name=s.title,
-            markdown_description=await _profile_description(s),
-            starters=await _starters_of(s),
-            default=i == 0,
+    profiles = []
+    for i, s in enumerate(sets_for(_user_name(user))):
+        overview = await corpus_overview(s)  # once per set: its starters and its description
+        profiles.append(
+            cl.ChatProfile(
+                name=s.name,
+                display_name=s.title,
+                markdown_description=_profile_description(s, overview),
+                starters=await _starters_of(s, overview),
+                default=i == 0,
+            )
         )
-        for i, s in enumerate(sets_for(_user_name(user)))
-    ]
+    return profiles
 
 
-async def _profile_description(document_set) -> str:
+def _profile_description(document_set, overview) -> str:
     """What the set picker says of a set: its own welcome line when its `set.toml` gives one, else what its
     documents are ("Answers questions from “A” and “B”, ..."), not the server's welcome repeated for every set."""
-    if document_set.settings.welcome != get_settings().welcome:
+    if document_set.settings.welcome != get_settings().welcome or overview is None:
         return document_set.settings.welcome
-    overview = await corpus_overview(document_set)
-    return overview.description if overview else document_set.settings.welcome
+    return overview.description
 
 
 def _chat_set():
