@@ -69,6 +69,11 @@ def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
     assert words.respell("How do I read it?") == "How do I read it?"
     assert words.absent_terms("How do I filter rows with dplyr?", 2.5) == ["dplyr"]
     assert words.absent_terms("Are AI-made images art?", 2.5) == []
+    # "runnable" is a form of a word the corpus uses ("run": a Python FAQ had been declined "don't mention
+    # “runnable”"); "deployable" is a form of none.
+    scripts = CorpusWords(["Run the script from a pipe."])
+    assert scripts.absent_terms("How do I make my script runnable?", 2.5) == []
+    assert scripts.absent_terms("How do I make my script deployable?", 2.5) == ["deployable"]
     # A dot joins letters ("A.I."), never a version's digits: "4.3.0" was read as "43.0", which a corpus with a
     # "43" mentions, so a release the documents never name went unnoticed.
     versions = CorpusWords(["Section 43 lists what is new in R 4.2.1.", "Use A.I. tools."])

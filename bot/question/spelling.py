@@ -46,7 +46,7 @@ def squash(word: str) -> str:
     return re.sub(r"[-'’.· ]", "", word)
 
 
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "ed", "es", "ly", "s", "e")
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "able", "ers", "er", "ed", "es", "ly", "s", "e")
 
 
 def word_root(word: str) -> str:
@@ -157,7 +157,9 @@ class CorpusWords:
             # A word of another alphabet or with accents is judged by no English frequency: never a key concept here.
             if not word.isascii() or len(word) < 2 or word in STOPWORDS or word.isdigit():
                 continue
-            if self.uses(word) or self._variant(word):
+            # "runnable" is the corpus's "run" made an adjective: its root as a word of the corpus (a root shared
+            # only with another corpus word, "pip" with "pipe", is no such word).
+            if self.uses(word) or self.uses(word_root(word)) or self._variant(word):
                 continue
             parts = [p for p in re.split(r"[-'’]", word) if p.isalpha() and p not in STOPWORDS]
             if len(parts) > 1:  # "AI-made": judged by its parts, each a word of the corpus or of English

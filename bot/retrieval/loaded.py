@@ -73,6 +73,7 @@ class LoadedGeneration:
     _vocabulary: frozenset[str] | None = None
     _words: frozenset[str] | None = None  # every word of the corpus as written, lower case (for "k8s")
     _raw_text: str | None = None  # titles, headings and text in their own case (for acronyms)
+    _product_names: frozenset[str] | None = None  # lower-cased words written with an inner capital ("macos")
     _spelt_close: dict[str, bool] = field(default_factory=dict)  # word -> spelt close to a corpus word
 
     def nearest(self, vector: np.ndarray, k: int) -> list[str]:
@@ -131,12 +132,24 @@ class LoadedGeneration:
                 self._words = frozenset(re.findall(r"[a-z]+", known))
             first, between, last = numeronym.group(1), int(numeronym.group(2)), numeronym.group(3)
             return any(len(w) == between + 2 and w[0] == first and w[-1] == last for w in self._words)
+        if self._raw_text is None:
+            self._raw_text = "\n".join(f"{p.title}\n{p.heading}\n{p.text}" for p in self.passages)
         if _ACRONYM.match(name):
             words = r"\W+(?:(?:of|and|for|the)\s+)?".join(rf"{letter}[\w'’]*" for letter in name)
-            if self._raw_text is None:
-                self._raw_text = "\n".join(f"{p.title}\n{p.heading}\n{p.text}" for p in self.passages)
-            return bool(re.search(rf"\b{words}\b", self._raw_text))
-        return False
+            if re.search(rf"\b{words}\b", self._raw_text):
+                return True
+        return self._shortens_product_name(lowered)
+
+    def _shortens_product_name(self, lowered: str) -> bool:
+        """Whether `lowered` begins a product name the corpus writes with a capital inside it: "Mac" for
+        "macOS", "SQL" for "SQLite", "Postgres" for "PostgreSQL". Such a capital marks a name, never a word
+        that happens to start alike ("machine")."""
+        if len(lowered) < 3 or not lowered.isalpha():
+            return False
+        if self._product_names is None:
+            found = re.findall(r"\b[A-Za-z][a-z]*[A-Z][A-Za-z]*", self._raw_text or "")
+            self._product_names = frozenset(w.lower() for w in found)
+        return any(w.startswith(lowered) and w != lowered for w in self._product_names)
 
     @property
     def generation(self) -> str:
