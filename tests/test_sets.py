@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.ingest.sets import DEFAULT_SET, SetError, document_sets, find_set
@@ -135,7 +137,7 @@ def test_each_set_answers_from_its_own_index_and_an_unchanged_set_is_never_embed
 
 
 @pytest.mark.ingest
-def test_bot_ingest_indexes_every_set_or_the_one_named(tmp_path, built_index, run_cli, monkeypatch):
+def test_bot_ingest_and_bot_ask_take_every_set_or_the_one_named(tmp_path, built_index, run_cli, monkeypatch):
     root = make_sets(tmp_path / "sets")
     settings = built_index.model_copy(update={"index_dir": tmp_path / "index"})
     copy_query_encoder(built_index.index_dir, settings.index_dir)
@@ -146,3 +148,10 @@ def test_bot_ingest_indexes_every_set_or_the_one_named(tmp_path, built_index, ru
     assert code == 0 and "Set hr" in out and "it-policies" not in out and "1 unchanged" in out, out
     code, _out, err = run_cli("ingest", "--set", "nope", settings=settings)
     assert code == 1 and "no set named 'nope'" in err
+    # `bot ask` asks the sets as the chat does: the first set unless one is named ("twenty-seven" is HR's).
+    code, out, _err = run_cli("ask", "How many vacation days do employees get?", "--json", settings=settings)
+    assert code == 0 and "twenty-seven" in json.loads(out)["answer"], out
+    code, out, _err = run_cli("ask", "How often must passwords be changed?", "--set", "it-policies", settings=settings)
+    assert code == 0 and "ninety days" in out, out
+    code, _out, err = run_cli("ask", "How often must passwords be changed?", "--set", "nope", settings=settings)
+    assert code == 1 and "no set named 'nope'" in err and "it-policies" in err

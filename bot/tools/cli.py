@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--llm", choices=PROVIDERS, help="answerer to use (default from settings: BOT_LLM)")
     p.add_argument("--corpus", metavar="DIR", help=CORPUS_HELP)
+    p.add_argument(
+        "--set", metavar="NAME", help="with BOT_SETS_DIR: ask this document set (default: the first open to everyone)"
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score the assistant on a JSONL question file, or on the whole benchmark")

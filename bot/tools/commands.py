@@ -111,11 +111,34 @@ def _with_llm(settings: Settings, llm: str | None) -> Settings:
     return settings.model_copy(update={"llm": llm}) if llm else settings
 
 
+def _asked_set(settings: Settings, name: str | None) -> Settings:
+    """The settings of the set named `name` in BOT_SETS_DIR, or of the first one open to everyone (as the chat
+    opens with); SetError names the sets there are when none fits."""
+    # lazy: start-up time
+    from bot.ingest.sets import SetError, document_sets
+
+    sets = document_sets(settings)
+    for problem in sets[0].problems:
+        print(f"bot: {problem}", file=sys.stderr)
+    fits = [s for s in sets if s.name == name] if name else [s for s in sets if not s.users] or sets[:1]
+    if not fits:
+        raise SetError(f"no set named {name!r} in {settings.sets_dir} (sets: {', '.join(s.name for s in sets)})")
+    return fits[0].settings
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     # lazy: start-up time
     from bot.assistant import Assistant, InvalidQuestion
+    from bot.ingest.sets import SetError
 
-    settings = corpus_settings(_with_llm(settings, args.llm), args.corpus)
+    settings = _with_llm(settings, args.llm)
+    if args.corpus or settings.sets_dir is None:
+        settings = corpus_settings(settings, args.corpus)
+    else:  # BOT_SETS_DIR: the chat's sets, asked as the chat asks them
+        try:
+            settings = _asked_set(settings, args.set)
+        except SetError as exc:
+            return fail(str(exc))
     ensure_corpus_index(settings)
     assistant = Assistant.build(settings)  # an unusable provider is reported once, through logging
     streamed: list[str] = []
