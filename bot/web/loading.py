@@ -137,6 +137,12 @@ def _build_assistant(document_set: DocumentSet):
     return Assistant.build(settings)
 
 
+def loaded_generation(name: str) -> str | None:
+    """The index generation a set answers from, once its assistant is loaded (None before)."""
+    assistant = _assistants.get(name)
+    return assistant.retriever.generation if assistant is not None else None
+
+
 async def get_assistant(notify: bool = False, document_set: DocumentSet | None = None):
     """A set's assistant (the first set's by default), loaded once per process; tells the user while a first build runs."""
     document_set = document_set or _default()

@@ -56,8 +56,19 @@ class IndexBackend:
         """Forget this process's client for `generation` (Chroma caches one per path)."""
 
 
+_GENERATION_TIME = "%Y%m%d-%H%M%S"
+
+
 def new_generation_name() -> str:
-    return "g-" + time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
+    return "g-" + time.strftime(_GENERATION_TIME) + f"-{time.time_ns() % 1_000_000:06d}"
+
+
+def generation_time(name: str) -> int | None:
+    """When the generation `name` was made (Unix seconds), from its name; None for a name of another form."""
+    try:
+        return int(time.mktime(time.strptime(name[2:17], _GENERATION_TIME))) if name.startswith("g-") else None
+    except ValueError:
+        return None
 
 
 class EmbeddedBackend(IndexBackend):

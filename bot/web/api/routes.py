@@ -8,6 +8,7 @@ its follow-up context, retrieval, answerer, grounding check and refusals. Stream
 from __future__ import annotations
 
 import logging
+import time
 
 import chainlit as cl
 from starlette.requests import Request  # at module level: FastAPI reads the routes' annotations from here
@@ -21,7 +22,7 @@ from bot.web.api.keys import caller, key_store
 from bot.web.api.replies import Completion
 from bot.web.api.request import ChatRequest, read_request
 from bot.web.api.sets import DocumentSet, document_sets
-from bot.web.loading import SETS, get_assistant
+from bot.web.loading import SETS, get_assistant, loaded_generation
 from bot.web.routes import add_route
 
 log = logging.getLogger("bot.web.api")
@@ -91,8 +92,17 @@ async def chat_completions(request: Request):
     return JSONResponse(reply.whole(answer))
 
 
+# A set not loaded yet was made no later than this server's start.
+_STARTED = int(time.time())
+
+
 def _model(name: str) -> dict:
-    return {"id": name, "object": "model", "created": 0, "owned_by": "documents"}
+    """A document set as OpenAI's model object; `created` is when its index was built (its generation's time)."""
+    from bot.ingest.index.store import generation_time  # lazy: the index code loads with the assistant
+
+    generation = loaded_generation(name)
+    created = (generation_time(generation) if generation else None) or _STARTED
+    return {"id": name, "object": "model", "created": created, "owned_by": "documents"}
 
 
 def _unknown_model(name: str) -> ApiError:
