@@ -87,6 +87,10 @@ def test_eval_shows_how_questions_are_declined(run_cli, built_index, tmp_path):
         ("How Do I Install R On Windows?", []),  # Title Case: capitals say nothing
         ("I made a 2D list and every row changed. Why?", []),
         ("is an llm the same as generative ai?", []),
+        # A short number right after a name is the release it names: documents on Windows 10 never mention "Windows
+        # 11", though they use "Windows" and "11". A number elsewhere stays a quantity.
+        ("Does it run on Windows 11 or Debian 12?", ["Windows 11", "Debian 12"]),
+        ("Is PEP 8 binding? I have 2 PCs", ["PEP 8", "PCs"]),
     ],
 )
 def test_names_are_told_by_how_they_are_written(question, names):
@@ -147,15 +151,16 @@ def test_a_short_name_an_acronym_or_a_version_written_otherwise_is_the_documents
         tmp_path,
         "# Platform guide\n\nOur clusters run Kubernetes, version 1.29, and the billing API 3.0. Packages follow "
         "the Debian Free Software Guidelines. Translations use the usual internationalization tools. Laptops run "
-        "macOS, and reports come from PostgreSQL on a machine of their own.\n",
+        "macOS, and reports come from PostgreSQL on a machine of their own. Desktops run Windows 10 in all 11 "
+        "offices.\n",
     )
     view = load_generation(open_index(settings, index_backend(settings)))
     # "Mac" and "Postgres" begin names the guide writes with a capital inside ("macOS", "PostgreSQL"); a Python FAQ
     # had been declined "don't mention “Mac”" beside its macOS answer.
-    for name in ("K8s", "k8s", "1.29", "v3", "3", "3.0.0", "DFSG", "i18n", "Mac", "Postgres"):
+    for name in ("K8s", "k8s", "1.29", "v3", "3", "3.0.0", "DFSG", "i18n", "Mac", "Postgres", "Windows 10"):
         assert view.mentions(name), name
     # "Mach" begins only an everyday word ("machine"), and "Po" is too short to stand for a name.
-    for name in ("K9s", "v4", "3.1", "1.3", "DFSA", "GPU", "l10n", "Mach", "Po"):
+    for name in ("K9s", "v4", "3.1", "1.3", "DFSA", "GPU", "l10n", "Mach", "Po", "Windows 11"):
         assert not view.mentions(name), name
 
 

@@ -464,7 +464,15 @@ def named_terms(question: str) -> list[str]:
     letters = [w for w, _ in words if w[0].isalpha()]
     title_case = len(letters) >= 4 and sum(w[0].isupper() for w in letters) >= 0.7 * len(letters)
     found: list[str] = []
+    previous, previous_end = "", -1  # the name just before this word, and where it ended
     for word, start in words:
+        # "Debian 12", "Windows 11": a short number right after a name is part of it (the release it names).
+        release = previous and question[previous_end:start] == " " and word.isdigit() and len(word) <= 3
+        if release:
+            found[found.index(previous)] = f"{previous} {word}"
+        previous, previous_end = "", start + len(word)
+        if release:
+            continue
         word = _P["possessive"].regex.sub("", word).rstrip(".-")
         if len(word) < 2 or word.lower() in STOPWORDS:
             continue
@@ -481,6 +489,8 @@ def named_terms(question: str) -> list[str]:
             named = False
         if named and word not in found:
             found.append(word)
+        if named:
+            previous = word
     return found
 
 
