@@ -220,6 +220,19 @@ def copy_query_encoder(source: Path, index_dir: Path) -> None:
     shutil.copytree(source / QUERY_ENCODER_DIR, index_dir / QUERY_ENCODER_DIR, copy_function=_link_export)
 
 
+def one_file_indexed(built_index, tmp_path: Path, text: str, name: str = "document.md"):
+    """Settings of a folder holding one file `name` of `text`, indexed (the session's query encoder copied)."""
+    from bot.ingest.index import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_text(text, encoding="utf-8")
+    settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    ingest(settings, progress=False)
+    return settings
+
+
 def corpus_plus(built_index, folder: Path, name: str, text: str):
     """Settings for the real corpus plus one file `name`, indexed in `folder`: a copy of `built_index`
     that an ingest brought up to date (the file is added; the others keep their stored vectors)."""

@@ -11,6 +11,8 @@ from bot.question.patterns import named_terms
 from bot.retrieval.answerability import SHIPPED, AnswerabilityModel, ModelFileError, fit
 from bot.types import Signals
 
+from .conftest import one_file_indexed
+
 
 def test_ingest_measures_how_close_off_topic_questions_come(assistant):
     calibration = assistant.retriever.calibration()
@@ -146,7 +148,7 @@ def test_a_short_name_an_acronym_or_a_version_written_otherwise_is_the_documents
     from bot.ingest.index import index_backend, open_index
     from bot.retrieval.loaded import load_generation
 
-    settings = _one_file_indexed(
+    settings = one_file_indexed(
         built_index,
         tmp_path,
         "# Platform guide\n\nOur clusters run Kubernetes, version 1.29, and the billing API 3.0. Packages follow "
@@ -184,7 +186,7 @@ def test_a_folder_of_one_short_document_answers_what_it_says_and_declines_the_re
     one passage every word is in every passage, and every word weighed nothing ("0% of the question's words")."""
     from bot.assistant import Assistant
 
-    settings = _one_file_indexed(
+    settings = one_file_indexed(
         built_index,
         tmp_path,
         "---\ntitle: Project Falcon acquisition memo\n---\n# Project Falcon\n\nThe board approved the acquisition of "
@@ -196,18 +198,3 @@ def test_a_folder_of_one_short_document_answers_what_it_says_and_declines_the_re
         answer = assistant.ask(question)
         assert answer.answered and "40 million euros" in answer.text, (question, answer.text)
     assert not assistant.ask("What is the capital of France?").answered
-
-
-def _one_file_indexed(built_index, tmp_path, text: str):
-    """Settings of a folder holding one Markdown file of `text`, indexed (the session's query encoder copied)."""
-    from bot.ingest.index import ingest
-
-    from .conftest import copy_query_encoder
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "document.md").write_text(text, encoding="utf-8")
-    settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
-    copy_query_encoder(built_index.index_dir, settings.index_dir)
-    ingest(settings, progress=False)
-    return settings

@@ -16,8 +16,10 @@ from bot.safe_markdown import inert_markdown
 from bot.text import tokenize
 
 # A verdict that opens a sentence ("No, LLMs are ...", "Yes. Many ..."): it answers its own heading's question.
-# ("It depends on ..." is no verdict to strip: what is left, "on the use case.", would say nothing.)
-VERDICT = re.compile(r"^\W*(?:yes|no)\b[\W_]*", re.I)
+# ("It depends on ..." is no verdict to strip: what is left, "on the use case.", would say nothing.) The verdict
+# ends at punctuation: "No customer data is stored outside the UK" opens with no verdict, and said without its
+# "No" it says the opposite.
+VERDICT = re.compile(r"^\W*(?:yes|no)\s*(?:[,.!;:—–]|\s-\s|$)[\W_]*", re.I)
 
 # Openers that lean on the sentence before ("This is the easiest...", "The former stores..."): quoted
 # alone they leave the reader asking "what is?".
