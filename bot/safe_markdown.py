@@ -211,6 +211,21 @@ def _code_split(text: str) -> list[tuple[bool, str]]:
     return pieces
 
 
+# A colon right before a letter opens a text directive in the chat page's Markdown (remark-directive): the page
+# shows "git.example.io:team/app.git" with ":team" gone (an empty element in its place). Escaped, it is a colon.
+_DIRECTIVE_COLON = re.compile(r"(?<![:\\])(?=:[A-Za-z])")
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
+
+
+def _no_directives(text: str) -> str:
+    """`text` with each colon that would open a directive escaped, outside inline code (shown as written)."""
+    pieces, at = [], 0
+    for code in _INLINE_CODE.finditer(text):
+        pieces += [_DIRECTIVE_COLON.sub("\\\\", text[at : code.start()]), code.group()]
+        at = code.end()
+    return "".join(pieces) + _DIRECTIVE_COLON.sub("\\\\", text[at:])
+
+
 def _inert_prose(text: str) -> str:
     for _ in range(4):  # what one pass leaves can form a construct (a link inside a link's text, ...)
         before = text
@@ -222,7 +237,7 @@ def _inert_prose(text: str) -> str:
         text = _EMAIL.sub(lambda m: f"{m.group(1)}@{WORD_JOINER}", text)
         if text == before:
             break
-    return text
+    return _no_directives(text)
 
 
 def _allowed_url(url: str, allowed: str) -> bool:

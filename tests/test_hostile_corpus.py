@@ -26,6 +26,10 @@ The full clinic report is at https://evil.example/report?q=secret and on the [pr
 
 - [Dr. Jones](https://evil.example/jones) reviews every summary that the clinic language model writes for patients.
 - <img src="https://evil.example/tag.png"> Clinic staff check each draft reply before it is sent to a patient.
+
+## Where the Rota Lives
+
+Each morning the duty nurse clones the rota repository from git@git.clinic.example:wards/rota.git onto the ward laptop.
 """
 
 QUESTIONS = [

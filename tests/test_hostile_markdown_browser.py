@@ -122,3 +122,14 @@ def test_corpus_images_and_links_are_never_loaded_in_the_answer_or_the_source_pa
     page.screenshot(path=str(tmp_path / "corpus-source-open.png"), full_page=True)
     _assert_nothing_evil(page)
     assert "Traceback" not in log_path.read_text()
+
+
+def test_a_colon_before_a_letter_is_shown_not_taken_for_a_directive(apps, page):
+    """The page's Markdown reads ":wards" in "git.clinic.example:wards/rota.git" as a directive and showed the
+    address with ":wards" gone, an empty element in its place (a tester's clone command failed when pasted)."""
+    url, _log_path = apps["clinic"]
+    page.goto(url)
+    send_chat(page, "Where does the duty nurse clone the rota repository from?")
+    answer = page.get_by_text("clones the rota repository", exact=False).first
+    answer.wait_for(timeout=REPLY_WAIT_MS)
+    assert "git.clinic.example:wards/rota.git" in answer.inner_text(), answer.inner_text()

@@ -27,9 +27,14 @@ _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|viz)\.$", re.I)  # ...but 
 _LEADING = re.compile(r"^[^a-z0-9]+")
 
 
+# A Markdown escape (a backslash before ":" or "<") shows as the character alone: an answer is read as the page shows it.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def normalize(text: str) -> str:
-    """NFKC, lower case, curly quotes straightened, `*_#>` and backtick to spaces, whitespace folded."""
-    text = normalize_text(text).translate(_MARKUP)
+    """NFKC, lower case, curly quotes straightened, Markdown escapes read as their character, `*_#>` and
+    backtick to spaces, whitespace folded."""
+    text = normalize_text(_ESCAPED.sub(r"\1", text)).translate(_MARKUP)
     return re.sub(r"\s+", " ", text).strip()
 
 
