@@ -215,7 +215,11 @@ _DATE = re.compile(  # a year, a date, a month or weekday, or a time of day ("op
     r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{1,2}[/.:]\d{1,2}(?:[/.]\d{2,4})?\b|\b\d{1,2}\s*(?:am|pm)\b"
     r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?|daily|noon|midnight|"
-    r"o'clock|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|century|decade|ago)\b",
+    r"o'clock|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|century|decade|ago)\b"
+    # a time counted from an event: "after 3 months", "within 15 minutes", "from the fourth day"
+    r"|\b\d+\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b"
+    r"|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+"
+    r"(?:(?:working|business|calendar)\s+)?(?:day|week|month|year)\b",
     re.I,
 )
 # A full name ("John Chambers", "Bell Labs") or an owner's name ("Meta's LLaMA").

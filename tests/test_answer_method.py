@@ -117,6 +117,12 @@ def test_asked_kind_and_what_gives_it():
     assert asked_kind("When was GPT-4 released?") == "date" and not gives_kind("GPT-4 is multimodal.", "date")
     assert asked_kind("When I pick one row of a matrix I get a vector. Why?") == ""
     assert gives_kind("The support desk opens at nine on weekdays.", "date")  # a time answers "When ...?" too
+    # So does a time counted from an event: "When do I need a doctor's note if I'm off sick?" was declined "don't
+    # give a date" beside "from the fourth day you need a fit note" (tester).
+    assert gives_kind("From the fourth day you need a fit note from a doctor.", "date")
+    assert gives_kind("New engineers join the on-call rota after 3 months.", "date")
+    assert gives_kind("Acknowledge a SEV1 within 15 minutes.", "date")
+    assert not gives_kind("The fourth option is the default.", "date") and not gives_kind("We have 3 offices.", "date")
     assert asked_kind("Can these technologies help lower business costs?") == ""
     assert asked_kind("Who was its principal designer?") == "person"
     assert gives_kind("S was designed by John Chambers.", "person", "Who designed S?")
