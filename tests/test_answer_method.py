@@ -47,6 +47,11 @@ def test_follow_up_rewrites():
         "Does generative AI need an LLM?"
     )
     assert condense("What about videos?", ["Can LLMs make images?"]) == "Can LLMs make videos?"
+    # "there" of existence points back to nothing: a tester's "Is there parking at the Bristol office?" after a
+    # question on backups was read "Is database backups kept parking ...?" and answered with the backups row.
+    assert condense("Is there parking at the Bristol office?", ["How long are database backups kept?"]) == (
+        "Is there parking at the Bristol office?"
+    )
 
 
 def test_respelling_follows_the_corpus_and_leaves_real_words_alone():

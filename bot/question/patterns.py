@@ -305,9 +305,12 @@ _TABLE = (
     ),
     _row(
         "pronoun",
-        r"\b(it|its|they|them|their|this|that|these|those|there)\b",
-        ("Can they create them?",),
-        ("Can LLMs make images?",),
+        # "there" of a place ("Can I park there?"), not of existence ("Is there parking at the Bristol office?"
+        # had been read "Is database backups kept parking ...?" after a question on backups).
+        r"\b(it|its|they|them|their|this|that|these|those|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbe )"
+        r"there(?!\s+(?:is|are|was|were|will|be)\b|['’]s))\b",
+        ("Can they create them?", "Can I park there?"),
+        ("Can LLMs make images?", "Is there parking at the office?", "There are two plans.", "Will there be a fee?"),
     ),
     _row(
         "which_ones",
