@@ -222,11 +222,17 @@ def copy_query_encoder(source: Path, index_dir: Path) -> None:
 
 def one_file_indexed(built_index, tmp_path: Path, text: str, name: str = "document.md"):
     """Settings of a folder holding one file `name` of `text`, indexed (the session's query encoder copied)."""
+    return folder_indexed(built_index, tmp_path, {name: text})
+
+
+def folder_indexed(built_index, tmp_path: Path, files: dict[str, str]):
+    """Settings of a folder holding `files` (name -> text), indexed (the session's query encoder copied)."""
     from bot.ingest.index import ingest
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / name).write_text(text, encoding="utf-8")
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
     settings = built_index.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index"})
     copy_query_encoder(built_index.index_dir, settings.index_dir)
     ingest(settings, progress=False)

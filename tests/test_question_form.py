@@ -110,3 +110,17 @@ def test_tell_me_more_asks_for_more_of_the_answer_before_and_an_example_may_repe
     assert read_question("Tell me more.", ["Can LLMs make images?"]).more
     assert not read_question("Give me an example.", ["Can LLMs make images?"]).more
     assert not read_question("Tell me more.").more  # nothing before it to go on from
+
+
+def test_a_documents_title_before_says_about_is_read_as_the_kind_of_document():
+    from bot.question.patterns import title_as_document
+
+    titles = ["Tidewell Software Employee Handbook", "Incident Response Runbook - Tidewell", "Remote Work", "Guide"]
+    assert title_as_document("What does Tidewell Software Employee Handbook say about Annual leave?", titles) == (
+        "What does the handbook say about Annual leave?"
+    )
+    # "Runbook" is no "book"; a title that is the topic ("remote work") stays where it is not what "says about".
+    assert title_as_document("What does the Incident Response Runbook - Tidewell mention on paging?", titles) == (
+        "What does the document mention on paging?"
+    )
+    assert title_as_document("Can I do remote work from Spain?", titles) == "Can I do remote work from Spain?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import one_file_indexed
+from .conftest import folder_indexed, one_file_indexed
 
 pytestmark = pytest.mark.ingest
 
@@ -24,3 +24,28 @@ def test_a_sentence_opening_with_no_as_a_word_keeps_it(built_index, tmp_path):
     )
     answer = Assistant.build(settings).ask("Where is customer data hosted?")
     assert answer.answered and "No customer data is stored outside" in answer.text, answer.text
+
+
+HANDBOOK = (
+    "# Tidewell Software Employee Handbook\n\nVersion 4.2. This handbook applies to all permanent employees of "
+    "Tidewell Software Ltd. Questions about this handbook go to the People team.\n\n## Annual leave\n\nYour "
+    "entitlement grows with your length of service: 23 days in your first three years, 25 days after that.\n\n"
+    "## Sick leave\n\nTell your manager before 10:00 on the first day you are unwell.\n"
+)
+
+
+def test_a_question_naming_a_document_by_its_title_is_answered_from_the_section_it_asks_about(built_index, tmp_path):
+    """The starter "What does Tidewell Software Employee Handbook say about Annual leave?" was answered with the
+    handbook's opening: the title's words, searched for, outweighed the section's."""
+    from bot.assistant import Assistant
+
+    files = {
+        "handbook.md": HANDBOOK,
+        "security.md": "# IT and Security Policy\n\n## Passwords\n\nPasswords have at least 14 characters. Staff "
+        "of Tidewell Software use two-factor sign-in.\n",
+        "pricing.md": "# Ledgerly Pricing and Plans\n\n## Plans\n\nThe Growth plan costs 29 pounds per user per "
+        "month. Tidewell Software offers a 21-day trial.\n",
+    }
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    answer = assistant.ask("What does Tidewell Software Employee Handbook say about Annual leave?")
+    assert answer.answered and "23 days" in answer.text and "Version 4.2" not in answer.text, answer.text

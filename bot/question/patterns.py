@@ -9,6 +9,7 @@ reads best in one place. `bot.question.form.read_question` applies them once. Pa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.text import STOPWORDS
@@ -495,6 +496,24 @@ def named_terms(question: str) -> list[str]:
         if named:
             previous = word
     return found
+
+
+_SAYS = r"(?:says?|said|mentions?|states?|covers?|tells?(?:\s+(?:me|us))?)\s+(?:about|on|regarding)\b"
+_DOCUMENT_NOUN = re.compile(rf"\b{DOCUMENT_NOUNS}$", re.I)
+
+
+def title_as_document(question: str, titles: Iterable[str]) -> str:
+    """`question` with a document's title before "says about" named as "the <kind of document>": "What does
+    Tidewell Software Employee Handbook say about Annual leave?" -> "What does the handbook say about Annual
+    leave?". The title names where to look, not what is asked; searched for, its words outweighed the section's
+    (the handbook's opening was quoted for a starter about annual leave)."""
+    for title in sorted({t.strip() for t in titles if len(t.split()) >= 2}, key=len, reverse=True):
+        match = re.search(rf"(?:\bthe\s+)?{re.escape(title)}(?=[’']?s?\s+(?:\w+\s+)?{_SAYS})", question, re.I)
+        if match:
+            noun = _DOCUMENT_NOUN.search(title.split(" - ")[0].strip())
+            named = f"the {noun.group().lower() if noun else 'document'}"
+            return question[: match.start()] + named + question[match.end() :]
+    return question
 
 
 _THIS_DOCUMENT = re.compile(rf"\b(?:this|these)\s+(?:\w+\s+)?(?:{DOCUMENT_NOUNS}|specs?|specifications?)\b", re.I)

@@ -73,6 +73,7 @@ class LoadedGeneration:
     _vocabulary: frozenset[str] | None = None
     _words: frozenset[str] | None = None  # every word of the corpus as written, lower case (for "k8s")
     _raw_text: str | None = None  # titles, headings and text in their own case (for acronyms)
+    _titles: list[str] | None = None
     _product_names: frozenset[str] | None = None  # lower-cased words written with an inner capital ("macos")
     _spelt_close: dict[str, bool] = field(default_factory=dict)  # word -> spelt close to a corpus word
 
@@ -87,6 +88,12 @@ class LoadedGeneration:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         return [self.ids[i] for i in top[np.argsort(-scores[top], kind="stable")]]
+
+    def titles(self) -> list[str]:
+        """The documents' titles, once each."""
+        if self._titles is None:
+            self._titles = list(dict.fromkeys(p.title for p in self.passages if p.title))
+        return self._titles
 
     def mentions(self, name: str) -> bool:
         """Whether the corpus mentions `name` (a word as a user wrote it): as written, by its stem, or spelt close."""

@@ -24,7 +24,7 @@ from bot.ingest.index import (
 )
 from bot.ingest.index.calibration import Calibration
 from bot.question.form import read_question
-from bot.question.patterns import names_document_as_this
+from bot.question.patterns import names_document_as_this, title_as_document
 from bot.question.spelling import english_zipf
 from bot.retrieval import refusal
 from bot.retrieval.answerability import AnswerabilityModel
@@ -196,10 +196,14 @@ class Retriever:
         """`question` read once in the light of `history` (earlier user turns, oldest first), in the corpus's
         spelling ("Stable-Diffusion", "ecommerce", "generatve": as the documents spell them). `query` replaces
         the rule-based standalone rewrite when the caller already has one."""
-        words = self._current().words
-        return read_question(
-            question, history, query=query, respell=words.respell if words else None, closest=self.closest
-        )
+        view = self._current()
+        words, titles = view.words, view.titles()
+
+        def respell(text: str) -> str:  # also "What does <a title> say about X?" as "What does the handbook ...?"
+            text = title_as_document(text, titles)
+            return words.respell(text) if words else text
+
+        return read_question(question, history, query=query, respell=respell, closest=self.closest)
 
     def retrieve(
         self,
