@@ -117,6 +117,12 @@ def test_title_drops_a_site_suffix_and_falls_back_to_the_first_h1():
     assert html_to_markdown(PAGE.encode()).title == "Returns FAQ"
     page = b"<html><body><article><h1>Opening hours</h1><p>We open at nine.</p></article></body></html>"
     assert html_to_markdown(page).title == "Opening hours"
+    # A site name after a plain hyphen goes when the rest is the page's heading (a tester's document list read
+    # "Incident Response Runbook - Tidewell Software"); a hyphen of the title's own stays.
+    runbook = b"<title>Incident Response Runbook - Tidewell Software</title><h1>Incident Response Runbook</h1><p>x</p>"
+    assert html_to_markdown(runbook).title == "Incident Response Runbook"
+    primer = b"<title>Python - a primer for analysts</title><h1>A primer</h1><p>It is a language.</p>"
+    assert html_to_markdown(primer).title == "Python - a primer for analysts"
 
 
 def test_page_without_main_element_keeps_largest_text_block():

@@ -102,6 +102,15 @@ def test_a_manual_whose_chapters_sit_under_contents_shows_its_chapters_and_no_sp
         "What does Python Policy say about Python Programs?",
     ]
     assert pick_starters([spec]) == ["What is this spec?"]
+    # A section named as its document is no starter: "What does Developer Onboarding say about Developer
+    # Onboarding Guide?" (tester).
+    onboarding = describe_document(
+        "onboarding.txt", _passages("onboarding.txt", "Developer Onboarding", ["Developer Onboarding Guide"]), None
+    )
+    assert pick_starters([onboarding, policy]) == [
+        "What does Python Policy say about Python Packaging?",
+        "What does Python Policy say about Python Programs?",
+    ]
 
 
 def test_starters_are_spread_across_documents_and_near_repeats_dropped():

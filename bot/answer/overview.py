@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.question.patterns import names_document_as_this
+from bot.question.patterns import DOCUMENT_NOUNS, names_document_as_this
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
 from bot.text import tokenize
@@ -135,6 +135,9 @@ def _askable(section: str) -> bool:
     return not _BOILERPLATE.match(section) and not section.endswith("?") and 3 <= len(section) <= 60
 
 
+_DOCUMENT_NOUN = re.compile(rf"\b{DOCUMENT_NOUNS}\b", re.I)
+
+
 def _about(document: Document, section: str, several: bool) -> str:
     """A question about a section, naming its document when there are several and the title is short."""
     if section[:1].isupper() and section[1:2].islower() and " " not in section:
@@ -161,8 +164,15 @@ def _candidates(document: Document, several: bool) -> list[list[str]]:
     return [
         list(document.questions),
         [q for q in headings if not (several and names_document_as_this(q))],
-        [_about(document, s, several) for s in document.sections if _askable(s)],
+        [_about(document, s, several) for s in document.sections if _askable(s) and not _restates_title(s, document)],
     ]
+
+
+def _restates_title(section: str, document: Document) -> bool:
+    """A section named as its document is ("Developer Onboarding Guide" in "Developer Onboarding"): a starter
+    about it reads "What does Developer Onboarding say about Developer Onboarding Guide?" (tester)."""
+    rest = set(tokenize(_DOCUMENT_NOUN.sub(" ", section))) - set(tokenize(document.title))
+    return bool(tokenize(section)) and not rest
 
 
 def pick_starters(documents: list[Document], pinned: list[str] | None = None, n: int = MAX_STARTERS) -> list[str]:

@@ -98,6 +98,13 @@ def _page_title(soup: BeautifulSoup) -> str:
     tag = soup.find("title")
     title = " ".join(tag.get_text().split()) if tag else ""
     short = _SUFFIX.sub("", title)
+    # A plain hyphen may belong to a title ("Python - a primer"): the suffix goes only when what is left is the
+    # page's own heading ("Incident Response Runbook - Tidewell Software" over <h1>Incident Response Runbook).
+    heading = soup.find("h1")
+    if short == title and heading is not None and " - " in title:
+        own = " ".join(heading.get_text().split())
+        if own and title.startswith(own + " - "):
+            short = own
     return short if short else title
 
 
