@@ -335,3 +335,18 @@ def test_underline_styles_give_heading_levels_in_the_order_they_appear():
         "Text here that is wrapped over lines.",
         "### Other",
     ]
+
+
+def test_commands_indented_under_a_line_ending_in_a_colon_are_code_in_plain_text():
+    """A tester's onboarding .txt gave "git clone ... cd ledgerly-api make bootstrap" on one line: its indented
+    commands were read as text. An indented list, or indented lines after other text, are not code."""
+    from bot.ingest.corpus import text_to_markdown
+
+    text = (
+        "Setup\n=====\n\nThen clone the API repository and bootstrap it:\n\n"
+        "    git clone git@git.example.io:team/api.git\n    cd api\n    make bootstrap\n\n"
+        "The rules are:\n\n    - one\n    - two\n\nA quote follows.\n\n    Indented prose.\n"
+    )
+    shown = text_to_markdown(text)
+    assert "```\ngit clone git@git.example.io:team/api.git\ncd api\nmake bootstrap\n```" in shown, shown
+    assert shown.count("```") == 2 and "- one" in shown and "Indented prose." in shown

@@ -134,14 +134,14 @@ def text_to_markdown(text: str) -> str:
     first appear. A hard-wrapped block (most of its lines stop mid-sentence) is one paragraph, its lines joined;
     in any other block each line is a paragraph of its own, and a short line standing alone before longer text
     is a heading. Lines starting with a bullet are list items; a block after a paragraph ending in "::"
-    (reStructuredText's literal block) is kept as code. Indentation is otherwise dropped, so nothing else reads
-    as code.
+    (reStructuredText's literal block), or indented four spaces after one ending in ":", is kept as code.
+    Indentation is otherwise dropped, so nothing else reads as code.
     """
     out: list[str] = []
     styles: list[str] = []  # underline characters, in the order their headings first appear
     literal_next = False
     for block in _blocks(text):
-        if literal_next and block[0][:1].isspace():
+        if literal_next and block[0][:1].isspace() or _indented_after_colon(block, out):
             out += ["", "```", *textwrap.dedent("\n".join(block)).splitlines(), "```", ""]
             continue
         literal_next = False
@@ -181,6 +181,16 @@ def text_to_markdown(text: str) -> str:
 _UNDERLINE = re.compile(r"^([=\-~^*#+`'\"._:])\1{2,}$")
 _BULLETS = ("- ", "* ", "• ")
 _SENTENCE_STOP = tuple('.!?:;"”)')
+
+
+def _indented_after_colon(block: list[str], out: list[str]) -> bool:
+    """A block indented by four spaces or a tab, every line of it, after a paragraph ending in ":" ("Then clone
+    the repository and bootstrap it:" and its commands): a plain-text file's way to show code. Bullets so
+    indented are a list."""
+    said = [line for line in out if line.strip()]
+    if not said or not said[-1].rstrip().endswith(":") or said[-1].startswith(("#", "- ")):
+        return False
+    return all(line.startswith(("    ", "\t")) and not line.lstrip().startswith(_BULLETS) for line in block)
 
 
 def _blocks(text: str) -> list[list[str]]:
