@@ -49,3 +49,25 @@ def test_a_question_naming_a_document_by_its_title_is_answered_from_the_section_
     assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
     answer = assistant.ask("What does Tidewell Software Employee Handbook say about Annual leave?")
     assert answer.answered and "23 days" in answer.text and "Version 4.2" not in answer.text, answer.text
+
+
+RETENTION = (
+    "# Data Retention Policy\n\nTidewell Software Ltd keeps customer and company data only as long as it is needed.\n\n"
+    "## Where data is stored\n\nCustomer data is hosted in the London region.\n\n## Requests from individuals\n\n"
+    "Subject access requests and deletion requests must be answered within 30 days. Forward any such request to "
+    "the DPO on the day you receive it. Requests can be made by:\n\n- email to dpo@tidewell.io\n"
+    "- the privacy form in Ledgerly's settings\n- post to the Bristol office\n"
+)
+
+
+def test_a_list_question_gets_the_list_its_best_passage_holds(built_index, tmp_path):
+    """ "Which ways can someone send us a subject access request?" got only "... must be answered within 30
+    days.", without the three ways listed after it (tester)."""
+    from bot.assistant import Assistant
+
+    files = {"retention.md": RETENTION, "handbook.md": HANDBOOK}
+    answer = Assistant.build(folder_indexed(built_index, tmp_path, files)).ask(
+        "Which ways can someone send us a subject access request?"
+    )
+    assert answer.answered and "30 days" in answer.text, answer.text
+    assert "privacy form" in answer.text and "Bristol office" in answer.text, answer.text

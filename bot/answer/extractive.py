@@ -34,6 +34,7 @@ from bot.answer.sections import (
     sections_of_each_side,
     speaks_of_each,
     terms,
+    with_its_passage_list,
 )
 from bot.answer.sentence_model import SentenceModel, negated
 from bot.answer.smalltalk import small_talk_answer
@@ -170,6 +171,7 @@ class ExtractiveAnswerer:
         )
         if compare and not speaks_of_each(chosen, retrieval.sides):
             chosen = []  # "Compare the benefits of LLMs and generative AI" answered with one side's list
+        from_section = bool(chosen)
         chosen = chosen or self._select(
             candidates,
             form,
@@ -179,6 +181,8 @@ class ExtractiveAnswerer:
             subject_weight=retrieval.term_weights.get(form.subject, 0.0),
             lead=each_side(retrieval.sides, candidates, retrieval.term_weights, self._scorer(sources)) if both else [],
         )
+        if wants_list and not (from_section or wants_names or both):
+            chosen = with_its_passage_list(chosen, candidates, self.settings.passage_max_chars)
         chosen = with_neighbours(chosen, candidates)
         if form.kind and not any(gives_asked_kind(form, c.sentence.text) for c in chosen):
             # "Which company makes BERT?": a sentence that names one beside BERT ("Google's BERT") answers it.
