@@ -71,3 +71,29 @@ def test_a_list_question_gets_the_list_its_best_passage_holds(built_index, tmp_p
     )
     assert answer.answered and "30 days" in answer.text, answer.text
     assert "privacy form" in answer.text and "Bristol office" in answer.text, answer.text
+
+
+LEAVE = (  # a table in HTML (or Word, or PDF) is read as rows "Column: cell; Column: cell"
+    "<html><head><title>Staff Handbook</title></head><body><h1>Staff Handbook</h1><h2>Annual leave</h2>"
+    "<p>Your entitlement grows with your length of service, as shown below.</p><table><thead><tr><th>Length of "
+    "service</th><th>Annual leave days</th></tr></thead><tbody><tr><td>Less than 3 years</td><td>23 days</td></tr>"
+    "<tr><td>3 to 5 years</td><td>25 days</td></tr><tr><td>More than 5 years</td><td>28 days</td></tr></tbody>"
+    "</table><p>Working from abroad is allowed for at most 20 working days per calendar year.</p></body></html>"
+)
+
+
+def test_a_number_in_the_question_picks_the_table_row_whose_range_holds_it(built_index, tmp_path):
+    """ "How many days of holiday do I get after working here four years?" showed the "Less than 3 years" row
+    (tester): the row whose range holds four is the answer."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(
+        folder_indexed(built_index, tmp_path, {"handbook.html": LEAVE, "retention.md": RETENTION})
+    )
+    for question, row, others in [
+        ("How many days of holiday do I get after working here four years?", "3 to 5 years | 25 days", ("23", "28")),
+        ("How much annual leave do I get after 6 years?", "More than 5 years | 28 days", ("23 days", "25 days")),
+    ]:
+        answer = assistant.ask(question)
+        assert answer.answered and row in answer.text, (question, answer.text)
+        assert not any(other in answer.text for other in others), (question, answer.text)

@@ -22,7 +22,16 @@ import numpy as np
 
 from bot.answer.about import about_documents_answer
 from bot.answer.overview import NUMBERING, Document
-from bot.answer.quoting import fill, quoted, shown, similar, with_neighbours, with_span, without_verdict
+from bot.answer.quoting import (
+    fill,
+    quoted,
+    shown,
+    similar,
+    with_neighbours,
+    with_row_for_number,
+    with_span,
+    without_verdict,
+)
 from bot.answer.replies import names_not_mentioned, not_covered_reply, part_not_covered
 from bot.answer.sections import (
     Candidate,
@@ -183,6 +192,7 @@ class ExtractiveAnswerer:
         )
         if wants_list and not (from_section or wants_names or both):
             chosen = with_its_passage_list(chosen, candidates, self.settings.passage_max_chars)
+        chosen = with_row_for_number(chosen, candidates, form.query)
         chosen = with_neighbours(chosen, candidates)
         if form.kind and not any(gives_asked_kind(form, c.sentence.text) for c in chosen):
             # "Which company makes BERT?": a sentence that names one beside BERT ("Google's BERT") answers it.

@@ -7,10 +7,11 @@ the quoted text with each sentence's citation (code as blocks of its own, verbat
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from bot.answer.sections import Candidate, terms
-from bot.answer.tables import Cells, Table, row_cells
+from bot.answer.tables import Cells, Table, asked_number, in_range, row_cells
 from bot.ingest.sentences import Sentence
 from bot.safe_markdown import inert_markdown
 from bot.text import tokenize
@@ -298,3 +299,29 @@ def list_item(sentence: Sentence) -> tuple[str, str] | None:
         return None
     items = [q for q in sentence.quotes if q and q != sentence.label]
     return (sentence.label, sentence.text) if items == [sentence.text] else None
+
+
+def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], question: str) -> list[Candidate]:
+    """`chosen`, led by the one row of a chosen table whose range holds the number the question names: "How many
+    days of holiday do I get after working here four years?" is answered by "3 to 5 years: 25 days", not by the
+    row that fitted its words best ("Less than 3 years", a tester's), nor by the whole table. Its other rows go."""
+    number = asked_number(question)
+    first = next((c for c in chosen if table_rows(c.sentence)), None)
+    if number is None or first is None:
+        return chosen
+    # The table's rows, also those a long table's other passages hold: the rows with its column names.
+    columns = [column for column, _ in table_rows(first.sentence)[1][0]]
+    table = [c for c in candidates if (rows := table_rows(c.sentence)) and [col for col, _ in rows[1][0]] == columns]
+    holding = [
+        (c, i)
+        for c in table
+        for i, row in enumerate(table_rows(c.sentence)[1])
+        if any(in_range(cell, number) for _, cell in row)
+    ]
+    if len(holding) != 1:
+        return chosen
+    c, i = holding[0]
+    lead, rows = table_rows(c.sentence)
+    row_quote = [q for q in c.sentence.quotes if q and q != lead][i]
+    one_row = dataclasses.replace(c.sentence, text=row_quote, quotes=(lead, row_quote) if lead else (row_quote,))
+    return [dataclasses.replace(c, sentence=one_row)] + [other for other in chosen if other not in table]

@@ -145,3 +145,52 @@ def _cells_of(line: str) -> list[str]:
     """A Markdown table line's cells, unescaped and without bold."""
     cells = _CELL_SPLIT.split(line.strip())[1:-1]
     return [re.sub(r"^\*\*(.*)\*\*$", r"\1", c.strip()).replace("\\|", "|") for c in cells]
+
+
+_NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+        + ("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+        + ("twenty",)
+    )
+}
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")(?![\w.]\d)", re.I)
+_BELOW = re.compile(r"^(?:less than|fewer than|under|below|up to|at most|<=?)\s*(\d+(?:\.\d+)?)\b", re.I)
+_ABOVE = re.compile(r"^(?:more than|over|above|at least|from|>=?)\s*(\d+(?:\.\d+)?)\b|^(\d+(?:\.\d+)?)\s*\+", re.I)
+_BETWEEN = re.compile(r"^(?:between\s+)?(\d+(?:\.\d+)?)\s*(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\b", re.I)
+
+
+_EXACT = re.compile(r"\d+(?:\.\d+)?")
+
+
+def asked_number(question: str) -> float | None:
+    """The one number a question names ("after four years", "for 12 people"), or None (none, or several)."""
+    found = [m.group(1).lower() for m in _NUMBER.finditer(question)]
+    digits = [f for f in found if f[0].isdigit()]
+    found = digits or found  # "which one is level 3?": the digits name it, "one" is a pronoun
+    if len(found) != 1:
+        return None
+    word = found[0]
+    return float(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else float(word)
+
+
+def in_range(cell: str, number: float) -> bool:
+    """Whether a table cell naming a range ("Less than 3 years", "3 to 5 years", "More than 5 years", "10+"), or
+    that is a number alone, holds `number`. A cell that names no range holds nothing."""
+    cell = cell.strip()
+    if len(cell) > 40:
+        return False
+    if _EXACT.fullmatch(cell):  # "3": the row of level 3
+        return float(cell) == number
+    if m := _BETWEEN.match(cell):
+        return float(m.group(1)) <= number <= float(m.group(2))
+    if m := _BELOW.match(cell):
+        bound = float(m.group(1))
+        inclusive = cell.lower().startswith(("up to", "at most", "<="))
+        return number <= bound if inclusive else number < bound
+    if m := _ABOVE.match(cell):
+        bound = float(m.group(1) or m.group(2))
+        strict = cell.lower().startswith(("more than", "over", "above")) or (cell[:1] == ">" and cell[1:2] != "=")
+        return number > bound if strict else number >= bound
+    return False
