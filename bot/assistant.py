@@ -103,6 +103,7 @@ class Assistant:
             stored_vectors=retriever.sentence_vectors,
             suggest=retriever.suggest,
             examples=overview.example_questions,
+            askable=overview.askable_questions,
             documents=lambda: overview.current().documents,
         )
         checker = GroundingChecker(settings, retriever.embed, extractive.sentences_with_vectors)

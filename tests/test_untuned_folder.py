@@ -97,3 +97,20 @@ def test_a_number_in_the_question_picks_the_table_row_whose_range_holds_it(built
         answer = assistant.ask(question)
         assert answer.answered and row in answer.text, (question, answer.text)
         assert not any(other in answer.text for other in others), (question, answer.text)
+
+
+def test_a_decline_offers_the_questions_nearest_to_what_was_asked(built_index, tmp_path):
+    """Documents without question headings had every decline offer the same three starters, whatever was asked
+    (tester): the nearest questions about their sections are offered instead."""
+    from bot.assistant import Assistant
+
+    security = (
+        "# IT and Security Policy\n\n## Passwords\n\nPasswords have at least 14 characters.\n\n## Lost devices\n\n"
+        "Report a lost laptop to the security team within one hour.\n"
+    )
+    files = {"handbook.md": HANDBOOK, "retention.md": RETENTION, "security.md": security}
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    answer = assistant.ask("Do I get paid when I have the flu?")
+    assert not answer.answered, answer.text
+    assert answer.suggestions[0] == "What does Tidewell Software Employee Handbook say about Sick leave?", answer
+    assert assistant.overview.example_questions()[0] != answer.suggestions[0]  # the starters open with annual leave

@@ -95,6 +95,7 @@ class ExtractiveAnswerer:
         suggest: Callable[[np.ndarray], list[str]] = lambda _vector: [],
         examples: Callable[[], list[str]] = lambda: [],
         documents: Callable[[], Sequence[Document]] = lambda: [],
+        askable: Callable[[], list[str]] = lambda: [],
     ):
         self.settings = settings
         self._embed = embed
@@ -102,6 +103,7 @@ class ExtractiveAnswerer:
         self._suggest = suggest  # nearest answerable questions, offered when declining
         self._topics = topics  # the indexed articles, named when declining (a callable follows re-ingests)
         self._examples = examples  # the corpus's starter questions, offered when nothing closer is known
+        self._askable = askable  # every question a starter could be: the nearest are offered when declining
         self._documents = documents  # the documents described (titles, main sections), for "What are they about?"
         self._cache: dict[str, np.ndarray] = {}
         self._sentences = SentenceModel.load(settings.sentence_model)  # how each sentence is scored (`bot fit`)
@@ -260,7 +262,8 @@ class ExtractiveAnswerer:
     def _decline(self, retrieval: Retrieval, decision: Decision) -> Answer:
         """The reply for a question the documents do not answer, with questions they do answer."""
         question = retrieval.question
-        suggestions = self._suggest(retrieval.query_vector) if retrieval.query_vector is not None else []
+        vector = retrieval.query_vector
+        suggestions = (self._suggest(vector) or self._nearest_askable(vector)) if vector is not None else []
         topics = self._topics() if callable(self._topics) else self._topics
         examples = self._examples()
         reply = not_covered_reply(question, topics, suggestions, list(decision.unknown), examples, decision.missing)
@@ -276,6 +279,16 @@ class ExtractiveAnswerer:
             reason=decision.reason,
             ranked=list(retrieval.passages),
         )
+
+    def _nearest_askable(self, query_vector: np.ndarray, n: int = 3) -> list[str]:
+        """The starter-like questions closest to a query ("What does Developer Onboarding say about Setting up
+        the development environment?" for "How do I set up the API project?"), for documents without question
+        headings: a decline had offered the same three starters whatever was asked (tester)."""
+        pool = self._askable()
+        if not pool:
+            return []
+        closeness = self._vectors(pool) @ query_vector
+        return [pool[i] for i in np.argsort(-closeness)[:n]]
 
     def sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """A passage's quotable sentences with their embeddings (stored at ingest, else computed)."""

@@ -60,6 +60,7 @@ class Overview:
     documents: tuple[Document, ...]
     starters: tuple[str, ...]
     readme: str
+    askable: tuple[str, ...] = ()  # every question a starter could be (`askable_questions`)
 
 
 def _plain(text: str) -> str:
@@ -202,6 +203,13 @@ def pick_starters(documents: list[Document], pinned: list[str] | None = None, n:
     return picked
 
 
+def askable_questions(documents: list[Document]) -> list[str]:
+    """Every question the documents could offer as a starter, once each: what a decline offers nearest to what
+    was asked when the documents hold no question headings of their own."""
+    several = len(documents) > 1
+    return list(dict.fromkeys(q for d in documents for tier in _candidates(d, several) for q in tier))
+
+
 def _titles(documents: list[Document], most: int = 3) -> str:
     """“A”, “B” and “C”."""
     names = [f"“{d.title}”" for d in documents[:most]]
@@ -299,6 +307,7 @@ def build_overview(settings: Settings, view: LoadedGeneration) -> Overview:
         documents=tuple(documents),
         starters=tuple(starters),
         readme=readme_markdown(settings.assistant_name, description, documents, starters),
+        askable=tuple(askable_questions(documents)),
     )
 
 
@@ -322,3 +331,7 @@ class CorpusOverview:
     def example_questions(self) -> list[str]:
         """Questions the documents answer, for telling a user what to ask instead."""
         return list(self.current().starters)
+
+    def askable_questions(self) -> list[str]:
+        """Every question a starter could be, for offering the nearest when declining."""
+        return list(self.current().askable)
