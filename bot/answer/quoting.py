@@ -321,7 +321,7 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
     if len(holding) != 1:
         return chosen
     c, i = holding[0]
-    lead, rows = table_rows(c.sentence)
+    lead = table_rows(c.sentence)[0]
     row_quote = [q for q in c.sentence.quotes if q and q != lead][i]
     one_row = dataclasses.replace(c.sentence, text=row_quote, quotes=(lead, row_quote) if lead else (row_quote,))
     return [dataclasses.replace(c, sentence=one_row)] + [other for other in chosen if other not in table]

@@ -159,8 +159,6 @@ _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r"
 _BELOW = re.compile(r"^(?:less than|fewer than|under|below|up to|at most|<=?)\s*(\d+(?:\.\d+)?)\b", re.I)
 _ABOVE = re.compile(r"^(?:more than|over|above|at least|from|>=?)\s*(\d+(?:\.\d+)?)\b|^(\d+(?:\.\d+)?)\s*\+", re.I)
 _BETWEEN = re.compile(r"^(?:between\s+)?(\d+(?:\.\d+)?)\s*(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\b", re.I)
-
-
 _EXACT = re.compile(r"\d+(?:\.\d+)?")
 
 
