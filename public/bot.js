@@ -327,3 +327,38 @@
   };
 })();
 // ---- end of white label -----------------------------------------------------------------------------
+
+// ---- A question sent before the chat connects -----------------------------------------------------------
+// Chainlit ignores Enter until its connection is up (about two seconds after a page load or "New chat"): the
+// question stayed in the box and nothing said why (tester). While the welcome screen shows (no question sent
+// yet in this chat), a question left in the box after Enter is sent as soon as the send button takes it. A
+// retry stops once the box changes (sent, or edited), after 30 s, or when the welcome screen goes.
+(function () {
+  "use strict";
+  var RETRY_MS = 300;
+  var GIVE_UP_MS = 30000;
+
+  function textOf(box) {
+    return box ? (box.value !== undefined ? box.value : box.textContent) || "" : "";
+  }
+
+  document.addEventListener(
+    "keydown",
+    function (e) {
+      var box = e.target;
+      if (e.key !== "Enter" || e.shiftKey || e.isComposing || !box || box.id !== "chat-input") return;
+      var text = textOf(box);
+      if (!text.trim() || !document.getElementById("welcome-screen")) return;
+      var started = Date.now();
+      var timer = setInterval(function () {
+        var now = document.getElementById("chat-input");
+        var waiting = now && textOf(now) === text && document.getElementById("welcome-screen");
+        if (!waiting || Date.now() - started > GIVE_UP_MS) return clearInterval(timer);
+        var send = document.getElementById("chat-submit");
+        if (send && !send.disabled) send.click();
+      }, RETRY_MS);
+    },
+    true
+  );
+})();
+// ---- end of a question sent before the chat connects ---------------------------------------------------

@@ -85,6 +85,23 @@ def test_html_in_a_question_shows_as_text_and_never_runs(server, page, tmp_path)
     page.screenshot(path=str(tmp_path / "html-as-text.png"), full_page=True)
 
 
+def test_a_question_sent_before_the_chat_connects_is_sent_once_it_does(server, page, tmp_path):
+    """Enter pressed in the first seconds after the page loads did nothing (the chat ignores it until its
+    connection is up), the question left in the box and nothing said (tester): it is sent once connected."""
+    url, _log_path = server
+    page.goto(url, wait_until="domcontentloaded")
+    box = page.locator("#chat-input")
+    box.wait_for(timeout=REPLY_WAIT_MS)
+    box.fill("Can LLMs make images?")
+    box.press("Enter")
+    try:
+        # Run alone (-k), this server first builds its index: REPLY_WAIT_MS allows for it.
+        page.get_by_text("No, LLMs are built specifically for text-based tasks.").first.wait_for(timeout=REPLY_WAIT_MS)
+    finally:
+        page.screenshot(path=str(tmp_path / "sent-early.png"), full_page=True)
+    assert page.locator('[data-step-type="user_message"]').count() == 1  # sent once, not once per retry
+
+
 @pytest.fixture(scope="module")
 def strict_server(servers):
     return servers[1]
