@@ -199,3 +199,23 @@ def test_the_download_adds_a_live_chats_answers_not_written_yet():
     assert merge_records([one], [one, two, again]) == [one, two, again]  # the same answer twice is two answers
     assert merge_records([one, two], [two]) == [one, two]
     assert merge_records([], [one]) == [one] and merge_records([one], []) == [one]
+
+
+def test_a_chat_nobody_has_written_in_is_not_stored_when_its_session_is_saved(tmp_path):
+    """Chainlit saves a chat's session (metadata) on each disconnect. For a chat with no message yet that stored
+    a thread without an owner, and with login on a reconnect to it was refused until its first message."""
+    from chainlit.user import User
+
+    layer = sqlite_layer(tmp_path / "bot.db")
+
+    async def scenario():
+        await layer.update_thread("t-empty", metadata={"chat_profile": "corpus"})
+        assert await layer.get_thread("t-empty") is None  # nothing stored for an empty chat
+        user = await layer.create_user(User(identifier="alice", metadata={}))
+        await layer.update_thread("t-empty", name="Hi?", user_id=user.id)  # its first message
+        await layer.update_thread("t-empty", metadata={"chat_profile": "corpus"})  # and a later disconnect
+        return await layer.get_thread("t-empty")
+
+    thread = run(scenario())
+    run(layer.close())
+    assert thread["userIdentifier"] == "alice" and thread["metadata"] == {"chat_profile": "corpus"}
