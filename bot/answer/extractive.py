@@ -27,6 +27,7 @@ from bot.answer.quoting import (
     quoted,
     shown,
     similar,
+    with_its_passage_list,
     with_neighbours,
     with_row_for_number,
     with_span,
@@ -43,7 +44,6 @@ from bot.answer.sections import (
     sections_of_each_side,
     speaks_of_each,
     terms,
-    with_its_passage_list,
 )
 from bot.answer.sentence_model import SentenceModel, negated
 from bot.answer.smalltalk import small_talk_answer

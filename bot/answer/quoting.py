@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from bot.answer.sections import Candidate, terms
+from bot.answer.sections import Candidate, order_of, terms
 from bot.answer.tables import Cells, Table, asked_number, in_range, row_cells
 from bot.ingest.sentences import Sentence
 from bot.safe_markdown import inert_markdown
@@ -311,17 +311,40 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
         return chosen
     # The table's rows, also those a long table's other passages hold: the rows with its column names.
     columns = [column for column, _ in table_rows(first.sentence)[1][0]]
-    table = [c for c in candidates if (rows := table_rows(c.sentence)) and [col for col, _ in rows[1][0]] == columns]
+    tables = {id(c): rows for c in candidates if (rows := table_rows(c.sentence))}
+    table = [c for c in candidates if id(c) in tables and [col for col, _ in tables[id(c)][1][0]] == columns]
     holding = [
         (c, i)
         for c in table
-        for i, row in enumerate(table_rows(c.sentence)[1])
+        for i, row in enumerate(tables[id(c)][1])
         if any(in_range(cell, number) for _, cell in row)
     ]
     if len(holding) != 1:
         return chosen
     c, i = holding[0]
-    lead = table_rows(c.sentence)[0]
+    lead = tables[id(c)][0]
     row_quote = [q for q in c.sentence.quotes if q and q != lead][i]
     one_row = dataclasses.replace(c.sentence, text=row_quote, quotes=(lead, row_quote) if lead else (row_quote,))
     return [dataclasses.replace(c, sentence=one_row)] + [other for other in chosen if other not in table]
+
+
+def with_its_passage_list(chosen: list[Candidate], candidates: list[Candidate], budget: int) -> list[Candidate]:
+    """`chosen` (a list question's best sentences, no list having fitted as well) with the list its best passage
+    holds, and the sentence introducing it, when that fits in `budget` characters: "Which ways can someone send us
+    a subject access request?" got "... must be answered within 30 days." without the ways listed after it."""
+    if not chosen:
+        return chosen
+    source = chosen[0].source_n
+    own = sorted((c for c in candidates if c.source_n == source), key=order_of)
+    lists: dict[int, list[Candidate]] = {}
+    for c in own:
+        if c.sentence.list_id:
+            lists.setdefault(c.sentence.list_id, []).append(c)
+    if not lists or any(c.sentence.list_id for c in chosen):
+        return chosen
+    members = max(lists.values(), key=lambda m: max(c.score for c in m))
+    by_order = {c.sentence.order: c for c in own}
+    intro = by_order.get(members[0].sentence.order - 1)
+    added = ([intro] if intro and not intro.sentence.list_id and intro not in chosen else []) + members
+    size = sum(_quoted_size(c) for c in [*chosen, *added])
+    return chosen + added if size <= budget else chosen

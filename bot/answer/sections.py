@@ -348,25 +348,3 @@ def sections_of_each_side(
                 break
             picked.append(replace(c, sentence=replace(c.sentence, label=label)) if i == 0 else c)
     return picked
-
-
-def with_its_passage_list(chosen: list[Candidate], candidates: list[Candidate], budget: int) -> list[Candidate]:
-    """`chosen` (a list question's best sentences, no list having fitted as well) with the list its best passage
-    holds, and the sentence introducing it, when that fits in `budget` characters: "Which ways can someone send us
-    a subject access request?" got "... must be answered within 30 days." without the ways listed after it."""
-    if not chosen:
-        return chosen
-    source = chosen[0].source_n
-    own = sorted((c for c in candidates if c.source_n == source), key=order_of)
-    lists: dict[int, list[Candidate]] = {}
-    for c in own:
-        if c.sentence.list_id:
-            lists.setdefault(c.sentence.list_id, []).append(c)
-    if not lists or any(c.sentence.list_id for c in chosen):
-        return chosen
-    members = max(lists.values(), key=lambda m: max(c.score for c in m))
-    by_order = {c.sentence.order: c for c in own}
-    intro = by_order.get(members[0].sentence.order - 1)
-    added = ([intro] if intro and not intro.sentence.list_id and intro not in chosen else []) + members
-    size = sum(len(c.sentence.text) + len(c.sentence.code) for c in [*chosen, *added])
-    return chosen + added if size <= budget else chosen

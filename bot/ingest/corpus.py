@@ -187,8 +187,8 @@ def _indented_after_colon(block: list[str], out: list[str]) -> bool:
     """A block indented by four spaces or a tab, every line of it, after a paragraph ending in ":" ("Then clone
     the repository and bootstrap it:" and its commands): a plain-text file's way to show code. Bullets so
     indented are a list."""
-    said = [line for line in out if line.strip()]
-    if not said or not said[-1].rstrip().endswith(":") or said[-1].startswith(("#", "- ")):
+    said = next((line for line in reversed(out) if line.strip()), "")  # the last line written (not all of them)
+    if not said.rstrip().endswith(":") or said.startswith(("#", "- ")):
         return False
     return all(line.startswith(("    ", "\t")) and not line.lstrip().startswith(_BULLETS) for line in block)
 

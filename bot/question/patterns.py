@@ -508,9 +508,8 @@ def title_as_document(question: str, titles: Iterable[str]) -> str:
     leave?". The title names where to look, not what is asked; searched for, its words outweighed the section's
     (the handbook's opening was quoted for a starter about annual leave)."""
     lowered = question.lower()
-    for title in sorted({t.strip() for t in titles if len(t.split()) >= 2}, key=len, reverse=True):
-        if title.lower() not in lowered:
-            continue  # most titles: no pattern to build
+    held = {t.strip() for t in titles if len(t.split()) >= 2 and t.strip().lower() in lowered}  # most hold none
+    for title in sorted(held, key=len, reverse=True):
         match = re.search(rf"(?:\bthe\s+)?{re.escape(title)}(?=[’']?s?\s+(?:\w+\s+)?{_SAYS})", question, re.I)
         if match:
             noun = _DOCUMENT_NOUN.search(title.split(" - ")[0].strip())
