@@ -218,8 +218,10 @@ _DATE = re.compile(  # a year, a date, a month or weekday, or a time of day ("op
     r"o'clock|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|century|decade|ago)\b"
     # a time counted from an event: "after 3 months", "within 15 minutes", "from the fourth day"
     r"|\b\d+\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b"
-    r"|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+"
-    r"(?:(?:working|business|calendar)\s+)?(?:day|week|month|year)\b",
+    r"|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|\d+(?:st|nd|rd|th))\s+"
+    r"(?:(?:working|business|calendar)\s+)?(?:day|week|month|year)\b"
+    # a day of the month: "paid on the 25th", "the 1st of each month"
+    r"|\bthe\s+\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}(?:st|nd|rd|th)\s+of\b",
     re.I,
 )
 # A full name ("John Chambers", "Bell Labs") or an owner's name ("Meta's LLaMA").

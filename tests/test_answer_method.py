@@ -127,6 +127,12 @@ def test_asked_kind_and_what_gives_it():
     assert gives_kind("From the fourth day you need a fit note from a doctor.", "date")
     assert gives_kind("New engineers join the on-call rota after 3 months.", "date")
     assert gives_kind("Acknowledge a SEV1 within 15 minutes.", "date")
+    # A day of the month is a date: "What date does salary come in each month?" was declined "don't give a date"
+    # beside "Salaries are paid on the 25th of each month."
+    assert gives_kind("Salaries are paid on the 25th of each month.", "date")
+    assert gives_kind("Invoices go out on the 1st.", "date")
+    assert gives_kind("It closes on the last working day.", "date")
+    assert not gives_kind("This is the 5 th attempt.", "date")
     assert not gives_kind("The fourth option is the default.", "date") and not gives_kind("We have 3 offices.", "date")
     assert asked_kind("Can these technologies help lower business costs?") == ""
     assert asked_kind("Who was its principal designer?") == "person"

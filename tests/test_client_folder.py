@@ -82,6 +82,9 @@ def test_two_questions_in_one_message_get_the_answered_one_and_a_line_naming_the
     payday = fjordline.ask("When is payday, and how much is the Christmas bonus?")
     assert payday.answered and "25th" in payday.text and payday.cited == [1]
     assert "“how much is the Christmas bonus?”" in payday.text
+    # "the 25th" is a date: this was declined "the documents don't give a date".
+    salary = fjordline.ask("What date does salary come in each month?")
+    assert salary.answered and "paid on the 25th of each month" in salary.text and salary.cited == [1], salary.text
 
 
 def test_the_answer_quotes_what_its_sentence_needs_around_it_from_the_best_passage(fjordline):
