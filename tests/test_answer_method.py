@@ -47,6 +47,15 @@ def test_follow_up_rewrites():
         "Does generative AI need an LLM?"
     )
     assert condense("What about videos?", ["Can LLMs make images?"]) == "Can LLMs make videos?"
+    # "What about X?" with nothing in the earlier question to stand in for keeps that question alongside (it was
+    # searched alone and declined), and a second one replaces the first X rather than nesting it.
+    asked = ["Is parental leave paid at Fjordline?", "What about the partner who isn't the main carer?"]
+    assert condense(asked[1], asked[:1]) == (
+        "What about the partner who isn't the main carer (Is parental leave paid at Fjordline)?"
+    )
+    assert condense("What about the secondary carer?", asked) == (
+        "What about the secondary carer (Is parental leave paid at Fjordline)?"
+    )
     # "there" of existence points back to nothing: a tester's "Is there parking at the Bristol office?" after a
     # question on backups was read "Is database backups kept parking ...?" and answered with the backups row.
     assert condense("Is there parking at the Bristol office?", ["How long are database backups kept?"]) == (

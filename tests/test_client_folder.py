@@ -106,6 +106,9 @@ def test_a_short_new_question_after_another_is_answered_on_its_own_unless_it_nee
     # "How do I apply?" says nothing of what for: the earlier question stays with it.
     apply = fjordline.ask("How do I apply?", ["What is parental leave at Fjordline?"])
     assert "parental leave" in apply.query and "parental leave" in apply.text, apply.text
+    # "What about ...?" leans on the question before, whatever it names: this was declined, asked alone.
+    partner = fjordline.ask("What about the dad / the partner who isn't the main carer?", ["Is parental leave paid?"])
+    assert partner.answered and "4 weeks at full pay to the secondary carer" in partner.text, partner.text
 
 
 def test_a_table_row_that_answers_is_quoted_without_the_rest_of_its_table(fjordline):

@@ -150,6 +150,10 @@ def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | No
     return f"{_agree(antecedent[:begin], phrase)}{phrase}{antecedent[end:]}?"
 
 
+# A "What about X?" read with the question before it kept alongside: "What about X (the earlier question)".
+_KEPT_ALONGSIDE = re.compile(r"^(?:what|how)\s+about\s+.+\((.+)\)$", re.I)
+
+
 def condense(question: str, history: list[str], closest: Closest | None = None) -> str:
     """`condense_reading`'s standalone question."""
     return condense_reading(question, history, closest)[0]
@@ -178,6 +182,9 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
 
     about = P["what_about"].find(body)
     target = about.group(1) if about else body
+    kept = _KEPT_ALONGSIDE.match(antecedent) if about else None
+    if kept:  # "What about the secondary carer?" after "What about the partner (... parental leave ...)?"
+        antecedent = kept.group(1)
     first = target.split()[0].lower()
     if first in _PREPOSITIONS and (about or had_marker) and len(tokenize(target)) <= 4:
         prep, _, obj = target.partition(" ")
@@ -234,10 +241,13 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
         # However short, it says what it is about: "What is a GAN?" after a summary; "When do I get my
         # laptop?" after a question on hotel caps (it was searched with the hotel question glued on).
         return question, False
-    if had_marker or len(tokenize(body)) <= 1 or P["instead"].find(body):
-        # Context-dependent but nothing to substitute: keep the earlier topic alongside. Without a marker
-        # ("and", "what about") or "instead", the question may also stand alone: "When do I get paid?".
-        alone = not (had_marker or P["instead"].find(body) or any(P["points_back"].find(w) for w in _words(body)))
+    if had_marker or about or len(tokenize(body)) <= 1 or P["instead"].find(body):
+        # Context-dependent but nothing to substitute: keep the earlier topic alongside ("What about the secondary
+        # carer?" after a question on parental leave). Without a marker ("and", "what about") or "instead", the
+        # question may also stand alone: "When do I get paid?".
+        alone = not (
+            had_marker or about or P["instead"].find(body) or any(P["points_back"].find(w) for w in _words(body))
+        )
         return f"{body} ({antecedent})?", alone
     return question, False
 
