@@ -350,3 +350,29 @@ def test_commands_indented_under_a_line_ending_in_a_colon_are_code_in_plain_text
     shown = text_to_markdown(text)
     assert "```\ngit clone git@git.example.io:team/api.git\ncd api\nmake bootstrap\n```" in shown, shown
     assert shown.count("```") == 2 and "- one" in shown and "Indented prose." in shown
+
+
+def test_a_plain_text_file_s_headings_on_lines_of_their_own_head_sections(tmp_path):
+    """A tester's SOP (.txt) had "2. PRIORITY CATEGORIES" alone on its line, then a blank line and its text: it was
+    read as a list item, every passage had no heading, and "How fast do you respond to a P2?" was declined. Its
+    first lines (organisation, name, version) had been run together into one paragraph, and the file was named
+    after its file name ("Leak Reporting Sop")."""
+    (tmp_path / "leak-reporting-sop.txt").write_text(
+        "KESTREL VALLEY WATER\nStandard Operating Procedure LR-04: Handling Reported Leaks\n"
+        "Version 4.1 — issued 3 March 2025 — owner: Head of Network Operations (Dana Okafor)\n\n"
+        "1. PURPOSE\n\nThis SOP describes how advisers handle reports of leaks from the public.\n\n"
+        "2. PRIORITY CATEGORIES\n\nEvery report is given a category. P2 means on site within 4 hours.\n\n"
+        "2.1 Gas\n\nIf the caller smells gas, tell them to leave the area.\n\n"
+        "3. SHOPPING LIST\n\nWhat to buy for the team on the way in:\n\n1. Bread\n\n2. Butter and jam\n\n3. More bread for everyone\n",
+        encoding="utf-8",
+    )
+    article = read_article(tmp_path / "leak-reporting-sop.txt")
+    assert article.title == "Standard Operating Procedure LR-04: Handling Reported Leaks"
+    body = article.body
+    assert body.startswith("KESTREL VALLEY WATER\n\n## Standard Operating Procedure LR-04")
+    assert "\n\nVersion 4.1 — issued 3 March 2025 — owner: Head of Network Operations (Dana Okafor)\n\n" in body
+    assert "## 1. PURPOSE" in body and "## 2. PRIORITY CATEGORIES" in body and "### 2.1 Gas" in body
+    assert "## 3. SHOPPING LIST" in body and "#" not in body.split("SHOPPING LIST")[1], body  # items, not headings
+    passages = chunk_article(article, 700)
+    p2 = next(p for p in passages if "P2 means" in p.text)
+    assert p2.heading_path[-1] == "2. PRIORITY CATEGORIES"

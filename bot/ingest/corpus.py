@@ -116,6 +116,20 @@ def _first_h1(markdown: str) -> str:
     return ""
 
 
+def _opening_heading(markdown: str) -> str:
+    """A plain-text file's title: a heading among its first three lines, after title lines only, that is not a
+    numbered section ("KESTREL VALLEY WATER" over "Standard Operating Procedure (SOP) LR-04: Handling Reported
+    Leaks"), or "". A heading after a sentence heads a section."""
+    for line in [ln for ln in markdown.splitlines() if ln.strip()][:3]:
+        if not line.startswith("#"):
+            if line.rstrip().endswith(_SENTENCE_STOP):
+                return ""
+            continue
+        heading = line.lstrip("#").strip()
+        return "" if _NUMBERED.match(heading) else heading
+    return ""
+
+
 def _looks_like_heading(line: str, next_line: str | None) -> bool:
     """A short line without closing punctuation that introduces longer text (plain-text articles)."""
     stripped = line.strip()
@@ -140,7 +154,14 @@ def text_to_markdown(text: str) -> str:
     out: list[str] = []
     styles: list[str] = []  # underline characters, in the order their headings first appear
     literal_next = False
-    for block in _blocks(text):
+    blocks = _blocks(text)
+    # A file that underlines its headings says which lines are headings: no line alone is taken for one.
+    underlines = any(
+        _UNDERLINE.match(b[i + 1].strip()) and not _UNDERLINE.match(b[i].strip())
+        for b in blocks
+        for i in range(len(b) - 1)
+    )
+    for n, block in enumerate(blocks):
         if literal_next and block[0][:1].isspace() or _indented_after_colon(block, out):
             out += ["", "```", *textwrap.dedent("\n".join(block)).splitlines(), "```", ""]
             continue
@@ -158,7 +179,15 @@ def text_to_markdown(text: str) -> str:
         lines = [ln for ln in lines if not _UNDERLINE.match(ln)]
         if not lines:
             continue
-        if _hard_wrapped(lines):
+        following_block = blocks[n + 1][0] if n + 1 < len(blocks) else None
+        alone = len(lines) == 1 and out and not underlines and not block[0][:1].isspace()
+        if alone and _heading_alone(lines[0], following_block):
+            # "2. PRIORITY CATEGORIES" with a blank line before the text it heads: "1.1" is a level below "1."
+            numbered = _NUMBERED.match(lines[0])
+            depth = numbered.group(1).rstrip(".").count(".") if numbered else 0
+            out += ["", f"{'#' * min(6, 2 + depth)} {lines[0]}", ""]
+            continue
+        if _hard_wrapped(lines) and not (n == 0 and _title_block(lines)):
             paragraph, items = _wrapped_items(lines)
             out += ["", paragraph, ""] if paragraph else []
             out += [f"- {item}" for item in items]
@@ -210,6 +239,29 @@ def _hard_wrapped(lines: list[str]) -> bool:
     return len(lines) >= 2 and sum(not ln.endswith(_SENTENCE_STOP) for ln in inner) * 2 > len(inner)
 
 
+def _title_block(block: list[str]) -> bool:
+    """A file's first lines naming it, one thing a line ("KESTREL VALLEY WATER", the document's name, its
+    version and date): a few lines, the first one a title's length without a sentence's end."""
+    first = block[0].strip()
+    return 2 <= len(block) <= 5 and len(first.split()) <= 12 and not first.endswith(_SENTENCE_STOP)
+
+
+# A numbered heading's number: "2." in "2. PRIORITY CATEGORIES", "3.1" in "3.1 Scope".
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*\.?)\s+\S")
+
+
+def _heading_alone(line: str, following: str | None) -> bool:
+    """A heading written as a block of its own, before the text it heads ("1. PURPOSE", then its paragraph). A
+    short numbered line followed by the next number ("2. Bread", then "3. Butter and jam") is a list item."""
+    numbered, after = _NUMBERED.match(line), _NUMBERED.match(following.strip()) if following else None
+    if numbered and after:
+        number, next_number = numbered.group(1).rstrip("."), after.group(1).rstrip(".")
+        if next_number.split(".")[-1].isdigit() and number.split(".")[-1].isdigit():
+            if int(next_number.split(".")[-1]) == int(number.split(".")[-1]) + 1:
+                return False
+    return _looks_like_heading(line[numbered.start(1) + len(numbered.group(1)) :] if numbered else line, following)
+
+
 def _wrapped_items(lines: list[str]) -> tuple[str, list[str]]:
     """A wrapped block as its paragraph (lines before any bullet, joined) and its list items (each bullet with
     the lines that continue it)."""
@@ -257,7 +309,7 @@ def read_article(
     if SUFFIXES[suffix] == "text":
         meta, body = _read_text(raw, suffix, name)
         # The document names itself: its front matter, else its first top-level heading.
-        title = str(meta.get("title", "")) or (_first_h1(body) if suffix != ".txt" else "")
+        title = str(meta.get("title", "")) or (_first_h1(body) if suffix != ".txt" else _opening_heading(body))
     else:
         meta = {}
         try:
