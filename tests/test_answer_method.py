@@ -56,6 +56,15 @@ def test_follow_up_rewrites():
     assert condense("What about the secondary carer?", asked) == (
         "What about the secondary carer (Is parental leave paid at Fjordline)?"
     )
+    # A pronoun with something to point to in the question itself points to it: "I think my meter is running fast.
+    # Can I get it tested?" had been read "Can I get per cubic metre tested?" after a question on that price.
+    cubic = ["How much per cubic metre do I pay for wastewater?"]
+    assert condense("I think my meter is running fast. Can I get it tested?", cubic) == (
+        "I think my meter is running fast. Can I get it tested?"
+    )
+    assert condense("If I get a meter and it costs more, can I go back?", cubic).startswith("If I get a meter and it")
+    assert condense("Can my team use it offline?", ["What is ChatGPT?"]) == "Can my team use ChatGPT offline?"
+    assert condense("I am new here. Can I use it?", ["What is ChatGPT?"]) == "I am new here. Can I use ChatGPT?"
     # "there" of existence points back to nothing: a tester's "Is there parking at the Bristol office?" after a
     # question on backups was read "Is database backups kept parking ...?" and answered with the backups row.
     assert condense("Is there parking at the Bristol office?", ["How long are database backups kept?"]) == (
@@ -92,6 +101,12 @@ def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
     # "43" mentions, so a release the documents never name went unnoticed.
     versions = CorpusWords(["Section 43 lists what is new in R 4.2.1.", "Use A.I. tools."])
     assert versions.respell("What is new in R 4.3.0?") == "What is new in R 4.3.0?"
+    # Nor is a point put into a number: "I owe £800 in arrears" was searched as "£8.00" beside a fee of £8.00. A
+    # number glued to its unit is the corpus's when it writes them apart ("25mm" had been declined beside "25 mm").
+    fees = CorpusWords(["A paper bill costs £8.00.", "A standard connection, up to 25 mm, costs £1,180."])
+    assert fees.respell("I owe £800 in arrears.") == "I owe £800 in arrears."
+    assert fees.absent_terms("What does a 25mm connection cost?", 2.5) == []
+    assert fees.absent_terms("What does a 40mm connection cost?", 2.5) == ["40mm"]
     # A possessive stays as written after the name it follows, and a word with accents is one word, judged by no
     # English frequency: a decline had named “jss” (from "Node.js's") and “nto” (from "Cuánto").
     node = CorpusWords(["Report security bugs in Node.js to the security team."])

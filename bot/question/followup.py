@@ -154,6 +154,26 @@ def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | No
 _KEPT_ALONGSIDE = re.compile(r"^(?:what|how)\s+about\s+.+\((.+)\)$", re.I)
 
 
+# A thing a message introduces itself: "a meter", "my water", "some arrears".
+_INTRODUCED = re.compile(r"\b(?:a|an|my|our|your|his|her|some)\s+[a-z]", re.I)
+
+
+_CLAUSE_OPENS = re.compile(r"(?:\b(?:and|but|if|when|because|so|or|once|until|since|while)|,)\s*$", re.I)
+
+
+def _own_antecedent(question: str) -> bool:
+    """Whether a question's first pronoun can point to something said before it in the question itself: a
+    sentence of its own before ("My water went off. How fast must you get it back?") or a thing introduced with
+    "a" or "my" before a clause the pronoun opens ("If I get a meter and it costs more, can I go back?")."""
+    pronoun = P["pronoun"].find(question)
+    if not pronoun:
+        return False
+    before = question[: pronoun.start()]
+    said = [part for part in _SENTENCE_END.split(before)[:-1] if len(tokenize(part)) >= 2]  # not "I'm new here."
+    # "a" or "my" before a pronoun that opens a clause of its own: "a meter and it costs", not "Can my team use it?"
+    return bool(said) or bool(_INTRODUCED.search(before) and _CLAUSE_OPENS.search(before))
+
+
 def condense(question: str, history: list[str], closest: Closest | None = None) -> str:
     """`condense_reading`'s standalone question."""
     return condense_reading(question, history, closest)[0]
@@ -210,6 +230,10 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
     head = _head_after_which(antecedent)
     if head and P["which_ones"].find(rewritten):
         rewritten = P["which_ones"].regex.sub(lambda m: f"{m.group(1)} {head}", rewritten, count=1)
+    if not had_marker and _own_antecedent(rewritten):
+        # "I think my meter is running fast. Can I get it tested?": "it" is the meter, not what was asked before
+        # (it was read "Can I get per cubic metre tested?" after a question on the price per cubic metre).
+        return question, False
     subject_pronoun = P["subject_pronoun"].find(rewritten)
     spans = noun_phrases(antecedent)
     if subject_pronoun and spans and P["auxiliary"].find(antecedent):

@@ -60,6 +60,16 @@ def word_root(word: str) -> str:
     return word
 
 
+_DIGIT_POINT = re.compile(r"\d[.,·]\d")
+_GLUED_UNIT = re.compile(r"(\d+(?:[.,]\d+)?)([a-z]{1,3})")
+
+
+def glued_unit(word: str) -> tuple[str, str] | None:
+    """A number and its unit written as one word ("25mm", "10gb": lower case), else None."""
+    match = _GLUED_UNIT.fullmatch(word)
+    return (match.group(1), match.group(2)) if match else None
+
+
 class CorpusWords:
     """The words a corpus uses, for respelling questions and finding the words it never uses."""
 
@@ -97,6 +107,9 @@ class CorpusWords:
         """The corpus's spelling of `word` (or of two words) when it writes it with other hyphens or spaces."""
         for form in (word, word[:-1] if word.endswith("s") else ""):
             spelt = self._squashed.get(squash(form)) if form else None
+            # A point between digits is part of the number: "800" is not "8.00", nor "430" "4.3.0".
+            if spelt and _DIGIT_POINT.search(spelt) and not _DIGIT_POINT.search(form):
+                continue
             if spelt and spelt != form:
                 return spelt + word[len(form) :]
         return None
@@ -161,6 +174,9 @@ class CorpusWords:
             # only with another corpus word, "pip" with "pipe", is no such word).
             if self.uses(word) or self.uses(word_root(word)) or self._variant(word):
                 continue
+            unit = glued_unit(word)
+            if unit and all(self.uses(part) for part in unit):
+                continue  # "25mm" where the corpus writes "25 mm"
             parts = [p for p in re.split(r"[-'’]", word) if p.isalpha() and p not in STOPWORDS]
             if len(parts) > 1:  # "AI-made": judged by its parts, each a word of the corpus or of English
                 known = all(self.uses(p) or english_zipf(p) >= max_zipf for p in parts)

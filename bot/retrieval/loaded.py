@@ -10,7 +10,7 @@ from difflib import get_close_matches
 import numpy as np
 
 from bot.ingest.index import IndexUnavailable, OpenIndex
-from bot.question.spelling import CorpusWords, english_zipf
+from bot.question.spelling import CorpusWords, english_zipf, glued_unit
 from bot.retrieval.keywords import KeywordIndex
 from bot.text import normalize_text, tokenize
 from bot.types import Passage
@@ -114,6 +114,9 @@ class LoadedGeneration:
             return True
         if self._spelt_out(name, lowered):
             return True
+        unit = glued_unit(lowered)
+        if unit and re.search(rf"(?<![\w.]){re.escape(unit[0])}\s+{re.escape(unit[1])}\b", self._known_text):
+            return True  # "25mm" where the corpus writes "25 mm"
         if digits:
             return False  # a version or year is mentioned as written, or not at all ("4.3.0" is not "4", "3", "0")
         # A misspelt name ("Pyhton") is still the corpus's own word. The scan of the vocabulary takes milliseconds,
