@@ -254,11 +254,9 @@ def _heading_alone(line: str, following: str | None) -> bool:
     """A heading written as a block of its own, before the text it heads ("1. PURPOSE", then its paragraph). A
     short numbered line followed by the next number ("2. Bread", then "3. Butter and jam") is a list item."""
     numbered, after = _NUMBERED.match(line), _NUMBERED.match(following.strip()) if following else None
-    if numbered and after:
-        number, next_number = numbered.group(1).rstrip("."), after.group(1).rstrip(".")
-        if next_number.split(".")[-1].isdigit() and number.split(".")[-1].isdigit():
-            if int(next_number.split(".")[-1]) == int(number.split(".")[-1]) + 1:
-                return False
+    last = lambda m: int(m.group(1).rstrip(".").split(".")[-1])  # noqa: E731  "2.1." -> 1
+    if numbered and after and last(after) == last(numbered) + 1:
+        return False
     return _looks_like_heading(line[numbered.start(1) + len(numbered.group(1)) :] if numbered else line, following)
 
 
