@@ -217,6 +217,12 @@ class ExtractiveAnswerer:
                 with_span(chosen, candidates, self.settings.passage_max_chars, form.yes_no or form.wants_names),
                 candidates,
             )
+        if not chosen:
+            # Every sentence found is a title, a byline or a bare lead-in: nothing to quote, so no answer (it was
+            # sent empty, marked answered).
+            return self._decline(
+                retrieval, dataclasses.replace(decision, answer=False, reason=f"{decision.reason}; nothing to quote")
+            )
         text, used = quoted(chosen, fits)
         answer = Answer(retrieval.question, text, True, list(sources), retrieval.query, used)
         answer.reason = decision.reason

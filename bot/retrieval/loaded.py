@@ -50,6 +50,10 @@ def _canonical_version(number: str) -> str:
     return ".".join(parts)
 
 
+# A title word in over one passage in this many is the corpus's own name rather than a topic of some passages.
+OWN_NAME_SHARE = 5
+
+
 @dataclass
 class LoadedGeneration:
     """One index generation loaded for searching: passages, vectors and the keyword index."""
@@ -74,6 +78,7 @@ class LoadedGeneration:
     _words: frozenset[str] | None = None  # every word of the corpus as written, lower case (for "k8s")
     _raw_text: str | None = None  # titles, headings and text in their own case (for acronyms)
     _titles: list[str] | None = None
+    _own_name: frozenset[str] | None = None  # title words most passages use (`own_name_words`)
     _product_names: frozenset[str] | None = None  # lower-cased words written with an inner capital ("macos")
     _spelt_close: dict[str, bool] = field(default_factory=dict)  # word -> spelt close to a corpus word
 
@@ -88,6 +93,15 @@ class LoadedGeneration:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         return [self.ids[i] for i in top[np.argsort(-scores[top], kind="stable")]]
+
+    def own_name_words(self) -> frozenset[str]:
+        """Words of the documents' titles that over a fifth of the passages use: the corpus's own name
+        ("kestrel", "valley", "water"; "fjordline"), which no passage is told apart by."""
+        if self._own_name is None:
+            share = max(1, len(self.passages) // OWN_NAME_SHARE)
+            words = {t for title in self.titles() for t in tokenize(title)}
+            self._own_name = frozenset(t for t in words if self.bm25.doc_freq(t) > share)
+        return self._own_name
 
     def titles(self) -> list[str]:
         """The documents' titles, once each."""

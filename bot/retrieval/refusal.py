@@ -67,10 +67,14 @@ def decide_retrieval(
     unknown = unknown_terms(settings, view, form, rows)
     off_topic = calibration.off_topic_high if calibration else UNCALIBRATED_OFF_TOPIC_HIGH
     best = passages[0] if passages else None
+    # The corpus's own name ("Kestrel Valley Water", "Fjordline") is in most passages and tells none apart: a
+    # question naming it is covered by what it asks besides the name.
+    own = view.own_name_words()
+    asked = {t: w for t, w in weights.items() if t not in own} or weights
     signals = Signals(
         relevance_margin=round(relevance - off_topic, 4),
         sentence_margin=round(best_sentence - off_topic, 4),
-        covered=round(covered_share(weights, set(tokenize(f"{best.heading} {best.text}"))) if best else 0.0, 4),
+        covered=round(covered_share(asked, set(tokenize(f"{best.heading} {best.text}"))) if best else 0.0, 4),
         unknown=1.0 if unknown else 0.0,
     )
     decision = decide(

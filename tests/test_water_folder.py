@@ -1,0 +1,76 @@
+"""Faults a tester who had not seen the code found on a made-up water utility's folder (2026-12-06), each asked of
+a small folder that says what that utility's documents said."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import folder_indexed
+
+pytestmark = pytest.mark.ingest
+
+CHARTER = (
+    "# Kestrel Valley Water — Customer Charter\n\n*Effective 1 April 2025. Reviewed every two years by the Board of "
+    "Directors.*\n\nKestrel Valley Water (KVW) supplies drinking water and collects wastewater for roughly 184,000 "
+    "households and 6,200 businesses in the towns of Ardmere, Holloway Cross and Fenwick.\n\n## How to contact us\n\n"
+    "- **Customer Contact Centre:** 0300 555 0142 (Monday to Friday 8:00–18:00, Saturday 9:00–13:00)\n"
+    "- **24-hour emergency line (bursts, no water, sewer flooding):** 0800 919 2277\n\n## Your responsibilities\n\n"
+    "You are responsible for the supply pipe that runs from the boundary of your property to your home. Kestrel "
+    "Valley Water is responsible for the water main in the street.\n"
+)
+CHARGES = (
+    "# Kestrel Valley Water Charges Scheme 2025/26\n\nThis scheme applies to Kestrel Valley Water bills for the "
+    "period 1 April 2025 to 31 March 2026.\n\n## Paying your bill\n\nCustomers paying the whole year by direct debit "
+    "by 30 April receive a 2% early-payment discount. We never disconnect household customers for non-payment.\n\n"
+    "## Fees\n\nA returned direct debit costs £15.00. A paper copy of a bill costs £8.00.\n"
+)
+ASSIST = (
+    "# Kestrel Valley Water WaterAssist Policy\n\n## Fresh Start\n\nCustomers with arrears of more than £300 can join "
+    "Fresh Start. For every payment made on time, Kestrel Valley Water writes off an equal amount of arrears, up to "
+    "£1,500.\n"
+)
+SOP = (
+    "KESTREL VALLEY WATER\nStandard Operating Procedure (SOP) LR-04: Handling Reported Leaks and Bursts\n"
+    "Version 4.1 — issued 3 March 2025 — owner: Head of Network Operations (Dana Okafor)\n\n"
+    "1. PURPOSE\n\nThis SOP describes how Contact Centre advisers and network technicians handle reports of leaks.\n\n"
+    "2. PRIORITY CATEGORIES\n\nEvery report must be assigned one of the following categories by the adviser:\n\n"
+    "  P1 — Emergency: water flooding a property or a road. Target: technician on site within 1 hour.\n"
+    "  P2 — Urgent: visible water running in a street with no flooding. Target: on site within 4 hours.\n\n"
+    "3. RECORD KEEPING\n\nFWMS job records are kept for 7 years.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def utility(built_index, tmp_path_factory):
+    from bot.assistant import Assistant
+
+    files = {"customer-charter.md": CHARTER, "charges.md": CHARGES, "waterassist.md": ASSIST}
+    files["leak-reporting-sop.txt"] = SOP
+    return Assistant.build(folder_indexed(built_index, tmp_path_factory.mktemp("utility"), files))
+
+
+def test_a_plain_text_procedure_s_sections_answer_from_under_their_headings(utility):
+    # "3. RECORD KEEPING" alone on its line was read as a list item: the answer quoted the priority categories, then
+    # "RECORD KEEPING." as a sentence, then the records sentence.
+    records = utility.ask("How long are job records kept?")
+    assert records.answered and records.text.startswith("FWMS job records are kept for 7 years."), records.text
+    assert records.sources[0].heading.endswith("3. RECORD KEEPING") and "P2" not in records.text
+
+
+def test_a_question_naming_the_organisation_is_not_answered_with_its_introduction(utility):
+    # "Kestrel Valley Water" is in most passages: it lifted "grants for new boilers" to the charter's opening.
+    boilers = utility.ask("Does Kestrel Valley Water give grants for new boilers?")
+    assert not boilers.answered and "184,000 households" not in boilers.text, boilers.text
+
+
+def test_an_amount_in_a_question_is_searched_as_written(utility):
+    # "£800" was searched as "£8.00", the paper-bill fee, and that fee was quoted as the answer.
+    arrears = utility.ask("I owe £800 in arrears. Can any of it be written off?")
+    assert "£800" in arrears.query and "£8.00" not in arrears.text, (arrears.query, arrears.text)
+
+
+def test_an_answer_is_never_sent_empty(utility):
+    # The SOP's version line, the only line under its title, reads as a byline: nothing was quotable, and the answer
+    # went out empty, marked answered.
+    version = utility.ask("Which version of the leak SOP is current?")
+    assert version.text.strip() and (not version.answered or "4.1" in version.text), version.text
