@@ -65,6 +65,9 @@ def test_follow_up_rewrites():
     assert condense("If I get a meter and it costs more, can I go back?", cubic).startswith("If I get a meter and it")
     assert condense("Can my team use it offline?", ["What is ChatGPT?"]) == "Can my team use ChatGPT offline?"
     assert condense("I am new here. Can I use it?", ["What is ChatGPT?"]) == "I am new here. Can I use ChatGPT?"
+    # "the" before a name points back to nothing: "What is the PSR?" was searched glued to the question before.
+    assert condense("What is the PSR?", ["What are the steps to make a complaint?"]) == "What is the PSR?"
+    assert condense("What is the price?", ["What is ChatGPT?"]) == "What is the price (What is ChatGPT)?"
     # "there" of existence points back to nothing: a tester's "Is there parking at the Bristol office?" after a
     # question on backups was read "Is database backups kept parking ...?" and answered with the backups row.
     assert condense("Is there parking at the Bristol office?", ["How long are database backups kept?"]) == (

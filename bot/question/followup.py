@@ -49,12 +49,16 @@ def names_own_subject(question: str) -> bool:
     term English seldom uses ("What is tokenization?", "When is payday?"), not one that points back ("What are
     the benefits?") or leans on the earlier question for what it is of ("What is an example?", "What is better?")."""
     asks = P["asks_what"].find(question.strip().rstrip(" ?.!"))
-    if not asks or P["points_back"].find(asks.group(1)):
+    if not asks:
         return False
     subject = P["a_or_an"].regex.sub("", asks.group(1))
     words = tokenize(subject)
     # A name of one capital letter ("What is S?", "What is R?") is a name, though too short for `named_terms`.
     named = {n.lower() for n in named_terms(question)} | {w.lower() for w in re.findall(r"\b[A-Z]\b", subject)}
+    if words and all(w in named for w in words):
+        return True  # "What is the PSR?": "the" before a name points back to nothing
+    if P["points_back"].find(asks.group(1)):
+        return False
     return bool(words) and all(w in named or english_zipf(w) < ASKED_MAX_ZIPF for w in words)
 
 
