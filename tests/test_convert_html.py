@@ -123,6 +123,10 @@ def test_title_drops_a_site_suffix_and_falls_back_to_the_first_h1():
     assert html_to_markdown(runbook).title == "Incident Response Runbook"
     primer = b"<title>Python - a primer for analysts</title><h1>A primer</h1><p>It is a language.</p>"
     assert html_to_markdown(primer).title == "Python - a primer for analysts"
+    # The site's name first and the page's after the dash: the page's name is kept (a tester's charges page was
+    # named "Kestrel Valley Water", like the site, so its citations did not say which document they came from).
+    charges = "<title>Kestrel Valley Water — Charges Scheme 2025/26</title><h1>Charges Scheme 2025/26</h1><p>x</p>"
+    assert html_to_markdown(charges.encode()).title == "Kestrel Valley Water — Charges Scheme 2025/26"
 
 
 def test_page_without_main_element_keeps_largest_text_block():

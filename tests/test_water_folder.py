@@ -22,7 +22,9 @@ CHARGES = (
     "# Kestrel Valley Water Charges Scheme 2025/26\n\nThis scheme applies to Kestrel Valley Water bills for the "
     "period 1 April 2025 to 31 March 2026.\n\n## Paying your bill\n\nCustomers paying the whole year by direct debit "
     "by 30 April receive a 2% early-payment discount. We never disconnect household customers for non-payment.\n\n"
-    "## Fees\n\nA returned direct debit costs £15.00. A paper copy of a bill costs £8.00.\n"
+    "## Fees\n\nA returned direct debit costs £15.00. A paper copy of a bill costs £8.00.\n\n"
+    "## New connection charges\n\n| Item | Charge |\n| --- | --- |\n| Standard connection, up to 25 mm | £1,180 |\n"
+    "| Standard connection, 32 mm | £1,540 |\n"
 )
 ASSIST = (
     "# Kestrel Valley Water WaterAssist Policy\n\n## Fresh Start\n\nCustomers with arrears of more than £300 can join "
@@ -74,3 +76,12 @@ def test_an_answer_is_never_sent_empty(utility):
     # went out empty, marked answered.
     version = utility.ask("Which version of the leak SOP is current?")
     assert version.text.strip() and (not version.answered or "4.1" in version.text), version.text
+
+
+def test_a_table_quoted_as_what_comes_closest_is_shown_as_a_table(utility):
+    # The table followed "What they say that comes closest:" on the same line, so the page showed its pipes as text.
+    closest = utility.ask("What does a standard 40mm connection cost?")
+    assert not closest.answered and "comes closest:\n\n| Item | Charge |" in closest.text, closest.text
+    # "25mm" is the documents' "25 mm": it had been declined as never mentioned.
+    standard = utility.ask("What does a standard 25mm connection cost?")
+    assert standard.answered and "£1,180" in standard.text, standard.text

@@ -260,7 +260,10 @@ class ExtractiveAnswerer:
             return None
         return dataclasses.replace(
             rest,
-            text=f"{names_not_mentioned(retrieval.question, list(decision.unknown))} {rest.text}",
+            # A table, list or code block starts a line of its own, or the page shows its Markdown as text.
+            text=f"{names_not_mentioned(retrieval.question, list(decision.unknown))}"
+            + ("\n\n" if _OPENS_BLOCK.match(rest.text) else " ")
+            + rest.text,
             answered=False,
             reason=f"{decision.reason}; quoted what they say on the rest of the question",
         )
@@ -438,6 +441,9 @@ class ExtractiveAnswerer:
                 chosen.append(other)
                 budget -= len(other.sentence.text)
         return fill(chosen, ranked, best, query_terms, headings, most, subject if on_subject else "")
+
+
+_OPENS_BLOCK = re.compile(r"\||[-*] |```|~~~|\d+\. ")  # a Markdown table, list or code block
 
 
 def with_parts(whole: Answer, parts: list[Answer], retrieval: Retrieval) -> Answer:

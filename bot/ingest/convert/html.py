@@ -101,6 +101,11 @@ def _page_title(soup: BeautifulSoup) -> str:
     # A plain hyphen may belong to a title ("Python - a primer"): the suffix goes only when what is left is the
     # page's own heading ("Incident Response Runbook - Tidewell Software" over <h1>Incident Response Runbook).
     heading = soup.find("h1")
+    own_heading = " ".join(heading.get_text().split()) if heading is not None else ""
+    if short != title and own_heading and title.endswith(own_heading) and not short.endswith(own_heading):
+        # "Kestrel Valley Water — Charges Scheme 2025/26" over <h1>Charges Scheme 2025/26: the page's name comes
+        # after the site's, and it was the part cut (every page of the site was then named "Kestrel Valley Water").
+        return title
     if short == title and heading is not None and " - " in title:
         own = " ".join(heading.get_text().split())
         if own and title.startswith(own + " - "):
