@@ -27,7 +27,11 @@ CHARGES = (
     "| Standard connection, 32 mm | £1,540 |\n"
 )
 ASSIST = (
-    "# Kestrel Valley Water WaterAssist Policy\n\n## Fresh Start\n\nCustomers with arrears of more than £300 can join "
+    "# Kestrel Valley Water WaterAssist Policy\n\n## WaterAssist social tariff\n\nWaterAssist reduces a household's "
+    "bill by 45%. Where a customer qualifies for both WaterAssist and WaterSure, we will apply whichever gives the "
+    "lower bill.\n\n## How to apply\n\n1. Download the application form from our website.\n2. Attach evidence of "
+    "income for the last three months.\n3. Return the form by post.\n4. We decide within 20 working days.\n\n"
+    "## Fresh Start\n\nCustomers with arrears of more than £300 can join "
     "Fresh Start. For every payment made on time, Kestrel Valley Water writes off an equal amount of arrears, up to "
     "£1,500.\n"
 )
@@ -85,3 +89,11 @@ def test_a_table_quoted_as_what_comes_closest_is_shown_as_a_table(utility):
     # "25mm" is the documents' "25 mm": it had been declined as never mentioned.
     standard = utility.ask("What does a standard 25mm connection cost?")
     assert standard.answered and "£1,180" in standard.text, standard.text
+
+
+def test_how_do_i_gets_the_steps_under_a_how_to_heading(utility):
+    # "How do I apply for Water Assist?" got "we will apply whichever gives the lower bill" (it says "apply"), and
+    # the steps under "How to apply", which do not, were left out.
+    steps = utility.ask("How do I apply for Water Assist?")
+    assert steps.answered and "Download the application form" in steps.text, steps.text
+    assert "20 working days" in steps.text and "whichever gives the lower bill" not in steps.text

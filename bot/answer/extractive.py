@@ -38,6 +38,7 @@ from bot.answer.sections import (
     Candidate,
     Scorer,
     each_side,
+    how_to_section,
     of_the_side_asked,
     says_something,
     section_answer,
@@ -182,6 +183,8 @@ class ExtractiveAnswerer:
         )
         if compare and not speaks_of_each(chosen, retrieval.sides):
             chosen = []  # "Compare the benefits of LLMs and generative AI" answered with one side's list
+        if not (chosen or retrieval.said or form.yes_no):
+            chosen = how_to_section(form.query, candidates, headings, place)
         from_section = bool(chosen)
         chosen = chosen or self._select(
             candidates,
