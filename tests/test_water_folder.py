@@ -52,6 +52,10 @@ def utility(built_index, tmp_path_factory):
 
     files = {"customer-charter.md": CHARTER, "charges.md": CHARGES, "waterassist.md": ASSIST}
     files["leak-reporting-sop.txt"] = SOP
+    files["quality.md"] = "# Drinking Water Quality Report 2024\n\nWe carried out 148,350 tests in 2024.\n"
+    files["connections.md"] = (
+        "# New Connections FAQ\n\n## How long does it take?\n\nA standard connection takes 30 days.\n"
+    )
     return Assistant.build(folder_indexed(built_index, tmp_path_factory.mktemp("utility"), files))
 
 
@@ -97,3 +101,10 @@ def test_how_do_i_gets_the_steps_under_a_how_to_heading(utility):
     steps = utility.ask("How do I apply for Water Assist?")
     assert steps.answered and "Download the application form" in steps.text, steps.text
     assert "20 working days" in steps.text and "whichever gives the lower bill" not in steps.text
+
+
+def test_a_decline_names_a_few_documents_and_counts_the_rest(utility):
+    # Every decline listed all seven of the tester's document titles in one sentence.
+    decline = utility.ask("What is the capital of France?")
+    assert not decline.answered and "and 3 other documents" in decline.text, decline.text
+    assert decline.text.count("“") <= 3 + 1 + 3  # three titles, the name it does not mention, three suggestions

@@ -40,6 +40,9 @@ log = logging.getLogger("bot")
 POINTER_CHECK_SECONDS = 1.0
 
 
+TOPICS_NAMED = 3  # documents named when telling what the documents are about; the rest are counted
+
+
 class Retriever:
     """Hybrid retrieval over the index.
 
@@ -98,6 +101,9 @@ class Retriever:
             f"“{p.title}” ({p.publisher})" if p.publisher else f"“{p.title}”" for p in self._view.passages
         )
         names = list(articles)
+        if len(names) > TOPICS_NAMED + 1:
+            # Seven titles in every decline are a wall of text (a tester): the first few, and how many more.
+            return ", ".join(names[:TOPICS_NAMED]) + f" and {len(names) - TOPICS_NAMED} other documents"
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     def refresh(self) -> LoadedGeneration:
