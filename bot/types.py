@@ -56,6 +56,7 @@ class QuestionForm:
     wants_list: bool = False
     wants_names: bool = False
     wants_code: bool = False
+    how_to: bool = False  # "How do I apply for X?": asks for a procedure (a section headed "How to ...")
     wants_summary: bool = False
     compare: bool = False
     # "What are these documents about?", "Summarize the handbook": the documents themselves are the subject; the

@@ -184,7 +184,7 @@ class ExtractiveAnswerer:
         if compare and not speaks_of_each(chosen, retrieval.sides):
             chosen = []  # "Compare the benefits of LLMs and generative AI" answered with one side's list
         if not (chosen or retrieval.said or form.yes_no):
-            chosen = how_to_section(form.query, candidates, headings, place)
+            chosen = how_to_section(form, candidates, headings, place)
         from_section = bool(chosen)
         chosen = chosen or self._select(
             candidates,

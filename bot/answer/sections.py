@@ -351,23 +351,21 @@ def sections_of_each_side(
     return picked
 
 
-# "How do I apply for WaterAssist?" / "How can I ...?" / "How to ...?": a question asking for a procedure.
-_ASKS_HOW_TO = re.compile(r"^\s*how\s+(?:do|can|should|would|could)\s+(?:i|we|you|one)\b|^\s*how\s+to\b", re.I)
 # A heading naming a procedure: "How to apply", "3. How to apply", "How do I report a leak?".
 _HOW_TO_HEADING = re.compile(r"^how\s+(?:to|do\s+(?:i|you|we)|can\s+(?:i|you|we))\s+\w", re.I)
 
 
 def how_to_section(
-    question: str, candidates: list[Candidate], headings: dict[int, tuple[str, str]], place: dict[int, int]
+    form: QuestionForm, candidates: list[Candidate], headings: dict[int, tuple[str, str]], place: dict[int, int]
 ) -> list[Candidate]:
     """For "How do I X?", the sentences of the best-ranked passage whose own heading is a procedure every word of
     which the question uses ("3. How to apply" for "How do I apply for WaterAssist?"), with the rest of its
     section found (`place`: reading order), in reading order: its steps, which rarely repeat the question's words,
     rather than another passage's sentence that does ("we will apply whichever gives the lower bill"). Empty when
     no such heading was found."""
-    if not _ASKS_HOW_TO.match(question):
+    if not form.how_to:
         return []
-    asked = set(tokenize(question))
+    asked = set(tokenize(form.query))
     for n in sorted({c.source_n for c in candidates}):
         heading = NUMBERING.sub("", headings[n][1].split(" > ")[-1]).strip()
         terms = set(tokenize(heading))

@@ -154,17 +154,6 @@ def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | No
     return f"{_agree(antecedent[:begin], phrase)}{phrase}{antecedent[end:]}?"
 
 
-# A "What about X?" read with the question before it kept alongside: "What about X (the earlier question)".
-_KEPT_ALONGSIDE = re.compile(r"^(?:what|how)\s+about\s+.+\((.+)\)$", re.I)
-
-
-# A thing a message introduces itself: "a meter", "my water", "some arrears".
-_INTRODUCED = re.compile(r"\b(?:a|an|my|our|your|his|her|some)\s+[a-z]", re.I)
-
-
-_CLAUSE_OPENS = re.compile(r"(?:\b(?:and|but|if|when|because|so|or|once|until|since|while)|,)\s*$", re.I)
-
-
 def _own_antecedent(question: str) -> bool:
     """Whether a question's first pronoun can point to something said before it in the question itself: a
     sentence of its own before ("My water went off. How fast must you get it back?") or a thing introduced with
@@ -175,7 +164,7 @@ def _own_antecedent(question: str) -> bool:
     before = question[: pronoun.start()]
     said = [part for part in _SENTENCE_END.split(before)[:-1] if len(tokenize(part)) >= 2]  # not "I'm new here."
     # "a" or "my" before a pronoun that opens a clause of its own: "a meter and it costs", not "Can my team use it?"
-    return bool(said) or bool(_INTRODUCED.search(before) and _CLAUSE_OPENS.search(before))
+    return bool(said) or bool(P["introduced"].find(before) and P["clause_opens"].find(before))
 
 
 def condense(question: str, history: list[str], closest: Closest | None = None) -> str:
@@ -206,7 +195,7 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
 
     about = P["what_about"].find(body)
     target = about.group(1) if about else body
-    kept = _KEPT_ALONGSIDE.match(antecedent) if about else None
+    kept = P["kept_alongside"].find(antecedent) if about else None
     if kept:  # "What about the secondary carer?" after "What about the partner (... parental leave ...)?"
         antecedent = kept.group(1)
     first = target.split()[0].lower()

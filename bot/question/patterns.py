@@ -216,6 +216,12 @@ _TABLE = (
         ("Give me an example of LLMs", "Which tools can make images?"),
         ("What is an LLM?",),
     ),
+    _row(  # a procedure: a section headed "How to ..." answers it (`bot.answer.sections.how_to_section`)
+        "asks_how_to",
+        r"^\s*how\s+(?:do|can|should|would|could)\s+(?:i|we|you|one)\b|^\s*how\s+to\b",
+        ("How do I apply for WaterAssist?", "How can we report a leak?", "How to reset my password?"),
+        ("How long does it take?", "How is AI used in education?"),
+    ),
     _row(  # something to type: the sentence that comes with code answers it best
         "asks_for_code",
         r"\b(?:command|commands|code|syntax|snippet|script|what do i (?:type|run)|how (?:do|can|should) i "
@@ -303,6 +309,28 @@ _TABLE = (
         ("What about videos", "How about in healthcare"),
         ("What is it about",),
         "match",
+    ),
+    _row(
+        # A "What about X?" read with the question before it kept alongside: the earlier question in brackets.
+        "kept_alongside",
+        r"^(?:what|how)\s+about\s+.+\((.+)\)$",
+        ("What about the partner who isn't the main carer (Is parental leave paid)",),
+        ("What about videos", "Can LLMs make videos (and images)"),
+        "match",
+    ),
+    _row(
+        # A thing a message introduces itself, which a pronoun after it may point to.
+        "introduced",
+        r"\b(?:a|an|my|our|your|his|her|some)\s+[a-z]",
+        ("If I get a meter and", "My water went off"),
+        ("Can I get it tested", "What is the PSR"),
+    ),
+    _row(
+        # What opens a clause of its own, just before a pronoun: "a meter and | it costs more".
+        "clause_opens",
+        r"(?:\b(?:and|but|if|when|because|so|or|once|until|since|while)|,)\s*$",
+        ("If I get a meter and ", "If it breaks, "),
+        ("Can my team use ",),
     ),
     _row(
         "pronoun",
