@@ -12,7 +12,12 @@ pytestmark = pytest.mark.ingest
 CHARTER = (
     "# Kestrel Valley Water — Customer Charter\n\n*Effective 1 April 2025. Reviewed every two years by the Board of "
     "Directors.*\n\nKestrel Valley Water (KVW) supplies drinking water and collects wastewater for roughly 184,000 "
-    "households and 6,200 businesses in the towns of Ardmere, Holloway Cross and Fenwick.\n\n## How to contact us\n\n"
+    "households and 6,200 businesses in the towns of Ardmere, Holloway Cross and Fenwick.\n\n## Our service standards\n\n"
+    "We aim to meet each of the following standards. Where a standard is marked Guaranteed, we pay automatically.\n\n"
+    "| Standard | Target | Guaranteed? | Payment if missed |\n|---|---|---|---|\n"
+    "| Keeping appointments | Arrive within the agreed 2-hour slot | Yes | £40 credit |\n"
+    "| Low water pressure | Investigate within 5 working days | No | — |\n\n"
+    "Guaranteed payments are credited to your account within 20 working days.\n\n## How to contact us\n\n"
     "- **Customer Contact Centre:** 0300 555 0142 (Monday to Friday 8:00–18:00, Saturday 9:00–13:00)\n"
     "- **24-hour emergency line (bursts, no water, sewer flooding):** 0800 919 2277\n\n## Your responsibilities\n\n"
     "You are responsible for the supply pipe that runs from the boundary of your property to your home. Kestrel "
@@ -108,3 +113,14 @@ def test_a_decline_names_a_few_documents_and_counts_the_rest(utility):
     decline = utility.ask("What is the capital of France?")
     assert not decline.answered and "and 3 other documents" in decline.text, decline.text
     assert decline.text.count("“") <= 3 + 1 + 3  # three titles, the name it does not mention, three suggestions
+
+
+def test_a_markdown_table_is_quoted_as_a_table_and_a_section_asked_about_whole(utility):
+    # A Markdown file's table was one sentence of pipes, quoted on one line as raw Markdown; and the app's own
+    # starter "What does ... say about Our service standards?" got the lead-in alone, not the table it introduces.
+    slot = utility.ask("What is the payment if you miss an appointment?")
+    assert slot.answered and "£40 credit" in slot.text and "|---|" not in slot.text, slot.text
+    assert "\n| Keeping appointments | Arrive within the agreed 2-hour slot | Yes | £40 credit |" in slot.text
+    section = utility.ask("What does Kestrel Valley Water — Customer Charter say about Our service standards?")
+    assert section.answered and "We aim to meet each of the following standards." in section.text, section.text
+    assert "| Low water pressure |" in section.text and "within 20 working days" in section.text

@@ -38,7 +38,7 @@ from bot.answer.sections import (
     Candidate,
     Scorer,
     each_side,
-    how_to_section,
+    named_section,
     of_the_side_asked,
     says_something,
     section_answer,
@@ -176,6 +176,8 @@ class ExtractiveAnswerer:
             if compare and not (summary or wants_list)
             else []
         )
+        if not (chosen or retrieval.said or form.yes_no or compare):
+            chosen = named_section(form, candidates, headings, place)
         chosen = chosen or (
             section_answer(candidates, summary, headings, place, compare and not wants_list)
             if summary or (wants_list and not wants_names) or compare
@@ -183,8 +185,6 @@ class ExtractiveAnswerer:
         )
         if compare and not speaks_of_each(chosen, retrieval.sides):
             chosen = []  # "Compare the benefits of LLMs and generative AI" answered with one side's list
-        if not (chosen or retrieval.said or form.yes_no):
-            chosen = how_to_section(form, candidates, headings, place)
         from_section = bool(chosen)
         chosen = chosen or self._select(
             candidates,

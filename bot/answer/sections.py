@@ -355,21 +355,28 @@ def sections_of_each_side(
 _HOW_TO_HEADING = re.compile(r"^how\s+(?:to|do\s+(?:i|you|we)|can\s+(?:i|you|we))\s+\w", re.I)
 
 
-def how_to_section(
+def named_section(
     form: QuestionForm, candidates: list[Candidate], headings: dict[int, tuple[str, str]], place: dict[int, int]
 ) -> list[Candidate]:
-    """For "How do I X?", the sentences of the best-ranked passage whose own heading is a procedure every word of
-    which the question uses ("3. How to apply" for "How do I apply for WaterAssist?"), with the rest of its
-    section found (`place`: reading order), in reading order: its steps, which rarely repeat the question's words,
-    rather than another passage's sentence that does ("we will apply whichever gives the lower bill"). Empty when
-    no such heading was found."""
-    if not form.how_to:
+    """The sentences of the section a question names by its heading, every word of which it uses, with the rest of
+    that section found (`place`: reading order), in reading order; empty when it names none.
+
+    A procedure for "How do I X?" ("3. How to apply" for "How do I apply for WaterAssist?"): its steps rarely
+    repeat the question's words, and another passage's sentence that does had answered ("we will apply whichever
+    gives the lower bill"). A section asked about for what it says ("What does the charter say about Our service
+    standards?", the app's own starters): its lead-in, table and closing lines, not the lead-in alone."""
+    if not (form.how_to or form.wants_summary):
         return []
     asked = set(tokenize(form.query))
     for n in sorted({c.source_n for c in candidates}):
         heading = NUMBERING.sub("", headings[n][1].split(" > ")[-1]).strip()
         terms = set(tokenize(heading))
-        if _HOW_TO_HEADING.match(heading) and terms and terms <= asked:
+        # asked about by name: the heading written whole in the question ("say about Our service standards")
+        named = form.wants_summary and " ".join(heading.lower().split()) in " ".join(form.query.lower().split())
+        if terms and terms <= asked and (named or _HOW_TO_HEADING.match(heading)):
+            source, path = headings[n]
+            if any(s == source and h.startswith(f"{path} > ") for s, h in headings.values()):
+                return []  # a section with parts: `section_answer` quotes each part ("Benefits of Both Technologies")
             section = [c for c in candidates if headings[c.source_n] == headings[n]]
             return sorted(section, key=lambda c: (place[c.source_n], c.sentence.order))
     return []

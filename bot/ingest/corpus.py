@@ -284,6 +284,44 @@ def _literal_lead_ins(lines: list[str]) -> list[str]:
     return out
 
 
+# A Markdown table's rows ("| a | b |") and the line under its header ("|---|:--:|").
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+def _pipe_cells(line: str) -> list[str]:
+    cells = re.split(r"(?<!\\)\|", line.strip().removeprefix("|").removesuffix("|"))
+    return [" ".join(cell.replace("\\|", "|").split()) for cell in cells]
+
+
+def pipe_tables_as_items(markdown: str) -> str:
+    """A Markdown file's tables as one item per row under the column names ("- Standard: Keeping appointments;
+    Payment if missed: £40 credit"), as the PDF, Word and HTML converters write theirs. Read as a paragraph, a
+    tester's table of service standards was one sentence of pipes, quoted on one line as raw Markdown."""
+    lines, out, fence = markdown.split("\n"), [], ""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        opened = _FENCE_LINE.match(line)
+        if opened and (not fence or opened.group(1).startswith(fence)):
+            fence = "" if fence else opened.group(1)[:3]
+        elif not fence and _PIPE_ROW.match(line) and i + 1 < len(lines) and _PIPE_RULE.match(lines[i + 1]):
+            header, end = _pipe_cells(line), i + 2
+            out.append("")
+            while end < len(lines) and _PIPE_ROW.match(lines[end]):
+                cells = _pipe_cells(lines[end])
+                pairs = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(cells), cells) if c]
+                out += [f"- {'; '.join(pairs)}"] if pairs else []
+                end += 1
+            out.append("")
+            i = end
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
 def read_article(
     path: Path,
     root: Path | None = None,
@@ -340,7 +378,7 @@ def _read_text(raw: bytes, suffix: str, name: str) -> tuple[dict[str, str | list
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     meta, body = _parse_front_matter(text.replace("\r\n", "\n"), name)
-    return meta, text_to_markdown(body) if suffix == ".txt" else body
+    return meta, text_to_markdown(body) if suffix == ".txt" else pipe_tables_as_items(body)
 
 
 def load_corpus(

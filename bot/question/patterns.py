@@ -216,7 +216,7 @@ _TABLE = (
         ("Give me an example of LLMs", "Which tools can make images?"),
         ("What is an LLM?",),
     ),
-    _row(  # a procedure: a section headed "How to ..." answers it (`bot.answer.sections.how_to_section`)
+    _row(  # a procedure: a section headed "How to ..." answers it (`bot.answer.sections.named_section`)
         "asks_how_to",
         r"^\s*how\s+(?:do|can|should|would|could)\s+(?:i|we|you|one)\b|^\s*how\s+to\b",
         ("How do I apply for WaterAssist?", "How can we report a leak?", "How to reset my password?"),
@@ -291,9 +291,10 @@ _TABLE = (
     ),
     _row(  # the best section, concisely
         "asks_for_summary",
-        r"\b(?:summari[sz]e|summary|overview|outline|in a nutshell|tl;?dr)\b",
-        ("Summarize the article.", "Give me an overview of LLMs"),
-        ("What is an LLM?",),
+        # "What does the charter say about Our service standards?" (the app's own starters): the section, whole
+        r"\b(?:summari[sz]e|summary|overview|outline|in a nutshell|tl;?dr)\b|^what\s+(?:does|do)\s+.+\s+say\s+about\b",
+        ("Summarize the article.", "Give me an overview of LLMs", "What does the handbook say about Annual leave?"),
+        ("What is an LLM?", "Does the handbook say anything about pets?"),
     ),
     # Follow-up links (see `bot.question.followup`): what ties a question to the one before.
     _row(
