@@ -183,6 +183,15 @@ def stem(word: str) -> str:
     return word
 
 
+NUMBERING = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")  # a heading's number: "7.2 Why ...?" -> "Why ...?"
+_FAQ_MARK = re.compile(r"^(?:Q|Question)\s*[:.]\s+", re.I)  # "Q: Can I bring my dog?"
+
+
+def plain_heading(text: str) -> str:
+    """A heading as a reader would say it: without its number or an FAQ's "Q:" ("7.2 Why ...?" -> "Why ...?")."""
+    return _FAQ_MARK.sub("", NUMBERING.sub("", " ".join(text.split())))
+
+
 def tokenize(text: str) -> list[str]:
     """Content-word tokens for keyword search: lower case, no stopwords, plural folded."""
     return list(_tokens(text))

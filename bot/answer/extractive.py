@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bot.answer.about import about_documents_answer
-from bot.answer.overview import NUMBERING, Document
+from bot.answer.overview import Document
 from bot.answer.quoting import (
     fill,
     quoted,
@@ -55,7 +55,7 @@ from bot.question.spelling import english_zipf
 from bot.retrieval.coverage import TELLING_MAX_ZIPF
 from bot.retrieval.refusal import decide, gives_asked_kind, lacks_kind
 from bot.settings import Settings
-from bot.text import defines_subject, tokenize
+from bot.text import NUMBERING, defines_subject, tokenize
 from bot.types import Answer, Decision, Passage, QuestionForm, Retrieval, renumbered
 
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)

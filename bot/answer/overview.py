@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.question.patterns import DOCUMENT_NOUNS, names_document_as_this
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
-from bot.text import tokenize
+from bot.text import plain_heading, tokenize
 from bot.types import Passage
 
 if TYPE_CHECKING:  # only for annotations: this module stays light to import
@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # only for annotations: this module stays light to import
 MAX_STARTERS = 4
 MAX_SECTIONS_SHOWN = 8  # per document, in the readme
 MAX_DOCUMENTS_SHOWN = 30  # in the readme; the rest are counted
-NUMBERING = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")  # "7.2 Why ...?" -> "Why ...?"
 # Sections every document may have that say nothing about what it answers.
 _BOILERPLATE = re.compile(
     r"^(?:(?:table of )?contents|index|references|bibliography|acknowledge?ments?|copyright|licen[cs]e|"
@@ -63,12 +62,8 @@ class Overview:
     askable: tuple[str, ...] = ()  # every question a starter could be (`askable_questions`)
 
 
-def _plain(text: str) -> str:
-    return NUMBERING.sub("", " ".join(text.split()))
-
-
 def _parts(passage: Passage) -> list[str]:
-    return [_plain(part) for part in passage.heading.split(" > ") if part.strip()]
+    return [plain_heading(part) for part in passage.heading.split(" > ") if part.strip()]
 
 
 def _main_depth(paths: list[list[str]], title: str) -> int:
@@ -133,7 +128,9 @@ def _round_robin(lists: list[list[str]]) -> list[str]:
 
 def _askable(section: str) -> bool:
     """A section worth a starter: not boilerplate ("Contents"), not a question itself, not a long line."""
-    return not _BOILERPLATE.match(section) and not section.endswith("?") and 3 <= len(section) <= 60
+    # "revision 5)", a PDF heading cut at a bracket, made "What do the documents say about revision 5)?" (tester)
+    whole = section.count("(") == section.count(")")
+    return not _BOILERPLATE.match(section) and not section.endswith("?") and 3 <= len(section) <= 60 and whole
 
 
 _DOCUMENT_NOUN = re.compile(rf"\b{DOCUMENT_NOUNS}\b", re.I)

@@ -9,11 +9,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer.overview import NUMBERING
 from bot.ingest.sentences import Sentence
 from bot.question.followup import COMPARING_WORDS
 from bot.safe_markdown import inert_markdown
-from bot.text import STOPWORDS, tokenize
+from bot.text import NUMBERING, STOPWORDS, tokenize
 from bot.types import Passage, QuestionForm
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".

@@ -70,6 +70,50 @@ def glued_unit(word: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
+# Units a number glued to them measures with: "11pm", "30kg", "500ml", "3.5h", "10gb".
+_UNITS = frozenset(
+    {
+        "am",
+        "pm",
+        "kg",
+        "g",
+        "mg",
+        "ml",
+        "l",
+        "cl",
+        "km",
+        "m",
+        "cm",
+        "mm",
+        "h",
+        "hr",
+        "hrs",
+        "min",
+        "mins",
+        "s",
+        "ms",
+        "gb",
+        "mb",
+        "kb",
+        "tb",
+        "mph",
+        "kph",
+        "lb",
+        "lbs",
+        "oz",
+        "ft",
+        "in",
+        "k",
+    }
+)
+
+
+def is_measure(word: str) -> bool:
+    """A time of day or a quantity written as one word ("11pm", "30kg"): a detail of a question, not a name."""
+    unit = glued_unit(word.lower())
+    return bool(unit) and unit[1] in _UNITS
+
+
 class CorpusWords:
     """The words a corpus uses, for respelling questions and finding the words it never uses."""
 
@@ -175,8 +219,8 @@ class CorpusWords:
             if self.uses(word) or self.uses(word_root(word)) or self._variant(word):
                 continue
             unit = glued_unit(word)
-            if unit and all(self.uses(part) for part in unit):
-                continue  # "25mm" where the corpus writes "25 mm"
+            if unit and all(self.uses(part) for part in unit) or is_measure(word):
+                continue  # "25mm" where the corpus writes "25 mm"; a time or quantity ("11pm") is no key word
             parts = [p for p in re.split(r"[-'’]", word) if p.isalpha() and p not in STOPWORDS]
             if len(parts) > 1:  # "AI-made": judged by its parts, each a word of the corpus or of English
                 known = all(self.uses(p) or english_zipf(p) >= max_zipf for p in parts)

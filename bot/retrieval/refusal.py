@@ -27,7 +27,7 @@ from bot.retrieval.coverage import (
 )
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
-from bot.text import gives_kind, tokenize
+from bot.text import NUMBERING, gives_kind, tokenize
 from bot.types import Decision, Passage, QuestionForm, Signals
 
 # A question declined over names the documents never mention is shown what they say on the rest of it when,
@@ -86,11 +86,32 @@ def decide_retrieval(
         signals=signals,
         probability=model.probability(signals),
     )
+    if not decision.answer and not unknown and (section := section_named(form, passages)):
+        # "What does the price list say about Consultations?" (the app's own starters): the section exists and was
+        # found, so quoting it answers; a starter had been declined at 0.66.
+        return dataclasses.replace(
+            decision,
+            answer=True,
+            reason=f"asks what the documents say about their section “{section}” ({signals.describe()})",
+        )
     if unknown and not decision.answer and decision.probability is not None:
         # "Can I work remotely from Thailand?": the documents never name Thailand, but say where one may work.
         rest = model.probability(dataclasses.replace(signals, unknown=0.0))
         return dataclasses.replace(decision, answers_rest=rest >= REST_AT)
     return decision
+
+
+def section_named(form: QuestionForm, passages: list[Passage]) -> str:
+    """The heading of a retrieved section that a question asking what the documents say names whole ("What does
+    the handbook say about Annual leave?"), or ""."""
+    if not form.wants_summary:
+        return ""
+    asked = " ".join(form.query.lower().split())
+    for passage in passages:
+        heading = NUMBERING.sub("", passage.heading.split(" > ")[-1]).strip()
+        if tokenize(heading) and f" {' '.join(heading.lower().split())}" in f" {asked}":
+            return heading
+    return ""
 
 
 def decide(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import threading
 import time
 
@@ -32,6 +31,7 @@ from bot.retrieval.loaded import ABOUT_MOST, LoadedGeneration, load_generation
 from bot.retrieval.query_batch import QueryBatcher
 from bot.retrieval.ranking import Ranker
 from bot.settings import Settings
+from bot.text import plain_heading
 from bot.types import Decision, Passage, QuestionForm, Retrieval
 
 log = logging.getLogger("bot")
@@ -152,7 +152,7 @@ class Retriever:
                 for p in view.passages
                 for part in p.heading.split(" > ")
                 if part.strip().endswith("?")
-                and (question := re.sub(r"^\d+(?:\.\d+)*[.)]?\s+", "", part.strip()))  # "7.2 Why ...?" -> "Why ...?"
+                and (question := plain_heading(part))  # "7.2 Why ...?", "Q: Why ...?" -> "Why ...?"
                 and not (several and names_document_as_this(question))  # "What is this spec?" beside other documents
             )
             view.suggestion_vectors = self.embed(list(headings)) if headings else None
