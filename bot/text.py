@@ -187,6 +187,11 @@ NUMBERING = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")  # a heading's number: "7.2 Wh
 _FAQ_MARK = re.compile(r"^(?:Q|Question)\s*[:.]\s+", re.I)  # "Q: Can I bring my dog?"
 
 
+def spells_out(text: str, abbreviation: str) -> bool:
+    """Whether `text` writes `abbreviation` out before it in brackets: "Registered Veterinary Nurses (RVNs)"."""
+    return bool(re.search(rf"\w[\w\s-]*\(\s*{re.escape(abbreviation)}s?\s*\)", text))
+
+
 def plain_heading(text: str) -> str:
     """A heading as a reader would say it: without its number or an FAQ's "Q:" ("7.2 Why ...?" -> "Why ...?")."""
     return _FAQ_MARK.sub("", NUMBERING.sub("", " ".join(text.split())))

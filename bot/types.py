@@ -57,6 +57,7 @@ class QuestionForm:
     wants_names: bool = False
     wants_code: bool = False
     how_to: bool = False  # "How do I apply for X?": asks for a procedure (a section headed "How to ...")
+    spell_out: str = ""  # "RVN" of "What does RVN stand for?": an abbreviation the documents may spell out
     wants_summary: bool = False
     compare: bool = False
     # "What are these documents about?", "Summarize the handbook": the documents themselves are the subject; the

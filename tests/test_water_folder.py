@@ -155,3 +155,23 @@ def test_the_app_s_own_starters_are_answered_and_read_as_people_say_them(built_i
     assert starters and not any("Q:" in s or "revision 5)" in s for s in starters), starters
     consult = assistant.ask("What does Client Price List 2025 say about Consultations?")
     assert consult.answered and "£52.00" in consult.text and "£62.00" not in consult.text, consult.text
+
+
+def test_an_abbreviation_asked_about_is_answered_where_the_documents_spell_it_out(built_index, tmp_path):
+    """Two testers: "What does RVN stand for?", "What does HAI mean?" were declined though the documents write
+    "Registered Veterinary Nurses (RVNs)" and "healthcare-associated infections (HAIs)"; search ranked the passages
+    that only use the abbreviation higher."""
+    from bot.assistant import Assistant
+
+    files = {
+        "handbook.md": "# Staff Handbook\n\n## Rota\n\nEvery RVN works one late shift a week. The RVN on call carries "
+        "the phone.\n\n## Training\n\nRegistered Veterinary Nurses (RVNs) get £750 a year for training.\n\n## Pay\n\n"
+        "Salaries are paid on the 25th.\n",
+        "ipc.md": "# Infection Control\n\n## Reporting\n\nAny suspected HAI must be reported within 24 hours.\n\n"
+        "## Purpose\n\nThis procedure sets out how we prevent healthcare-associated infections (HAIs) in patients.\n",
+    }
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    rvn = assistant.ask("What does RVN stand for?")
+    assert rvn.answered and "Registered Veterinary Nurses (RVNs)" in rvn.text, rvn.text
+    hai = assistant.ask("What does HAI mean?")
+    assert hai.answered and "healthcare-associated infections (HAIs)" in hai.text, hai.text

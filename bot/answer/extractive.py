@@ -44,6 +44,7 @@ from bot.answer.sections import (
     section_answer,
     sections_of_each_side,
     speaks_of_each,
+    spelled_out,
     terms,
 )
 from bot.answer.sentence_model import SentenceModel, negated
@@ -177,7 +178,7 @@ class ExtractiveAnswerer:
             else []
         )
         if not (chosen or retrieval.said or form.yes_no or compare):
-            chosen = named_section(form, candidates, headings, place)
+            chosen = spelled_out(form, candidates) or named_section(form, candidates, headings, place)
         chosen = chosen or (
             section_answer(candidates, summary, headings, place, compare and not wants_list)
             if summary or (wants_list and not wants_names) or compare

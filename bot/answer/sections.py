@@ -12,7 +12,7 @@ import numpy as np
 from bot.ingest.sentences import Sentence
 from bot.question.followup import COMPARING_WORDS
 from bot.safe_markdown import inert_markdown
-from bot.text import NUMBERING, STOPWORDS, tokenize
+from bot.text import NUMBERING, STOPWORDS, spells_out, tokenize
 from bot.types import Passage, QuestionForm
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".
@@ -379,3 +379,10 @@ def named_section(
             section = [c for c in candidates if headings[c.source_n] == headings[n]]
             return sorted(section, key=lambda c: (place[c.source_n], c.sentence.order))
     return []
+
+
+def spelled_out(form: QuestionForm, candidates: list[Candidate]) -> list[Candidate]:
+    """For "What does RVN stand for?", the best sentence that writes it out ("Registered Veterinary Nurses (RVNs):
+    ..."), not sentences that only use it; empty when none does."""
+    writing = [c for c in candidates if form.spell_out and spells_out(c.sentence.text, form.spell_out)]
+    return [max(writing, key=lambda c: c.score)] if writing else []

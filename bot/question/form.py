@@ -76,6 +76,7 @@ def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = T
         wants_names=bool(_P["asks_for_names"].find(query)),
         wants_code=bool(_P["asks_for_code"].find(query)),
         how_to=bool(_P["asks_how_to"].find(query)),
+        spell_out=(spelled.group(1) if (spelled := _P["spell_out"].find(query)) else ""),
         wants_summary=bool(_P["asks_for_summary"].find(query)),
         compare=bool(_P["asks_to_compare"].find(query)),
         about_documents=about.group("noun").lower() if about else "",

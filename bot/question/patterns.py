@@ -119,6 +119,15 @@ _TABLE = (
         ("What does GAN stand for?",),
         "match",
     ),
+    _row(
+        # "What does RVN stand for?": an abbreviation in capitals, asked to be spelled out (case-sensitive: a name)
+        "spell_out",
+        r"^\s*(?i:what)\s+(?i:does|do|is)\s+(?:(?i:the)\s+)?([A-Z][A-Z0-9&]{1,9})\s+(?i:stand\s+for|mean|short\s+for)\b",
+        ("What does RVN stand for?", "what does HAI mean?", "What is SOP short for?"),
+        ("What does the vet mean?", "What does GPT-4 do?"),
+        "match",
+        flags=0,
+    ),
     # A word as written, keeping the characters names and versions use ("GPT-4", "3.13", "C++", "AT&T").
     _row(
         "name_word",

@@ -27,7 +27,7 @@ from bot.retrieval.coverage import (
 )
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
-from bot.text import NUMBERING, gives_kind, tokenize
+from bot.text import NUMBERING, gives_kind, spells_out, tokenize
 from bot.types import Decision, Passage, QuestionForm, Signals
 
 # A question declined over names the documents never mention is shown what they say on the rest of it when,
@@ -86,6 +86,11 @@ def decide_retrieval(
         signals=signals,
         probability=model.probability(signals),
     )
+    if not decision.answer and form.spell_out and best and spells_out(best.text, form.spell_out):
+        # "What does RVN stand for?" and the best passage writes "Registered Veterinary Nurse (RVN)"
+        return dataclasses.replace(
+            decision, answer=True, reason=f"the documents spell out “{form.spell_out}” ({signals.describe()})"
+        )
     if not decision.answer and not unknown and (section := section_named(form, passages)):
         # "What does the price list say about Consultations?" (the app's own starters): the section exists and was
         # found, so quoting it answers; a starter had been declined at 0.66.

@@ -31,13 +31,18 @@ from bot.retrieval.loaded import ABOUT_MOST, LoadedGeneration, load_generation
 from bot.retrieval.query_batch import QueryBatcher
 from bot.retrieval.ranking import Ranker
 from bot.settings import Settings
-from bot.text import plain_heading
+from bot.text import plain_heading, spells_out
 from bot.types import Decision, Passage, QuestionForm, Retrieval
 
 log = logging.getLogger("bot")
 
 # How often a question checks whether an ingest has switched the index to a new generation.
 POINTER_CHECK_SECONDS = 1.0
+
+
+def spelled_out_row(view: LoadedGeneration, abbreviation: str) -> int | None:
+    """The first passage that spells out `abbreviation` ("... Nurse (RVN)", "... infections (HAIs)"), or None."""
+    return next((row for row, p in enumerate(view.passages) if spells_out(p.text, abbreviation)), None)
 
 
 TOPICS_NAMED = 3  # documents named when telling what the documents are about; the rest are counted
@@ -261,10 +266,16 @@ class Retriever:
         sides = [(side, self.embed_query(side.query)) for side in form.sides] if chosen else []
         if sides:
             chosen = rank.with_each_side(view, chosen, sides, k)
-        passages = [rank.with_score(view, c.row, c.dense) for c in chosen]
+        rows = [c.row for c in chosen]
+        spelled = spelled_out_row(view, form.spell_out) if form.spell_out else None
+        if spelled is not None:
+            # "What does RVN stand for?": the passage that writes "Registered Veterinary Nurse (RVN)" answers first,
+            # however far its other words are from the question's; search ranks passages that only use "RVN" higher.
+            rows = [spelled, *(row for row in rows if row != spelled)]
+        dense = {c.row: c.dense for c in chosen}
+        passages = [rank.with_score(view, row, dense.get(row, float(view.vectors[row] @ qvec))) for row in rows]
         # Whole-passage cosine separates on- from off-topic questions best (see README, "Refusal threshold").
         relevance = max((c.dense for c in candidates), default=0.0)
-        rows = [c.row for c in chosen]
         best_sentence = max(
             (float((vectors @ qvec).max()) for p in passages if (vectors := self.sentence_vectors(p)) is not None),
             default=relevance,  # an index without stored sentence vectors: the passage stands for its sentences
