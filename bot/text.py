@@ -188,8 +188,10 @@ _FAQ_MARK = re.compile(r"^(?:Q|Question)\s*[:.]\s+", re.I)  # "Q: Can I bring my
 
 
 def spells_out(text: str, abbreviation: str) -> bool:
-    """Whether `text` writes `abbreviation` out before it in brackets: "Registered Veterinary Nurses (RVNs)"."""
-    return bool(re.search(rf"\w[\w\s-]*\(\s*{re.escape(abbreviation)}s?\s*\)", text))
+    """Whether `text` writes `abbreviation` out beside it in brackets: "Registered Veterinary Nurses (RVNs)", or
+    "GANs (Generative Adversarial Networks)"."""
+    short = re.escape(abbreviation)
+    return bool(re.search(rf"\w[\w\s-]*\(\s*{short}s?\s*\)|\b{short}s?\s*\(\s*[A-Z][\w-]*\s+[A-Za-z]", text))
 
 
 def plain_heading(text: str) -> str:

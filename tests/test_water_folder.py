@@ -168,10 +168,14 @@ def test_an_abbreviation_asked_about_is_answered_where_the_documents_spell_it_ou
         "the phone.\n\n## Training\n\nRegistered Veterinary Nurses (RVNs) get £750 a year for training.\n\n## Pay\n\n"
         "Salaries are paid on the 25th.\n",
         "ipc.md": "# Infection Control\n\n## Reporting\n\nAny suspected HAI must be reported within 24 hours.\n\n"
-        "## Purpose\n\nThis procedure sets out how we prevent healthcare-associated infections (HAIs) in patients.\n",
+        "## Purpose\n\nThis procedure sets out how we prevent healthcare-associated infections (HAIs) in patients.\n\n"
+        "## Audit\n\nThe IPC lead audits hand hygiene every month.\n",
     }
     assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
     rvn = assistant.ask("What does RVN stand for?")
     assert rvn.answered and "Registered Veterinary Nurses (RVNs)" in rvn.text, rvn.text
     hai = assistant.ask("What does HAI mean?")
     assert hai.answered and "healthcare-associated infections (HAIs)" in hai.text, hai.text
+    # Used but never written out: what the documents say beside it does not say what it stands for.
+    ipc = assistant.ask("What does IPC stand for?")
+    assert not ipc.answered and "audits hand hygiene" not in ipc.text, ipc.text

@@ -178,7 +178,9 @@ class ExtractiveAnswerer:
             else []
         )
         if not (chosen or retrieval.said or form.yes_no or compare):
-            chosen = spelled_out(form, candidates) or named_section(form, candidates, headings, place)
+            chosen = spelled_out(form, candidates, self.settings.answer_max_sentences) or named_section(
+                form, candidates, headings, place
+            )
         chosen = chosen or (
             section_answer(candidates, summary, headings, place, compare and not wants_list)
             if summary or (wants_list and not wants_names) or compare
@@ -215,7 +217,7 @@ class ExtractiveAnswerer:
                 # "How much does it cost to train an LLM?" answered with no amount is not an answer.
                 return self._decline(retrieval, lacks_kind(form))
             chosen = [max(giving, key=lambda c: c.score)]
-        if not (summary or (wants_list and not wants_names) or both):
+        if not (summary or (wants_list and not wants_names) or both or form.spell_out):
             # The answering sentence with what it needs around it, from the best passage ("Answers from whole spans").
             chosen = with_neighbours(
                 with_span(chosen, candidates, self.settings.passage_max_chars, form.yes_no or form.wants_names),

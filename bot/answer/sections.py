@@ -381,8 +381,8 @@ def named_section(
     return []
 
 
-def spelled_out(form: QuestionForm, candidates: list[Candidate]) -> list[Candidate]:
-    """For "What does RVN stand for?", the best sentence that writes it out ("Registered Veterinary Nurses (RVNs):
-    ..."), not sentences that only use it; empty when none does."""
+def spelled_out(form: QuestionForm, candidates: list[Candidate], most: int) -> list[Candidate]:
+    """For "What does RVN stand for?", the best `most` sentences that write it out ("Registered Veterinary Nurses
+    (RVNs): ..."), not sentences that only use it; empty when none does."""
     writing = [c for c in candidates if form.spell_out and spells_out(c.sentence.text, form.spell_out)]
-    return [max(writing, key=lambda c: c.score)] if writing else []
+    return sorted(writing, key=lambda c: -c.score)[:most]

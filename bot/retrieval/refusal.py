@@ -27,7 +27,7 @@ from bot.retrieval.coverage import (
 )
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
-from bot.text import NUMBERING, gives_kind, spells_out, tokenize
+from bot.text import NUMBERING, defines_subject, gives_kind, spells_out, tokenize
 from bot.types import Decision, Passage, QuestionForm, Signals
 
 # A question declined over names the documents never mention is shown what they say on the rest of it when,
@@ -86,7 +86,14 @@ def decide_retrieval(
         signals=signals,
         probability=model.probability(signals),
     )
-    if not decision.answer and form.spell_out and best and spells_out(best.text, form.spell_out):
+    written_out = best and spells_out(best.text, form.spell_out)
+    defined = any(defines_subject(p.text, set(tokenize(form.spell_out))) for p in passages)  # "RAG is ..."
+    if form.spell_out and not (written_out or defined):
+        # "What does CCPA stand for?" where the documents only use it: whatever they say beside it does not answer.
+        return dataclasses.replace(
+            decision, answer=False, reason=f"asks what “{form.spell_out}” stands for; the documents never write it out"
+        )
+    if not decision.answer and form.spell_out and written_out:
         # "What does RVN stand for?" and the best passage writes "Registered Veterinary Nurse (RVN)"
         return dataclasses.replace(
             decision, answer=True, reason=f"the documents spell out “{form.spell_out}” ({signals.describe()})"
