@@ -201,8 +201,10 @@ def test_a_decline_is_a_normal_reply_marked_declined_and_a_system_message_change
     assert body["declined"] is True and body["sources"] == [] and "don't mention" in text and "Thailand" in text
     assert body["suggestions"] and reply.choices[0].finish_reason == "stop"
     # A decline over a name that quotes what the documents say on the rest of the question gives its sources.
+    # ("Do LLMs hallucinate?" was the example until 2026-12-06; its rest, "LLMs", is the articles' own name, which
+    # no longer counts as covered, so it is declined without a quote.)
     partial = client.chat.completions.create(
-        model="corpus", messages=[{"role": "user", "content": "Do LLMs hallucinate?"}]
+        model="corpus", messages=[{"role": "user", "content": "Can LLMs make images in Photoshop?"}]
     )
     body = partial.model_dump()
     assert body["declined"] is True and "don't mention" in partial.choices[0].message.content

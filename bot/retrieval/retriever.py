@@ -40,9 +40,11 @@ log = logging.getLogger("bot")
 POINTER_CHECK_SECONDS = 1.0
 
 
-def spelled_out_row(view: LoadedGeneration, abbreviation: str) -> int | None:
-    """The first passage that spells out `abbreviation` ("... Nurse (RVN)", "... infections (HAIs)"), or None."""
-    return next((row for row, p in enumerate(view.passages) if spells_out(p.text, abbreviation)), None)
+def spelled_out_row(view: LoadedGeneration, abbreviation: str, ranked: list[int]) -> int | None:
+    """The passage that spells out `abbreviation` ("... Nurse (RVN)", "... infections (HAIs)"): the best ranked of
+    `ranked` that does, else the corpus's first; None when none does."""
+    writes = (row for row in [*ranked, *range(len(view.passages))] if spells_out(view.passages[row].text, abbreviation))
+    return next(writes, None)
 
 
 TOPICS_NAMED = 3  # documents named when telling what the documents are about; the rest are counted
@@ -267,7 +269,7 @@ class Retriever:
         if sides:
             chosen = rank.with_each_side(view, chosen, sides, k)
         rows = [c.row for c in chosen]
-        spelled = spelled_out_row(view, form.spell_out) if form.spell_out else None
+        spelled = spelled_out_row(view, form.spell_out, rows) if form.spell_out else None
         if spelled is not None:
             # "What does RVN stand for?": the passage that writes "Registered Veterinary Nurse (RVN)" answers first,
             # however far its other words are from the question's; search ranks passages that only use "RVN" higher.
