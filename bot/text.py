@@ -194,6 +194,12 @@ def spells_out(text: str, abbreviation: str) -> bool:
     return bool(re.search(rf"\w[\w\s-]*\(\s*{short}s?\s*\)|\b{short}s?\s*\(\s*[A-Z][\w-]*\s+[A-Za-z]", text))
 
 
+def writes_whole(text: str, phrase: str) -> bool:
+    """Whether `text` holds `phrase` from a word's start, whatever the case and spacing ("say about Our service
+    standards" holds the heading "Our service standards")."""
+    return f" {' '.join(phrase.lower().split())}" in f" {' '.join(text.lower().split())}"
+
+
 def plain_heading(text: str) -> str:
     """A heading as a reader would say it: without its number or an FAQ's "Q:" ("7.2 Why ...?" -> "Why ...?")."""
     return _FAQ_MARK.sub("", NUMBERING.sub("", " ".join(text.split())))

@@ -12,7 +12,7 @@ import numpy as np
 from bot.ingest.sentences import Sentence
 from bot.question.followup import COMPARING_WORDS
 from bot.safe_markdown import inert_markdown
-from bot.text import NUMBERING, STOPWORDS, spells_out, tokenize
+from bot.text import NUMBERING, STOPWORDS, spells_out, tokenize, writes_whole
 from bot.types import Passage, QuestionForm
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".
@@ -371,7 +371,7 @@ def named_section(
         heading = NUMBERING.sub("", headings[n][1].split(" > ")[-1]).strip()
         terms = set(tokenize(heading))
         # asked about by name: the heading written whole in the question ("say about Our service standards")
-        named = form.wants_summary and " ".join(heading.lower().split()) in " ".join(form.query.lower().split())
+        named = form.wants_summary and writes_whole(form.query, heading)
         if terms and terms <= asked and (named or _HOW_TO_HEADING.match(heading)):
             source, path = headings[n]
             if any(s == source and h.startswith(f"{path} > ") for s, h in headings.values()):

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from bot.ingest.convert import SUFFIXES, ConversionError, Converted, content_mismatch, convert
+from bot.ingest.convert.base import table_items
 from bot.ingest.files import MAX_FILE_BYTES, CorpusError, check_file, corpus_files, reading_file
 
 log = logging.getLogger(__name__)
@@ -291,8 +292,9 @@ _FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 def _pipe_cells(line: str) -> list[str]:
-    cells = re.split(r"(?<!\\)\|", line.strip().removeprefix("|").removesuffix("|"))
-    return [" ".join(cell.replace("\\|", "|").split()) for cell in cells]
+    return [
+        cell.replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line.strip().removeprefix("|").removesuffix("|"))
+    ]
 
 
 def pipe_tables_as_items(markdown: str) -> str:
@@ -307,14 +309,10 @@ def pipe_tables_as_items(markdown: str) -> str:
         if opened and (not fence or opened.group(1).startswith(fence)):
             fence = "" if fence else opened.group(1)[:3]
         elif not fence and _PIPE_ROW.match(line) and i + 1 < len(lines) and _PIPE_RULE.match(lines[i + 1]):
-            header, end = _pipe_cells(line), i + 2
-            out.append("")
+            end = i + 2
             while end < len(lines) and _PIPE_ROW.match(lines[end]):
-                cells = _pipe_cells(lines[end])
-                pairs = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(cells), cells) if c]
-                out += [f"- {'; '.join(pairs)}"] if pairs else []
                 end += 1
-            out.append("")
+            out += ["", *table_items([_pipe_cells(row) for row in [line, *lines[i + 2 : end]]]), ""]
             i = end
             continue
         out.append(line)

@@ -27,7 +27,7 @@ from bot.retrieval.coverage import (
 )
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
-from bot.text import NUMBERING, defines_subject, gives_kind, spells_out, tokenize
+from bot.text import NUMBERING, defines_subject, gives_kind, spells_out, tokenize, writes_whole
 from bot.types import Decision, Passage, QuestionForm, Signals
 
 # A question declined over names the documents never mention is shown what they say on the rest of it when,
@@ -86,8 +86,9 @@ def decide_retrieval(
         signals=signals,
         probability=model.probability(signals),
     )
-    written_out = best and spells_out(best.text, form.spell_out)
-    defined = any(defines_subject(p.text, set(tokenize(form.spell_out))) for p in passages)  # "RAG is ..."
+    # Only for "What does X stand for?": the checks scan the passages' text.
+    written_out = bool(form.spell_out and best and spells_out(best.text, form.spell_out))
+    defined = bool(form.spell_out) and any(defines_subject(p.text, set(tokenize(form.spell_out))) for p in passages)
     if form.spell_out and not (written_out or defined):
         # "What does CCPA stand for?" where the documents only use it: whatever they say beside it does not answer.
         return dataclasses.replace(
@@ -118,10 +119,9 @@ def section_named(form: QuestionForm, passages: list[Passage]) -> str:
     the handbook say about Annual leave?"), or ""."""
     if not form.wants_summary:
         return ""
-    asked = " ".join(form.query.lower().split())
     for passage in passages:
         heading = NUMBERING.sub("", passage.heading.split(" > ")[-1]).strip()
-        if tokenize(heading) and f" {' '.join(heading.lower().split())}" in f" {asked}":
+        if tokenize(heading) and writes_whole(form.query, heading):
             return heading
     return ""
 

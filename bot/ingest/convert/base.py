@@ -59,3 +59,19 @@ class Converted:
 
 class ConversionError(ValueError):
     """A file that cannot be converted; the message is one short reason without the file name."""
+
+
+def table_items(rows: list[list[str]]) -> list[str]:
+    """Table rows as `- Header: cell; Header: cell` items; the first row names the columns. (Word, PowerPoint and
+    Markdown tables alike.)"""
+    rows = [[" ".join(cell.split()) for cell in row] for row in rows]
+    rows = [row for row in rows if any(row)]
+    if len(rows) < 2 or max(len(r) for r in rows) < 2:
+        return ["- " + "; ".join(c for c in row if c) for row in rows]
+    header, body = rows[0], rows[1:]
+    lines = []
+    for row in body:
+        pairs = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(row), row) if c]
+        if pairs:
+            lines.append("- " + "; ".join(pairs))
+    return lines

@@ -106,10 +106,8 @@ def _page_title(soup: BeautifulSoup) -> str:
         # "Kestrel Valley Water — Charges Scheme 2025/26" over <h1>Charges Scheme 2025/26: the page's name comes
         # after the site's, and it was the part cut (every page of the site was then named "Kestrel Valley Water").
         return title
-    if short == title and heading is not None and " - " in title:
-        own = " ".join(heading.get_text().split())
-        if own and title.startswith(own + " - "):
-            short = own
+    if short == title and own_heading and " - " in title and title.startswith(own_heading + " - "):
+        short = own_heading
     return short if short else title
 
 

@@ -20,7 +20,7 @@ from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.oxml.ns import qn
 from pptx.shapes.group import GroupShape
 
-from bot.ingest.convert.base import ConversionError, Converted, location_marker, tags_as_text
+from bot.ingest.convert.base import ConversionError, Converted, location_marker, table_items, tags_as_text
 
 # A Word or PowerPoint file's members unpacked, at most: a 400 KB file unpacking to 400 MB of XML (a zip bomb) is
 # refused from its zip directory, before any of it is inflated. Real ones stay far below (a 500-page Word file's
@@ -113,7 +113,7 @@ def _word_blocks(document) -> tuple[list[str], str]:
             blocks.append(_fence(code))
             code = []
         if isinstance(item, WordTable):
-            blocks.append("\n".join(_table_rows([[c.text for c in _unique_cells(r.cells)] for r in item.rows])))
+            blocks.append("\n".join(table_items([[c.text for c in _unique_cells(r.cells)] for r in item.rows])))
             continue
         text = item.text.strip()
         if not text:
@@ -212,7 +212,7 @@ def _slide_blocks(shapes, skip) -> Iterator[str]:
             continue  # a date, footer or slide number repeated on slides says nothing of the slide
         elif shape.has_table:
             rows = [[cell.text for cell in row.cells] for row in shape.table.rows]
-            yield "\n".join(_table_rows(rows))
+            yield "\n".join(table_items(rows))
         elif shape.has_text_frame:
             yield from _frame_blocks(shape)
 
@@ -238,21 +238,6 @@ def _has_bullet(paragraph) -> bool:
 
 
 # --- shared -------------------------------------------------------------------------------------------
-
-
-def _table_rows(rows: list[list[str]]) -> list[str]:
-    """Table rows as `- Header: cell; Header: cell` items; the first row names the columns."""
-    rows = [[_one_line(cell) for cell in row] for row in rows]
-    rows = [row for row in rows if any(row)]
-    if len(rows) < 2 or max(len(r) for r in rows) < 2:
-        return ["- " + "; ".join(c for c in row if c) for row in rows]
-    header, body = rows[0], rows[1:]
-    lines = []
-    for row in body:
-        pairs = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(row), row) if c]
-        if pairs:
-            lines.append("- " + "; ".join(pairs))
-    return lines
 
 
 def _fence(lines: list[str]) -> str:
