@@ -646,19 +646,21 @@ def test_another_users_message_id_never_overwrites_their_stored_chat(login_app):
         try:  # the same message id, another user's question
             forged = {**hers, "message": {**hers["message"], "output": "What is a GAN?"}}
             await b.client.emit("client_message", forged)
-            await b._until_task_end(time.perf_counter())
+            replies = await b._until_task_end(time.perf_counter())
         finally:
             await b.close()
-        return a.thread_id, b.thread_id
+        return a.thread_id, b.thread_id, replies
 
-    alice_thread, bob_thread = run(attempt())
+    alice_thread, bob_thread, bob_replies = run(attempt())
     deadline = time.monotonic() + 60  # Bob's answer is written just after it is shown: wait until it is there
     # The thread itself is stored with its first step, just after the reply: a fresh-clone CI run asked first.
     while not any(s["type"] == "assistant_message" for s in _thread_steps(url, bob_thread, bob, stored_yet=False)):
         # It failed twice in CI on a busy machine, never here: the server's warnings say what happened to the write.
         warnings = [line for line in log_path.read_text().splitlines() if " - WARNING - " in line or "ERROR" in line]
-        assert time.monotonic() < deadline, "Bob's answer was never stored; server warnings:\n" + "\n".join(
-            warnings[-20:]
+        status = request(url, f"/project/thread/{bob_thread}", headers={"Authorization": f"Bearer {bob}"})[0]
+        assert time.monotonic() < deadline, (
+            f"Bob's answer was never stored (his replies: {bob_replies}; his thread {bob_thread}: HTTP {status}); "
+            "server warnings:\n" + "\n".join(warnings[-20:])
         )
         time.sleep(0.2)
     stored = {s["id"]: s for s in _thread_steps(url, alice_thread, alice)}

@@ -42,6 +42,7 @@ def test_concurrent_sessions_all_get_complete_answers(chroma_backed_app):
     report = asyncio.run(run_load(url, _questions(), sessions=12, per_session=3))
     summary = report.to_dict()
     assert summary["errors"] == 0 and summary["answers"] == 36, report.summary()
+    assert health(url)[1]["warm"] is True  # run_load read the memory after the start-up's one-off loading
     odd = [
         t.reply
         for t in report.turns

@@ -28,6 +28,7 @@ for _problem in SETS[0].problems:
 
 _assistants: dict[str, object] = {}
 _errors: dict[str, str] = {}
+_warm: set[str] = set()  # sets whose model, index and word lists have been used once (start_loading)
 _locks: dict[str, asyncio.Lock] = {s.name: asyncio.Lock() for s in SETS}
 
 
@@ -76,6 +77,9 @@ async def health() -> dict:
         "index_loaded": reachable,
         "index_generation": assistant.retriever.generation if loaded and told else None,
         "passages": assistant.retriever.passage_count if loaded and told else 0,
+        # Loaded is enough to answer; warm means the first answer's one-off loading is done too (a question
+        # before then waits for it, and memory read before then still grows by it).
+        "warm": first.name in _warm,
     }
     if get_settings().sets_dir is not None and not get_settings().login:  # set names are not told to strangers
         body["sets"] = {
@@ -178,6 +182,7 @@ def start_loading() -> None:
                 first = overview.starters[0] if overview and overview.starters else "What are these documents about?"
                 await cl.make_async(assistant.ask)(first)  # first use of the model and index, not on a visitor
                 await cl.make_async(assistant.retriever.warm_up)()
+                _warm.add(document_set.name)
             except Exception as exc:
                 from bot.ingest.index import IndexUnavailable  # lazy: loaded by now, with the assistant
 
