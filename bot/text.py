@@ -200,6 +200,49 @@ def writes_whole(text: str, phrase: str) -> bool:
     return f" {' '.join(phrase.lower().split())}" in f" {' '.join(text.lower().split())}"
 
 
+# The words an English question opens with: an interrogative, or the verb of a yes/no question.
+_QUESTION_OPENERS = frozenset(
+    [
+        "what",
+        "why",
+        "how",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "which",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "have",
+        "has",
+        "had",
+        "am",
+    ]
+)
+
+
+def is_question(heading: str) -> bool:
+    """Whether a heading asks a question a reader could ask ("7.2 Why is R slow?", "Do I need to book?"), not a
+    slide's "Questions?" or "Any questions?"."""
+    words = plain_heading(heading).split()
+    return heading.rstrip().endswith("?") and len(words) >= 2 and words[0].casefold() in _QUESTION_OPENERS
+
+
 def plain_heading(text: str) -> str:
     """A heading as a reader would say it: without its number or an FAQ's "Q:" ("7.2 Why ...?" -> "Why ...?")."""
     return _FAQ_MARK.sub("", NUMBERING.sub("", " ".join(text.split())))

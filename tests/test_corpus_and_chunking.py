@@ -337,6 +337,48 @@ def test_underline_styles_give_heading_levels_in_the_order_they_appear():
     ]
 
 
+def test_a_plain_text_file_s_columns_records_and_ruled_title_block_keep_their_shape():
+    """A tester's centres file (.txt): a row of "=" under its title block was taken for a heading underline, so
+    none of "1. OUR CENTRES" ... "6. LOCKERS" was a heading and they were quoted as sentences ("OUR CENTRES.").
+    Its opening-hours table, aligned with spaces, and each centre's "Address:" / "Parking:" lines were read as
+    one run-on line, and a line ending on a bracket was cut from the words that continue it."""
+    from bot.ingest.corpus import text_to_markdown
+
+    text = (
+        "KESTREL PEAK CLIMBING CENTRES\nCentres, Opening Hours and Contacts\nLast updated: 12 January 2026\n"
+        + "=" * 60
+        + "\n\n1. OUR CENTRES\n\nRiverside (bouldering only)\n  Address: The Old Mill, 22 Wharf Lane\n"
+        "  Parking: no on-site parking; use Wharf Lane pay-and-display\n\n"
+        "2. OPENING HOURS (standard)\n\n"
+        "                     Northgate       Riverside\n"
+        "  Monday - Friday    07:00 - 22:30   10:00 - 22:00\n"
+        "  Saturday           08:00 - 21:00   09:00 - 20:00\n\n"
+        "Last entry is 45 minutes before closing. Ropes (lead and top-rope)\nare taken down before closing.\n\n"
+        "3. CONTACTS\n\n"
+        "  General enquiries    0300 555 0142\n"
+        "                       hello@kestrelpeak.co.uk\n"
+        "  Lost property        ask the front desk; items are\n"
+        "                       kept for 30 days\n"
+    )
+    shown = text_to_markdown(text)
+    assert "## 1. OUR CENTRES" in shown and "## 2. OPENING HOURS (standard)" in shown and "## 3. CONTACTS" in shown
+    assert (
+        "Riverside (bouldering only)\n- Address: The Old Mill, 22 Wharf Lane\n- Parking: no on-site parking;" in shown
+    ), shown
+    assert "- Monday - Friday; Northgate: 07:00 - 22:30; Riverside: 10:00 - 22:00\n" in shown, shown
+    assert "- Saturday; Northgate: 08:00 - 21:00; Riverside: 09:00 - 20:00\n" in shown
+    assert "Ropes (lead and top-rope) are taken down before closing." in shown
+    assert "- General enquiries: 0300 555 0142 hello@kestrelpeak.co.uk\n" in shown, shown
+    assert "- Lost property: ask the front desk; items are kept for 30 days\n" in shown
+    # Prose with two spaces after its full stops is still prose, and an underlined file keeps its convention.
+    prose = "Intro\n=====\n\nOne sentence here.  Another one follows\nthe first.  And a third.\n\nAlone line\n\nText."
+    assert text_to_markdown(prose).split("\n\n")[:3] == [
+        "## Intro",
+        "One sentence here.  Another one follows the first.  And a third.",
+        "Alone line",
+    ]
+
+
 def test_commands_indented_under_a_line_ending_in_a_colon_are_code_in_plain_text():
     """A tester's onboarding .txt gave "git clone ... cd ledgerly-api make bootstrap" on one line: its indented
     commands were read as text. An indented list, or indented lines after other text, are not code."""

@@ -72,6 +72,21 @@ def test_a_pipe_is_escaped_and_a_row_with_an_empty_cell_joins_the_table():
     )
 
 
+def test_a_column_named_with_a_spaced_colon_keeps_its_name_and_its_cell():
+    """A tester's Word table had a column "Ratio (instructor : children)": the answer showed a column "Ratio
+    (instructor" over the cell "children): 1 : 8"."""
+    clubs = (
+        "Programmes\n\nOur clubs:\n"
+        "- Programme: Kestrel Club; Price: £84.00; Ratio (instructor : children): 1 : 8\n"
+        "- Programme: Youth Squad; Price: £120.00; Ratio (instructor : children): 1 : 6"
+    )
+    rows = [c for c in _candidates(clubs) if c.sentence.list_id]
+    text, _ = quoted(rows, {1: False})
+    assert (
+        "| Programme | Price | Ratio (instructor : children) |\n| --- | --- | --- |\n| Kestrel Club | £84.00 | 1 : 8 |\n"
+    ) in text, text
+
+
 def test_a_short_table_quoted_whole_keeps_its_lead_in_above_it():
     (whole,) = _candidates(SHORT)
     text, _ = quoted([whole], {1: False})

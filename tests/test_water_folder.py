@@ -179,3 +179,19 @@ def test_an_abbreviation_asked_about_is_answered_where_the_documents_spell_it_ou
     # Used but never written out: what the documents say beside it does not say what it stands for.
     ipc = assistant.ask("What does IPC stand for?")
     assert not ipc.answered and "audits hand hygiene" not in ipc.text, ipc.text
+
+
+def test_a_decline_offers_the_closest_questions_not_one_heading_whatever_was_asked(utility):
+    # A climbing gym's folder had two question headings, "Do I need to book?" and a closing slide's "Questions?":
+    # every decline offered those two, whatever was asked.
+    boilers = utility.ask("Does Kestrel Valley Water give grants for new boilers?")
+    offered = boilers.suggestions
+    assert not boilers.answered and len(offered) == 3 and len(set(offered)) == 3, offered
+    assert offered[0] == "How long does it take?" and all(q.endswith("?") for q in offered[1:]), offered
+
+
+def test_only_a_heading_that_asks_something_is_a_question_to_offer():
+    from bot.text import is_question
+
+    assert is_question("7.2 Why is R slow?") and is_question("Q: Do I need to book?") and is_question("Can LLMs?")
+    assert not is_question("Questions?") and not is_question("Any questions?") and not is_question("Fees (2026)")

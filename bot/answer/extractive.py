@@ -94,7 +94,7 @@ class ExtractiveAnswerer:
         embed: Callable[[list[str]], np.ndarray],
         topics: str | Callable[[], str],
         stored_vectors: Callable[[Passage], np.ndarray | None] = lambda _passage: None,
-        suggest: Callable[[np.ndarray], list[str]] = lambda _vector: [],
+        suggest: Callable[[np.ndarray, int], list[str]] = lambda _vector, _n: [],
         examples: Callable[[], list[str]] = lambda: [],
         documents: Callable[[], Sequence[Document]] = lambda: [],
         askable: Callable[[], list[str]] = lambda: [],
@@ -278,7 +278,7 @@ class ExtractiveAnswerer:
         """The reply for a question the documents do not answer, with questions they do answer."""
         question = retrieval.question
         vector = retrieval.query_vector
-        suggestions = (self._suggest(vector) or self._nearest_askable(vector)) if vector is not None else []
+        suggestions = self._suggestions(vector) if vector is not None else []
         topics = self._topics() if callable(self._topics) else self._topics
         examples = self._examples()
         reply = not_covered_reply(question, topics, suggestions, list(decision.unknown), examples, decision.missing)
@@ -294,6 +294,15 @@ class ExtractiveAnswerer:
             reason=decision.reason,
             ranked=list(retrieval.passages),
         )
+
+    def _suggestions(self, query_vector: np.ndarray, n: int = 3) -> list[str]:
+        """The documents' question headings closest to a query, then starter-like questions closest to it when
+        there are fewer than `n`: a folder with one question heading had offered it alone on every decline."""
+        headings = self._suggest(query_vector, n)
+        if len(headings) >= n:
+            return headings
+        more = [q for q in self._nearest_askable(query_vector, n + len(headings)) if q not in headings]
+        return [*headings, *more][:n]
 
     def _nearest_askable(self, query_vector: np.ndarray, n: int = 3) -> list[str]:
         """The starter-like questions closest to a query ("What does Developer Onboarding say about Setting up

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.question.patterns import DOCUMENT_NOUNS, names_document_as_this
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
-from bot.text import plain_heading, tokenize
+from bot.text import is_question, plain_heading, tokenize
 from bot.types import Passage
 
 if TYPE_CHECKING:  # only for annotations: this module stays light to import
@@ -94,7 +94,7 @@ def describe_document(source: str, passages: list[Passage], facts: DocumentFacts
         if main and main.casefold() != title.casefold():
             sections.setdefault(main)
         for part in path:
-            if part.endswith("?") and 8 <= len(part) <= 150:
+            if is_question(part) and 8 <= len(part) <= 150:
                 asked.setdefault(part, main)
     pages = max((int(p.location[3:]) for p in passages if re.fullmatch(r"p\. \d+", p.location)), default=0)
     slides = max((int(p.location[6:]) for p in passages if re.fullmatch(r"slide \d+", p.location)), default=0)

@@ -21,6 +21,7 @@ _TABLE_LINE = re.compile(r"^\|.*\|[ \t]*$")
 _SEPARATOR = re.compile(r"^\|(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _CITES = re.compile(r"^(?:\[\d+\][ \t]*)+$")
+_COLUMN_END = re.compile(r"(?<=\S): ")
 
 Cells = list[tuple[str, str]]  # (column name, cell) in the row's order; an empty cell is left out
 
@@ -30,7 +31,14 @@ def row_cells(text: str) -> Cells | None:
     text = text.strip()
     if not TABLE_ROW.match(text):
         return None
-    return [(column.strip(), cell.strip()) for column, cell in (pair.split(": ", 1) for pair in text.split("; "))]
+    return [_pair(pair) for pair in text.split("; ")]
+
+
+def _pair(text: str) -> tuple[str, str]:
+    """A "Column: cell" pair, parted at the first colon written against its word: a column named "Ratio
+    (instructor : children)" keeps its spaced colon (its cell is "1 : 8")."""
+    end = _COLUMN_END.search(text) or re.search(": ", text)
+    return text[: end.start()].strip(), text[end.end() :].strip()
 
 
 def _within(short: list[str], long: list[str]) -> bool:

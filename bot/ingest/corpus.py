@@ -157,11 +157,7 @@ def text_to_markdown(text: str) -> str:
     literal_next = False
     blocks = _blocks(text)
     # A file that underlines its headings says which lines are headings: no line alone is taken for one.
-    underlines = any(
-        _UNDERLINE.match(b[i + 1].strip()) and not _UNDERLINE.match(b[i].strip())
-        for b in blocks
-        for i in range(len(b) - 1)
-    )
+    underlines = any(_opens_with_underlined(b) for b in blocks)
     for n, block in enumerate(blocks):
         if literal_next and block[0][:1].isspace() or _indented_after_colon(block, out):
             out += ["", "```", *textwrap.dedent("\n".join(block)).splitlines(), "```", ""]
@@ -188,6 +184,10 @@ def text_to_markdown(text: str) -> str:
             depth = numbered.group(1).rstrip(".").count(".") if numbered else 0
             out += ["", f"{'#' * min(6, 2 + depth)} {lines[0]}", ""]
             continue
+        aligned = None if n == 0 and _title_block(lines) else _aligned_items(block)
+        if aligned:
+            out += ["", *aligned, ""]
+            continue
         if _hard_wrapped(lines) and not (n == 0 and _title_block(lines)):
             paragraph, items = _wrapped_items(lines)
             out += ["", paragraph, ""] if paragraph else []
@@ -213,6 +213,16 @@ _BULLETS = ("- ", "* ", "• ")
 _SENTENCE_STOP = tuple('.!?:;"”)')
 
 
+def _opens_with_underlined(block: list[str]) -> bool:
+    """Whether a block starts with an underlined (or over- and underlined) heading, as read below. A row under
+    the last of several lines ("Last updated: 12 January 2026" closing a title block) rules them off: it is
+    not a heading's underline, and says nothing of how the file marks its headings."""
+    lines = [ln.strip() for ln in block]
+    if len(lines) >= 3 and _UNDERLINE.match(lines[0]) and lines[2] == lines[0]:
+        lines = lines[1:]
+    return len(lines) >= 2 and bool(_UNDERLINE.match(lines[1])) and not _UNDERLINE.match(lines[0])
+
+
 def _indented_after_colon(block: list[str], out: list[str]) -> bool:
     """A block indented by four spaces or a tab, every line of it, after a paragraph ending in ":" ("Then clone
     the repository and bootstrap it:" and its commands): a plain-text file's way to show code. Bullets so
@@ -236,8 +246,11 @@ def _blocks(text: str) -> list[list[str]]:
 
 def _hard_wrapped(lines: list[str]) -> bool:
     """Whether a block's lines are one paragraph wrapped at a width: most stop mid-sentence."""
-    inner = [ln for ln in lines[:-1] if not ln.startswith(_BULLETS)]
-    return len(lines) >= 2 and sum(not ln.endswith(_SENTENCE_STOP) for ln in inner) * 2 > len(inner)
+    # A line that ends on a bracket or a colon still runs on when the next starts in lower case ("Ropes (lead
+    # and top-rope)", then "are taken down ...").
+    inner = [(ln, nxt) for ln, nxt in zip(lines, lines[1:]) if not ln.startswith(_BULLETS)]
+    runs_on = sum(not ln.endswith(_SENTENCE_STOP) or nxt[:1].islower() for ln, nxt in inner)
+    return len(lines) >= 2 and runs_on * 2 > len(inner)
 
 
 def _title_block(block: list[str]) -> bool:
@@ -258,7 +271,55 @@ def _heading_alone(line: str, following: str | None) -> bool:
     last = lambda m: int(m.group(1).rstrip(".").split(".")[-1])  # noqa: E731  "2.1." -> 1
     if numbered and after and last(after) == last(numbered) + 1:
         return False
-    return _looks_like_heading(line[numbered.start(1) + len(numbered.group(1)) :] if numbered else line, following)
+    text = line[numbered.start(1) + len(numbered.group(1)) :] if numbered else line
+    # "OPENING HOURS (standard)": a heading may end on a bracket of its own (an aside in brackets may not).
+    text = re.sub(r"(?<=\S)\s*\([^()]*\)$", "", text.strip())
+    return _looks_like_heading(text, following)
+
+
+# Where a line's columns part: two or more spaces, not after a sentence's end ("one.  Two" is prose).
+_COLUMN_GAP = re.compile(r"(?<![.!?])\s{2,}")
+# A record's field: "Address: Unit 4, ..." (a short name, then a colon and its value).
+_FIELD = re.compile(r"^[A-Z][^:]{0,40}:\s+\S")
+
+
+def _aligned_items(block: list[str]) -> list[str] | None:
+    """A block laid out in columns, as list items; None for any other block.
+
+    - A table aligned with spaces: rows of cells parted by two or more spaces; a first line indented further
+      than the rows names the columns ("   Northgate   Riverside" over "Monday  07:00  10:00"), as
+      `table_items` writes tables. One text indented further after a row continues that row's last cell.
+    - A record: a line, then fields indented under it ("Riverside", then "  Address: ...", "  Parking: ...").
+    Joined as a wrapped paragraph, either read as one run-on line ("Northgate Riverside Monday - Friday
+    07:00 ...").
+    """
+    if len(block) < 2:
+        return None
+    indent = [len(line) - len(line.lstrip()) for line in block]
+    base = min(indent)
+    if indent[0] == base and all(i > base for i in indent[1:]) and all(_FIELD.match(ln.strip()) for ln in block[1:]):
+        return [" ".join(block[0].split()), *(f"- {' '.join(ln.split())}" for ln in block[1:])]
+    cells = [_COLUMN_GAP.split(line.strip()) for line in block]
+    if sum(len(c) >= 2 for c in cells) < max(2, (len(block) + 1) // 2):
+        return None
+    header = cells[0] if indent[0] > base else None
+    rows: list[list[str]] = []
+    lead: list[str] = []
+    for line_cells, depth in list(zip(cells, indent))[1 if header else 0 :]:
+        if depth > base and rows and len(line_cells) == 1:
+            rows[-1][-1] = f"{rows[-1][-1]} {' '.join(line_cells)}"
+        elif len(line_cells) == 1 and not rows:
+            lead.append(line_cells[0])  # a title over the rows ("Centre managers")
+        else:
+            rows.append(line_cells)
+    if len(rows) < 2:
+        return None
+    if header and all(len(r) == len(header) + 1 for r in rows):
+        return [*lead, *table_items([["", *header], *rows])]
+    if header and all(len(r) == len(header) for r in rows):
+        return [*lead, *table_items([header, *rows])]
+    lines = [" ".join(header)] if header else []
+    return [*lead, *lines, *(f"- {r[0]}: {'; '.join(r[1:])}" if len(r) > 1 else f"- {r[0]}" for r in rows)]
 
 
 def _wrapped_items(lines: list[str]) -> tuple[str, list[str]]:

@@ -31,7 +31,7 @@ from bot.retrieval.loaded import ABOUT_MOST, LoadedGeneration, load_generation
 from bot.retrieval.query_batch import QueryBatcher
 from bot.retrieval.ranking import Ranker
 from bot.settings import Settings
-from bot.text import plain_heading, spells_out
+from bot.text import is_question, plain_heading, spells_out
 from bot.types import Decision, Passage, QuestionForm, Retrieval
 
 log = logging.getLogger("bot")
@@ -158,7 +158,7 @@ class Retriever:
                 question
                 for p in view.passages
                 for part in p.heading.split(" > ")
-                if part.strip().endswith("?")
+                if is_question(part)
                 and (question := plain_heading(part))  # "7.2 Why ...?", "Q: Why ...?" -> "Why ...?"
                 and not (several and names_document_as_this(question))  # "What is this spec?" beside other documents
             )
