@@ -311,6 +311,16 @@ _PERCENT = re.compile(
 )
 
 
+_MONEY = re.compile(
+    r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b\d[\d.,]*\s*(?:k|m|bn|million|billion)?\s*(?:pounds?|pence|p\b|dollars?|cents?|euros?|"
+    r"usd|eur|gbp|nok|sek|dkk|chf|kr\b|yen|rupees?)"
+    r"|\b(?:usd|eur|gbp|nok|sek|dkk|chf)\s?\d|\bfree\s+of\s+charge\b|\bno\s+(?:extra\s+)?(?:charge|cost|fee)\b"
+    r"|\bat\s+no\s+(?:extra\s+)?cost\b|\b(?:is|are|it's|they're|be|remains?|stays?)\s+(?:always\s+|completely\s+)?free\b"
+    r"|\bfor\s+free\b|\bcosts?\s+nothing\b|\b(?:dollars?|euros?|pounds?)\b",
+    re.I,
+)
+
+
 _PHONE = re.compile(r"(?<![\w.])\+?\(?\d(?:[\d\s().-]{5,}\d)(?!\w)")
 _PHONE_DIGITS = 7
 
@@ -319,13 +329,25 @@ def _phone_number(text: str) -> bool:
     return any(sum(ch.isdigit() for ch in m.group()) >= _PHONE_DIGITS for m in _PHONE.finditer(text))
 
 
+_FREE_BEFORE = re.compile(r"\bfree\s+((?:[\w'-]+\s+){0,2}[\w'-]+)", re.I)
+
+
+def _free_as_asked(text: str, question: str) -> bool:
+    """Whether `text` calls what the question asks the price of free: "Free puppy socialisation evenings" for
+    "How much do puppy classes cost?", not "free off-peak entry" for the price of an assessment."""
+    asked = set(tokenize(question))
+    return any(set(tokenize(m.group(1))) & asked for m in _FREE_BEFORE.finditer(text))
+
+
 def gives_kind(text: str, kind: str, question: str = "") -> bool:
     """Whether `text` holds the kind of answer `bot.question.form.asked_kind` named: a number to dial, a share, a
-    number, a date, or a name not in the question."""
+    price, a number, a date, or a name not in the question."""
     if kind == "phone":  # "+47 22 00 00 00", "(555) 123-4567": seven digits at least, as one number
         return _phone_number(text)
     if kind == "percent":  # "12%", "one in five", "half": a share, not just any number
         return bool(_PERCENT.search(text))
+    if kind == "price":  # "£14.50", "20 euros", "free of charge": a sum of money, or nothing to pay
+        return bool(_MONEY.search(text)) or _free_as_asked(text, question)
     if kind == "amount":
         return bool(_AMOUNT.search(text))
     if kind == "date":

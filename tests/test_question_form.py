@@ -32,7 +32,8 @@ def test_a_yes_no_question_after_a_clause_of_its_own_is_read_as_yes_no():
 
 
 def test_what_a_question_asks_for():
-    assert read_question("How much does it cost to train an LLM?").kind == "amount"
+    assert read_question("How much does it cost to train an LLM?").kind == "price"
+    assert read_question("How much memory does R use?").kind == "amount"  # a number, not a price
     assert read_question("What is a GAN?").definition_terms == {"gan"}
     assert read_question("What is the Zephyr plan?").defined_name == "Zephyr plan"
     assert read_question("How do I install a package with pip?").tool == "pip"

@@ -195,3 +195,24 @@ def test_only_a_heading_that_asks_something_is_a_question_to_offer():
 
     assert is_question("7.2 Why is R slow?") and is_question("Q: Do I need to book?") and is_question("Can LLMs?")
     assert not is_question("Questions?") and not is_question("Any questions?") and not is_question("Fees (2026)")
+
+
+def test_a_price_is_answered_by_a_sum_of_money_or_free_not_by_any_number(built_index, tmp_path):
+    from bot.assistant import Assistant
+
+    # A climbing gym's "How much does the Youth Squad assessment cost?" quoted the squad's section: "grade 6a",
+    # "15% discount" and "free off-peak entry" are no price of the assessment, which the documents never give.
+    files = {
+        "youth.md": "# Youth Programmes\n\n## Youth Squad\n\nYouth Squad is a training group for young climbers. Entry is "
+        "by assessment only. Assessments are held in the first week of September; applicants must climb grade 6a. "
+        "Squad members receive free off-peak entry and a 15% discount in the shop.\n\n## Puppy club\n\n"
+        "Free puppy socialisation evenings are held every Thursday at 18:30.\n\n## Kestrel Club\n\n"
+        "Kestrel Club costs £84.00 per 8-week block.\n",
+    }
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    assessment = assistant.ask("How much does the Youth Squad assessment cost?")
+    assert not assessment.answered and "don't give an amount of money" in assessment.text, assessment.text
+    club = assistant.ask("How much is Kestrel Club?")
+    assert club.answered and "£84.00" in club.text, club.text
+    puppies = assistant.ask("How much do the puppy evenings cost?")
+    assert puppies.answered and "Free puppy socialisation evenings" in puppies.text, puppies.text

@@ -27,6 +27,7 @@ def not_covered_reply(
         what = {
             "phone": "a phone number",
             "percent": "a percentage",
+            "price": "an amount of money",
             "amount": "an amount or a number",
             "date": "a date",
             "person": "a name",

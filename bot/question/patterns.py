@@ -159,6 +159,22 @@ _TABLE = (
         ),
         ("How does it work?", "Which GPT version do the articles discuss?", "Which sport is most popular?"),
     ),
+    # A price: answered by a sum of money or by "free", not by any number ("grade 6a", "15% off", "in September").
+    _row(
+        "asks_price",
+        r"\bhow\s+much\s+(?:does|do|did|will|would|is|are|was|were|'s)\b.{0,60}\b(?:cost|costs|charge|charged|pay|paid)\b"
+        r"|\bhow\s+much\s+(?:is|are|was|were|'s)\s+(?:a|an|the|one)\b"
+        r"|\bhow\s+expensive\b|\bwhat\s+(?:does|do|did|will)\b.{0,40}\bcost\??\s*$"
+        r"|^\s*what\s+(?:is|are|'s)\s+the\s+(?:[\w-]+\s+){0,2}?(?:price|fee|charge|cost)s?\b",
+        (
+            "How much does the Youth Squad assessment cost?",
+            "How much is a day pass for an adult?",
+            "What does the plan cost?",
+            "What is the joining fee?",
+            "How much do I pay for a freeze?",
+        ),
+        ("How much memory does R use?", "How much is left of the budget?", "How many people work there?"),
+    ),
     # A number to dial: answered by one, not by any number ("within 5 days").
     _row(
         "asks_phone",
@@ -566,12 +582,14 @@ def names_document_as_this(question: str) -> bool:
 
 
 def asked_kind(question: str) -> str:
-    """ "phone", "percent", "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
+    """ "phone", "percent", "price", "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
     "How much does it cost ...?", "When was ... released?", "Who invented ...?"); "" for any other."""
     if _P["asks_phone"].find(question):
         return "phone"
     if _P["asks_percent"].find(question):
         return "percent"
+    if _P["asks_price"].find(question):
+        return "price"
     if _P["asks_amount"].find(question):
         return "amount"
     if _P["asks_date"].find(question):

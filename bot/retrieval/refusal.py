@@ -171,6 +171,7 @@ def lacks_kind(form: QuestionForm) -> Decision:
     what = {
         "phone": "a phone number",
         "percent": "a percentage",
+        "price": "an amount of money",
         "amount": "an amount",
         "date": "a date",
         "person": "a name",
