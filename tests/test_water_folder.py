@@ -216,3 +216,21 @@ def test_a_price_is_answered_by_a_sum_of_money_or_free_not_by_any_number(built_i
     assert club.answered and "£84.00" in club.text, club.text
     puppies = assistant.ask("How much do the puppy evenings cost?")
     assert puppies.answered and "Free puppy socialisation evenings" in puppies.text, puppies.text
+
+
+def test_a_list_is_quoted_under_its_lead_in_however_long_that_is(built_index, tmp_path):
+    # A climbing gym's "Who can use the concession rate?" quoted the four groups without the sentence over them,
+    # which holds the rate and "but not annual memberships": a lead-in over 60 characters was left out.
+    from bot.assistant import Assistant
+
+    files = {
+        "prices.md": "# Membership and Prices\n\n## Concessions\n\nA concession rate of 20% off adult prices (single "
+        "visits, punch cards and monthly memberships, but not annual memberships) is available to:\n"
+        "- full-time students with a valid student card;\n- people aged 65 and over;\n"
+        "- holders of a Blue Badge or a disability benefit award letter;\n"
+        "- serving members of the Armed Forces and emergency services.\n\n## Lockers\n\nLockers cost £1, returned.\n",
+    }
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    who = assistant.ask("Who can use the concession rate?")
+    assert who.answered and "but not annual memberships) is available to:" in who.text, who.text
+    assert who.text.index("is available to:") < who.text.index("- people aged 65 and over"), who.text

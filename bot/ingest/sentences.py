@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.ingest.chunking import TABLE_ROW
 from bot.safe_markdown import LINK_OR_IMAGE
 
 # A period that ends an initial or a title, not a sentence: "Richard M. Stallman", "e.g. R", "Dr. Smith".
@@ -151,6 +152,9 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
             add(text, f"{heading} {lead} {joined}", quotes=quotes, list_id=lists)
         else:
             for item in items:
-                label = lead if lead.endswith(":") and len(lead) <= 60 else ""
+                # A list's lead-in is said over its items whatever its length ("A concession rate of 20% off ...,
+                # but not annual memberships, is available to:"); a table's, only when short (its column names
+                # already say what its rows hold).
+                label = lead if lead.endswith(":") and (len(lead) <= 60 or not TABLE_ROW.match(item)) else ""
                 add(item, f"{heading} {lead} {item}", label, quotes=(label, item) if label else (item,), list_id=lists)
     return out

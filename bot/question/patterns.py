@@ -114,9 +114,10 @@ _TABLE = (
     ),
     _row(
         "definition",
-        r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?)\s*\??$",
-        ("What is a GAN?", "Who are OpenAI?"),
-        ("What does GAN stand for?",),
+        # Not "Who is eligible for concessions?", "What is needed to join?": who qualifies, not what X is.
+        r"^\s*(?:what|who)\s+(?:is|are)\s+(?![a-z]+\s+(?:for|to)\s+\w)(?:an?\s+|the\s+)?(.+?)\s*\??$",
+        ("What is a GAN?", "Who are OpenAI?", "What is pip for?"),
+        ("What does GAN stand for?", "Who is eligible for concession prices?", "What is needed to join?"),
         "match",
     ),
     _row(
