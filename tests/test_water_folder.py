@@ -9,6 +9,14 @@ from .conftest import folder_indexed
 
 pytestmark = pytest.mark.ingest
 
+
+def _assistant(built_index, folder, files: dict[str, str]):
+    """An assistant over a small folder of these files."""
+    from bot.assistant import Assistant
+
+    return Assistant.build(folder_indexed(built_index, folder, files))
+
+
 CHARTER = (
     "# Kestrel Valley Water — Customer Charter\n\n*Effective 1 April 2025. Reviewed every two years by the Board of "
     "Directors.*\n\nKestrel Valley Water (KVW) supplies drinking water and collects wastewater for roughly 184,000 "
@@ -53,15 +61,13 @@ SOP = (
 
 @pytest.fixture(scope="module")
 def utility(built_index, tmp_path_factory):
-    from bot.assistant import Assistant
-
     files = {"customer-charter.md": CHARTER, "charges.md": CHARGES, "waterassist.md": ASSIST}
     files["leak-reporting-sop.txt"] = SOP
     files["quality.md"] = "# Drinking Water Quality Report 2024\n\nWe carried out 148,350 tests in 2024.\n"
     files["connections.md"] = (
         "# New Connections FAQ\n\n## How long does it take?\n\nA standard connection takes 30 days.\n"
     )
-    return Assistant.build(folder_indexed(built_index, tmp_path_factory.mktemp("utility"), files))
+    return _assistant(built_index, tmp_path_factory.mktemp("utility"), files)
 
 
 def test_a_plain_text_procedure_s_sections_answer_from_under_their_headings(utility):
@@ -139,7 +145,6 @@ def test_the_app_s_own_starters_are_answered_and_read_as_people_say_them(built_i
     declined (0.66); another read "What do the documents say about revision 5)?" (a PDF heading cut at a bracket);
     a third kept its FAQ's "Q:"."""
     from bot.answer.overview import build_overview
-    from bot.assistant import Assistant
 
     files = {
         "prices.md": "# Client Price List 2025\n\n## Consultations\n\n| Service | Price |\n|---|---|\n"
@@ -150,7 +155,7 @@ def test_the_app_s_own_starters_are_answered_and_read_as_people_say_them(built_i
         "ipc.md": "# Infection Control Procedure\n\n## revision 5)\n\nApproved by the clinical director.\n\n## Hand hygiene\n\n"
         "Wash your hands before and after every patient.\n",
     }
-    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    assistant = _assistant(built_index, tmp_path, files)
     starters = build_overview(assistant.settings, assistant.retriever.live_view()).starters
     assert starters and not any("Q:" in s or "revision 5)" in s for s in starters), starters
     consult = assistant.ask("What does Client Price List 2025 say about Consultations?")
@@ -161,8 +166,6 @@ def test_an_abbreviation_asked_about_is_answered_where_the_documents_spell_it_ou
     """Two testers: "What does RVN stand for?", "What does HAI mean?" were declined though the documents write
     "Registered Veterinary Nurses (RVNs)" and "healthcare-associated infections (HAIs)"; search ranked the passages
     that only use the abbreviation higher."""
-    from bot.assistant import Assistant
-
     files = {
         "handbook.md": "# Staff Handbook\n\n## Rota\n\nEvery RVN works one late shift a week. The RVN on call carries "
         "the phone.\n\n## Training\n\nRegistered Veterinary Nurses (RVNs) get £750 a year for training.\n\n## Pay\n\n"
@@ -171,7 +174,7 @@ def test_an_abbreviation_asked_about_is_answered_where_the_documents_spell_it_ou
         "## Purpose\n\nThis procedure sets out how we prevent healthcare-associated infections (HAIs) in patients.\n\n"
         "## Audit\n\nThe IPC lead audits hand hygiene every month.\n",
     }
-    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    assistant = _assistant(built_index, tmp_path, files)
     rvn = assistant.ask("What does RVN stand for?")
     assert rvn.answered and "Registered Veterinary Nurses (RVNs)" in rvn.text, rvn.text
     hai = assistant.ask("What does HAI mean?")
@@ -198,8 +201,6 @@ def test_only_a_heading_that_asks_something_is_a_question_to_offer():
 
 
 def test_a_price_is_answered_by_a_sum_of_money_or_free_not_by_any_number(built_index, tmp_path):
-    from bot.assistant import Assistant
-
     # A climbing gym's "How much does the Youth Squad assessment cost?" quoted the squad's section: "grade 6a",
     # "15% discount" and "free off-peak entry" are no price of the assessment, which the documents never give.
     files = {
@@ -209,7 +210,7 @@ def test_a_price_is_answered_by_a_sum_of_money_or_free_not_by_any_number(built_i
         "Free puppy socialisation evenings are held every Thursday at 18:30.\n\n## Kestrel Club\n\n"
         "Kestrel Club costs £84.00 per 8-week block.\n",
     }
-    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    assistant = _assistant(built_index, tmp_path, files)
     assessment = assistant.ask("How much does the Youth Squad assessment cost?")
     assert not assessment.answered and "don't give an amount of money" in assessment.text, assessment.text
     club = assistant.ask("How much is Kestrel Club?")
@@ -221,8 +222,6 @@ def test_a_price_is_answered_by_a_sum_of_money_or_free_not_by_any_number(built_i
 def test_a_list_is_quoted_under_its_lead_in_however_long_that_is(built_index, tmp_path):
     # A climbing gym's "Who can use the concession rate?" quoted the four groups without the sentence over them,
     # which holds the rate and "but not annual memberships": a lead-in over 60 characters was left out.
-    from bot.assistant import Assistant
-
     files = {
         "prices.md": "# Membership and Prices\n\n## Concessions\n\nA concession rate of 20% off adult prices (single "
         "visits, punch cards and monthly memberships, but not annual memberships) is available to:\n"
@@ -230,7 +229,7 @@ def test_a_list_is_quoted_under_its_lead_in_however_long_that_is(built_index, tm
         "- holders of a Blue Badge or a disability benefit award letter;\n"
         "- serving members of the Armed Forces and emergency services.\n\n## Lockers\n\nLockers cost £1, returned.\n",
     }
-    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    assistant = _assistant(built_index, tmp_path, files)
     who = assistant.ask("Who can use the concession rate?")
     assert who.answered and "but not annual memberships) is available to:" in who.text, who.text
     assert who.text.index("is available to:") < who.text.index("- people aged 65 and over"), who.text
