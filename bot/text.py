@@ -240,7 +240,8 @@ def is_question(heading: str) -> bool:
     """Whether a heading asks a question a reader could ask ("7.2 Why is R slow?", "Do I need to book?"), not a
     slide's "Questions?" or "Any questions?"."""
     words = plain_heading(heading).split()
-    return heading.rstrip().endswith("?") and len(words) >= 2 and words[0].casefold() in _QUESTION_OPENERS
+    first = words[0].strip("()[]\"'“”‘’¿¡*_").casefold() if words else ""  # "(How) Does Debian ...?"
+    return heading.rstrip().endswith("?") and len(words) >= 2 and first in _QUESTION_OPENERS
 
 
 def plain_heading(text: str) -> str:

@@ -197,6 +197,7 @@ def test_only_a_heading_that_asks_something_is_a_question_to_offer():
     from bot.text import is_question
 
     assert is_question("7.2 Why is R slow?") and is_question("Q: Do I need to book?") and is_question("Can LLMs?")
+    assert is_question("5.7 (How) Does Debian support Unicode?")
     assert not is_question("Questions?") and not is_question("Any questions?") and not is_question("Fees (2026)")
 
 
