@@ -178,6 +178,14 @@ class ChatSession:
         await self._until_task_end(started, open_tasks=1)
         self._start_replies = await self._until_task_end(started)
 
+    async def named_thread(self, timeout: float | None = None) -> str | None:
+        """The conversation's id. The server names it at the first message, in a "first_interaction" event sent
+        once it has stored the conversation: on a busy machine that comes after the answer's task_end."""
+        deadline = time.perf_counter() + (self.timeout if timeout is None else timeout)
+        while self.thread_id is None and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        return self.thread_id
+
     async def ask(self, question: str) -> Turn:
         """Send one message and wait until the app has finished answering it."""
         turn = Turn(question)
@@ -198,6 +206,7 @@ class ChatSession:
             turn.error = f"no complete answer within {self.timeout:.0f} s"
             return turn
         turn.seconds = time.perf_counter() - started
+        await self.named_thread()  # a caller may reopen or read this conversation next
         turn.replies, self._start_replies = self._start_replies + replies, []
         turn.reply = replies[-1] if replies else ""
         if not turn.reply.strip():
