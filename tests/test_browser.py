@@ -105,6 +105,24 @@ def test_a_question_sent_before_the_chat_connects_is_sent_once_it_does(server, p
     assert page.locator('[data-step-type="user_message"]').count() == 1  # sent once, not once per retry
 
 
+def test_a_quoted_list_reads_as_the_answer_and_only_the_sources_are_small(server, page, tmp_path):
+    """The last item of a quoted list, which ends in its citation, showed in the sources' small grey type."""
+    url, _log_path = server
+    page.goto(url)
+    send_chat(page, "What are the limitations of these technologies?")
+    reply = page.locator('[data-step-type="assistant_message"]').filter(has_text="Human review remains important")
+    reply.locator("li", has_text="Globussoft ›").first.wait_for(timeout=REPLY_WAIT_MS)  # the sources come last
+    page.screenshot(path=str(tmp_path / "list-answer.png"), full_page=True)
+    items = reply.evaluate(
+        """(root) => Array.from(root.querySelectorAll('li')).map(li => [li.innerText, getComputedStyle(li).fontSize])"""
+    )
+    quoted = [size for text, size in items if not text.startswith("[")]
+    sources = [size for text, size in items if text.startswith("[")]
+    assert len(quoted) >= 3 and sources, items
+    assert len(set(quoted)) == 1, f"the quoted list's items differ in size: {items}"
+    assert all(float(s.removesuffix("px")) < float(quoted[0].removesuffix("px")) for s in sources), items
+
+
 @pytest.fixture(scope="module")
 def strict_server(servers):
     return servers[1]
