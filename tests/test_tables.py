@@ -87,6 +87,32 @@ def test_a_column_named_with_a_spaced_colon_keeps_its_name_and_its_cell():
     ) in text, text
 
 
+def test_a_table_with_an_empty_top_left_cell_is_shown_as_a_table():
+    """A tester's opening-hours table had no name over its first column: the converters write its rows as
+    "Monday - Friday; Northgate: 07:00 - 22:30; ...", and answers and the source panel showed them as bullets."""
+    hours = (
+        "Opening hours\n\nOur centres open at these times.\n\n"
+        "- Monday - Friday; Northgate: 07:00 - 22:30; Riverside: 07:00 - 22:00; Eastfield: 10:00 - 22:00\n"
+        "- Saturday; Northgate: 08:00 - 20:00; Riverside: 08:00 - 20:00; Eastfield: 09:00 - 19:00\n"
+        "- Sunday; Northgate: 09:00 - 18:00; Riverside: 09:00 - 18:00; Eastfield: closed"
+    )
+    rows = [c for c in _candidates(hours) if c.sentence.list_id]
+    text, _ = quoted(rows[1:], {1: False})
+    assert text == (
+        "| | Northgate | Riverside | Eastfield |\n"
+        "| --- | --- | --- | --- |\n"
+        "| Saturday | 08:00 - 20:00 | 08:00 - 20:00 | 09:00 - 19:00 |\n"
+        "| Sunday | 09:00 - 18:00 | 09:00 - 18:00 | closed |\n\n"
+        "[1]"
+    ), text
+    assert as_rows(text).split("\n")[0] == rows[1].sentence.text  # bot eval reads the row the index holds
+    assert "| **Sunday** | **09:00 - 18:00** |" in highlighted_markdown(hours, [rows[2].sentence.text])
+    assert inert_markdown(text) == text and not live_constructs(text)
+    # a list item with one "name: text" after a semicolon is no table row
+    tip = "Tips\n\nRemember:\n- Bring a towel and a padlock; note: lockers take a £1 coin\n- Arrive early"
+    assert "|" not in quoted(_candidates(tip), {1: False})[0]
+
+
 def test_a_short_table_quoted_whole_keeps_its_lead_in_above_it():
     (whole,) = _candidates(SHORT)
     text, _ = quoted([whole], {1: False})

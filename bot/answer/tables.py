@@ -26,12 +26,22 @@ _COLUMN_END = re.compile(r"(?<=\S): ")
 Cells = list[tuple[str, str]]  # (column name, cell) in the row's order; an empty cell is left out
 
 
+# A row of a table whose top-left header cell is empty: its first cell has no column name ("Monday - Friday;
+# Northgate: 07:00 - 22:30; Riverside: 07:00 - 22:00"). Two named cells at least, so a list item such as
+# "Bring a towel; note: lockers cost £1" stays prose.
+_UNNAMED_FIRST = re.compile(r"^[^:;]{1,60}(?:; [^:;]{1,60}: [^;]*){2,}$")
+
+
 def row_cells(text: str) -> Cells | None:
-    """The (column, cell) pairs of a table row written as "Column: cell; Column: cell", else None."""
+    """The (column, cell) pairs of a table row written as "Column: cell; Column: cell", else None. The first
+    cell's column is "" when the table's top-left header cell was empty."""
     text = text.strip()
-    if not TABLE_ROW.match(text):
-        return None
-    return [_pair(pair) for pair in text.split("; ")]
+    if TABLE_ROW.match(text):
+        return [_pair(pair) for pair in text.split("; ")]
+    if _UNNAMED_FIRST.match(text):
+        first, rest = text.split("; ", 1)
+        return [("", first.strip()), *(_pair(pair) for pair in rest.split("; "))]
+    return None
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -69,11 +79,12 @@ class Table:
     def markdown(self, in_order: bool = True) -> str:
         """The table as GitHub-flavoured Markdown (rows in document order), then its citations on a line."""
         rows = sorted(self.rows, key=lambda r: r[0]) if in_order else self.rows
-        lines = ["| " + " | ".join(_cell(c) for c in self.columns) + " |", "|" + " --- |" * len(self.columns)]
+        # an empty cell is "| |": a double space would be folded by the stream sanitizer
+        header = "|" + "".join(f" {s} |" if s else " |" for s in map(_cell, self.columns))
+        lines = [header, "|" + " --- |" * len(self.columns)]
         for _place, cells, bold in rows:
             by_column = dict(cells)
             shown = [_cell(by_column.get(column, "")) for column in self.columns]
-            # an empty cell is "| |": a double space would be folded by the stream sanitizer
             lines.append("|" + "".join(f" **{s}** |" if bold and s else f" {s} |" if s else " |" for s in shown))
         table = "\n".join(lines)
         return f"{table}\n\n" + " ".join(f"[{n}]" for n in self.cites) if self.cites else table
@@ -138,7 +149,7 @@ def as_rows(text: str, cited: bool = False) -> str:
         i += 2
         while i < len(lines) and _TABLE_LINE.match(lines[i]):
             values = _cells_of(lines[i])
-            rows.append("; ".join(f"{h}: {v}" for h, v in zip(header, values) if v))
+            rows.append("; ".join(f"{h}: {v}" if h else v for h, v in zip(header, values) if v))
             i += 1
         cites = ""
         if cited:
