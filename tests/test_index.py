@@ -297,6 +297,26 @@ def test_validation_refuses_vectors_the_model_does_not_reproduce(built_index, tm
     index.close()
 
 
+def test_an_index_cut_by_an_older_chunker_is_rebuilt_when_the_app_starts(built_index, tmp_path):
+    """After an upgrade that cuts passages differently, `bot serve` answered from the old passages until someone
+    ran `bot ingest`: starting now rebuilds the index, and says why."""
+    from dataclasses import replace
+
+    from bot.ingest.index import ensure_index, index_backend
+
+    settings = Settings(_env_file=None, corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index")
+    copy_index(built_index.index_dir, settings.index_dir)
+    backend = index_backend(settings)
+    old = backend.read_manifest()
+    backend.write_manifest(replace(old, signature={**old.signature, "chunker": "1"}))
+    messages: list[str] = []
+    report = ensure_index(settings, log=messages.append)
+    assert report is not None and report.rebuilt and report.passages_written == old.passages, report
+    assert any("chunker 1, now " in m and "rebuilding" in m for m in messages), messages
+    assert backend.read_manifest().generation != old.generation
+    assert ensure_index(settings) is None  # current now: left alone
+
+
 def test_an_index_from_before_the_current_calibration_is_recalibrated_without_re_embedding(built_index, tmp_path):
     from dataclasses import replace
 
