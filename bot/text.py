@@ -175,7 +175,9 @@ def normalize_text(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A word with its plural folded ("images" -> "image", "libraries" -> "library")."""
+    """A word with its plural and possessive folded ("images" -> "image", "libraries" -> "library", "Python's" ->
+    "python")."""
+    word = word.removesuffix("'s")
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

@@ -304,3 +304,12 @@ def test_keyword_index_scores_exactly_as_bm25okapi_but_from_postings():
         query = tokenize(question)
         assert np.allclose(ours.get_scores(query), reference.get_scores(query))
     assert ours.get_scores(tokenize("healthcare")).max() > 0
+
+
+def test_a_possessive_is_searched_as_its_word():
+    """ "gpg's trust column" was searched for a word "gpg'" that no passage has, and the question was declined:
+    "'s" is folded like a plural, with straight or curly quotes."""
+    from bot.text import tokenize
+
+    assert tokenize("gpg's trust column") == tokenize("the gpg trust column") == ["gpg", "trust", "column"]
+    assert tokenize("Python’s GIL") == ["python", "gil"] and tokenize("Pyd files are dll’s") == ["pyd", "file", "dll"]
