@@ -24,6 +24,7 @@ HTML survived the rules above, the brackets, `!` and `<` are escaped so that eve
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -233,11 +234,35 @@ def _inert_prose(text: str) -> str:
         text = _LINK.sub(lambda m: _link_as_text(m.group(1), m.group(2) or ""), text)
         text = _AUTOLINK.sub(lambda m: host_of(m.group(1)), text)
         text = _HTML.sub(_markup_or_text, text)
-        text = _URL.sub(_url_as_text, text)
-        text = _EMAIL.sub(lambda m: f"{m.group(1)}@{WORD_JOINER}", text)
+        text = _outside_code_spans(text, lambda t: _EMAIL.sub(_email_as_text, _URL.sub(_url_as_text, t)))
         if text == before:
             break
     return _no_directives(text)
+
+
+# An inline code span (CommonMark: a run of backticks closed by a run as long): its text is shown literally,
+# never as a link, so a URL or an address in it is kept as written (an API's base URL, `https://.../v2`).
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+
+
+def _outside_code_spans(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to everything but its inline code spans."""
+    out, last = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        out += [change(text[last : span.start()]), span.group(0)]
+        last = span.end()
+    return "".join(out) + change(text[last:])
+
+
+def whole_addresses(text: str) -> str:
+    """Inert text for a client that does not render Markdown (a terminal, a script, the API): each e-mail address
+    whole again. The chat breaks each one with an invisible joiner after its "@", so that Markdown does not turn
+    it into a link; copied or shown elsewhere, the address would be broken."""
+    return text.replace("@" + WORD_JOINER, "@")
+
+
+def _email_as_text(match: re.Match) -> str:
+    return f"{match.group(1)}@{WORD_JOINER}"
 
 
 def _allowed_url(url: str, allowed: str) -> bool:

@@ -135,3 +135,24 @@ def test_markup_is_not_part_of_the_question():
         == "What is generative AI?"
     )
     assert clean_question("Is 3 < 4 and 5 > 2?", 2000) == "Is 3 < 4 and 5 > 2?"
+
+
+@pytest.mark.ingest
+def test_bot_ask_prints_an_e_mail_address_whole(tmp_path, built_index, run_cli):
+    """A tester copying `bot ask --json` output got "support@\u2060ledgerly.io": the chat's invisible joiner, which
+    keeps the page from making the address a link, broke it for a terminal and for scripts."""
+    from .conftest import copy_query_encoder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "support.md").write_text(
+        "# Support\n\n## Contact\n\nWrite to help@ledgerly.example for billing questions. We answer within a day.\n",
+        encoding="utf-8",
+    )
+    settings = built_index.model_copy(update={"index_dir": tmp_path / "index", "corpus_dir": corpus})
+    copy_query_encoder(built_index.index_dir, settings.index_dir)
+    code, out, _err = run_cli("ask", "--json", "Which address do I write to about billing?", settings=settings)
+    answer = json.loads(out)["answer"]
+    assert code == 0 and "help@ledgerly.example" in answer, answer
+    code, out, _err = run_cli("ask", "Which address do I write to about billing?", settings=settings)
+    assert code == 0 and "help@ledgerly.example" in out and "\u2060" not in out.split("Sources:")[0], out

@@ -188,3 +188,13 @@ def test_markup_the_rules_do_not_know_is_escaped_by_the_parser_check():
     deep = "[a [b [c] d] e](https://evil.example/deep)"  # two levels of nested brackets
     shown = inert_markdown(deep)
     assert _live(shown) == [] and "https://" not in shown
+
+
+def test_a_url_or_address_in_inline_code_is_kept_whole():
+    """A tester's API reference gave its base URL as `https://api.ledgerly.io/v2`; answers showed `api.ledgerly.io`,
+    a wrong base URL. A code span is shown literally and never links, so it keeps what it says; a bare URL is
+    still shown as its host."""
+    text = "Base URL: `https://api.ledgerly.io/v2`; mail ``support@ledgerly.io`` or see https://evil.example/x?q=1."
+    shown = inert_markdown(text)
+    assert shown == "Base URL: `https://api.ledgerly.io/v2`; mail ``support@ledgerly.io`` or see evil.example."
+    assert _live(shown) == [] and inert_markdown(shown) == shown

@@ -130,6 +130,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     # lazy: start-up time
     from bot.assistant import Assistant, InvalidQuestion
     from bot.ingest.sets import SetError
+    from bot.safe_markdown import whole_addresses
 
     settings = _with_llm(settings, args.llm)
     if args.corpus or settings.sets_dir is None:
@@ -159,11 +160,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return fail(str(exc), 2)
     if streamed:
         stream.write("\n\n")
+    # A terminal or a script gets e-mail addresses whole (the chat breaks each to keep it from becoming a link).
+    text = whole_addresses(answer.text)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        print(json.dumps({**answer.to_dict(), "answer": text}, ensure_ascii=False))
         return 0
     if not streamed or answer.text != "".join(streamed).strip():
-        print(("Checked against the articles:\n" if streamed else "") + answer.text)
+        print(("Checked against the articles:\n" if streamed else "") + text)
     if answer.notice and answer.notice != assistant.notice:
         print(f"\n({answer.notice})")
     if answer.grounding and not answer.grounding.fallback:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 
 from bot.answer.present import answer_notes
-from bot.safe_markdown import WORD_JOINER, inert_markdown
+from bot.safe_markdown import inert_markdown, whole_addresses
 from bot.types import Answer
 
 STREAM_WORDS = 6  # words per chunk, as the chat streams a ready-made answer
@@ -49,10 +49,9 @@ def extras(answer: Answer) -> dict:
 
 
 def text_of(answer: Answer) -> str:
-    """The answer's text for a client: inert, but an e-mail address whole. The chat breaks each address with an
-    invisible joiner after its "@", so that Markdown does not turn it into a link; a client that copies or
-    shows the text would get a broken address, and a mail link opens nothing but a mail program."""
-    return inert_markdown(answer.text).replace("@" + WORD_JOINER, "@")
+    """The answer's text for a client: inert, but an e-mail address whole (a mail link opens nothing but a mail
+    program)."""
+    return whole_addresses(inert_markdown(answer.text))
 
 
 class Completion:
