@@ -257,6 +257,13 @@ def test_quoted_sentences_carry_no_markup():
     ]
 
 
+def test_list_items_in_inline_code_keep_their_backticks():
+    """An HTML list of event names in <code> was quoted "invoice.created`, invoice.sent`" (fourth tester): the
+    bullet stripper took each item's opening backtick for a bullet."""
+    sentences = passage_sentences("Webhooks\n\nAvailable events:\n- `invoice.created`\n- `invoice.sent`\n- → paid")
+    assert [s.text for s in sentences] == ["Available events: `invoice.created`, `invoice.sent`, paid."]
+
+
 def test_a_long_table_splits_between_rows_and_every_part_keeps_its_lead_in():
     """A converted table (a row per item, each naming its columns) longer than a passage is cut between rows."""
     rows = [f"- package: tool-{n}; popcon: I:{n}; size: {100 + n}; description: utility number {n}" for n in range(40)]
