@@ -93,6 +93,12 @@ def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
     # Common words stay as written ("produce" is not the corpus's "product"), and so do stopwords.
     assert words.respell("Can LLMs produce music?") == "Can LLMs produce music?"
     assert words.respell("How do I read it?") == "How do I read it?"
+    # Another form of a corpus word is no misspelling of it: "How do I authenticate my requests?" was searched as
+    # "authenticator", the 2FA app, and declined; "when the subscription renews" as "renewals" (fourth tester).
+    apps = CorpusWords(["Use an authenticator app for 2FA.", "Renewals are charged to your card."])
+    assert apps.respell("How do I authenticate my requests?") == "How do I authenticate my requests?"
+    assert apps.respell("What if the subscription renews?") == "What if the subscription renews?"
+    assert apps.respell("Which authentcator app?") == "Which authenticator app?"
     assert words.absent_terms("How do I filter rows with dplyr?", 2.5) == ["dplyr"]
     assert words.absent_terms("Are AI-made images art?", 2.5) == []
     # "runnable" is a form of a word the corpus uses ("run": a Python FAQ had been declined "don't mention

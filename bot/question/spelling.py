@@ -114,6 +114,12 @@ def is_measure(word: str) -> bool:
     return bool(unit) and unit[1] in _UNITS
 
 
+def _root(word: str) -> str:
+    """A word without a plural "s" and a silent "e", as it starts its other forms ("renews" -> "renew",
+    "authenticate" -> "authenticat", as in "authenticator")."""
+    return word.removesuffix("s").removesuffix("e")
+
+
 class CorpusWords:
     """The words a corpus uses, for respelling questions and finding the words it never uses."""
 
@@ -162,7 +168,12 @@ class CorpusWords:
         if len(word) < 4 or not word.isalpha() or english_zipf(word) >= MISSPELLING_MAX_ZIPF:
             return None
         close = get_close_matches(word, self._spellable, n=1, cutoff=MISSPELLING_MIN_RATIO)
-        return close[0] if close else None
+        if not close:
+            return None
+        # Another form of the word, not a misspelling: "authenticate" beside the corpus's "authenticator", "renews"
+        # beside "renewals" (English makes its forms with endings; a misspelling is wrong inside the word).
+        base, other = _root(word), _root(close[0])
+        return None if close[0].startswith(base) or word.startswith(other) else close[0]
 
     def respell(self, question: str) -> str:
         """`question` with its variant spellings of corpus words replaced by the corpus's own."""
