@@ -71,7 +71,8 @@ def benchmark(tmp_path):
     (tmp_path / "bench.toml").write_text(
         f'[[set]]\nname = "handbook"\nquestions = "handbook.jsonl"\ncorpus = "handbook"\nrole = "dev"\n\n'
         f'[[set]]\nname = "articles"\nquestions = "articles.jsonl"\ncorpus = "{ROOT / "corpus"}"\nrole = "dev"\n\n'
-        f'[[set]]\nname = "held"\nquestions = "handbook.jsonl"\ncorpus = "handbook"\nrole = "frozen"\n',
+        f'[[set]]\nname = "held"\nquestions = "handbook.jsonl"\ncorpus = "handbook"\nrole = "frozen"\n\n'
+        f'[[set]]\nname = "client"\nquestions = "articles.jsonl"\ncorpus = "{ROOT / "corpus"}"\nrole = "check"\n',
         encoding="utf-8",
     )
     return tmp_path / "bench.toml"
@@ -93,7 +94,7 @@ def test_fit_writes_both_models_and_prints_the_leave_one_corpus_out_tables(
     assert code == 0, (printed, _err)
     assert "corpus left out" in printed and "handbook" in printed and "articles" in printed
     model = AnswerabilityModel.load(out / "answerability.json")
-    assert model.fitted_on == ("handbook", "articles") and model.items == 7  # the frozen set is never read
+    assert model.fitted_on == ("handbook", "articles") and model.items == 7  # check and frozen sets are never read
     assert "best sentence holds the evidence" in printed
 
 
@@ -107,6 +108,7 @@ def test_eval_benchmark_scores_each_set_by_a_model_fitted_without_its_folder(
     assert code == 0, (printed, _err)
     rows = {row["set"]: row for row in json.loads(printed.strip().splitlines()[-1])}
     assert rows["handbook"]["model"] == "without handbook" and rows["held"]["model"] == "shipped"
+    assert rows["client"]["model"] == "shipped" and rows["client"]["role"] == "check"
     assert rows["handbook"]["items"] == 4 and rows["articles"]["items"] == 3
     assert all(0.0 <= row["strict_answer_accuracy"] <= 1.0 for row in rows.values())
     assert not [p.name for p in scratch.iterdir() if p.name.startswith("bot-loco-")]  # nothing left behind

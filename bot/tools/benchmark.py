@@ -22,7 +22,9 @@ from bot.settings import Settings
 from bot.tools.commands import corpus_settings, ensure_corpus_index
 from bot.tools.evaluate import load_questions, normalize
 
-Role = Literal["dev", "frozen"]
+# dev: fits the models and may be looked at; check: may be looked at, scored by the shipped models, never fitted;
+# frozen: scored only to report (eval/benchmark.toml says why each set has its role).
+Role = Literal["dev", "check", "frozen"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ def load_benchmark(path: Path) -> list[BenchSet]:
     sets = []
     for n, row in enumerate(data.get("set", []), start=1):
         missing = [key for key in ("name", "questions", "corpus", "role") if key not in row]
-        if missing or row["role"] not in ("dev", "frozen"):
-            raise ValueError(f"{path}: set {n} needs name, questions, corpus and role dev|frozen (missing {missing}).")
+        if missing or row["role"] not in ("dev", "check", "frozen"):
+            raise ValueError(
+                f"{path}: set {n} needs name, questions, corpus and role dev|check|frozen (missing {missing})."
+            )
         base = path.parent
         sets.append(BenchSet(row["name"], base / row["questions"], base / row["corpus"], row["role"]))
     if not sets:
@@ -196,7 +200,7 @@ def scored_sets(
     benchmark: Path, settings: Settings, log: Callable[[str], None], folder: Path
 ) -> list[tuple[BenchSet, Settings, str]]:
     """Each set with the settings to score it by: a development set with models fitted without its corpus
-    (their weights written into `folder`; the sentence model only when `bot fit` would refit it), a frozen set
+    (their weights written into `folder`; the sentence model only when `bot fit` would refit it), a check or frozen set
     with the shipped models. The third item names the model."""
     sets = load_benchmark(benchmark)
     dev = [s for s in sets if s.role == "dev"]
@@ -205,7 +209,7 @@ def scored_sets(
     out = []
     for bench in sets:
         corpus = corpus_settings(settings, str(bench.corpus))
-        if bench.role == "frozen":
+        if bench.role != "dev":
             out.append((bench, corpus, "shipped"))
             continue
         others = [m for m in measured if m.bench.group != bench.group]
@@ -229,7 +233,7 @@ TABLE_KEYS = (
 
 def cmd_eval_benchmark(benchmark: Path, settings: Settings, as_json: bool = False) -> int:
     """`bot eval --benchmark`: every set scored strictly, each development set by a model fitted without its
-    corpus, each frozen set by the shipped model; one table, then the mean of each role."""
+    corpus, each check and frozen set by the shipped model; one table, then the mean of each role."""
     # lazy: loads the embedder and the indexes
     from bot.assistant import Assistant
     from bot.tools.evaluate import run_eval
@@ -258,7 +262,7 @@ def format_benchmark(rows: list[dict]) -> str:
             f"{row['set']:<18}{row['role']:<8}{row['model']:<26}{row['items']:>6}"
             + "".join(f"{_figure(row.get(key)):>10}" for key, _ in TABLE_KEYS)
         )
-    for role in ("dev", "frozen"):
+    for role in ("dev", "check", "frozen"):
         mine = [row for row in rows if row["role"] == role]
         if mine:
             means = [np.nanmean([_number(row.get(key)) for row in mine]) for key, _ in TABLE_KEYS]
