@@ -377,6 +377,10 @@ def test_a_plain_text_file_s_columns_records_and_ruled_title_block_keep_their_sh
     assert "Ropes (lead and top-rope) are taken down before closing." in shown
     assert "- General enquiries: 0300 555 0142 hello@kestrelpeak.co.uk\n" in shown, shown
     assert "- Lost property: ask the front desk; items are kept for 30 days\n" in shown
+    # Columns that only point from one cell to the next are a mapping, said as written (a CLI guide's renames were
+    # read "ledgerly invoice:list: ->; ledgerly invoices list").
+    renames = "Renamed in 2.0:\n  ledgerly invoice:list   ->  ledgerly invoices list\n  --api-token             ->  --api-key\n"
+    assert "- ledgerly invoice:list -> ledgerly invoices list\n- --api-token -> --api-key" in text_to_markdown(renames)
     # Prose with two spaces after its full stops is still prose, and an underlined file keeps its convention.
     prose = "Intro\n=====\n\nOne sentence here.  Another one follows\nthe first.  And a third.\n\nAlone line\n\nText."
     assert text_to_markdown(prose).split("\n\n")[:3] == [

@@ -319,7 +319,21 @@ def _aligned_items(block: list[str]) -> list[str] | None:
     if header and all(len(r) == len(header) for r in rows):
         return [*lead, *table_items([header, *rows])]
     lines = [" ".join(header)] if header else []
-    return [*lead, *lines, *(f"- {r[0]}: {'; '.join(r[1:])}" if len(r) > 1 else f"- {r[0]}" for r in rows)]
+    return [*lead, *lines, *(_row_item(r) for r in rows)]
+
+
+_SEPARATOR_CELL = re.compile(r"^[^\w\s]+$")  # "->", "=>", "|", "→": a column that only points from one cell to the next
+
+
+def _row_item(row: list[str]) -> str:
+    """A headerless row as a list item: "first: the rest; parted", or the row as written when a column only points
+    from one cell to the next ("ledgerly invoice:list   ->  ledgerly invoices list" was read "ledgerly
+    invoice:list: ->; ledgerly invoices list")."""
+    if len(row) == 1:
+        return f"- {row[0]}"
+    if any(_SEPARATOR_CELL.match(cell) for cell in row[1:]):
+        return f"- {' '.join(row)}"
+    return f"- {row[0]}: {'; '.join(row[1:])}"
 
 
 def _wrapped_items(lines: list[str]) -> tuple[str, list[str]]:
