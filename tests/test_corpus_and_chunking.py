@@ -262,6 +262,9 @@ def test_list_items_in_inline_code_keep_their_backticks():
     bullet stripper took each item's opening backtick for a bullet."""
     sentences = passage_sentences("Webhooks\n\nAvailable events:\n- `invoice.created`\n- `invoice.sent`\n- → paid")
     assert [s.text for s in sentences] == ["Available events: `invoice.created`, `invoice.sent`, paid."]
+    # nor a command-line option its dashes ("- --api-token -> --api-key" was quoted "api-token -> --api-key")
+    options = passage_sentences("Renamed\n\nRenamed in 2.0:\n- --api-token -> --api-key\n- -v -> --verbose\n- • dump")
+    assert [s.text for s in options] == ["Renamed in 2.0: --api-token -> --api-key, -v -> --verbose, dump."]
 
 
 def test_a_long_table_splits_between_rows_and_every_part_keeps_its_lead_in():

@@ -12,9 +12,9 @@ from bot.safe_markdown import LINK_OR_IMAGE
 # A lone capital after a name is an initial; after other words it may be a name ("written in R.").
 _ABBREVIATED = re.compile(r"(?:\b[A-Z][a-z]+ [A-Z]|\b(?:e\.g|i\.e|cf|vs|Dr|Mr|Mrs|Ms|Prof|St|Fig|No|approx))\.$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(\[]?[A-Z0-9])")
-# Bullets and arrows, not a link, an image, a tag or inline code ("- `invoice.created`" lost its first backtick,
-# and answers showed "invoice.created`").
-_LEADING_SYMBOLS = re.compile(r"^(?:[^\w(\"“'‘\[!<`]|!(?!\[))+")
+# Bullets and arrows, not a link, an image, a tag, inline code or a command-line option ("- `invoice.created`" lost
+# its first backtick, and answers showed "invoice.created`"; "- --api-token -> --api-key" read "api-token -> ...").
+_LEADING_SYMBOLS = re.compile(r"^(?:[^\w(\"“'‘\[!<`-]|-(?![-\w])|!(?!\[))+")
 
 
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)$")
