@@ -255,11 +255,12 @@ def cmd_eval_benchmark(benchmark: Path, settings: Settings, as_json: bool = Fals
 
 
 def format_benchmark(rows: list[dict]) -> str:
-    head = f"{'set':<18}{'role':<8}{'model':<26}{'items':>6}" + "".join(f"{label:>10}" for _, label in TABLE_KEYS)
+    width = max([18, *(len(row["set"]) + 2 for row in rows)])  # "kestrel-valley-water" ran into its role
+    head = f"{'set':<{width}}{'role':<8}{'model':<26}{'items':>6}" + "".join(f"{label:>10}" for _, label in TABLE_KEYS)
     lines = [head]
     for row in rows:
         lines.append(
-            f"{row['set']:<18}{row['role']:<8}{row['model']:<26}{row['items']:>6}"
+            f"{row['set']:<{width}}{row['role']:<8}{row['model']:<26}{row['items']:>6}"
             + "".join(f"{_figure(row.get(key)):>10}" for key, _ in TABLE_KEYS)
         )
     for role in ("dev", "check", "frozen"):
@@ -267,7 +268,7 @@ def format_benchmark(rows: list[dict]) -> str:
         if mine:
             means = [np.nanmean([_number(row.get(key)) for row in mine]) for key, _ in TABLE_KEYS]
             lines.append(
-                f"{'mean of sets':<18}{role:<8}{'':<26}{sum(r['items'] for r in mine):>6}"
+                f"{'mean of sets':<{width}}{role:<8}{'':<26}{sum(r['items'] for r in mine):>6}"
                 + "".join(f"{_figure(v):>10}" for v in means)
             )
     return "\n".join(lines)
