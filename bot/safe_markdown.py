@@ -220,11 +220,17 @@ _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
 
 def _no_directives(text: str) -> str:
     """`text` with each colon that would open a directive escaped, outside inline code (shown as written)."""
+    return _outside_code_spans(text, lambda prose: _DIRECTIVE_COLON.sub("\\\\", prose))
+
+
+def _outside_code_spans(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to everything but its inline code spans: a code span is shown literally and
+    never links, so a URL or an address in it is kept as written (an API's base URL, `https://.../v2`)."""
     pieces, at = [], 0
     for code in _INLINE_CODE.finditer(text):
-        pieces += [_DIRECTIVE_COLON.sub("\\\\", text[at : code.start()]), code.group()]
+        pieces += [change(text[at : code.start()]), code.group()]
         at = code.end()
-    return "".join(pieces) + _DIRECTIVE_COLON.sub("\\\\", text[at:])
+    return "".join(pieces) + change(text[at:])
 
 
 def _inert_prose(text: str) -> str:
@@ -240,25 +246,18 @@ def _inert_prose(text: str) -> str:
     return _no_directives(text)
 
 
-# An inline code span (CommonMark: a run of backticks closed by a run as long): its text is shown literally,
-# never as a link, so a URL or an address in it is kept as written (an API's base URL, `https://.../v2`).
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
-
-
-def _outside_code_spans(text: str, change: Callable[[str], str]) -> str:
-    """`text` with `change` applied to everything but its inline code spans."""
-    out, last = [], 0
-    for span in _CODE_SPAN.finditer(text):
-        out += [change(text[last : span.start()]), span.group(0)]
-        last = span.end()
-    return "".join(out) + change(text[last:])
-
-
 def whole_addresses(text: str) -> str:
     """Inert text for a client that does not render Markdown (a terminal, a script, the API): each e-mail address
     whole again. The chat breaks each one with an invisible joiner after its "@", so that Markdown does not turn
     it into a link; copied or shown elsewhere, the address would be broken."""
     return text.replace("@" + WORD_JOINER, "@")
+
+
+def terminal_text(text: str) -> str:
+    """Inert Markdown as a terminal shows it (`bot ask`): addresses whole, and a colon escaped against the chat's
+    directives as the chat shows it ("ledgerly invoice\\:list" read so on a terminal); code as written."""
+    unescaped = lambda prose: _outside_code_spans(prose, lambda t: t.replace("\\:", ":"))  # noqa: E731
+    return "".join(piece if is_code else unescaped(piece) for is_code, piece in _code_split(whole_addresses(text)))
 
 
 def _email_as_text(match: re.Match) -> str:

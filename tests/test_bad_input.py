@@ -138,15 +138,17 @@ def test_markup_is_not_part_of_the_question():
 
 
 @pytest.mark.ingest
-def test_bot_ask_prints_an_e_mail_address_whole(tmp_path, built_index, run_cli):
+def test_bot_ask_prints_an_e_mail_address_and_a_command_as_written(tmp_path, built_index, run_cli):
     """A tester copying `bot ask --json` output got "support@\u2060ledgerly.io": the chat's invisible joiner, which
-    keeps the page from making the address a link, broke it for a terminal and for scripts."""
+    keeps the page from making the address a link, broke it for a terminal and for scripts; and a command read
+    "ledgerly invoice\\:list", escaped against the chat's directives."""
     from .conftest import copy_query_encoder
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "support.md").write_text(
-        "# Support\n\n## Contact\n\nWrite to help@ledgerly.example for billing questions. We answer within a day.\n",
+        "# Support\n\n## Contact\n\nWrite to help@ledgerly.example for billing questions. We answer within a day.\n\n"
+        "## Commands\n\nThe command invoice:list was renamed to invoices list in version 2.0 of the CLI.\n",
         encoding="utf-8",
     )
     settings = built_index.model_copy(update={"index_dir": tmp_path / "index", "corpus_dir": corpus})
@@ -156,3 +158,6 @@ def test_bot_ask_prints_an_e_mail_address_whole(tmp_path, built_index, run_cli):
     assert code == 0 and "help@ledgerly.example" in answer, answer
     code, out, _err = run_cli("ask", "Which address do I write to about billing?", settings=settings)
     assert code == 0 and "help@ledgerly.example" in out and "\u2060" not in out.split("Sources:")[0], out
+    # nor a colon escaped against the chat's directives ("invoice\\:list")
+    code, out, _err = run_cli("ask", "What was the invoice:list command renamed to?", settings=settings)
+    assert code == 0 and "The command invoice:list was renamed" in out, out

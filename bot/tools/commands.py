@@ -130,7 +130,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     # lazy: start-up time
     from bot.assistant import Assistant, InvalidQuestion
     from bot.ingest.sets import SetError
-    from bot.safe_markdown import whole_addresses
+    from bot.safe_markdown import terminal_text
 
     settings = _with_llm(settings, args.llm)
     if args.corpus or settings.sets_dir is None:
@@ -160,8 +160,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return fail(str(exc), 2)
     if streamed:
         stream.write("\n\n")
-    # A terminal or a script gets e-mail addresses whole (the chat breaks each to keep it from becoming a link).
-    text = whole_addresses(answer.text)
+    # A terminal or a script gets the text as the chat shows it: e-mail addresses whole, no escapes against directives.
+    text = terminal_text(answer.text)
     if args.json:
         print(json.dumps({**answer.to_dict(), "answer": text}, ensure_ascii=False))
         return 0
