@@ -99,6 +99,7 @@ def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
     assert apps.respell("How do I authenticate my requests?") == "How do I authenticate my requests?"
     assert apps.respell("What if the subscription renews?") == "What if the subscription renews?"
     assert apps.respell("Which authentcator app?") == "Which authenticator app?"
+    assert words.respell("What is a larg model?") == "What is a large model?"  # a letter short is a misspelling
     assert words.absent_terms("How do I filter rows with dplyr?", 2.5) == ["dplyr"]
     assert words.absent_terms("Are AI-made images art?", 2.5) == []
     # "runnable" is a form of a word the corpus uses ("run": a Python FAQ had been declined "don't mention

@@ -114,10 +114,11 @@ def is_measure(word: str) -> bool:
     return bool(unit) and unit[1] in _UNITS
 
 
-def _root(word: str) -> str:
-    """A word without a plural "s" and a silent "e", as it starts its other forms ("renews" -> "renew",
-    "authenticate" -> "authenticat", as in "authenticator")."""
-    return word.removesuffix("s").removesuffix("e")
+def _extends(longer: str, word: str) -> bool:
+    """Whether `longer` is `word` with an ending: `word` without a plural "s" or a silent "e" ("renews" -> "renew",
+    "authenticate" -> "authenticat"), then two letters or more ("renewals", "authenticator")."""
+    root = word.removesuffix("s").removesuffix("e")
+    return longer.startswith(root) and len(longer) - len(root) >= 2
 
 
 class CorpusWords:
@@ -171,9 +172,9 @@ class CorpusWords:
         if not close:
             return None
         # Another form of the word, not a misspelling: "authenticate" beside the corpus's "authenticator", "renews"
-        # beside "renewals" (English makes its forms with endings; a misspelling is wrong inside the word).
-        base, other = _root(word), _root(close[0])
-        return None if close[0].startswith(base) or word.startswith(other) else close[0]
+        # beside "renewals" (English makes its forms with endings of two letters or more; "larg" for "large" is a
+        # letter short, a misspelling).
+        return None if _extends(close[0], word) or _extends(word, close[0]) else close[0]
 
     def respell(self, question: str) -> str:
         """`question` with its variant spellings of corpus words replaced by the corpus's own."""
