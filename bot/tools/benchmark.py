@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from bot.tools.evaluate import load_questions, normalize
 # dev: fits the models and may be looked at; check: may be looked at, scored by the shipped models, never fitted;
 # frozen: scored only to report (eval/benchmark.toml says why each set has its role).
 Role = Literal["dev", "check", "frozen"]
+ROLES: tuple[Role, ...] = get_args(Role)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def load_benchmark(path: Path) -> list[BenchSet]:
     sets = []
     for n, row in enumerate(data.get("set", []), start=1):
         missing = [key for key in ("name", "questions", "corpus", "role") if key not in row]
-        if missing or row["role"] not in ("dev", "check", "frozen"):
+        if missing or row["role"] not in ROLES:
             raise ValueError(
                 f"{path}: set {n} needs name, questions, corpus and role dev|check|frozen (missing {missing})."
             )
@@ -263,7 +264,7 @@ def format_benchmark(rows: list[dict]) -> str:
             f"{row['set']:<{width}}{row['role']:<8}{row['model']:<26}{row['items']:>6}"
             + "".join(f"{_figure(row.get(key)):>10}" for key, _ in TABLE_KEYS)
         )
-    for role in ("dev", "check", "frozen"):
+    for role in ROLES:
         mine = [row for row in rows if row["role"] == role]
         if mine:
             means = [np.nanmean([_number(row.get(key)) for row in mine]) for key, _ in TABLE_KEYS]

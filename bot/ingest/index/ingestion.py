@@ -18,7 +18,7 @@ from bot.ingest.index.calibration import Calibration
 from bot.ingest.index.embedding import export_query_encoder
 from bot.ingest.index.errors import IndexUnavailable
 from bot.ingest.index.generation import build_generation, show_progress
-from bot.ingest.index.manifest import build_signature
+from bot.ingest.index.manifest import signature_changes
 from bot.ingest.index.report import README_NOTE, IngestReport
 from bot.ingest.index.store import IndexBackend, index_backend, new_generation_name
 from bot.settings import Settings
@@ -71,8 +71,7 @@ def _ingest_locked(
 
     backend = index_backend(settings)
     current = backend.read_manifest()
-    static = build_signature(settings)
-    reusable = current if current and {k: current.signature.get(k) for k in static} == static else None
+    reusable = current if current and not signature_changes(settings, current) else None
     report.rebuilt = current is not None and reusable is None
     previous_files = reusable.files if reusable else {}
     files, fresh, unreadable = _read_changed(settings, paths, previous_files, report, progress, log, step)

@@ -47,3 +47,13 @@ def build_signature(settings: Settings) -> dict:
 def embedding_signature(settings: Settings, embeddings: Embedder | OnnxEmbedder) -> dict:
     """`build_signature` plus the model's embedding dimension: the collection metadata."""
     return {**build_signature(settings), "dimension": embeddings.dimension}
+
+
+def signature_changes(settings: Settings, manifest: Manifest) -> str:
+    """What a generation was built with that this version and these settings would not use ("chunker 17, now
+    18"), or "" when its passages and vectors are what an ingest would make now (they can be reused)."""
+    return "; ".join(
+        f"{key.replace('_', ' ')} {manifest.signature.get(key, 'unknown')}, now {value}"
+        for key, value in build_signature(settings).items()
+        if manifest.signature.get(key) != value
+    )

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from bot.ingest.index.calibration import Calibration
 from bot.ingest.index.embedding import export_query_encoder, load_embeddings, load_query_embeddings, query_encoder_path
 from bot.ingest.index.ingestion import ingest
-from bot.ingest.index.manifest import Manifest, build_signature
+from bot.ingest.index.manifest import Manifest, signature_changes
 from bot.ingest.index.report import IngestReport
 from bot.ingest.index.store import EmbeddedBackend, IndexBackend, index_backend
 from bot.ingest.query_encoder import export_is_current
@@ -95,7 +95,7 @@ def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: Non
             export_query_encoder(settings, log)
         load_query_embeddings(settings)  # needed next anyway; loads while the probe runs on another core
         problem = finish_probe(probe)
-        if problem is None and (changed := _signature_change(settings, manifest)):
+        if problem is None and (changed := signature_changes(settings, manifest)):
             # Built by another version of the assistant or with other settings ("bot serve" after an upgrade): its
             # passages are not what this version would cut, so answers would quote an older reading of the files.
             log(f"{_capital(backend.description)} was built with {changed}; rebuilding it from {settings.corpus_dir}.")
@@ -114,17 +114,6 @@ def ensure_index(settings: Settings, log: Callable[[str], None] = lambda _m: Non
     else:
         log(f"{_capital(backend.description)} is empty: building it from {settings.corpus_dir}.")
     return ingest(settings, progress=False, log=log, wait_seconds=600)
-
-
-def _signature_change(settings: Settings, manifest: Manifest) -> str:
-    """What the live generation was built with that this version and these settings would not use ("chunker
-    version 17, now 18"), or "" when its passages and vectors are what an ingest would make now."""
-    now = build_signature(settings)
-    return "; ".join(
-        f"{key.replace('_', ' ')} {manifest.signature.get(key, 'unknown')}, now {value}"
-        for key, value in now.items()
-        if manifest.signature.get(key) != value
-    )
 
 
 def _capital(text: str) -> str:
