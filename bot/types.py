@@ -118,8 +118,8 @@ class Decision:
     missing: str = ""  # the kind of answer asked for that the passages do not give ("percent", "amount", ...)
     signals: Signals | None = None  # what the answerability model weighed (None: decided without it)
     probability: float | None = None  # the model's probability that the documents answer the question
-    # Declined over names the documents never mention (`unknown`), though what the question asks besides them
-    # would be answered at even odds: the reply says what they do say (`bot.retrieval.refusal.REST_AT`).
+    # Declined, though at even odds or better the documents answer what it asks (besides names they never
+    # mention, `unknown`): the reply says what they do say (`bot.retrieval.refusal.REST_AT`).
     answers_rest: bool = False
 
 

@@ -380,4 +380,11 @@ def test_a_title_a_byline_or_a_caption_is_never_quoted_on_its_own():
     )
     assert quotable("No CVEs will be issued for issues that only affect experimental platforms", list_id=1)
     assert quotable("City: Oslo; Daily Allowance: 70 Euros", list_id=1)
+    # A line of names with a stop under a policy's title was quoted as what came closest to "How long is maternity
+    # leave at Larkspur & Hollins?" (a fourth tester's vet clinics). Sentences with a verb or a figure still are.
+    assert not quotable("Larkspur & Hollins Veterinary Group.")
+    assert not quotable("Department of Health and Social Care.")
+    assert quotable("Donations to the PSF are tax-exempt in the US.")
+    assert quotable("Payment Support Team: 0300 555 0199, Monday to Friday 9:00–17:00.")
+    assert quotable("Yes.") and quotable("No, Python.")  # a word alone is no byline, nor a verdict with a name
     assert quotable("Passwords must be changed every ninety days.")

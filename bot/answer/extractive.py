@@ -260,7 +260,8 @@ class ExtractiveAnswerer:
 
     def _what_they_say(self, retrieval: Retrieval, decision: Decision) -> Answer | None:
         """The decline of a question over names the documents never mention, with what they say on the rest of
-        it, quoted and cited: "don't mention “Thailand”" and where remote work may be done. Still a decline."""
+        it, quoted and cited: "don't mention “Thailand”" and where remote work may be done; or of a question
+        near the line, with what comes closest. Still a decline."""
         rest = self.answer(dataclasses.replace(retrieval, decision=dataclasses.replace(decision, answer=True)))
         if not rest.answered:
             return None
@@ -271,7 +272,9 @@ class ExtractiveAnswerer:
             + ("\n\n" if _OPENS_BLOCK.match(rest.text) else " ")
             + rest.text,
             answered=False,
-            reason=f"{decision.reason}; quoted what they say on the rest of the question",
+            reason=f"{decision.reason}; quoted what they say on the rest of the question"
+            if decision.unknown
+            else f"{decision.reason}; quoted what comes closest",
         )
 
     def _decline(self, retrieval: Retrieval, decision: Decision) -> Answer:

@@ -44,7 +44,10 @@ _ENDS_CLAUSE = re.compile(r"[.!?;:,)\]]$")
 
 
 def names_not_mentioned(question: str, unknown_names: list[str]) -> str:
-    """The opening of a decline that goes on to quote what the documents say on the rest of the question."""
+    """The opening of a decline that goes on to quote what the documents say on the rest of the question, or
+    (no names) what comes closest to a question they may not answer."""
+    if not unknown_names:
+        return "I'm not sure the documents I have answer that. What they say that comes closest:"
     return f"The documents I have don't mention {_names(question, unknown_names)}. What they say that comes closest:"
 
 

@@ -50,17 +50,28 @@ def says_something(c: Candidate) -> bool:
     return bool(c.sentence.code) or not (text.endswith((":", "?")) or not c.sentence.list_id and _title_line(text))
 
 
+_NAME_JOINS = frozenset({"of", "and", "for", "the"})  # the small words a name keeps ("Department of Health")
+
+
 def _title_line(text: str) -> bool:
     """A line (not a list item or table row) that ends without a stop and whose words are mostly capitalised,
-    or has none (an address alone): a title, a name, a byline."""
-    if text.endswith((".", "!", ";", '"', "”")):
+    or has none (an address alone), or that ends with a full stop and has only capitalised words ("Larkspur &
+    Hollins Veterinary Group." under a policy's title): a title, a name, a byline."""
+    stopped = text.endswith(".")
+    if text.endswith(("!", ";", '"', "”")) or stopped and text.endswith(".."):
         return False
     # Words, not addresses or codes ("users.sf.net", "tal197"), and not the small words titles keep lower case.
-    tokens = (t.strip("()[]{}\"'“”‘’,") for t in text.split())
+    tokens = (t.strip("()[]{}\"'“”‘’,.") for t in text.split())
     words = [t for t in tokens if t.isalpha() and t.lower() not in STOPWORDS]
+    capitalised = sum(w[0].isupper() for w in words)
+    if stopped:  # a sentence has a verb in lower case: a line of names alone, with no figure, is a byline
+        plain = not any(c.isdigit() or c in ":@/" for c in text)  # "Payment Support Team: 0300 555 0199, Monday ..."
+        small = [w for w in text.rstrip(".").split() if w.isalpha() and w.lower() in STOPWORDS]
+        names_only = all(w in _NAME_JOINS for w in small)  # "Donations to the PSF are tax-exempt in the US." has "are"
+        return plain and names_only and 2 <= len(words) <= TITLE_MAX_WORDS and capitalised == len(words)
     # (short: a sentence cut at a page break, "... presented its Award to John M. Chambers, the principal
     # designer of S, for", is no title however many names it holds)
-    return not words or 2 <= len(words) <= TITLE_MAX_WORDS and sum(w[0].isupper() for w in words) > len(words) / 2
+    return not words or 2 <= len(words) <= TITLE_MAX_WORDS and capitalised > len(words) / 2
 
 
 def order_of(c: Candidate) -> tuple[int, int]:
