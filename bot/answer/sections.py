@@ -61,12 +61,13 @@ def _title_line(text: str) -> bool:
     if text.endswith(("!", ";", '"', "”")) or stopped and text.endswith(".."):
         return False
     # Words, not addresses or codes ("users.sf.net", "tal197"), and not the small words titles keep lower case.
-    tokens = (t.strip("()[]{}\"'“”‘’,.") for t in text.split())
+    body = text[:-1] if stopped else text
+    tokens = (t.strip("()[]{}\"'“”‘’,") for t in body.split())
     words = [t for t in tokens if t.isalpha() and t.lower() not in STOPWORDS]
     capitalised = sum(w[0].isupper() for w in words)
     if stopped:  # a sentence has a verb in lower case: a line of names alone, with no figure, is a byline
         plain = not any(c.isdigit() or c in ":@/" for c in text)  # "Payment Support Team: 0300 555 0199, Monday ..."
-        small = [w for w in text.rstrip(".").split() if w.isalpha() and w.lower() in STOPWORDS]
+        small = [w for w in body.split() if w.isalpha() and w.lower() in STOPWORDS]
         names_only = all(w in _NAME_JOINS for w in small)  # "Donations to the PSF are tax-exempt in the US." has "are"
         return plain and names_only and 2 <= len(words) <= TITLE_MAX_WORDS and capitalised == len(words)
     # (short: a sentence cut at a page break, "... presented its Award to John M. Chambers, the principal

@@ -33,7 +33,7 @@ from bot.types import Decision, Passage, QuestionForm, Signals
 
 # A declined question is shown what the documents say that comes closest when they would more likely answer it
 # than not: without the names they never mention, or as it is. Even odds, as that shows a quote under a plain
-# "they don't mention X" or "may not answer that" and answers nothing.
+# "they don't mention X" or "I'm not sure they answer that" and answers nothing.
 REST_AT = 0.5
 DEFAULT_MIN_SCORE = 0.30  # for a retrieval made without the retriever (the naive baseline's)
 # Off-topic questions' high end for an index built before calibration: the default threshold less the 0.07
