@@ -94,6 +94,15 @@ def test_a_borrowed_yes_before_the_verdict_fails_strict_only():
     assert result.reasons == ["first sentence lacks any of ['no', 'not']", "first sentence begins with 'yes'"]
 
 
+def test_a_verdict_is_found_as_a_word_not_inside_one():
+    # "no" inside "technology" is no verdict: the first sentence says nothing of what LLMs cannot make.
+    item = EvalItem(**IMAGES_ITEM, lead=["no", "not"])
+    text = "This technology is valuable for companies that need images. LLMs do not create images [1]."
+    result = score_item(item, answer(text))
+    assert result.reasons == ["first sentence lacks any of ['no', 'not']"]
+    assert score_item(item, answer("No, LLMs do not create images [1].")).strict_ok
+
+
 def test_a_yes_and_a_no_stitched_together_fail():
     text = "Yes, LLMs describe images [1].\n\n- No, LLMs do not create images on their own [1]."
     result = score_item(EvalItem(**IMAGES_ITEM), answer(text))

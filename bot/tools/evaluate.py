@@ -182,7 +182,8 @@ def strict_problems(item: EvalItem, answer: Answer) -> list[str]:
     said = sentences(answer.text)
     first = said[0] if said else ""
     problems = []
-    if item.lead and not any(normalize(term) in normalize(first) for term in item.lead):
+    # As any term is found: "no" is not found in "technology".
+    if item.lead and not any(_mentions(normalize(first), term) for term in item.lead):
         problems.append(f"first sentence lacks any of {item.lead}")
     problems += [f"first sentence begins with {normalize(w)!r}" for w in item.lead_not if _begins_with(first, w)]
     if item.opens and not any(_opening(first).startswith(_opening(term)) for term in item.opens):
