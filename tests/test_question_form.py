@@ -31,6 +31,17 @@ def test_a_yes_no_question_after_a_clause_of_its_own_is_read_as_yes_no():
     assert not read_question("When I travel to London, what is the daily allowance?").yes_no
 
 
+def test_a_yes_no_question_is_the_messages_last_sentence():
+    bug = read_question("R gives -4 for -2^2. Is that a bug?")
+    assert bug.yes_no and bug.subject == ""  # "that" stands for what came before: it is not about bugs
+    assert read_question("They use the two words alike - do they mean the same?").yes_no
+    assert read_question("Can LLMs make images? 🖼️🤖").yes_no
+    assert not read_question("LLMs are everywhere. What can they do?").yes_no
+    # "Why?" reads as the yes/no question before it, but asks why; "And videos?" asks what it asked.
+    assert not read_question("Why?", ["Our firm audits accounts. Should we use an LLM?"]).yes_no
+    assert read_question("And videos?", ["Can LLMs make images?"]).yes_no
+
+
 def test_what_a_question_asks_for():
     assert read_question("How much does it cost to train an LLM?").kind == "price"
     assert read_question("How much memory does R use?").kind == "amount"  # a number, not a price

@@ -198,6 +198,8 @@ class ExtractiveAnswerer:
             subject_weight=retrieval.term_weights.get(form.subject, 0.0),
             lead=each_side(retrieval.sides, candidates, retrieval.term_weights, self._scorer(sources)) if both else [],
         )
+        # A yes/no question's best sentence holds its verdict: it leads the answer, before any it leans on.
+        verdict = chosen[0] if form.yes_no and chosen and not from_section else None
         if wants_list and not (from_section or wants_names or both):
             chosen = with_its_passage_list(chosen, candidates, self.settings.passage_max_chars)
         chosen = with_row_for_number(chosen, candidates, form.query)
@@ -223,6 +225,8 @@ class ExtractiveAnswerer:
                 with_span(chosen, candidates, self.settings.passage_max_chars, form.yes_no or form.wants_names),
                 candidates,
             )
+        if verdict is not None and verdict in chosen:
+            chosen = [verdict, *(c for c in chosen if c is not verdict)]
         if not chosen:
             # Every sentence found is a title, a byline or a bare lead-in: nothing to quote, so no answer (it was
             # sent empty, marked answered).

@@ -8,7 +8,14 @@ from collections.abc import Callable
 
 from bot.question.followup import condense_reading, pair_of, question_parts, side_questions
 from bot.question.patterns import PATTERNS as _P
-from bot.question.patterns import asked_kind, defined_phrase, named_terms, small_talk, yes_no_clause
+from bot.question.patterns import (
+    asked_kind,
+    defined_phrase,
+    last_sentence,
+    named_terms,
+    small_talk,
+    yes_no_clause,
+)
 from bot.text import tokenize
 from bot.types import QuestionForm
 
@@ -50,7 +57,8 @@ def read_question(
 
 
 def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = True) -> QuestionForm:
-    clause = yes_no_clause(query)
+    # "Why?" after a yes/no question reads as that question, but asks why.
+    clause = "" if _P["asks_open"].find(last_sentence(question)) else yes_no_clause(query)
     yes_no = bool(clause)
     words = tokenize(clause)
     defined = defined_phrase(query)
@@ -63,7 +71,8 @@ def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = T
         query=query,
         small_talk=talk,
         yes_no=yes_no,
-        subject=words[0] if words else "",
+        # "Is that a bug?" is about what "that" stands for, not about bugs.
+        subject=words[0] if words and not _P["points_back_subject"].find(clause) else "",
         defined=defined,
         defined_name=_P["article"].regex.sub("", defined),
         definition_terms=frozenset(tokenize(defined)),

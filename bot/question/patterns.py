@@ -113,6 +113,24 @@ _TABLE = (
         "match",
     ),
     _row(
+        # A message asking why, how or what is no yes/no question, even where its reading is the one before it
+        # ("Why?" after "Should we use an LLM?"); "What about videos?" goes on asking what the one before asked.
+        "asks_open",
+        r"^(?:(?:ok|okay|so|and|but|then|well|right)\b[\s,]*)*"
+        r"(?:why|how(?!\s+about)|what(?!\s+about)|which|who|whom|whose|when|where)\b",
+        ("Why?", "ok, so how many digits do floats give me?", "And what does it cost?"),
+        ("What about videos?", "How about music?", "So can it make videos?", "Whatever works?"),
+        "match",
+    ),
+    _row(
+        # a yes/no clause whose subject points back ("Is that a bug?"): what it stands for is unsaid
+        "points_back_subject",
+        r"^\w+\s+(?:it|that|this|they)\s*(?:\?|$|(?:a|an|the|really|just)\b)",
+        ("Is that a bug?", "do they?", "Is it the default?", "Is this really needed?"),
+        ("Is R free?", "Can I delete it?", "Does that file end up in the upload?", "Does it cost money?"),
+        "match",
+    ),
+    _row(
         "definition",
         # Not "Who is eligible for concessions?", "What is needed to join?": who qualifies, not what X is.
         r"^\s*(?:what|who)\s+(?:is|are)\s+(?![a-z]+\s+(?:for|to)\s+\w)(?:an?\s+|the\s+)?(.+?)\s*\??$",
@@ -501,9 +519,23 @@ def small_talk(message: str) -> str:
 
 def yes_no_clause(question: str) -> str:
     """The yes/no question's own clause, from its verb on ("can we drop human review?" in "Now that AI is so
-    capable, can we drop human review?"); "" for a question that does not ask yes or no."""
-    found = _P["yes_no"].find(question.strip())
-    return question.strip()[found.end(1) :] if found else ""
+    capable, can we drop human review?"); "" for a question that does not ask yes or no.
+
+    The question is the message's last sentence: "R gives -4 for -2^2. Is that a bug?" asks yes or no, and so
+    does "They use the two words alike - do they mean the same?"."""
+    asked = last_sentence(question)
+    found = _P["yes_no"].find(asked)
+    return asked[found.end(1) :] if found else ""
+
+
+def last_sentence(question: str) -> str:
+    """The sentence of a message that asks: its last ("Is that a bug?" in "R gives -4 for -2^2. Is that a bug?")."""
+    parts = _LAST_SENTENCE.split(_READING.sub("", question.strip()))
+    return next((p for p in reversed(parts) if re.search(r"[^\W\d_]", p)), parts[-1])  # "... images? 🖼️🤖"
+
+
+_READING = re.compile(r"\s*\([^()]*\)(?=\?$)")  # a follow-up's reading: "how many digits (Is that a bug)?"
+_LAST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)|\s+[-–—]\s+")  # "... the same thing - do they?"
 
 
 def defined_phrase(question: str) -> str:
