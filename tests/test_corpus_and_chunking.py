@@ -113,6 +113,25 @@ def test_a_comment_in_a_code_fence_is_no_heading_and_the_fence_stays_whole():
     assert [c.text for c in passages] == ["Script\n\nShort intro.", f"Script\n\n{long_fence}", "Script\n\nShort outro."]
 
 
+def test_a_code_block_stays_with_the_line_that_introduces_it():
+    """debmake's manual ended one passage with "debian/rules (maintainer version):" and began the next with the
+    rules file: the answer to how to install to /usr quoted the lead-in without the command."""
+    prose = "Some manual modification is required to make the proper package as a maintainer. " * 6
+    fence = "```\noverride_dh_auto_install:\n\tdh_auto_install -- prefix=/usr\n```"
+    body = f"## Step 3\n\n{prose}\n\ndebian/rules (maintainer version):\n\n{fence}\n\n{prose}\n"
+    passages = chunk_article(_article(body), 700)
+    holding = [c for c in passages if fence in c.text]
+    assert len(holding) == 1 and "debian/rules (maintainer version):" in holding[0].text, [c.text for c in passages]
+    lead = [s for s in passage_sentences(holding[0].text) if s.code]
+    assert [s.text for s in lead] == ["debian/rules (maintainer version):"] and "prefix=/usr" in lead[0].code
+    # Only a paragraph that introduces it: one ending in a full stop may be cut from it, as before.
+    script = "```\n" + "\n".join(f"step {i}" + "x" * 40 for i in range(6)) + "\n```"
+    intro = ("Set up the build as the maintainer would. " * 7).rstrip()  # ends in "."
+    for lead_in, together in ((intro, False), (intro[:-1] + ":", True)):
+        passages = chunk_article(_article(f"## S\n\n{lead_in}\n\n{script}\n"), 480)
+        assert any(lead_in in c.text and script in c.text for c in passages) == together
+
+
 def test_markdown_structure_comes_from_commonmark():
     body = "# Learn C#\n\n1. first\n2. second\n   continued\n   - nested\n\nSetext Title\n---\n\nText under it.\n"
     passages = chunk_article(_article(body), 700)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.ingest.corpus import Article
 from bot.ingest.markdown_blocks import Block, markdown_sections
 
-CHUNKER_VERSION = "21"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "22"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 TABLE_ROW = re.compile(
     r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$"
 )  # "Column: value; Column: value": one table row
@@ -46,7 +46,8 @@ class Chunk:
 
 
 def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str]]:
-    """Blocks that must stay together (a list joins the paragraph that introduces it), and where each starts.
+    """Blocks that must stay together (a list joins the paragraph before it, a code block the paragraph that
+    introduces it), and where each starts.
 
     A table (a list whose every item is a row of "Column: value; Column: value") longer than `max_chars`
     is cut between rows; each part keeps the lead-in, and every row names its columns.
@@ -54,7 +55,12 @@ def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str
     units: list[str] = []
     locations: list[str] = []
     for i, block in enumerate(blocks):
-        lead = units[-1] if block.kind == "list" and i > 0 and blocks[i - 1].kind == "para" and units else None
+        # A list joins the paragraph before it; a code block, the paragraph that introduces it ("... as follows:").
+        after_para = i > 0 and bool(units) and blocks[i - 1].kind == "para"
+        joins = (
+            block.kind == "list" or block.kind == "code" and units[-1].rstrip().endswith(":") if after_para else False
+        )
+        lead = units[-1] if joins else None
         parts = [block]
         if max_chars and block.kind == "list" and len(block.lines) > 1 and all(map(TABLE_ROW.match, block.lines)):
             parts = _table_parts(block, max_chars - len(lead or "") - 1)
