@@ -173,8 +173,11 @@ class CorpusWords:
             return None
         # Another form of the word, not a misspelling: "authenticate" beside the corpus's "authenticator", "renews"
         # beside "renewals" (English makes its forms with endings of two letters or more; "larg" for "large" is a
-        # letter short, a misspelling).
-        return None if _extends(close[0], word) or _extends(word, close[0]) else close[0]
+        # letter short, a misspelling). A misspelling keeps its first letter: "pbuilder", "fread" and "devtools"
+        # are other names than the corpus's "builder", "read" and "codetools", and "patching" is not "matching".
+        if close[0][0] != word[0] or _extends(close[0], word) or _extends(word, close[0]):
+            return None
+        return close[0]
 
     def respell(self, question: str) -> str:
         """`question` with its variant spellings of corpus words replaced by the corpus's own."""
@@ -211,6 +214,9 @@ class CorpusWords:
                     replacement = None
             if replacement is None and word not in STOPWORDS and not self.uses(word):
                 replacement = self._variant(word) or self._misspelt(word)
+                # An English word the corpus writes apart only where its text is broken ("match es"): kept.
+                if replacement and " " in replacement and word.isalpha() and english_zipf(word) >= MISSPELLING_MAX_ZIPF:
+                    replacement = None
             if replacement is None:
                 continue
             out.append(question[last : match.start()] + replacement)
