@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.answer.tables import passage_tables
+from bot.retrieval.refusal import ASKED_KIND_WORDS
 from bot.safe_markdown import inert_markdown
 
 
@@ -24,14 +25,7 @@ def not_covered_reply(
     """
     examples = (suggestions or list(examples or []))[:3]
     if missing:
-        what = {
-            "phone": "a phone number",
-            "percent": "a percentage",
-            "price": "an amount of money",
-            "amount": "an amount or a number",
-            "date": "a date",
-            "person": "a name",
-        }.get(missing, "that")
+        what = ASKED_KIND_WORDS.get(missing, "that")
         lead = f"The documents I have don't give {what} for that, so I can't answer it from them"
     elif unknown_names:
         lead = f"The documents I have don't mention {_names(question, unknown_names)}, so I can't answer that from them"

@@ -173,14 +173,18 @@ def gives_asked_kind(form: QuestionForm, sentence: str) -> bool:
     return not form.kind or gives_kind(sentence, form.kind, form.query)
 
 
+# What each kind of answer (`bot.question.patterns.asked_kind`) is called in a decline: "don't give a date".
+ASKED_KIND_WORDS = {
+    "phone": "a phone number",
+    "percent": "a percentage",
+    "price": "an amount of money",
+    "amount": "an amount or a number",
+    "date": "a date",
+    "person": "a name",
+}
+
+
 def lacks_kind(form: QuestionForm) -> Decision:
     """The decline of a question asking for an amount, a date or a name that no sentence near the best gives."""
-    what = {
-        "phone": "a phone number",
-        "percent": "a percentage",
-        "price": "an amount of money",
-        "amount": "an amount",
-        "date": "a date",
-        "person": "a name",
-    }.get(form.kind, "that")
+    what = ASKED_KIND_WORDS.get(form.kind, "that")
     return Decision(False, f"asks for {what}, and no sentence close to the best gives one", missing=form.kind)
