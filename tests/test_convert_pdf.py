@@ -124,6 +124,23 @@ def test_bullets_become_list_items_without_emphasis(converted) -> None:
     assert "**" not in converted.markdown and "•" not in converted.markdown
 
 
+def test_a_numbered_item_wrapped_level_with_its_number_stays_one_item() -> None:
+    # A climbing centre's booking steps wrapped "... (see the Climbing Safety" | "Rules)." with no hanging indent:
+    # the step was cut in two, its end a paragraph of its own between the steps.
+    lines = paragraph(
+        700,
+        "1. Pick a date and time; slots show the number of places left.",
+        "2. Add each climber. Every climber must already be registered (see the Climbing Safety",
+        "Rules).",
+        "3. You will receive a confirmation email with a QR code.",
+        "Show it at the front desk.",
+    )
+    md = pdf_to_markdown(make_pdf([lines])).markdown
+    assert "- 2. Add each climber. Every climber must already be registered (see the Climbing Safety Rules).\n" in md
+    # A line level with the items after a finished one is no part of it.
+    assert "- 3. You will receive a confirmation email with a QR code.\n\nShow it at the front desk." in md, md
+
+
 def test_a_sentence_that_runs_over_a_page_break_stays_whole_on_its_first_page() -> None:
     # The MIME spec's "Information found in a" | "directory is added to ..." had made a passage that began
     # mid-sentence, and an answer that opened "directory is added to ..." (tester).

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.ingest.corpus import Article
 from bot.ingest.markdown_blocks import Block, markdown_sections
 
-CHUNKER_VERSION = "22"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "23"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 TABLE_ROW = re.compile(
     r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$"
 )  # "Column: value; Column: value": one table row

@@ -69,7 +69,7 @@ def render_page(number: int, lines: list[PdfLine], body: float, pitch: float) ->
             and prev_prose
             and 0 < gap <= pitch * 1.25
             and not bullet
-            and (line.x > item_x + 1 if item_x is not None else line.x <= prev.x + body * 0.8)
+            and (_continues_item(line.x, item_x, para[-1]) if item_x is not None else line.x <= prev.x + body * 0.8)
         )
         if line.heading:
             flush()
@@ -102,6 +102,16 @@ def render_page(number: int, lines: list[PdfLine], body: float, pitch: float) ->
         prev, prev_prose = line, bool(para)
     flush()
     return "\n".join(out)
+
+
+def _continues_item(x: float, item_x: float, last: str) -> bool:
+    """Whether a line at `x` goes on with the list item at `item_x` whose text so far ends with `last`: indented past
+    its marker, or (a list without a hanging indent) level with it while the item's sentence is unfinished
+    ("... registered (see the" then "Rules).")."""
+    return x > item_x + 1 or abs(x - item_x) <= 1 and not _FINISHED.search(last)
+
+
+_FINISHED = re.compile(r"[.!?:;]['\"’”)]*$")
 
 
 def _tables(lines: list[PdfLine], pitch: float) -> dict[int, tuple[int, list[str]]]:
