@@ -247,3 +247,16 @@ def test_a_list_is_quoted_under_its_lead_in_however_long_that_is(built_index, tm
     who = assistant.ask("Who can use the concession rate?")
     assert who.answered and "but not annual memberships) is available to:" in who.text, who.text
     assert who.text.index("is available to:") < who.text.index("- people aged 65 and over"), who.text
+
+
+def test_a_word_only_the_file_name_uses_is_no_word_the_documents_never_mention(built_index, tmp_path):
+    # Fjordline's "How long do I keep my onboarding buddy?": only "onboarding-faq.md" says "onboarding", and the
+    # question was declined for never mentioning it.
+    faq = (
+        "# New starter FAQ\n\n## When do I get my laptop?\n\nOn your first day, at reception at 09:00.\n\n"
+        "## Who is my buddy?\n\nEvery new starter is given a buddy from another team for their first three months. "
+        "Your buddy's name is in your welcome email.\n"
+    )
+    assistant = _assistant(built_index, tmp_path, {"onboarding-faq.md": faq, "charter.md": CHARTER})
+    answer = assistant.ask("How long do I keep my onboarding buddy?")
+    assert "“onboarding”" not in answer.text, answer.text

@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from pathlib import Path
 
 import numpy as np
 
@@ -271,10 +272,16 @@ def load_generation(index: OpenIndex) -> LoadedGeneration:
         terms=[set(tokens) for tokens in tokenized],
         # A query word found nowhere in the corpus weighs like the rarest word that is found.
         max_idf=max(bm25.idf.values(), default=1.0),
-        words=CorpusWords(f"{p.title}\n{p.heading}\n{p.text}" for p in passages),
+        # A file's name is the documents' word too: "my onboarding buddy" where only "onboarding-faq.md" says it.
+        words=CorpusWords(f"{p.title}\n{_name_words(p.source)}\n{p.heading}\n{p.text}" for p in passages),
         facts={meta.get("source", ""): _facts(meta) for meta in data["metadatas"] if meta.get("position") == 0},
         reading_order=sorted(
             range(len(passages)),
             key=lambda row: (passages[row].source, int(data["metadatas"][row].get("position") or 0)),
         ),
     )
+
+
+def _name_words(source: str) -> str:
+    """A file's name as words: "onboarding-faq.md" -> "onboarding faq"."""
+    return re.sub(r"[-_.]+", " ", Path(source).stem)
