@@ -40,6 +40,8 @@ def test_a_yes_no_question_is_the_messages_last_sentence():
     # "Why?" reads as the yes/no question before it, but asks why; "And videos?" asks what it asked.
     assert not read_question("Why?", ["Our firm audits accounts. Should we use an LLM?"]).yes_no
     assert read_question("And videos?", ["Can LLMs make images?"]).yes_no
+    # A word saying how or whether is no subject: the answer about "still" had quoted privacy, not human review.
+    assert read_question("Should we still have humans check AI-generated content?").subject == "human"
 
 
 def test_what_a_question_asks_for():

@@ -123,6 +123,16 @@ _TABLE = (
         "match",
     ),
     _row(
+        # A word that says how or whether, not what: never a yes/no question's subject ("Should we still have humans
+        # check ...?" is not about "still").
+        "adverb",
+        r"^(?:still|even|ever|actually|already|always|maybe|perhaps|somehow|possibly|probably|definitely|usually"
+        r"|normally|generally|necessarily|automatically|legally|technically)$",
+        ("still", "even", "possibly"),
+        ("steel", "event", "apply", "family"),
+        "match",
+    ),
+    _row(
         # a yes/no clause whose subject points back ("Is that a bug?"): what it stands for is unsaid
         "points_back_subject",
         r"^\w+\s+(?:it|that|this|they)\s*(?:\?|$|(?:a|an|the|really|just)\b)",
