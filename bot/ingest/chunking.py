@@ -57,9 +57,7 @@ def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str
     for i, block in enumerate(blocks):
         # A list joins the paragraph before it; a code block, the paragraph that introduces it ("... as follows:").
         after_para = i > 0 and bool(units) and blocks[i - 1].kind == "para"
-        joins = (
-            block.kind == "list" or block.kind == "code" and units[-1].rstrip().endswith(":") if after_para else False
-        )
+        joins = after_para and (block.kind == "list" or (block.kind == "code" and units[-1].rstrip().endswith(":")))
         lead = units[-1] if joins else None
         parts = [block]
         if max_chars and block.kind == "list" and len(block.lines) > 1 and all(map(TABLE_ROW.match, block.lines)):
