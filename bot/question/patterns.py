@@ -52,6 +52,9 @@ _ASKING = (
     r"|would|may|must)"
 )
 
+# The words of an open question ("what", "why", ...): one that asks for more than yes or no.
+_WH = r"(?:what|which|who|whom|whose|when|where|why|how)"
+
 # What people call the documents themselves ("the articles", "this PDF", "the handbook"): generic names of documents.
 DOCUMENT_NOUNS = (
     r"(?:documents?|docs|articles?|files?|texts?|papers?|reports?|handbooks?|manuals?|guides?|faqs?|polic(?:y|ies)"
@@ -101,7 +104,7 @@ _TABLE = (
     _row(
         "yes_no",
         # The question may open with a clause of its own: "Now that AI is so capable, can we drop human review?"
-        r"^((?:(?!(?:what|which|who|whom|whose|when|where|why|how)\b)[^,?]*,\s*)?)"
+        r"^((?:(?!" + _WH + r"\b)[^,?]*,\s*)?)"
         r"(?:am|can|could|is|are|was|were|do|does|did|will|would|should|shall|has|have|had|may|might|must)\b",
         (
             "Can LLMs make images?",
@@ -117,7 +120,7 @@ _TABLE = (
         # ("Why?" after "Should we use an LLM?"); "What about videos?" goes on asking what the one before asked.
         "asks_open",
         r"^(?:(?:ok|okay|so|and|but|then|well|right)\b[\s,]*)*"
-        r"(?:why|how(?!\s+about)|what(?!\s+about)|which|who|whom|whose|when|where)\b",
+        r"(?!(?:how|what)\s+about)" + _WH + r"\b",
         ("Why?", "ok, so how many digits do floats give me?", "And what does it cost?"),
         ("What about videos?", "How about music?", "So can it make videos?", "Whatever works?"),
         "match",
