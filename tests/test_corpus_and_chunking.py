@@ -127,9 +127,13 @@ def test_a_code_block_stays_with_the_line_that_introduces_it():
     # Only a paragraph that introduces it: one ending in a full stop may be cut from it, as before.
     script = "```\n" + "\n".join(f"step {i}" + "x" * 40 for i in range(6)) + "\n```"
     intro = ("Set up the build as the maintainer would. " * 7).rstrip()  # ends in "."
-    for lead_in, together in ((intro, False), (intro[:-1] + ":", True)):
+    # Manuals end a lead-in with a full stop as often ("Then let's create ~/.quiltrc-dpkg as follows.": debmake's
+    # passage ended on it, the file it creates in the next one).
+    follows = intro[:-1] + " as follows."
+    following = intro + " Erase everything by the following."
+    for lead_in, together in ((intro, False), (intro[:-1] + ":", True), (follows, True), (following, True)):
         passages = chunk_article(_article(f"## S\n\n{lead_in}\n\n{script}\n"), 480)
-        assert any(lead_in in c.text and script in c.text for c in passages) == together
+        assert any(lead_in in c.text and script in c.text for c in passages) == together, lead_in
 
 
 def test_markdown_structure_comes_from_commonmark():

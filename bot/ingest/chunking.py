@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from bot.ingest.corpus import Article
 from bot.ingest.markdown_blocks import Block, markdown_sections
 
-CHUNKER_VERSION = "23"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "24"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+# The last sentence of a paragraph that introduces what comes next: "... as follows:", "You can set these up in
+# ~/.devscripts as follows.", "Erase everything by the following.", "This is equivalent to any one of the following
+# lines." (manuals end such a sentence with a full stop as often as with a colon).
+LEADS_IN = re.compile(r"(?:[:：]|\b(?:follows|following\b[^.!?]*|below)[.]?)\s*$", re.IGNORECASE)
 TABLE_ROW = re.compile(
     r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$"
 )  # "Column: value; Column: value": one table row
@@ -57,7 +61,7 @@ def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str
     for i, block in enumerate(blocks):
         # A list joins the paragraph before it; a code block, the paragraph that introduces it ("... as follows:").
         after_para = i > 0 and bool(units) and blocks[i - 1].kind == "para"
-        joins = after_para and (block.kind == "list" or (block.kind == "code" and units[-1].rstrip().endswith(":")))
+        joins = after_para and (block.kind == "list" or (block.kind == "code" and leads_in(units[-1])))
         lead = units[-1] if joins else None
         parts = [block]
         if max_chars and block.kind == "list" and len(block.lines) > 1 and all(map(TABLE_ROW.match, block.lines)):
@@ -72,6 +76,13 @@ def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str
                 units.append(part.text)
                 locations.append(part.location)
     return units, locations
+
+
+def leads_in(paragraph: str) -> bool:
+    """Whether a paragraph's last sentence introduces what follows it (see `LEADS_IN`)."""
+    tail = paragraph.rstrip().rsplit("\n", 1)[-1]
+    last = re.split(r"(?<=[.!?])\s+", tail)[-1]
+    return bool(LEADS_IN.search(last))
 
 
 def _table_parts(block: Block, room: int) -> list[Block]:
