@@ -93,8 +93,11 @@ class Signals:
     sentence_margin: float  # best sentence cosine in the retrieved passages minus the same
     covered: float  # share of the question's words, weighted by rarity in the corpus, in the best passage
     unknown: float  # 1 if the question names something the corpus never mentions, else 0
+    # How much closer the documents' own name alone ("Kestrel Valley Water") comes to them than the whole question
+    # does, or 0: "Does Kestrel Valley Water sell bottled water?" is close to the documents only by their name.
+    name_excess: float = 0.0
 
-    NAMES: ClassVar[tuple[str, ...]] = ("relevance_margin", "sentence_margin", "covered", "unknown")
+    NAMES: ClassVar[tuple[str, ...]] = ("relevance_margin", "sentence_margin", "covered", "unknown", "name_excess")
 
     def values(self) -> tuple[float, ...]:
         return tuple(getattr(self, name) for name in self.NAMES)
@@ -105,6 +108,7 @@ class Signals:
             f"best match {self.relevance_margin:+.2f} and best sentence {self.sentence_margin:+.2f} against "
             f"off-topic questions, {self.covered:.0%} of the question's words in the best passage"
             + ("; names something the documents never mention" if self.unknown else "")
+            + (f"; their own name alone comes {self.name_excess:.2f} closer" if self.name_excess else "")
         )
 
 

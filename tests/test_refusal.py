@@ -44,13 +44,16 @@ def test_a_pinned_floor_declines_below_it(built_index):
 
 def test_the_fit_learns_which_way_each_signal_points():
     rng = np.random.default_rng(0)
-    answerable = rng.normal([0.5, 0.5, 0.8, 0.0], 0.1, (80, 4))
-    off_topic = rng.normal([0.1, 0.1, 0.2, 0.0], 0.1, (20, 4))
+    answerable = rng.normal([0.5, 0.5, 0.8, 0.0, 0.0], 0.1, (80, 5))
+    answerable[:, 4] = 0.0  # the whole question comes closer to the documents than their name alone
+    off_topic = rng.normal([0.1, 0.1, 0.2, 0.0, 0.0], 0.1, (20, 5))
     off_topic[:, 3] = 1.0  # and they name things the documents never mention
+    off_topic[:, 4] = np.abs(off_topic[:, 4])  # or are close to them only by their name
     x, y = np.vstack([answerable, off_topic]), np.r_[np.ones(80), np.zeros(20)]
     model = fit(x, y, ("synthetic",))
-    assert model.coef[0] > 0 and model.coef[2] > 0 and model.coef[3] < 0
-    assert model.probability(Signals(0.5, 0.5, 0.8, 0.0)) > 0.9 > 0.1 > model.probability(Signals(0.1, 0.1, 0.2, 1.0))
+    assert model.coef[0] > 0 and model.coef[2] > 0 and model.coef[3] < 0 and model.coef[4] < 0
+    asked = Signals(0.5, 0.5, 0.8, 0.0, 0.0)
+    assert model.probability(asked) > 0.9 > 0.1 > model.probability(Signals(0.1, 0.1, 0.2, 1.0, 0.1))
     assert model.fitted_on == ("synthetic",) and model.items == 100
 
 

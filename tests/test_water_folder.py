@@ -86,6 +86,31 @@ def test_a_question_naming_the_organisation_is_not_answered_with_its_introductio
     assert boilers.text.startswith("The documents I have don't cover that") and not boilers.sources, boilers.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Does Kestrel Valley Water sell bottled water?",
+        "Does Kestrel Valley Water offer discounts for filling swimming pools?",
+        "Who is the chief executive of Kestrel Valley Water?",
+    ],
+)
+def test_a_question_close_to_the_documents_only_by_their_name_is_declined(utility, question):
+    # The tester's folder answered each with the charter's opening ("supplies drinking water ... Fenwick"): the
+    # name alone comes closer to the documents than the whole question does.
+    answer = utility.ask(question)
+    assert not answer.answered and "184,000 households" not in answer.text, answer.text
+    assert "own name alone comes" in answer.reason, answer.reason
+
+
+def test_the_documents_own_name_is_read_as_a_question_writes_it(utility):
+    view = utility.retriever.live_view()
+    assert view.name_phrase("Does Kestrel Valley Water sell bottled water?") == "Kestrel Valley Water"
+    assert view.name_phrase("Is the call centre open on Saturdays?") == ""
+    # A question naming them is still answered from what it asks besides the name.
+    fee = utility.ask("How much does Kestrel Valley Water charge for a paper copy of a bill?")
+    assert fee.answered and "£8.00" in fee.text, fee.text
+
+
 def test_a_question_just_short_of_the_odds_an_answer_needs_is_shown_what_comes_closest(utility):
     # Tester's "Is the call centre open on Saturdays?" was declined at 0.56 with questions the documents answer;
     # the Saturday hours were in the passage found first. More likely answered than not, short of 2:1: still a

@@ -53,6 +53,7 @@ def _canonical_version(number: str) -> str:
 
 # A title word in over one passage in this many is the corpus's own name rather than a topic of some passages.
 OWN_NAME_SHARE = 5
+NAME_WORD = re.compile(r"[\w'’.&-]+")  # a word as written, with its inner marks ("Larkspur", "&", "LLM's")
 
 
 @dataclass
@@ -82,6 +83,9 @@ class LoadedGeneration:
     _own_name: frozenset[str] | None = None  # title words most passages use (`own_name_words`)
     _product_names: frozenset[str] | None = None  # lower-cased words written with an inner capital ("macos")
     _spelt_close: dict[str, bool] = field(default_factory=dict)  # word -> spelt close to a corpus word
+    # The documents' own name as a question writes it ("Kestrel Valley Water") -> the best passage cosine of that
+    # name alone (`name_phrase`); a corpus is asked its name in a handful of ways, each embedded once.
+    name_closeness: dict[str, float] = field(default_factory=dict)
 
     def nearest(self, vector: np.ndarray, k: int) -> list[str]:
         """Ids of the `k` passages closest to a unit query vector (cosine), closest first.
@@ -103,6 +107,13 @@ class LoadedGeneration:
             words = {t for title in self.titles() for t in tokenize(title)}
             self._own_name = frozenset(t for t in words if self.bm25.doc_freq(t) > share)
         return self._own_name
+
+    def name_phrase(self, question: str) -> str:
+        """The documents' own name as `question` writes it: its capitalised words that are all own-name words, in
+        order ("Does Kestrel Valley Water sell bottled water?" -> "Kestrel Valley Water"), or ""."""
+        own = self.own_name_words()
+        words = NAME_WORD.findall(question)
+        return " ".join(w for w in words if w[:1].isupper() and (t := tokenize(w)) and all(x in own for x in t))
 
     def titles(self) -> list[str]:
         """The documents' titles, once each."""

@@ -1,10 +1,11 @@
 """Whether the documents may answer a question, and why: the one place a refusal is decided.
 
 A question is declined when nothing was found, or when the answerability model (`bot.retrieval.answerability`)
-gives less than two-to-one odds that the documents answer it (`ANSWER_AT`). The model weighs four signals measured against the
+gives less than two-to-one odds that the documents answer it (`ANSWER_AT`). The model weighs five signals measured against the
 corpus: how much closer the best passage and the best sentence come than everyday off-topic questions do
 (the corpus's calibration, `bot.ingest.index.calibration`), how much of the question's rarer wording the best
-passage uses, and whether the question names something the documents never mention (`bot.retrieval.coverage`).
+passage uses, whether the question names something the documents never mention (`bot.retrieval.coverage`), and
+how much closer the documents' own name alone comes to them than the question does.
 A threshold pinned in settings (`BOT_MIN_SCORE`) is a floor on top. An answer that the passages cannot give in the kind asked for (an amount, a date, a name) is declined by
 `lacks_kind` when no sentence the answerer could quote `gives_asked_kind`. Small talk is no refusal: it gets a reply about the assistant, and nothing is searched for it.
 A question declined over names the documents never mention is marked `answers_rest` when the rest of it would
@@ -61,10 +62,12 @@ def decide_retrieval(
     best_sentence: float,
     weights: dict[str, float],
     model: AnswerabilityModel,
+    name_closeness: float = 0.0,
 ) -> Decision:
     """The decision for what the retriever found: `rows` are the retrieved passages' rows in `view`,
     `relevance` the best whole-passage cosine, `best_sentence` the best sentence cosine among `passages`,
-    `weights` the question's words with their rarity in the corpus."""
+    `weights` the question's words with their rarity in the corpus, `name_closeness` the best passage cosine of
+    the documents' own name as the question writes it (0 when it names none)."""
     unknown = unknown_terms(settings, view, form, rows)
     off_topic = calibration.off_topic_high if calibration else UNCALIBRATED_OFF_TOPIC_HIGH
     best = passages[0] if passages else None
@@ -77,6 +80,7 @@ def decide_retrieval(
         sentence_margin=round(best_sentence - off_topic, 4),
         covered=round(covered_share(asked, set(tokenize(f"{best.heading} {best.text}"))) if best else 0.0, 4),
         unknown=1.0 if unknown else 0.0,
+        name_excess=round(max(0.0, name_closeness - relevance), 4),
     )
     decision = decide(
         form,
@@ -109,9 +113,11 @@ def decide_retrieval(
             reason=f"asks what the documents say about their section “{section}” ({signals.describe()})",
         )
     if unknown and not decision.answer and decision.probability is not None:
-        # "Can I work remotely from Thailand?": the documents never name Thailand, but say where one may work.
+        # "Can I work remotely from Thailand?": the documents never name Thailand, but say where one may work. Not
+        # when the name is what a yes/no question asks about ("Can Gemini make images?"): the rest is about others.
         rest = model.probability(dataclasses.replace(signals, unknown=0.0))
-        return dataclasses.replace(decision, answers_rest=rest >= REST_AT)
+        asked_about = bool(form.subject) and any(form.subject in tokenize(term) for term in unknown)
+        return dataclasses.replace(decision, answers_rest=rest >= REST_AT and not asked_about)
     near = decision.probability is not None and decision.probability >= REST_AT
     if not decision.answer and near and signals.covered > 0:
         # Near the line ("What counts as off-peak?" at 0.65 on the climbing gym's folder): more likely answered

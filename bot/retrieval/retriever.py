@@ -144,6 +144,16 @@ class Retriever:
         """Unit-length embedding of one query (batched with queries that arrive at the same time)."""
         return self._queries.embed(text)
 
+    def name_closeness(self, view: LoadedGeneration, query: str) -> float:
+        """The best passage cosine of the documents' own name as `query` writes it, alone (0 when it names none);
+        embedded once per way of writing it."""
+        phrase = view.name_phrase(query)
+        if not phrase:
+            return 0.0
+        if phrase not in view.name_closeness:
+            view.name_closeness[phrase] = float((view.vectors @ self.embed_query(phrase)).max())
+        return view.name_closeness[phrase]
+
     def closest(self, phrase: str, options: list[str]) -> int:
         """Which of `options` means most nearly what `phrase` means (for follow-ups: "LLMs" stands in for "generative AI")."""
         vectors = self.embeddings.queries([phrase, *options])
@@ -293,6 +303,7 @@ class Retriever:
             best_sentence,
             weights,
             self.answerability,
+            self.name_closeness(view, form.query),
         )
         parts = [self.retrieve(part, k=k) for part in form.parts]
         return Retrieval(
