@@ -3,6 +3,8 @@ documents never mention."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -66,6 +68,17 @@ def test_the_shipped_weights_load_and_a_stale_file_says_to_refit(tmp_path):
         AnswerabilityModel.load(stale)
     with pytest.raises(ModelFileError, match="bot fit"):
         AnswerabilityModel.load(tmp_path / "missing.json")
+    # Weights fitted before the last signal was added: the same decisions, no weight on it, until `bot fit`.
+    data = json.loads(SHIPPED.read_text())
+    for key in ("names", "mean", "scale", "coef"):
+        data[key] = data[key][:-1]
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps(data))
+    padded = AnswerabilityModel.load(earlier)
+    assert padded.names == Signals.NAMES and padded.coef[-1] == 0.0
+    asked = Signals(0.3, 0.3, 0.5, 0.0, 0.2)
+    without = AnswerabilityModel(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+    assert padded.probability(asked) == pytest.approx(without.probability_of(np.array(asked.values()[:-1])))
 
 
 def test_eval_shows_how_questions_are_declined(run_cli, built_index, tmp_path):

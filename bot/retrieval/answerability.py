@@ -10,13 +10,17 @@ words the best passage uses is weighted by how rare each word is in that corpus.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bot.types import Signals
+
+log = logging.getLogger("bot")
 
 SHIPPED = Path(__file__).with_name("answerability.json")
 # The one threshold: answer when the documents answer at least twice as likely as not. A confident wrong answer
@@ -71,6 +75,19 @@ class AnswerabilityModel:
             model = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
         except (OSError, ValueError, TypeError) as exc:
             raise ModelFileError(f"Cannot read the answerability model {path}: {exc}. Run `bot fit`.") from None
+        added = Signals.NAMES[len(model.names) :]
+        if model.names == Signals.NAMES[: len(model.names)] and added:
+            # Fitted before a signal was added: it is the same model with no weight on the new one, so the app
+            # and `bot fit` (which measures the signals through it) still run until it is refitted.
+            log.warning("%s was fitted without the signals %s: they get no weight until `bot fit`.", path, added)
+            n = len(added)
+            return dataclasses.replace(
+                model,
+                names=Signals.NAMES,
+                mean=model.mean + (0.0,) * n,
+                scale=model.scale + (1.0,) * n,
+                coef=model.coef + (0.0,) * n,
+            )
         if model.names != Signals.NAMES:
             raise ModelFileError(f"{path} was fitted on other signals ({', '.join(model.names)}): run `bot fit`.")
         return model
