@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.question.followup import condense, side_questions
 from bot.question.spelling import CorpusWords, is_measure
 from bot.tools.evaluate import filler_sentences, sentences
+
+from .conftest import folder_indexed
 
 
 def test_a_concept_the_documents_never_mention_is_named_not_answered(assistant):
@@ -397,3 +401,23 @@ def test_a_title_a_byline_or_a_caption_is_never_quoted_on_its_own():
     assert quotable("Payment Support Team: 0300 555 0199, Monday to Friday 9:00–17:00.")
     assert quotable("Yes.") and quotable("No, Python.")  # a word alone is no byline, nor a verdict with a name
     assert quotable("Passwords must be changed every ninety days.")
+
+
+@pytest.mark.ingest
+def test_an_faq_s_answer_marker_is_not_quoted_nor_its_yes_lent_to_another_question(built_index, tmp_path):
+    # The vets' FAQ answered "Will the vet come to my house at night?" with "A: Yes, dogs must be kept on a short
+    # lead." from "Can I bring my dog into the waiting room?": the marker hid the "Yes" from the answerer.
+    from bot.assistant import Assistant
+
+    faq = (
+        "Q: Can I bring my dog into the waiting room?\n\nA: Yes, dogs must be kept on a short lead. Cats must come "
+        "in a secure carrier.\n\nQ: How do I pay?\n\nA: You can pay by card or cash at reception. Payment is due "
+        "at the time of treatment.\n\nQ: Do you offer home visits?\n\nA: Home visits are available on weekdays for an extra fee.\n"
+    )
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"new-client-faq.txt": faq}))
+    paying = assistant.ask("How can I pay?")
+    assert paying.answered and paying.text.startswith("You can pay by card or cash at reception."), paying.text
+    dogs = assistant.ask("Do dogs have to be on a lead in the waiting room?")
+    assert dogs.answered and "A:" not in dogs.text, dogs.text
+    night = assistant.ask("Will the vet come to my house at night?")
+    assert "Yes, dogs" not in night.text and "A: " not in night.text, night.text

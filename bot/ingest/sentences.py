@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from bot.ingest.chunking import TABLE_ROW
 from bot.safe_markdown import LINK_OR_IMAGE
 
+ANSWER_MARK = re.compile(r"^(?:A|Answer)\s*:\s+")  # "A: Payment is due at the time of treatment."
+
 # A period that ends an initial or a title, not a sentence: "Richard M. Stallman", "e.g. R", "Dr. Smith".
 # A lone capital after a name is an initial; after other words it may be a name ("written in R.").
 _ABBREVIATED = re.compile(r"(?:\b[A-Z][a-z]+ [A-Z]|\b(?:e\.g|i\.e|cf|vs|Dr|Mr|Mrs|Ms|Prof|St|Fig|No|approx))\.$")
@@ -141,9 +143,12 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
         items = [_item_text(ln[2:]) for ln in lines if ln.startswith("- ")]
         lead_sentences = split_sentences(" ".join(prose)) if prose else []
         lead = lead_sentences[-1] if lead_sentences else heading
-        for s in lead_sentences:
+        for n, s in enumerate(lead_sentences):
             if not (items and s is lead and s.endswith(":")):  # a lead-in is quoted with its items
-                add(s, f"{heading} {s}".strip())
+                # An FAQ's "A: Yes, dogs must be kept on a short lead." is quoted without its marker, which would
+                # hide the "Yes" of another question from the answerer (`bot.answer.quoting.VERDICT`); it is
+                # still read with it (the context is what ingest embedded).
+                add(ANSWER_MARK.sub("", s, count=1) if n == 0 else s, f"{heading} {s}".strip())
         if not items:
             continue
         lists += 1
