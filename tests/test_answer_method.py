@@ -421,3 +421,22 @@ def test_an_faq_s_answer_marker_is_not_quoted_nor_its_yes_lent_to_another_questi
     assert dogs.answered and "A:" not in dogs.text, dogs.text
     night = assistant.ask("Will the vet come to my house at night?")
     assert "Yes, dogs" not in night.text and "A: " not in night.text, night.text
+
+
+@pytest.mark.ingest
+def test_the_answer_under_a_heading_asking_the_very_question_answers_it_whatever_kind_it_asks(built_index, tmp_path):
+    # The vets' folder offered "When do I pay?" as a question it answers, then answered it with a plan's
+    # cancellation terms ("... before 12 months, you must pay ..."): "when" asks for a date, and the FAQ's answer
+    # under that very heading gives none.
+    from bot.assistant import Assistant
+
+    files = {
+        "new-client-faq.txt": "NEW CLIENT FAQ\n\nQ: When do I pay?\n\nA: Payment is due at the time of treatment. We "
+        "accept cards.\n\nQ: Do you offer payment plans?\n\nA: We do not offer credit ourselves.\n\nQ: Can I bring "
+        "my dog?\n\nA: Dogs must be kept on a short lead.\n",
+        "plan.md": "# PawPlan\n\n## Cancelling\n\nIf you cancel after 14 days but before 12 months, you must pay the "
+        "full price of any benefits already used.\n",
+    }
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
+    paying = assistant.ask("When do I pay?")
+    assert paying.answered and paying.text.startswith("Payment is due at the time of treatment."), paying.text

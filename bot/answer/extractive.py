@@ -204,7 +204,10 @@ class ExtractiveAnswerer:
             chosen = with_its_passage_list(chosen, candidates, self.settings.passage_max_chars)
         chosen = with_row_for_number(chosen, candidates, form.query)
         chosen = with_neighbours(chosen, candidates)
-        if form.kind and not any(gives_asked_kind(form, c.sentence.text) for c in chosen):
+        # The answer under a heading that asks this very question ("When do I pay?" over "Payment is due at the time
+        # of treatment.") is the answer, whatever kind of answer the question's wording asks for.
+        heading_asks = bool(chosen) and self.asks_same(form.query, sources[chosen[0].source_n - 1])
+        if form.kind and not heading_asks and not any(gives_asked_kind(form, c.sentence.text) for c in chosen):
             # "Which company makes BERT?": a sentence that names one beside BERT ("Google's BERT") answers it.
             rarest = max(retrieval.term_weights, key=retrieval.term_weights.get, default="")
             top = max((c.score for c in candidates), default=0.0)
