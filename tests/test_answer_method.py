@@ -440,3 +440,27 @@ def test_the_answer_under_a_heading_asking_the_very_question_answers_it_whatever
     assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
     paying = assistant.ask("When do I pay?")
     assert paying.answered and paying.text.startswith("Payment is due at the time of treatment."), paying.text
+
+
+@pytest.mark.ingest
+def test_every_question_the_documents_offer_is_answered_from_under_its_heading(built_index, tmp_path):
+    # The Python FAQ offered "Do I have to like “Monty Python’s Flying Circus”?" on a decline, and declined it
+    # itself ("nothing to quote"): its answer "No, but it helps. :)" read as a title line, and "See the Unicode
+    # HOWTO." under another heading as a byline.
+    from bot.assistant import Assistant
+
+    faq = (
+        "# General Python FAQ\n\n## Do I have to like “Monty Python’s Flying Circus”?\n\nNo, but it helps. :)\n\n"
+        "## What does ‘UnicodeDecodeError’ or ‘UnicodeEncodeError’ error mean?\n\nSee the Unicode HOWTO.\n\n"
+        "## Is there a tool to help find bugs?\n\nYes. Pyflakes and Pylint do basic checking that helps you catch "
+        "bugs sooner.\n"
+    )
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"general.md": faq}))
+    retriever = assistant.retriever
+    offered = retriever.suggest(retriever.embed_query("What should I know about Python?"), n=3)
+    assert len(offered) == 3, offered
+    for question in offered:
+        answer = assistant.ask(question)
+        assert answer.answered and answer.sources[0].heading.endswith(question), (question, answer.text)
+    monty = assistant.ask("Do I have to like “Monty Python’s Flying Circus”?")
+    assert monty.text.startswith("No, but it helps."), monty.text

@@ -40,6 +40,7 @@ from bot.answer.sections import (
     each_side,
     named_section,
     of_the_side_asked,
+    order_of,
     says_something,
     section_answer,
     sections_of_each_side,
@@ -206,7 +207,8 @@ class ExtractiveAnswerer:
         chosen = with_neighbours(chosen, candidates)
         # The answer under a heading that asks this very question ("When do I pay?" over "Payment is due at the time
         # of treatment.") is the answer, whatever kind of answer the question's wording asks for.
-        heading_asks = bool(chosen) and self.asks_same(form.query, sources[chosen[0].source_n - 1])
+        chosen_from = chosen[0].source_n if chosen else 1
+        heading_asks = bool(sources) and self.asks_same(form.query, sources[chosen_from - 1])
         if form.kind and not heading_asks and not any(gives_asked_kind(form, c.sentence.text) for c in chosen):
             # "Which company makes BERT?": a sentence that names one beside BERT ("Google's BERT") answers it.
             rarest = max(retrieval.term_weights, key=retrieval.term_weights.get, default="")
@@ -230,6 +232,11 @@ class ExtractiveAnswerer:
             )
         if verdict is not None and verdict in chosen:
             chosen = [verdict, *(c for c in chosen if c is not verdict)]
+        if not chosen and heading_asks:
+            # The question as the heading above the best passage asks it ("Do I have to like “Monty Python’s
+            # Flying Circus”?", offered as a question the documents answer): what is under it answers, however
+            # little it reads like a sentence ("No, but it helps. :)", "See the Unicode HOWTO.").
+            chosen = sorted((c for c in candidates if c.source_n == chosen_from), key=order_of)
         if not chosen:
             # Every sentence found is a title, a byline or a bare lead-in: nothing to quote, so no answer (it was
             # sent empty, marked answered).
