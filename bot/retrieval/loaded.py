@@ -41,6 +41,7 @@ def _facts(meta: dict) -> DocumentFacts:
 _VERSION = re.compile(r"^(?:v|version\s*)?(\d+(?:\.\d+)*)$")
 _NUMERONYM = re.compile(r"^([a-z])(\d{1,2})([a-z])$")  # "k8s", "i18n", "a11y"
 _ACRONYM = re.compile(r"^[A-Z]{2,6}$")
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,6}s")  # "PCs", "VMs", "IDs"
 
 
 def _canonical_version(number: str) -> str:
@@ -140,6 +141,8 @@ class LoadedGeneration:
             return True
         if self._spelt_out(name, lowered):
             return True
+        if _ACRONYM_PLURAL.fullmatch(name) and self.mentions(name[:-1]):
+            return True  # "PCs" where the corpus writes "PC" (a plural too short for `stem`)
         unit = glued_unit(lowered)
         if unit and re.search(rf"(?<![\w.]){re.escape(unit[0])}\s+{re.escape(unit[1])}\b", self._known_text):
             return True  # "25mm" where the corpus writes "25 mm"
