@@ -208,8 +208,11 @@ class ExtractiveAnswerer:
         # The answer under a heading that asks this very question ("When do I pay?" over "Payment is due at the time
         # of treatment.") is the answer, whatever kind of answer the question's wording asks for.
         chosen_from = chosen[0].source_n if chosen else 1
-        heading_asks = bool(sources) and self.asks_same(form.query, sources[chosen_from - 1])
-        if form.kind and not heading_asks and not any(gives_asked_kind(form, c.sentence.text) for c in chosen):
+
+        def heading_asks() -> bool:  # asked only where it decides: it may embed the question's words
+            return bool(sources) and self.asks_same(form.query, sources[chosen_from - 1])
+
+        if form.kind and not any(gives_asked_kind(form, c.sentence.text) for c in chosen) and not heading_asks():
             # "Which company makes BERT?": a sentence that names one beside BERT ("Google's BERT") answers it.
             rarest = max(retrieval.term_weights, key=retrieval.term_weights.get, default="")
             top = max((c.score for c in candidates), default=0.0)
@@ -232,7 +235,7 @@ class ExtractiveAnswerer:
             )
         if verdict is not None and verdict in chosen:
             chosen = [verdict, *(c for c in chosen if c is not verdict)]
-        if not chosen and heading_asks:
+        if not chosen and heading_asks():
             # The question as the heading above the best passage asks it ("Do I have to like “Monty Python’s
             # Flying Circus”?", offered as a question the documents answer): what is under it answers, however
             # little it reads like a sentence ("No, but it helps. :)", "See the Unicode HOWTO.").

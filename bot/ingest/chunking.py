@@ -79,10 +79,9 @@ def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str
 
 
 def leads_in(paragraph: str) -> bool:
-    """Whether a paragraph's last sentence introduces what follows it (see `LEADS_IN`)."""
-    tail = paragraph.rstrip().rsplit("\n", 1)[-1]
-    last = re.split(r"(?<=[.!?])\s+", tail)[-1]
-    return bool(LEADS_IN.search(last))
+    """Whether a paragraph's last sentence introduces what follows it (see `LEADS_IN`: anchored at the end and never
+    across a stop, so it only ever matches within the last sentence)."""
+    return bool(LEADS_IN.search(paragraph.rstrip().rsplit("\n", 1)[-1]))
 
 
 def _table_parts(block: Block, room: int) -> list[Block]:
