@@ -99,6 +99,35 @@ def test_a_number_in_the_question_picks_the_table_row_whose_range_holds_it(built
         assert not any(other in answer.text for other in others), (question, answer.text)
 
 
+PLANS = (
+    "<html><head><title>Pricing</title></head><body><h1>Pricing and plans</h1><h2>Plans</h2><p>Every plan is "
+    "billed per user per month, as shown below.</p><table><thead><tr><th>Plan</th><th>Price per user per month</th>"
+    "<th>Team size</th></tr></thead><tbody><tr><td>Starter</td><td>$0</td><td>Up to 3 users</td></tr><tr><td>Pro"
+    "</td><td>$6</td><td>4 to 50 users</td></tr><tr><td>Business</td><td>$5</td><td>More than 50 users</td></tr>"
+    "</tbody></table><p>Users can be added at any time from the billing page.</p></body></html>"
+)
+
+
+def test_a_row_the_question_names_outweighs_a_number_counting_something_else(built_index, tmp_path):
+    """ "We're on Business and need three more people. How much extra per month?" quoted the row whose range
+    holds three (a tester's help-centre folder, 2026-12-06): the question names its row, and its number counts
+    the people to add. A question naming no row still gets the row its number falls in, and a row named by a range
+    ("More than 5 years") is not named by the number in it."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(
+        folder_indexed(built_index, tmp_path, {"pricing.html": PLANS, "handbook.html": LEAVE})
+    )
+    for question, row, others in [
+        ("We're on Business and need three more people. How much extra per month?", "Business | $5", ("$0", "$6")),
+        ("What does a team of 30 users pay per user per month?", "Pro | $6", ("$0", "$5")),
+        ("How many leave days after 5 years?", "3 to 5 years | 25 days", ("23 days", "28 days")),
+    ]:
+        answer = assistant.ask(question)
+        assert answer.answered and row in answer.text, (question, answer.text)
+        assert not any(other in answer.text for other in others), (question, answer.text)
+
+
 def test_a_decline_offers_the_questions_nearest_to_what_was_asked(built_index, tmp_path):
     """Documents without question headings had every decline offer the same three starters, whatever was asked
     (tester): the nearest questions about their sections are offered instead."""

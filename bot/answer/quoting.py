@@ -11,7 +11,7 @@ import dataclasses
 import re
 
 from bot.answer.sections import Candidate, order_of, terms
-from bot.answer.tables import Cells, Table, asked_number, in_range, row_cells
+from bot.answer.tables import Cells, Table, asked_number, in_range, names_number, row_cells
 from bot.ingest.sentences import Sentence
 from bot.safe_markdown import inert_markdown
 from bot.text import tokenize
@@ -304,7 +304,10 @@ def list_item(sentence: Sentence) -> tuple[str, str] | None:
 def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], question: str) -> list[Candidate]:
     """`chosen`, led by the one row of a chosen table whose range holds the number the question names: "How many
     days of holiday do I get after working here four years?" is answered by "3 to 5 years: 25 days", not by the
-    row that fitted its words best ("Less than 3 years", a tester's), nor by the whole table. Its other rows go."""
+    row that fitted its words best ("Less than 3 years", a tester's), nor by the whole table. Its other rows go.
+
+    A row the question names by its first cell is that row, whatever its number counts: "We're on Business and
+    need three more people" asks for the Business row, not the one for up to three users."""
     number = asked_number(question)
     first = next((c for c in chosen if table_rows(c.sentence)), None)
     if number is None or first is None:
@@ -319,6 +322,10 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
         for i, row in enumerate(tables[id(c)][1])
         if any(in_range(cell, number) for _, cell in row)
     ]
+    asked = set(tokenize(question))
+    named = [(c, i) for c in table for i, row in enumerate(tables[id(c)][1]) if names_row(row, asked)]
+    if len(named) == 1:
+        holding = named
     if len(holding) != 1:
         return chosen
     c, i = holding[0]
@@ -326,6 +333,14 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
     row_quote = [q for q in c.sentence.quotes if q and q != lead][i]
     one_row = dataclasses.replace(c.sentence, text=row_quote, quotes=(lead, row_quote) if lead else (row_quote,))
     return [dataclasses.replace(c, sentence=one_row)] + [other for other in chosen if other not in table]
+
+
+def names_row(row: Cells, asked: set[str]) -> bool:
+    """Whether a question (`asked`: its words) names a table row by its first cell: a name ("Business"), not a
+    number or a range ("More than 5 years"), which only the number asked picks."""
+    label = row[0][1] if row else ""
+    words = set(tokenize(label))
+    return bool(words) and not names_number(label) and words <= asked
 
 
 def with_its_passage_list(chosen: list[Candidate], candidates: list[Candidate], budget: int) -> list[Candidate]:

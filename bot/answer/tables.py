@@ -192,6 +192,11 @@ def asked_number(question: str) -> float | None:
     return float(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else float(word)
 
 
+def names_number(text: str) -> bool:
+    """Whether `text` names a number, in digits or in words ("3 to 5 years", "Up to three users")."""
+    return bool(_NUMBER.search(text))
+
+
 def in_range(cell: str, number: float) -> bool:
     """Whether a table cell naming a range ("Less than 3 years", "3 to 5 years", "More than 5 years", "10+"), or
     that is a number alone, holds `number`. A cell that names no range holds nothing."""
