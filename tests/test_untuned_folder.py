@@ -115,9 +115,7 @@ def test_a_row_the_question_names_outweighs_a_number_counting_something_else(bui
     ("More than 5 years") is not named by the number in it."""
     from bot.assistant import Assistant
 
-    assistant = Assistant.build(
-        folder_indexed(built_index, tmp_path, {"pricing.html": PLANS, "handbook.html": LEAVE})
-    )
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"pricing.html": PLANS, "handbook.html": LEAVE}))
     for question, row, others in [
         ("We're on Business and need three more people. How much extra per month?", "Business | $5", ("$0", "$6")),
         ("What does a team of 30 users pay per user per month?", "Pro | $6", ("$0", "$5")),
@@ -126,6 +124,36 @@ def test_a_row_the_question_names_outweighs_a_number_counting_something_else(bui
         answer = assistant.ask(question)
         assert answer.answered and row in answer.text, (question, answer.text)
         assert not any(other in answer.text for other in others), (question, answer.text)
+
+
+WALKS = (
+    "<html><head><title>Walks</title></head><body><h1>Heron Point Visitor Centre</h1><h2>Guided walks</h2><table>"
+    "<thead><tr><th>Walk</th><th>Distance</th><th>Price per adult</th><th>When</th></tr></thead><tbody><tr><td>Marsh "
+    "Trail</td><td>5 km</td><td>£8</td><td>Daily at 10:00, April to October</td></tr><tr><td>Estuary Birds</td><td>9 "
+    "km</td><td>£14</td><td>Saturdays at 08:00, all year, binoculars lent free</td></tr><tr><td>Night Sky Stroll</td>"
+    "<td>3 km</td><td>£12</td><td>First Friday of each month, start time varies with sunset</td></tr></tbody></table>"
+    "<p>Walks need at least 3 people to go ahead. If a walk does not reach 3 bookings, we cancel it the day before "
+    "and refund you in full. The Night Sky Stroll is for ages 12 and over; the other walks welcome children.</p>"
+    "</body></html>"
+)
+
+
+def test_a_list_of_things_and_their_prices_asked_in_one_question_gets_the_whole_table(built_index, tmp_path):
+    """ "Which guided tours do you offer and how much are they?" showed one tour of three, then said the documents
+    don't answer "how much are they?" beside the price it had shown (a tester's bike-hire folder, 2026-12-06):
+    "they" had been read as "offer", and "Which guided tours" as no list. Asked again after it, "they" are the
+    walks."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"walks.html": WALKS, "handbook.html": LEAVE}))
+    for question in ("Which guided walks do you offer and how much are they?", "Which guided walks do you offer?"):
+        answer = assistant.ask(question)
+        assert answer.answered, (question, answer.text)
+        for row in ("Marsh Trail | 5 km | £8", "Estuary Birds | 9 km | £14", "Night Sky Stroll | 3 km | £12"):
+            assert row in answer.text, (question, answer.text)
+        assert "don't answer" not in answer.text, (question, answer.text)
+    follow_up = assistant.retrieve("How much are they?", ["Which guided walks do you offer?"])
+    assert follow_up.query == "How much are guided walks?", follow_up.query
 
 
 def test_a_decline_offers_the_questions_nearest_to_what_was_asked(built_index, tmp_path):

@@ -291,8 +291,9 @@ _TABLE = (
         r"^\s*(?:list|name|enumerate|give me (?:a |the )?list)\b|\b(?:listed|named|mentioned|covered|included)\b"
         r"|^\s*(?:what|which)\s+(?:are|were)\s+(?:the\s+)?(?:main\s+|key\s+|different\s+)?(?:[a-z]+\s+)?[a-z]+s\b"
         r"(?!\s+(?:made|built|done|known|seen|written|\w+ed)\b)"
-        # "Which expenses are not reimbursed?", "What tools do I need?": a plural asked for is several things
-        r"|^\s*(?:what|which)\s+(?!(?:does|was|has|is|this|its|plus|always|perhaps)\b)[a-z]{3,}s\s+"
+        # "Which expenses are not reimbursed?", "What tools do I need?", "Which guided tours do you offer?": a plural
+        # asked for is several things
+        r"|^\s*(?:what|which)\s+(?!(?:does|was|has|is|this|its|plus|always|perhaps)\b)(?:[a-z]+\s+)?[a-z]{3,}s\s+"
         r"(?:are|were|do|can|must|should|will|have|need)\b",
         (
             "List the challenges of adopting LLMs.",
@@ -300,6 +301,7 @@ _TABLE = (
             "Which expenses are not reimbursed?",
             "What tools do I need?",
             "What are the main ethical concerns?",
+            "Which guided tours do you offer?",
         ),
         ("What are LLMs made of?", "What does it cost?", "Which is better?", "What is this?"),
     ),
@@ -471,9 +473,22 @@ _TABLE = (
     ),
     _row(
         "what_are_the",
-        r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+|^how\s+(?:many|much)\s+(?!do\b|does\b|is\b|are\b)",
-        ("What are the privacy concerns with AI?", "How many leave days do I get after 7 years?"),
-        ("What are LLMs?", "How much does it cost?"),
+        r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+|^how\s+(?:many|much)\s+(?!do\b|does\b|is\b|are\b)"
+        # "Which guided tours do you offer?": about the tours, not the offering (the words before the verb it asks with)
+        r"|^(?:what|which)\s+(?!(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|kinds?|types?|sorts?)\b)"
+        r"[a-z][\w'-]*(?:\s+[\w'-]+){0,2}?\s+(?:do|does|did|can|could|should|will|would|is|are|was|were|has|have)\b",
+        (
+            "What are the privacy concerns with AI?",
+            "How many leave days do I get after 7 years?",
+            "Which guided tours do you offer?",
+        ),
+        (
+            "What are LLMs?",
+            "How much does it cost?",
+            "What does it cost?",
+            "What kind of bikes do you rent?",
+            "Which industries benefit most from LLMs?",
+        ),
         "match",
     ),
     _row(  # "A compared with B", "A differs from those of B", "A as opposed to B": the words between the two sides
