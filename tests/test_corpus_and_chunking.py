@@ -431,6 +431,23 @@ def test_commands_indented_under_a_line_ending_in_a_colon_are_code_in_plain_text
     assert shown.count("```") == 2 and "- one" in shown and "Indented prose." in shown
 
 
+def test_a_table_of_words_and_amounts_indented_under_a_colon_is_a_table_not_code():
+    """A tester's rental terms (.txt) put the late fees under "Late returns are charged as follows:", indented,
+    in columns parted by spaces: read as code, "I brought my bike back 40 minutes late. How much will I be
+    charged?" was declined as giving no amount. Commands so laid out, with their aligned comments, stay code."""
+    from bot.ingest.corpus import text_to_markdown
+
+    fees = (
+        "Late returns are charged as follows:\n\n    Minutes late        Charge\n    up to 15            no charge\n"
+        "    16 to 60            £5\n    more than 180       one extra day\n\nPhone us if you will be late.\n"
+    )
+    shown = text_to_markdown(fees)
+    assert "```" not in shown, shown
+    assert "- Minutes late: 16 to 60; Charge: £5\n" in shown and "- Minutes late: up to 15; Charge: no charge" in shown
+    commands = "Then run:\n\n    make test        # the fast lane\n    make run         # serves on 8000\n"
+    assert "```\nmake test        # the fast lane\nmake run         # serves on 8000\n```" in text_to_markdown(commands)
+
+
 def test_a_plain_text_file_s_headings_on_lines_of_their_own_head_sections(tmp_path):
     """A tester's SOP (.txt) had "2. PRIORITY CATEGORIES" alone on its line, then a blank line and its text: it was
     read as a list item, every passage had no heading, and "How fast do you respond to a P2?" was declined. Its

@@ -73,6 +73,20 @@ def test_small_talk_is_not_read_as_a_follow_up():
 
 
 @pytest.mark.parametrize(
+    ("follow_up", "query"),
+    [
+        ("What about a tandem?", "How much does it cost to rent a tandem?"),
+        ("And tandems?", "How much does it cost to rent tandems?"),
+        ("What about the tandem?", "How much does it cost to rent the tandem?"),
+    ],
+)
+def test_a_follow_up_naming_a_thing_with_its_article_stands_in_for_the_earlier_one(follow_up, query):
+    """ "And what about a tandem?" after a question on renting an electric bike was searched as "what about a
+    tandem (How much ...)" and declined (a tester's bike-hire folder): a phrase with its article is a phrase."""
+    assert read_question(follow_up, ["How much does it cost to rent an electric bike?"]).query == query
+
+
+@pytest.mark.parametrize(
     ("message", "parts"),
     [
         (

@@ -156,6 +156,25 @@ def test_a_list_of_things_and_their_prices_asked_in_one_question_gets_the_whole_
     assert follow_up.query == "How much are guided walks?", follow_up.query
 
 
+BOATS = (
+    "Heron Point Boat Hire: Terms\n\n1. RETURNING THE BOAT\n\nBring the boat back to the jetty by the time on your "
+    "ticket. Late returns are charged as follows:\n\n    Minutes late        Charge\n    up to 10            no "
+    "charge\n    11 to 45            £6\n    46 to 120           £18\n    more than 120       one extra day\n\n"
+    "If you will be late, call the jetty office.\n\n2. LIFE JACKETS\n\nEveryone on board wears a life jacket.\n"
+)
+
+
+def test_a_fee_table_laid_out_with_spaces_in_a_text_file_answers_with_its_row(built_index, tmp_path):
+    """ "I brought my bike back 40 minutes late. How much will I be charged?" was declined as giving no amount (a
+    tester's bike-hire terms, .txt): the fee table, indented under "... as follows:", was read as code."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"terms.txt": BOATS, "handbook.html": LEAVE}))
+    answer = assistant.ask("I brought the boat back 30 minutes late. How much will I be charged?")
+    assert answer.answered and "| 11 to 45 | £6 |" in answer.text, answer.text
+    assert "£18" not in answer.text, answer.text
+
+
 def test_a_decline_offers_the_questions_nearest_to_what_was_asked(built_index, tmp_path):
     """Documents without question headings had every decline offer the same three starters, whatever was asked
     (tester): the nearest questions about their sections are offered instead."""

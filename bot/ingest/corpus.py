@@ -223,14 +223,21 @@ def _opens_with_underlined(block: list[str]) -> bool:
     return len(lines) >= 2 and bool(_UNDERLINE.match(lines[1])) and not _UNDERLINE.match(lines[0])
 
 
+# What code has and a table of words and amounts has not: "$ debmake", "x = 1", "# a comment", "--out=q1.xlsx".
+_CODE_SIGNS = re.compile(r"[=$/\\{}<>|;`#\[\]*&~^]")
+
+
 def _indented_after_colon(block: list[str], out: list[str]) -> bool:
     """A block indented by four spaces or a tab, every line of it, after a paragraph ending in ":" ("Then clone
     the repository and bootstrap it:" and its commands): a plain-text file's way to show code. Bullets so
-    indented are a list."""
+    indented are a list, and columns of words and amounts parted by spaces a table ("Late returns are charged as
+    follows:" over "Minutes late    Charge" and "16 to 60    £5")."""
     said = next((line for line in reversed(out) if line.strip()), "")  # the last line written (not all of them)
     if not said.rstrip().endswith(":") or said.startswith(("#", "- ")):
         return False
-    return all(line.startswith(("    ", "\t")) and not line.lstrip().startswith(_BULLETS) for line in block)
+    if not all(line.startswith(("    ", "\t")) and not line.lstrip().startswith(_BULLETS) for line in block):
+        return False
+    return not (_aligned_items(block) and not any(_CODE_SIGNS.search(line) for line in block))
 
 
 def _blocks(text: str) -> list[list[str]]:
@@ -287,8 +294,9 @@ def _aligned_items(block: list[str]) -> list[str] | None:
     """A block laid out in columns, as list items; None for any other block.
 
     - A table aligned with spaces: rows of cells parted by two or more spaces; a first line indented further
-      than the rows names the columns ("   Northgate   Riverside" over "Monday  07:00  10:00"), as
-      `table_items` writes tables. One text indented further after a row continues that row's last cell.
+      than the rows names the columns ("   Northgate   Riverside" over "Monday  07:00  10:00"), as does one
+      with no figure over rows that all have one, as `table_items` writes tables. One text indented further
+      after a row continues that row's last cell.
     - A record: a line, then fields indented under it ("Riverside", then "  Address: ...", "  Parking: ...").
     Joined as a wrapped paragraph, either read as one run-on line ("Northgate Riverside Monday - Friday
     07:00 ...").
@@ -302,7 +310,11 @@ def _aligned_items(block: list[str]) -> list[str] | None:
     cells = [_COLUMN_GAP.split(line.strip()) for line in block]
     if sum(len(c) >= 2 for c in cells) < max(2, (len(block) + 1) // 2):
         return None
-    header = cells[0] if indent[0] > base else None
+    # Column names: a first line indented further than the rows, or one without a figure over rows of as many
+    # cells that each have one ("Minutes late    Charge" over "16 to 60    £5")
+    named = len(cells[0]) >= 2 and all(len(c) == len(cells[0]) for c in cells[1:])
+    figures = not re.search(r"\d", block[0]) and all(re.search(r"\d", line) for line in block[1:])
+    header = cells[0] if indent[0] > base or named and figures else None
     rows: list[list[str]] = []
     lead: list[str] = []
     for line_cells, depth in list(zip(cells, indent))[1 if header else 0 :]:

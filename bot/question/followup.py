@@ -151,7 +151,14 @@ def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | No
     elif closest is not None and len(spans) > 1:
         pick = closest(phrase, [antecedent[a:b] for a, b in spans])  # "What about videos?" -> for "images"
     begin, end = spans[pick]
-    return f"{_agree(antecedent[:begin], phrase)}{phrase}{antecedent[end:]}?"
+    before = antecedent[:begin]
+    # "What about a tandem?" after "... rent an electric bike ...": "rent a tandem", not "rent an a tandem"; and
+    # "rent tandems", not "rent an tandems"
+    if P["article"].find(phrase):
+        before = P["article_before"].regex.sub("", before)
+    elif phrase.lower().endswith("s"):
+        before = P["a_or_an_before"].regex.sub("", before)
+    return f"{_agree(before, phrase)}{phrase}{antecedent[end:]}?"
 
 
 def _own_antecedent(question: str) -> bool:
@@ -205,7 +212,12 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
         if cut >= 0:
             return f"{antecedent[:cut]} {prep} {obj}?", False  # "What about in healthcare?": a new place
         target = obj
-    phrase_only = all(w.lower() not in STOPWORDS or w.lower() in ("and", "of") for w in _words(target))
+    words = _words(target)
+    # "What about a tandem?": a phrase may open with its article
+    phrase_only = all(
+        w.lower() not in STOPWORDS or w.lower() in ("and", "of") or i == 0 and P["article"].find(w + " ")
+        for i, w in enumerate(words)
+    )
     if (about or had_marker) and phrase_only and 1 <= len(tokenize(target)) <= 4:
         stood_in = _stand_in(antecedent, target, closest)
         if stood_in:
