@@ -77,7 +77,6 @@ def test_small_talk_is_not_read_as_a_follow_up():
     [
         ("What about a tandem?", "How much does it cost to rent a tandem?"),
         ("And tandems?", "How much does it cost to rent tandems?"),
-        ("What about the tandem?", "How much does it cost to rent the tandem?"),
     ],
 )
 def test_a_follow_up_naming_a_thing_with_its_article_stands_in_for_the_earlier_one(follow_up, query):

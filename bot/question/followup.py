@@ -213,9 +213,10 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
             return f"{antecedent[:cut]} {prep} {obj}?", False  # "What about in healthcare?": a new place
         target = obj
     words = _words(target)
-    # "What about a tandem?": a phrase may open with its article
+    # "What about a tandem?": a phrase may open with "a" (a thing like the one before; "the secondary carer" is one
+    # of what was asked about, kept alongside)
     phrase_only = all(
-        w.lower() not in STOPWORDS or w.lower() in ("and", "of") or i == 0 and P["article"].find(w + " ")
+        w.lower() not in STOPWORDS or w.lower() in ("and", "of") or i == 0 and P["a_or_an"].find(w + " ")
         for i, w in enumerate(words)
     )
     if (about or had_marker) and phrase_only and 1 <= len(tokenize(target)) <= 4:
