@@ -175,6 +175,33 @@ def test_a_fee_table_laid_out_with_spaces_in_a_text_file_answers_with_its_row(bu
     assert "£18" not in answer.text, answer.text
 
 
+CANOES = {
+    "guide.md": "# Redwing Canoe Hire: Booking Guide\n\n## Booking a canoe\n\nBook your canoe online up to 60 days "
+    "ahead. Each canoe seats two adults and one child.\n\n## Collecting your canoe\n\nCollect the canoe from the "
+    "boathouse with your booking code. Paddles and buoyancy aids come with every canoe.\n\n## Returning a canoe "
+    "outside opening hours\n\nThe boathouse has a locked return pen beside the slipway, open 24 hours. Chain the "
+    "canoe to a free ring and post the key through the letterbox. A canoe left in the pen counts as returned at "
+    "the time on the key tag.\n",
+    "terms.md": "# Redwing Canoe Hire: Terms\n\n## Who can hire\n\nThe hirer must be 18 or over and able to swim "
+    "50 metres.\n\n## Damage\n\nA holed canoe is charged at the cost of repair, up to 400 pounds per canoe."
+    "\n\n## Weather\n\nWe close the river when the flood warning is amber or red; your canoe hire is then "
+    "moved to another day free of charge.\n",
+    "prices.md": "# Redwing Canoe Hire: Prices\n\n## Canoe prices\n\nA canoe costs 30 pounds for half a day and "
+    "45 pounds for a full day. A deposit of 100 pounds is taken for every canoe.\n",
+}
+
+
+def test_a_word_of_the_documents_own_name_asked_about_as_a_thing_counts(built_index, tmp_path):
+    """ "Can I drop the bike off at night when you're closed?" was declined on a tester's folder for "Kittiwake Bike
+    Hire": "bike", a word of the documents' own name, did not count as covered, and nothing else of the question
+    was in the passage that answers it. Only the name as the question writes it ("Redwing Canoe Hire") goes."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, CANOES))
+    answer = assistant.ask("Can I drop the canoe off at night when you're closed?")
+    assert answer.answered and "open 24 hours" in answer.text, answer.text
+
+
 def test_a_decline_offers_the_questions_nearest_to_what_was_asked(built_index, tmp_path):
     """Documents without question headings had every decline offer the same three starters, whatever was asked
     (tester): the nearest questions about their sections are offered instead."""

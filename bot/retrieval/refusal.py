@@ -72,8 +72,9 @@ def decide_retrieval(
     off_topic = calibration.off_topic_high if calibration else UNCALIBRATED_OFF_TOPIC_HIGH
     best = passages[0] if passages else None
     # The corpus's own name ("Kestrel Valley Water", "Fjordline") is in most passages and tells none apart: a
-    # question naming it is covered by what it asks besides the name.
-    own = view.own_name_words()
+    # question naming it is covered by what it asks besides the name. Only the name as written goes: "Can you cut
+    # off my water?" asks about water, and "Can I drop the bike off at night?" (of Kittiwake Bike Hire) about bikes.
+    own = set(tokenize(view.name_phrase(form.query)))
     asked = {t: w for t, w in weights.items() if t not in own} or weights
     signals = Signals(
         relevance_margin=round(relevance - off_topic, 4),
