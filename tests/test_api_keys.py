@@ -67,6 +67,21 @@ def test_the_document_set_is_named_after_the_corpus_folder_and_keys_see_only_the
     assert document_sets(key_settings, ["handbook"]) == {}
 
 
+def test_a_key_for_the_folder_bot_serve_corpus_serves_names_its_set(run_cli, key_settings, monkeypatch, tmp_path):
+    """A tester serving `bot serve --corpus DIR` made a key with `bot api-key create NAME`: it was for the
+    configured corpus ("corpus"), and GET /v1/models listed nothing. `--corpus DIR` makes it for that folder's set."""
+    monkeypatch.setenv("BOT_DATA_DIR", str(key_settings.data_dir))
+    folder = tmp_path / "Bike Hire Docs"
+    folder.mkdir()
+    (folder / "terms.md").write_text("# Terms\n\nHelmets are free.\n", encoding="utf-8")
+    code, key, err = run_cli("api-key", "create", "tester", "--corpus", str(folder), settings=key_settings)
+    assert code == 0 and key.strip().startswith("bot-") and "for bike-hire-docs" in err, err
+    code, listed, _ = run_cli("api-key", "list", settings=key_settings)
+    assert "\tbike-hire-docs\t" in listed, listed
+    code, _, err = run_cli("api-key", "create", "other", "--corpus", str(tmp_path / "missing"), settings=key_settings)
+    assert code == 1 and "No folder at" in err, err
+
+
 def _error(body, max_messages: int = 5, max_chars: int = 50) -> ApiError:
     with pytest.raises(ApiError) as caught:
         read_request(body if isinstance(body, bytes) else json.dumps(body).encode(), max_messages, max_chars)

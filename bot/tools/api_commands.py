@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from bot.settings import Settings
+from bot.tools.commands import corpus_settings
 from bot.web.api.sets import ALL_SETS, document_sets
 
 
@@ -32,6 +33,8 @@ def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
 
     store = api_keys_for(settings)
     if args.key_command == "create":
+        if args.corpus:  # `bot serve --corpus DIR` serves that folder's set, not the configured corpus's
+            settings = corpus_settings(settings, args.corpus)
         every = document_sets(settings)
         known = set(every)
         # By default the sets open to everyone there are now (not those added later): a set limited to named

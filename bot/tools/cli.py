@@ -150,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SET",
         help="a document set the key may use (repeatable; `*` = every set); default: every set there is now",
     )
+    p.add_argument(
+        "--corpus",
+        metavar="DIR",
+        help="the folder `bot serve --corpus DIR` serves: the key is for its set (named after the folder)",
+    )
     p.set_defaults(func=cmd_api_key)
     p = key_sub.add_parser("list", help="the keys made: name, first characters, sets, when made, revoked or not")
     p.set_defaults(func=cmd_api_key)
