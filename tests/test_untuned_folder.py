@@ -90,10 +90,22 @@ def test_a_number_in_the_question_picks_the_table_row_whose_range_holds_it(built
     assistant = Assistant.build(
         folder_indexed(built_index, tmp_path, {"handbook.html": LEAVE, "retention.md": RETENTION})
     )
-    for question, row, others in [
-        ("How many days of holiday do I get after working here four years?", "3 to 5 years | 25 days", ("23", "28")),
-        ("How much annual leave do I get after 6 years?", "More than 5 years | 28 days", ("23 days", "25 days")),
-    ]:
+    _answered_by_rows(
+        assistant,
+        [
+            (
+                "How many days of holiday do I get after working here four years?",
+                "3 to 5 years | 25 days",
+                ("23", "28"),
+            ),
+            ("How much annual leave do I get after 6 years?", "More than 5 years | 28 days", ("23 days", "25 days")),
+        ],
+    )
+
+
+def _answered_by_rows(assistant, cases: list[tuple[str, str, tuple[str, ...]]]) -> None:
+    """Each question is answered with its row and none of the other rows' `others`."""
+    for question, row, others in cases:
         answer = assistant.ask(question)
         assert answer.answered and row in answer.text, (question, answer.text)
         assert not any(other in answer.text for other in others), (question, answer.text)
@@ -116,14 +128,14 @@ def test_a_row_the_question_names_outweighs_a_number_counting_something_else(bui
     from bot.assistant import Assistant
 
     assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"pricing.html": PLANS, "handbook.html": LEAVE}))
-    for question, row, others in [
-        ("We're on Business and need three more people. How much extra per month?", "Business | $5", ("$0", "$6")),
-        ("What does a team of 30 users pay per user per month?", "Pro | $6", ("$0", "$5")),
-        ("How many leave days after 5 years?", "3 to 5 years | 25 days", ("23 days", "28 days")),
-    ]:
-        answer = assistant.ask(question)
-        assert answer.answered and row in answer.text, (question, answer.text)
-        assert not any(other in answer.text for other in others), (question, answer.text)
+    _answered_by_rows(
+        assistant,
+        [
+            ("We're on Business and need three more people. How much extra per month?", "Business | $5", ("$0", "$6")),
+            ("What does a team of 30 users pay per user per month?", "Pro | $6", ("$0", "$5")),
+            ("How many leave days after 5 years?", "3 to 5 years | 25 days", ("23 days", "28 days")),
+        ],
+    )
 
 
 WALKS = (
