@@ -527,7 +527,7 @@ _TABLE = (
     _row("ends_in_one", r"\bones?\s*$", ("need one", "want ones "), ("one of them",), flags=0),
     _row("article_before", r"\b(?:an?|the)\s+$", ("work without an ",), ("work without ",)),
     _row("a_or_an", r"^an?\s+", ("a GAN", "an LLM"), ("another GAN",), "match"),
-    _row("a_or_an_before", r"\ban?\s+$", ("rent an ", "need a "), ("rent the ", "banana "), flags=re.I),
+    _row("a_or_an_before", r"\ban?\s+$", ("rent an ", "need a "), ("rent the ", "banana ")),
     _row("article", r"^(?:an?|the)\s+", ("the GAN", "an LLM"), ("theory",), "match"),
     _row("possessive", r"['’]s$", ("OpenAI's", "Meta’s"), ("LLMs",), flags=0),
 )
