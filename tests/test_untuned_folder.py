@@ -214,6 +214,29 @@ def test_a_word_of_the_documents_own_name_asked_about_as_a_thing_counts(built_in
     assert answer.answered and "open 24 hours" in answer.text, answer.text
 
 
+VEHICLES = (
+    "<html><head><title>Fares</title></head><body><h1>Vehicle fares</h1><p>Cars, vans and motorhomes are charged "
+    "by their length, including anything towed.</p><table><thead><tr><th>Vehicle length</th><th>Single</th><th>Return</th></tr>"
+    "</thead><tbody><tr><td>Up to 5.00 m</td><td>£38</td><td>£70</td></tr><tr><td>5.01 to 7.00 m</td><td>£52</td>"
+    "<td>£96</td></tr><tr><td>7.01 to 10.00 m</td><td>£85</td><td>£160</td></tr></tbody></table><p>Vehicles over "
+    "10 m must be booked by phone.</p></body></html>"
+)
+
+
+def test_a_length_with_its_unit_is_a_detail_of_the_question_not_a_name(built_index, tmp_path):
+    """ "My motorhome is 8.5 m long" was declined as "don't mention “8.5”" beside the fares table whose row holds
+    it (a tester's ferry folder, held out, 2026-12-06): a number followed by its unit is a quantity, as "30kg" is.
+    A version after a name is still a name the documents must mention."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"fares.html": VEHICLES, "handbook.html": LEAVE}))
+    _answered_by_rows(
+        assistant, [("My motorhome is 8.5 m long. How much is a single ticket?", "7.01 to 10.00 m | £85", ("£52",))]
+    )
+    answer = assistant.ask("What are the fares for Ferrylink 4.2?")
+    assert not answer.answered and "Ferrylink 4.2" in answer.text, answer.text
+
+
 def test_a_decline_offers_the_questions_nearest_to_what_was_asked(built_index, tmp_path):
     """Documents without question headings had every decline offer the same three starters, whatever was asked
     (tester): the nearest questions about their sections are offered instead."""

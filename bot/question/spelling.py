@@ -108,10 +108,25 @@ _UNITS = frozenset(
 )
 
 
-def is_measure(word: str) -> bool:
-    """A time of day or a quantity written as one word ("11pm", "30kg"): a detail of a question, not a name."""
+# Units written as words after a number: "8.5 metres", "6.2 m", "25 pupils".
+_UNIT_WORDS = (
+    r"(?:metres?|meters?|feet|foot|inch(?:es)?|miles?|kilometres?|kilometers?|kilos?|kilograms?|grams?|tonnes?|"
+    r"litres?|liters?|percent|per\s+cent|%|seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|"
+    r"people|persons?|adults?|children|kids|pupils|passengers|guests|members|seats?|euros?|pounds?|dollars?)"
+)
+
+
+def is_measure(word: str, question: str = "") -> bool:
+    """A time of day or a quantity: written as one word ("11pm", "30kg"), or a number the question follows with
+    its unit ("My motorhome is 8.5 m long", "6.2 metres"): a detail of a question, not a name. A number after a
+    name or before anything else ("Python 3.13", "release 4.4") names a version."""
     unit = glued_unit(word.lower())
-    return bool(unit) and unit[1] in _UNITS
+    if unit:
+        return unit[1] in _UNITS
+    if not question or not re.fullmatch(r"\d+(?:[.,]\d+)?", word):
+        return False
+    units = "|".join(sorted(_UNITS, key=len, reverse=True))
+    return bool(re.search(rf"(?<![\w.]){re.escape(word)}\s*(?:{units}|{_UNIT_WORDS})(?!\w)", question, re.I))
 
 
 def _extends(longer: str, word: str) -> bool:

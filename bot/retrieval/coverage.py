@@ -29,7 +29,7 @@ def unknown_words(view: LoadedGeneration, form: QuestionForm, key_term_max_zipf:
     """Names (`QuestionForm.names`) and key words (see `missing_terms`) of the question the corpus never uses."""
     # A time or a quantity ("11pm", "30kg") is what the question asks about, not a thing the documents must name:
     # "My dog has eaten chocolate and it's 11pm, what do I do?" was declined for never mentioning "11pm".
-    names = [name for name in form.names if not is_measure(name) and not view.mentions(name)]
+    names = [name for name in form.names if not is_measure(name, form.question) and not view.mentions(name)]
     said = {n.lower() for n in names}
     return names + [word for word in missing_terms(view, form, key_term_max_zipf) if word.lower() not in said]
 
