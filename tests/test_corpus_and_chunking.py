@@ -448,6 +448,24 @@ def test_a_table_of_words_and_amounts_indented_under_a_colon_is_a_table_not_code
     assert "```\nmake test        # the fast lane\nmake run         # serves on 8000\n```" in text_to_markdown(commands)
 
 
+def test_a_plain_text_table_ruled_off_under_its_column_names_is_read_by_its_columns():
+    """A ferry's conditions (.txt) ruled their group table's column names off with dashes and gave the last row one
+    cell for two columns: rows came out as "1 to 9 none -" and the rule as a row, and "a school party of 25 pupils"
+    got the whole table (a tester's held-out folder). A reStructuredText table's rules go the same way."""
+    from bot.ingest.corpus import text_to_markdown
+
+    groups = (
+        "The booking must be made in advance as shown below.\n\n    Group size     Discount    Book at least\n"
+        "    ----------     --------    -------------\n    1 to 9         none        -\n"
+        "    20 to 39       15%         7 days before\n    81 or more     ask the charter desk\n"
+    )
+    shown = text_to_markdown(groups)
+    assert "- Group size: 20 to 39; Discount: 15%; Book at least: 7 days before\n" in shown, shown
+    assert "- Group size: 81 or more; Discount: ask the charter desk" in shown and "---" not in shown, shown
+    simple = "Sizes are:\n\n=====  ======\nSize   Price\n=====  ======\nSmall  £3\nLarge  £5\n=====  ======\n"
+    assert "- Size: Small; Price: £3\n- Size: Large; Price: £5" in text_to_markdown(simple)
+
+
 def test_a_plain_text_file_s_headings_on_lines_of_their_own_head_sections(tmp_path):
     """A tester's SOP (.txt) had "2. PRIORITY CATEGORIES" alone on its line, then a blank line and its text: it was
     read as a list item, every passage had no heading, and "How fast do you respond to a P2?" was declined. Its

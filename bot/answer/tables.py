@@ -177,7 +177,13 @@ _NUMBER_WORDS = {
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")(?![\w.]\d)", re.I)
 _BELOW = re.compile(r"^(?:less than|fewer than|under|below|up to|at most|<=?)\s*(\d+(?:\.\d+)?)\b", re.I)
 _ABOVE = re.compile(r"^(?:more than|over|above|at least|from|>=?)\s*(\d+(?:\.\d+)?)\b|^(\d+(?:\.\d+)?)\s*\+", re.I)
-_BETWEEN = re.compile(r"^(?:between\s+)?(\d+(?:\.\d+)?)\s*(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\b", re.I)
+# "3 to 5 years", "5.01 m to 7.00 m" (a short unit after the first number)
+_BETWEEN = re.compile(r"^(?:between\s+)?(\d+(?:\.\d+)?)\s*(?:[a-z]{1,2}\s+)?(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\b", re.I)
+# What a row's label may say before its range: "Vehicle 5.01 m to 7.00 m long", "Car or van up to 5.00 m long".
+_NAMED_FIRST = re.compile(
+    r"^(?:(?!(?:less|fewer|under|below|up|at|more|over|above|from|between)\b)[^\W\d]+\s+){1,3}(?=\S*\d|up to|under|over)",
+    re.I,
+)
 _EXACT = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -201,8 +207,9 @@ def in_range(cell: str, number: float) -> bool:
     """Whether a table cell naming a range ("Less than 3 years", "3 to 5 years", "More than 5 years", "10+"), or
     that is a number alone, holds `number`. A cell that names no range holds nothing."""
     cell = cell.strip()
-    if len(cell) > 40:
+    if len(cell) > 60:
         return False
+    cell = _NAMED_FIRST.sub("", cell, count=1) if cell[:1].isalpha() else cell
     if _EXACT.fullmatch(cell):  # "3": the row of level 3
         return float(cell) == number
     if m := _BETWEEN.match(cell):

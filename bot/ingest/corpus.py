@@ -284,6 +284,8 @@ def _heading_alone(line: str, following: str | None) -> bool:
     return _looks_like_heading(text, following)
 
 
+# A plain-text table's rule: dashes or equals signs, in one run or one per column ("-------   ------").
+_RULE = re.compile(r"^[-=]{3,}(?:\s+[-=]{3,})*$")
 # Where a line's columns part: two or more spaces, not after a sentence's end ("one.  Two" is prose).
 _COLUMN_GAP = re.compile(r"(?<![.!?])\s{2,}")
 # A record's field: "Address: Unit 4, ..." (a short name, then a colon and its value).
@@ -307,14 +309,22 @@ def _aligned_items(block: list[str]) -> list[str] | None:
     base = min(indent)
     if indent[0] == base and all(i > base for i in indent[1:]) and all(_FIELD.match(ln.strip()) for ln in block[1:]):
         return [" ".join(block[0].split()), *(f"- {' '.join(ln.split())}" for ln in block[1:])]
+    # A rule of dashes under the first line ("----------   --------") says it names the columns (a rule above it
+    # too, as reStructuredText's tables have); rules go.
+    while len(block) > 2 and _RULE.match(block[0].strip()):
+        block, indent = block[1:], indent[1:]
+    ruled = len(block) > 2 and bool(_RULE.match(block[1].strip()))
+    if ruled or any(_RULE.match(line.strip()) for line in block):
+        kept = [i for i, line in enumerate(block) if not _RULE.match(line.strip())]
+        block, indent = [block[i] for i in kept], [indent[i] for i in kept]
     cells = [_COLUMN_GAP.split(line.strip()) for line in block]
     if sum(len(c) >= 2 for c in cells) < max(2, (len(block) + 1) // 2):
         return None
-    # Column names: a first line indented further than the rows, or one without a figure over rows of as many
-    # cells that each have one ("Minutes late    Charge" over "16 to 60    £5")
+    # Column names: a first line ruled off or indented further than the rows, or one without a figure over rows of
+    # as many cells that each have one ("Minutes late    Charge" over "16 to 60    £5")
     named = len(cells[0]) >= 2 and all(len(c) == len(cells[0]) for c in cells[1:])
     figures = not re.search(r"\d", block[0]) and all(re.search(r"\d", line) for line in block[1:])
-    header = cells[0] if indent[0] > base or named and figures else None
+    header = cells[0] if ruled or indent[0] > base or named and figures else None
     rows: list[list[str]] = []
     lead: list[str] = []
     for line_cells, depth in list(zip(cells, indent))[1 if header else 0 :]:
@@ -328,8 +338,9 @@ def _aligned_items(block: list[str]) -> list[str] | None:
         return None
     if header and all(len(r) == len(header) + 1 for r in rows):
         return [*lead, *table_items([["", *header], *rows])]
-    if header and all(len(r) == len(header) for r in rows):
-        return [*lead, *table_items([header, *rows])]
+    if header and all(2 <= len(r) <= len(header) for r in rows):
+        # a row with fewer cells leaves its last columns empty ("81 or more   ask the charter desk")
+        return [*lead, *table_items([header, *(r + [""] * (len(header) - len(r)) for r in rows)])]
     lines = [" ".join(header)] if header else []
     return [*lead, *lines, *(_row_item(r) for r in rows)]
 
