@@ -181,3 +181,6 @@ def test_a_row_label_naming_its_range_after_a_word_holds_a_number_in_it():
     assert in_range("Less than 3 years", 2) and in_range("3 to 5 years", 4) and in_range("10+", 12)
     assert not in_range("Monday to Friday 08:00 - 19:00", 12) and not in_range("Daily at 10:00, May to September", 12)
     assert not in_range("Standard consultation with a vet (15 minutes)", 15)
+    # both bounds: "uptime was 99.7%" is in the second row of a service-credit table, not the first (a tester's)
+    assert not in_range("Below 99.95% but at least 99.9%", 99.7) and in_range("Below 99.9% but at least 99.5%", 99.7)
+    assert in_range("At least 10 and under 20 people", 15) and not in_range("At least 10 and under 20 people", 25)

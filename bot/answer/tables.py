@@ -214,12 +214,27 @@ def in_range(cell: str, number: float) -> bool:
         return float(cell) == number
     if m := _BETWEEN.match(cell):
         return float(m.group(1)) <= number <= float(m.group(2))
-    if m := _BELOW.match(cell):
-        bound = float(m.group(1))
-        inclusive = cell.lower().startswith(("up to", "at most", "<="))
-        return number <= bound if inclusive else number < bound
-    if m := _ABOVE.match(cell):
-        bound = float(m.group(1) or m.group(2))
-        strict = cell.lower().startswith(("more than", "over", "above")) or (cell[:1] == ">" and cell[1:2] != "=")
-        return number > bound if strict else number >= bound
+    if _BELOW.match(cell) or _ABOVE.match(cell):
+        # every bound it names: "Below 99.95% but at least 99.9%" is a range, not just "below 99.95"
+        bounds = [b.strip() for b in _SECOND_BOUND.split(cell)]
+        return all(_holds(bound, number) for bound in bounds if _BELOW.match(bound) or _ABOVE.match(bound))
     return False
+
+
+# Where a cell names its second bound: "Below 99.95% but at least 99.9%", "At least 10 and under 20".
+_SECOND_BOUND = re.compile(
+    r"\s*,?\s+(?:but|and)\s+(?=(?:less than|fewer than|under|below|up to|at most|more than|over|above|at least|from)\b)",
+    re.I,
+)
+
+
+def _holds(bound: str, number: float) -> bool:
+    """Whether `number` is within one bound ("less than 3", "up to 10", "over 25", "at least 99.9", "10+")."""
+    if m := _BELOW.match(bound):
+        limit = float(m.group(1))
+        inclusive = bound.lower().startswith(("up to", "at most", "<="))
+        return number <= limit if inclusive else number < limit
+    m = _ABOVE.match(bound)
+    limit = float(m.group(1) or m.group(2))
+    strict = bound.lower().startswith(("more than", "over", "above")) or (bound[:1] == ">" and bound[1:2] != "=")
+    return number > limit if strict else number >= limit
