@@ -62,19 +62,20 @@ def decide_retrieval(
     best_sentence: float,
     weights: dict[str, float],
     model: AnswerabilityModel,
+    name_phrase: str = "",
     name_closeness: float = 0.0,
 ) -> Decision:
     """The decision for what the retriever found: `rows` are the retrieved passages' rows in `view`,
     `relevance` the best whole-passage cosine, `best_sentence` the best sentence cosine among `passages`,
-    `weights` the question's words with their rarity in the corpus, `name_closeness` the best passage cosine of
-    the documents' own name as the question writes it (0 when it names none)."""
+    `weights` the question's words with their rarity in the corpus, `name_phrase` the documents' own name as the
+    question writes it ("" when it names none) and `name_closeness` that name's best passage cosine (0 without it)."""
     unknown = unknown_terms(settings, view, form, rows)
     off_topic = calibration.off_topic_high if calibration else UNCALIBRATED_OFF_TOPIC_HIGH
     best = passages[0] if passages else None
     # The corpus's own name ("Kestrel Valley Water", "Fjordline") is in most passages and tells none apart: a
     # question naming it is covered by what it asks besides the name. Only the name as written goes: "Can you cut
     # off my water?" asks about water, and "Can I drop the bike off at night?" (of Kittiwake Bike Hire) about bikes.
-    own = set(tokenize(view.name_phrase(form.query)))
+    own = set(tokenize(name_phrase))
     asked = {t: w for t, w in weights.items() if t not in own} or weights
     signals = Signals(
         relevance_margin=round(relevance - off_topic, 4),

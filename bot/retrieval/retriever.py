@@ -144,10 +144,9 @@ class Retriever:
         """Unit-length embedding of one query (batched with queries that arrive at the same time)."""
         return self._queries.embed(text)
 
-    def name_closeness(self, view: LoadedGeneration, query: str) -> float:
-        """The best passage cosine of the documents' own name as `query` writes it, alone (0 when it names none);
-        embedded once per way of writing it."""
-        phrase = view.name_phrase(query)
+    def name_closeness(self, view: LoadedGeneration, phrase: str) -> float:
+        """The best passage cosine of the documents' own name as a question writes it (`phrase`, from
+        `LoadedGeneration.name_phrase`), alone (0 when it names none); embedded once per way of writing it."""
         if not phrase:
             return 0.0
         if phrase not in view.name_closeness:
@@ -292,6 +291,7 @@ class Retriever:
             (float((vectors @ qvec).max()) for p in passages if (vectors := self.sentence_vectors(p)) is not None),
             default=relevance,  # an index without stored sentence vectors: the passage stands for its sentences
         )
+        name_phrase = view.name_phrase(form.query)  # the documents' own name as the question writes it
         decision = refusal.decide_retrieval(
             self.settings,
             view,
@@ -303,7 +303,8 @@ class Retriever:
             best_sentence,
             weights,
             self.answerability,
-            self.name_closeness(view, form.query),
+            name_phrase,
+            self.name_closeness(view, name_phrase),
         )
         parts = [self.retrieve(part, k=k) for part in form.parts]
         return Retrieval(
