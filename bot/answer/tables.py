@@ -175,8 +175,10 @@ _NUMBER_WORDS = {
     )
 }
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")(?![\w.]\d)", re.I)
-_BELOW = re.compile(r"^(?:less than|fewer than|under|below|up to|at most|<=?)\s*(\d+(?:\.\d+)?)\b", re.I)
-_ABOVE = re.compile(r"^(?:more than|over|above|at least|from|>=?)\s*(\d+(?:\.\d+)?)\b|^(\d+(?:\.\d+)?)\s*\+", re.I)
+_BELOW_WORDS = r"less than|fewer than|under|below|up to|at most"  # a range's upper bound
+_ABOVE_WORDS = r"more than|over|above|at least|from"  # and its lower one
+_BELOW = re.compile(rf"^(?:{_BELOW_WORDS}|<=?)\s*(\d+(?:\.\d+)?)\b", re.I)
+_ABOVE = re.compile(rf"^(?:{_ABOVE_WORDS}|>=?)\s*(\d+(?:\.\d+)?)\b|^(\d+(?:\.\d+)?)\s*\+", re.I)
 # "3 to 5 years", "5.01 m to 7.00 m" (a short unit after the first number)
 _BETWEEN = re.compile(r"^(?:between\s+)?(\d+(?:\.\d+)?)\s*(?:[a-z]{1,2}\s+)?(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\b", re.I)
 # What a row's label may say before its range: "Vehicle 5.01 m to 7.00 m long", "Car or van up to 5.00 m long".
@@ -222,10 +224,7 @@ def in_range(cell: str, number: float) -> bool:
 
 
 # Where a cell names its second bound: "Below 99.95% but at least 99.9%", "At least 10 and under 20".
-_SECOND_BOUND = re.compile(
-    r"\s*,?\s+(?:but|and)\s+(?=(?:less than|fewer than|under|below|up to|at most|more than|over|above|at least|from)\b)",
-    re.I,
-)
+_SECOND_BOUND = re.compile(rf"\s*,?\s+(?:but|and)\s+(?=(?:{_BELOW_WORDS}|{_ABOVE_WORDS})\b)", re.I)
 
 
 def _holds(bound: str, number: float) -> bool:

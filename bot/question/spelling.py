@@ -115,6 +115,9 @@ _UNIT_WORDS = (
     r"people|persons?|adults?|children|kids|pupils|passengers|guests|members|seats?|euros?|pounds?|dollars?)"
 )
 
+# A unit after a number, glued or as a word (the longest first: "mins" before "min" before "m").
+_UNIT_AFTER = rf"(?:{'|'.join(sorted(_UNITS, key=lambda u: (-len(u), u)))}|{_UNIT_WORDS})(?!\w)"
+
 
 def is_measure(word: str, question: str = "") -> bool:
     """A time of day or a quantity: written as one word ("11pm", "30kg"), or a number the question follows with
@@ -125,8 +128,7 @@ def is_measure(word: str, question: str = "") -> bool:
         return unit[1] in _UNITS
     if not question or not re.fullmatch(r"\d+(?:[.,]\d+)?", word):
         return False
-    units = "|".join(sorted(_UNITS, key=len, reverse=True))
-    return bool(re.search(rf"(?<![\w.]){re.escape(word)}\s*(?:{units}|{_UNIT_WORDS})(?!\w)", question, re.I))
+    return bool(re.search(rf"(?<![\w.]){re.escape(word)}\s*{_UNIT_AFTER}", question, re.I))
 
 
 def _extends(longer: str, word: str) -> bool:
