@@ -314,9 +314,8 @@ def _aligned_items(block: list[str]) -> list[str] | None:
     while len(block) > 2 and _RULE.match(block[0].strip()):
         block, indent = block[1:], indent[1:]
     ruled = len(block) > 2 and bool(_RULE.match(block[1].strip()))
-    if ruled or any(_RULE.match(line.strip()) for line in block):
-        kept = [i for i, line in enumerate(block) if not _RULE.match(line.strip())]
-        block, indent = [block[i] for i in kept], [indent[i] for i in kept]
+    kept = [i for i, line in enumerate(block) if not _RULE.match(line.strip())]
+    block, indent = [block[i] for i in kept], [indent[i] for i in kept]
     cells = [_COLUMN_GAP.split(line.strip()) for line in block]
     if sum(len(c) >= 2 for c in cells) < max(2, (len(block) + 1) // 2):
         return None
