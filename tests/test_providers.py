@@ -3,6 +3,7 @@ and a loopback server speaking Ollama's protocol. Every answer is checked agains
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -111,6 +112,24 @@ def test_local_model_answers_the_seed_question_grounded(built_index, local_model
     assert answer.answered and answer.provider == "local"
     assert answer.cited and all(1 <= n <= len(answer.sources) for n in answer.cited)
     _assert_checked(assistant, answer)
+
+
+@pytest.mark.llm
+def test_local_model_answers_from_what_fits_its_context(built_index, local_model_file):
+    # Four passages of code or a big table can pass the bundled model's 2,048 tokens: it answered nothing, and the
+    # reply quoted the passages under "the language model (local) is unavailable". Here they are twelve times as
+    # long, and the model still writes the answer, from as many of them as fit.
+    assistant = _provider_assistant(built_index, llm="local", llm_timeout=900)
+    retrieval = assistant.retrieve("Can LLMs make images?")
+    long = [dataclasses.replace(p, text="\n\n".join([p.text] * 12)) for p in retrieval.passages]
+    retrieval = dataclasses.replace(retrieval, passages=long)
+    llm = assistant._llm_answerer("local")
+    tokens = llm.model.client.tokenize(" ".join(p.text for p in long).encode())
+    assert len(tokens) > llm.model.n_ctx  # all of them cannot be in the prompt
+    answer = llm.answer(retrieval)
+    assert answer.answered and answer.provider == "local"
+    assert "unavailable" not in answer.notice, answer.notice
+    assert answer.grounding.fallback or answer.cited
 
 
 def _assert_checked(assistant, answer) -> None:

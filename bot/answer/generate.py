@@ -8,6 +8,7 @@ with a notice saying why.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer.extractive import ExtractiveAnswerer
-from bot.answer.providers import ModelBusy, ModelGate, describe_failure
+from bot.answer.providers import ModelBusy, ModelGate, describe_failure, prompt_limit
 from bot.answer.tables import as_rows
 from bot.ingest.sentences import Sentence, split_sentences
 from bot.safe_markdown import sanitize_generated
@@ -122,6 +123,10 @@ def _format_passages(sources: list[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
+# Room for the chat template's role markers around the system and user messages ("<|im_start|>system\n" ...).
+TEMPLATE_TOKENS = 32
+
+
 class LLMAnswerer:
     """Writes answers with a chat model, streams them, checks them, and falls back when needed."""
 
@@ -146,9 +151,36 @@ class LLMAnswerer:
         self.prompt = ChatPromptTemplate.from_messages(
             [("system", SYSTEM_PROMPT), ("human", "<passages>\n{passages}\n</passages>\n\nQuestion: {question}")]
         )
+        self.limit = prompt_limit(chat_model)
+
+    def fitting(self, passages: list[Passage], question: str) -> list[Passage]:
+        """The passages, best first, that fit the model's context beside the instructions, the question and the
+        answer's tokens; the first cut short if it alone does not. A server's model gets them all.
+
+        The bundled SmolLM2 reads 2,048 tokens: four passages of code or a big table passed it, and the question
+        was answered from the passages with "the language model is unavailable"."""
+        if self.limit is None or not passages:
+            return passages
+        n_ctx, count = self.limit
+        frame = "".join(m.content for m in self.prompt.format_messages(passages="", question=question))
+        room = n_ctx - self.settings.llm_max_tokens - TEMPLATE_TOKENS - count(frame)
+        kept: list[Passage] = []
+        for p in passages:
+            if count(_format_passages([*kept, p])) > room:
+                break
+            kept.append(p)
+        first = passages[0]
+        while not kept and first.text:
+            # Cut at a space, in proportion to the excess (one text's tokens per character vary little).
+            cut = int(len(first.text) * room / count(_format_passages([first]))) - 1
+            first = dataclasses.replace(first, text=first.text[: max(cut, 0)].rsplit(" ", 1)[0])
+            if count(_format_passages([first])) <= room:
+                kept.append(first)
+        return kept or passages[:1]
 
     def _generate(self, retrieval: Retrieval, on_token: Callable[[str], None] | None) -> str:
-        messages = self.prompt.format_messages(passages=_format_passages(retrieval.passages), question=retrieval.query)
+        passages = self.fitting(retrieval.passages, retrieval.query)
+        messages = self.prompt.format_messages(passages=_format_passages(passages), question=retrieval.query)
         deadline = time.monotonic() + self.settings.llm_timeout
         parts: list[str] = []
         for chunk in self.model.stream(messages):

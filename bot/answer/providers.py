@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -153,6 +153,16 @@ class ModelGate:
             yield
         finally:
             self._lock.release()
+
+
+def prompt_limit(model: object) -> tuple[int, Callable[[str], int]] | None:
+    """The context size and token counter of an in-process llama.cpp model, whose whole prompt and answer must
+    fit its context; None for a server, which keeps its own (far larger) limit."""
+    n_ctx = getattr(model, "n_ctx", None)
+    tokenize = getattr(getattr(model, "client", None), "tokenize", None)
+    if not (isinstance(n_ctx, int) and callable(tokenize)):
+        return None
+    return n_ctx, lambda text: len(tokenize(text.encode("utf-8"), add_bos=False))
 
 
 def make_model_gate(settings: Settings, provider: str) -> ModelGate | None:
