@@ -81,6 +81,23 @@ def test_without_question_headings_starters_ask_about_main_sections_skipping_boi
     ]
 
 
+def test_a_how_to_heading_and_one_in_capitals_make_starters_a_person_would_type():
+    # A tester saw "What do the documents say about How to book a bike online?" and "What does Rental Terms say
+    # about WHO CAN RENT?" on the welcome screen.
+    guide = describe_document(
+        "guide.md", _passages("guide.md", "Booking Guide", ["How to book a bike online", "Opening hours"]), None
+    )
+    terms = describe_document(
+        "terms.txt", _passages("terms.txt", "Rental Terms", ["1. WHO CAN RENT", "4. RETURNING THE BIKE"]), None
+    )
+    assert pick_starters([guide, terms], n=4) == [
+        "How do I book a bike online?",
+        "Who can rent?",
+        "What does Booking Guide say about opening hours?",
+        "What does Rental Terms say about returning the bike?",
+    ]
+
+
 def test_a_manual_whose_chapters_sit_under_contents_shows_its_chapters_and_no_sphinx_pages():
     # A Sphinx manual as one HTML page: "Abstract", then every chapter under "Contents", then "Indices and tables".
     policy = describe_document(

@@ -250,5 +250,5 @@ def test_a_decline_offers_the_questions_nearest_to_what_was_asked(built_index, t
     assistant = Assistant.build(folder_indexed(built_index, tmp_path, files))
     answer = assistant.ask("Do I get paid when I have the flu?")
     assert not answer.answered, answer.text
-    assert answer.suggestions[0] == "What does Tidewell Software Employee Handbook say about Sick leave?", answer
+    assert answer.suggestions[0] == "What does Tidewell Software Employee Handbook say about sick leave?", answer
     assert assistant.overview.example_questions()[0] != answer.suggestions[0]  # the starters open with annual leave

@@ -136,10 +136,32 @@ def _askable(section: str) -> bool:
 _DOCUMENT_NOUN = re.compile(rf"\b{DOCUMENT_NOUNS}\b", re.I)
 
 
+# A heading that is a how-to or a question without its mark: "How to book a bike online", "WHO CAN RENT".
+_HOW_TO = re.compile(r"^how to (\w.*)$", re.I)
+_UNMARKED_QUESTION = re.compile(
+    r"^(?:(?:who|what|when|where|which|why|how) (?:can|is|are|do|does|should|must|may|will)|(?:can|do|does|is|are) "
+    r"(?:i|you|we|my|our))\b",
+    re.I,
+)
+
+
 def _about(document: Document, section: str, several: bool) -> str:
-    """A question about a section, naming its document when there are several and the title is short."""
-    if section[:1].isupper() and section[1:2].islower() and " " not in section:
-        section = section[0].lower() + section[1:]  # "about watering", but "about RStudio", "about Pests and Mites"
+    """A question about a section, naming its document when there are several and the title is short; a how-to
+    or a question heading asked as itself. (A tester saw "What do the documents say about How to book a bike
+    online?" and "What does Rental Terms say about WHO CAN RENT?".)"""
+    if section.isupper():
+        section = section.capitalize()  # a heading in capitals, said in a sentence
+        if " " in section and not _UNMARKED_QUESTION.match(section):
+            section = section.lower()
+    if how := _HOW_TO.match(section):
+        return f"How do I {how.group(1)}?"
+    if _UNMARKED_QUESTION.match(section):
+        return f"{section}?"
+    first, *rest = section.split(" ")
+    if first[:1].isupper() and first[1:].islower() and not any(word[:1].isupper() for word in rest):
+        section = (
+            section[0].lower() + section[1:]
+        )  # "about opening hours", but "about RStudio", "about Pests and Mites"
     if not several:
         return f"What does the document say about {section}?"
     if len(document.title) <= 40:
