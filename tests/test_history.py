@@ -170,6 +170,8 @@ def rate_last_answer_down(page, comment: str) -> None:
     page.locator("button:has(svg.lucide-thumbs-down)").last.click()
     page.locator("[role=dialog] textarea").fill(comment)
     page.get_by_role("button", name="Submit feedback").click()
+    # A first rating was acknowledged as "Feedback updated" (a tester): the app's own words thank the user.
+    expect(page.get_by_text("Thanks for your feedback")).to_be_visible(timeout=REPLY_WAIT_MS)
     expect(page.locator("button.negative-feedback-on")).to_have_count(
         1, timeout=REPLY_WAIT_MS
     )  # after the server said yes
