@@ -187,6 +187,74 @@ def test_a_fee_table_laid_out_with_spaces_in_a_text_file_answers_with_its_row(bu
     assert "£18" not in answer.text, answer.text
 
 
+def test_a_number_counted_in_hours_looks_up_a_table_counted_in_minutes(built_index, tmp_path):
+    """ "What if I am 2 hours late bringing the bike back?" was answered with the "up to 15 | no charge" row (a
+    tester in the browser, bike-hire folder, 2026-12-06): the 2 was looked up in a table of minutes late."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"terms.txt": BOATS, "handbook.html": LEAVE}))
+    _answered_by_rows(
+        assistant,
+        [
+            ("What is the charge if I bring the boat back 1.5 hours late?", "| 46 to 120 | £18 |", ("no charge", "£6")),
+            ("What is the charge if I bring the boat back 20 minutes late?", "| 11 to 45 | £6 |", ("no charge", "£18")),
+        ],
+    )
+
+
+HIRE_TERMS = (
+    "# Heron Point Boat Hire: Terms\n\n## 1. Who can hire\n\nThe person who signs the hire agreement (the hirer) must "
+    "be at least 18 years old and must show photo ID. Bank cards are not accepted as ID. Young people aged 16 or 17 "
+    "may hire a rowing boat on their own with a parent's signed consent form. They may not hire a motor boat or a "
+    "canoe under any circumstances. Children under 16 may go out only with an adult hirer in the same boat.\n\n"
+    "## 2. Life jackets\n\nEveryone on board wears a life jacket.\n"
+)
+
+
+def test_a_yes_no_answer_led_by_its_best_sentence_keeps_the_one_leaning_on_it_beside_it(built_index, tmp_path):
+    """ "I'm 17, can I rent an e-bike?" was answered "Young people aged 16 or 17 may hire a city bike ... The person
+    who signs the rental agreement ... They may not hire an e-bike ...": the best sentence led, the rest followed in
+    document order, and "They" came after the sentence about the hirer (a tester in the browser, 2026-12-06)."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"terms.md": HIRE_TERMS, "handbook.html": LEAVE}))
+    answer = assistant.ask("I'm 17, can I hire a motor boat?")
+    assert answer.answered and "consent form. They may not hire a motor boat" in answer.text, answer.text
+
+
+GROUPS = (
+    "<html><head><title>Group hire</title></head><body><h1>Heron Point Boat Hire: Groups</h1><h2>Group discounts</h2>"
+    "<p>Groups who book together, for the same day and the same time, get a discount on the hire price (not on "
+    "extras):</p><table><thead><tr><th>Number of boats</th><th>Discount</th></tr></thead><tbody><tr><td>1 to 4</td>"
+    "<td>none</td></tr><tr><td>5 to 9</td><td>10%</td></tr><tr><td>10 to 19</td><td>15%</td></tr><tr><td>20 to 40"
+    "</td><td>20%</td></tr><tr><td>more than 40</td><td>price on request; call the jetty office</td></tr></tbody>"
+    "</table><h2>Notice for groups</h2><table><thead><tr><th>Group type</th><th>Booking notice needed</th><th>Staff "
+    "escort</th></tr></thead><tbody><tr><td>School group (under 16)</td><td>14 days</td><td>One free instructor per "
+    "8 pupils; required</td></tr><tr><td>Youth club</td><td>7 days</td><td>Optional, 30 pounds per instructor</td>"
+    "</tr><tr><td>Private party</td><td>2 days</td><td>Not available</td></tr></tbody></table></body></html>"
+)
+
+
+def test_a_table_asked_about_as_a_whole_is_quoted_whole_and_a_cell_may_hold_a_semicolon(built_index, tmp_path):
+    """A tester in the browser, on the bike-hire folder (2026-12-06): "Is there a discount for groups?" showed the
+    three best-fitting rows of five and left out the 20% for 20 to 40 bikes; and the school row, whose escort cell
+    reads "One free guide per 8 pupils; required", came out as a raw "Group type: ...; ..." line above a table of
+    the other rows. A question naming a number still gets its one row."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"groups.html": GROUPS, "handbook.html": LEAVE}))
+    answer = assistant.ask("Is there a discount for groups?")
+    assert answer.answered, answer.text
+    rows = ("| 1 to 4 | none |", "| 5 to 9 | 10% |", "| 10 to 19 | 15% |", "| 20 to 40 | 20% |")
+    assert all(row in answer.text for row in rows), answer.text
+    assert "| more than 40 | price on request; call the jetty office |" in answer.text, answer.text
+    assert answer.text.count("| --- |") == 1, answer.text  # one table
+    answer = assistant.ask("How much notice do school groups need to give?")
+    assert "| School group (under 16) | 14 days | One free instructor per 8 pupils; required |" in answer.text, answer
+    assert "Group type:" not in answer.text, answer.text
+    _answered_by_rows(assistant, [("We are 12 boats. What discount do we get?", "| 10 to 19 | 15% |", ("20%",))])
+
+
 CANOES = {
     "guide.md": "# Redwing Canoe Hire: Booking Guide\n\n## Booking a canoe\n\nBook your canoe online up to 60 days "
     "ahead. Each canoe seats two adults and one child.\n\n## Collecting your canoe\n\nCollect the canoe from the "

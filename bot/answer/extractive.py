@@ -31,6 +31,7 @@ from bot.answer.quoting import (
     with_neighbours,
     with_row_for_number,
     with_span,
+    with_whole_table,
     without_verdict,
 )
 from bot.answer.replies import names_not_mentioned, not_covered_reply, part_not_covered
@@ -204,6 +205,7 @@ class ExtractiveAnswerer:
         if wants_list and not (from_section or wants_names or both):
             chosen = with_its_passage_list(chosen, candidates, self.settings.passage_max_chars)
         chosen = with_row_for_number(chosen, candidates, form.query)
+        chosen = with_whole_table(chosen, candidates, form.query, self.settings.passage_max_chars)
         chosen = with_neighbours(chosen, candidates)
         # The answer under a heading that asks this very question ("When do I pay?" over "Payment is due at the time
         # of treatment.") is the answer, whatever kind of answer the question's wording asks for.

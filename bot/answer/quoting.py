@@ -8,10 +8,11 @@ the quoted text with each sentence's citation (code as blocks of its own, verbat
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 
 from bot.answer.sections import Candidate, order_of, terms
-from bot.answer.tables import Cells, Table, asked_number, in_range, names_number, row_cells
+from bot.answer.tables import Cells, Table, asked_number, in_range, in_unit_of, names_number, row_cells
 from bot.ingest.sentences import Sentence
 from bot.safe_markdown import inert_markdown
 from bot.text import tokenize
@@ -37,6 +38,11 @@ _POINTS_BACK = re.compile(
 _LEANS_FORWARD = re.compile(r"(?::|\bfollowing\.|\bas follows\.|!)$|\b(?:two|three|four|several) [\w-]+(?: [\w-]+)?\.$")
 
 
+def _leans_back(text: str) -> bool:
+    """Whether a sentence leans on the one before it: "They ...", "to get ...", "... makes this technology ..."."""
+    return bool(_LEANS_BACK.match(text) or text[:1].islower() or _POINTS_BACK.search(text))
+
+
 def with_neighbours(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
     """The chosen sentences plus the neighbours they lean on, each run in passage order.
 
@@ -55,8 +61,7 @@ def with_neighbours(chosen: list[Candidate], candidates: list[Candidate]) -> lis
         for _ in range(2):  # "But ..." leans on "They ...", which leans on "LLMs ...": two steps back at most
             first = run[0]
             before = by_place.get((first.source_n, first.sentence.order - 1))
-            text = first.sentence.text
-            leans_back = _LEANS_BACK.match(text) or text[:1].islower() or _POINTS_BACK.search(text)  # "to get ..."
+            leans_back = _leans_back(first.sentence.text)
             # A sentence chosen for later still comes first when this one leans on it: "They excel ..." never
             # precedes its "LLMs are ...".
             if not (before and leans_back and (before.source_n, before.sentence.order) not in emitted):
@@ -160,7 +165,11 @@ def with_span(
         lo, hi = min(lo, i), max(hi, i)
     passage = [c for i, c in enumerate(own) if lo <= i <= hi or c in chosen]
     if first_leads:
-        passage = [first] + [c for c in passage if c is not first]
+        # What leans on the leading sentence comes with it: "Young people aged 16 or 17 may hire a city bike ...
+        # They may not hire an e-bike" had "They" quoted after the sentence about the hirer (a tester).
+        after = passage[passage.index(first) + 1 :]
+        leaning = list(itertools.takewhile(lambda c: _leans_back(c.sentence.text), after))
+        passage = [first, *leaning] + [c for c in passage if c is not first and c not in leaning]
     return passage + [c for c in chosen if c not in passage]
 
 
@@ -314,6 +323,7 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
         return chosen
     # The table's rows, also those a long table's other passages hold: the rows with its column names.
     columns = [column for column, _ in table_rows(first.sentence)[1][0]]
+    number = in_unit_of(question, number, columns)
     tables = {id(c): rows for c in candidates if (rows := table_rows(c.sentence))}
     table = [c for c in candidates if id(c) in tables and [col for col, _ in tables[id(c)][1][0]] == columns]
     holding = [
@@ -333,6 +343,29 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
     row_quote = [q for q in c.sentence.quotes if q and q != lead][i]
     one_row = dataclasses.replace(c.sentence, text=row_quote, quotes=(lead, row_quote) if lead else (row_quote,))
     return [dataclasses.replace(c, sentence=one_row)] + [other for other in chosen if other not in table]
+
+
+def with_whole_table(
+    chosen: list[Candidate], candidates: list[Candidate], question: str, budget: int
+) -> list[Candidate]:
+    """`chosen` with every row of the table its first sentence is a row of, in document order, when the question
+    asks for no row in particular (no number, no row named) and the table fits in `budget` characters: "Is there a
+    discount for groups?" got the three best-fitting rows of five, and left out the 20% for 20 to 40 bikes."""
+    first = chosen[0] if chosen else None
+    rows = table_rows(first.sentence) if first else None
+    if first is None or rows is None or asked_number(question) is not None:
+        return chosen
+    asked = set(tokenize(question))
+    columns = [column for column, _ in rows[1][0]]
+    tables = {id(c): found for c in candidates if c.source_n == first.source_n and (found := table_rows(c.sentence))}
+    table = sorted(
+        (c for c in candidates if id(c) in tables and [col for col, _ in tables[id(c)][1][0]] == columns), key=order_of
+    )
+    if any(names_row(row, asked) for c in table for row in tables[id(c)][1]):
+        return chosen
+    if all(c in chosen for c in table) or sum(_quoted_size(c) for c in table) > budget:
+        return chosen
+    return table + [c for c in chosen if c not in table]
 
 
 def names_row(row: Cells, asked: set[str]) -> bool:

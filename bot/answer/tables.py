@@ -37,7 +37,13 @@ def row_cells(text: str) -> Cells | None:
     cell's column is "" when the table's top-left header cell was empty."""
     text = text.strip()
     if TABLE_ROW.match(text):
-        return [_pair(pair) for pair in text.split("; ")]
+        cells: Cells = []
+        for part in text.split("; "):
+            if ": " in part:
+                cells.append(_pair(part))
+            else:  # a cell's own "; ": the rest of the cell before
+                cells[-1] = (cells[-1][0], f"{cells[-1][1]}; {part}")
+        return cells
     if _UNNAMED_FIRST.match(text):
         first, rest = text.split("; ", 1)
         return [("", first.strip()), *(_pair(pair) for pair in rest.split("; "))]
@@ -198,6 +204,21 @@ def asked_number(question: str) -> float | None:
         return None
     word = found[0]
     return float(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else float(word)
+
+
+# Units of time, in minutes: "2 hours late" looks up a table counted in "Minutes late" as 120.
+_TIME_UNITS = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 24 * 60, "week": 7 * 24 * 60}
+_TIME_UNIT = re.compile(rf"\b({'|'.join(_TIME_UNITS)})s?\b", re.I)
+
+
+def in_unit_of(question: str, number: float, columns: list[str]) -> float:
+    """`number` (the question's) in the unit of time a table's column names, when the question counts it in
+    another: "What if I am 2 hours late?" against "Minutes late" is 120 (it fell in "up to 15 | no charge")."""
+    after = re.search(rf"{_NUMBER.pattern}\s*-?\s*{_TIME_UNIT.pattern}", question, re.I)
+    named = next((m for column in columns if (m := _TIME_UNIT.search(column))), None)
+    if not (after and named):
+        return number
+    return number * _TIME_UNITS[after.group(2).lower()] / _TIME_UNITS[named.group(1).lower()]
 
 
 def names_number(text: str) -> bool:

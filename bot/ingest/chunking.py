@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from bot.ingest.corpus import Article
 from bot.ingest.markdown_blocks import Block, markdown_sections
 
-CHUNKER_VERSION = "25"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "26"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 # The last sentence of a paragraph that introduces what comes next: "... as follows:", "You can set these up in
 # ~/.devscripts as follows.", "Erase everything by the following.", "This is equivalent to any one of the following
 # lines." (manuals end such a sentence with a full stop as often as with a colon).
 LEADS_IN = re.compile(r"(?:[:：]|\b(?:follows|following\b[^.!?]*|below)[.]?)\s*$", re.IGNORECASE)
-TABLE_ROW = re.compile(
-    r"^[^:;]{1,60}: [^;]*(?:; [^:;]{1,60}: [^;]*)+$"
-)  # "Column: value; Column: value": one table row
+# "Column: value; Column: value": one table row. A cell may hold "; " itself ("Staff escort: One free guide per 8
+# pupils; required"): a part without a column name belongs to the cell before it.
+TABLE_ROW = re.compile(r"^[^:;]{1,60}: [^;]*(?:; [^:;]+)*(?:; [^:;]{1,60}: [^;]*(?:; [^:;]+)*)+$")
 
 
 @dataclass
