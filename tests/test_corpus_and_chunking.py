@@ -490,3 +490,15 @@ def test_a_plain_text_file_s_headings_on_lines_of_their_own_head_sections(tmp_pa
     passages = chunk_article(article, 700)
     p2 = next(p for p in passages if "P2 means" in p.text)
     assert p2.heading_path[-1] == "2. PRIORITY CATEGORIES"
+
+
+def test_a_title_in_capitals_is_quoted_in_title_case(tmp_path):
+    """A tester's FAQ (.txt) opened "RIDGEBACK CLIMBING CENTRE - FREQUENTLY ASKED QUESTIONS AND COURSE GUIDE": every
+    decline said the documents are about that, in capitals. Acronyms stay as written."""
+    (tmp_path / "faq.txt").write_text(
+        "RIDGEBACK CLIMBING CENTRE (RCC) - FREQUENTLY ASKED QUESTIONS AND COURSE GUIDE\n" + "=" * 40 + "\n\n"
+        "Q: Can I bring my dog?\nOnly assistance dogs are allowed inside.\n",
+        encoding="utf-8",
+    )
+    title = read_article(tmp_path / "faq.txt").title
+    assert title == "Ridgeback Climbing Centre (RCC) - Frequently Asked Questions and Course Guide", title

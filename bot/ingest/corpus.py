@@ -98,6 +98,31 @@ def _unquoted(title: str) -> str:
     return title
 
 
+# Words a title in capitals keeps in lower case when it is said in title case ("Questions and Course Guide").
+_SMALL_WORDS = frozenset(
+    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"]
+)
+
+
+def _readable(title: str) -> str:
+    """A title written in capitals, in title case: every reply and the Readme quote it ("They are about “Ridgeback
+    Climbing Centre - Frequently Asked Questions and Course Guide”", not a shout). Short words that are not small
+    words stay as written ("RCC", "FAQ", "IT")."""
+    words = title.split(" ")
+    if not title.isupper() or sum(len(w) >= 4 for w in words) < 2:
+        return title
+    out = []
+    for i, word in enumerate(words):
+        bare = word.strip("()[]\"'“”‘’,:;.-–—").lower()
+        if bare in _SMALL_WORDS and i:
+            out.append(word.lower())
+        elif len(bare) <= 3 and bare not in _SMALL_WORDS:
+            out.append(word)  # an acronym, as written
+        else:
+            out.append(word.capitalize() if word[:1].isalpha() else word[:1] + word[1:].capitalize())
+    return " ".join(out)
+
+
 def _title_from_name(path: Path) -> str:
     return re.sub(r"[_-]+", " ", path.stem).strip().title() or path.name
 
@@ -455,7 +480,7 @@ def read_article(
         raise CorpusError(f"{name}: empty, nothing to index")
     return Article(
         source=name,
-        title=_unquoted(title) or _title_from_name(path),
+        title=_readable(_unquoted(title)) or _title_from_name(path),
         publisher=str(meta.get("publisher", "")),
         origin=str(meta.get("source", "")),
         body=body,
