@@ -222,6 +222,28 @@ def test_a_yes_no_answer_led_by_its_best_sentence_keeps_the_one_leaning_on_it_be
     assert answer.answered and "consent form. They may not hire a motor boat" in answer.text, answer.text
 
 
+WALL_PRICES = (
+    "# Heron Point Climbing Wall: Prices\n\n## Entry prices\n\nAn adult off-peak entry costs £9.00 and a peak entry "
+    "costs £12.50. Off-peak is Monday to Friday before 16:00; every other time is peak.\n\n## Parties\n\nA "
+    "climbing party for up to 8 children costs £160, and each extra child costs £15. Parties run on Saturdays.\n"
+)
+
+
+def test_a_day_or_an_ordinal_the_documents_do_not_write_is_no_unknown_name(built_index, tmp_path):
+    """A tester's climbing-wall folder (2026-12-06): "... coming in on a Wednesday around 2pm. What will I pay?" was
+    declined as "The documents I have don't mention “Wednesday”", though they say "Monday to Friday"; and a party
+    "for my daughter's 10th birthday" as not mentioning "10th"."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(
+        folder_indexed(built_index, tmp_path, {"prices.md": WALL_PRICES, "handbook.html": LEAVE})
+    )
+    answer = assistant.ask("How much is adult entry on a Wednesday at 2pm?")
+    assert "Wednesday" not in answer.text and "£9.00" in answer.text, answer.text
+    answer = assistant.ask("How much is a climbing party for my daughter's 10th birthday?")
+    assert answer.answered and "£160" in answer.text, answer.text
+
+
 GROUPS = (
     "<html><head><title>Group hire</title></head><body><h1>Heron Point Boat Hire: Groups</h1><h2>Group discounts</h2>"
     "<p>Groups who book together, for the same day and the same time, get a discount on the hire price (not on "

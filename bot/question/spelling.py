@@ -123,12 +123,29 @@ def is_measure(word: str, question: str = "") -> bool:
     """A time of day or a quantity: written as one word ("11pm", "30kg"), or a number the question follows with
     its unit ("My motorhome is 8.5 m long", "6.2 metres"): a detail of a question, not a name. A number after a
     name or before anything else ("Python 3.13", "release 4.4") names a version."""
+    if re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", word.lower()):
+        return True  # an ordinal: "my daughter's 10th birthday", "the 3rd of May"
     unit = glued_unit(word.lower())
     if unit:
         return unit[1] in _UNITS
     if not question or not re.fullmatch(r"\d+(?:[.,]\d+)?", word):
         return False
     return bool(re.search(rf"(?<![\w.]){re.escape(word)}\s*{_UNIT_AFTER}", question, re.I))
+
+
+# Days and months: a question naming one the documents do not is still answered by the ranges they write ("Monday to
+# Friday", "April to October"), so it is no unknown name when they name others of its kind.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december",
+)  # fmt: skip
+
+
+def calendar_kind(word: str) -> tuple[str, ...] | None:
+    """The days of the week or the months, when `word` is one of them (a plural too: "Wednesdays"), else None."""
+    word = word.lower().removesuffix("s")
+    return WEEKDAYS if word in WEEKDAYS else MONTHS if word in MONTHS else None
 
 
 def _extends(longer: str, word: str) -> bool:

@@ -5,7 +5,7 @@ answerability model (`bot.retrieval.refusal`)."""
 from __future__ import annotations
 
 from bot.question.patterns import ASKED_MAX_ZIPF
-from bot.question.spelling import english_zipf, is_measure
+from bot.question.spelling import calendar_kind, english_zipf, is_measure
 from bot.retrieval.loaded import LoadedGeneration
 from bot.text import tokenize
 from bot.types import QuestionForm
@@ -29,7 +29,13 @@ def unknown_words(view: LoadedGeneration, form: QuestionForm, key_term_max_zipf:
     """Names (`QuestionForm.names`) and key words (see `missing_terms`) of the question the corpus never uses."""
     # A time or a quantity ("11pm", "30kg") is what the question asks about, not a thing the documents must name:
     # "My dog has eaten chocolate and it's 11pm, what do I do?" was declined for never mentioning "11pm".
-    names = [name for name in form.names if not is_measure(name, form.question) and not view.mentions(name)]
+    names = [
+        name
+        for name in form.names
+        if not is_measure(name, form.question)
+        and not view.mentions(name)
+        and not any(view.mentions(other) for other in calendar_kind(name) or ())
+    ]
     said = {n.lower() for n in names}
     return names + [word for word in missing_terms(view, form, key_term_max_zipf) if word.lower() not in said]
 
