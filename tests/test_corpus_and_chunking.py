@@ -492,6 +492,37 @@ def test_a_plain_text_file_s_headings_on_lines_of_their_own_head_sections(tmp_pa
     assert p2.heading_path[-1] == "2. PRIORITY CATEGORIES"
 
 
+def test_a_plain_text_faq_with_wrapped_answers_has_a_heading_per_question(tmp_path):
+    """A tester's FAQ (.txt), "Q: ..." then "A: ..." wrapped with a hanging indent: most entries ran together as
+    "Q: ... A: ..." paragraphs under no heading, some made a "## Q:" heading above the part they were in, and a
+    sentence wrapped across two lines was cut into two paragraphs ("Home-made" / "equipment and any harness")."""
+    from bot.ingest.corpus import text_to_markdown
+
+    text = (
+        "PART 1 - GENERAL QUESTIONS\n--------------------------\n\n"
+        "Q: I've never climbed before. Can I just turn up?\nA: Yes. Register online before you come (it takes\n"
+        "   about five minutes), then come in any time.\n\n"
+        "Q: Can I use my own kit?\nA: Yes, as long as it is designed for climbing.\n   Staff may ask to inspect "
+        "harnesses. Home-made\n   equipment will not be allowed.\n\n"
+        "Q: I have a concession ticket. What proof\n   do I need?\nA: Students: a valid student card.\n\n"
+        "PART 2 - COURSES\n----------------\n\nAll our courses are run by qualified instructors.\n"
+    )
+    shown = text_to_markdown(text)
+    assert (
+        "## PART 1 - GENERAL QUESTIONS\n\n### I've never climbed before. Can I just turn up?\n\nYes. Register" in shown
+    )
+    assert (
+        "### Can I use my own kit?\n\nYes, as long as it is designed for climbing. Staff may ask to inspect " in shown
+    )
+    assert "Home-made equipment will not be allowed." in shown, shown
+    assert "### I have a concession ticket. What proof do I need?\n\nStudents: a valid student card." in shown
+    assert "## PART 2 - COURSES" in shown and "Q:" not in shown and "A:" not in shown, shown
+    (tmp_path / "faq.txt").write_text(text, encoding="utf-8")
+    passages = chunk_article(read_article(tmp_path / "faq.txt"), 700)
+    kit = next(p for p in passages if "Home-made" in p.text)
+    assert kit.heading_path[-2:] == ["PART 1 - GENERAL QUESTIONS", "Can I use my own kit?"], kit.heading_path
+
+
 def test_a_title_in_capitals_is_quoted_in_title_case(tmp_path):
     """A tester's FAQ (.txt) opened "RIDGEBACK CLIMBING CENTRE - FREQUENTLY ASKED QUESTIONS AND COURSE GUIDE": every
     decline said the documents are about that, in capitals. Acronyms stay as written."""

@@ -201,6 +201,14 @@ def text_to_markdown(text: str) -> str:
         lines = [ln for ln in lines if not _UNDERLINE.match(ln)]
         if not lines:
             continue
+        asked = _question_and_answer(lines)
+        if asked:
+            # An FAQ entry, "Q: ..." then "A: ..." with its lines wrapped under it: the question heads its answer,
+            # a level below the part it is in ("PART 1 - GENERAL QUESTIONS").
+            question, answer = asked
+            paragraph, items = _wrapped_items(answer)
+            out += ["", f"{'#' * _question_level(out)} {question}", "", paragraph, *(f"- {i}" for i in items), ""]
+            continue
         following_block = blocks[n + 1][0] if n + 1 < len(blocks) else None
         alone = len(lines) == 1 and out and not underlines and not block[0][:1].isspace()
         if alone and _heading_alone(lines[0], following_block):
@@ -381,6 +389,31 @@ def _row_item(row: list[str]) -> str:
     if any(_SEPARATOR_CELL.match(cell) for cell in row[1:]):
         return f"- {' '.join(row)}"
     return f"- {row[0]}: {'; '.join(row[1:])}"
+
+
+_ASKED = re.compile(r"^(?:Q|Question)\s*[:.]\s+(\S.*)$")
+_ANSWERED = re.compile(r"^(?:A|Answer)\s*[:.]\s+(\S.*)$")
+_HEADING_LINE = re.compile(r"^(#{1,6}) (.*)$")
+
+
+def _question_and_answer(lines: list[str]) -> tuple[str, list[str]] | None:
+    """An FAQ entry's question (its lines joined, without "Q:") and its answer's lines (without "A:"), when a
+    block opens with "Q: ..." and a later line opens with "A: ...", else None."""
+    opening = _ASKED.match(lines[0])
+    answer_at = next((i for i, line in enumerate(lines) if i and _ANSWERED.match(line)), None)
+    if not opening or answer_at is None:
+        return None
+    question = " ".join([opening.group(1), *lines[1:answer_at]])
+    return question, [_ANSWERED.match(lines[answer_at]).group(1), *lines[answer_at + 1 :]]
+
+
+def _question_level(out: list[str]) -> int:
+    """The heading level of an FAQ entry: a question's after another, else one below the last heading."""
+    last = next((m for line in reversed(out) if (m := _HEADING_LINE.match(line))), None)
+    if last is None:
+        return 2
+    level = len(last.group(1))
+    return level if last.group(2).endswith("?") else min(6, level + 1)
 
 
 def _wrapped_items(lines: list[str]) -> tuple[str, list[str]]:
