@@ -349,8 +349,9 @@ def with_whole_table(
     chosen: list[Candidate], candidates: list[Candidate], question: str, budget: int
 ) -> list[Candidate]:
     """`chosen` with every row of the table its first sentence is a row of, in document order, when the question
-    asks for no row in particular (no number, no row named) and the table fits in `budget` characters: "Is there a
-    discount for groups?" got the three best-fitting rows of five, and left out the 20% for 20 to 40 bikes."""
+    asks for no row in particular (no number, no word of one row's first cell) and the table fits in `budget`
+    characters: "Is there a discount for groups?" got the three best-fitting rows of five, and left out the 20%
+    for 20 to 40 bikes."""
     first = chosen[0] if chosen else None
     rows = table_rows(first.sentence) if first else None
     if first is None or rows is None or asked_number(question) is not None:
@@ -361,8 +362,9 @@ def with_whole_table(
     table = sorted(
         (c for c in candidates if id(c) in tables and [col for col, _ in tables[id(c)][1][0]] == columns), key=order_of
     )
-    if any(names_row(row, asked) for c in table for row in tables[id(c)][1]):
-        return chosen
+    labels = [set(tokenize(row[0][1])) if row else set() for c in table for row in tables[id(c)][1]]
+    if any(asked & (label - set().union(*labels[:i], *labels[i + 1 :])) for i, label in enumerate(labels)):
+        return chosen  # a row the question picks by a word of its first cell no other row has ("lead climb")
     if all(c in chosen for c in table) or sum(_quoted_size(c) for c in table) > budget:
         return chosen
     return table + [c for c in chosen if c not in table]
