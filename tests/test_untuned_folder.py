@@ -244,6 +244,37 @@ def test_a_day_or_an_ordinal_the_documents_do_not_write_is_no_unknown_name(built
     assert answer.answered and "£160" in answer.text, answer.text
 
 
+PARTIES = (
+    "# Heron Point Parties\n\nLooking for a party with a difference? This pack explains what we offer, what it costs "
+    "and how to book a party. For anything else, contact the jetty office.\n\n## 1. Birthday parties\n\n"
+    "A Boat Party costs £150 for up to 10 children; each extra child costs £12. A party room can be added for £40. "
+    "Party food is £6.50 per child and must be ordered 7 days ahead.\n\n## 2. Booking a party, step by step\n\n"
+    "- Check availability on the Parties page of our website, or call the jetty office on 01632 960999.\n"
+    "- Choose your package, date and start time, and tell us roughly how many children will come.\n"
+    "- Pay a £50 deposit to hold the booking. The deposit is non-refundable, but you may move your date once.\n"
+    "- Send the registration link from your confirmation email to the parents of every guest. Every child who goes "
+    "on the water must be registered by their own parent or guardian before the day of the party.\n"
+    "- Confirm final numbers and any extras at least 48 hours before the party, by email or by phone.\n"
+    "- Pay the balance no later than 14 days before the party; a later booking pays in full when it is made.\n"
+    "- On the day, arrive 15 minutes before the start time and check in at the jetty office.\n\n"
+    "## 3. Party terms\n\nIf you cancel 14 days or more before the party, we refund everything except the deposit.\n"
+)
+
+
+def test_a_procedure_headed_step_by_step_is_quoted_whole_for_a_how_to_question(built_index, tmp_path):
+    """ "How do I book a party?" quoted the folder's introduction and one step (a tester's climbing-wall folder,
+    2026-12-06): the procedure's heading, "2. Booking a party, step by step", was no "How to ..." heading, and its
+    steps, cut into two passages, were quoted from the one retrieved. "Can you walk me through ...?" asks the same."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"parties.md": PARTIES, "handbook.html": LEAVE}))
+    for question in ("How do I book a party?", "Can you walk me through booking a party?"):
+        answer = assistant.ask(question)
+        assert answer.answered, (question, answer.text)
+        for step in ("Check availability on the Parties page", "Pay a £50 deposit", "arrive 15 minutes before"):
+            assert step in answer.text, (question, answer.text)
+
+
 GROUPS = (
     "<html><head><title>Group hire</title></head><body><h1>Heron Point Boat Hire: Groups</h1><h2>Group discounts</h2>"
     "<p>Groups who book together, for the same day and the same time, get a discount on the hire price (not on "

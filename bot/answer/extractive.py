@@ -153,8 +153,9 @@ class ExtractiveAnswerer:
         summary, wants_list, compare, wants_names = form.wants_summary, form.wants_list, form.compare, form.wants_names
         # "Give me an example of LLMs and generative AI": one for each of the two, like a comparison.
         both = compare or bool(wants_names and form.pair)
-        if summary or wants_list or compare:
-            sources = sources + retrieval.section_rest  # "Which industries ...?": the section's parts answer
+        if summary or wants_list or compare or form.how_to:
+            # "Which industries ...?": the section's parts answer; "How do I book a party?": all of its steps
+            sources = sources + retrieval.section_rest
         candidates = self._score(form, retrieval.query_vector, sources, retrieval.term_weights)
         if not (both or form.yes_no):  # "Is an LLM the best tool for X?" may be answered "choose generative AI for X"
             candidates = of_the_side_asked(candidates, form.query)

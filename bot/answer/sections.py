@@ -362,8 +362,13 @@ def sections_of_each_side(
     return picked
 
 
-# A heading naming a procedure: "How to apply", "3. How to apply", "How do I report a leak?".
-_HOW_TO_HEADING = re.compile(r"^how\s+(?:to|do\s+(?:i|you|we)|can\s+(?:i|you|we))\s+\w", re.I)
+# A heading naming a procedure: "How to apply", "3. How to apply", "How do I report a leak?", "Booking a party,
+# step by step", "Steps to freeze your membership".
+_HOW_TO_HEADING = re.compile(
+    r"^how\s+(?:to|do\s+(?:i|you|we)|can\s+(?:i|you|we))\s+\w|\bstep[- ]by[- ]step\b|^steps?\s+(?:to|for)\b", re.I
+)
+# The words that say a heading is a procedure, not what it is a procedure for.
+_PROCEDURE_WORDS = frozenset(["step"])
 
 
 def named_section(
@@ -384,13 +389,27 @@ def named_section(
         terms = set(tokenize(heading))
         # asked about by name: the heading written whole in the question ("say about Our service standards")
         named = form.wants_summary and writes_whole(form.query, heading)
-        if terms and terms <= asked and (named or _HOW_TO_HEADING.match(heading)):
+        procedure = bool(form.how_to and _HOW_TO_HEADING.search(heading))
+        if procedure:
+            # "Booking a party, step by step" names the procedure "How do I book a party?" asks for
+            terms -= _PROCEDURE_WORDS
+            unasked = {t for t in terms if not any(_form_of(t, a) for a in asked)}
+        else:
+            unasked = terms - asked
+        if terms and not unasked and (named or procedure):
             source, path = headings[n]
             if any(s == source and h.startswith(f"{path} > ") for s, h in headings.values()):
                 return []  # a section with parts: `section_answer` quotes each part ("Benefits of Both Technologies")
             section = [c for c in candidates if headings[c.source_n] == headings[n]]
             return sorted(section, key=lambda c: (place[c.source_n], c.sentence.order))
     return []
+
+
+def _form_of(word: str, root: str) -> bool:
+    """Whether `word` is `root` or its "-ing" / "-ed" form ("booking", "book"; "freezing", "freeze";
+    "cancelled", "cancel")."""
+    stem = root.removesuffix("e")
+    return word == root or any(word in (stem + end, root + root[-1:] + end) for end in ("ing", "ed"))
 
 
 def spelled_out(form: QuestionForm, candidates: list[Candidate], most: int) -> list[Candidate]:

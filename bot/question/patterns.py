@@ -120,9 +120,24 @@ _TABLE = (
         # ("Why?" after "Should we use an LLM?"); "What about videos?" goes on asking what the one before asked.
         "asks_open",
         r"^(?:(?:ok|okay|so|and|but|then|well|right)\b[\s,]*)*"
-        r"(?!(?:how|what)\s+about)" + _WH + r"\b",
-        ("Why?", "ok, so how many digits do floats give me?", "And what does it cost?"),
-        ("What about videos?", "How about music?", "So can it make videos?", "Whatever works?"),
+        r"(?:(?!(?:how|what)\s+about)" + _WH + r"\b"
+        # "Can you walk me through booking a party?": a request for the steps, not a yes/no question
+        r"|(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:(?:walk|talk|take)\s+(?:me|us)\s+through"
+        r"|(?:show|tell)\s+(?:me|us)\s+how|explain\s+how)\b)",
+        (
+            "Why?",
+            "ok, so how many digits do floats give me?",
+            "And what does it cost?",
+            "Can you walk me through booking a party?",
+            "Could you show me how to freeze my membership?",
+        ),
+        (
+            "What about videos?",
+            "How about music?",
+            "So can it make videos?",
+            "Whatever works?",
+            "Can you tell me whether dogs are allowed?",
+        ),
         "match",
     ),
     _row(
@@ -275,9 +290,17 @@ _TABLE = (
     ),
     _row(  # a procedure: a section headed "How to ..." answers it (`bot.answer.sections.named_section`)
         "asks_how_to",
-        r"^\s*how\s+(?:do|can|should|would|could)\s+(?:i|we|you|one)\b|^\s*how\s+to\b",
-        ("How do I apply for WaterAssist?", "How can we report a leak?", "How to reset my password?"),
-        ("How long does it take?", "How is AI used in education?"),
+        r"^\s*how\s+(?:do|can|should|would|could)\s+(?:i|we|you|one)\b|^\s*how\s+to\b"
+        r"|\b(?:walk|talk|take)\s+(?:me|us)\s+through\b|\b(?:show|tell)\s+(?:me|us)\s+how\s+to\b|\bwhat(?:'s|’s|\s+is|\s+are)\s+the\s+(?:steps|process|procedure)\s+(?:for|to)\b",
+        (
+            "How do I apply for WaterAssist?",
+            "How can we report a leak?",
+            "How to reset my password?",
+            "Can you walk me through booking a party?",
+            "What's the process for getting signed off to belay?",
+            "Could you show me how to freeze my membership?",
+        ),
+        ("How long does it take?", "How is AI used in education?", "What is the process of fermentation called?"),
     ),
     _row(  # something to type: the sentence that comes with code answers it best
         "asks_for_code",
