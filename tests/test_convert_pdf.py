@@ -158,6 +158,24 @@ def test_a_sentence_that_runs_over_a_page_break_stays_whole_on_its_first_page() 
     assert re.search(r"Its last line ends\n\n+<!-- page 4 -->\n\nAnother sentence", md), md
 
 
+def test_a_numbered_step_that_runs_over_a_page_break_stays_whole() -> None:
+    # A tester's party guide (printed from a browser): step 4 ended "... before the day of" on page 1 and page 2
+    # opened "the party. Children who are not registered ...", which became a passage of its own, and the answer
+    # quoted "before the day of [1]" and then "the party." as two pieces.
+    pages = [
+        paragraph(
+            700,
+            "3. Pay a deposit to hold the booking.",
+            "4. Send the registration link to every parent. Each child must be registered before the day of",
+        ),
+        paragraph(720, "the party. Children who are not registered cannot climb.")
+        + paragraph(690, "5. Confirm final numbers 48 hours before the party."),
+    ]
+    md = pdf_to_markdown(make_pdf(pages)).markdown
+    assert "before the day of the party. Children who are not registered cannot climb.\n\n<!-- page 2 -->" in md, md
+    assert "- 5. Confirm final numbers" in md, md
+
+
 def test_outline_gives_levels_even_when_headings_look_like_body_text() -> None:
     page1 = [(BODY, 11, 72, 700, "2 Setup")] + paragraph(680, "Setup takes a minute.")
     page2 = [(BODY, 11, 72, 700, "2.1 Install the agent")] + paragraph(680, "Install the agent on each host.")

@@ -82,11 +82,12 @@ def pdf_to_markdown(
     return Converted(markdown=tags_as_text(markdown) + "\n", title=pdf_title(meta_title, pages, body))
 
 
-# A paragraph that runs on over a page break: its last line on one page ends without a stop, and the next page
-# opens in lower case ("Information found in a" | "directory is added to ..."). Prose lines only: not a heading,
-# list item, table, code or marker.
+# A paragraph or list item that runs on over a page break: its last line on one page ends without a stop, and the
+# next page opens in lower case ("Information found in a" | "directory is added to ...", "- 4. ... before the day
+# of" | "the party. Children ..."). Not a heading, table, code or marker.
 _ACROSS_PAGES = re.compile(
-    r"^(?P<before>(?![#|>`~\s-]|<!--)[^\n]*[\w,])\n\n+(?P<marker><!-- page \d+ -->)\n\n(?P<after>[a-z][^\n]*)$", re.M
+    r"^(?P<before>(?![#|>`~\s]|<!--|-{3})[^\n]*[\w,])\n\n+(?P<marker><!-- page \d+ -->)\n\n(?P<after>[a-z][^\n]*)$",
+    re.M,
 )
 
 
