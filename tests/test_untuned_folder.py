@@ -3,6 +3,8 @@ small folder that says what that company's documents said."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from .conftest import folder_indexed, one_file_indexed
@@ -273,6 +275,41 @@ def test_a_procedure_headed_step_by_step_is_quoted_whole_for_a_how_to_question(b
         assert answer.answered, (question, answer.text)
         for step in ("Check availability on the Parties page", "Pay a £50 deposit", "arrive 15 minutes before"):
             assert step in answer.text, (question, answer.text)
+
+
+STORAGE = {
+    "prices.md": "# Storage prices\n\n## Other charges\n\n| Item | Charge | When it applies |\n|---|---|---|\n"
+    "| Administration fee | £10.00 | Once, when you first move in |\n| Late payment fee | £15.00 | Rent still unpaid 7 "
+    "days after the due date |\n| Overlock removal | £25.00 | When access was suspended for arrears |\n",
+    "terms.md": "# Terms of storage\n\n## 12. Late payment\n\n12.1 If any rent is unpaid 7 days after its due date we "
+    "will charge a late payment fee. 12.2 After 14 days we may deny access to the unit.\n",
+}
+
+
+def test_a_second_question_the_answer_gives_the_amount_for_is_not_called_unanswered(built_index, tmp_path):
+    """ "When does a late fee kick in and how much is it?" quoted the "Late payment fee | £15.00 | Rent still unpaid 7
+    days after the due date" row, then said "The documents don't answer the other part of your question: “how much
+    is it?”" (a tester's self-storage folder, 2026-12-06)."""
+    from bot.answer.extractive import with_parts
+    from bot.assistant import Assistant
+    from bot.types import Answer
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {**STORAGE, "handbook.html": LEAVE}))
+    question = "I'm a bit behind with my rent. When does a late fee kick in and how much is it?"
+    answer = assistant.ask(question)
+    assert answer.answered and "£15.00" in answer.text, answer.text
+    assert "don't answer" not in answer.text, answer.text
+    # There, "how much is it?" read alone had been declined (here it reads with the first part and is answered).
+    retrieval = assistant.retrieve(question)
+    assert [part.form.kind for part in retrieval.parts] == ["", "amount"], retrieval.parts
+    first = assistant.extractive.answer(retrieval.parts[0])
+    declined = Answer("how much is it?", "The documents I have don't give an amount.", False, [], "how much is it?", {})
+    combined = with_parts(answer, [first, declined], retrieval)
+    assert "don't answer" not in combined.text, combined.text
+    # A part asking for an amount the answer does not give is still named.
+    clause = dataclasses.replace(first, text="We charge a late payment fee when the rent is overdue. [1]")
+    combined = with_parts(clause, [clause, declined], retrieval)
+    assert "don't answer the other part of your question: “how much is it?”" in combined.text, combined.text
 
 
 GROUPS = (

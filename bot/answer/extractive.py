@@ -484,6 +484,9 @@ class ExtractiveAnswerer:
 _OPENS_BLOCK = re.compile(r"\||[-*] |```|~~~|\d+\. ")  # a Markdown table, list or code block
 
 
+_CITED = re.compile(r"\[\d+\]")  # a citation: no number the answer gives
+
+
 def with_parts(whole: Answer, parts: list[Answer], retrieval: Retrieval) -> Answer:
     """The answer to a message asking two questions: the answer to the whole, then what each question's own
     answer adds (when none of its quotes is given already), or a line naming a question the documents do not
@@ -508,7 +511,10 @@ def with_parts(whole: Answer, parts: list[Answer], retrieval: Retrieval) -> Answ
             continue
         others = {t for j, other in enumerate(parts) if j != i for t in tokenize(other.question)}
         own = set(tokenize(part.question)) - others
-        if own and not own & set(tokenize(" ".join(texts))):
+        # "... and how much is it?" after an answer that quotes the fee: it gives the amount asked for.
+        form = retrieval.parts[i].form if i < len(retrieval.parts) else None
+        given = bool(form and form.kind) and gives_asked_kind(form, _CITED.sub("", " ".join(texts)))
+        if own and not own & set(tokenize(" ".join(texts))) and not given:
             texts.append(part_not_covered(part.question))
     searched = [*retrieval.passages, *(p for part in retrieval.parts for p in part.passages)]
     return dataclasses.replace(
