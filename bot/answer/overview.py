@@ -158,10 +158,9 @@ def _about(document: Document, section: str, several: bool) -> str:
     if _UNMARKED_QUESTION.match(section):
         return f"{section}?"
     first, *rest = section.split(" ")
+    # "about opening hours", but "about RStudio", "about Pests and Mites"
     if first[:1].isupper() and first[1:].islower() and not any(word[:1].isupper() for word in rest):
-        section = (
-            section[0].lower() + section[1:]
-        )  # "about opening hours", but "about RStudio", "about Pests and Mites"
+        section = section[0].lower() + section[1:]
     if not several:
         return f"What does the document say about {section}?"
     if len(document.title) <= 40:
