@@ -485,6 +485,7 @@ _OPENS_BLOCK = re.compile(r"\||[-*] |```|~~~|\d+\. ")  # a Markdown table, list 
 
 
 _CITED = re.compile(r"\[\d+\]")  # a citation: no number the answer gives
+_HOW_MUCH = frozenset(["much", "many"])  # the words of "how much is it?" that ask, not name
 
 
 def with_parts(whole: Answer, parts: list[Answer], retrieval: Retrieval) -> Answer:
@@ -511,9 +512,11 @@ def with_parts(whole: Answer, parts: list[Answer], retrieval: Retrieval) -> Answ
             continue
         others = {t for j, other in enumerate(parts) if j != i for t in tokenize(other.question)}
         own = set(tokenize(part.question)) - others
-        # "... and how much is it?" after an answer that quotes the fee: it gives the amount asked for.
+        # "... and how much is it?" names nothing of its own: it asks about the other part's thing, and an answer
+        # quoting its fee gives the amount asked for. ("... and how much is the Christmas bonus?" names its own.)
         form = retrieval.parts[i].form if i < len(retrieval.parts) else None
-        given = bool(form and form.kind) and gives_asked_kind(form, _CITED.sub("", " ".join(texts)))
+        refers_back = bool(form and form.kind) and not own - _HOW_MUCH
+        given = refers_back and gives_asked_kind(form, _CITED.sub("", " ".join(texts)))
         if own and not own & set(tokenize(" ".join(texts))) and not given:
             texts.append(part_not_covered(part.question))
     searched = [*retrieval.passages, *(p for part in retrieval.parts for p in part.passages)]
