@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 # Fenced code ("x[1]" in R or Python output) holds no citations.
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
-_CITATION = re.compile(r"\[(\d+)\]")
+CITATION = re.compile(r"\[(\d+)\]")  # "[2]": a citation of the second source
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class Answer:
     def cited(self) -> list[int]:
         """Source numbers cited in the text, in order of first citation."""
         seen: list[int] = []
-        for m in _CITATION.finditer(_FENCE.sub("", self.text)):  # "[1]" in quoted code ("x[1]") is code
+        for m in CITATION.finditer(_FENCE.sub("", self.text)):  # "[1]" in quoted code ("x[1]") is code
             n = int(m.group(1))
             if n not in seen:
                 seen.append(n)
@@ -250,7 +250,7 @@ def renumbered(text: str, new: dict[int, int]) -> str:
     """`text` with each citation [n] made [new[n]] (n kept when not in `new`); code blocks are left as they are."""
 
     def renumber(prose: str) -> str:
-        return _CITATION.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", prose)
+        return CITATION.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", prose)
 
     parts, last = [], 0
     for fence in _FENCE.finditer(text):

@@ -59,7 +59,7 @@ from bot.retrieval.coverage import TELLING_MAX_ZIPF
 from bot.retrieval.refusal import decide, gives_asked_kind, lacks_kind
 from bot.settings import Settings
 from bot.text import NUMBERING, defines_subject, tokenize
-from bot.types import Answer, Decision, Passage, QuestionForm, Retrieval, renumbered
+from bot.types import CITATION, Answer, Decision, Passage, QuestionForm, Retrieval, renumbered
 
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
 # Words that do not change what a yes/no question asks ("the same thing", "really").
@@ -484,7 +484,6 @@ class ExtractiveAnswerer:
 _OPENS_BLOCK = re.compile(r"\||[-*] |```|~~~|\d+\. ")  # a Markdown table, list or code block
 
 
-_CITED = re.compile(r"\[\d+\]")  # a citation: no number the answer gives
 _HOW_MUCH = frozenset(["much", "many"])  # the words of "how much is it?" that ask, not name
 
 
@@ -516,7 +515,7 @@ def with_parts(whole: Answer, parts: list[Answer], retrieval: Retrieval) -> Answ
         # quoting its fee gives the amount asked for. ("... and how much is the Christmas bonus?" names its own.)
         form = retrieval.parts[i].form if i < len(retrieval.parts) else None
         refers_back = bool(form and form.kind) and not own - _HOW_MUCH
-        given = refers_back and gives_asked_kind(form, _CITED.sub("", " ".join(texts)))
+        given = refers_back and gives_asked_kind(form, CITATION.sub("", " ".join(texts)))  # "[1]" gives no amount
         if own and not own & set(tokenize(" ".join(texts))) and not given:
             texts.append(part_not_covered(part.question))
     searched = [*retrieval.passages, *(p for part in retrieval.parts for p in part.passages)]

@@ -324,8 +324,7 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
     # The table's rows, also those a long table's other passages hold: the rows with its column names.
     columns = [column for column, _ in table_rows(first.sentence)[1][0]]
     number = in_unit_of(question, number, columns)
-    tables = {id(c): rows for c in candidates if (rows := table_rows(c.sentence))}
-    table = [c for c in candidates if id(c) in tables and [col for col, _ in tables[id(c)][1][0]] == columns]
+    table, tables = _rows_with_columns(columns, candidates)
     holding = [
         (c, i)
         for c in table
@@ -345,6 +344,15 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
     return [dataclasses.replace(c, sentence=one_row)] + [other for other in chosen if other not in table]
 
 
+def _rows_with_columns(
+    columns: list[str], candidates: list[Candidate]
+) -> tuple[list[Candidate], dict[int, tuple[str, list[Cells]]]]:
+    """The candidates that are rows of a table with these column names, and every table row's (lead, cells) by
+    candidate id."""
+    tables = {id(c): rows for c in candidates if (rows := table_rows(c.sentence))}
+    return [c for c in candidates if id(c) in tables and [col for col, _ in tables[id(c)][1][0]] == columns], tables
+
+
 def with_whole_table(
     chosen: list[Candidate], candidates: list[Candidate], question: str, budget: int
 ) -> list[Candidate]:
@@ -358,10 +366,8 @@ def with_whole_table(
         return chosen
     asked = set(tokenize(question))
     columns = [column for column, _ in rows[1][0]]
-    tables = {id(c): found for c in candidates if c.source_n == first.source_n and (found := table_rows(c.sentence))}
-    table = sorted(
-        (c for c in candidates if id(c) in tables and [col for col, _ in tables[id(c)][1][0]] == columns), key=order_of
-    )
+    table, tables = _rows_with_columns(columns, [c for c in candidates if c.source_n == first.source_n])
+    table.sort(key=order_of)
     labels = [set(tokenize(row[0][1])) if row else set() for c in table for row in tables[id(c)][1]]
     if any(asked & (label - set().union(*labels[:i], *labels[i + 1 :])) for i, label in enumerate(labels)):
         return chosen  # a row the question picks by a word of its first cell no other row has ("lead climb")

@@ -209,12 +209,13 @@ def asked_number(question: str) -> float | None:
 # Units of time, in minutes: "2 hours late" looks up a table counted in "Minutes late" as 120.
 _TIME_UNITS = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 24 * 60, "week": 7 * 24 * 60}
 _TIME_UNIT = re.compile(rf"\b({'|'.join(_TIME_UNITS)})s?\b", re.I)
+_NUMBER_OF_TIME = re.compile(rf"{_NUMBER.pattern}\s*-?\s*{_TIME_UNIT.pattern}", re.I)  # "2 hours", "3-day"
 
 
 def in_unit_of(question: str, number: float, columns: list[str]) -> float:
     """`number` (the question's) in the unit of time a table's column names, when the question counts it in
     another: "What if I am 2 hours late?" against "Minutes late" is 120 (it fell in "up to 15 | no charge")."""
-    after = re.search(rf"{_NUMBER.pattern}\s*-?\s*{_TIME_UNIT.pattern}", question, re.I)
+    after = _NUMBER_OF_TIME.search(question)
     named = next((m for column in columns if (m := _TIME_UNIT.search(column))), None)
     if not (after and named):
         return number
