@@ -505,6 +505,8 @@ def test_a_plain_text_faq_with_wrapped_answers_has_a_heading_per_question(tmp_pa
         "Q: Can I use my own kit?\nA: Yes, as long as it is designed for climbing.\n   Staff may ask to inspect "
         "harnesses. Home-made\n   equipment will not be allowed.\n\n"
         "Q: I have a concession ticket. What proof\n   do I need?\nA: Students: a valid student card.\n\n"
+        "Q. How do I end my membership?\nA. 1. Give us notice - at least 7 days, in writing\n"
+        "      or by email.\n   2. Return your key card at reception.\n\n"
         "PART 2 - COURSES\n----------------\n\nAll our courses are run by qualified instructors.\n"
     )
     shown = text_to_markdown(text)
@@ -516,6 +518,11 @@ def test_a_plain_text_faq_with_wrapped_answers_has_a_heading_per_question(tmp_pa
     )
     assert "Home-made equipment will not be allowed." in shown, shown
     assert "### I have a concession ticket. What proof do I need?\n\nStudents: a valid student card." in shown
+    # An answer's numbered steps are a list (a tester's self-storage FAQ ran its seven steps into one paragraph).
+    assert (
+        "### How do I end my membership?\n\n- 1. Give us notice - at least 7 days, in writing or by email.\n" in shown
+    )
+    assert "\n- 2. Return your key card at reception.\n" in shown, shown
     assert "## PART 2 - COURSES" in shown and "Q:" not in shown and "A:" not in shown, shown
     (tmp_path / "faq.txt").write_text(text, encoding="utf-8")
     passages = chunk_article(read_article(tmp_path / "faq.txt"), 700)

@@ -277,6 +277,32 @@ def test_a_procedure_headed_step_by_step_is_quoted_whole_for_a_how_to_question(b
             assert step in answer.text, (question, answer.text)
 
 
+MOVING_OUT = (
+    "STORAGE FAQ\n===========\n\nQ. How do I end my rental?\nA. 1. Give us notice - at least 7 days for personal "
+    "customers, 14 days for\n      business customers - in My Northgate (Account > Move out), by email to your store or\n"
+    "      in writing.\n   2. Empty the unit completely. Please don't leave anything behind for us\n      to dispose "
+    "of, including broken furniture or boxes.\n   3. Sweep out the unit. Brushes are available by the loading bay.\n"
+    "   4. Remove your padlock and leave the door closed but unlocked.\n   5. Hand your access card (Leeds) in at the office, "
+    "or post it to us.\n   6. We will inspect the unit within 2 working days and email you to\n      confirm it's been "
+    "accepted.\n   7. Your deposit is refunded within 10 working days after you vacate,\n      less any charges (for "
+    "example a £40 cleaning charge if the unit\n      wasn't left swept and empty).\n\n"
+    "Q. Can I pay by card?\nA. Yes. We take all major debit and credit cards at the office.\n"
+)
+
+
+def test_a_plain_text_faqs_numbered_steps_are_quoted_to_the_last(built_index, tmp_path):
+    """ "I want to stop renting my unit. What do I need to do?" got the self-storage FAQ's seven move-out steps as
+    one run-on paragraph (a tester, 2026-12-06); as a list, the answer's length had then cut the seventh, about
+    the deposit."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(folder_indexed(built_index, tmp_path, {"faq.txt": MOVING_OUT, "handbook.html": LEAVE}))
+    answer = assistant.ask("I want to stop renting my unit. What do I need to do?")
+    assert answer.answered and "Give us notice" in answer.text, answer.text
+    assert "Your deposit is refunded within 10 working days" in answer.text, answer.text
+    assert "\n- Empty the unit completely." in answer.text, answer.text  # a step is a list item, not run on
+
+
 STORAGE = {
     "prices.md": "# Storage prices\n\n## Other charges\n\n| Item | Charge | When it applies |\n|---|---|---|\n"
     "| Administration fee | £10.00 | Once, when you first move in |\n| Late payment fee | £15.00 | Rent still unpaid 7 "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+from collections import Counter
 
 from bot.answer.sections import Candidate, order_of, terms
 from bot.answer.tables import Cells, Table, asked_number, in_range, in_unit_of, names_number, row_cells
@@ -163,6 +164,13 @@ def with_span(
         _, i = max(steps)
         size += 0 if own[i] in chosen else _quoted_size(own[i])
         lo, hi = min(lo, i), max(hi, i)
+    # A list the run quotes most of is quoted whole: the budget had cut a procedure's last step ("7. Your deposit
+    # is refunded ..."). One it quotes a few items of stays a few (a long list of differences between R and S).
+    taken = Counter(own[i].sentence.list_id for i in range(lo, hi + 1) if own[i].sentence.list_id)
+    items = Counter(c.sentence.list_id for c in own if c.sentence.list_id)
+    for i, c in enumerate(own):
+        if taken[c.sentence.list_id] >= 2 and 2 * taken[c.sentence.list_id] > items[c.sentence.list_id]:
+            lo, hi = min(lo, i), max(hi, i)
     passage = [c for i, c in enumerate(own) if lo <= i <= hi or c in chosen]
     if first_leads:
         # What leans on the leading sentence comes with it: "Young people aged 16 or 17 may hire a city bike ...

@@ -206,7 +206,8 @@ def text_to_markdown(text: str) -> str:
             # An FAQ entry, "Q: ..." then "A: ..." with its lines wrapped under it: the question heads its answer,
             # a level below the part it is in ("PART 1 - GENERAL QUESTIONS").
             question, answer = asked
-            paragraph, items = _wrapped_items(answer)
+            # its numbered steps ("A. 1. Give us notice ...", "   2. Empty the unit ...") are items, as a list is
+            paragraph, items = _wrapped_items([f"- {line}" if _NUMBERED_STEP.match(line) else line for line in answer])
             out += ["", f"{'#' * _question_level(out)} {question}", "", paragraph, *(f"- {i}" for i in items), ""]
             continue
         following_block = blocks[n + 1][0] if n + 1 < len(blocks) else None
@@ -391,6 +392,7 @@ def _row_item(row: list[str]) -> str:
     return f"- {row[0]}: {'; '.join(row[1:])}"
 
 
+_NUMBERED_STEP = re.compile(r"^\d{1,2}[.)]\s+\S")
 _ASKED = re.compile(r"^(?:Q|Question)\s*[:.]\s+(\S.*)$")
 _ANSWERED = re.compile(r"^(?:A|Answer)\s*[:.]\s+(\S.*)$")
 _HEADING_LINE = re.compile(r"^(#{1,6}) (.*)$")
