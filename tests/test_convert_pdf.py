@@ -141,6 +141,41 @@ def test_a_numbered_item_wrapped_level_with_its_number_stays_one_item() -> None:
     assert "- 3. You will receive a confirmation email with a QR code.\n\nShow it at the front desk." in md, md
 
 
+def test_a_browser_printed_page_keeps_its_headings_paragraphs_and_lists() -> None:
+    # A self-storage company's terms, printed from HTML by a browser (a tester's folder, 2026-12-06): its headings
+    # were set 16 points over 14 and read as list items ("- 1. Definitions"), its numbered clauses, 1.2 pitches
+    # apart, ran on as one paragraph, and its lists, whose discs are drawn rather than written, came out as one
+    # paragraph of items.
+    def body(y: float, text: str, x: float = 72) -> tuple[str, float, float, float, str]:
+        return (BODY, 14, x, y, text)
+
+    lines = [
+        (BOLD, 22, 72, 740, "Storage Terms"),
+        (BOLD, 16, 72, 700, "1. Definitions"),
+        body(675, "1.1 A Unit is the storage space allocated to you."),
+        body(657, "1.2 A Store is the site at which the Unit is located, open to customers with a PIN"),
+        body(642, "between 6am and 10pm."),
+        (BOLD, 16, 72, 610, "8. Use of the Unit"),
+        body(585, "8.1 The Unit may only be used for storing goods. You must not:"),
+        body(567, "live or sleep in the Unit or use it as an office, a workshop, a studio or a", x=102),
+        body(552, "showroom;", x=102),
+        body(537, "run power tools or generators in the Unit;", x=102),
+        body(522, "cause a nuisance to other customers.", x=102),
+        body(497, "8.2 You must keep the Unit locked with your own padlock."),
+    ]
+    md = pdf_to_markdown(make_pdf([lines])).markdown
+    assert "\n## 1. Definitions\n" in md and "\n## 8. Use of the Unit\n" in md, md
+    assert "\n1.1 A Unit is the storage space allocated to you.\n\n1.2 A Store is" in md, md
+    assert "open to customers with a PIN between 6am and 10pm.\n" in md, md  # a wrapped line goes on
+    assert (
+        "You must not:\n\n- live or sleep in the Unit or use it as an office, a workshop, a studio or a showroom;" in md
+    )
+    assert (
+        "\n- run power tools or generators in the Unit;\n" in md and "\n- cause a nuisance to other customers.\n" in md
+    )
+    assert "\n8.2 You must keep the Unit locked" in md, md
+
+
 def test_a_sentence_that_runs_over_a_page_break_stays_whole_on_its_first_page() -> None:
     # The MIME spec's "Information found in a" | "directory is added to ..." had made a passage that began
     # mid-sentence, and an answer that opened "directory is added to ..." (tester).

@@ -60,16 +60,21 @@ def body_size(pages: list[list[PdfLine]]) -> float:
 
 
 def mark_by_size(pages: list[list[PdfLine]], body: float) -> None:
-    """Without an outline: short lines clearly larger than body text, not ending a sentence, are headings."""
-    candidates = [
-        line
-        for lines in pages
-        for line in lines
-        if line.size >= body * 1.15
-        and not line.mono
-        and len(line.text) <= 150
-        and not line.text.rstrip().endswith((".", ",", ";"))
-    ]
+    """Without an outline: short lines larger than body text, not ending a sentence, are headings, in a size at least half
+    of whose lines are like that (a size set only a little larger, "1. Definitions" at 16 points over 14, is a
+    heading's too; one that prose is mostly set in is not)."""
+    lines_of: dict[float, list[PdfLine]] = {}
+    for lines in pages:
+        for line in lines:
+            if line.size > body and not line.mono:
+                lines_of.setdefault(line.size, []).append(line)
+    candidates = []
+    for size_lines in lines_of.values():
+        short = [
+            line for line in size_lines if len(line.text) <= 150 and not line.text.rstrip().endswith((".", ",", ";"))
+        ]
+        if 2 * len(short) >= len(size_lines):
+            candidates += short
     levels = {size: min(n + 1, 6) for n, size in enumerate(sorted({c.size for c in candidates}, reverse=True))}
     for line in candidates:
         line.heading = levels[line.size]
