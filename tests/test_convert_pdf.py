@@ -176,6 +176,39 @@ def test_a_browser_printed_page_keeps_its_headings_paragraphs_and_lists() -> Non
     assert "\n8.2 You must keep the Unit locked" in md, md
 
 
+def test_a_table_drawn_with_borders_is_read_cell_by_cell() -> None:
+    # A browser prints a table cell after cell, each line of a wrapped cell on its own baseline and the short cells
+    # centred beside it: a sub-processor list came out with rows crossed ("Stripe: Postmark; Subscription
+    # payments: Transactional email ..."), a party price list as loose lines. The drawn borders give the grid.
+    def text(size: float, x: float, y: float, words: str) -> str:
+        return f"BT /F1 {size} Tf 1 0 0 1 {x} {y} Tm ({words}) Tj ET"
+
+    xs, ys = [72, 180, 400, 540], [700, 676, 630, 606]  # column borders; row borders, top down
+    rules = [f"{x} {ys[-1]} m {x} {ys[0]} l S" for x in xs] + [f"{xs[0]} {y} m {xs[-1]} {y} l S" for y in ys]
+    content = [
+        text(14, 72, 730, "Our support desk is open as follows:"),
+        text(11, 76, 684, "Licence tier"),
+        text(11, 184, 684, "Hours"),
+        text(11, 404, 684, "First response"),
+        text(11, 76, 650, "Community"),  # centred against the wrapped cell beside it
+        text(11, 184, 664, "Best effort through the community"),
+        text(11, 184, 650, "forum, no guaranteed time, and no"),
+        text(11, 184, 636, "phone line"),
+        text(11, 404, 650, "None"),
+        text(11, 76, 614, "Standard"),
+        text(11, 184, 614, "Monday to Friday, 09:00 to 17:00"),
+        text(11, 404, 614, "1 business day"),
+        text(14, 72, 580, "Response times are measured in business hours."),
+    ]
+    md = pdf_to_markdown(make_pdf(["0.75 w\n" + "\n".join(rules + content)])).markdown
+    assert (
+        "- Licence tier: Community; Hours: Best effort through the community forum, no guaranteed time, and no phone "
+        "line; First response: None\n- Licence tier: Standard; Hours: Monday to Friday, 09:00 to 17:00; First "
+        "response: 1 business day\n" in md
+    ), md
+    assert "Our support desk is open as follows:" in md and "\n\nResponse times are measured" in md, md
+
+
 def test_a_sentence_that_runs_over_a_page_break_stays_whole_on_its_first_page() -> None:
     # The MIME spec's "Information found in a" | "directory is added to ..." had made a passage that began
     # mid-sentence, and an answer that opened "directory is added to ..." (tester).

@@ -25,7 +25,7 @@ import pypdfium2 as pdfium
 from bot.ingest.convert.base import ConversionError, Converted, tags_as_text
 from bot.ingest.convert.pdf_layout import line_pitch, render_page
 from bot.ingest.convert.pdf_structure import body_size, drop_furniture, mark_by_size, mark_outline, pdf_title
-from bot.ingest.convert.pdf_text import page_lines, pdf_outline
+from bot.ingest.convert.pdf_text import page_lines, page_rules, pdf_outline
 
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time in this process
 
@@ -54,9 +54,11 @@ def pdf_to_markdown(
                 raise ConversionError(
                     f"{total:,} pages, more than the {max_pages:,} a PDF may have (BOT_CONVERT_MAX_PAGES); not indexed"
                 )
-            pages = []
+            pages, rules = [], []
             for n in range(total):
-                pages.append(page_lines(document[n]))
+                page = document[n]
+                pages.append(page_lines(page))
+                rules.append(page_rules(page))
                 if progress is not None:
                     progress(n + 1, total)
             outline = pdf_outline(document)
@@ -77,7 +79,9 @@ def pdf_to_markdown(
     if not (outline and mark_outline(pages, outline) >= len(outline) / 2):
         mark_by_size(pages, body)
     pitch = line_pitch(pages, body)
-    markdown = "\n".join(render_page(n, lines, body, pitch) for n, lines in enumerate(pages, 1))
+    markdown = "\n".join(
+        render_page(n, lines, body, pitch, drawn) for n, (lines, drawn) in enumerate(zip(pages, rules), 1)
+    )
     markdown = _ACROSS_PAGES.sub(_sentence_joined, markdown.strip())
     return Converted(markdown=tags_as_text(markdown) + "\n", title=pdf_title(meta_title, pages, body))
 

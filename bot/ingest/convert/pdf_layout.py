@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from bot.ingest.convert.base import location_marker
-from bot.ingest.convert.pdf_text import PdfLine
+from bot.ingest.convert.pdf_text import PdfLine, Rule
 
 _BULLET = re.compile(r"^(?:[•◦▪▫‣●○■□∙·*–-]\s+|(?P<num>(?:\d{1,3}|[a-z])[.)]\s+))")
 _LABEL = re.compile(r"^(?:Chapter|Appendix|Part)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z])$", re.I)
@@ -22,8 +22,8 @@ def line_pitch(pages: list[list[PdfLine]], body: float) -> float:
     return gaps.most_common(1)[0][0] if gaps else body * 1.2
 
 
-def render_page(number: int, lines: list[PdfLine], body: float, pitch: float) -> str:
-    """One page as Markdown, starting with its page marker."""
+def render_page(number: int, lines: list[PdfLine], body: float, pitch: float, rules: list[Rule] | None = None) -> str:
+    """One page as Markdown, starting with its page marker; `rules` are the thin lines drawn on it."""
     out = ["", location_marker("page", number), ""]
     para: list[str] = []
     code: list[PdfLine] = []
@@ -46,12 +46,17 @@ def render_page(number: int, lines: list[PdfLine], body: float, pitch: float) ->
             code.clear()
         item_x = None
 
-    tables = _tables(lines, pitch)
+    grids = _ruled_tables(lines, rules or [])
+    consumed = {n for first, (_end, _rows, members) in grids.items() for n in members}
+    tables = {first: (end, rows) for first, (end, rows, _members) in grids.items()}
+    for first, (end, rows) in _tables(lines, pitch).items():  # tables drawn without borders
+        if not consumed & set(range(first, end)):
+            tables[first] = (end, rows)
     unmarked = _unmarked_items(lines, body, pitch)
     edge = _right_edge(lines, body)
     skip_to = 0
     for i, line in enumerate(lines):
-        if i < skip_to:
+        if i < skip_to or i in consumed and i not in tables:
             continue
         if i in tables:  # a table: a list item per row, each cell under its column's header
             flush()
@@ -189,6 +194,90 @@ def _continues_item(x: float, item_x: float, last: str) -> bool:
 
 
 _FINISHED = re.compile(r"[.!?:;]['\"’”)]*$")
+
+
+def _ruled_tables(lines: list[PdfLine], rules: list[Rule]) -> dict[int, tuple[int, list[str], set[int]]]:
+    """The tables drawn with cell borders: first line index -> (index after it, rows as list items, its lines).
+
+    The borders give the grid: each word goes to the cell it lies in, however its cell wraps or is centred (a
+    browser prints a row's cells one after another, each line of a wrapped cell on its own baseline). The first
+    row names the columns. Without borders, `_tables` reads columns from the lines' spacing."""
+    across = _clusters([((y0 + y1) / 2, (x0, x1)) for x0, y0, x1, y1 in rules if x1 - x0 > y1 - y0])
+    down = _clusters([((x0 + x1) / 2, (y0, y1)) for x0, y0, x1, y1 in rules if y1 - y0 >= x1 - x0])
+    found: dict[int, tuple[int, list[str], set[int]]] = {}
+    for ys, xs in _grids(across, down):
+        top, bottom, left, right = ys[0], ys[-1], xs[0], xs[-1]
+        cells: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+        members: set[int] = set()
+        beside = False  # a word level with the grid but outside it: rules around some columns only
+        for n, line in enumerate(lines):
+            for (w_left, w_right, word), height in zip(line.words, line.heights):
+                middle = (w_left + w_right) / 2
+                if not bottom < height < top:
+                    continue
+                if not left < middle < right:
+                    beside = True
+                    continue
+                members.add(n)
+                row = next(k for k in range(len(ys) - 1) if ys[k + 1] < height)
+                column = next(k for k in range(len(xs) - 1) if middle < xs[k + 1])
+                cells.setdefault((row, column), []).append((-round(height), w_left, word))
+        text = {key: _cell_text([word for *_, word in sorted(words)]) for key, words in cells.items()}
+        names = [text.get((0, c), "").rstrip(":") for c in range(len(xs) - 1)]
+        rows = [[text.get((r, c), "") for c in range(len(xs) - 1)] for r in range(1, len(ys) - 1)]
+        rows = [row for row in rows if any(row)]
+        if beside or not members or not rows or sum(bool(name) for name in names) < 2:
+            continue  # part of a table, a box around a note, or a grid without a row of column names
+        items = ["- " + "; ".join(f"{h}: {c}" if h else c for h, c in zip(names, row) if c) for row in rows]
+        found[min(members)] = (min(members) + 1, items, members)
+    return found
+
+
+def _cell_text(words: list[str]) -> str:
+    """A cell's words in reading order as one line; a word wrapped at its hyphen ("Multi-" | "Arch") kept whole."""
+    out: list[str] = []
+    for word in words:
+        if out and len(out[-1]) > 1 and out[-1].endswith("-"):
+            out[-1] += word
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def _clusters(segments: list[tuple[float, tuple[float, float]]]) -> list[tuple[float, float, float]]:
+    """Segments at (about) one position merged: (position, start, end) of each, a gap of 2 points bridged."""
+    merged: list[tuple[float, float, float]] = []
+    for at, (start, end) in sorted(segments):
+        for k, (m_at, m_start, m_end) in enumerate(merged):
+            if abs(m_at - at) <= 1.5 and start <= m_end + 2 and end >= m_start - 2:
+                merged[k] = (m_at, min(m_start, start), max(m_end, end))
+                break
+        else:
+            merged.append((at, start, end))
+    return merged
+
+
+def _grids(
+    across: list[tuple[float, float, float]], down: list[tuple[float, float, float]]
+) -> list[tuple[list[float], list[float]]]:
+    """(row boundaries top down, column boundaries left to right) of each grid of rules: three rules or more
+    down, of one height (two columns), and three or more across, each spanning them (a header and a row)."""
+    grids: list[tuple[list[float], list[float]]] = []
+    for _x, bottom, top in down:
+        xs = sorted({round(x, 1) for x, b, t in down if abs(b - bottom) <= 2 and abs(t - top) <= 2})
+        if len(xs) < 3:
+            continue
+        ys = sorted(
+            {
+                round(y, 1)
+                for y, start, end in across
+                if bottom - 2 <= y <= top + 2 and start <= xs[0] + 2 and end >= xs[-1] - 2
+            },
+            reverse=True,
+        )
+        if len(ys) >= 3 and (ys, xs) not in grids:
+            grids.append((ys, xs))
+    return grids
 
 
 def _tables(lines: list[PdfLine], pitch: float) -> dict[int, tuple[int, list[str]]]:

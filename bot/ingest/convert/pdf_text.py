@@ -25,6 +25,7 @@ class PdfLine:
     margin: bool = False  # in the top or bottom eighth of the page, where headers and footers live
     heading: int = 0  # 1..6 once recognised as a heading
     words: list[tuple[float, float, str]] = field(default_factory=list)  # (left, right, text) of each word
+    heights: list[float] = field(default_factory=list)  # each word's baseline (one line may mix baselines)
 
     def cells(self) -> list[tuple[float, str]]:
         """(left, text) of the runs of words set more than an em apart: the cells of a table row."""
@@ -68,12 +69,14 @@ def page_lines(page) -> list[PdfLine]:
                 continue  # nothing but the corners of a drawn box ("✡ ✠") or spaces
             sizes: Counter = Counter()
             mono_chars, first_mono, first = 0, None, None
-            words = []
+            words, heights = [], []
             for word in re.finditer(r"\S+", line):
                 i = match.start() + word.start()
                 words.append(
                     (textpage.get_charbox(i)[0], textpage.get_charbox(i + len(word.group()) - 1)[2], word.group())
                 )
+                pdfium_c.FPDFText_GetCharOrigin(textpage, i, x, y)
+                heights.append(y.value)
                 size = round(pdfium_c.FPDFText_GetFontSize(textpage, i) * 2) / 2
                 # Its first and last letters' fonts: "source()." is code with a full stop in roman type.
                 mono = [_is_mono(textpage, j, name, flags) for j in {i, i + len(word.group()) - 1}]
@@ -92,6 +95,7 @@ def page_lines(page) -> list[PdfLine]:
                     first_mono,
                     mono_chars / total,
                     words=words,
+                    heights=heights,
                 )
             )
     finally:
@@ -101,6 +105,25 @@ def page_lines(page) -> list[PdfLine]:
     for line in lines:
         line.margin = not bottom + height / 8 < line.y < top - height / 8
     return lines
+
+
+Rule = tuple[float, float, float, float]  # (left, bottom, right, top) of a drawn line
+
+
+def page_rules(page) -> list[Rule]:
+    """The thin lines drawn on the page (a table's cell borders): paths at most 2 points across, 4 or more long."""
+    rules: list[Rule] = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for k in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, k)
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            box = (left.value, bottom.value, right.value, top.value)
+            width, height = box[2] - box[0], box[3] - box[1]
+            if min(width, height) <= 2 and max(width, height) >= 4:
+                rules.append(box)
+    return rules
 
 
 def _is_mono(textpage, index: int, name, flags) -> bool:
