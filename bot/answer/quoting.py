@@ -323,22 +323,26 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
     days of holiday do I get after working here four years?" is answered by "3 to 5 years: 25 days", not by the
     row that fitted its words best ("Less than 3 years", a tester's), nor by the whole table. Its other rows go.
 
-    A row the question names by its first cell is that row, whatever its number counts: "We're on Business and
-    need three more people" asks for the Business row, not the one for up to three users."""
+    A row the question names by its first cell is that row, whatever its number counts, and with no number asked:
+    "We're on Business and need three more people" asks for the Business row, not the one for up to three users;
+    "How much is the Professional edition per year?" for the Professional row, not the Enterprise row that says
+    "Everything in Professional, plus ..." (a tester's)."""
     number = asked_number(question)
     first = next((c for c in chosen if table_rows(c.sentence)), None)
-    if number is None or first is None:
+    if first is None:
         return chosen
     # The table's rows, also those a long table's other passages hold: the rows with its column names.
     columns = [column for column, _ in table_rows(first.sentence)[1][0]]
-    number = in_unit_of(question, number, columns)
     table, tables = _rows_with_columns(columns, candidates)
-    holding = [
-        (c, i)
-        for c in table
-        for i, row in enumerate(tables[id(c)][1])
-        if any(in_range(cell, number) for _, cell in row)
-    ]
+    holding = []
+    if number is not None:
+        number = in_unit_of(question, number, columns)
+        holding = [
+            (c, i)
+            for c in table
+            for i, row in enumerate(tables[id(c)][1])
+            if any(in_range(cell, number) for _, cell in row)
+        ]
     asked = set(tokenize(question))
     named = [(c, i) for c in table for i, row in enumerate(tables[id(c)][1]) if names_row(row, asked)]
     if len(named) == 1:
@@ -346,6 +350,8 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
     if len(holding) != 1:
         return chosen
     c, i = holding[0]
+    if len(tables[id(c)][1]) == 1:  # a long table's row is a sentence of its own: that one, as it is
+        return [c] + [other for other in chosen if other not in table]
     lead = tables[id(c)][0]
     row_quote = [q for q in c.sentence.quotes if q and q != lead][i]
     one_row = dataclasses.replace(c.sentence, text=row_quote, quotes=(lead, row_quote) if lead else (row_quote,))
