@@ -436,3 +436,42 @@ def test_a_decline_offers_the_questions_nearest_to_what_was_asked(built_index, t
     assert not answer.answered, answer.text
     assert answer.suggestions[0] == "What does Tidewell Software Employee Handbook say about sick leave?", answer
     assert assistant.overview.example_questions()[0] != answer.suggestions[0]  # the starters open with annual leave
+
+
+EDITIONS = (
+    "<html><head><title>Server Configuration Reference</title></head><body><h1>Server Configuration Reference</h1>"
+    "<h2>Repository settings</h2><p>The default deduplication chunk size (repository.chunk_size_kib) is 1024 KiB. "
+    "Larger chunks index faster; smaller chunks find more duplicates.</p><h2>Editions and pricing</h2><p>Prices are "
+    "per server per year, in euros, excluding VAT.</p><table><thead><tr><th>Edition</th><th>Price per year</th>"
+    "<th>Agents included</th><th>Notable features</th></tr></thead><tbody><tr><td>Community</td><td>Free</td><td>5"
+    "</td><td>Local and NFS repositories</td></tr><tr><td>Standard</td><td>€390</td><td>50</td><td>Everything in "
+    "Community, plus S3 repositories and e-mail reports</td></tr><tr><td>Professional</td><td>€1,150</td><td>250</td>"
+    "<td>Everything in Standard, plus immutable repositories and single sign-on</td></tr><tr><td>Enterprise</td><td>"
+    "From €3,900</td><td>Unlimited</td><td>Everything in Professional, plus replication between sites</td></tr>"
+    "</tbody></table></body></html>"
+)
+
+
+def test_a_row_named_by_its_first_cell_is_the_row_quoted(built_index, tmp_path):
+    """ "How much is the Professional edition per year?" was answered with the Enterprise row, whose features say
+    "Everything in Professional, plus ..." (a tester's backup-software folder, 2026-12-06)."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(
+        folder_indexed(built_index, tmp_path, {"reference.html": EDITIONS, "prices.md": WALL_PRICES})
+    )
+    answer = assistant.ask("How much is the Professional edition per year?")
+    assert answer.answered and "€1,150" in answer.text and "€3,900" not in answer.text, answer.text
+
+
+def test_a_word_shortened_from_the_documents_own_is_theirs(built_index, tmp_path):
+    """ "What's the default dedup chunk size?" was declined as "don't mention “dedup”" beside "deduplication
+    chunk size" (a tester's), as "What dilution of F10 do I use for a parvo case?" was beside "F10SC" and
+    "parvovirus": a short form of a word the documents spell out is that word."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(
+        folder_indexed(built_index, tmp_path, {"reference.html": EDITIONS, "prices.md": WALL_PRICES})
+    )
+    answer = assistant.ask("What's the default dedup chunk size?")
+    assert answer.answered and "1024 KiB" in answer.text, answer.text

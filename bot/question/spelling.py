@@ -12,6 +12,7 @@ concept of the question the documents do not cover: the answer says they do not 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from difflib import get_close_matches
@@ -179,6 +180,7 @@ class CorpusWords:
         for squashed, spelt in joined.items():
             self._squashed.setdefault(squashed, spelt)
         self._spellable = sorted(w for w in words if len(w) >= 4 and w.isalpha())
+        self._sorted = sorted(w for w in words if w.isalnum())
 
     def uses(self, word: str) -> bool:
         """Whether the corpus uses `word` (lower case), as written or by its stem."""
@@ -198,6 +200,23 @@ class CorpusWords:
             if spelt and spelt != form:
                 return spelt + word[len(form) :]
         return None
+
+    def _shortened(self, word: str) -> str | None:
+        """The corpus word that `word`, rare in English, is the start of ("dedup" for "deduplication", "parvo" for
+        "parvovirus", "F10" for "F10SC"): the shortest, when every corpus word it starts is of that one's family."""
+        if len(word) < 3 or not word.isalnum() or word.isdigit() or english_zipf(word) >= MISSPELLING_MAX_ZIPF:
+            return None
+        start = bisect.bisect_left(self._sorted, word)
+        longer = []
+        for other in self._sorted[start:]:
+            if not other.startswith(word):
+                break
+            if len(other) - len(word) >= 2:
+                longer.append(other)
+        if not longer:
+            return None
+        shortest = min(longer, key=len)
+        return shortest if all(other.startswith(word_root(shortest)) for other in longer) else None
 
     def _misspelt(self, word: str) -> str | None:
         if len(word) < 4 or not word.isalpha() or english_zipf(word) >= MISSPELLING_MAX_ZIPF:
@@ -247,7 +266,7 @@ class CorpusWords:
                 else:
                     replacement = None
             if replacement is None and word not in STOPWORDS and not self.uses(word):
-                replacement = self._variant(word) or self._misspelt(word)
+                replacement = self._variant(word) or self._misspelt(word) or self._shortened(word)
                 # An English word the corpus writes apart only where its text is broken ("match es"): kept.
                 if replacement and " " in replacement and word.isalpha() and english_zipf(word) >= MISSPELLING_MAX_ZIPF:
                     replacement = None
@@ -268,7 +287,7 @@ class CorpusWords:
                 continue
             # "runnable" is the corpus's "run" made an adjective: its root as a word of the corpus (a root shared
             # only with another corpus word, "pip" with "pipe", is no such word).
-            if self.uses(word) or self.uses(word_root(word)) or self._variant(word):
+            if self.uses(word) or self.uses(word_root(word)) or self._variant(word) or self._shortened(word):
                 continue
             unit = glued_unit(word)
             if unit and all(self.uses(part) for part in unit) or is_measure(word):
