@@ -280,7 +280,9 @@ _AMOUNT = re.compile(
     re.I,
 )
 _DATE = re.compile(  # a year, a date, a month or weekday, or a time of day ("opens at nine on weekdays")
-    r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{1,2}[/.:]\d{1,2}(?:[/.]\d{2,4})?\b|\b\d{1,2}\s*(?:am|pm)\b"
+    # "3.8" is a version, not the 3rd of August: a point takes two digits after it ("9.30") or a year ("3.8.2024")
+    r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{1,2}(?:[/:]\d{1,2}(?:[/.]\d{2,4})?|\.\d{2}|\.\d{1,2}\.\d{2,4})\b"
+    r"|\b\d{1,2}\s*(?:am|pm)\b"
     r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?|daily|noon|midnight|"
     r"o'clock|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|century|decade|ago)\b"

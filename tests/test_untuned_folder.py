@@ -475,3 +475,22 @@ def test_a_word_shortened_from_the_documents_own_is_theirs(built_index, tmp_path
     )
     answer = assistant.ask("What's the default dedup chunk size?")
     assert answer.answered and "1024 KiB" in answer.text, answer.text
+
+
+RELEASES = (
+    "# Release notes\n\n## Version 4.2.0\n\nFeature release, 8 October 2024. The repository format is unchanged.\n\n"
+    "## Version 4.0.0\n\nMajor release. Upgrades are supported from 3.8 or later; run the repository migration after "
+    "installing.\n"
+)
+
+
+def test_a_version_number_is_no_date(built_index, tmp_path):
+    """ "When is Stowline 4.3 going to be released?" (the documents never say) was answered "Major release.
+    Upgrades are supported from 3.8 or later ...": "3.8" was read as a date, the 3rd of August (a tester's)."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(
+        folder_indexed(built_index, tmp_path, {"releases.md": RELEASES, "prices.md": WALL_PRICES})
+    )
+    answer = assistant.ask("When is version 4.3 going to be released?")
+    assert not answer.answered and "3.8" not in answer.text, answer.text
