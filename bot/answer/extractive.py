@@ -31,6 +31,7 @@ from bot.answer.quoting import (
     with_neighbours,
     with_row_for_number,
     with_span,
+    with_whole_lists,
     with_whole_table,
     without_verdict,
 )
@@ -205,6 +206,8 @@ class ExtractiveAnswerer:
         verdict = chosen[0] if form.yes_no and chosen and not from_section else None
         if wants_list and not (from_section or wants_names or both):
             chosen = with_its_passage_list(chosen, candidates, self.settings.passage_max_chars)
+        if wants_list and not (from_section or both):
+            chosen = with_whole_lists(chosen, candidates, self.settings.passage_max_chars)
         chosen = with_row_for_number(chosen, candidates, form.query)
         chosen = with_whole_table(chosen, candidates, form.query, self.settings.passage_max_chars)
         chosen = with_neighbours(chosen, candidates)

@@ -398,6 +398,25 @@ def names_row(row: Cells, asked: set[str]) -> bool:
     return bool(words) and not names_number(label) and words <= asked
 
 
+def with_whole_lists(chosen: list[Candidate], candidates: list[Candidate], budget: int) -> list[Candidate]:
+    """`chosen` (a list question's sentences) with every item of each list it quotes two items of or more, in the
+    list's order, when that fits in `budget` characters: "Which operating systems can I install the server on?"
+    got two of the four systems, the two whose wording fitted best (a tester's)."""
+    lists = Counter((c.source_n, c.sentence.list_id) for c in chosen if c.sentence.list_id)
+    whole = {
+        key: sorted((c for c in candidates if (c.source_n, c.sentence.list_id) == key), key=order_of)
+        for key, n in lists.items()
+        if n >= 2
+    }
+    if all(c in chosen for members in whole.values() for c in members):
+        return chosen
+    out: list[Candidate] = []
+    for c in chosen:
+        members = whole.get((c.source_n, c.sentence.list_id), [c])
+        out += [m for m in members if m not in out]
+    return out if sum(_quoted_size(c) for c in out) <= budget else chosen
+
+
 def with_its_passage_list(chosen: list[Candidate], candidates: list[Candidate], budget: int) -> list[Candidate]:
     """`chosen` (a list question's best sentences, no list having fitted as well) with the list its best passage
     holds, and the sentence introducing it, when that fits in `budget` characters: "Which ways can someone send us
