@@ -123,9 +123,9 @@ def _unmarked_items(lines: list[PdfLine], body: float, pitch: float) -> dict[int
     line index -> whether it starts an item.
 
     Such a list is a block of lines indented past the page's text, right after a line of the page's text ending in
-    ":", of two items or more. A line starts an item when the line before it ended early: this line's first word would have fit there,
-    so the break was not a wrap. (A first line indented by a paragraph, or the lines of an item written with its
-    bullet, have no such introduction.)"""
+    ":", of two items or more. A line starts an item when the line before it ended early: this line's first word
+    would have fit there, so the break was not a wrap. (A first line indented by a paragraph, or the lines of an
+    item written with its bullet, have no such introduction.)"""
     prose = _prose(lines, body)
     if not prose:
         return {}

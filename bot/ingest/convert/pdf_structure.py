@@ -60,9 +60,9 @@ def body_size(pages: list[list[PdfLine]]) -> float:
 
 
 def mark_by_size(pages: list[list[PdfLine]], body: float) -> None:
-    """Without an outline: short lines larger than body text, not ending a sentence, are headings, in a size at least half
-    of whose lines are like that (a size set only a little larger, "1. Definitions" at 16 points over 14, is a
-    heading's too; one that prose is mostly set in is not)."""
+    """Without an outline: short lines larger than body text, not ending a sentence, are headings, in a size at
+    least half of whose lines are like that (a size set only a little larger, "1. Definitions" at 16 points over
+    14, is a heading's too; one that prose is mostly set in is not)."""
     lines_of: dict[float, list[PdfLine]] = {}
     for lines in pages:
         for line in lines:
