@@ -436,3 +436,27 @@ def test_a_decline_offers_the_questions_nearest_to_what_was_asked(built_index, t
     assert not answer.answered, answer.text
     assert answer.suggestions[0] == "What does Tidewell Software Employee Handbook say about sick leave?", answer
     assert assistant.overview.example_questions()[0] != answer.suggestions[0]  # the starters open with annual leave
+
+
+SOLAR_TERMS = (
+    "# Terms and Conditions\n\n## 5. Payment\n\nA deposit of 25% is due when you sign the order, 65% on the first "
+    "day of installation and the final 10% within 7 days of commissioning.\n\n## 6. Your right to cancel\n\n"
+    "You may cancel for any reason within 14 days of the day you sign the order (the cooling-off period), and we "
+    "refund everything you have paid within 14 days. After that, if materials have not been ordered, we refund "
+    "your deposit less a £250 administration fee.\n"
+)
+
+
+def test_a_word_the_documents_write_in_another_form_is_not_called_missing(built_index, tmp_path):
+    """ "If I change my mind in the first couple of weeks after signing, do I get all my money back?" was declined as
+    "The documents I have don't mention “mind”, “couple” or “signing”", beside "the day you sign the order" (a
+    tester's solar-installer folder, 2026-12-06): "signing" is their "sign"."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(
+        folder_indexed(built_index, tmp_path, {"terms.md": SOLAR_TERMS, "prices.md": WALL_PRICES})
+    )
+    answer = assistant.ask(
+        "If I change my mind in the first couple of weeks after signing, do I get all my money back?"
+    )
+    assert "“signing”" not in answer.text, answer.text

@@ -5,7 +5,7 @@ answerability model (`bot.retrieval.refusal`)."""
 from __future__ import annotations
 
 from bot.question.patterns import ASKED_MAX_ZIPF
-from bot.question.spelling import calendar_kind, english_zipf, is_measure
+from bot.question.spelling import calendar_kind, english_zipf, is_measure, word_root
 from bot.retrieval.loaded import LoadedGeneration
 from bot.text import tokenize
 from bot.types import QuestionForm
@@ -63,7 +63,9 @@ def nothing_telling_known(view: LoadedGeneration, question: str) -> list[str]:
         return []
     telling = telling_words(question)
     # Two at least: one word alone ("What should I use instead?") is too little to say the question is elsewhere.
-    if len(telling) < 2 or any(not t.isalpha() or len(t) < 3 or view.words.uses(t) for t in telling):
+    # A word whose root the corpus writes is its own ("signing" beside "sign"; "computing" beside "computer" is not).
+    known = lambda t: view.words.uses(t) or view.words.uses(word_root(t))  # noqa: E731
+    if len(telling) < 2 or any(not t.isalpha() or len(t) < 3 or known(t) for t in telling):
         return []
     return telling
 
