@@ -492,6 +492,30 @@ def test_a_plain_text_file_s_headings_on_lines_of_their_own_head_sections(tmp_pa
     assert p2.heading_path[-1] == "2. PRIORITY CATEGORIES"
 
 
+def test_a_plain_text_file_is_named_by_its_title_block(tmp_path):
+    """A tester's FAQ (.txt) opened "KESTREL RIDGE SOLAR - FREQUENTLY ASKED QUESTIONS" over a contact line and a date,
+    and was named "Faq" after its file in every decline; another's "LARKSPUR & HOLLINS VETERINARY GROUP" over "New
+    Client Welcome Pack - Frequently Asked Questions" was "New Client Faq". Its numbered "Q1:" entries ran together
+    with their answers ("Q1: Do I need planning permission? A: Most homes ...")."""
+    (tmp_path / "faq.txt").write_text(
+        "KESTREL RIDGE SOLAR - FREQUENTLY ASKED QUESTIONS\nKestrel Ridge Solar Ltd (KRS) | Sales 0113 496 0732\n"
+        "Last updated: 1 March 2025\n\nQ1: Do I need planning permission for solar panels?\nA: Most homes in England "
+        'do not, because roof-mounted panels are usually\n"permitted development".\n\nQ2: Will my roof be strong '
+        "enough?\nA: Almost always. At the survey we look in the loft at the rafters.\n",
+        encoding="utf-8",
+    )
+    article = read_article(tmp_path / "faq.txt")
+    assert article.title == "Kestrel Ridge Solar - Frequently Asked Questions", article.title
+    assert "\n## Do I need planning permission for solar panels?\n\nMost homes in England do not" in article.body
+    assert "Q2:" not in article.body and "\n## Will my roof be strong enough?" in article.body, article.body
+    (tmp_path / "new-client-faq.txt").write_text(
+        "LARKSPUR & HOLLINS VETERINARY GROUP\nNew Client Welcome Pack - Frequently Asked Questions\nUpdated January "
+        "2025\n\nWelcome to Larkspur & Hollins! This sheet answers the questions new clients ask us most often.\n",
+        encoding="utf-8",
+    )
+    assert read_article(tmp_path / "new-client-faq.txt").title == "New Client Welcome Pack - Frequently Asked Questions"
+
+
 def test_a_plain_text_faq_with_wrapped_answers_has_a_heading_per_question(tmp_path):
     """A tester's FAQ (.txt), "Q: ..." then "A: ..." wrapped with a hanging indent: most entries ran together as
     "Q: ... A: ..." paragraphs under no heading, some made a "## Q:" heading above the part they were in, and a

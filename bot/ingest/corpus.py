@@ -229,9 +229,20 @@ def text_to_markdown(text: str) -> str:
             out.append("")
             literal_next = (items[-1] if items else paragraph).endswith("::")
             continue
+        # A file's title block names it ("# ..."): by its second line when that names the document ("KESTREL PEAK
+        # CLIMBING CENTRES" over "Centres, Opening Hours and Contacts"), else by its first ("KESTREL RIDGE SOLAR -
+        # FREQUENTLY ASKED QUESTIONS" over a contact line and a date, which had left the file named "Faq" after its
+        # file). A second line that reads as a heading is one already ("Standard Operating Procedure LR-04: ...").
+        title_at = None
+        if not out and n == 0 and _title_block(lines):
+            after = lines[2] if len(lines) > 2 else None
+            if not _looks_like_heading(lines[1], after):
+                title_at = 1 if _names_document(lines[1]) else 0
         for i, line in enumerate(lines):
             following = lines[i + 1] if i + 1 < len(lines) else None
-            if (out or i > 0) and _looks_like_heading(line, following):
+            if i == title_at:
+                out += ["", f"# {line}", ""]
+            elif (out or i > 0) and _looks_like_heading(line, following):
                 out += ["", f"## {line}", ""]
             elif line.startswith(_BULLETS):
                 out.append("- " + line[2:])
@@ -292,6 +303,12 @@ def _hard_wrapped(lines: list[str]) -> bool:
     inner = [(ln, nxt) for ln, nxt in zip(lines, lines[1:]) if not ln.startswith(_BULLETS)]
     runs_on = sum(not ln.endswith(_SENTENCE_STOP) or nxt[:1].islower() for ln, nxt in inner)
     return len(lines) >= 2 and runs_on * 2 > len(inner)
+
+
+def _names_document(line: str) -> bool:
+    """Whether a title block's line is a name ("New Client Welcome Pack - Frequently Asked Questions"), not a date,
+    a version or a contact line: a title's length, no digits, no sentence's end."""
+    return len(line.split()) <= 12 and not any(c.isdigit() for c in line) and not line.endswith(_SENTENCE_STOP)
 
 
 def _title_block(block: list[str]) -> bool:
@@ -393,8 +410,8 @@ def _row_item(row: list[str]) -> str:
 
 
 _NUMBERED_STEP = re.compile(r"^\d{1,2}[.)]\s+\S")
-_ASKED = re.compile(r"^(?:Q|Question)\s*[:.]\s+(\S.*)$")
-_ANSWERED = re.compile(r"^(?:A|Answer)\s*[:.]\s+(\S.*)$")
+_ASKED = re.compile(r"^(?:Q|Question)\s*\d{0,3}\s*[:.]\s+(\S.*)$")  # "Q:", "Q.", "Q12:"
+_ANSWERED = re.compile(r"^(?:A|Answer)\s*\d{0,3}\s*[:.]\s+(\S.*)$")
 _HEADING_LINE = re.compile(r"^(#{1,6}) (.*)$")
 
 
