@@ -176,6 +176,35 @@ def test_a_browser_printed_page_keeps_its_headings_paragraphs_and_lists() -> Non
     assert "\n8.2 You must keep the Unit locked" in md, md
 
 
+def test_a_drawn_list_under_a_heading_is_a_list_when_each_item_is_a_sentence() -> None:
+    # A solar installer's warranty policy, printed from HTML (a tester's, 2026-12-06): "What the warranties do not
+    # cover" was a list of seven sentences, its discs drawn, read as one paragraph; on its page the list's lines
+    # outnumbered the text's. A boxed "Note" indented under a heading (the Debian Reference) stays as it was.
+    def body(y: float, text: str, x: float = 72) -> tuple[str, float, float, float, str]:
+        return (BODY, 14, x, y, text)
+
+    lines = [
+        body(620, "Labour under a warranty is free for five years."),
+        body(605, "Our standard callout charge applies after that."),
+        (BOLD, 18, 72, 570, "2. What the warranties do not cover"),
+        body(545, "Damage from storms, lightning, flooding, fire or falling trees (these are normally", x=102),
+        body(530, "for your home insurance).", x=102),
+        body(515, "Reduced output caused by new shading, such as trees growing nearby.", x=102),
+        body(500, "Dirt, moss, bird droppings or the cost of cleaning.", x=102),
+        body(485, "Cosmetic marks that do not affect performance.", x=102),
+        (BOLD, 18, 72, 450, "3. Notes"),
+        body(425, "Note", x=102),
+        body(410, "This policy is written assuming the panels were fitted by us.", x=102),
+    ]
+    md = pdf_to_markdown(make_pdf([lines])).markdown
+    assert (
+        "# 2. What the warranties do not cover\n\n- Damage from storms, lightning, flooding, fire or falling trees "
+        "(these are normally for your home insurance).\n\n- Reduced output caused by new shading" in md
+    ), md
+    assert "\n- Dirt, moss, bird droppings or the cost of cleaning.\n" in md and "\n- Cosmetic marks" in md, md
+    assert "- Note" not in md, md
+
+
 def test_a_table_drawn_with_borders_is_read_cell_by_cell() -> None:
     # A browser prints a table cell after cell, each line of a wrapped cell on its own baseline and the short cells
     # centred beside it: a sub-processor list came out with rows crossed ("Stripe: Postmark; Subscription

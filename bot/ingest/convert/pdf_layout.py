@@ -122,14 +122,16 @@ def _unmarked_items(lines: list[PdfLine], body: float, pitch: float) -> dict[int
     """The lines of lists whose markers are drawn, not written (a browser's "Save as PDF" draws a list's discs):
     line index -> whether it starts an item.
 
-    Such a list is a block of lines indented past the page's text, right after a line of the page's text ending in
-    ":", of two items or more. A line starts an item when the line before it ended early: this line's first word
-    would have fit there, so the break was not a wrap. (A first line indented by a paragraph, or the lines of an
-    item written with its bullet, have no such introduction.)"""
+    Such a list is a block of lines indented past the page's text, of two items or more, right after a line of the
+    page's text ending in ":" or after a heading (then each item a sentence). A line starts an item when the line
+    before it ended early: this line's first word would have fit there, so the break was not a wrap. (A first line
+    indented by a paragraph, or the lines of an item written with its bullet, have no such introduction.)"""
     prose = _prose(lines, body)
     if not prose:
         return {}
-    left = Counter(round(line.x) for line in prose).most_common(1)[0][0]
+    # The text's left edge: the leftmost of two lines or more (a page of list items has most lines indented).
+    starts_at = Counter(round(line.x) for line in prose)
+    left = min((x for x, n in starts_at.items() if n >= 2), default=starts_at.most_common(1)[0][0])
     right = _right_edge(lines, body)
     found: dict[int, bool] = {}
     i = 0
@@ -151,13 +153,11 @@ def _unmarked_items(lines: list[PdfLine], body: float, pitch: float) -> dict[int
         edge = ends[0] if len(ends) > 1 and ends[0] - ends[1] <= 1 else right
         starts = {block[0]} | {b for a, b in zip(block, block[1:]) if _ends_early(lines[a], lines[b], edge)}
         intro = lines[i - 1] if i > 0 else None
-        if (
-            intro
-            and intro.text.rstrip().endswith(":")
-            and abs(intro.x - left) <= 1
-            and _plain(intro)
-            and len(starts) >= 2  # one "item" is a quotation ("... of the Open Source Definition:")
-        ):
+        after_colon = bool(intro) and intro.text.rstrip().endswith(":") and abs(intro.x - left) <= 1 and _plain(intro)
+        # Under a heading, each item ends a sentence: a boxed "Note" indented below a heading is a label, no item.
+        last_lines = [lines[b - 1] for b in sorted(starts)[1:]] + [lines[block[-1]]]
+        after_heading = bool(intro and intro.heading) and all(_FINISHED.search(x.text.rstrip()) for x in last_lines)
+        if (after_colon or after_heading) and len(starts) >= 2:  # one "item" is a quotation ("... Definition:")
             found.update({n: n in starts for n in block})
         i = block[-1] + 1
     return found
