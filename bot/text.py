@@ -185,6 +185,16 @@ def stem(word: str) -> str:
     return word
 
 
+# A question or heading saying "not" of something: "isn't covered", "do not cover", "won't pay", "exclusions".
+NEGATION = re.compile(r"\b(?:not|never|except|exclu\w*)\b|n['’]t\b", re.I)
+
+
+def asks_what_is_not(question: str) -> bool:
+    """Whether a question asks which things are not so ("What isn't covered by the warranty?", "Which expenses are
+    not reimbursed?"), not why something is not ("Why doesn't list.sort() return the sorted list?")."""
+    return bool(re.match(r"\s*(?:what|which)\b", question, re.I)) and bool(NEGATION.search(question))
+
+
 NUMBERING = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")  # a heading's number: "7.2 Why ...?" -> "Why ...?"
 _FAQ_MARK = re.compile(r"^(?:Q|Question)\s*[:.]\s+", re.I)  # "Q: Can I bring my dog?"
 

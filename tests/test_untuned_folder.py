@@ -460,3 +460,28 @@ def test_a_word_the_documents_write_in_another_form_is_not_called_missing(built_
         "If I change my mind in the first couple of weeks after signing, do I get all my money back?"
     )
     assert "“signing”" not in answer.text, answer.text
+
+
+WARRANTY = (
+    "# Warranty and Maintenance Policy\n\n## 1. Warranty cover at a glance\n\n| Item | What is covered | Length |\n"
+    "|---|---|---|\n| Installation workmanship | Defects in how we installed the system, including roof leaks caused by "
+    "our fixings | 10 years |\n| Panels | Product warranty against defects in materials and manufacture | 25 years |\n"
+    "| Inverters | Repair or replacement of a faulty inverter | 10 years |\n\n## 2. What the warranties do not cover\n\n"
+    "- Damage from storms, lightning, flooding or falling trees.\n- Reduced output caused by new shading.\n"
+    "- Dirt, moss, bird droppings or the cost of cleaning.\n\n## 3. Maintenance plans\n\nOur plans can be paid "
+    "monthly by direct debit or yearly in advance.\n"
+)
+
+
+def test_what_is_not_covered_is_answered_by_the_section_saying_so(built_index, tmp_path):
+    """ "What isn't covered by the warranty?" got the table of what is covered (a tester's solar-installer folder,
+    2026-12-06): word vectors hardly tell "covered" from "not covered"; the section headed "What the warranties do
+    not cover" answers it."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(
+        folder_indexed(built_index, tmp_path, {"warranty.md": WARRANTY, "prices.md": WALL_PRICES})
+    )
+    answer = assistant.ask("What isn't covered by the warranty?")
+    assert answer.answered and "Damage from storms" in answer.text and "cost of cleaning" in answer.text, answer.text
+    assert "Installation workmanship" not in answer.text, answer.text

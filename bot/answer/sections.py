@@ -12,7 +12,7 @@ import numpy as np
 from bot.ingest.sentences import Sentence
 from bot.question.followup import COMPARING_WORDS
 from bot.safe_markdown import inert_markdown
-from bot.text import NUMBERING, STOPWORDS, spells_out, tokenize, writes_whole
+from bot.text import NEGATION, NUMBERING, STOPWORDS, asks_what_is_not, spells_out, tokenize, writes_whole
 from bot.types import Passage, QuestionForm
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".
@@ -377,11 +377,13 @@ def named_section(
     """The sentences of the section a question names by its heading, every word of which it uses, with the rest of
     that section found (`place`: reading order), in reading order; empty when it names none.
 
-    A procedure for "How do I X?" ("3. How to apply" for "How do I apply for WaterAssist?"): its steps rarely
+    A section that says "not" of what a question asking what is not so asks about ("What the warranties do not
+    cover"). A procedure for "How do I X?" ("3. How to apply" for "How do I apply for WaterAssist?"): its steps rarely
     repeat the question's words, and another passage's sentence that does had answered ("we will apply whichever
     gives the lower bill"). A section asked about for what it says ("What does the charter say about Our service
     standards?", the app's own starters): its lead-in, table and closing lines, not the lead-in alone."""
-    if not (form.how_to or form.wants_summary):
+    negated = asks_what_is_not(form.question)
+    if not (form.how_to or form.wants_summary or negated):
         return []
     asked = set(tokenize(form.query))
     for n in sorted({c.source_n for c in candidates}):
@@ -390,13 +392,16 @@ def named_section(
         # asked about by name: the heading written whole in the question ("say about Our service standards")
         named = form.wants_summary and writes_whole(form.query, heading)
         procedure = bool(form.how_to and _HOW_TO_HEADING.search(heading))
+        # "What isn't covered by the warranty?" asks for "What the warranties do not cover", not the table of what is
+        denies = negated and bool(NEGATION.search(heading))
         if procedure:
             # "Booking a party, step by step" names the procedure "How do I book a party?" asks for
             terms -= _PROCEDURE_WORDS
-            unasked = {t for t in terms if not any(_form_of(t, a) for a in asked)}
+        if procedure or denies:
+            unasked = {t for t in terms if not any(_form_of(t, a) or _form_of(a, t) for a in asked)}
         else:
             unasked = terms - asked
-        if terms and not unasked and (named or procedure):
+        if terms and not unasked and (named or procedure or denies):
             source, path = headings[n]
             if any(s == source and h.startswith(f"{path} > ") for s, h in headings.values()):
                 return []  # a section with parts: `section_answer` quotes each part ("Benefits of Both Technologies")

@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.question.followup import COMPARING_WORDS
-from bot.question.spelling import english_zipf
+from bot.question.spelling import english_zipf, word_root
 from bot.retrieval.coverage import TELLING_MAX_ZIPF
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
-from bot.text import defines_subject, tokenize
+from bot.text import NEGATION, asks_what_is_not, defines_subject, tokenize
 from bot.types import Passage, QuestionForm
 
 
@@ -145,6 +145,26 @@ class Ranker:
             return chosen
         best = max(holding, key=lambda c: c.score)
         return [*chosen[: k - 1], best] if len(chosen) >= k else [*chosen, best]
+
+    @staticmethod
+    def negated_section(
+        view: LoadedGeneration, question: str, candidates: list[Candidate], rows: list[int]
+    ) -> int | None:
+        """For a question asking what is not so ("What isn't covered by the warranty?"), the best candidate whose
+        own heading says "not" of a word the question asks about ("What the warranties do not cover"), when the
+        best passage's heading says no "not": word vectors hardly tell "covered" from "not covered", so the
+        table of what is covered had answered."""
+        if not rows or not asks_what_is_not(question):
+            return None
+        asked = {word_root(t) for t in tokenize(question)}
+
+        def negated(row: int) -> bool:
+            title = view.passages[row].heading.rsplit(" > ", 1)[-1]
+            return bool(NEGATION.search(title)) and bool(asked & {word_root(t) for t in tokenize(title)})
+
+        if negated(rows[0]):
+            return None
+        return next((c.row for c in sorted(candidates, key=lambda c: -c.score) if negated(c.row)), None)
 
     def with_each_side(
         self, view: LoadedGeneration, chosen: list[Candidate], sides: list[tuple[QuestionForm, np.ndarray]], k: int

@@ -279,6 +279,9 @@ class Retriever:
             chosen = rank.with_each_side(view, chosen, sides, k)
         rows = [c.row for c in chosen]
         spelled = spelled_out_row(view, form.spell_out, rows) if form.spell_out else None
+        negated = rank.negated_section(view, form.question, candidates, rows)
+        if negated is not None:
+            rows = [negated, *(row for row in rows if row != negated)][: max(k, len(rows))]
         if spelled is not None:
             # "What does RVN stand for?": the passage that writes "Registered Veterinary Nurse (RVN)" answers first,
             # however far its other words are from the question's; search ranks passages that only use "RVN" higher.
