@@ -52,8 +52,8 @@ def render_page(number: int, lines: list[PdfLine], body: float, pitch: float, ru
     for first, (end, rows) in _tables(lines, pitch).items():  # tables drawn without borders
         if not consumed & set(range(first, end)):
             tables[first] = (end, rows)
-    unmarked = _unmarked_items(lines, body, pitch)
     edge = _right_edge(lines, body)
+    unmarked = _unmarked_items(lines, body, pitch, edge)
     skip_to = 0
     for i, line in enumerate(lines):
         if i < skip_to or i in consumed and i not in tables:
@@ -118,9 +118,9 @@ def render_page(number: int, lines: list[PdfLine], body: float, pitch: float, ru
     return "\n".join(out)
 
 
-def _unmarked_items(lines: list[PdfLine], body: float, pitch: float) -> dict[int, bool]:
+def _unmarked_items(lines: list[PdfLine], body: float, pitch: float, right: float) -> dict[int, bool]:
     """The lines of lists whose markers are drawn, not written (a browser's "Save as PDF" draws a list's discs):
-    line index -> whether it starts an item.
+    line index -> whether it starts an item. `right` is where the page's full lines end (`_right_edge`).
 
     Such a list is a block of lines indented past the page's text, of two items or more, right after a line of the
     page's text ending in ":" or after a heading (then each item a sentence). A line starts an item when the line
@@ -132,7 +132,6 @@ def _unmarked_items(lines: list[PdfLine], body: float, pitch: float) -> dict[int
     # The text's left edge: the leftmost of two lines or more (a page of list items has most lines indented).
     starts_at = Counter(round(line.x) for line in prose)
     left = min((x for x, n in starts_at.items() if n >= 2), default=starts_at.most_common(1)[0][0])
-    right = _right_edge(lines, body)
     found: dict[int, bool] = {}
     i = 0
     while i < len(lines):
