@@ -564,3 +564,30 @@ def test_a_title_in_capitals_is_quoted_in_title_case(tmp_path):
     )
     title = read_article(tmp_path / "faq.txt").title
     assert title == "Ridgeback Climbing Centre (RCC) - Frequently Asked Questions and Course Guide", title
+
+
+def test_a_plain_text_price_list_with_dot_leaders_is_a_list_of_prices():
+    """A tester's price list (.txt) set each price after a leader of dots ("Taster Session ...... GBP 38"): the lines
+    ran together as one paragraph, and "Is there a fee to join?" was answered "GBP 10 per month Joining fee
+    (one-off) ......" (a pottery studio's folder, 2026-12-06). A sentence wrapped onto a line of its own starting
+    in lower case had been cut in two ("... GBP 4.00," / "so GBP 8.00 in total ...")."""
+    from bot.ingest.corpus import text_to_markdown
+
+    text = (
+        "PRICE LIST\nValid 1 March 2025 to 28 February 2026.\n\n1. COURSES\n\n"
+        "  Taster Session (one 2-hour wheel session) .......... GBP 38 per person\n"
+        "  Beginners Wheel Throwing (6 weeks) ................. GBP 245\n"
+        "  Kids' Saturday Clay Club (4-week block, ages 8-13) . GBP 96 per child\n\n"
+        "2. MEMBERSHIP\n\n  Off-Peak membership ......................... GBP 65 per month\n"
+        "  Joining fee (one-off) ....................... GBP 25\n\n"
+        "  Example: a mug measuring 4 x 4 x 5 inches = 80 cubic inches.\n"
+        "  Bisque 80 x 5p = GBP 4.00, plus glaze firing 80 x 5p = GBP 4.00,\n"
+        "  so GBP 8.00 in total for a fully finished mug.\n"
+    )
+    markdown = text_to_markdown(text)
+    assert "- Taster Session (one 2-hour wheel session): GBP 38 per person\n" in markdown, markdown
+    assert "- Kids' Saturday Clay Club (4-week block, ages 8-13): GBP 96 per child\n" in markdown, markdown
+    assert "- Joining fee (one-off): GBP 25\n" in markdown and "..." not in markdown, markdown
+    assert "GBP 4.00, so GBP 8.00 in total for a fully finished mug." in markdown, markdown
+    assert "\nExample: a mug measuring 4 x 4 x 5 inches = 80 cubic inches.\n" in markdown, markdown
+

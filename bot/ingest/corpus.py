@@ -246,6 +246,11 @@ def text_to_markdown(text: str) -> str:
                 out += ["", f"## {line}", ""]
             elif line.startswith(_BULLETS):
                 out.append("- " + line[2:])
+            elif (
+                i and line[:1].islower() and not lines[i - 1].endswith(_SENTENCE_STOP) and out[-2:-1] == [lines[i - 1]]
+            ):
+                # the rest of the line before's sentence ("... GBP 4.00," then "so GBP 8.00 in total ...")
+                out[-2] = f"{out[-2]} {line}"
             else:
                 out += ["", line, ""] if out and out[-1] else [line, ""]  # a list ends first
         literal_next = lines[-1].endswith("::")
@@ -337,8 +342,9 @@ def _heading_alone(line: str, following: str | None) -> bool:
 
 # A plain-text table's rule: dashes or equals signs, in one run or one per column ("-------   ------").
 _RULE = re.compile(r"^[-=]{3,}(?:\s+[-=]{3,})*$")
-# Where a line's columns part: two or more spaces, not after a sentence's end ("one.  Two" is prose).
-_COLUMN_GAP = re.compile(r"(?<![.!?])\s{2,}")
+# Where a line's columns part: two or more spaces, not after a sentence's end ("one.  Two" is prose), or a price
+# list's leader of dots ("Taster Session .......... GBP 38", "Clay Club . GBP 96" where the name fills the line).
+_COLUMN_GAP = re.compile(r"(?<![.!?])\s{2,}|\s+\.(?:\s?\.)*\s+")
 # A record's field: "Address: Unit 4, ..." (a short name, then a colon and its value).
 _FIELD = re.compile(r"^[A-Z][^:]{0,40}:\s+\S")
 

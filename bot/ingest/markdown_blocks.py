@@ -86,6 +86,12 @@ def _paragraph_blocks(lines: list[str]) -> list[Block]:
     return blocks
 
 
+def _bold_question(line: str) -> str:
+    """The question a paragraph's first line asks all in bold ("**Can I park at the studio?**"), else ""."""
+    text = _plain(line.strip()).strip() if _RUN_IN.match(line.strip()) else ""
+    return text if text.endswith("?") else ""
+
+
 def _code_lines(token: Token, source: list[str]) -> list[str]:
     """A fenced or indented code block as written: its source lines, or rebuilt when it sits in a list or quote."""
     if token.level == 0 and token.map:
@@ -155,6 +161,14 @@ def markdown_sections(markdown: str) -> list[_Section]:
                 lines = source[token.map[0] : token.map[1]]
                 if quotes:  # "> " would be quoted mid-sentence once the lines are joined
                     lines = [_QUOTE_MARKS.sub("", line) for line in lines]
+                elif question := _bold_question(lines[0]):
+                    # "**How can I pay?**" over its answer: an FAQ entry's heading, one level below the section's,
+                    # as "## How can I pay?" would be (it had been quoted as a sentence, "How can I pay?.")
+                    while stack and stack[-1][0] > 6:
+                        stack.pop()
+                    stack.append((7, question))
+                    sections.append(_Section(path=[t for _, t in stack]))
+                    lines = lines[1:]
                 for block in _paragraph_blocks(lines):
                     add(block.kind, block.lines)
         elif kind in ("fence", "code_block"):
