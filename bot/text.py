@@ -273,6 +273,26 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in _WORD.findall(normalize_text(text)) if w not in STOPWORDS)
 
 
+def document_terms(text: str) -> list[str]:
+    """`tokenize` for the documents' text: a hyphenated word counts its parts too, so a question's "430" finds
+    "AX-430" and its "GPT" finds "GPT-4" (a question's own "GPT-4" still asks for GPT-4 only)."""
+    return list(_document_tokens(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _document_tokens(text: str) -> tuple[str, ...]:
+    # Cached as `_tokens` is: each answer reads the retrieved passages' sentences again.
+    return tuple(t for w in _WORD.findall(normalize_text(text)) if w not in STOPWORDS for t in _with_parts(w))
+
+
+def _with_parts(word: str) -> tuple[str, ...]:
+    """A word, and when hyphenated its parts too: "AX-430" is the "430" a question asks about, and "GPT-4" a GPT."""
+    if "-" not in word:
+        return (stem(word),)
+    parts = [p for p in word.split("-") if p not in STOPWORDS and (len(p) > 1 or p.isdigit())]
+    return tuple(dict.fromkeys([stem(word), *map(stem, parts)]))
+
+
 def defines_subject(text: str, subject_terms: set[str]) -> bool:
     """Whether `text` has a sentence of the form "<subject> is a/an/the ..." (or "refers to ...")."""
     return any(subject_terms <= set(tokenize(m.group(1))) for m in _DEFINING.finditer(text.replace("\n", " ")))

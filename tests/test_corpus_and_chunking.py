@@ -591,3 +591,11 @@ def test_a_plain_text_price_list_with_dot_leaders_is_a_list_of_prices():
     assert "GBP 4.00, so GBP 8.00 in total for a fully finished mug." in markdown, markdown
     assert "\nExample: a mug measuring 4 x 4 x 5 inches = 80 cubic inches.\n" in markdown, markdown
 
+
+def test_a_hyphenated_name_is_found_by_its_parts_in_the_documents():
+    """A passage's "AX-430" holds the "430" a question asks about, and its "GPT-4" a "GPT"; a question's own
+    "GPT-4" still asks for GPT-4, not for every GPT."""
+    from bot.text import document_terms, tokenize
+
+    assert {"ax-430", "430", "gpt-4", "gpt"} <= set(document_terms("The AX-430 panel; OpenAI's GPT-4."))
+    assert "gpt" not in tokenize("What is GPT-4?") and "gpt-4" in tokenize("What is GPT-4?")

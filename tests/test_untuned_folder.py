@@ -485,3 +485,53 @@ def test_what_is_not_covered_is_answered_by_the_section_saying_so(built_index, t
     answer = assistant.ask("What isn't covered by the warranty?")
     assert answer.answered and "Damage from storms" in answer.text and "cost of cleaning" in answer.text, answer.text
     assert "Installation workmanship" not in answer.text, answer.text
+
+
+EQUIPMENT = (
+    "# Your Solar System: Customer Guide\n\n## Your equipment\n\n- **Panels:** Auralis AX-430 Full Black (430 W, "
+    "all-black) on Starter 8 and Home 10; Auralis AX-460 (460 W, silver frame) on Max 16.\n- **Inverter:** Veritron "
+    "HY-3600 (3.6 kW hybrid) or Veritron HY-5000 (5 kW hybrid).\n- **Battery:** StrataStore SB-5 modules, each 5.12 "
+    "kWh.\n\n## Getting started\n\nYour installer shows you the app on the day the system is switched on.\n"
+)
+PANEL_WARRANTY = (
+    "# Warranty and Maintenance Policy\n\n## Warranty cover at a glance\n\n| Item | What is covered | Length |\n"
+    "|---|---|---|\n| Auralis AX-430 Full Black panels | Product warranty against defects | 25 years product, 30 "
+    "years performance |\n| Auralis AX-460 panels | Product warranty against defects | 15 years product, 25 years "
+    "performance |\n| Veritron inverters | Product warranty | 10 years |\n\n## Making a claim\n\nCall us first; "
+    "we arrange a visit within ten working days.\n"
+)
+
+
+def test_a_model_number_asked_alone_finds_the_name_it_is_part_of(built_index, tmp_path):
+    """ "Which panel has the better warranty, the 430 or the 460?" got the equipment list (a tester's solar folder,
+    2026-12-06): the warranty table writes "AX-430" and "AX-460", read as words of their own, so the question's
+    "430" and "460" were found only in the list that also writes "430 W"."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(
+        folder_indexed(built_index, tmp_path, {"guide.md": EQUIPMENT, "warranty.md": PANEL_WARRANTY})
+    )
+    answer = assistant.ask("Which panel has the better warranty, the 430 or the 460?")
+    assert answer.answered and "25 years product" in answer.text and "15 years product" in answer.text, answer.text
+
+
+POTTERY_FAQ = (
+    "# Pottery Studio: Frequently Asked Questions\n\nWelcome to the studio. Below are the questions we hear most "
+    "often.\n\n## Booking and payment\n\n**How do I book?**\nBook online or phone us during reception hours. Course "
+    "places are paid in full at the time of booking.\n\n**How can I pay?**\nWe accept Visa, Mastercard and American "
+    "Express. We are a cashless studio and no longer take cash at the front desk.\n\n**Can I bring a friend?**\n"
+    "Full members may bring a guest twice a year.\n"
+)
+
+
+def test_an_faq_whose_questions_are_bold_lines_answers_from_the_entry_asked(built_index, tmp_path):
+    """A tester's Markdown FAQ wrote each question as a bold line over its answer ("**How can I pay?**"): the
+    questions were quoted as sentences of one passage per section, "How can I pay?. How do I book?. Book online
+    ...", for "Can I pay cash when I come in?" (a pottery studio's folder, 2026-12-06)."""
+    from bot.assistant import Assistant
+
+    settings = one_file_indexed(built_index, tmp_path, POTTERY_FAQ)
+    answer = Assistant.build(settings).ask("can i pay cash when I come in?")
+    assert answer.answered and "no longer take cash" in answer.text, answer.text
+    assert "?." not in answer.text and "How do I book" not in answer.text, answer.text
+    assert answer.sources[0].heading.endswith("How can I pay?"), answer.sources[0].heading

@@ -59,7 +59,7 @@ from bot.question.spelling import english_zipf
 from bot.retrieval.coverage import TELLING_MAX_ZIPF
 from bot.retrieval.refusal import decide, gives_asked_kind, lacks_kind
 from bot.settings import Settings
-from bot.text import NUMBERING, defines_subject, tokenize
+from bot.text import NUMBERING, defines_subject, document_terms, tokenize
 from bot.types import CITATION, Answer, Decision, Passage, QuestionForm, Retrieval, renumbered
 
 _DIRECT = re.compile(r"^(?:no|yes|not)\b", re.I)
@@ -379,11 +379,11 @@ class ExtractiveAnswerer:
         asks_negated = negated(form.query)
         headings = {n: p.heading.split(" > ")[-1] for n, p in enumerate(sources, start=1)}
         heading_share = {
-            n: sum(weights[t] for t in query_terms & set(tokenize(h))) / total for n, h in headings.items()
+            n: sum(weights[t] for t in query_terms & set(document_terms(h))) / total for n, h in headings.items()
         }
         out = []
         for (n, sentence, vec), sem in zip(sentences, semantic):
-            words = set(tokenize(sentence.context))
+            words = set(document_terms(sentence.context))
             values = np.array(
                 [
                     float(sem),

@@ -311,7 +311,9 @@ _TABLE = (
     ),
     _row(  # the section's list answers
         "asks_for_list",
-        r"^\s*(?:list|name|enumerate|give me (?:a |the )?list)\b|\b(?:listed|named|mentioned|covered|included)\b"
+        r"^\s*(?:list|name|enumerate|give me (?:a |the )?list)\b"
+        # "What is included?" asks for the items; "How much firing is included each month?" for an amount
+        r"|^(?!.*\bhow\s+much\b).*\b(?:listed|named|mentioned|covered|included)\b"
         r"|^\s*(?:what|which)\s+(?:are|were)\s+(?:the\s+)?(?:main\s+|key\s+|different\s+)?(?:[a-z]+\s+)?[a-z]+s\b"
         r"(?!\s+(?:made|built|done|known|seen|written|\w+ed)\b)"
         # "Which expenses are not reimbursed?", "What tools do I need?", "Which guided tours do you offer?": a plural
@@ -326,7 +328,13 @@ _TABLE = (
             "What are the main ethical concerns?",
             "Which guided tours do you offer?",
         ),
-        ("What are LLMs made of?", "What does it cost?", "Which is better?", "What is this?"),
+        (
+            "What are LLMs made of?",
+            "What does it cost?",
+            "Which is better?",
+            "What is this?",
+            "For the two membership types, how much kiln firing do I get included each month?",
+        ),
     ),
     _row(  # the documents themselves are what is asked about: each one's opening answers, not a search
         "asks_about_documents",

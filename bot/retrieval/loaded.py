@@ -13,7 +13,7 @@ import numpy as np
 from bot.ingest.index import IndexUnavailable, OpenIndex
 from bot.question.spelling import CorpusWords, english_zipf, glued_unit
 from bot.retrieval.keywords import KeywordIndex
-from bot.text import normalize_text, tokenize
+from bot.text import document_terms, normalize_text, tokenize
 from bot.types import Passage
 
 
@@ -272,7 +272,7 @@ def load_generation(index: OpenIndex) -> LoadedGeneration:
     owner = np.asarray([position[metas[i]["passage_id"]] for i in order], dtype=np.int64)
     # Sentences are sorted by their passage's row, so each passage owns one contiguous slice.
     bounds = np.searchsorted(owner, np.arange(len(passages) + 1))
-    tokenized = [tokenize(doc) for doc in data["documents"]]
+    tokenized = [document_terms(doc) for doc in data["documents"]]
     bm25 = KeywordIndex(tokenized)
     return LoadedGeneration(
         index=index,

@@ -29,7 +29,7 @@ from bot.retrieval.coverage import (
 )
 from bot.retrieval.loaded import LoadedGeneration
 from bot.settings import Settings
-from bot.text import NUMBERING, defines_subject, gives_kind, spells_out, tokenize, writes_whole
+from bot.text import NUMBERING, defines_subject, document_terms, gives_kind, spells_out, tokenize, writes_whole
 from bot.types import Decision, Passage, QuestionForm, Signals
 
 # A declined question is shown what the documents say that comes closest when they would more likely answer it
@@ -80,7 +80,7 @@ def decide_retrieval(
     signals = Signals(
         relevance_margin=round(relevance - off_topic, 4),
         sentence_margin=round(best_sentence - off_topic, 4),
-        covered=round(covered_share(asked, set(tokenize(f"{best.heading} {best.text}"))) if best else 0.0, 4),
+        covered=round(covered_share(asked, set(document_terms(f"{best.heading} {best.text}"))) if best else 0.0, 4),
         unknown=1.0 if unknown else 0.0,
         name_excess=round(max(0.0, name_closeness - relevance), 4),
     )
