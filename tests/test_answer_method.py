@@ -340,6 +340,16 @@ def test_two_words_the_corpus_writes_apart_are_not_joined_into_a_name():
     assert words.respell("How are deep fakes made?") == "How are deepfakes made?"
 
 
+def test_two_longer_words_the_corpus_only_writes_joined_are_its_compound():
+    """A pottery studio's "Handbuilding Foundations" was not found for "the 6 week hand building course", the corpus
+    writing "hand" and "building" elsewhere too (a tester's folder, 2026-12-06); a pair it writes apart stays."""
+    words = CorpusWords(
+        ["Handbuilding Foundations: 6 weeks.", "Shape it by hand. The building has a ramp. A wheel chair."]
+    )
+    assert words.respell("How much is the hand building course?") == "How much is the handbuilding course?"
+    assert words.respell("Is there a wheel chair?") == "Is there a wheel chair?"
+
+
 def test_a_question_setting_two_things_side_by_side_is_asked_of_each():
     assert side_questions("Compare the technologies that LLMs and generative AI are built on.") == (
         "Compare the technologies that LLMs are built on.",

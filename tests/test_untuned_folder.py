@@ -535,3 +535,21 @@ def test_an_faq_whose_questions_are_bold_lines_answers_from_the_entry_asked(buil
     assert answer.answered and "no longer take cash" in answer.text, answer.text
     assert "?." not in answer.text and "How do I book" not in answer.text, answer.text
     assert answer.sources[0].heading.endswith("How can I pay?"), answer.sources[0].heading
+
+
+COURSES = (
+    "# Courses\n\n## Course details\n\n| Course | Sessions | Session length | Max. students | Price |\n|---|---|---|---|"
+    "---|\n| Taster Session | 1 | 2 hours | 8 | £38 |\n| Beginners Wheel Throwing | 6, weekly | 2.5 hours | 8 | £245 |\n"
+    "| Handbuilding Foundations | 6, weekly | 2.5 hours | 10 | £210 |\n| Intermediate Throwing | 8, weekly | 3 hours | 6 "
+    "| £320 |\n\n## Booking\n\nBook online or phone reception.\n"
+)
+
+
+def test_a_number_of_weeks_is_looked_up_where_the_table_counts_time(built_index, tmp_path):
+    """ "How much is the 6 week hand building course?" got the Intermediate Throwing row, the one row with a cell
+    of just "6": its class size (a tester's pottery studio, 2026-12-06)."""
+    from bot.assistant import Assistant
+
+    settings = one_file_indexed(built_index, tmp_path, COURSES)
+    answer = Assistant.build(settings).ask("how much is the 6 week hand building course")
+    assert answer.answered and "£210" in answer.text and "Intermediate" not in answer.text, answer.text

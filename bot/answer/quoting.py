@@ -13,7 +13,16 @@ import re
 from collections import Counter
 
 from bot.answer.sections import Candidate, order_of, terms
-from bot.answer.tables import Cells, Table, asked_number, in_range, in_unit_of, names_number, row_cells
+from bot.answer.tables import (
+    Cells,
+    Table,
+    asked_number,
+    counts_in_unit,
+    in_range,
+    in_unit_of,
+    names_number,
+    row_cells,
+)
 from bot.ingest.sentences import Sentence
 from bot.safe_markdown import inert_markdown
 from bot.text import tokenize
@@ -341,7 +350,7 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
             (c, i)
             for c in table
             for i, row in enumerate(tables[id(c)][1])
-            if any(in_range(cell, number) for _, cell in row)
+            if any(in_range(cell, number) and counts_in_unit(question, column, cell) for column, cell in row)
         ]
     asked = set(tokenize(question))
     named = [(c, i) for c in table for i, row in enumerate(tables[id(c)][1]) if names_row(row, asked)]

@@ -222,6 +222,12 @@ def in_unit_of(question: str, number: float, columns: list[str]) -> float:
     return number * _TIME_UNITS[after.group(2).lower()] / _TIME_UNITS[named.group(1).lower()]
 
 
+def counts_in_unit(question: str, column: str, cell: str) -> bool:
+    """Whether a cell may hold the question's number by its unit: a number of weeks, days or hours ("the 6 week
+    course") is held only where the column or the cell counts time, not by "Max. students: 6"."""
+    return not _NUMBER_OF_TIME.search(question) or bool(_TIME_UNIT.search(f"{column} {cell}"))
+
+
 def names_number(text: str) -> bool:
     """Whether `text` names a number, in digits or in words ("3 to 5 years", "Up to three users")."""
     return bool(_NUMBER.search(text))

@@ -163,6 +163,7 @@ class CorpusWords:
         words: set[str] = set()
         alone: set[str] = set()  # words the corpus writes on their own, not only inside "gpt-4" or "e-commerce"
         joined: dict[str, str] = {}  # squashed form -> the corpus's spelling ("stablediffusion" -> "stable diffusion")
+        pairs: set[str] = set()  # two words the corpus writes one after the other ("stable diffusion")
         for text in texts:
             tokens = _WORD.findall(normalize_text(text))
             words.update(tokens)
@@ -171,8 +172,10 @@ class CorpusWords:
             for first, second in zip(tokens, tokens[1:]):
                 if len(first) + len(second) >= 5 and first not in STOPWORDS and second not in STOPWORDS:
                     joined.setdefault(first + second, f"{first} {second}")
+                    pairs.add(f"{first} {second}")
         self.words = frozenset(words)
         self._alone = frozenset(alone)
+        self._pairs = frozenset(pairs)
         self.stems = frozenset(stem(w) for w in words)
         self.roots = frozenset(word_root(w) for w in words)
         # One word first: where the corpus writes both "chatgpt" and "chat gpt", one word is the spelling.
@@ -259,8 +262,15 @@ class CorpusWords:
             if following is not None and (between in (" ", "-") and plain or dotted):
                 # "mid journey" -> "midjourney", "deep fakes" -> "deepfakes", "chat gpt" -> "chatgpt"
                 replacement = self._variant(f"{word} {follower}")
-                # Two words the corpus writes on their own mean what they say: "Is R part of ...?" is not "rpart".
-                apart = between == " " and word in self._alone and follower in self._alone
+                # Two words the corpus writes on their own mean what they say: "Is R part of ...?" is not "rpart". A
+                # word of one or two letters is a name or a short form (R, C, Go), not half of a compound: two longer
+                # ones the corpus only writes joined are its compound ("hand building" for "Handbuilding Foundations").
+                apart = (
+                    between == " "
+                    and word in self._alone
+                    and follower in self._alone
+                    and (min(len(word), len(follower)) <= 2 or f"{word} {follower}" in self._pairs)
+                )
                 if replacement and " " not in replacement and not apart:
                     end, skip_next = following.start() + len(follower_written), True
                 else:
