@@ -196,7 +196,7 @@ def asks_what_is_not(question: str) -> bool:
 
 
 NUMBERING = re.compile(r"^\d+(?:\.\d+)*[.)]?\s+")  # a heading's number: "7.2 Why ...?" -> "Why ...?"
-_FAQ_MARK = re.compile(r"^(?:Q|Question)\s*[:.]\s+", re.I)  # "Q: Can I bring my dog?"
+_FAQ_MARK = re.compile(r"^(?:Q|Question)\s*\d{0,3}\s*[:.]\s+", re.I)  # "Q: Can I bring my dog?", "Q12: ..."
 
 
 def spells_out(text: str, abbreviation: str) -> bool:

@@ -599,3 +599,12 @@ def test_a_hyphenated_name_is_found_by_its_parts_in_the_documents():
 
     assert {"ax-430", "430", "gpt-4", "gpt"} <= set(document_terms("The AX-430 panel; OpenAI's GPT-4."))
     assert "gpt" not in tokenize("What is GPT-4?") and "gpt-4" in tokenize("What is GPT-4?")
+
+
+def test_a_numbered_faq_heading_is_offered_as_the_question_it_asks():
+    """A Word or Markdown FAQ heading "Q3: Can I bring my dog?" is the question "Can I bring my dog?", offered as
+    one the documents answer; only plain text's "Q3:" lines had been read so (a tester's solar folder)."""
+    from bot.text import is_question, plain_heading
+
+    assert plain_heading("Q3: Can I bring my dog?") == "Can I bring my dog?"
+    assert is_question("Q12. Do I need planning permission?") and plain_heading("QA testing") == "QA testing"

@@ -553,3 +553,43 @@ def test_a_number_of_weeks_is_looked_up_where_the_table_counts_time(built_index,
     settings = one_file_indexed(built_index, tmp_path, COURSES)
     answer = Assistant.build(settings).ask("how much is the 6 week hand building course")
     assert answer.answered and "£210" in answer.text and "Intermediate" not in answer.text, answer.text
+
+
+PACKAGES = (
+    "# Parties & Private Events\n\n## Our packages at a glance\n\n| | Kids' Clay Party | Paint-a-Pot Party | Adult Social "
+    "Evening |\n|---|---|---|---|\n| Who is it for? | Children aged 6-12 | Ages 4 and up | Adults 18+ |\n| Length | 2 "
+    "hours | 1.5 hours | 2.5 hours |\n| Price | £240 for up to 10 children | £180 for up to 10 painters | £45 per "
+    "person |\n\n## Booking\n\nA £60 deposit confirms the date.\n\n## Celebrate with clay\n\n- Birthdays and team "
+    "socials in our studio\n- Every party is run by one of our tutors\n- Choose from three packages: Kids' Clay Party, "
+    "Paint-a-Pot Party or Adult Social Evening\n"
+)
+
+
+def test_a_comparison_of_two_columns_of_a_table_quotes_those_two(built_index, tmp_path):
+    """ "What's the difference between the clay party and the paint-a-pot party?" got the slide listing what every
+    party has (a tester's pottery studio, 2026-12-06); the packages table has a column for each. The answer is
+    that table with the two parties' columns, and the source panel marks the rows as the document writes them."""
+    from bot.assistant import Assistant
+
+    settings = one_file_indexed(built_index, tmp_path, PACKAGES)
+    answer = Assistant.build(settings).ask("what's the difference between the clay party and the paint-a-pot party?")
+    assert answer.answered and "| | Kids' Clay Party | Paint-a-Pot Party |\n" in answer.text, answer.text
+    assert "£240 for up to 10 children | £180 for up to 10 painters |" in answer.text, answer.text
+    assert "Adult" not in answer.text, answer.text
+    source = answer.sources[0].text
+    assert all(quote in source for quote in answer.used_sentences[1]), (answer.used_sentences, source)
+
+
+def test_a_comparison_of_two_rows_of_a_table_quotes_those_two(built_index, tmp_path):
+    """The same for a table with a row per thing compared: the two rows, under the table's column names."""
+    from bot.assistant import Assistant
+
+    plans = (
+        "# Prepaid lesson blocks\n\n## Blocks\n\n| Block | Lessons | Price | Valid for |\n|---|---|---|---|\n| B10 | "
+        "10 hours | £400 | 6 months |\n| B20 | 20 hours | £780 | 9 months |\n| B30 | 30 hours | £1,140 | 12 months |\n\n"
+        "## Refunds\n\nUnused hours are refunded at the single-lesson price minus used lessons.\n"
+    )
+    settings = one_file_indexed(built_index, tmp_path, plans)
+    answer = Assistant.build(settings).ask("What's the difference between the B20 and the B30 block?")
+    assert answer.answered and "| B20 | 20 hours | £780 | 9 months |" in answer.text, answer.text
+    assert "| B30 | 30 hours | £1,140 | 12 months |" in answer.text and "B10" not in answer.text, answer.text

@@ -27,6 +27,7 @@ from bot.answer.quoting import (
     quoted,
     shown,
     similar,
+    table_of_each_side,
     with_its_passage_list,
     with_neighbours,
     with_row_for_number,
@@ -171,6 +172,15 @@ class ExtractiveAnswerer:
             ]
             if not candidates:
                 return self._nothing_more(retrieval, decision)
+        if compare and len(retrieval.sides) == 2 and not retrieval.parts:
+            # "What's the difference between the clay party and the paint-a-pot party?": a table with a column (or
+            # a row) for each answers with just those two, whatever its rows' words
+            side_table, quotes = table_of_each_side(candidates, [side.query for side, _ in retrieval.sides])
+            if side_table:
+                text, _ = quoted(side_table, {})
+                answer = Answer(retrieval.question, text, True, list(sources), retrieval.query, quotes)
+                answer.reason = decision.reason
+                return answer
         # A "Yes."/"No." answers its own heading's question: it may only answer one that asks the same.
         fits = {n: form.yes_no and self.asks_same(form.query, p) for n, p in enumerate(sources, start=1)}
         headings = {n: (p.source, p.heading) for n, p in enumerate(sources, start=1)}

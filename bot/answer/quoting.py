@@ -25,7 +25,7 @@ from bot.answer.tables import (
 )
 from bot.ingest.sentences import Sentence
 from bot.safe_markdown import inert_markdown
-from bot.text import tokenize
+from bot.text import document_terms, tokenize
 
 # A verdict that opens a sentence ("No, LLMs are ...", "Yes. Many ..."): it answers its own heading's question.
 # ("It depends on ..." is no verdict to strip: what is left, "on the use case.", would say nothing.) The verdict
@@ -446,3 +446,62 @@ def with_its_passage_list(chosen: list[Candidate], candidates: list[Candidate], 
     added = ([intro] if intro and not intro.sentence.list_id and intro not in chosen else []) + members
     size = sum(_quoted_size(c) for c in [*chosen, *added])
     return chosen + added if size <= budget else chosen
+
+
+def table_of_each_side(candidates: list[Candidate], sides: list[str]) -> tuple[list[Candidate], dict[int, list[str]]]:
+    """For a comparison of two things one retrieved table sets side by side, that table with just the two, and the
+    rows it quotes as the source writes them; ([], {}) when no table names both.
+
+    Two of its columns ("What's the difference between the clay party and the paint-a-pot party?" of a table with a
+    column per party) are quoted with the column naming its rows; else two of its rows, by their first cells
+    ("the beginners wheel course and the intermediate one"). A side is named by the words its question has and
+    the other side's has not, found in one column's or row's name more than in any other's."""
+    if len(sides) != 2:
+        return [], {}
+    first, second = (set(tokenize(side)) for side in sides)
+    own = [first - second, second - first]
+    if not all(own):
+        return [], {}
+    tables = {id(c): rows for c in candidates if (rows := table_rows(c.sentence))}
+    for best in sorted((c for c in candidates if id(c) in tables), key=lambda c: -c.score):
+        lead, rows = tables[id(best)]
+        columns = [column for column, _ in rows[0]]
+        table, _ = _rows_with_columns(columns, [c for c in candidates if c.source_n == best.source_n])
+        table.sort(key=order_of)
+        cells = [row for c in table for row in tables[id(c)][1]]
+        quotes = list(dict.fromkeys(q for c in table for q in c.sentence.quotes if q and q != lead))
+        by_column = [_named_once(columns[1:], words) for words in own]
+        if None not in by_column and by_column[0] != by_column[1]:
+            sides_kept = {columns[1 + i] for i in by_column}
+            # each row with the cell naming it and the two sides' cells (a row lacking one says nothing of both)
+            used = [row for row in cells if sides_kept <= {col for col, _ in row[1:]}]
+            shown = [[row[0], *((col, cell) for col, cell in row[1:] if col in sides_kept)] for row in used]
+        else:
+            by_row = [_named_once([row[0][1] for row in cells], words) for words in own]
+            if None in by_row or by_row[0] == by_row[1]:
+                continue
+            used = shown = [cells[i] for i in sorted(by_row)]
+        if not shown:
+            continue
+        texts = [_row_text(row) for row in shown]
+        sentence = dataclasses.replace(
+            best.sentence, text="\n".join(texts), quotes=((lead,) if lead else ()) + tuple(texts), label=lead
+        )
+        # the source panel marks the rows as the document writes them, every column included
+        written = [q for q in quotes if row_cells(q) in used]
+        return [dataclasses.replace(best, sentence=sentence)], {best.source_n: ([lead] if lead else []) + written}
+    return [], {}
+
+
+def _named_once(names: list[str], words: set[str]) -> int | None:
+    """The one of `names` sharing most of `words` (read with a hyphenated word's parts), or None (none, or a tie)."""
+    shared = [len(words & set(document_terms(name))) for name in names]
+    most = max(shared, default=0)
+    return shared.index(most) if most and shared.count(most) == 1 else None
+
+
+def _row_text(row: Cells) -> str:
+    """A row as the converters write it: "Column: cell; Column: cell" (the first cell alone when its column has
+    no name)."""
+    first = row[0][1] if not row[0][0] else f"{row[0][0]}: {row[0][1]}"
+    return "; ".join([first, *(f"{column}: {cell}" for column, cell in row[1:])])

@@ -536,7 +536,13 @@ _TABLE = (
         (" compared with ",),
         "match",
     ),
-    _row("joined", r"\s+(?:and|or|vs\.?|versus)\s+", (" and ", " vs. "), (" with ",), "fullmatch"),
+    _row(
+        "joined",
+        r"\s+(?:and|or|vs\.?|versus)\s+(?:(?:the|a|an)\s+)?",
+        (" and ", " vs. ", " and the "),
+        (" with ",),
+        "fullmatch",
+    ),
     _row(  # where a second question begins in the same message ("..., and where ...", "...? and what ...")
         "second_question",
         r"(?:\s*[,;]\s*and|\s*\?\s*(?:and\s+)?|\s*;|\s+and)\s+(?=" + _ASKING + r"\b)",
