@@ -396,7 +396,7 @@ def test_a_plain_text_file_s_columns_records_and_ruled_title_block_keep_their_sh
     shown = text_to_markdown(text)
     assert "## 1. OUR CENTRES" in shown and "## 2. OPENING HOURS (standard)" in shown and "## 3. CONTACTS" in shown
     assert (
-        "Riverside (bouldering only)\n- Address: The Old Mill, 22 Wharf Lane\n- Parking: no on-site parking;" in shown
+        "Riverside (bouldering only):\n- Address: The Old Mill, 22 Wharf Lane\n- Parking: no on-site parking;" in shown
     ), shown
     assert "- Monday - Friday; Northgate: 07:00 - 22:30; Riverside: 10:00 - 22:00\n" in shown, shown
     assert "- Saturday; Northgate: 08:00 - 21:00; Riverside: 09:00 - 20:00\n" in shown

@@ -593,3 +593,24 @@ def test_a_comparison_of_two_rows_of_a_table_quotes_those_two(built_index, tmp_p
     answer = Assistant.build(settings).ask("What's the difference between the B20 and the B30 block?")
     assert answer.answered and "| B20 | 20 hours | £780 | 9 months |" in answer.text, answer.text
     assert "| B30 | 30 hours | £1,140 | 12 months |" in answer.text and "B10" not in answer.text, answer.text
+
+
+CENTRES = (
+    "KESTREL PEAK CLIMBING CENTRES\nCentres, Opening Hours and Contacts\n\n1. OUR CENTRES\n\nNorthgate (the flagship "
+    "centre)\n  Address: Unit 4, Northgate Trading Estate\n  Walls: 16 m lead wall, 44 top-rope lines\n  Parking: 60 "
+    "free spaces\n\nRiverside\n  Address: The Old Mill, 22 Wharf Lane\n  Walls: bouldering only (no ropes), kids' "
+    "bouldering area\n  Parking: no on-site parking\n\n2. CONTACTS\n\nThis page applies to all three centres "
+    "(Northgate, Riverside and Eastfield) unless a section says otherwise.\n"
+)
+
+
+def test_a_plain_text_records_name_introduces_its_fields(built_index, tmp_path):
+    """ "Does the Riverside centre have rope climbing?" was answered "This page applies to all three ... centres
+    (Northgate, Riverside and Eastfield) ... Riverside [2]": the record's name alone, without its fields (a
+    climbing-centre folder's plain text, a check set's question)."""
+    from bot.assistant import Assistant
+
+    settings = one_file_indexed(built_index, tmp_path, CENTRES, name="centres.txt")
+    answer = Assistant.build(settings).ask("Does the Riverside centre have rope climbing?")
+    assert answer.answered and "Riverside:" in answer.text and "bouldering only (no ropes)" in answer.text, answer.text
+    assert "Riverside [" not in answer.text, answer.text

@@ -365,7 +365,12 @@ def _aligned_items(block: list[str]) -> list[str] | None:
     indent = [len(line) - len(line.lstrip()) for line in block]
     base = min(indent)
     if indent[0] == base and all(i > base for i in indent[1:]) and all(_FIELD.match(ln.strip()) for ln in block[1:]):
-        return [" ".join(block[0].split()), *(f"- {' '.join(ln.split())}" for ln in block[1:])]
+        # the record's name introduces its fields ("Riverside:"), so an answer quoting a field says whose it is
+        name = " ".join(block[0].split())
+        return [
+            name if name.endswith((".", "!", "?", ":")) else f"{name}:",
+            *(f"- {' '.join(ln.split())}" for ln in block[1:]),
+        ]
     # A rule of dashes under the first line ("----------   --------") says it names the columns (a rule above it
     # too, as reStructuredText's tables have); rules go.
     while len(block) > 2 and _RULE.match(block[0].strip()):
