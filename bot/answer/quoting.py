@@ -162,9 +162,18 @@ def with_span(
     own = sorted((c for c in candidates if c.source_n == first.source_n), key=lambda c: c.sentence.order)
     lo = hi = own.index(first)  # `chosen` is drawn from `candidates`
     size = sum(_quoted_size(c) for c in chosen)
+    # A list (or an item under its label, "Riverside:") is read with its own list, not with a sibling list (under
+    # another label, "Eastfield:") unless chosen: "Does the Riverside centre have rope climbing?" quoted both
+    # centres' records.
+    label, listed = first.sentence.label, first.sentence.list_id
+    siblings = {c.sentence.label for c in own if label and c.sentence.label and c.sentence.label != label}
+
+    def sibling(c: Candidate) -> bool:
+        other_list = bool(listed and c.sentence.list_id and c.sentence.list_id != listed)
+        return other_list or c.sentence.label in siblings or c.sentence.text in siblings
 
     def takes(c: Candidate) -> bool:
-        return c in chosen or size + _quoted_size(c) <= budget
+        return c in chosen or (not sibling(c) and size + _quoted_size(c) <= budget)
 
     while True:
         steps = [(own[i].score, i) for i in (lo - 1, hi + 1) if 0 <= i < len(own) and takes(own[i])]
