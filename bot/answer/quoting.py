@@ -12,7 +12,7 @@ import itertools
 import re
 from collections import Counter
 
-from bot.answer.sections import Candidate, order_of, terms
+from bot.answer.sections import Candidate, order_of, own_words, terms
 from bot.answer.tables import (
     Cells,
     Table,
@@ -467,8 +467,7 @@ def table_of_each_side(candidates: list[Candidate], sides: list[str]) -> tuple[l
     the other side's has not, found in one column's or row's name more than in any other's."""
     if len(sides) != 2:
         return [], {}
-    first, second = (set(tokenize(side)) for side in sides)
-    own = [first - second, second - first]
+    own = own_words(*sides)
     if not all(own):
         return [], {}
     tables = {id(c): rows for c in candidates if (rows := table_rows(c.sentence))}

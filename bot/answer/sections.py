@@ -269,14 +269,20 @@ def of_the_side_asked(candidates: list[Candidate], query: str) -> list[Candidate
     return [c for c in candidates if c.sentence.label not in dropped] if dropped else candidates
 
 
+def own_words(first: str, second: str) -> list[set[str]]:
+    """The words each of a comparison's two side questions has and the other's has not: what names that side
+    ("clay party" against "paint-a-pot party" in the same question asked of each)."""
+    a, b = set(tokenize(first)), set(tokenize(second))
+    return [a - b, b - a]
+
+
 def speaks_of_each(chosen: list[Candidate], sides: list[tuple[QuestionForm, np.ndarray]]) -> bool:
     """Whether sentences name each of a comparison's two sides (in their words or labels); True when the question
     has no two sides to check."""
     if len(sides) != 2:
         return True
-    first, second = set(tokenize(sides[0][0].query)), set(tokenize(sides[1][0].query))
     said = set().union(*(terms(c) for c in chosen)) if chosen else set()
-    return all(own and own <= said for own in (first - second, second - first))
+    return all(own and own <= said for own in own_words(sides[0][0].query, sides[1][0].query))
 
 
 def each_side(
@@ -294,7 +300,7 @@ def each_side(
     if len(sides) != 2:
         return []
     first, second = sides[0][0].query, sides[1][0].query
-    own = [set(tokenize(first)) - set(tokenize(second)), set(tokenize(second)) - set(tokenize(first))]
+    own = own_words(first, second)
     quotable = [c for c in candidates if says_something(c)]
     top = max(quotable, key=lambda c: c.score, default=None)
     if top is None:
