@@ -258,6 +258,11 @@ def test_condense_rewrites_pronouns_and_ellipsis():
     )
     assert condense("What about videos?", ["Can LLMs make images?"]) == "Can LLMs make videos?"
     assert condense("What does GAN stand for?", ["Can LLMs make images?"]) == "What does GAN stand for?"
+    # an "it" that stands for nothing keeps the earlier question alongside (it had been read "how much does site cost")
+    assert (
+        condense("how much does it cost to wash and dry a load", ["Is there a laundry on site?"])
+        == "how much does it cost to wash and dry a load (Is there a laundry on site)?"
+    )
 
 
 @pytest.mark.parametrize("bad", ["", "   \n\t ", "\u200b\u200b", "x" * 2001])

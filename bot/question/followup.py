@@ -240,6 +240,12 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
         # "I think my meter is running fast. Can I get it tested?": "it" is the meter, not what was asked before
         # (it was read "Can I get per cubic metre tested?" after a question on the price per cubic metre).
         return question, False
+    if P["dummy_it"].find(rewritten):
+        # "How much does it cost to wash and dry a load?" after "Is there a laundry on site?": its "it" stands for
+        # nothing (it had been read "How much does site cost ..."), so the earlier question is kept alongside, and
+        # the reading alone is tried too when nothing points back.
+        alone = not (had_marker or any(P["points_back"].find(w) for w in _words(body)))
+        return f"{body} ({antecedent})?", alone
     subject_pronoun = P["subject_pronoun"].find(rewritten)
     spans = noun_phrases(antecedent)
     if subject_pronoun and spans and P["auxiliary"].find(antecedent):

@@ -496,6 +496,26 @@ _TABLE = (
         "match",
     ),
     _row(
+        "dummy_it",
+        # "it" that stands for nothing: "How much does it cost to wash a load?", "Is it possible to park there?"
+        r"\b(?:(?:does|do|did|will|would|is|was)\s+it|it['’]s|it\s+(?:costs|takes))\s+(?:be\s+)?"
+        r"(?:(?:cost|take|possible|ok|okay|alright|allowed|worth|necessary|safe|free|easy|hard|better|best|fine)\b"
+        r"(?:\s+\w+){0,3}?\s+)?to\s+\w",
+        (
+            "How much does it cost to wash and dry a load?",
+            "Is it possible to book one night?",
+            "is it ok to bring a tent",
+            "how much is it to hire a pod",
+        ),
+        (
+            "Is it free?",
+            "How much does it cost?",
+            "Does it take cards?",
+            "Is parking free to use?",
+            "Is it close to town?",
+        ),
+    ),
+    _row(
         "subject_pronoun",
         rf"^({_OPENING})(it|they|this|that|these|those)\b",
         ("Does it need one?", "Can they make videos?"),
