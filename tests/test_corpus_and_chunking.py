@@ -608,3 +608,26 @@ def test_a_numbered_faq_heading_is_offered_as_the_question_it_asks():
 
     assert plain_heading("Q3: Can I bring my dog?") == "Can I bring my dog?"
     assert is_question("Q12. Do I need planning permission?") and plain_heading("QA testing") == "QA testing"
+
+
+def test_paragraphs_opening_on_bold_labels_are_the_parts_of_their_section():
+    """A welcome pack wrote its facilities as paragraphs opening on a bold label ("**Laundry.** In the Barn Block:
+    ..."), one section holding eight of them: "Is there a laundry on site?" came no closer to that section than
+    off-topic questions do (a tester's campsite folder, 2026-12-07). Each label now heads its part, as a heading one
+    level below would; a bold opening alone in its section ("**Note:** ...") stays emphasis in its text."""
+    body = (
+        "# Welcome\n\n## Around the park\n\n**Shower blocks.** Showers are free in both blocks.\n\n**Laundry.** In "
+        "the Barn Block: 2 washing machines (£4.50 a wash).\n\n**Wi-Fi:** Free around reception.\n\n## Going home\n\n"
+        "**Note:** leave by 11am. Keys go in the box.\n\n**Never light a fire on the grass.** It scorches.\n"
+    )
+    article = Article(source="pack.md", title="Welcome", publisher="", origin="", body=body, sha256="")
+    chunks = {chunk.heading: chunk.text for chunk in chunk_article(article)}
+    assert (
+        chunks["Welcome > Around the park > Laundry"]
+        == "Laundry\n\nIn the Barn Block: 2 washing machines (£4.50 a wash)."
+    )
+    assert chunks["Welcome > Around the park > Wi-Fi"] == "Wi-Fi\n\nFree around reception."
+    assert "Welcome > Around the park > Shower blocks" in chunks
+    # one label in "Going home" (the other is a sentence in bold, no label): emphasis, not a part
+    assert [h for h in chunks if h.startswith("Welcome > Going home")] == ["Welcome > Going home"]
+    assert "Note: leave by 11am." in chunks["Welcome > Going home"]

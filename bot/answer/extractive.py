@@ -458,13 +458,25 @@ class ExtractiveAnswerer:
         if lead:  # one sentence for each side of a comparison, then what answers the whole question as well
             return fill(list(lead), ranked, ranked[0], query_terms, headings, most)
         best = ranked[0]
+
         about = [c for c in ranked if subject in terms(c)] if subject else []
         margin = SPECIFIC_SUBJECT_MARGIN if subject_weight >= SPECIFIC_SUBJECT_IDF else SUBJECT_MARGIN
+
+        def headed_by_subject(c: Candidate) -> bool:
+            # A section headed by the subject's name alone is about it: "In the Barn Block: 2 washing machines ..."
+            # under "Laundry" answers "Is there a laundry on site?" (a table row naming the laundry had led).
+            leaf = set(tokenize(headings[c.source_n][1].rsplit(" > ", 1)[-1]))
+            return subject in leaf and leaf <= query_terms
+
         # Only what is said of the subject follows a sentence that leads for naming it: the sentence it
         # displaced answers something else ("Is my data safe if I paste it into ChatGPT?" is not about ChatGPT).
         on_subject = False
-        if about and subject not in terms(best) and about[0].score >= best.score - margin:
-            # "Is DALL·E a large language model?" is answered by what is said of DALL·E, not of language models.
+        if (
+            about
+            and subject not in terms(best)
+            and not headed_by_subject(best)
+            and about[0].score >= best.score - margin
+        ):
             best, on_subject = about[0], not form.asker_acts
         stating = [c for c in about if _INCLUSION.search(c.sentence.text)] if form.membership else []
         if stating and stating[0].score >= best.score - MEMBERSHIP_MARGIN:

@@ -22,6 +22,10 @@ _BULLET = re.compile(r"^•\s+(.*)$")
 _ENTITY = re.compile(r"&(?!lt;|gt;)(?:[A-Za-z][A-Za-z0-9]{1,31}|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _RUN_IN = re.compile(r"^(\*\*|__)[^*_]{1,80}\1:?$")  # "**Websites**" alone on a paragraph's first line
+# "**Laundry.** In the Barn Block: ..." - a paragraph opening on a short bold label that ends in "." or ":"
+_LABEL = re.compile(r"^(\*\*|__)(?P<label>[^*_]{1,60}?)(?P<stop>[.:])?\1(?(stop)|[.:])\s+(?P<rest>\S.*)$")
+# Label words at most: a longer bold opening is emphasis ("**Never leave a fire or BBQ unattended.** ...").
+_LABEL_WORDS = 6
 _QUOTE_MARKS = re.compile(r"^\s{0,3}(?:>\s?)+")  # a block quote's markers at the start of a line
 
 
@@ -92,6 +96,28 @@ def _bold_question(line: str) -> str:
     return text if text.endswith("?") else ""
 
 
+def _run_in_label(line: str) -> tuple[str, str] | None:
+    """(label, rest of the line) of a paragraph opening on a short bold label ("**Laundry.** In the ..."), else None."""
+    found = _LABEL.match(line.strip())
+    if not found or len(found["label"].split()) > _LABEL_WORDS:
+        return None
+    return _plain(found["label"]).strip(), found["rest"]
+
+
+def _labelled_sections(tokens: list[Token], source: list[str]) -> set[int]:
+    """Which sections (counted from 0 at each top-level heading, as `markdown_sections` counts them) have two or
+    more paragraphs opening on a run-in label: there the labels are the section's parts. One alone ("**Note:**
+    ...") is emphasis, and stays in its section's text."""
+    counts: dict[int, int] = {}
+    section = 0
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.level == 0 and _inline_lines(tokens, i):
+            section += 1
+        elif token.type == "paragraph_open" and token.level == 0 and token.map and _run_in_label(source[token.map[0]]):
+            counts[section] = counts.get(section, 0) + 1
+    return {n for n, count in counts.items() if count >= 2}
+
+
 def _code_lines(token: Token, source: list[str]) -> list[str]:
     """A fenced or indented code block as written: its source lines, or rebuilt when it sits in a list or quote."""
     if token.level == 0 and token.map:
@@ -133,6 +159,8 @@ def markdown_sections(markdown: str) -> list[_Section]:
             add("list", [" ".join(items[-1])])
             items[-1] = []
 
+    labelled = _labelled_sections(tokens, source)
+    heading = 0  # top-level headings read so far (the section `labelled` counts)
     quotes = 0  # depth of block quotes around the current token
     for i, token in enumerate(tokens):
         kind = token.type
@@ -140,6 +168,7 @@ def markdown_sections(markdown: str) -> list[_Section]:
         if kind == "heading_open" and token.level == 0:
             title = " ".join(_inline_lines(tokens, i))
             if title:
+                heading += 1
                 level = int(token.tag[1:])
                 while stack and stack[-1][0] >= level:
                     stack.pop()
@@ -169,6 +198,15 @@ def markdown_sections(markdown: str) -> list[_Section]:
                     stack.append((7, question))
                     sections.append(_Section(path=[t for _, t in stack]))
                     lines = lines[1:]
+                elif heading in labelled and token.level == 0 and (label := _run_in_label(lines[0])):
+                    # "**Laundry.** In the Barn Block: ..." beside "**Wi-Fi.** ...": each label heads its part of
+                    # the section, as a heading one level below would ("Is there a laundry on site?" came only
+                    # as close to the whole section as off-topic questions do).
+                    while stack and stack[-1][0] > 6:
+                        stack.pop()
+                    stack.append((7, label[0]))
+                    sections.append(_Section(path=[t for _, t in stack]))
+                    lines = [label[1], *lines[1:]]
                 for block in _paragraph_blocks(lines):
                     add(block.kind, block.lines)
         elif kind in ("fence", "code_block"):

@@ -1,0 +1,43 @@
+"""A tester's folder for a made-up holiday park (Pennycroft Farm, 2026-12-07), as written: a PDF tariff, Word booking
+terms, a PowerPoint deck, an HTML FAQ, a Markdown welcome pack and a plain-text arrival guide. Each question is one
+of the tester's that its answers got wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import copy_query_encoder
+
+FOLDER = Path(__file__).parent / "cases/campsite-folder"
+
+pytestmark = pytest.mark.ingest
+
+
+@pytest.fixture(scope="module")
+def pennycroft(built_index, tmp_path_factory):
+    from bot.assistant import Assistant
+    from bot.ingest.index import ingest
+
+    index = tmp_path_factory.mktemp("pennycroft") / "index"
+    settings = built_index.model_copy(update={"corpus_dir": FOLDER, "index_dir": index})
+    copy_query_encoder(built_index.index_dir, index)
+    ingest(settings, progress=False)
+    return Assistant.build(settings)
+
+
+def test_a_part_of_a_section_headed_by_a_bold_label_answers_what_it_names(pennycroft):
+    # The welcome pack writes its facilities as paragraphs opening on bold labels ("**Laundry.** In the Barn Block:
+    # ..."), eight in one section: the question was declined, that section coming no closer to it than off-topic
+    # questions do. Found, it was answered with the opening hours' row naming the laundry alone.
+    answer = pennycroft.ask("Is there a laundry on site?")
+    assert answer.answered and "In the Barn Block: 2 washing machines" in answer.text, answer.text
+    assert "Elsan" not in answer.text and "8am – 9pm" not in answer.text, answer.text
+
+
+def test_a_follow_up_whose_it_stands_for_nothing_is_read_with_the_question_before(pennycroft):
+    # "how much does it cost to wash and dry a load" was searched as "how much does site cost ...".
+    retrieval = pennycroft.retrieve("how much does it cost to wash and dry a load", ["Is there a laundry on site?"])
+    assert "laundry" in retrieval.form.query, retrieval.form.query
+    assert retrieval.passages[0].heading.endswith("Laundry"), retrieval.passages[0].heading
