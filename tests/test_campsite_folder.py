@@ -41,3 +41,13 @@ def test_a_follow_up_whose_it_stands_for_nothing_is_read_with_the_question_befor
     retrieval = pennycroft.retrieve("how much does it cost to wash and dry a load", ["Is there a laundry on site?"])
     assert "laundry" in retrieval.form.query, retrieval.form.query
     assert retrieval.passages[0].heading.endswith("Laundry"), retrieval.passages[0].heading
+
+
+def test_a_plain_text_rule_is_read_in_its_group_and_whole(pennycroft):
+    # The arrival guide's rules are bullets under numbered groups ("5. Children"), long ones wrapped onto indented
+    # lines. They were one run-on list ("Driving, 5 mph speed limit ..., Quiet time, ..."), the wrapped lines
+    # paragraphs of their own ("fields or pitches. No cycling after dark."), and the question was declined.
+    answer = pennycroft.ask("can the kids go fishing in the pond on the farm?")
+    assert answer.answered and "No swimming, no fishing and no climbing the fence." in answer.text, answer.text
+    assert "Driving" not in answer.text and "Smoking" not in answer.text, answer.text
+    assert "not on the fields or pitches. No cycling after dark." in answer.text, answer.text

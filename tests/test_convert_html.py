@@ -244,3 +244,17 @@ def test_angle_brackets_written_as_entities_are_the_pages_text_and_answers_show_
     # The answers' inert Markdown drops HTML tags: the rule had shown as "The rule means a and b."
     assert "The rule &lt;a&gt;&lt;b/&gt;&lt;/a&gt; means a and b." in shown, shown
     assert "```\n<div>\n```" in markdown  # code stays verbatim
+
+
+def test_an_accordion_faqs_questions_are_headings_below_their_section():
+    """A campsite's FAQ page wrote each question as a <details> element's <summary> (tester, 2026-12-07): they were
+    read as sentences of the section, "Can we get to you by public transport? Yes. Take the Bittern Line ...
+    Do you hire bikes? ...", and "how do we get to you without a car?" was declined."""
+    page = (
+        "<html><body><main><h1>FAQs</h1><h2>Getting here</h2><details><summary>Can we get to you by public "
+        "transport?</summary><p>Yes. Take the train to Sheringham.</p></details><details><summary>Do you hire "
+        "bikes?</summary><p>No, but Holt Cycle Hub delivers.</p></details></main></body></html>"
+    )
+    md = html_to_markdown(page.encode()).markdown
+    assert "## Getting here\n\n### Can we get to you by public transport?\n\nYes. Take the train" in md, md
+    assert "\n### Do you hire bikes?\n\nNo, but Holt Cycle Hub delivers." in md, md

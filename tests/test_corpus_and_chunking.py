@@ -631,3 +631,33 @@ def test_paragraphs_opening_on_bold_labels_are_the_parts_of_their_section():
     # one label in "Going home" (the other is a sentence in bold, no label): emphasis, not a part
     assert [h for h in chunks if h.startswith("Welcome > Going home")] == ["Welcome > Going home"]
     assert "Note: leave by 11am." in chunks["Welcome > Going home"]
+
+
+def test_a_plain_text_group_of_bullets_is_headed_by_its_name_and_a_wrapped_bullet_is_one_item():
+    """A campsite's arrival guide numbered its rules' groups ("1. Driving") over bullets indented under them, and
+    wrapped long bullets onto a line indented further: the groups' names were read as items of one long list (its
+    rules quoted "Driving, 5 mph speed limit ..., Quiet time, ...") and each wrapped line as a paragraph of its own
+    (a tester's folder, 2026-12-07)."""
+    from bot.ingest.corpus import text_to_markdown
+    from bot.ingest.markdown_blocks import markdown_sections
+
+    text = (
+        "PART 3 - SITE RULES\n-------------------\nWe don't like having lots of rules.\n\n1. Driving\n"
+        "   - 5 mph speed limit everywhere on the park.\n   - One car per pitch.\n\n2. Quiet time\n"
+        "   - Quiet time is 10.30pm to 7.30am. Please keep voices down and don't\n"
+        "     play music or run engines during these hours.\n   - Generators are not allowed.\n\n"
+        "Please bring:\n   - a torch\n   - a mallet\n"
+    )
+    sections = {
+        " > ".join(s.path): [line for b in s.blocks for line in b.lines]
+        for s in markdown_sections(text_to_markdown(text))
+    }
+    assert sections["PART 3 - SITE RULES > 1. Driving"] == [
+        "5 mph speed limit everywhere on the park.",
+        "One car per pitch.",
+    ]
+    assert sections["PART 3 - SITE RULES > 2. Quiet time"][0] == (
+        "Quiet time is 10.30pm to 7.30am. Please keep voices down and don't play music or run engines during these hours."
+    )
+    # a lead-in ending in ":" introduces its items: no heading
+    assert sections["PART 3 - SITE RULES > 2. Quiet time"][-3:] == ["Please bring:", "a torch", "a mallet"]

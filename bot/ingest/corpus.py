@@ -180,6 +180,7 @@ def text_to_markdown(text: str) -> str:
     out: list[str] = []
     styles: list[str] = []  # underline characters, in the order their headings first appear
     literal_next = False
+    groups: set[str] = set()  # the names of groups of bullets made headings (`_grouped_items`)
     blocks = _blocks(text)
     # A file that underlines its headings says which lines are headings: no line alone is taken for one.
     underlines = any(_opens_with_underlined(b) for b in blocks)
@@ -188,6 +189,15 @@ def text_to_markdown(text: str) -> str:
             out += ["", "```", *textwrap.dedent("\n".join(block)).splitlines(), "```", ""]
             continue
         literal_next = False
+        block = _joined_items(block)
+        group = _grouped_items(block) if out else None
+        if group:
+            # The group's name heads its items, one level below the part it is in, or beside the group before it:
+            # "1. Driving", "2. Quiet time" under "PART 3 - SITE RULES" (their rules had run into one list).
+            name, items = group
+            out += ["", f"{'#' * _level_below(out, groups)} {name}", "", *(f"- {item}" for item in items), ""]
+            groups.add(name)
+            continue
         lines = [ln.strip() for ln in block]
         overlined = len(lines) >= 3 and bool(_UNDERLINE.match(lines[0])) and lines[2] == lines[0]
         if overlined:
@@ -299,6 +309,42 @@ def _blocks(text: str) -> list[list[str]]:
         elif blocks[-1]:
             blocks.append([])
     return [b for b in blocks if b]
+
+
+def _joined_items(block: list[str]) -> list[str]:
+    """A block with each bullet's wrapped lines, indented under it, joined to it: "- Quiet time is 10.30pm to 7.30am.
+    Please keep voices down and don't" then "  play music ..." is one item (it had been two paragraphs)."""
+    out: list[str] = []
+    marker = -1  # the indentation of the bullet whose lines are being read
+    for line in block:
+        indent, text = len(line) - len(line.lstrip()), line.strip()
+        if text.startswith(_BULLETS):
+            marker = indent
+        elif marker >= 0 and indent > marker:
+            out[-1] = f"{out[-1]} {text}"
+            continue
+        else:
+            marker = -1
+        out.append(line)
+    return out
+
+
+def _grouped_items(block: list[str]) -> tuple[str, list[str]] | None:
+    """(name, items) of a block naming a group of bullets indented under it ("1. Driving", then "   - 5 mph speed
+    limit ...", "   - One car per pitch ..."; "6. Smoking" over one); None for any other block."""
+    indent = [len(line) - len(line.lstrip()) for line in block]
+    name = block[0].strip()
+    if (
+        len(block) < 2
+        or any(i <= indent[0] for i in indent[1:])
+        or len(name) > 60
+        or name.endswith((*_SENTENCE_STOP, ","))
+    ):
+        return None
+    items = [line.strip() for line in block[1:]]
+    if not all(item.startswith(_BULLETS) for item in items):
+        return None
+    return name, [item[2:].strip() for item in items]
 
 
 def _hard_wrapped(lines: list[str]) -> bool:
@@ -444,6 +490,15 @@ def _question_level(out: list[str]) -> int:
         return 2
     level = len(last.group(1))
     return level if last.group(2).endswith("?") else min(6, level + 1)
+
+
+def _level_below(out: list[str], siblings: set[str]) -> int:
+    """The level of a heading one below the last one in `out`, or beside it when that one is among `siblings`."""
+    last = next((m for line in reversed(out) if (m := _HEADING_LINE.match(line))), None)
+    if last is None:
+        return 2
+    level = len(last.group(1))
+    return level if last.group(2) in siblings else min(6, level + 1)
 
 
 def _wrapped_items(lines: list[str]) -> tuple[str, list[str]]:

@@ -236,6 +236,17 @@ class _Markdown(MarkdownConverter):
     convert_b = convert_strong = convert_em = convert_i = convert_u = convert_mark = _plain
     convert_del = convert_s = convert_sub = convert_sup = convert_a = _plain
 
+    def convert_summary(self, el, text, parent_tags):
+        # An accordion FAQ's question ("<details><summary>Can we get to you by public transport?</summary><p>Yes.
+        # ..."): a heading a level below the section's, as "<h3>" would be. It had been read as a sentence of the
+        # section's text, with every other question and answer of it.
+        text = " ".join((text or "").split())
+        if not text or "_inline" in parent_tags or el.find_parent("details") is None:
+            return text
+        above = el.find_previous(re.compile(r"^h[1-6]$"))
+        level = min(6, int(above.name[1]) + 1) if above is not None else 2
+        return f"\n\n{'#' * level} {text}\n\n"
+
     def convert_img(self, el, text, parent_tags):
         return str(el.get("alt", "")).strip()
 
