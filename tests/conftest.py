@@ -220,6 +220,18 @@ def copy_query_encoder(source: Path, index_dir: Path) -> None:
     shutil.copytree(source / QUERY_ENCODER_DIR, index_dir / QUERY_ENCODER_DIR, copy_function=_link_export)
 
 
+def folder_assistant(built_index, index_dir: Path, folder: Path):
+    """An assistant over a tester's folder of documents as written, indexed into `index_dir` (the session's query
+    encoder copied)."""
+    from bot.assistant import Assistant
+    from bot.ingest.index import ingest
+
+    settings = built_index.model_copy(update={"corpus_dir": folder, "index_dir": index_dir})
+    copy_query_encoder(built_index.index_dir, index_dir)
+    ingest(settings, progress=False)
+    return Assistant.build(settings)
+
+
 def one_file_indexed(built_index, tmp_path: Path, text: str, name: str = "document.md"):
     """Settings of a folder holding one file `name` of `text`, indexed (the session's query encoder copied)."""
     return folder_indexed(built_index, tmp_path, {name: text})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import copy_query_encoder
+from .conftest import folder_assistant
 
 FOLDER = Path(__file__).parent / "cases/backup-folder"
 
@@ -16,14 +16,7 @@ pytestmark = pytest.mark.ingest
 
 @pytest.fixture(scope="module")
 def stowline(built_index, tmp_path_factory):
-    from bot.assistant import Assistant
-    from bot.ingest.index import ingest
-
-    index = tmp_path_factory.mktemp("stowline") / "index"
-    settings = built_index.model_copy(update={"corpus_dir": FOLDER, "index_dir": index})
-    copy_query_encoder(built_index.index_dir, index)
-    ingest(settings, progress=False)
-    return Assistant.build(settings)
+    return folder_assistant(built_index, tmp_path_factory.mktemp("stowline") / "index", FOLDER)
 
 
 def test_a_list_question_gets_every_item_of_the_list_it_quotes(stowline):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import copy_query_encoder
+from .conftest import folder_assistant
 
 FOLDER = Path(__file__).parent / "cases/campsite-folder"
 
@@ -17,14 +17,7 @@ pytestmark = pytest.mark.ingest
 
 @pytest.fixture(scope="module")
 def pennycroft(built_index, tmp_path_factory):
-    from bot.assistant import Assistant
-    from bot.ingest.index import ingest
-
-    index = tmp_path_factory.mktemp("pennycroft") / "index"
-    settings = built_index.model_copy(update={"corpus_dir": FOLDER, "index_dir": index})
-    copy_query_encoder(built_index.index_dir, index)
-    ingest(settings, progress=False)
-    return Assistant.build(settings)
+    return folder_assistant(built_index, tmp_path_factory.mktemp("pennycroft") / "index", FOLDER)
 
 
 def test_a_part_of_a_section_headed_by_a_bold_label_answers_what_it_names(pennycroft):
