@@ -616,3 +616,26 @@ def test_a_plain_text_records_name_introduces_its_fields(built_index, tmp_path):
     answer = Assistant.build(settings).ask("Does the Riverside centre have rope climbing?")
     assert answer.answered and "Riverside:" in answer.text and "bouldering only (no ropes)" in answer.text, answer.text
     assert "Riverside [" not in answer.text and "Eastfield:" not in answer.text, answer.text
+
+
+WATER = (
+    "# Kestrel Valley Water Customer Charter\n\n## Your water supply\n\nWe aim to keep your water supply running at "
+    "all times. Water pressure is at least 7 metres head at the boundary stop tap.\n\n## Planned interruptions\n\n"
+    "We give at least 48 hours' notice before we turn your water off for planned work.\n\n## Unplanned interruptions"
+    "\n\nIf your water supply is interrupted without warning, we restore it within 12 hours. If we do not, we pay you "
+    "£30, and £30 for each further 24 hours.\n\n## Water quality\n\nTell us if your water looks cloudy or tastes odd."
+    "\n\n## Bills\n\nWater bills are sent every six months.\n"
+)
+
+
+def test_a_question_in_the_documents_topic_is_not_declined_for_its_everyday_words(built_index, tmp_path):
+    """ "My water went off unexpectedly. How fast must you get it back?" was declined as "The documents I have don't
+    mention “unexpectedly” or “How fast”" (a check set's water company): its only rarer words were those two, and
+    "water", the word the documents are about, counted for nothing."""
+    from bot.assistant import Assistant
+
+    answer = Assistant.build(one_file_indexed(built_index, tmp_path, WATER)).ask(
+        "My water went off unexpectedly. How fast must you get it back, and what if you don't?"
+    )
+    assert "unexpectedly" not in answer.text and "we restore it within 12 hours" in answer.text, answer.text
+    assert answer.answered, answer.text

@@ -61,6 +61,12 @@ def nothing_telling_known(view: LoadedGeneration, question: str) -> list[str]:
     them, however close its wording comes to theirs."""
     if view.words is None:
         return []
+    # A word the corpus is about ("water" in a water company's documents, in a fifth of its passages or more) says
+    # the question is about it too, however everyday: "My water went off unexpectedly. How fast must you get it
+    # back?" shares only "unexpectedly" and "fast" among its rarer words with them, neither used.
+    common = TOPIC_SHARE * len(view.terms)
+    if any(view.bm25.doc_freq(t) > common for t in tokenize(question)):
+        return []
     telling = telling_words(question)
     # Two at least: one word alone ("What should I use instead?") is too little to say the question is elsewhere.
     # A word whose root the corpus writes is its own ("signing" beside "sign"; "computing" beside "computer" is not).
