@@ -661,3 +661,26 @@ def test_a_plain_text_group_of_bullets_is_headed_by_its_name_and_a_wrapped_bulle
     )
     # a lead-in ending in ":" introduces its items: no heading
     assert sections["PART 3 - SITE RULES > 2. Quiet time"][-3:] == ["Please bring:", "a torch", "a mallet"]
+
+
+def test_a_wrapped_line_in_a_file_that_underlines_its_headings_is_no_heading():
+    """A troubleshooting FAQ that underlines its section headings wrapped an answer so that one line, "If stowd
+    crashed, the lock may be left behind. Locks older than", stood short before a longer one: it was read as a
+    heading, and the next sections' questions were filed under it (the backup folder, 2026-12-07)."""
+    from bot.ingest.corpus import text_to_markdown
+    from bot.ingest.markdown_blocks import markdown_sections
+
+    text = (
+        "TROUBLESHOOTING FAQ\n===================\n\nSECTION 3 - REPOSITORY AND STORAGE\n"
+        '----------------------------------\n\nQ9: "E2010 repository locked" - what do I do?\n\n'
+        "A:  A lock is held while backups, prunes or checks write to the repository.\n"
+        "    If stowd crashed, the lock may be left behind. Locks older than\n"
+        "    repository.lock_timeout_minutes (default 30) are cleared automatically.\n\n"
+        "SECTION 4 - LICENSING\n---------------------\n\nQ14: How many agents may I run?\n"
+    )
+    paths = [" > ".join(s.path) for s in markdown_sections(text_to_markdown(text))]
+    assert paths == [
+        "TROUBLESHOOTING FAQ > SECTION 3 - REPOSITORY AND STORAGE",
+        "TROUBLESHOOTING FAQ > SECTION 4 - LICENSING",
+    ], paths
+    assert "Locks older than repository.lock_timeout_minutes (default 30)" in text_to_markdown(text)

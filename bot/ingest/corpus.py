@@ -252,7 +252,7 @@ def text_to_markdown(text: str) -> str:
             following = lines[i + 1] if i + 1 < len(lines) else None
             if i == title_at:
                 out += ["", f"# {line}", ""]
-            elif (out or i > 0) and _looks_like_heading(line, following):
+            elif (out or i > 0) and (n == 0 or not underlines) and _looks_like_heading(line, following):
                 out += ["", f"## {line}", ""]
             elif line.startswith(_BULLETS):
                 out.append("- " + line[2:])
