@@ -458,7 +458,6 @@ class ExtractiveAnswerer:
         if lead:  # one sentence for each side of a comparison, then what answers the whole question as well
             return fill(list(lead), ranked, ranked[0], query_terms, headings, most)
         best = ranked[0]
-
         about = [c for c in ranked if subject in terms(c)] if subject else []
         margin = SPECIFIC_SUBJECT_MARGIN if subject_weight >= SPECIFIC_SUBJECT_IDF else SUBJECT_MARGIN
 
@@ -477,6 +476,7 @@ class ExtractiveAnswerer:
             and not headed_by_subject(best)
             and about[0].score >= best.score - margin
         ):
+            # "Is DALL·E a large language model?" is answered by what is said of DALL·E, not of language models.
             best, on_subject = about[0], not form.asker_acts
         stating = [c for c in about if _INCLUSION.search(c.sentence.text)] if form.membership else []
         if stating and stating[0].score >= best.score - MEMBERSHIP_MARGIN:

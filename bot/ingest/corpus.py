@@ -195,7 +195,13 @@ def text_to_markdown(text: str) -> str:
             # The group's name heads its items, one level below the part it is in, or beside the group before it:
             # "1. Driving", "2. Quiet time" under "PART 3 - SITE RULES" (their rules had run into one list).
             name, items = group
-            out += ["", f"{'#' * _level_below(out, groups)} {name}", "", *(f"- {item}" for item in items), ""]
+            out += [
+                "",
+                f"{'#' * _level_below(out, groups.__contains__)} {name}",
+                "",
+                *(f"- {item}" for item in items),
+                "",
+            ]
             groups.add(name)
             continue
         lines = [ln.strip() for ln in block]
@@ -485,20 +491,16 @@ def _question_and_answer(lines: list[str]) -> tuple[str, list[str]] | None:
 
 def _question_level(out: list[str]) -> int:
     """The heading level of an FAQ entry: a question's after another, else one below the last heading."""
+    return _level_below(out, lambda heading: heading.endswith("?"))
+
+
+def _level_below(out: list[str], beside: Callable[[str], bool]) -> int:
+    """The level of a heading one below the last one in `out`, or the same when `beside` holds for that one."""
     last = next((m for line in reversed(out) if (m := _HEADING_LINE.match(line))), None)
     if last is None:
         return 2
     level = len(last.group(1))
-    return level if last.group(2).endswith("?") else min(6, level + 1)
-
-
-def _level_below(out: list[str], siblings: set[str]) -> int:
-    """The level of a heading one below the last one in `out`, or beside it when that one is among `siblings`."""
-    last = next((m for line in reversed(out) if (m := _HEADING_LINE.match(line))), None)
-    if last is None:
-        return 2
-    level = len(last.group(1))
-    return level if last.group(2) in siblings else min(6, level + 1)
+    return level if beside(last.group(2)) else min(6, level + 1)
 
 
 def _wrapped_items(lines: list[str]) -> tuple[str, list[str]]:

@@ -159,6 +159,13 @@ def markdown_sections(markdown: str) -> list[_Section]:
             add("list", [" ".join(items[-1])])
             items[-1] = []
 
+    def open_part(title: str) -> None:
+        """A heading one level below the section's ("How can I pay?", "Laundry"), as "##" under "#" would be."""
+        while stack and stack[-1][0] > 6:
+            stack.pop()
+        stack.append((7, title))
+        sections.append(_Section(path=[t for _, t in stack]))
+
     labelled = _labelled_sections(tokens, source)
     heading = 0  # top-level headings read so far (the section `labelled` counts)
     quotes = 0  # depth of block quotes around the current token
@@ -193,19 +200,13 @@ def markdown_sections(markdown: str) -> list[_Section]:
                 elif question := _bold_question(lines[0]):
                     # "**How can I pay?**" over its answer: an FAQ entry's heading, one level below the section's,
                     # as "## How can I pay?" would be (it had been quoted as a sentence, "How can I pay?.")
-                    while stack and stack[-1][0] > 6:
-                        stack.pop()
-                    stack.append((7, question))
-                    sections.append(_Section(path=[t for _, t in stack]))
+                    open_part(question)
                     lines = lines[1:]
                 elif heading in labelled and token.level == 0 and (label := _run_in_label(lines[0])):
                     # "**Laundry.** In the Barn Block: ..." beside "**Wi-Fi.** ...": each label heads its part of
                     # the section, as a heading one level below would ("Is there a laundry on site?" came only
                     # as close to the whole section as off-topic questions do).
-                    while stack and stack[-1][0] > 6:
-                        stack.pop()
-                    stack.append((7, label[0]))
-                    sections.append(_Section(path=[t for _, t in stack]))
+                    open_part(label[0])
                     lines = [label[1], *lines[1:]]
                 for block in _paragraph_blocks(lines):
                     add(block.kind, block.lines)

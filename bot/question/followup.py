@@ -25,6 +25,11 @@ def _words(text: str) -> list[str]:
     return P["word"].regex.findall(text)
 
 
+def _points_back(text: str) -> bool:
+    """Whether a word of `text` points back to what was said before ("the", "this", "those", ...)."""
+    return any(P["points_back"].find(w) for w in _words(text))
+
+
 def _topic_tail(question: str) -> str:
     """The noun phrase a question ends on: the run of content words after its last verb or stopword."""
     words = _words(question)
@@ -244,7 +249,7 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
         # "How much does it cost to wash and dry a load?" after "Is there a laundry on site?": its "it" stands for
         # nothing (it had been read "How much does site cost ..."), so the earlier question is kept alongside, and
         # the reading alone is tried too when nothing points back.
-        alone = not (had_marker or any(P["points_back"].find(w) for w in _words(body)))
+        alone = not (had_marker or _points_back(body))
         return f"{body} ({antecedent})?", alone
     subject_pronoun = P["subject_pronoun"].find(rewritten)
     spans = noun_phrases(antecedent)
@@ -281,9 +286,7 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
         # Context-dependent but nothing to substitute: keep the earlier topic alongside ("What about the secondary
         # carer?" after a question on parental leave). Without a marker ("and", "what about") or "instead", the
         # question may also stand alone: "When do I get paid?".
-        alone = not (
-            had_marker or about or P["instead"].find(body) or any(P["points_back"].find(w) for w in _words(body))
-        )
+        alone = not (had_marker or about or P["instead"].find(body) or _points_back(body))
         return f"{body} ({antecedent})?", alone
     return question, False
 

@@ -20,6 +20,12 @@ TELLING_MAX_ZIPF = 5.5
 TOPIC_SHARE = 0.2
 
 
+def is_topic_word(view: LoadedGeneration, term: str) -> bool:
+    """Whether the corpus is about `term`: it is in more than `TOPIC_SHARE` of the passages ("water" in a water
+    company's documents, "generative" in the articles)."""
+    return view.bm25.doc_freq(term) > TOPIC_SHARE * len(view.terms)
+
+
 def telling_words(text: str) -> list[str]:
     """The words of `text` (`tokenize`d, in order, once each) English uses less than everyday ones."""
     return list(dict.fromkeys(t for t in tokenize(text) if english_zipf(t) < TELLING_MAX_ZIPF))
@@ -64,8 +70,7 @@ def nothing_telling_known(view: LoadedGeneration, question: str) -> list[str]:
     # A word the corpus is about ("water" in a water company's documents, in a fifth of its passages or more) says
     # the question is about it too, however everyday: "My water went off unexpectedly. How fast must you get it
     # back?" shares only "unexpectedly" and "fast" among its rarer words with them, neither used.
-    common = TOPIC_SHARE * len(view.terms)
-    if any(view.bm25.doc_freq(t) > common for t in tokenize(question)):
+    if any(is_topic_word(view, t) for t in tokenize(question)):
         return []
     telling = telling_words(question)
     # Two at least: one word alone ("What should I use instead?") is too little to say the question is elsewhere.
@@ -84,8 +89,7 @@ def nothing_known_of_subject(view: LoadedGeneration, form: QuestionForm) -> list
     if not subject or view.words is None:
         return []
     # The corpus's own topic words ("generative", "ai" in the articles) belong to the subject, not the ask.
-    common = TOPIC_SHARE * len(view.terms)
-    asked = [t for t in telling_words(form.query) if t != subject and view.bm25.doc_freq(t) <= common]
+    asked = [t for t in telling_words(form.query) if t != subject and not is_topic_word(view, t)]
     # All of them real words the corpus never uses ("e-commerce" is looked up whole), two of them key concepts.
     if any(not t.isalpha() or len(t) < 3 or view.words.uses_family(t) for t in asked):
         return []
