@@ -229,3 +229,64 @@ def test_a_folder_of_one_short_document_answers_what_it_says_and_declines_the_re
         answer = assistant.ask(question)
         assert answer.answered and "40 million euros" in answer.text, (question, answer.text)
     assert not assistant.ask("What is the capital of France?").answered
+
+
+PRICE_LIST = """---
+title: Harbour Vets price list 2026
+---
+# Harbour Vets price list 2026
+
+## Private prices
+
+These prices apply to pets without insurance, and to treatment owners choose to have privately (for example a
+dental scale and polish for an older cat). Insured owners pay us and claim from their insurer.
+
+## Dental treatment
+
+| Treatment | Price |
+| --- | --- |
+| Scale and polish – cat | £180 |
+| Scale and polish – dog | £240 |
+| Tooth extraction – incisor | £90 |
+| Tooth extraction – molar | £150 |
+| Dental X-rays | £75 |
+
+## Vaccinations
+
+| Vaccination | Price |
+| --- | --- |
+| Dog – first course | £70 |
+| Dog – yearly booster | £55 |
+| Cat – first course | £65 |
+| Cat – yearly booster | £50 |
+
+Boosters are due every twelve months. We send a reminder a month before, by text or by email.
+
+## Opening hours
+
+The surgery is open Monday to Friday from 8am to 7pm and on Saturday mornings from 9am to 12pm. Out of hours, call
+the emergency line and you will be put through to the vet on call.
+
+## Pet health club
+
+Members of the pet health club pay a monthly fee and get their vaccinations and flea treatment included. Ask at
+reception for the leaflet.
+"""
+
+
+@pytest.mark.ingest
+def test_a_price_is_the_row_named_by_its_own_words_not_the_whole_table(built_index, tmp_path):
+    """A tester's dental fee guide answered "How much is a root canal on a molar?" with a white filling's row beside
+    the molar's: "Root canal treatment – molar" was named by no question that does not say "treatment". A row whose
+    first cell's own words (those no other row has: "molar", not "premolar") are all asked is the row asked for."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(one_file_indexed(built_index, tmp_path, PRICE_LIST))
+    answer = assistant.ask("How much does it cost to take out a molar?")
+    assert answer.answered and "£150" in answer.text, answer.text
+    assert "£90" not in answer.text and "£180" not in answer.text, answer.text
+    # A word two rows share picks neither alone: "cat" is in two rows of the vaccinations.
+    answer = assistant.ask("How much are a cat's vaccinations?")
+    assert answer.answered and "£65" in answer.text and "£50" in answer.text, answer.text
+    # What the list never prices stays declined.
+    assert not assistant.ask("How much does the pet health club cost per month?").answered

@@ -363,6 +363,9 @@ def with_row_for_number(chosen: list[Candidate], candidates: list[Candidate], qu
         ]
     asked = set(tokenize(question))
     named = [(c, i) for c in table for i, row in enumerate(tables[id(c)][1]) if names_row(row, asked)]
+    if not named:  # "a root canal on a molar": the row whose first cell's own words ("molar") are all asked,
+        # not "Surface water drainage" for "the yearly charge for water"
+        named = [row for row, words in _own_words(table, tables) if words and words <= asked]
     if len(named) == 1:
         holding = named
     if len(holding) != 1:
@@ -400,12 +403,18 @@ def with_whole_table(
     columns = [column for column, _ in rows[1][0]]
     table, tables = _rows_with_columns(columns, [c for c in candidates if c.source_n == first.source_n])
     table.sort(key=order_of)
-    labels = [set(tokenize(row[0][1])) if row else set() for c in table for row in tables[id(c)][1]]
-    if any(asked & (label - set().union(*labels[:i], *labels[i + 1 :])) for i, label in enumerate(labels)):
+    if any(asked & words for _, words in _own_words(table, tables)):
         return chosen  # a row the question picks by a word of its first cell no other row has ("lead climb")
     if all(c in chosen for c in table) or sum(_quoted_size(c) for c in table) > budget:
         return chosen
     return table + [c for c in chosen if c not in table]
+
+
+def _own_words(table: list[Candidate], tables: dict) -> list[tuple[tuple[Candidate, int], set[str]]]:
+    """((candidate, row number), words) of each row of a table: the words of its first cell no other row's has."""
+    at = [(c, i) for c in table for i, _ in enumerate(tables[id(c)][1])]
+    labels = [set(tokenize(row[0][1])) if row else set() for c in table for row in tables[id(c)][1]]
+    return [(at[i], label - set().union(*labels[:i], *labels[i + 1 :])) for i, label in enumerate(labels)]
 
 
 def names_row(row: Cells, asked: set[str]) -> bool:
