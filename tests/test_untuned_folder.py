@@ -639,3 +639,44 @@ def test_a_question_in_the_documents_topic_is_not_declined_for_its_everyday_word
     )
     assert "unexpectedly" not in answer.text and "we restore it within 12 hours" in answer.text, answer.text
     assert answer.answered, answer.text
+
+
+MUSEUM = """---
+title: Harbour Museum visitor guide
+---
+# Harbour Museum visitor guide
+
+## Tickets
+
+An adult ticket costs £12 and a child ticket £6. Tickets are valid for a year from the day you buy them, and
+they let you into the temporary exhibitions as well.
+
+Remember, entry to the museum is free for everyone under 5.
+
+## Did you know?
+
+- Entry to the museum is FREE if you are:
+- under 5 years old, or a student under 25 in full-time education with a valid card
+- a carer coming with a disabled visitor who needs your help to get around the galleries
+- a member of the Friends of Harbour Museum, for as long as your membership lasts
+- Please show proof of who you are at the ticket desk, or you will be asked to pay
+"""
+
+
+def test_a_list_item_that_answers_is_quoted_under_its_lead_in(built_index, tmp_path):
+    """A slide's bullets "NHS dental treatment is FREE if you are:", "pregnant, or have had a baby ..." (a dental
+    practice's folder, 2026-12-07): "Is dental treatment free when you're pregnant?" was answered by another
+    document's "Remember, NHS dental treatment is free for everyone under 18.", the lead-in fitting best but
+    quotable only with its list; and an item that answered was quoted before its lead-in, which then read as
+    one item among the others."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(one_file_indexed(built_index, tmp_path, MUSEUM))
+    for question, item in (
+        ("Is entry to the museum free when you're a student?", "a student under 25"),
+        ("Is entry free if I come as a carer?", "a carer coming with a disabled visitor"),
+    ):
+        answer = assistant.ask(question)
+        assert answer.answered and item in answer.text, (question, answer.text)
+        lead_in = answer.text.find("Entry to the museum is FREE if you are:")
+        assert 0 <= lead_in < answer.text.find(item), (question, answer.text)

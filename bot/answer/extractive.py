@@ -249,7 +249,9 @@ class ExtractiveAnswerer:
                 with_span(chosen, candidates, self.settings.passage_max_chars, form.yes_no or form.wants_names),
                 candidates,
             )
-        if verdict is not None and verdict in chosen:
+        # (An item of a list stays under the lead-in quoted before it: "a carer coming with a disabled visitor" read
+        # first, then "Entry is FREE if you are:".)
+        if verdict is not None and verdict in chosen and not _under_lead_in(verdict, chosen):
             chosen = [verdict, *(c for c in chosen if c is not verdict)]
         if not chosen and heading_asks():
             # The question as the heading above the best passage asks it ("Do I have to like “Monty Python’s
@@ -458,7 +460,22 @@ class ExtractiveAnswerer:
         if lead:  # one sentence for each side of a comparison, then what answers the whole question as well
             return fill(list(lead), ranked, ranked[0], query_terms, headings, most)
         best = ranked[0]
-        about = [c for c in ranked if subject in terms(c)] if subject else []
+        # A bare lead-in that fits best ("NHS dental treatment is FREE if you are:") answers, with its list, when an
+        # item of it holds what the question asks and the lead-in does not ("pregnant, or have had a baby ..."):
+        # not a sentence elsewhere that fits the lead-in's words alone ("... is free for everyone under 18.").
+        top = max(candidates, key=lambda c: c.score)
+        items = []
+        if top.score > best.score and top.sentence.list_id and not says_something(top):
+            lacking = query_terms - terms(top)
+            items = [
+                c
+                for c in ranked
+                if (c.source_n, c.sentence.list_id) == (top.source_n, top.sentence.list_id)
+                and c.sentence.order > top.sentence.order
+                and lacking & terms(c)
+            ]
+        best = top if items else best  # quoted with its list
+        about = [c for c in ranked if subject in terms(c)] if subject and not items else []
         margin = SPECIFIC_SUBJECT_MARGIN if subject_weight >= SPECIFIC_SUBJECT_IDF else SUBJECT_MARGIN
 
         def headed_by_subject(c: Candidate) -> bool:
@@ -504,6 +521,16 @@ class ExtractiveAnswerer:
                 chosen.append(other)
                 budget -= len(other.sentence.text)
         return fill(chosen, ranked, best, query_terms, headings, most, subject if on_subject else "")
+
+
+def _under_lead_in(item: Candidate, chosen: list[Candidate]) -> bool:
+    """Whether `item` is a list item quoted after a bare lead-in ("... if you are:") of its own list."""
+    return bool(item.sentence.list_id) and any(
+        (c.source_n, c.sentence.list_id) == (item.source_n, item.sentence.list_id)
+        and c.sentence.order < item.sentence.order
+        and not says_something(c)
+        for c in chosen
+    )
 
 
 _OPENS_BLOCK = re.compile(r"\||[-*] |```|~~~|\d+\. ")  # a Markdown table, list or code block
