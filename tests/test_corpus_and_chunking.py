@@ -514,6 +514,18 @@ def test_a_plain_text_file_is_named_by_its_title_block(tmp_path):
         encoding="utf-8",
     )
     assert read_article(tmp_path / "new-client-faq.txt").title == "New Client Welcome Pack - Frequently Asked Questions"
+    # A holiday park's guide was named by its address, which read as a heading: "Saxby Road, East Saxby, near
+    # Cromer, Norfolk NR27 0QS" in every decline that listed its documents, and above every passage. Its name is
+    # the underlined heading after the park's name and contacts (the park's name is its other files' too).
+    (tmp_path / "site-rules.txt").write_text(
+        "PENNYCROFT FARM HOLIDAY PARK\nSaxby Road, East Saxby, near Cromer, Norfolk NR27 0QS\nTel: 01263 579214   "
+        "Warden (out of hours): 07700 914382\n\nARRIVAL GUIDE & SITE RULES - 2025\n=================================\n\n"
+        "PART 1 - FINDING US\n-------------------\n\nPlease do not put the postcode into your sat nav.\n",
+        encoding="utf-8",
+    )
+    article = read_article(tmp_path / "site-rules.txt")
+    assert article.title == "Arrival Guide & Site Rules - 2025", article.title
+    assert "## Saxby Road" not in article.body, article.body
 
 
 def test_a_plain_text_faq_with_wrapped_answers_has_a_heading_per_question(tmp_path):

@@ -143,10 +143,10 @@ def _first_h1(markdown: str) -> str:
 
 
 def _opening_heading(markdown: str) -> str:
-    """A plain-text file's title: a heading among its first three lines, after title lines only, that is not a
-    numbered section ("KESTREL VALLEY WATER" over "Standard Operating Procedure (SOP) LR-04: Handling Reported
-    Leaks"), or "". A heading after a sentence heads a section."""
-    for line in [ln for ln in markdown.splitlines() if ln.strip()][:3]:
+    """A plain-text file's title: a heading among its first six lines (a title block has five at most), after
+    title lines only, that is not a numbered section ("KESTREL VALLEY WATER" over "Standard Operating Procedure
+    (SOP) LR-04: Handling Reported Leaks"), or "". A heading after a sentence heads a section."""
+    for line in [ln for ln in markdown.splitlines() if ln.strip()][:6]:
         if not line.startswith("#"):
             if line.rstrip().endswith(_SENTENCE_STOP):
                 return ""
@@ -163,6 +163,8 @@ def _looks_like_heading(line: str, next_line: str | None) -> bool:
         return False
     if stripped[-1] in ".,;:!\"'”)" or not next_line:
         return False
+    if stripped.count(",") >= 2 and any(c.isdigit() for c in stripped):
+        return False  # parts of an address, not a heading: "Saxby Road, East Saxby, near Cromer, Norfolk NR27 0QS"
     return len(stripped.split()) <= 12 and stripped[0].isupper() and len(next_line.strip()) > len(stripped)
 
 
@@ -254,6 +256,10 @@ def text_to_markdown(text: str) -> str:
             after = lines[2] if len(lines) > 2 else None
             if not _looks_like_heading(lines[1], after):
                 title_at = 1 if _names_document(lines[1]) else 0
+            # Only the organisation and how to reach it, then an underlined heading naming the document ("ARRIVAL
+            # GUIDE & SITE RULES - 2025"): that heading names the file, not the organisation its other files share.
+            if title_at == 0 and len(blocks) > 1 and _opens_with_underlined(blocks[1]):
+                title_at = None
         for i, line in enumerate(lines):
             following = lines[i + 1] if i + 1 < len(lines) else None
             if i == title_at:
