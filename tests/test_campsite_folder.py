@@ -44,3 +44,14 @@ def test_a_plain_text_rule_is_read_in_its_group_and_whole(pennycroft):
     assert answer.answered and "No swimming, no fishing and no climbing the fence." in answer.text, answer.text
     assert "Driving" not in answer.text and "Smoking" not in answer.text, answer.text
     assert "not on the fields or pitches. No cycling after dark." in answer.text, answer.text
+
+
+def test_a_decline_tells_apart_documents_of_one_title_and_names_the_guide_by_its_own(pennycroft):
+    # The booking terms and the fair's slides are both titled "Pennycroft Farm Holiday Park", and the arrival guide
+    # was named by its address line: a decline listed the park's name once for three files and "Saxby Road, ...".
+    decline = pennycroft.ask("Is there a cash machine at Pennycroft Farm?")
+    assert not decline.answered, decline.text
+    assert "“Pennycroft Farm Holiday Park” (Booking_Terms_and_Conditions_2025.docx)" in decline.text, decline.text
+    assert "and 3 other documents" in decline.text and "Saxby Road" not in decline.text, decline.text
+    titles = {p.title for p in pennycroft.retriever.live_view().passages}
+    assert "Arrival Guide & Site Rules - 2025" in titles, titles

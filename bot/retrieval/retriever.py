@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -104,10 +105,13 @@ class Retriever:
 
     def topics(self) -> str:
         """The indexed articles, for telling a user what the assistant knows."""
-        articles = dict.fromkeys(
-            f"“{p.title}” ({p.publisher})" if p.publisher else f"“{p.title}”" for p in self._view.passages
-        )
-        names = list(articles)
+        first = {p.source: p for p in reversed(self._view.passages)}  # each document's first passage
+        documents = [first[source] for source in dict.fromkeys(p.source for p in self._view.passages)]
+        shared = Counter(p.title for p in documents)
+        # Documents of one title (an organisation's name heading each of its files) are told apart by their files:
+        # "They are about “Pennycroft Farm Holiday Park”" had stood for three of them, and counted as one.
+        names = [f"“{p.title}” ({p.source if shared[p.title] > 1 else p.publisher})" for p in documents]
+        names = [name.removesuffix(" ()") for name in names]
         if len(names) > TOPICS_NAMED + 1:
             # Seven titles in every decline are a wall of text (a tester): the first few, and how many more.
             return ", ".join(names[:TOPICS_NAMED]) + f" and {len(names) - TOPICS_NAMED} other documents"
