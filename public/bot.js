@@ -29,7 +29,8 @@
     if (facts.welcome) box.appendChild(el("p", "bot-welcome-line", facts.welcome));
     if (facts.documents.length) {
       var names = facts.documents.map(function (d) {
-        return "“" + d.title + "”" + (d.publisher ? " (" + d.publisher + ")" : "");
+        var aside = d.file || d.publisher;  // a file's name tells apart documents of one title
+        return "“" + d.title + "”" + (aside ? " (" + aside + ")" : "");
       });
       var more = facts.more ? " and " + facts.more + " more" : "";
       box.appendChild(el("p", "bot-knows", "What I know: " + names.join(" · ") + more + "."));

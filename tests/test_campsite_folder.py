@@ -55,3 +55,10 @@ def test_a_decline_tells_apart_documents_of_one_title_and_names_the_guide_by_its
     assert "and 3 other documents" in decline.text and "Saxby Road" not in decline.text, decline.text
     titles = {p.title for p in pennycroft.retriever.live_view().passages}
     assert "Arrival Guide & Site Rules - 2025" in titles, titles
+    # The welcome screen's list of documents tells them apart the same way (the page shows "(file)" after each).
+    from bot.web.branding import welcome_facts
+
+    listed = welcome_facts(pennycroft.settings, pennycroft.overview.current())["documents"]
+    files = {d["file"] for d in listed if d["title"] == "Pennycroft Farm Holiday Park"}
+    assert files == {"Booking_Terms_and_Conditions_2025.docx", "Pennycroft_Tourism_Fair_2025.pptx"}, listed
+    assert all("file" not in d for d in listed if d["title"] != "Pennycroft Farm Holiday Park"), listed

@@ -10,6 +10,7 @@ from __future__ import annotations
 import colorsys
 import logging
 import re
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from functools import lru_cache
@@ -121,11 +122,15 @@ def initials_avatar(name: str, color: str) -> str:
 
 def welcome_facts(settings: Settings, overview) -> dict:
     """What the welcome screen says before the first question: name, welcome line, documents, how to use."""
-    documents = [] if overview is None else [(d.title, d.publisher) for d in overview.documents]
+    documents = [] if overview is None else list(overview.documents)
+    shared = Counter(d.title for d in documents)  # files of one title are told apart by their names
     return {
         "name": overview.name if overview else settings.assistant_name,
         "welcome": settings.welcome,
-        "documents": [{"title": title, "publisher": publisher} for title, publisher in documents[:12]],
+        "documents": [
+            {"title": d.title, "publisher": d.publisher} | ({"file": d.source} if shared[d.title] > 1 else {})
+            for d in documents[:12]
+        ],
         "more": max(0, len(documents) - 12),
         "how": HOW_TO_USE,
     }
