@@ -105,8 +105,7 @@ class Retriever:
 
     def topics(self) -> str:
         """The indexed articles, for telling a user what the assistant knows."""
-        first = {p.source: p for p in reversed(self._view.passages)}  # each document's first passage
-        documents = [first[source] for source in dict.fromkeys(p.source for p in self._view.passages)]
+        documents = list({p.source: p for p in self._view.passages}.values())  # one passage of each, in order
         shared = Counter(p.title for p in documents)
         # Documents of one title (an organisation's name heading each of its files) are told apart by their files:
         # "They are about “Pennycroft Farm Holiday Park”" had stood for three of them, and counted as one.
