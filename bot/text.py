@@ -309,6 +309,14 @@ _AMOUNT = re.compile(
     r"yearly|annually|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
     re.I,
 )
+# A count ("How many ...?"): a number or a number word, "a dozen", or no limit ("unlimited", "as many as you like").
+_COUNT = re.compile(
+    r"\b\d+|\b(?:"
+    + _ONE
+    + r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|"
+    r"millions?|billions?|dozens?|couple|single|both|none|unlimited|no\s+(?:limit|maximum)|any\s+number|as\s+many)\b",
+    re.I,
+)
 _DATE = re.compile(  # a year, a date, a month or weekday, or a time of day ("opens at nine on weekdays")
     # "3.8" is a version, not the 3rd of August: a point takes two digits after it ("9.30") or a year ("3.8.2024")
     r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d{1,2}(?:[/:]\d{1,2}(?:[/.]\d{2,4})?|\.\d{2}|\.\d{1,2}\.\d{2,4})\b"
@@ -383,6 +391,8 @@ def gives_kind(text: str, kind: str, question: str = "") -> bool:
         return bool(_PERCENT.search(text))
     if kind == "price":  # "£14.50", "20 euros", "free of charge": a sum of money, or nothing to pay
         return bool(_MONEY.search(text)) or _free_as_asked(text, question)
+    if kind == "count":
+        return bool(_COUNT.search(text))
     if kind == "amount":
         return bool(_AMOUNT.search(text))
     if kind == "date":

@@ -290,3 +290,55 @@ def test_a_price_is_the_row_named_by_its_own_words_not_the_whole_table(built_ind
     assert answer.answered and "£65" in answer.text and "£50" in answer.text, answer.text
     # What the list never prices stays declined.
     assert not assistant.ask("How much does the pet health club cost per month?").answered
+
+
+DIGITAL_GUIDE = """---
+title: Riverside Library digital services
+---
+# Riverside Library digital services
+
+## E-books
+
+With the BookCloud app you can borrow up to 8 e-books at a time, each for 21 days. Loans return themselves, so
+there is nothing to pay if you forget.
+
+## E-magazines
+
+NewsShelf gives you free digital copies of popular magazines and newspapers, including the latest issues. Magazines
+cover hobbies, cookery, gardening, travel, computing, news and more, and you can keep issues for as long as you like
+once downloaded. Newspapers include national and international titles and are available on the day of publication.
+
+To use NewsShelf, download the NewsShelf app and create an account with your library card number.
+
+## Public computers
+
+Members can use the public computers free for up to 2 hours a day. Printing costs 15p a page.
+"""
+
+
+@pytest.mark.ingest
+def test_how_many_is_answered_by_a_number_not_by_once_or_a_day(built_index, tmp_path):
+    """A tester's library guide answered "how many magazines can I have on PressRack at the same time?", which it
+    never says, with the app's description: "once downloaded" and "the day of publication" passed for an amount. A
+    count is a number ("8 e-books"), a number word, or no limit."""
+    from bot.assistant import Assistant
+    from bot.question.patterns import asked_kind
+    from bot.text import gives_kind
+
+    question = "how many magazines can I have on PressRack at the same time?"
+    kind = asked_kind(question)
+    for sentence in (
+        "Magazines cover hobbies, cookery and more, and you can keep issues for as long as you like once downloaded.",
+        "Newspapers include national titles and are available on the day of publication.",
+    ):
+        assert not gives_kind(sentence, kind, question), sentence
+    for sentence in ("You can borrow up to 8 e-books at a time.", "There is no limit.", "Each member has one pass."):
+        assert gives_kind(sentence, kind, question), sentence
+    # "How many times ...?" is answered by "once" or "every day".
+    assert gives_kind("Bins are emptied once a week.", asked_kind("How many times are bins emptied?"), "")
+
+    assistant = Assistant.build(one_file_indexed(built_index, tmp_path, DIGITAL_GUIDE))
+    answer = assistant.ask("How many e-books can I borrow on BookCloud at once?")
+    assert answer.answered and "up to 8 e-books" in answer.text, answer.text
+    answer = assistant.ask("how many magazines can I have on NewsShelf at the same time?")
+    assert not answer.answered and "don't give a number" in answer.text, answer.text

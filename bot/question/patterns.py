@@ -222,6 +222,13 @@ _TABLE = (
         ),
         ("How much memory does R use?", "How much is left of the budget?", "How many people work there?"),
     ),
+    # A count of things: answered by a number, not by a time ("keep issues for as long as you like once downloaded").
+    _row(
+        "asks_count",
+        r"\bhow\s+many\b(?!\s+(?:times|percent)\b)",
+        ("How many magazines can I have at once?", "how many days a week can i work from home"),
+        ("How many times a year is it serviced?", "How much does it cost?"),
+    ),
     # A number to dial: answered by one, not by any number ("within 5 days").
     _row(
         "asks_phone",
@@ -701,7 +708,7 @@ def names_document_as_this(question: str) -> bool:
 
 
 def asked_kind(question: str) -> str:
-    """ "phone", "percent", "price", "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
+    """ "phone", "percent", "price", "count", "amount", "date" or "person" for a question that asks for one (one a sentence either has or lacks:
     "How much does it cost ...?", "When was ... released?", "Who invented ...?"); "" for any other."""
     if _P["asks_phone"].find(question):
         return "phone"
@@ -709,6 +716,8 @@ def asked_kind(question: str) -> str:
         return "percent"
     if _P["asks_price"].find(question):
         return "price"
+    if _P["asks_count"].find(question):
+        return "count"
     if _P["asks_amount"].find(question):
         return "amount"
     if _P["asks_date"].find(question):

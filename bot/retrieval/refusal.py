@@ -186,6 +186,7 @@ ASKED_KIND_WORDS = {
     "phone": "a phone number",
     "percent": "a percentage",
     "price": "an amount of money",
+    "count": "a number",
     "amount": "an amount or a number",
     "date": "a date",
     "person": "a name",
