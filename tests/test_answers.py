@@ -318,3 +318,19 @@ def test_a_possessive_is_searched_as_its_word():
 
     assert tokenize("gpg's trust column") == tokenize("the gpg trust column") == ["gpg", "trust", "column"]
     assert tokenize("Python’s GIL") == ["python", "gil"] and tokenize("Pyd files are dll’s") == ["pyd", "file", "dll"]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "question", "subject"),
+    [
+        # A tester's library: "is it open on tuesdays?" after "What time does the Hollins Green branch shut on a
+        # wednesday?" was searched as "is time open on tuesdays?" and answered with the Tuesday activities.
+        ("What time does the Hollins Green branch shut on a wednesday?", "is it open on tuesdays?", "Hollins Green"),
+        ("Which days is the Wexcombe pool open?", "is it heated?", "Wexcombe pool"),
+    ],
+)
+def test_it_after_what_time_or_which_day_is_the_thing_asked_about_not_the_time(earlier, question, subject):
+    from bot.question.followup import condense
+
+    standalone = condense(question, [earlier])
+    assert subject in standalone and not {"time", "days"} & set(standalone.lower().split()), standalone

@@ -479,10 +479,14 @@ class ExtractiveAnswerer:
         margin = SPECIFIC_SUBJECT_MARGIN if subject_weight >= SPECIFIC_SUBJECT_IDF else SUBJECT_MARGIN
 
         def headed_by_subject(c: Candidate) -> bool:
-            # A section headed by the subject's name alone is about it: "In the Barn Block: 2 washing machines ..."
-            # under "Laundry" answers "Is there a laundry on site?" (a table row naming the laundry had led).
-            leaf = set(tokenize(headings[c.source_n][1].rsplit(" > ", 1)[-1]))
-            return subject in leaf and leaf <= query_terms
+            # A section headed by the subject's name is about it: "In the Barn Block: 2 washing machines ..." under
+            # "Laundry" answers "Is there a laundry on site?" (a table row naming the laundry had led), the hours
+            # under "Hollins Green Library" "Is Hollins Green open on Tuesdays?" (an activity there had led).
+            # A heading that is a name ("Hollins Green Library"), not a question that names the subject ("Is Python
+            # a good first language?" is about the language's merits, not all that is said of Python).
+            name = headings[c.source_n][1].rsplit(" > ", 1)[-1]
+            leaf = set(tokenize(name))
+            return subject in leaf and (leaf <= query_terms or len(leaf) == len(re.findall(r"[\w'-]+", name)))
 
         # Only what is said of the subject follows a sentence that leads for naming it: the sentence it
         # displaced answers something else ("Is my data safe if I paste it into ChatGPT?" is not about ChatGPT).

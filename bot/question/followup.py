@@ -252,26 +252,28 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
         alone = not (had_marker or _points_back(body))
         return f"{body} ({antecedent})?", alone
     subject_pronoun = P["subject_pronoun"].find(rewritten)
-    spans = noun_phrases(antecedent)
-    if subject_pronoun and spans and P["auxiliary"].find(antecedent):
+    # "What time does the branch shut?" is read as "When does the branch shut?": "it" is the branch
+    asked = P["asks_when"].regex.sub("When ", antecedent, count=1)
+    spans = noun_phrases(asked)
+    if subject_pronoun and spans and P["auxiliary"].find(asked):
         # "Does it need one?" after "Can generative AI work without an LLM?": "it" is the earlier subject.
         begin, end = spans[0]
-        subject = antecedent[begin:end]
+        subject = asked[begin:end]
         rest = rewritten[subject_pronoun.end() :]
         if P["ends_in_one"].find(rest) and len(spans) > 1:
             begin, end = spans[-1]
-            article = P["article_before"].find(antecedent[:begin])  # "an LLM", not "LLM"
-            topic = antecedent[article.start() if article else begin : end]
+            article = P["article_before"].find(asked[:begin])  # "an LLM", not "LLM"
+            topic = asked[article.start() if article else begin : end]
             rest = P["ends_in_one"].regex.sub(topic, rest)
         return f"{_agree(subject_pronoun.group(1), subject)}{subject}{rest}?", False
     if not tokenize(body):
         # "What are they?": nothing but a pronoun, so the earlier question is what is asked again.
         return f"{antecedent}?", False
     tail = _topic_tail(antecedent)
-    if spans and P["what_are_the"].find(antecedent):
+    if spans and P["what_are_the"].find(asked):
         # "What are the privacy concerns with AI?" is about the concerns: "do about it" means them, not AI; "How
         # many leave days do I get after 7 years?" about the days: "can I carry them over?" means them.
-        tail = re.sub(r"^(?:many|much)\s+", "", antecedent[spans[0][0] : spans[0][1]], flags=re.I)
+        tail = re.sub(r"^(?:many|much)\s+", "", asked[spans[0][0] : spans[0][1]], flags=re.I)
     if tail and P["pronoun"].find(rewritten):
         rewritten = P["pronoun"].regex.sub(
             lambda m: _possessive(tail) if m.group(1).lower() in ("its", "their") else tail, rewritten, count=1

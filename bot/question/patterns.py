@@ -530,6 +530,15 @@ _TABLE = (
         "match",
     ),
     _row(
+        # "What time does the branch shut?" asks when: its subject is the branch, not the time
+        "asks_when",
+        r"^\s*(?:what|which)\s+(?:time|day|date|year|month)s?\s+(?=(?:is|are|was|were|do|does|did|can|could|will|would|"
+        r"should|has|have)\b)",
+        ("What time does the Hollins Green branch shut on a wednesday?", "Which days is the pool open?"),
+        ("What time slots are free?", "Which day passes do you sell?"),
+        "match",
+    ),
+    _row(
         "what_are_the",
         r"^(?:what|which)\s+(?:are|is|were|was)\s+(?:the|some|a|an)\s+|^how\s+(?:many|much)\s+(?!do\b|does\b|is\b|are\b)"
         # "Which guided tours do you offer?": about the tours, not the offering (the words before the verb it asks with)

@@ -1,0 +1,38 @@
+"""A tester's folder for a made-up library service (Brackenford Libraries, 2026-12-07), as written: a PDF of charges,
+a Word membership policy, PowerPoint welcome slides, an HTML FAQ, a Markdown guide to digital services and a
+plain-text branch sheet. Each question is one of the tester's that its answers got wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import folder_assistant
+
+FOLDER = Path(__file__).parent / "cases/library-folder"
+
+pytestmark = pytest.mark.ingest
+
+
+@pytest.fixture(scope="module")
+def brackenford(built_index, tmp_path_factory):
+    return folder_assistant(built_index, tmp_path_factory.mktemp("brackenford") / "index", FOLDER)
+
+
+def test_a_follow_up_on_a_branch_gets_the_branchs_hours(brackenford):
+    # "is it open on tuesdays?" was searched as "is time open on tuesdays?" ("What time does ..." read as about the
+    # time), and then answered with "Hollins Green: Thursdays 10:30am", a slide's activity naming the branch,
+    # before the hours under the branch's own heading.
+    answer = brackenford.ask(
+        "is it open on tuesdays?", ["What time does the Hollins Green branch shut on a wednesday?"]
+    )
+    assert answer.answered and "Tuesday: CLOSED" in answer.text, answer.text
+    assert "Thursdays 10:30am" not in answer.text and "Rhymetime" not in answer.text, answer.text
+
+
+def test_how_many_is_declined_when_no_number_is_given(brackenford):
+    # The guide says what the magazine app holds and that issues may be kept "as long as you like once downloaded",
+    # never how many one may have: the answer had been the app's description.
+    answer = brackenford.ask("how many magazines can I have on PressRack at the same time?")
+    assert not answer.answered and "don't give a number" in answer.text, answer.text
