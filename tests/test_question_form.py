@@ -151,3 +151,22 @@ def test_a_documents_title_before_says_about_is_read_as_the_kind_of_document():
         "What does the document mention on paging?"
     )
     assert title_as_document("Can I do remote work from Spain?", titles) == "Can I do remote work from Spain?"
+
+
+@pytest.mark.parametrize(
+    ("question", "query"),
+    [
+        # A tester's library: "list" weighed most of the question's words, and the answer was about bringing drinks.
+        (
+            "what do I need to bring with me to join the library? list please",
+            "what do I need to bring with me to join the library?",
+        ),
+        ("what activities do you have for kids? can you list them", "what activities do you have for kids?"),
+        ("Which rooms can I hire, as a list?", "Which rooms can I hire?"),
+    ],
+)
+def test_asking_for_a_list_is_the_answers_form_not_a_word_of_what_is_asked(question, query):
+    form = read_question(question)
+    assert form.query == query and form.wants_list, (form.query, form.wants_list)
+    # "list" that names something stays a word of the question.
+    assert "list" in read_question("What is on the waiting list?").query

@@ -35,12 +35,21 @@ def read_question(
     model's). Small talk is searched as it is: "thanks!" after a question is no follow-up to it."""
     talk = small_talk(question)
     stripped = _P["yes_or_no_aside"].regex.sub("", question).strip() or question
+    # "... list please" asks for the answer as a list; "list" is no word of what is asked about
+    aside = _P["list_aside"].find(stripped)
+    unlisted = (
+        stripped[: aside.start()].strip() + ("?" if aside and "?" in aside.group() else "") if aside else stripped
+    )
+    listed = bool(unlisted) and unlisted != stripped and not talk
+    stripped = unlisted if listed else stripped
     if respell is not None:
         stripped, history = respell(stripped), [respell(h) for h in history or []]
     glued = False
     if not query:
         query, glued = (stripped, False) if talk else condense_reading(stripped, history or [], closest)
     form = _read(question, stripped, query, talk)
+    if listed:
+        form = dataclasses.replace(form, wants_list=True)
     # "Tell me more" goes on from the answer before; "Give me an example." may repeat an example it gave.
     if history and not talk and _P["bare_request"].find(stripped) and "example" not in stripped.lower():
         form = dataclasses.replace(form, more=True)

@@ -101,6 +101,22 @@ _TABLE = (
         ("Can LLMs make images? Yes or no.", "Yes or no: is R free?", "Is R typed (true or false)?"),
         ("Can LLMs make images?",),
     ),
+    _row(  # a request for the answer's form, not a word of what is asked: "what activities ...? can you list them"
+        "list_aside",
+        r"\s*[,.;:?!-]\s*(?:(?:can|could|would)\s+you\s+|please\s+)?list(?:\s+(?:them|it|these|those|everything|all))?"
+        r"(?:\s+for\s+me)?(?:\s+please)?[?.!]*\s*$|[\s,.;:?!-]*\b(?:as|in)\s+a\s+list(?:\s+please)?[?.!]*\s*$",
+        (
+            "what do I need to bring with me to join the library? list please",
+            "what activities do you have for kids? can you list them",
+            "Which rooms can I hire, as a list?",
+        ),
+        (
+            "Can I list my flat for rent?",
+            "What is on the waiting list?",
+            "Is my book on the list?",
+            "What is on the list?",
+        ),
+    ),
     _row(
         "yes_no",
         # The question may open with a clause of its own: "Now that AI is so capable, can we drop human review?"
