@@ -161,7 +161,9 @@ def test_asked_kind_and_what_gives_it():
     from bot.question.patterns import asked_kind
     from bot.text import gives_kind
 
-    assert asked_kind("How many spaces should I indent with?") == "amount"
+    # A count is asked for by "How many ...?" and given by a number (not "once" or "a day"; tests/test_refusal.py).
+    assert asked_kind("How many spaces should I indent with?") == "count"
+    assert gives_kind("Use 4 spaces per indentation level.", "count")
     # A sum of money named as such asks for one: "What is the largest bug bounty Node.js has ever paid out?" had
     # been answered with a description of the bounty programme (tester).
     assert asked_kind("What is the largest bug bounty Node.js has ever paid out?") == "amount"
