@@ -69,6 +69,16 @@ def test_sentences_keep_short_lists_with_their_lead_in():
     assert [s.text for s in sentences] == ["It can generate: Written content, Videos."]
     yes = passage_sentences("Q?\n\nYes. Many systems use GANs. Others do not.")
     assert yes[0].text == "Yes. Many systems use GANs."
+    # A label on the line before its list leads it in without a colon: a tester's branch sheet had its hours quoted
+    # before their "Opening hours", which came last as a sentence of its own.
+    hours = passage_sentences(
+        "Hollins Green\n\nPhone: 01632 960 452.\nOpening hours\n- Monday: 10am - 5pm\n- Tuesday: CLOSED"
+    )
+    assert [s.text for s in hours] == ["Phone: 01632 960 452.", "Opening hours: Monday: 10am - 5pm, Tuesday: CLOSED."]
+    assert hours[1].quotes == ("Opening hours", "Monday: 10am - 5pm", "Tuesday: CLOSED")
+    # A sentence that ends is no label: its list's items are quoted alone.
+    said = passage_sentences("Shop\n\nWe sell food.\n- milk\n- bread")
+    assert [s.text for s in said] == ["We sell food.", "milk, bread."]
 
 
 def test_a_list_item_with_a_bold_label_keeps_both_of_its_marks():

@@ -143,8 +143,13 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
         items = [_item_text(ln[2:]) for ln in lines if ln.startswith("- ")]
         lead_sentences = split_sentences(" ".join(prose)) if prose else []
         lead = lead_sentences[-1] if lead_sentences else heading
+        # A label on the line before its list leads it in as "...:" does: "Opening hours" over "- Monday: 10am - 5pm"
+        # (quoted apart, it came after the hours it names).
+        leads_in = lead.endswith(":") or (
+            bool(items and lead_sentences) and prose[-1].strip() == lead and not lead.endswith((".", "!", "?", ";"))
+        )
         for n, s in enumerate(lead_sentences):
-            if not (items and s is lead and s.endswith(":")):  # a lead-in is quoted with its items
+            if not (items and s is lead and leads_in):  # a lead-in is quoted with its items
                 # An FAQ's "A: Yes, dogs must be kept on a short lead." is quoted without its marker, which would
                 # hide the "Yes" of another question from the answerer (`bot.answer.quoting.VERDICT`); it is
                 # still read with it (the context is what ingest embedded).
@@ -154,14 +159,14 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
         lists += 1
         if sum(len(i) for i in items) / len(items) <= 45:
             joined = ", ".join(i.rstrip(".") for i in items)
-            text = f"{lead} {joined}." if lead.endswith(":") else f"{joined}."
-            quotes = (lead, *items) if lead.endswith(":") else tuple(items)
+            text = (f"{lead} {joined}." if lead.endswith(":") else f"{lead}: {joined}.") if leads_in else f"{joined}."
+            quotes = (lead, *items) if leads_in else tuple(items)
             add(text, f"{heading} {lead} {joined}", quotes=quotes, list_id=lists)
         else:
             for item in items:
                 # A list's lead-in is said over its items whatever its length ("A concession rate of 20% off ...,
                 # but not annual memberships, is available to:"); a table's, only when short (its column names
                 # already say what its rows hold).
-                label = lead if lead.endswith(":") and (len(lead) <= 60 or not TABLE_ROW.match(item)) else ""
+                label = lead if leads_in and (len(lead) <= 60 or not TABLE_ROW.match(item)) else ""
                 add(item, f"{heading} {lead} {item}", label, quotes=(label, item) if label else (item,), list_id=lists)
     return out
