@@ -174,9 +174,44 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().translate(_STRAIGHT_QUOTES)
 
 
+# The past forms of common verbs whose stem the plural folding cannot find: "I've lost a book" asks what "if you
+# lose a book" answers. Only forms that are no other word ("found", "left", "felt" are).
+_PAST_FORMS = {
+    "lost": "lose",
+    "paid": "pay",
+    "bought": "buy",
+    "broke": "break",
+    "broken": "break",
+    "stole": "steal",
+    "stolen": "steal",
+    "forgot": "forget",
+    "forgotten": "forget",
+    "chose": "choose",
+    "chosen": "choose",
+    "wrote": "write",
+    "written": "write",
+    "took": "take",
+    "taken": "take",
+    "sent": "send",
+    "spent": "spend",
+    "kept": "keep",
+    "sold": "sell",
+    "gave": "give",
+    "given": "give",
+    "ate": "eat",
+    "eaten": "eat",
+    "drove": "drive",
+    "driven": "drive",
+    "began": "begin",
+    "begun": "begin",
+}
+
+
 def stem(word: str) -> str:
     """A word with its plural and possessive folded ("images" -> "image", "libraries" -> "library", "Python's" ->
-    "python")."""
+    "python"), and a common verb's past form its present ("lost" -> "lose")."""
+    if word in _PAST_FORMS:
+        return _PAST_FORMS[word]
     word = word.removesuffix("'s")
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"

@@ -36,3 +36,13 @@ def test_how_many_is_declined_when_no_number_is_given(brackenford):
     # never how many one may have: the answer had been the app's description.
     answer = brackenford.ask("how many magazines can I have on PressRack at the same time?")
     assert not answer.answered and "don't give a number" in answer.text, answer.text
+
+
+def test_a_past_form_asks_what_its_verb_answers(brackenford):
+    # "I've lost a library book" shared only "lost" with "I've lost my library card. What should I do?" and got the
+    # card's price: "lost" is "lose", as in the FAQ's "What happens if I lose a library book?".
+    from bot.text import tokenize
+
+    assert "lose" in tokenize("I've lost a library book") and "pay" in tokenize("I paid twice")
+    answer = brackenford.ask("I've lost a library book, how much will I have to pay?")
+    assert answer.answered and "£2.50 administration fee" in answer.text, answer.text
