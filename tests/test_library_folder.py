@@ -46,3 +46,11 @@ def test_a_past_form_asks_what_its_verb_answers(brackenford):
     assert "lose" in tokenize("I've lost a library book") and "pay" in tokenize("I paid twice")
     answer = brackenford.ask("I've lost a library book, how much will I have to pay?")
     assert answer.answered and "£2.50 administration fee" in answer.text, answer.text
+
+
+def test_a_lead_in_naming_all_that_is_asked_answers_with_its_items(brackenford):
+    # The slide's "Summer Reading Challenge for ages 4 to 11:" fitted best, but a bare lead-in is quoted only with
+    # its items: the answer was the FAQ's "Young people aged 14 to 24 can help with the Summer Reading Challenge".
+    answer = brackenford.ask("What is the Summer Reading Challenge?")
+    assert answer.answered and "Summer Reading Challenge for ages 4 to 11:" in answer.text, answer.text
+    assert "read 6 library books over the summer holidays" in answer.text, answer.text

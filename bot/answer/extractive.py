@@ -472,7 +472,9 @@ class ExtractiveAnswerer:
                 for c in ranked
                 if (c.source_n, c.sentence.list_id) == (top.source_n, top.sentence.list_id)
                 and c.sentence.order > top.sentence.order
-                and lacking & terms(c)
+                # a lead-in that names all that is asked ("Summer Reading Challenge for ages 4 to 11:") is
+                # answered by all its items, what it is
+                and (lacking & terms(c) or not lacking)
             ]
         best = top if items else best  # quoted with its list
         about = [c for c in ranked if subject in terms(c)] if subject and not items else []
