@@ -54,3 +54,9 @@ def test_a_lead_in_naming_all_that_is_asked_answers_with_its_items(brackenford):
     answer = brackenford.ask("What is the Summer Reading Challenge?")
     assert answer.answered and "Summer Reading Challenge for ages 4 to 11:" in answer.text, answer.text
     assert "read 6 library books over the summer holidays" in answer.text, answer.text
+
+
+def test_what_if_asks_the_question_before_on_a_new_condition(brackenford):
+    # "what if I'm not a member?" was searched alone, and declined with the members' duties as what comes closest.
+    answer = brackenford.ask("what if I'm not a member?", ["how long can I use the computers for free"])
+    assert answer.answered and "guest pass for £1.50 an hour" in answer.text, answer.text

@@ -231,6 +231,10 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
 
     if P["why_so"].find(body):
         return f"{antecedent}?", False  # "Why is that?" asks the earlier question again, for its reasons
+    if P["what_if"].find(question):
+        # "what if I'm not a member?" after "how long can I use the computers for free": that question on a new
+        # condition; read alone too ("What if I lose my card?" may be a question of its own).
+        return f"{body} ({antecedent})?", True
     if P["bare_request"].find(body):
         return f"{body} ({antecedent})?", False  # "Give me an example.": of what was just asked, never on its own
     rewritten = body

@@ -417,6 +417,13 @@ _TABLE = (
         ("Android apps?",),
         "match",
     ),
+    _row(  # "what if I'm not a member?": the question before, asked again on a new condition
+        "what_if",
+        r"^(?:what|and)\s+if\b",
+        ("what if I'm not a member?", "And if I pay monthly?"),
+        ("What is the fee if I pay late?", "If I pay late, what happens?"),
+        "match",
+    ),
     _row(
         "what_about",
         r"^(?:what|how)\s+about\s+(.+)$",
