@@ -76,6 +76,14 @@ def test_sentences_keep_short_lists_with_their_lead_in():
     )
     assert [s.text for s in hours] == ["Phone: 01632 960 452.", "Opening hours: Monday: 10am - 5pm, Tuesday: CLOSED."]
     assert hours[1].quotes == ("Opening hours", "Monday: 10am - 5pm", "Tuesday: CLOSED")
+    # A sentence going on from a label made its heading is quoted after the label, not as a fragment in lower case.
+    expired = passage_sentences('"Card expired"\n\nthis usually means your e-card has run out. Ask at the desk.')
+    assert [s.text for s in expired] == [
+        '"Card expired": this usually means your e-card has run out.',
+        "Ask at the desk.",
+    ]
+    assert expired[0].quotes == ("this usually means your e-card has run out.",)
+    assert passage_sentences("Tools\n\ndebmake is a tool.")[0].text == "debmake is a tool."  # a name in lower case
     # A sentence that ends is no label: its list's items are quoted alone.
     said = passage_sentences("Shop\n\nWe sell food.\n- milk\n- bread")
     assert [s.text for s in said] == ["We sell food.", "milk, bread."]

@@ -103,6 +103,10 @@ def split_sentences(paragraph: str) -> list[str]:
     return merged
 
 
+# A sentence opening on a small word in lower case ("this usually means ...") goes on from what came before it.
+_GOES_ON = re.compile(r"(?:this|that|these|those|it|its|they|then|and|but|or|so|which|if|when|you|your|the|a|an)\b")
+
+
 def heading_line(passage_text: str) -> str:
     """The heading line of a passage (as produced by `chunk_article`), or "" if it has none."""
     first, separator, _rest = passage_text.partition("\n\n")
@@ -153,7 +157,13 @@ def passage_sentences(passage_text: str) -> list[Sentence]:
                 # An FAQ's "A: Yes, dogs must be kept on a short lead." is quoted without its marker, which would
                 # hide the "Yes" of another question from the answerer (`bot.answer.quoting.VERDICT`); it is
                 # still read with it (the context is what ingest embedded).
-                add(ANSWER_MARK.sub("", s, count=1) if n == 0 else s, f"{heading} {s}".strip())
+                said = ANSWER_MARK.sub("", s, count=1) if n == 0 else s
+                if not out and n == 0 and heading and not heading.endswith(("?", ".")) and _GOES_ON.match(said):
+                    # '**"Card expired"**: this usually means ...' under its label made a heading goes on from the
+                    # label: quoted alone, it read "this usually means your temporary e-card has passed ..."
+                    add(f"{heading}: {said}", f"{heading} {s}", quotes=(said,))
+                    continue
+                add(said, f"{heading} {s}".strip())
         if not items:
             continue
         lists += 1
