@@ -40,7 +40,9 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def _launch(tmp_path: Path, env: dict[str, str] | None, index_from: Path | None) -> tuple[subprocess.Popen, int]:
+def _launch(
+    tmp_path: Path, env: dict[str, str] | None, index_from: Path | None, cwd: Path = ROOT
+) -> tuple[subprocess.Popen, int]:
     starts("server")
     if index_from is not None:
         copy_index(index_from, tmp_path / "index")
@@ -55,7 +57,7 @@ def _launch(tmp_path: Path, env: dict[str, str] | None, index_from: Path | None)
     with open(tmp_path / "serve.log", "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.tools.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
+            cwd=cwd,
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -75,7 +77,7 @@ def serve_apps(*specs: dict):
     try:
         for spec in specs:
             tmp_path = spec["tmp_path"]
-            proc, port = _launch(tmp_path, spec.get("env"), spec.get("index_from"))
+            proc, port = _launch(tmp_path, spec.get("env"), spec.get("index_from"), spec.get("cwd", ROOT))
             launched.append((proc, port, tmp_path / "serve.log", spec.get("ready_path", "/")))
         for proc, port, log_path, ready_path in launched:
             _wait_for_http(f"http://127.0.0.1:{port}{ready_path}", proc, log_path)

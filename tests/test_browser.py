@@ -18,11 +18,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 def servers(tmp_path_factory, built_index):
     """The module's two servers, started together (a start is mostly one core's work):
 
-    - `server`: an empty index folder that it must build itself;
+    - `server`: an empty index folder that it must build itself, started in a folder outside the checkout as a
+      user's `bot serve` may be (Chainlit then made default settings there and the chat never answered);
     - `strict_server`: lets each client address send 3 messages a minute (on a copy of the session's index).
     """
+    folder = tmp_path_factory.mktemp("serve")
     with serve_apps(
-        {"tmp_path": tmp_path_factory.mktemp("serve")},
+        {"tmp_path": folder, "cwd": folder},
         {
             "tmp_path": tmp_path_factory.mktemp("strict"),
             "env": {"BOT_RATE_LIMIT_MESSAGES": "3"},

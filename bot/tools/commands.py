@@ -256,10 +256,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
     host = args.host or settings.host
     os.environ["BOT_HOST"] = host  # the app answers to the name it listens on (its allowed hosts)
-    os.environ["CHAINLIT_APP_ROOT"] = str(_app_root(Path.cwd()))
+    os.environ["CHAINLIT_APP_ROOT"] = str(_app_root(_project(Path.cwd())))
     argv = [sys.executable, "-m", "chainlit", "run", str(app), "--headless"]
     argv += ["--host", host, "--port", str(args.port or settings.port)]
     os.execv(sys.executable, argv)  # replaces this process
+
+
+def _project(cwd: Path) -> Path:
+    """The folder holding the app's `.chainlit/` settings and `public/` page files: the one the server is started
+    in when it has them, else this checkout's. Started elsewhere ("bot serve --corpus ~/docs" from a home folder),
+    Chainlit made default settings there and the chat never answered."""
+    checkout = Path(__file__).resolve().parents[2]
+    return cwd if (cwd / ".chainlit").is_dir() or not (checkout / ".chainlit").is_dir() else checkout
 
 
 def _app_root(project: Path) -> Path:
