@@ -53,7 +53,9 @@ FAQ = _passages(
     ["p. 1", "p. 2", "p. 3", "p. 5", "p. 40", "p. 41"],
 )
 HANDBOOK = _passages(
-    "handbook.docx", "Staff Handbook", ["Holidays", "Holidays > Booking", "Expenses", "Contents", "Security"]
+    "handbook.docx",
+    "Staff Handbook",
+    ["1. Purpose of this handbook", "Holidays", "Holidays > Booking", "Expenses", "Contents", "Security", "Scope"],
 )
 
 
@@ -73,7 +75,8 @@ def test_question_headings_become_starters_spread_over_sections_numbering_stripp
 
 def test_without_question_headings_starters_ask_about_main_sections_skipping_boilerplate():
     document = describe_document("handbook.docx", HANDBOOK, None)
-    assert document.sections == ("Holidays", "Expenses", "Contents", "Security")
+    assert document.sections == ("Purpose of this handbook", "Holidays", "Expenses", "Contents", "Security", "Scope")
+    # What the handbook is for is no starter: "What does the document say about purpose of this handbook?"
     assert pick_starters([document]) == [
         "What does the document say about holidays?",
         "What does the document say about expenses?",
@@ -233,7 +236,8 @@ def test_readme_names_documents_sections_pages_and_how_answers_are_sourced():
     assert readme.startswith("# Acme Helper\n")
     assert "It answers from 2 documents:" in readme
     assert "- **R FAQ**, r-faq.pdf, 112 pages" in readme  # the page count ingest recorded, not the last passage's
-    assert "- **Staff Handbook**, handbook.docx\n  - Sections: Holidays · Expenses · Contents · Security" in readme
+    sections = "Purpose of this handbook · Holidays · Expenses · Contents · Security · Scope"
+    assert f"- **Staff Handbook**, handbook.docx\n  - Sections: {sections}" in readme
     assert "- *What is R?*" in readme
     assert "`[1]`" in readme and "quoted sentences in bold" in readme and "*Searched the documents*" in readme
     assert "LLM" not in readme and "article" not in readme

@@ -28,7 +28,9 @@ MAX_DOCUMENTS_SHOWN = 30  # in the readme; the rest are counted
 # Sections every document may have that say nothing about what it answers.
 _BOILERPLATE = re.compile(
     r"^(?:(?:table of )?contents|index|references|bibliography|acknowledge?ments?|copyright|licen[cs]e|"
-    r"about (?:this|the) (?:document|guide|book)|preface|foreword|appendix(?: \w+)?|notes?|footnotes|"
+    # "Purpose of this policy", "Scope": what the document is for, not what it says (a tester's library policy made
+    # "What do the documents say about purpose of this policy?")
+    r"about (?:this|the) [\w-]+|(?:purpose|scope|aims?|purpose and scope)(?: of (?:this|the) [\w-]+)?|preface|foreword|appendix(?: \w+)?|notes?|footnotes|"
     r"glossary|see also|further reading|sources?|introduction|overview|summary|conclusions?|abstract|welcome(?: to .*)?|"
     r"indices(?: and tables)?|navigation|search(?: page)?|module index)\W*$",  # (Sphinx's own pages)
     re.I,
