@@ -30,7 +30,8 @@ _BOILERPLATE = re.compile(
     r"^(?:(?:table of )?contents|index|references|bibliography|acknowledge?ments?|copyright|licen[cs]e|"
     # "Purpose of this policy", "Scope": what the document is for, not what it says (a tester's library policy made
     # "What do the documents say about purpose of this policy?")
-    r"about (?:this|the) [\w-]+|(?:purpose|scope|aims?|purpose and scope)(?: of (?:this|the) [\w-]+)?|preface|foreword|appendix(?: \w+)?|notes?|footnotes|"
+    rf"about (?:this|the) {DOCUMENT_NOUNS}|(?:purpose|scope|aims?|purpose and scope)(?: of (?:this|the) {DOCUMENT_NOUNS})?|"
+    r"preface|foreword|appendix(?: \w+)?|notes?|footnotes|"
     r"glossary|see also|further reading|sources?|introduction|overview|summary|conclusions?|abstract|welcome(?: to .*)?|"
     r"indices(?: and tables)?|navigation|search(?: page)?|module index)\W*$",  # (Sphinx's own pages)
     re.I,
