@@ -335,12 +335,17 @@ def defines_subject(text: str, subject_terms: set[str]) -> bool:
 
 # "one" counts unless it is the pronoun or a vague "more than one": "one of the mirrors", "no one", "than one machine".
 _ONE = r"(?<!\bthan )(?<!\bno )(?<!\bany )(?<!\beach )(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bwhich )one(?! of\b| another\b)"
+_NUMBER_WORDS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?"
+)
 _AMOUNT = re.compile(
     # a number, with its unit when glued to it ("256K", "10ms", "4GB"; not "3D")
     r"\b\d+(?:[.,]\d+)*(?:\s*%|(?:[kmgt]i?b?|[mµn]s|s|h|hrs?|mins?|[kcm]m|kg|px|x)\b|\b)|[$€£]|\b(?:"
     + _ONE
-    + r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|percent|once|twice|every|daily|weekly|monthly|"
+    + "|"
+    + _NUMBER_WORDS
+    + r"|trillions?|dozens?|percent|once|twice|every|daily|weekly|monthly|"
     r"yearly|annually|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
     re.I,
 )
@@ -348,8 +353,9 @@ _AMOUNT = re.compile(
 _COUNT = re.compile(
     r"\b\d+|\b(?:"
     + _ONE
-    + r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|"
-    r"millions?|billions?|dozens?|couple|single|both|none|unlimited|no\s+(?:limit|maximum)|any\s+number|as\s+many)\b",
+    + "|"
+    + _NUMBER_WORDS
+    + r"|dozens?|couple|single|both|none|unlimited|no\s+(?:limit|maximum)|any\s+number|as\s+many)\b",
     re.I,
 )
 _DATE = re.compile(  # a year, a date, a month or weekday, or a time of day ("opens at nine on weekdays")

@@ -50,9 +50,7 @@ class QuestionForm:
     defined: str = ""  # X of "What is X?" as written
     defined_name: str = ""  # X without its article, as a reply names it
     definition_terms: frozenset[str] = frozenset()  # X's tokens
-    kind: str = (
-        ""  # the kind of answer asked for: "phone", "percent", "price", "count", "amount", "date", "person" or ""
-    )
+    kind: str = ""  # the kind of answer asked for (`bot.question.patterns.asked_kind`: "price", "count", ...) or ""
     names: tuple[str, ...] = ()  # words of `question` written as names
     tool: str = ""  # the tool of "How do I ... with <tool>?" (of `question`)
     wants_list: bool = False

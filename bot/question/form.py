@@ -36,12 +36,11 @@ def read_question(
     talk = small_talk(question)
     stripped = _P["yes_or_no_aside"].regex.sub("", question).strip() or question
     # "... list please" asks for the answer as a list; "list" is no word of what is asked about
-    aside = _P["list_aside"].find(stripped)
-    unlisted = (
-        stripped[: aside.start()].strip() + ("?" if aside and "?" in aside.group() else "") if aside else stripped
-    )
-    listed = bool(unlisted) and unlisted != stripped and not talk
-    stripped = unlisted if listed else stripped
+    aside = None if talk else _P["list_aside"].find(stripped)
+    asked = stripped[: aside.start()].strip() if aside else ""  # "list please" alone is the question
+    listed = bool(aside and asked)
+    if aside and asked:
+        stripped = asked + ("?" if "?" in aside.group() else "")
     if respell is not None:
         stripped, history = respell(stripped), [respell(h) for h in history or []]
     glued = False
