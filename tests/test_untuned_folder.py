@@ -277,6 +277,34 @@ def test_a_procedure_headed_step_by_step_is_quoted_whole_for_a_how_to_question(b
             assert step in answer.text, (question, answer.text)
 
 
+SETUP = (
+    "# Tool setups\n\n## quilt\n\nThe quilt command offers a basic method for recording modifications. For packaging, "
+    "it should be customized to record modifications in the debian/patches/ directory instead of its default patches/ "
+    "directory.\n\nTo avoid changing the behaviour of the quilt command itself, create an alias dquilt by adding these "
+    'lines to the ~/.bashrc file:\n\n```\nalias dquilt="quilt --quiltrc=${HOME}/.quiltrc-dpkg"\n'
+    ". /usr/share/bash-completion/completions/quilt\ncomplete -F _quilt_completion $_quilt_complete_opt dquilt\n```\n\n"
+    "Then create ~/.quiltrc-dpkg as follows.\n\n```\nd=.\nwhile [ ! -d $d/debian -a `readlink -e $d` != / ];\n"
+    '    do d=$d/..; done\nif [ -d $d/debian ] && [ -z $QUILT_PATCHES ]; then\n    QUILT_PATCHES="debian/patches"\n'
+    '    QUILT_PATCH_OPTS="--reject-format=unified"\n    QUILT_DIFF_ARGS="-p ab --no-timestamps --no-index"\n'
+    '    QUILT_REFRESH_ARGS="-p ab --no-timestamps --no-index"\nfi\n```\n\n'
+    "## devscripts\n\nThe devscripts package holds helper scripts such as debsign and dch. Set DEBEMAIL and "
+    "DEBFULLNAME in ~/.bashrc so that dch writes your name into the changelog.\n"
+)
+
+
+def test_a_how_to_question_naming_a_section_gets_the_whole_section(built_index, tmp_path):
+    """ "How should I set up quilt so that it writes patches to debian/patches?" quoted the section's opening, that
+    quilt "should be customized", and none of the setup that follows it in the section "quilt" (debmake-doc): a
+    how-to question naming the section by its heading is answered with the section, as a summary request is."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.build(one_file_indexed(built_index, tmp_path, SETUP, "setups.md"))
+    answer = assistant.ask("How should I set up quilt so that it writes patches to debian/patches instead of patches/?")
+    assert answer.answered and "should be customized" in answer.text, answer.text
+    assert "alias dquilt" in answer.text and 'QUILT_PATCHES="debian/patches"' in answer.text, answer.text
+    assert "DEBFULLNAME" not in answer.text, answer.text
+
+
 MOVING_OUT = (
     "STORAGE FAQ\n===========\n\nQ. How do I end my rental?\nA. 1. Give us notice - at least 7 days for personal "
     "customers, 14 days for\n      business customers - in My Northgate (Account > Move out), by email to your store or\n"

@@ -387,7 +387,8 @@ def named_section(
     cover"). A procedure for "How do I X?" ("3. How to apply" for "How do I apply for WaterAssist?"): its steps rarely
     repeat the question's words, and another passage's sentence that does had answered ("we will apply whichever
     gives the lower bill"). A section asked about for what it says ("What does the charter say about Our service
-    standards?", the app's own starters): its lead-in, table and closing lines, not the lead-in alone."""
+    standards?", the app's own starters), or for how to do it ("How should I set up quilt so that ...?" of the section
+    "quilt"): its lead-in, table, code and closing lines, not the lead-in alone."""
     negated = asks_what_is_not(form.question)
     if not (form.how_to or form.wants_summary or negated):
         return []
@@ -395,8 +396,9 @@ def named_section(
     for n in sorted({c.source_n for c in candidates}):
         heading = NUMBERING.sub("", headings[n][1].split(" > ")[-1]).strip()
         terms = set(tokenize(heading))
-        # asked about by name: the heading written whole in the question ("say about Our service standards")
-        named = form.wants_summary and writes_whole(form.query, heading)
+        # asked about by name: the heading written whole in the question ("say about Our service standards", "How
+        # should I set up quilt ...?")
+        named = (form.wants_summary or form.how_to) and writes_whole(form.query, heading)
         procedure = bool(form.how_to and _HOW_TO_HEADING.search(heading))
         # "What isn't covered by the warranty?" asks for "What the warranties do not cover", not the table of what is
         denies = negated and bool(NEGATION.search(heading))
