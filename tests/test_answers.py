@@ -257,12 +257,25 @@ def test_condense_rewrites_pronouns_and_ellipsis():
         == "Which industries benefit from LLMs?"
     )
     assert condense("What about videos?", ["Can LLMs make images?"]) == "Can LLMs make videos?"
+    # one run of words holding subject, verb and object is not what "videos" stands in for: it had read "Can videos?"
+    assert (
+        condense("what about videos?", ["Can generative AI write music?"])
+        == "what about videos (Can generative AI write music)?"
+    )
     assert condense("What does GAN stand for?", ["Can LLMs make images?"]) == "What does GAN stand for?"
     # an "it" that stands for nothing keeps the earlier question alongside (it had been read "how much does site cost")
     assert (
         condense("how much does it cost to wash and dry a load", ["Is there a laundry on site?"])
         == "how much does it cost to wash and dry a load (Is there a laundry on site)?"
     )
+
+
+def test_a_follow_up_on_another_medium_keeps_what_was_asked_about(assistant):
+    # A new user's "what about videos?" after "Can generative AI write music?" was searched as "Can videos?" and
+    # answered "No, LLMs are built specifically for text-based tasks", a verdict on another question.
+    answer = assistant.ask("what about videos?", ["Can generative AI write music?"])
+    assert answer.answered and "Videos" in answer.text, answer.text
+    assert not answer.text.startswith("No"), answer.text
 
 
 @pytest.mark.parametrize("bad", ["", "   \n\t ", "\u200b\u200b", "x" * 2001])

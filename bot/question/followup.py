@@ -156,6 +156,10 @@ def _stand_in(antecedent: str, phrase: str, closest: Closest | None) -> str | No
     elif closest is not None and len(spans) > 1:
         pick = closest(phrase, [antecedent[a:b] for a, b in spans])  # "What about videos?" -> for "images"
     begin, end = spans[pick]
+    if len(spans) == 1 and len(_words(antecedent[begin:end])) >= 3 and not named_terms(phrase):
+        # "what about videos?" after "Can generative AI write music?": one run of words holds the subject, the verb
+        # and the thing asked about, and putting the phrase for all of it left "Can videos?"
+        return None
     before = antecedent[:begin]
     # "What about a tandem?" after "... rent an electric bike ...": "rent a tandem", not "rent an a tandem"; and
     # "rent tandems", not "rent an tandems"
