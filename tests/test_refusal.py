@@ -209,6 +209,10 @@ def test_a_decline_names_the_unknown_name_as_the_question_writes_it_whole():
     # A name ends with its sentence: it said "don't mention “Lisbon What”".
     reply = not_covered_reply("I'm going to a conference in Lisbon. What daily allowance do I get?", "", [], ["Lisbon"])
     assert "don't mention “Lisbon”," in reply
+    # A key word in lower case is no name: a new user's "Do LLMs hallucinate?" was told "don't mention “LLMs
+    # hallucinate”".
+    reply = not_covered_reply("Do LLMs hallucinate?", "the articles", [], ["hallucinate"])
+    assert "don't mention “hallucinate”," in reply
 
 
 @pytest.mark.ingest

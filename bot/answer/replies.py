@@ -54,7 +54,8 @@ def _names(question: str, unknown_names: list[str]) -> str:
 def whole_names(question: str, names: list[str]) -> list[str]:
     """Each name as the question writes it whole: "York" in "... to New York?" is “New York”, "Plus" in "How much
     does ChatGPT Plus cost?" is “ChatGPT Plus” (the capitalised or numbered words around it, the question's
-    first word and "I" apart)."""
+    first word and "I" apart). A key word in lower case is no name: "hallucinate" in "Do LLMs hallucinate?" is
+    “hallucinate”, not “LLMs hallucinate”."""
     words = re.findall(r"\S+", question)
     bare = [w.strip("“”\"'‘’()[],.;:!?") for w in words]
 
@@ -65,7 +66,7 @@ def whole_names(question: str, names: list[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         at = next((i for i, w in enumerate(bare) if w == name), None)
-        if at is None:
+        if at is None or not (name[:1].isupper() or any(c.isdigit() for c in name)):
             whole = name
         else:
             lo = hi = at
