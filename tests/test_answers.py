@@ -270,6 +270,16 @@ def test_condense_rewrites_pronouns_and_ellipsis():
     )
 
 
+def test_a_list_led_in_by_it_comes_after_the_sentence_it_points_back_to(assistant):
+    # A new user's "Can generative AI write music?" opened "It can generate: Written content, ...": the "It" (generative
+    # AI) was in the sentence quoted after it.
+    answer = assistant.ask("Can generative AI write music?")
+    assert answer.answered and "Audio and music" in answer.text, answer.text
+    assert answer.text.index("generative AI can produce multiple forms of content") < answer.text.index(
+        "It can generate:"
+    ), answer.text
+
+
 def test_a_follow_up_on_another_medium_keeps_what_was_asked_about(assistant):
     # A new user's "what about videos?" after "Can generative AI write music?" was searched as "Can videos?" and
     # answered "No, LLMs are built specifically for text-based tasks", a verdict on another question.

@@ -24,6 +24,7 @@ from bot.answer.about import about_documents_answer
 from bot.answer.overview import Document
 from bot.answer.quoting import (
     fill,
+    leading,
     quoted,
     shown,
     similar,
@@ -252,7 +253,8 @@ class ExtractiveAnswerer:
         # (An item of a list stays under the lead-in quoted before it: "a carer coming with a disabled visitor" read
         # first, then "Entry is FREE if you are:".)
         if verdict is not None and verdict in chosen and not _under_lead_in(verdict, chosen):
-            chosen = [verdict, *(c for c in chosen if c is not verdict)]
+            head = leading(verdict, chosen)
+            chosen = [*head, *(c for c in chosen if c not in head)]
         if not chosen and heading_asks():
             # The question as the heading above the best passage asks it ("Do I have to like “Monty Python’s
             # Flying Circus”?", offered as a question the documents answer): what is under it answers, however

@@ -53,6 +53,23 @@ def _leans_back(text: str) -> bool:
     return bool(_LEANS_BACK.match(text) or text[:1].islower() or _POINTS_BACK.search(text))
 
 
+def leading(first: Candidate, quoted: list[Candidate]) -> list[Candidate]:
+    """What an answer led by `first` opens with: `first`, after the sentence before it when it is a lead-in that
+    leans on that one and that one is quoted ("... generative AI can produce multiple forms of content. It can
+    generate: ...", not "It can generate: ..." first). A sentence saying something of its own leads as it is: "It
+    does not cover sewer flooding, ..." is the verdict."""
+    before = next(
+        (c for c in quoted if c.source_n == first.source_n and c.sentence.order == first.sentence.order - 1), None
+    )
+    said = first.sentence
+    # a list said as one sentence after its lead-in ("It can generate: Written content, Images ..."), not an item
+    # under its label (the label is what that leans on, and is quoted with it)
+    lead_in = (
+        bool(said.list_id and said.quotes) and said.quotes[0].endswith(":") and said.text.startswith(said.quotes[0])
+    )
+    return [before, first] if before is not None and lead_in and _leans_back(first.sentence.text) else [first]
+
+
 def with_neighbours(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
     """The chosen sentences plus the neighbours they lean on, each run in passage order.
 
@@ -195,7 +212,8 @@ def with_span(
         # They may not hire an e-bike" had "They" quoted after the sentence about the hirer (a tester).
         after = passage[passage.index(first) + 1 :]
         leaning = list(itertools.takewhile(lambda c: _leans_back(c.sentence.text), after))
-        passage = [first, *leaning] + [c for c in passage if c is not first and c not in leaning]
+        head = leading(first, passage)
+        passage = [*head, *leaning] + [c for c in passage if c not in head and c not in leaning]
     return passage + [c for c in chosen if c not in passage]
 
 
