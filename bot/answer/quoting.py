@@ -67,7 +67,7 @@ def leading(first: Candidate, quoted: list[Candidate]) -> list[Candidate]:
     lead_in = (
         bool(said.list_id and said.quotes) and said.quotes[0].endswith(":") and said.text.startswith(said.quotes[0])
     )
-    return [before, first] if before is not None and lead_in and _leans_back(first.sentence.text) else [first]
+    return [before, first] if before is not None and lead_in and _leans_back(said.text) else [first]
 
 
 def with_neighbours(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
