@@ -4,10 +4,13 @@ small folder that says what that company's documents said."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
-from .conftest import folder_indexed, one_file_indexed
+from .conftest import folder_assistant, folder_indexed, one_file_indexed
+
+SCHOOL_FEES = Path(__file__).parent / "cases/school-fees"  # a tester's fees PDF, as written
 
 pytestmark = pytest.mark.ingest
 
@@ -303,6 +306,15 @@ def test_a_how_to_question_naming_a_section_gets_the_whole_section(built_index, 
     assert answer.answered and "should be customized" in answer.text, answer.text
     assert "alias dquilt" in answer.text and 'QUILT_PATCHES="debian/patches"' in answer.text, answer.text
     assert "DEBFULLNAME" not in answer.text, answer.text
+
+
+def test_a_table_an_answer_quotes_part_of_is_quoted_whole_when_it_fits(built_index, tmp_path):
+    """ "piano lessons price?" got the three sentences about the lessons and two of the four price rows (a tester's
+    primary school, 2026-12-07: its fees PDF, as written): the answer's length cut the table, though the table alone
+    is short."""
+    answer = folder_assistant(built_index, tmp_path / "index", SCHOOL_FEES).ask("piano lessons price?")
+    assert answer.answered and "£24.00" in answer.text, answer.text
+    assert "| Shared lesson (pair), 30 minutes | £14.00 per pupil |" in answer.text, answer.text
 
 
 MOVING_OUT = (

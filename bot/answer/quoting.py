@@ -206,6 +206,14 @@ def with_span(
     for i, c in enumerate(own):
         if taken[c.sentence.list_id] >= 2 and 2 * taken[c.sentence.list_id] > items[c.sentence.list_id]:
             lo, hi = min(lo, i), max(hi, i)
+    # So is a table it quotes two rows of, when the table alone fits the budget: "piano lessons price?" got two of
+    # the four price rows after three sentences about the lessons.
+    columns = {i: _columns(c) for i, c in enumerate(own) if _columns(c)}
+    rows_taken = Counter(columns[i] for i in range(lo, hi + 1) if i in columns)
+    for table, count in rows_taken.items():
+        at = [i for i, cols in columns.items() if cols == table]
+        if count >= 2 and sum(_quoted_size(own[i]) for i in at) <= budget:
+            lo, hi = min(lo, *at), max(hi, *at)
     passage = [c for i, c in enumerate(own) if lo <= i <= hi or c in chosen]
     if first_leads:
         # What leans on the leading sentence comes with it: "Young people aged 16 or 17 may hire a city bike ...
@@ -215,6 +223,12 @@ def with_span(
         head = leading(first, passage)
         passage = [*head, *leaning] + [c for c in passage if c not in head and c not in leaning]
     return passage + [c for c in chosen if c not in passage]
+
+
+def _columns(c: Candidate) -> tuple[str, ...]:
+    """The column names of the table rows a candidate quotes, or () when it quotes none."""
+    rows = table_rows(c.sentence)
+    return tuple(column for column, _ in rows[1][0]) if rows else ()
 
 
 def _quoted_size(c: Candidate) -> int:
