@@ -262,6 +262,9 @@ def test_condense_rewrites_pronouns_and_ellipsis():
         condense("what about videos?", ["Can generative AI write music?"])
         == "what about videos (Can generative AI write music)?"
     )
+    # "it" after "Can I ...?" is doing that: it had been read "how much does book cost?" and "is bring free?"
+    assert condense("how much does it cost?", ["Can I reserve a book?"]) == "how much does it cost to reserve a book?"
+    assert condense("is it free?", ["Can I bring my dog?"]) == "is it free to bring my dog?"
     assert condense("What does GAN stand for?", ["Can LLMs make images?"]) == "What does GAN stand for?"
     # an "it" that stands for nothing keeps the earlier question alongside (it had been read "how much does site cost")
     assert (

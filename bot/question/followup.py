@@ -249,6 +249,11 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
     head = _head_after_which(antecedent)
     if head and P["which_ones"].find(rewritten):
         rewritten = P["which_ones"].regex.sub(lambda m: f"{m.group(1)} {head}", rewritten, count=1)
+    act = P["act_asked"].find(antecedent)
+    if act and P["it_of_act"].find(body):
+        # "how much does it cost?" after "Can I reserve a book?" asks what reserving one costs (it was read "how much
+        # does book cost?", and answered with the inter-library loan's fee)
+        return f"{body} to {act.group(1)}?", False
     if not had_marker and _own_antecedent(rewritten):
         # "I think my meter is running fast. Can I get it tested?": "it" is the meter, not what was asked before
         # (it was read "Can I get per cubic metre tested?" after a question on the price per cubic metre).

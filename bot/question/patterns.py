@@ -546,6 +546,28 @@ _TABLE = (
         ),
     ),
     _row(
+        # "how much does it cost?" with nothing after: after "Can I reserve a book?" its "it" is reserving one
+        "it_of_act",
+        r"^\W*(?:how\s+(?:much|long)\s+)?(?:does|do|did|will|would|is|was)\s+it\s+(?:be\s+)?"
+        r"(?:cost|take|free|allowed|possible|ok|okay|charged)(?:\s+\w+){0,2}\s*[?.!]*\s*$",
+        (
+            "how much does it cost?",
+            "Is it free?",
+            "how long does it take",
+            "does it cost anything?",
+            "will it cost me?",
+        ),
+        ("How much does it cost to wash a load?", "Does it take cards and cash at the desk?", "Is it open on Sunday?"),
+    ),
+    _row(
+        # "Can I reserve a book?": what the asker may do ("reserve a book"), which a later "it" may stand for
+        "act_asked",
+        r"^\W*(?:can|could|may|might|should|shall)\s+(?:i|we)\s+(.+?)[\s?.!]*$",
+        ("Can I reserve a book?", "could we hire the community room"),
+        ("Do I need a passport?", "Can LLMs make images?", "How can I reserve a book?"),
+        "match",
+    ),
+    _row(
         "subject_pronoun",
         rf"^({_OPENING})(it|they|this|that|these|those)\b",
         ("Does it need one?", "Can they make videos?"),
