@@ -118,6 +118,14 @@
     foldSections();
   }
 
+  // Escape closes a source panel (a new user pressed it in vain). Only a person's key: closePanel's own last resort
+  // is a synthetic Escape.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape" || !e.isTrusted) return;
+    var content = document.getElementById("side-view-content");
+    if (content) closePanel(content);
+  });
+
   // Another document set picked on the welcome screen: its own name, welcome line and documents.
   window.addEventListener("message", function (e) {
     var d = e.data;

@@ -158,6 +158,10 @@ def test_a_clicked_citation_opens_its_source_and_only_then(server, page):
     assert "“LLMs vs Generative AI”" in copied  # the title resolves the footnote
 
     expect(panel).to_be_visible()
+    page.keyboard.press("Escape")  # a new user pressed Escape to close it, in vain
+    expect(page.locator("#side-view-content")).to_have_count(0)
+    reply.locator("a.element-link", has_text="[1]").first.click()
+    expect(panel).to_be_visible(timeout=15_000)
     # A new question closes it, even one that is declined: no source replaces it (a tester saw the passwords
     # source beside a later decline).
     send_chat(page, "What is the capital of France?")
