@@ -58,16 +58,16 @@ def leading(first: Candidate, quoted: list[Candidate]) -> list[Candidate]:
     leans on that one and that one is quoted ("... generative AI can produce multiple forms of content. It can
     generate: ...", not "It can generate: ..." first). A sentence saying something of its own leads as it is: "It
     does not cover sewer flooding, ..." is the verdict."""
-    before = next(
-        (c for c in quoted if c.source_n == first.source_n and c.sentence.order == first.sentence.order - 1), None
-    )
     said = first.sentence
     # a list said as one sentence after its lead-in ("It can generate: Written content, Images ..."), not an item
     # under its label (the label is what that leans on, and is quoted with it)
     lead_in = (
         bool(said.list_id and said.quotes) and said.quotes[0].endswith(":") and said.text.startswith(said.quotes[0])
     )
-    return [before, first] if before is not None and lead_in and _leans_back(said.text) else [first]
+    if not (lead_in and _leans_back(said.text)):
+        return [first]
+    before = next((c for c in quoted if c.source_n == first.source_n and c.sentence.order == said.order - 1), None)
+    return [first] if before is None else [before, first]
 
 
 def with_neighbours(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
@@ -208,7 +208,7 @@ def with_span(
             lo, hi = min(lo, i), max(hi, i)
     # So is a table it quotes two rows of, when the table alone fits the budget: "piano lessons price?" got two of
     # the four price rows after three sentences about the lessons.
-    columns = {i: _columns(c) for i, c in enumerate(own) if _columns(c)}
+    columns = {i: cols for i, c in enumerate(own) if (cols := _columns(c))}
     rows_taken = Counter(columns[i] for i in range(lo, hi + 1) if i in columns)
     for table, count in rows_taken.items():
         at = [i for i, cols in columns.items() if cols == table]

@@ -59,14 +59,16 @@ def whole_names(question: str, names: list[str]) -> list[str]:
     words = re.findall(r"\S+", question)
     bare = [w.strip("“”\"'‘’()[],.;:!?") for w in words]
 
+    def written_as_name(w: str) -> bool:
+        return bool(w) and (w[0].isupper() or any(c.isdigit() for c in w))
+
     def named(i: int) -> bool:
-        w = bare[i]
-        return i > 0 and w != "I" and bool(w) and (w[0].isupper() or any(c.isdigit() for c in w))
+        return i > 0 and bare[i] != "I" and written_as_name(bare[i])
 
     out: list[str] = []
     for name in names:
         at = next((i for i, w in enumerate(bare) if w == name), None)
-        if at is None or not (name[:1].isupper() or any(c.isdigit() for c in name)):
+        if at is None or not written_as_name(name):
             whole = name
         else:
             lo = hi = at

@@ -249,8 +249,8 @@ def condense_reading(question: str, history: list[str], closest: Closest | None 
     head = _head_after_which(antecedent)
     if head and P["which_ones"].find(rewritten):
         rewritten = P["which_ones"].regex.sub(lambda m: f"{m.group(1)} {head}", rewritten, count=1)
-    act = P["act_asked"].find(antecedent)
-    if act and P["it_of_act"].find(body):
+    act = P["act_asked"].find(antecedent) if P["it_of_act"].find(body) else None
+    if act:
         # "how much does it cost?" after "Can I reserve a book?" asks what reserving one costs (it was read "how much
         # does book cost?", and answered with the inter-library loan's fee)
         return f"{body} to {act.group(1)}?", False

@@ -39,7 +39,7 @@ def read_question(
     aside = None if talk else _P["list_aside"].find(stripped)
     asked = stripped[: aside.start()].strip() if aside else ""  # "list please" alone is the question
     listed = bool(aside and asked)
-    if aside and asked:
+    if listed:
         stripped = asked + ("?" if "?" in aside.group() else "")
     if respell is not None:
         stripped, history = respell(stripped), [respell(h) for h in history or []]
