@@ -153,21 +153,23 @@ async def get_assistant(notify: bool = False, document_set: DocumentSet | None =
     name = document_set.name
     if name in _assistants:
         return _assistants[name]
-    async with _locks[name]:
-        if name not in _assistants:
-            notice = None
-            if notify:
-                notice = cl.Message(content="Getting ready: loading the model and the document index…")
-                await notice.send()
-            try:
-                _assistants[name] = await cl.make_async(_build_assistant)(document_set)
-                _errors.pop(name, None)
-            except Exception as exc:
-                _errors[name] = type(exc).__name__
-                raise
-            finally:
-                if notice:
-                    await notice.remove()
+    # Told before waiting for the lock: a visitor who arrives while the start-up's load holds it waited as long,
+    # silently (a first start builds the index then).
+    notice = cl.Message(content="Getting ready: loading the model and the document index…") if notify else None
+    try:
+        if notice:
+            await notice.send()
+        async with _locks[name]:
+            if name not in _assistants:
+                try:
+                    _assistants[name] = await cl.make_async(_build_assistant)(document_set)
+                    _errors.pop(name, None)
+                except Exception as exc:
+                    _errors[name] = type(exc).__name__
+                    raise
+    finally:
+        if notice:
+            await notice.remove()
     return _assistants[name]
 
 
