@@ -170,7 +170,7 @@ def test_a_short_name_an_acronym_or_a_version_written_otherwise_is_the_documents
         "# Platform guide\n\nOur clusters run Kubernetes, version 1.29, and the billing API 3.0. Packages follow "
         "the Debian Free Software Guidelines. Translations use the usual internationalization tools. Laptops run "
         "macOS, and reports come from PostgreSQL on a machine of their own. Desktops run Windows 10 in all 11 "
-        "offices; each PC has a VM for testing.\n",
+        "offices; each PC has a VM for testing. Staff working from home connect through the VPN.\n",
     )
     view = load_generation(open_index(settings, index_backend(settings)))
     # "Mac" and "Postgres" begin names the guide writes with a capital inside ("macOS", "PostgreSQL"); a Python FAQ
@@ -195,6 +195,10 @@ def test_a_short_name_an_acronym_or_a_version_written_otherwise_is_the_documents
     # "Mach" begins only an everyday word ("machine"), and "Po" is too short to stand for a name.
     for name in ("K9s", "v4", "3.1", "1.3", "DFSA", "GPU", "GPUs", "l10n", "Mach", "Po", "Windows 11"):
         assert not view.mentions(name), name
+    # A user's lower-case abbreviation of words the guide writes out: "which things need the vpn when im wfh" had
+    # been declined "don't mention “wfh”" beside the table that answers it (a tester's IT helpdesk folder).
+    assert view.writes_initials("wfh") and view.writes_initials("WFH")
+    assert not view.writes_initials("pto") and not view.writes_initials("wfhx")
 
 
 def test_a_decline_names_the_unknown_name_as_the_question_writes_it_whole():

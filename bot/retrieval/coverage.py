@@ -54,7 +54,8 @@ def missing_terms(view: LoadedGeneration, form: QuestionForm, key_term_max_zipf:
     """
     if not view.words or not key_term_max_zipf:
         return []
-    missing = view.words.absent_terms(form.question, key_term_max_zipf)
+    # A lower-case abbreviation ("wfh") is the corpus's own words when it writes them out ("working from home").
+    missing = [w for w in view.words.absent_terms(form.question, key_term_max_zipf) if not view.writes_initials(w)]
     tool = form.tool
     if tool and tool not in missing and view.words.absent_terms(tool, TOOL_MAX_ZIPF):
         missing.append(tool)

@@ -179,6 +179,17 @@ class LoadedGeneration:
                 return True
         return self._shortens_product_name(lowered)
 
+    def writes_initials(self, word: str) -> bool:
+        """Whether the corpus writes out the words whose first letters `word` is, in any case: "wfh" for "working
+        from home", "pto" for "paid time off". Users type such abbreviations in lower case, and a document
+        spells them out."""
+        if not 2 <= len(word) <= 5 or not word.isalpha():
+            return False
+        if self._raw_text is None:
+            self._raw_text = "\n".join(f"{p.title}\n{p.heading}\n{p.text}" for p in self.passages)
+        words = r"[\s-]+".join(rf"{letter}[\w'’]*" for letter in word.lower())
+        return re.search(rf"\b{words}\b", self._raw_text, re.I) is not None
+
     def _shortens_product_name(self, lowered: str) -> bool:
         """Whether `lowered` begins a product name the corpus writes with a capital inside it: "Mac" for
         "macOS", "SQL" for "SQLite", "Postgres" for "PostgreSQL". Such a capital marks a name, never a word
