@@ -42,6 +42,10 @@ def test_a_yes_no_question_is_the_messages_last_sentence():
     assert read_question("And videos?", ["Can LLMs make images?"]).yes_no
     # A word saying how or whether is no subject: the answer about "still" had quoted privacy, not human review.
     assert read_question("Should we still have humans check AI-generated content?").subject == "human"
+    # Nor is a pronoun for anyone: "does everyone get a work phone?" was answered with the one sentence saying
+    # "everyone" (about downloads), not with the one saying who gets a work mobile.
+    assert read_question("does everyone get a work phone?").subject == "work"
+    assert read_question("Can anybody book the room?").subject == "book"
 
 
 def test_what_a_question_asks_for():

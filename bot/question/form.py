@@ -68,7 +68,7 @@ def _read(asked: str, question: str, query: str, talk: str = "", sides: bool = T
     # "Why?" after a yes/no question reads as that question, but asks why.
     clause = "" if _P["asks_open"].find(last_sentence(question)) else yes_no_clause(query)
     yes_no = bool(clause)
-    words = [w for w in tokenize(clause) if not _P["adverb"].find(w)]
+    words = [w for w in tokenize(clause) if not _P["adverb"].find(w) and not _P["indefinite_pronoun"].find(w)]
     defined = defined_phrase(query)
     tool = _P["tool_slot"].find(question)
     who = _P["asks_who_wrote_documents"].find(question)  # "Who wrote these articles?": about the documents too

@@ -167,6 +167,15 @@ _TABLE = (
         "match",
     ),
     _row(
+        # A pronoun for anyone or anything is never a yes/no question's subject either: "Does everyone get a work
+        # phone?" is about work phones, and was answered with the one sentence that says "everyone" (a tester's).
+        "indefinite_pronoun",
+        r"^(?:every|any|some|no)(?:one|body|thing)$",
+        ("everyone", "anybody", "something", "nobody"),
+        ("everyday", "someday", "anywhere", "nothings", "bodywork"),
+        "match",
+    ),
+    _row(
         # a yes/no clause whose subject points back ("Is that a bug?"): what it stands for is unsaid
         "points_back_subject",
         r"^\w+\s+(?:it|that|this|they)\s*(?:\?|$|(?:a|an|the|really|just)\b)",
