@@ -152,6 +152,18 @@ def test_a_code_block_stays_with_the_line_that_introduces_it():
     for lead_in, together in ((intro, False), (intro[:-1] + ":", True), (follows, True), (following, True)):
         passages = chunk_article(_article(f"## S\n\n{lead_in}\n\n{script}\n"), 480)
         assert any(lead_in in c.text and script in c.text for c in passages) == together, lead_in
+    # A procedure's last step may introduce it, with "below" inside its sentence: an IT guide's "... or map it
+    # again by running the command below in PowerShell." ended one passage, and the command began the next, so the
+    # answer to "how do I get on the VPN?" ended on "the command below" without it.
+    steps = "\n".join(f"- Step {i}: " + "do this and then that, " * 4 + "and wait." for i in range(3))
+    last = "- If it does not, map it again by running the command below in PowerShell."
+    command = "```\nnet use P: \\\\fs01\\Projects /persistent:yes\n```"
+    intro = "Connect to the VPN from home with the firm's laptop as follows, one step at a time. " * 4
+    passages = chunk_article(_article(f"## Connecting\n\n{intro}\n\n{steps}\n{last}\n\n{command}\n"), 700)
+    holding = [c for c in passages if command in c.text]
+    assert len(holding) == 1 and last in holding[0].text, [c.text for c in passages]
+    lead = [s for s in passage_sentences(holding[0].text) if s.code]
+    assert [s.text for s in lead] == [last[2:]] and "net use P:" in lead[0].code
 
 
 def test_markdown_structure_comes_from_commonmark():

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from bot.ingest.corpus import Article
 from bot.ingest.markdown_blocks import Block, markdown_sections
 
-CHUNKER_VERSION = "38"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "39"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 # The last sentence of a paragraph that introduces what comes next: "... as follows:", "You can set these up in
 # ~/.devscripts as follows.", "Erase everything by the following.", "This is equivalent to any one of the following
 # lines." (manuals end such a sentence with a full stop as often as with a colon).
-LEADS_IN = re.compile(r"(?:[:：]|\b(?:follows|following\b[^.!?]*|below)[.]?)\s*$", re.IGNORECASE)
+LEADS_IN = re.compile(r"(?:[:：]|\b(?:follows|(?:following|below)\b[^.!?]*)[.]?)\s*$", re.IGNORECASE)
 # "Column: value; Column: value": one table row. A cell may hold "; " itself ("Staff escort: One free guide per 8
 # pupils; required"): a part without a column name belongs to the cell before it.
 TABLE_ROW = re.compile(r"^[^:;]{1,60}: [^;]*(?:; [^:;]+)*(?:; [^:;]{1,60}: [^;]*(?:; [^:;]+)*)+$")
@@ -59,9 +59,12 @@ def _units(blocks: list[Block], max_chars: int = 0) -> tuple[list[str], list[str
     units: list[str] = []
     locations: list[str] = []
     for i, block in enumerate(blocks):
-        # A list joins the paragraph before it; a code block, the paragraph that introduces it ("... as follows:").
-        after_para = i > 0 and bool(units) and blocks[i - 1].kind == "para"
-        joins = after_para and (block.kind == "list" or (block.kind == "code" and leads_in(units[-1])))
+        # A list joins the paragraph before it; a code block, the paragraph or list that introduces it ("... as
+        # follows:"; a procedure's last step "... map it again by running the command below in PowerShell.").
+        before = blocks[i - 1].kind if i > 0 and units else ""
+        joins = (before == "para" and block.kind == "list") or (
+            before in ("para", "list") and block.kind == "code" and leads_in(units[-1])
+        )
         lead = units[-1] if joins else None
         parts = [block]
         if max_chars and block.kind == "list" and len(block.lines) > 1 and all(map(TABLE_ROW.match, block.lines)):
