@@ -137,6 +137,7 @@ class Retrieval:
     query_vector: Any = None  # the query's embedding (numpy array), reused to rank sentences
     relevance: float = 0.0  # how well the best passage matches (cosine), for refusals
     term_weights: dict[str, float] = field(default_factory=dict)  # the query's content words and their IDF
+    topic_terms: frozenset[str] = frozenset()  # those the corpus is about (in over a fifth of its passages)
     # The best passage's section beyond `passages` (its other parts, its subsections), for list and summary questions.
     section_rest: list[Passage] = field(default_factory=list)
     section_ids: list[str] = field(default_factory=list)  # that whole section's passages, in reading order

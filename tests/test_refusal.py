@@ -159,6 +159,83 @@ def test_code_is_quoted_verbatim_after_the_sentence_that_introduces_it(tmp_path)
     assert "admin queues[0:10]" in listed.text and listed.cited == [1]  # "[0:10]" in code is no citation
 
 
+REMOTE_GUIDE = """# Remote access guide
+
+## Connecting to the VPN
+
+Open the VPN client from the Start menu and sign in with your work email address and your normal password. Approve
+the sign-in on your phone. The VPN disconnects after 30 minutes with no traffic.
+
+## Remote Desktop to your office workstation
+
+Do not open large models directly over the VPN: it is slow and can corrupt the central file. For heavy modelling
+and for rendering, connect to your desk workstation with Remote Desktop instead, so that the work runs in the
+office, on the office network, at the office's speed, while your laptop only shows the screen.
+
+- Your workstation name is on the asset label on the front of the PC, for example WS-042.
+- Leave the workstation switched on and signed out (not shut down) when you leave the office in the evening.
+- If you often forget, ask the helpdesk to enable Wake-on-LAN for your workstation, so it can be woken remotely.
+
+Connect to the VPN first, then run Remote Desktop with your own workstation name, for example:
+
+```
+mstsc /v:WS-042.office.local
+```
+
+## Printing
+
+Print to the Follow-Me queue and release the job at any printer with your badge.
+
+## Passwords
+
+Passwords must be at least 14 characters long. A passphrase of three random words is easy to remember.
+
+## Email
+
+Automatic forwarding of email to personal accounts is blocked. Mailboxes hold 100 GB.
+
+## Wi-Fi
+
+Guests use the Guest network; its password changes every Monday and is shown at reception.
+
+## Scanning
+
+Scans are saved to your personal scans folder and deleted after 30 days.
+
+## Software requests
+
+Ask the helpdesk for new software; the licence approver signs it off within three working days.
+
+## Phones
+
+Work mobiles are issued to partners and site staff only. Other staff may use their own phone for email.
+
+## Backups
+
+Project folders are backed up every night and kept for 90 days.
+
+## Lost or stolen equipment
+
+Report a lost or stolen laptop to the helpdesk at once, and to the police within 24 hours.
+"""
+
+
+@pytest.mark.ingest
+def test_a_how_to_answer_gets_the_command_its_section_gives_next(built_index, tmp_path):
+    """A tester's IT guide: "how do i remote into my desk pc from home" was answered with what to prepare (the
+    section's first passage), without the command in the section's next passage."""
+    from bot.assistant import Assistant
+
+    settings = one_file_indexed(built_index, tmp_path, REMOTE_GUIDE)
+    assistant = Assistant.build(settings)
+    answer = assistant.ask("how do i remote into my desk pc from home so i can run my renders")
+    assert answer.answered and "Leave the workstation switched on" in answer.text, answer.text
+    assert "mstsc /v:WS-042.office.local" in answer.text, answer.text
+    # After what to prepare, as the section reads, and cited as the passage it comes from.
+    assert answer.text.index("Leave the workstation") < answer.text.index("Connect to the VPN first")
+    assert [p.text.count("mstsc") for p in answer.sources[: max(answer.cited)]][-1] == 1
+
+
 @pytest.mark.ingest
 def test_a_short_name_an_acronym_or_a_version_written_otherwise_is_the_documents_own(built_index, tmp_path):
     from bot.ingest.index import index_backend, open_index

@@ -51,6 +51,7 @@ from bot.answer.sections import (
     speaks_of_each,
     spelled_out,
     terms,
+    with_next_command,
 )
 from bot.answer.sentence_model import SentenceModel, negated
 from bot.answer.smalltalk import small_talk_answer
@@ -250,6 +251,9 @@ class ExtractiveAnswerer:
                 with_span(chosen, candidates, self.settings.passage_max_chars, form.yes_no or form.wants_names),
                 candidates,
             )
+        if form.how_to and decision.answer and not from_section:
+            asked = set(tokenize(form.query)) - retrieval.topic_terms
+            chosen = with_next_command(chosen, candidates, headings, place, asked)
         # (An item of a list stays under the lead-in quoted before it: "a carer coming with a disabled visitor" read
         # first, then "Entry is FREE if you are:".)
         if verdict is not None and verdict in chosen and not _under_lead_in(verdict, chosen):

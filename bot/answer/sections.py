@@ -240,6 +240,30 @@ def _parts(
     return picked + [Candidate(contents, 0, 0.0, np.zeros(1, np.float32))]
 
 
+def with_next_command(
+    chosen: list[Candidate],
+    candidates: list[Candidate],
+    headings: dict[int, tuple[str, str]],
+    place: dict[int, int],
+    asked: set[str],
+) -> list[Candidate]:
+    """A how-to answer that quotes no command, with the first command the next passage of its section gives, when
+    its lead-in shares a word with the question (`asked`: its words, less those the corpus is about): "how do i
+    remote into my desk pc from home" quoted what to prepare, and the section's next passage, "Connect to the VPN
+    first, then run Remote Desktop with your own workstation name, for example:" and its `mstsc` line, was left
+    out. debmake's "The output from the debmake command is very verbose ... as follows." shares only "debmake"
+    with a question about it, and its output is no command to quote."""
+    if not chosen or any(c.sentence.code for c in chosen):
+        return chosen
+    first = chosen[0].source_n
+    following = [
+        n for n, at in place.items() if at == place.get(first, -2) + 1 and headings.get(n) == headings.get(first)
+    ]
+    opening = sorted((c for c in candidates if following and c.source_n == following[0]), key=order_of)
+    command = next((c for c in opening if c.sentence.code and terms(c) & asked), None)
+    return [*chosen, command] if command else chosen
+
+
 def subsections(source_n: int, headings: dict[int, tuple[str, str]]) -> list[int]:
     """The retrieved passages whose heading is below `source_n`'s in the same document."""
     source, heading = headings[source_n]

@@ -28,6 +28,7 @@ from bot.question.patterns import names_document_as_this, title_as_document
 from bot.question.spelling import english_zipf
 from bot.retrieval import refusal
 from bot.retrieval.answerability import AnswerabilityModel
+from bot.retrieval.coverage import is_topic_word
 from bot.retrieval.loaded import ABOUT_MOST, LoadedGeneration, load_generation
 from bot.retrieval.query_batch import QueryBatcher
 from bot.retrieval.ranking import Ranker
@@ -320,6 +321,7 @@ class Retriever:
             query_vector=qvec,
             relevance=relevance,
             term_weights=weights,
+            topic_terms=frozenset(t for t in weights if is_topic_word(view, t)),
             sides=sides,
             form=form,
             decision=decision,
