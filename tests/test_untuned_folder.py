@@ -720,3 +720,48 @@ def test_a_list_item_that_answers_is_quoted_under_its_lead_in(built_index, tmp_p
         assert answer.answered and item in answer.text, (question, answer.text)
         lead_in = answer.text.find("Entry to the museum is FREE if you are:")
         assert 0 <= lead_in < answer.text.find(item), (question, answer.text)
+
+
+VPN_TABLE = """# Remote access guide
+
+## What needs the VPN
+
+Use the table below to check whether you need to connect to the VPN. The two offices are joined by a permanent
+site-to-site link, so staff in either office reach the servers of the other without connecting to the VPN.
+
+| System | Where it is hosted | From home or travelling | From the other office |
+| --- | --- | --- | --- |
+| Email, Teams, SharePoint and OneDrive (Microsoft 365) | Cloud | No VPN needed | No VPN needed |
+| Timesheets and expenses (Deltek Vantagepoint) | Cloud | No VPN needed | No VPN needed |
+| Holidays and HR records (BreatheHR) | Cloud | No VPN needed | No VPN needed |
+| Autodesk licensing (named user) | Cloud | No VPN needed | No VPN needed |
+| Project file server, the P: drive (fs01) | Leeds server room | VPN required | Not needed (site-to-site link) |
+| Revit Server (central models) | Leeds server room | VPN required | Not needed (site-to-site link) |
+| Sage 200 (finance team only) | Leeds server room | VPN required | Not needed (site-to-site link) |
+| Project archive, the A: drive (yk-arch01) | York comms cupboard | VPN required | Not needed (site-to-site link) |
+
+## Passwords
+
+Passwords must be at least 14 characters long. A passphrase of three random words is easy to remember.
+
+## Printing
+
+Printing is not available over the VPN. Save to PDF and print when you are next in the office.
+"""
+
+
+def test_a_table_cut_between_passages_is_quoted_whole(built_index, tmp_path):
+    """An IT guide's table of what needs the VPN is longer than a passage, so the index holds it in parts, each
+    after the same lead-in: "which things need the vpn when im wfh" got two of its eight rows, both "No VPN
+    needed" (a tester's folder, 2026-12-07)."""
+    from bot.assistant import Assistant
+
+    settings = one_file_indexed(built_index, tmp_path, VPN_TABLE)
+    passages = Assistant.build(settings).retriever.live_view().passages
+    assert sum("Use the table below" in p.text for p in passages) > 1  # the table is in parts
+    answer = Assistant.build(settings).ask("which things actually need the vpn when im working from home")
+    assert answer.answered, answer.text
+    for system in ("Email, Teams", "Deltek", "Revit Server", "Sage 200", "yk-arch01"):
+        assert system in answer.text, (system, answer.text)
+    assert answer.text.count("| System |") == 1, answer.text  # one table, in the document's order, after its lead-in
+    assert answer.text.index("Use the table below") < answer.text.index("Deltek") < answer.text.index("Sage 200")

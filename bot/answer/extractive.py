@@ -55,6 +55,7 @@ from bot.answer.sections import (
 )
 from bot.answer.sentence_model import SentenceModel, negated
 from bot.answer.smalltalk import small_talk_answer
+from bot.answer.tables import with_split_table
 from bot.ingest.sentences import Sentence, passage_sentences
 from bot.question.form import read_question
 from bot.question.patterns import BELONGING
@@ -160,6 +161,14 @@ class ExtractiveAnswerer:
         if summary or wants_list or compare or form.how_to:
             # "Which industries ...?": the section's parts answer; "How do I book a party?": all of its steps
             sources = sources + retrieval.section_rest
+        # A table the chunker cut between passages of the best one's section is read whole in the best one, and may
+        # be quoted whole (its size was the passage size's, not the answer's, to cut).
+        table_budget = 0
+        if sources:
+            whole, held = with_split_table(sources[0], [*sources[1:], *retrieval.section_rest], retrieval.section_ids)
+            if held:
+                sources = [whole, *(p for p in sources[1:] if p.id not in held)]
+                table_budget = len(whole.text)
         candidates = self._score(form, retrieval.query_vector, sources, retrieval.term_weights)
         if not (both or form.yes_no):  # "Is an LLM the best tool for X?" may be answered "choose generative AI for X"
             candidates = of_the_side_asked(candidates, form.query)
@@ -221,7 +230,7 @@ class ExtractiveAnswerer:
         if wants_list and not (from_section or both):
             chosen = with_whole_lists(chosen, candidates, self.settings.passage_max_chars)
         chosen = with_row_for_number(chosen, candidates, form.query)
-        chosen = with_whole_table(chosen, candidates, form.query, self.settings.passage_max_chars)
+        chosen = with_whole_table(chosen, candidates, form.query, self.settings.passage_max_chars, table_budget)
         chosen = with_neighbours(chosen, candidates)
         # The answer under a heading that asks this very question ("When do I pay?" over "Payment is due at the time
         # of treatment.") is the answer, whatever kind of answer the question's wording asks for.
@@ -248,7 +257,13 @@ class ExtractiveAnswerer:
         if not (summary or (wants_list and not wants_names) or both or form.spell_out):
             # The answering sentence with what it needs around it, from the best passage ("Answers from whole spans").
             chosen = with_neighbours(
-                with_span(chosen, candidates, self.settings.passage_max_chars, form.yes_no or form.wants_names),
+                with_span(
+                    chosen,
+                    candidates,
+                    self.settings.passage_max_chars,
+                    form.yes_no or form.wants_names,
+                    table_budget,
+                ),
                 candidates,
             )
         if form.how_to and decision.answer and not from_section:

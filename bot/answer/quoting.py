@@ -23,6 +23,7 @@ from bot.answer.tables import (
     names_number,
     row_cells,
 )
+from bot.ingest.chunking import leads_in
 from bot.ingest.sentences import Sentence
 from bot.safe_markdown import inert_markdown
 from bot.text import document_terms, tokenize
@@ -162,7 +163,7 @@ def fill(
 
 
 def with_span(
-    chosen: list[Candidate], candidates: list[Candidate], budget: int, first_leads: bool = False
+    chosen: list[Candidate], candidates: list[Candidate], budget: int, first_leads: bool = False, table_budget: int = 0
 ) -> list[Candidate]:
     """`chosen` with the run of sentences around its first one, when that one is in the best passage (source 1).
 
@@ -212,7 +213,7 @@ def with_span(
     rows_taken = Counter(columns[i] for i in range(lo, hi + 1) if i in columns)
     for table, count in rows_taken.items():
         at = [i for i, cols in columns.items() if cols == table]
-        if count >= 2 and sum(_quoted_size(own[i]) for i in at) <= budget:
+        if count >= 2 and sum(_quoted_size(own[i]) for i in at) <= max(budget, table_budget):
             lo, hi = min(lo, *at), max(hi, *at)
     passage = [c for i, c in enumerate(own) if lo <= i <= hi or c in chosen]
     if first_leads:
@@ -421,7 +422,7 @@ def _rows_with_columns(
 
 
 def with_whole_table(
-    chosen: list[Candidate], candidates: list[Candidate], question: str, budget: int
+    chosen: list[Candidate], candidates: list[Candidate], question: str, budget: int, table_budget: int = 0
 ) -> list[Candidate]:
     """`chosen` with every row of the table its first sentence is a row of, in document order, when the question
     asks for no row in particular (no number, no word of one row's first cell) and the table fits in `budget`
@@ -437,9 +438,13 @@ def with_whole_table(
     table.sort(key=order_of)
     if any(asked & words for _, words in _own_words(table, tables)):
         return chosen  # a row the question picks by a word of its first cell no other row has ("lead climb")
-    if all(c in chosen for c in table) or sum(_quoted_size(c) for c in table) > budget:
+    if all(c in chosen for c in table) or sum(_quoted_size(c) for c in table) > max(budget, table_budget):
         return chosen
-    return table + [c for c in chosen if c not in table]
+    # The table's lead-in, when the answer quotes it, comes before it as it reads there ("Use the table below to
+    # check whether you need to connect to the VPN."), not after its last row.
+    opens = order_of(table[0])
+    lead = [c for c in chosen if c.source_n == first.source_n and order_of(c) < opens and leads_in(c.sentence.text)]
+    return lead + table + [c for c in chosen if c not in table and c not in lead]
 
 
 def _own_words(table: list[Candidate], tables: dict) -> list[tuple[tuple[Candidate, int], set[str]]]:

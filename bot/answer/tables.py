@@ -9,11 +9,13 @@ sentence splitter (bot eval's, the grounding check's) reads a row as the sentenc
 
 from __future__ import annotations
 
+import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.ingest.chunking import TABLE_ROW
 from bot.safe_markdown import inert_markdown
+from bot.types import Passage
 
 # A Markdown table's lines, as `Table.markdown` writes them (`as_rows` reads them back). A row as the
 # converters write it is `TABLE_ROW` (two columns at least, so a lone "Note: ..." item stays prose).
@@ -265,3 +267,39 @@ def _holds(bound: str, number: float) -> bool:
     limit = float(m.group(1) or m.group(2))
     strict = bound.lower().startswith(("more than", "over", "above")) or (bound[:1] == ">" and bound[1:2] != "=")
     return number > limit if strict else number >= limit
+
+
+def _table_block(text: str) -> tuple[str, list[str], tuple[str, ...]]:
+    """(lead-in line, row lines, column names) of the first table a passage holds as rows ("- Column: cell; ..."
+    lines after the line that introduces them), or ("", [], ()) when it holds none."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        cells = row_cells(line[2:]) if line.startswith("- ") else None
+        if cells is None:
+            continue
+        rows = list(itertools.takewhile(lambda ln: ln.startswith("- ") and row_cells(ln[2:]) is not None, lines[i:]))
+        return (lines[i - 1] if i else ""), rows, tuple(column for column, _ in cells)
+    return "", [], ()
+
+
+def with_split_table(best: Passage, others: list[Passage], reading: list[str]) -> tuple[Passage, set[str]]:
+    """`best` with all the rows of the table it holds part of, when the chunker cut that table between passages
+    of its section (`others`; `reading`: the section's passage ids in reading order), each part after the same
+    lead-in: "which things need the vpn when im wfh" quoted two of the eight rows after "Use the table below to
+    check whether you need to connect to the VPN." Also the ids of the other parts, which it now holds."""
+    lead, rows, columns = _table_block(best.text)
+    if not rows or not lead:
+        return best, set()
+    parts = [
+        p
+        for p in others
+        if p.id != best.id
+        and (p.source, p.heading) == (best.source, best.heading)
+        and _table_block(p.text)[::2] == (lead, columns)
+    ]
+    if not parts:
+        return best, set()
+    place = {pid: i for i, pid in enumerate(reading)}
+    ordered = sorted([best, *parts], key=lambda p: place.get(p.id, len(place)))
+    every = [row for p in ordered for row in _table_block(p.text)[1]]
+    return replace(best, text=best.text.replace("\n".join(rows), "\n".join(every), 1)), {p.id for p in parts}
