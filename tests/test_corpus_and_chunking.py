@@ -496,6 +496,43 @@ def test_a_plain_text_table_ruled_off_under_its_column_names_is_read_by_its_colu
     assert "- Size: Small; Price: £3\n- Size: Large; Price: £5" in text_to_markdown(simple)
 
 
+def test_a_plain_text_table_s_wrapped_cells_stay_in_their_columns():
+    """An IT helpdesk's contacts sheet (.txt) wrapped its priority table's examples onto the lines below: they were
+    added to each row's last cell ("Target to fix: 1 working day team is affected; ..."), a wrapped line of two
+    columns became a row, and a table right under its underlined heading took the heading for its column names
+    ("New starter set-up; 9. NOTICE NEEDED FOR REQUESTS: 5 working days"). "if my pc is completely dead how quickly
+    will IT respond" found no "1 hour" under "First response" (a tester's folder)."""
+    from bot.ingest.corpus import text_to_markdown
+
+    priorities = (
+        "4. PRIORITIES\n-------------\n  When you log a ticket, IT sets the priority using this table.\n\n"
+        "  Priority     Examples                                   First response      Target to fix\n"
+        "  -----------  -----------------------------------------  ------------------  ----------------\n"
+        "  P1 Critical  Whole office or key system down (internet,  30 minutes          4 hours\n"
+        "               P: drive, email for everyone); security\n"
+        "               incident; lost or stolen device\n"
+        "  P2 High      One person can't work at all, or a whole    1 hour              1 working day\n"
+        "               team is affected; plotting failure on a\n"
+        "               deadline day\n"
+        "  P4 Request   New software, new equipment, access         2 working days      As agreed with\n"
+        "               changes                                                        you\n\n"
+        "9. NOTICE NEEDED FOR REQUESTS\n-----------------------------\n"
+        "  New starter set-up ......................... 5 working days' notice from HR\n"
+        "  Leaver ...................................... at least 3 working days before last day\n"
+    )
+    shown = text_to_markdown(priorities)
+    high = (
+        "- Priority: P2 High; Examples: One person can't work at all, or a whole team is affected; plotting failure on "
+        "a deadline day; First response: 1 hour; Target to fix: 1 working day\n"
+    )
+    assert high in shown, shown
+    assert (
+        "Examples: New software, new equipment, access changes; First response: 2 working days; Target to fix: "
+        "As agreed with you" in shown
+    ), shown
+    assert "- New starter set-up: 5 working days' notice from HR\n" in shown and "REQUESTS:" not in shown, shown
+
+
 def test_a_plain_text_file_s_headings_on_lines_of_their_own_head_sections(tmp_path):
     """A tester's SOP (.txt) had "2. PRIORITY CATEGORIES" alone on its line, then a blank line and its text: it was
     read as a list item, every passage had no heading, and "How fast do you respond to a P2?" was declined. Its

@@ -216,6 +216,9 @@ def text_to_markdown(text: str) -> str:
             styles += [] if style in styles else [style]
             out += ["", f"{'#' * min(6, 1 + styles.index(style) + 1)} {lines[0]}", ""]
             lines = lines[2:]
+        # What is under the headings, as written: a table right under its section's underlined heading took the
+        # heading for its column names ("New starter set-up; 9. NOTICE NEEDED FOR REQUESTS: 5 working days").
+        block = block[len(block) - len(lines) :]
         lines = [ln for ln in lines if not _UNDERLINE.match(ln)]
         if not lines:
             continue
@@ -444,10 +447,19 @@ def _aligned_items(block: list[str]) -> list[str] | None:
     named = len(cells[0]) >= 2 and all(len(c) == len(cells[0]) for c in cells[1:])
     figures = not re.search(r"\d", block[0]) and all(re.search(r"\d", line) for line in block[1:])
     header = cells[0] if ruled or indent[0] > base or named and figures else None
+    # Where the named columns start: a line whose text starts under a later column continues the row above, each
+    # part in the column it stands under ("P: drive, email for everyone); security" under "Examples" went to the
+    # row's last cell, "Target to fix", and "changes ... you" made a row of its own).
+    starts = [at for at, _ in _cells_at(block[0])] if header else []
     rows: list[list[str]] = []
     lead: list[str] = []
-    for line_cells, depth in list(zip(cells, indent))[1 if header else 0 :]:
-        if depth > base and rows and len(line_cells) == 1:
+    for line, line_cells, depth in list(zip(block, cells, indent))[1 if header else 0 :]:
+        parts = _cells_at(line)
+        under = [_column_under(starts, at) for at, _ in parts]
+        if rows and len(rows[-1]) == len(starts) >= 2 and parts and under[0] >= 1:
+            for column, (_, text) in zip(under, parts):
+                rows[-1][column] = f"{rows[-1][column]} {text}".strip()
+        elif depth > base and rows and len(line_cells) == 1:
             rows[-1][-1] = f"{rows[-1][-1]} {' '.join(line_cells)}"
         elif len(line_cells) == 1 and not rows:
             lead.append(line_cells[0])  # a title over the rows ("Centre managers")
@@ -462,6 +474,22 @@ def _aligned_items(block: list[str]) -> list[str] | None:
         return [*lead, *table_items([header, *(r + [""] * (len(header) - len(r)) for r in rows)])]
     lines = [" ".join(header)] if header else []
     return [*lead, *lines, *(_row_item(r) for r in rows)]
+
+
+def _cells_at(line: str) -> list[tuple[int, str]]:
+    """A line's cells (parted as `_COLUMN_GAP` parts them) with the column each starts at."""
+    found, at = [], 0
+    for gap in [*_COLUMN_GAP.finditer(line), None]:
+        end = gap.start() if gap else len(line)
+        if line[at:end].strip():
+            found.append((at, line[at:end].strip()))
+        at = gap.end() if gap else at
+    return found
+
+
+def _column_under(starts: list[int], at: int) -> int:
+    """The number of the column (by where each starts) that text starting at `at` stands under (0 before any)."""
+    return max((i for i, start in enumerate(starts) if start <= at + 1), default=0)
 
 
 _SEPARATOR_CELL = re.compile(r"^[^\w\s]+$")  # "->", "=>", "|", "→": a column that only points from one cell to the next
