@@ -253,13 +253,11 @@ def with_next_command(
     first, then run Remote Desktop with your own workstation name, for example:" and its `mstsc` line, was left
     out. debmake's "The output from the debmake command is very verbose ... as follows." shares only "debmake"
     with a question about it, and its output is no command to quote."""
-    if not chosen or any(c.sentence.code for c in chosen):
+    first = chosen[0].source_n if chosen else 0
+    if first not in place or any(c.sentence.code for c in chosen):
         return chosen
-    first = chosen[0].source_n
-    following = [
-        n for n, at in place.items() if at == place.get(first, -2) + 1 and headings.get(n) == headings.get(first)
-    ]
-    opening = sorted((c for c in candidates if following and c.source_n == following[0]), key=order_of)
+    following = {n for n, at in place.items() if at == place[first] + 1 and headings.get(n) == headings.get(first)}
+    opening = sorted((c for c in candidates if c.source_n in following), key=order_of)
     command = next((c for c in opening if c.sentence.code and terms(c) & asked), None)
     return [*chosen, command] if command else chosen
 

@@ -295,7 +295,7 @@ def with_split_table(best: Passage, others: list[Passage], reading: list[str]) -
         for p in others
         if p.id != best.id
         and (p.source, p.heading) == (best.source, best.heading)
-        and _table_block(p.text)[::2] == (lead, columns)
+        and _same_table(_table_block(p.text), lead, columns)
     ]
     if not parts:
         return best, set()
@@ -303,3 +303,8 @@ def with_split_table(best: Passage, others: list[Passage], reading: list[str]) -
     ordered = sorted([best, *parts], key=lambda p: place.get(p.id, len(place)))
     every = [row for p in ordered for row in _table_block(p.text)[1]]
     return replace(best, text=best.text.replace("\n".join(rows), "\n".join(every), 1)), {p.id for p in parts}
+
+
+def _same_table(block: tuple[str, list[str], tuple[str, ...]], lead: str, columns: tuple[str, ...]) -> bool:
+    """Whether a passage's table (`_table_block`) is after the same lead-in and has the same columns."""
+    return block[0] == lead and block[2] == columns

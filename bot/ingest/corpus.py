@@ -488,7 +488,8 @@ def _cells_at(line: str) -> list[tuple[int, str]]:
 
 
 def _column_under(starts: list[int], at: int) -> int:
-    """The number of the column (by where each starts) that text starting at `at` stands under (0 before any)."""
+    """The number of the column (by where each starts) that text starting at `at` stands under (0 before any); a
+    cell written one character left of its column still stands under it."""
     return max((i for i, start in enumerate(starts) if start <= at + 1), default=0)
 
 

@@ -171,11 +171,9 @@ class LoadedGeneration:
                 self._words = frozenset(re.findall(r"[a-z]+", known))
             first, between, last = numeronym.group(1), int(numeronym.group(2)), numeronym.group(3)
             return any(len(w) == between + 2 and w[0] == first and w[-1] == last for w in self._words)
-        if self._raw_text is None:
-            self._raw_text = "\n".join(f"{p.title}\n{p.heading}\n{p.text}" for p in self.passages)
         if _ACRONYM.match(name):
             words = r"\W+(?:(?:of|and|for|the)\s+)?".join(rf"{letter}[\w'’]*" for letter in name)
-            if re.search(rf"\b{words}\b", self._raw_text):
+            if re.search(rf"\b{words}\b", self.raw_text()):
                 return True
         return self._shortens_product_name(lowered)
 
@@ -185,10 +183,14 @@ class LoadedGeneration:
         spells them out."""
         if not 2 <= len(word) <= 5 or not word.isalpha():
             return False
+        words = r"[\s-]+".join(rf"{letter}[\w'’]*" for letter in word.lower())
+        return re.search(rf"\b{words}\b", self.raw_text(), re.I) is not None
+
+    def raw_text(self) -> str:
+        """Every passage's title, heading and text in their own case, once (scanned for acronyms and names)."""
         if self._raw_text is None:
             self._raw_text = "\n".join(f"{p.title}\n{p.heading}\n{p.text}" for p in self.passages)
-        words = r"[\s-]+".join(rf"{letter}[\w'’]*" for letter in word.lower())
-        return re.search(rf"\b{words}\b", self._raw_text, re.I) is not None
+        return self._raw_text
 
     def _shortens_product_name(self, lowered: str) -> bool:
         """Whether `lowered` begins a product name the corpus writes with a capital inside it: "Mac" for
@@ -197,7 +199,7 @@ class LoadedGeneration:
         if len(lowered) < 3 or not lowered.isalpha():
             return False
         if self._product_names is None:
-            found = re.findall(r"\b[A-Za-z][a-z]*[A-Z][A-Za-z]*", self._raw_text or "")
+            found = re.findall(r"\b[A-Za-z][a-z]*[A-Z][A-Za-z]*", self.raw_text())
             self._product_names = frozenset(w.lower() for w in found)
         return any(w.startswith(lowered) and w != lowered for w in self._product_names)
 
