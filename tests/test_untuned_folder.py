@@ -765,3 +765,10 @@ def test_a_table_cut_between_passages_is_quoted_whole(built_index, tmp_path):
         assert system in answer.text, (system, answer.text)
     assert answer.text.count("| System |") == 1, answer.text  # one table, in the document's order, after its lead-in
     assert answer.text.index("Use the table below") < answer.text.index("Deltek") < answer.text.index("Sage 200")
+    # Its source says which parts of the section it holds: "part 2 of 3" had labelled the whole table.
+    from bot.answer.present import source_views
+
+    view = Assistant.build(settings).retriever.live_view()
+    parts = sum("Use the table below" in p.text for p in passages)
+    labels = [v.label for v in source_views(answer, view.documents())]
+    assert any(f"parts 1–{parts} of " in label for label in labels), labels

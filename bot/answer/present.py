@@ -114,6 +114,27 @@ def _section_passages(passage: Passage, documents: dict[str, list[Passage]] | No
     return siblings if any(p.id == passage.id for p in siblings) else [passage]
 
 
+def _part_label(passage: Passage, section: list[Passage]) -> str:
+    """ "part 2 of 3" for a passage of a section in several; "parts 1–4 of 5" for one the answerer read with the
+    other parts of a table cut between them (`bot.answer.tables.with_split_table`), which holds their rows."""
+    if len(section) < 2:
+        return ""
+    stored = next(p for p in section if p.id == passage.id)
+    lines = set(passage.text.split("\n"))
+    held = [
+        k
+        for k, p in enumerate(section, start=1)
+        if p is stored or (stored.text != passage.text and _rows(p) and _rows(p) <= lines)
+    ]
+    first, last = held[0], held[-1]
+    return f"part {first} of {len(section)}" if first == last else f"parts {first}–{last} of {len(section)}"
+
+
+def _rows(passage: Passage) -> set[str]:
+    """The list items ("- ..." lines) of a passage."""
+    return {line for line in passage.text.split("\n") if line.startswith("- ")}
+
+
 WHOLE_SECTION = "The whole section"  # the heading public/bot.js folds away, with everything after it
 
 
@@ -126,7 +147,7 @@ def source_views(answer: Answer, documents: dict[str, list[Passage]] | None = No
     views = []
     for n, passage in answer.cited_sources:
         section = _section_passages(passage, documents)
-        part = f"part {[p.id for p in section].index(passage.id) + 1} of {len(section)}" if len(section) > 1 else ""
+        part = _part_label(passage, section)
         label = source_label(n, passage, part)
         content = highlighted_markdown(passage.text, answer.used_sentences.get(n, []))  # inert
         title, publisher = inert_markdown(passage.title), inert_markdown(passage.publisher)
