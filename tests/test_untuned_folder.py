@@ -752,7 +752,7 @@ Printing is not available over the VPN. Save to PDF and print when you are next 
 
 def test_a_table_cut_between_passages_is_quoted_whole(built_index, tmp_path):
     """An IT guide's table of what needs the VPN is longer than a passage, so the index holds it in parts, each
-    after the same lead-in: "which things need the vpn when im wfh" got two of its eight rows, both "No VPN
+    after the same lead-in: "which things need the vpn when im wfh" got two of its nine rows, both "No VPN
     needed" (a tester's folder, 2026-12-07)."""
     from bot.assistant import Assistant
 

@@ -285,7 +285,7 @@ def _table_block(text: str) -> tuple[str, list[str], tuple[str, ...]]:
 def with_split_table(best: Passage, others: list[Passage], reading: list[str]) -> tuple[Passage, set[str]]:
     """`best` with all the rows of the table it holds part of, when the chunker cut that table between passages
     of its section (`others`; `reading`: the section's passage ids in reading order), each part after the same
-    lead-in: "which things need the vpn when im wfh" quoted two of the eight rows after "Use the table below to
+    lead-in: "which things need the vpn when im wfh" quoted two of the nine rows after "Use the table below to
     check whether you need to connect to the VPN." Also the ids of the other parts, which it now holds."""
     lead, rows, columns = _table_block(best.text)
     if not rows or not lead:
