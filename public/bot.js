@@ -371,3 +371,35 @@
   );
 })();
 // ---- end of a question sent before the chat connects ---------------------------------------------------
+
+// ---- The page while the server gets ready -----------------------------------------------------------------------
+// Chainlit draws nothing until the server sends the set's starters, which come from its index: for the seconds the
+// model loads after a start (and the minute a first start spends building the index) the page was blank white. A
+// line says what is happening until the page shows anything else.
+(function () {
+  "use strict";
+  var SHOW_AFTER_MS = 1000; // a page that draws at once shows no line
+  var CHECK_MS = 300;
+  var TEXT = "Getting ready: loading the model and the document index…";
+
+  function drawn() {
+    var text = (document.body && document.body.innerText) || "";
+    return text.replace(TEXT, "").trim().length > 0;
+  }
+
+  setTimeout(function () {
+    if (!document.body || drawn()) return;
+    var note = document.createElement("div");
+    note.id = "bot-getting-ready";
+    note.setAttribute("role", "status");
+    note.textContent = TEXT;
+    document.body.appendChild(note);
+    var timer = setInterval(function () {
+      if (drawn()) {
+        clearInterval(timer);
+        note.remove();
+      }
+    }, CHECK_MS);
+  }, SHOW_AFTER_MS);
+})();
+// ---- end of the page while the server gets ready ----------------------------------------------------------------

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import REPLY_WAIT_MS, send_chat
+from .conftest import REPLY_WAIT_MS, SHARED, UI_WAIT_MS, send_chat
 from .servers import serve_app, serve_apps
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -96,6 +96,24 @@ def test_starter_question_answered_with_openable_sources(server, page, tmp_path)
     # chainlit_en-US.md" on each page load buried the log's real ones.
     assert "Translated markdown file" not in log and not re.search(r"WARNING .* indexing .*: \d+ passages", log), log
     assert elsewhere == []
+
+
+def test_a_page_opened_while_the_server_builds_its_index_says_so(chromium, tmp_path):
+    """A first start on the Python FAQ (352 passages) left the page blank white for 25 s: Chainlit draws nothing
+    until the set's starters come, and they come from its index. A line says what is happening until it draws."""
+    from playwright.sync_api import expect
+
+    env = {"BOT_CORPUS_DIR": str(SHARED / "corpora" / "python-faq")}
+    with serve_app(tmp_path, env) as (url, log_path):
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url, wait_until="domcontentloaded")
+        note = page.locator("#bot-getting-ready")
+        # The server's index is built in its first tens of seconds; the line shows after the page's first second.
+        expect(note).to_have_text("Getting ready: loading the model and the document index…", timeout=UI_WAIT_MS)
+        page.screenshot(path=str(tmp_path / "getting-ready.png"))
+        page.locator("#chat-input").wait_for(timeout=REPLY_WAIT_MS)
+        expect(note).to_have_count(0, timeout=UI_WAIT_MS)
+        assert "Traceback" not in log_path.read_text()
 
 
 def test_html_in_a_question_shows_as_text_and_never_runs(server, page, tmp_path):
