@@ -124,7 +124,7 @@ def _part_label(passage: Passage, section: list[Passage]) -> str:
     held = [
         k
         for k, p in enumerate(section, start=1)
-        if p is stored or (stored.text != passage.text and _rows(p) and _rows(p) <= lines)
+        if p is stored or (stored.text != passage.text and (items := _rows(p)) and items <= lines)
     ]
     first, last = held[0], held[-1]
     return f"part {first} of {len(section)}" if first == last else f"parts {first}–{last} of {len(section)}"

@@ -290,21 +290,16 @@ def with_split_table(best: Passage, others: list[Passage], reading: list[str]) -
     lead, rows, columns = _table_block(best.text)
     if not rows or not lead:
         return best, set()
-    parts = [
-        p
-        for p in others
-        if p.id != best.id
-        and (p.source, p.heading) == (best.source, best.heading)
-        and _same_table(_table_block(p.text), lead, columns)
-    ]
+    # Each other passage of the section, read once: its rows when its table has the same lead-in and columns.
+    parts: dict[str, list[str]] = {}
+    for p in others:
+        if p.id != best.id and (p.source, p.heading) == (best.source, best.heading):
+            other_lead, other_rows, other_columns = _table_block(p.text)
+            if other_rows and (other_lead, other_columns) == (lead, columns):
+                parts[p.id] = other_rows
     if not parts:
         return best, set()
     place = {pid: i for i, pid in enumerate(reading)}
-    ordered = sorted([best, *parts], key=lambda p: place.get(p.id, len(place)))
-    every = [row for p in ordered for row in _table_block(p.text)[1]]
-    return replace(best, text=best.text.replace("\n".join(rows), "\n".join(every), 1)), {p.id for p in parts}
-
-
-def _same_table(block: tuple[str, list[str], tuple[str, ...]], lead: str, columns: tuple[str, ...]) -> bool:
-    """Whether a passage's table (`_table_block`) is after the same lead-in and has the same columns."""
-    return block[0] == lead and block[2] == columns
+    ordered = sorted([best.id, *parts], key=lambda pid: place.get(pid, len(place)))
+    every = [row for pid in ordered for row in (rows if pid == best.id else parts[pid])]
+    return replace(best, text=best.text.replace("\n".join(rows), "\n".join(every), 1)), set(parts)
