@@ -296,6 +296,18 @@ def plain_heading(text: str) -> str:
     return _FAQ_MARK.sub("", NUMBERING.sub("", " ".join(text.split())))
 
 
+# A pronoun or "there"/"what" with its verb run on: "i'm", "you've", "there's", "what's" say no more than the
+# pronoun. "im in a 1st floor flat" had "i'm" weigh as the question's rarest word, one the documents never use.
+_CLITIC = re.compile(r"'(?:s|m|re|ve|d|ll)")
+
+
+def _stopword(word: str) -> bool:
+    if word in STOPWORDS:
+        return True
+    head, _, tail = word.partition("'")
+    return bool(tail) and head in STOPWORDS and bool(_CLITIC.fullmatch(f"'{tail}"))
+
+
 def tokenize(text: str) -> list[str]:
     """Content-word tokens for keyword search: lower case, no stopwords, plural folded."""
     return list(_tokens(text))
@@ -305,7 +317,7 @@ def tokenize(text: str) -> list[str]:
 def _tokens(text: str) -> tuple[str, ...]:
     # Cached: every question tokenizes the sentences and headings of the passages it retrieves, and the
     # same passages come back question after question. Bounded: keys include whole passages (~700 characters).
-    return tuple(stem(w) for w in _WORD.findall(normalize_text(text)) if w not in STOPWORDS)
+    return tuple(stem(w) for w in _WORD.findall(normalize_text(text)) if not _stopword(w))
 
 
 def document_terms(text: str) -> list[str]:
@@ -317,7 +329,7 @@ def document_terms(text: str) -> list[str]:
 @functools.lru_cache(maxsize=16384)
 def _document_tokens(text: str) -> tuple[str, ...]:
     # Cached as `_tokens` is: each answer reads the retrieved passages' sentences again.
-    return tuple(t for w in _WORD.findall(normalize_text(text)) if w not in STOPWORDS for t in _with_parts(w))
+    return tuple(t for w in _WORD.findall(normalize_text(text)) if not _stopword(w) for t in _with_parts(w))
 
 
 def _with_parts(word: str) -> tuple[str, ...]:

@@ -30,6 +30,8 @@ def fjordline(built_index, tmp_path_factory):
         "Does Fjordline offer a gym membership?",  # once answered with the parental-leave sentence
         "How much does Fjordline contribute to my pension?",  # once answered with the handbook's title
         "Is there a company car?",
+        # typed in lower case, the client's name is still its name ("fjordline" is no English word): answered 0.71
+        "does fjordline offer a gym membership",
     ],
 )
 def test_a_benefit_the_handbook_does_not_have_is_declined_though_the_question_names_the_client(fjordline, question):
@@ -37,6 +39,12 @@ def test_a_benefit_the_handbook_does_not_have_is_declined_though_the_question_na
     assert not answer.answered and not answer.sources, answer.text
     assert "Fjordline Employee Handbook 2026 [1]" not in answer.text
     assert answer.suggestions  # questions the handbook does answer are offered instead
+
+
+def test_the_clients_name_typed_in_lower_case_is_its_name(fjordline):
+    view = fjordline.retriever.live_view()
+    assert view.name_phrase("how much does fjordline contribute to my pension?") == "fjordline"
+    assert "own name alone comes" in fjordline.ask("does fjordline offer a gym membership").reason
 
 
 def test_what_the_handbook_says_is_answered_with_the_clients_name_in_the_question(fjordline):

@@ -174,3 +174,27 @@ def test_asking_for_a_list_is_the_answers_form_not_a_word_of_what_is_asked(quest
     assert form.query == query and form.wants_list, (form.query, form.wants_list)
     # "list" that names something stays a word of the question.
     assert "list" in read_question("What is on the waiting list?").query
+
+
+def test_a_pronoun_with_its_verb_run_on_is_no_word_of_what_is_asked():
+    # "im in a 1st floor flat", respelt "i'm", weighed as the question's rarest word: one the documents never use.
+    from bot.text import tokenize
+
+    assert tokenize("can i put laminate flooring down, i'm in a 1st floor flat") == [
+        "put",
+        "laminate",
+        "flooring",
+        "1st",
+        "floor",
+        "flat",
+    ]
+    assert tokenize("you've, we're, there's, what's, it'll, i'd") == []
+    assert tokenize("the user's o'clock") == ["user", "o'clock"]
+
+
+def test_whats_x_names_its_own_subject_after_another_question():
+    # "What's an RSA?" after a question on ages was read with that question glued on, so the next follow-up's
+    # "they" stood for Kestrel Peak, not the RSA.
+    history = ["How old do you have to be to climb at Kestrel Peak?", "What's an RSA?"]
+    form = read_question("Can they climb themselves while they're supervising?", history)
+    assert form.query.startswith("Can RSA climb"), form.query

@@ -106,6 +106,8 @@ def test_the_documents_own_name_is_read_as_a_question_writes_it(utility):
     view = utility.retriever.live_view()
     assert view.name_phrase("Does Kestrel Valley Water sell bottled water?") == "Kestrel Valley Water"
     assert view.name_phrase("Is the call centre open on Saturdays?") == ""
+    # In lower case only a word English never uses is the name: "water" here asks about water.
+    assert view.name_phrase("can kestrel valley water cut off my water?") == ""
     # A question naming them is still answered from what it asks besides the name.
     fee = utility.ask("How much does Kestrel Valley Water charge for a paper copy of a bill?")
     assert fee.answered and "£8.00" in fee.text, fee.text

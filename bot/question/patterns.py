@@ -508,9 +508,9 @@ _TABLE = (
     ),
     _row(  # a question asking what the thing it names is
         "asks_what",
-        r"^(?:(?:what|who|when|where)\s+(?:is|are|was|were)|how\s+(?:much|many|long|often)\s+(?:is|are|was|were)"
+        r"^(?:(?:what|who|when|where)(?:\s+(?:is|are|was|were)|['’]s)|how\s+(?:much|many|long|often)\s+(?:is|are|was|were)"
         r"|tell\s+me\s+about|define|explain)\s+(.+)$",
-        ("What is a GAN", "Tell me about GPT-4", "When is payday"),
+        ("What is a GAN", "Tell me about GPT-4", "When is payday", "What's an RSA"),
         ("What does GAN stand for",),
         "match",
     ),

@@ -110,11 +110,17 @@ class LoadedGeneration:
         return self._own_name
 
     def name_phrase(self, question: str) -> str:
-        """The documents' own name as `question` writes it: its capitalised words that are all own-name words, in
-        order ("Does Kestrel Valley Water sell bottled water?" -> "Kestrel Valley Water"), or ""."""
+        """The documents' own name as `question` writes it: its words that are all own-name words, in order ("Does
+        Kestrel Valley Water sell bottled water?" -> "Kestrel Valley Water"), or "". A word counts when written with
+        a capital, or when English never uses it: "whos the chief executive of calderbrook" names the landlord, while
+        "can i drop the bike off" (of Kittiwake Bike Hire) asks about bikes."""
         own = self.own_name_words()
         words = NAME_WORD.findall(question)
-        return " ".join(w for w in words if w[:1].isupper() and (t := tokenize(w)) and all(x in own for x in t))
+        return " ".join(
+            w
+            for w in words
+            if (t := tokenize(w)) and all(x in own for x in t) and (w[:1].isupper() or not english_zipf(w.lower()))
+        )
 
     def titles(self) -> list[str]:
         """The documents' titles, once each."""
