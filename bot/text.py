@@ -169,6 +169,13 @@ _DEFINING = re.compile(
 _STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 
+def in_quotes(text: str) -> str:
+    """“text”, its own double quotation marks made single: a title that quotes (“Why is Python Installed on my
+    Computer?” FAQ) reads “‘Why is Python Installed on my Computer?’ FAQ”, not with three marks in a row."""
+    inner = re.sub(r'"([^"]*)"', r"‘\1’", text.replace("“", "‘").replace("”", "’"))
+    return f"“{inner}”"
+
+
 def normalize_text(text: str) -> str:
     """NFKC, lower case, straight quotes: the form keyword search and evaluation compare."""
     return unicodedata.normalize("NFKC", text).lower().translate(_STRAIGHT_QUOTES)

@@ -285,3 +285,13 @@ def test_the_demo_corpus_keeps_its_image_question_and_declines_with_its_own_exam
     reply = assistant.ask("hello").text
     assert reply.startswith("Hello! I answer questions from the documents in my library")
     assert "“Can LLMs make images?”" in reply
+
+
+def test_a_title_that_quotes_is_not_quoted_with_three_marks_in_a_row():
+    # The Python FAQ's installed.html is titled “Why is Python Installed on my Computer?” FAQ: the welcome screen read
+    # "““Why is Python Installed on my Computer?” FAQ”".
+    from bot.answer.overview import default_description
+
+    titles = ["General Python FAQ", "“Why is Python Installed on my Computer?” FAQ"]
+    line = default_description([Document(source=f"{n}.html", title=t) for n, t in enumerate(titles)])
+    assert "“‘Why is Python Installed on my Computer?’ FAQ”" in line and "““" not in line, line

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.question.patterns import DOCUMENT_NOUNS, names_document_as_this
 from bot.safe_markdown import inert_markdown
 from bot.settings import Settings
-from bot.text import is_question, plain_heading, tokenize
+from bot.text import in_quotes, is_question, plain_heading, tokenize
 from bot.types import Passage
 
 if TYPE_CHECKING:  # only for annotations: this module stays light to import
@@ -233,7 +233,7 @@ def askable_questions(documents: list[Document]) -> list[str]:
 
 def _titles(documents: list[Document], most: int = 3) -> str:
     """“A”, “B” and “C”."""
-    names = [f"“{d.title}”" for d in documents[:most]]
+    names = [in_quotes(d.title) for d in documents[:most]]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

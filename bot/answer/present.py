@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.answer.replies import highlighted_markdown, tables_shown
 from bot.safe_markdown import inert_markdown, unlinked
+from bot.text import in_quotes
 from bot.types import Answer, Passage, Retrieval
 
 # After each citation the chat can open: the source's element is named "[n]" plus this invisible word
@@ -75,7 +76,7 @@ def source_footnote(n: int, passage: Passage, part: str = "") -> str:
         + (f" ({part})" if part else "")
     ]
     if passage.publisher and title:
-        parts.append(f"“{escape_markdown(title)}”" + (f", {passage.location}" if passage.location else ""))
+        parts.append(in_quotes(escape_markdown(title)) + (f", {passage.location}" if passage.location else ""))
     elif passage.location:
         parts.append(passage.location)
     return " · ".join(parts)

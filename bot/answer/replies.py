@@ -8,6 +8,7 @@ import re
 from bot.answer.tables import passage_tables
 from bot.retrieval.refusal import ASKED_KIND_WORDS
 from bot.safe_markdown import inert_markdown
+from bot.text import in_quotes
 
 
 def not_covered_reply(
@@ -47,7 +48,7 @@ def names_not_mentioned(question: str, unknown_names: list[str]) -> str:
 
 def _names(question: str, unknown_names: list[str]) -> str:
     """“A”, “B” or “C”: the names as the question writes them whole (inert)."""
-    quoted = [f"“{inert_markdown(name)}”" for name in whole_names(question, unknown_names)[:3]]
+    quoted = [in_quotes(inert_markdown(name)) for name in whole_names(question, unknown_names)[:3]]
     return ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
 
 
@@ -85,12 +86,12 @@ def whole_names(question: str, names: list[str]) -> list[str]:
 
 def part_not_covered(part: str) -> str:
     """What is said of the one question of a two-question message that the documents do not answer."""
-    return f"The documents don't answer the other part of your question: “{inert_markdown(part.strip())}”"
+    return f"The documents don't answer the other part of your question: {in_quotes(inert_markdown(part.strip()))}"
 
 
 def questions_they_answer(examples: list[str]) -> str:
     """ " Questions they do answer include: “A” · “B” · “C”" (inert), or "" when there are none."""
-    listed = " · ".join(f"“{inert_markdown(q)}”" for q in examples[:3])
+    listed = " · ".join(in_quotes(inert_markdown(q)) for q in examples[:3])
     return f" Questions they do answer include: {listed}" if listed else ""
 
 

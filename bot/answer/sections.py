@@ -12,7 +12,7 @@ import numpy as np
 from bot.ingest.sentences import Sentence
 from bot.question.followup import COMPARING_WORDS
 from bot.safe_markdown import inert_markdown
-from bot.text import NEGATION, NUMBERING, STOPWORDS, asks_what_is_not, spells_out, tokenize, writes_whole
+from bot.text import NEGATION, NUMBERING, STOPWORDS, asks_what_is_not, in_quotes, spells_out, tokenize, writes_whole
 from bot.types import Passage, QuestionForm
 
 # A list item that names its subject first: "Customer Service: AI chatbots handle ...".
@@ -235,7 +235,7 @@ def _parts(
     names = [f"{inert_markdown(headings[n][1].rsplit(' > ', 1)[-1].strip())} [{n}]" for n in children]
     listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     section = inert_markdown(headings[1][1].rsplit(" > ", 1)[-1].strip())
-    text = f"The section “{section}” covers {listed}."
+    text = f"The section {in_quotes(section)} covers {listed}."
     contents = Sentence(text=text, context=text, order=10_000)
     return picked + [Candidate(contents, 0, 0.0, np.zeros(1, np.float32))]
 

@@ -33,7 +33,7 @@ from bot.retrieval.loaded import ABOUT_MOST, LoadedGeneration, load_generation
 from bot.retrieval.query_batch import QueryBatcher
 from bot.retrieval.ranking import Ranker
 from bot.settings import Settings
-from bot.text import is_question, plain_heading, spells_out
+from bot.text import in_quotes, is_question, plain_heading, spells_out
 from bot.types import Decision, Passage, QuestionForm, Retrieval
 
 log = logging.getLogger("bot")
@@ -110,7 +110,7 @@ class Retriever:
         shared = Counter(p.title for p in documents)
         # Documents of one title (an organisation's name heading each of its files) are told apart by their files:
         # "They are about “Pennycroft Farm Holiday Park”" had stood for three of them, and counted as one.
-        names = [f"“{p.title}” ({p.source if shared[p.title] > 1 else p.publisher})" for p in documents]
+        names = [f"{in_quotes(p.title)} ({p.source if shared[p.title] > 1 else p.publisher})" for p in documents]
         names = [name.removesuffix(" ()") for name in names]
         if len(names) > TOPICS_NAMED + 1:
             # Seven titles in every decline are a wall of text (a tester): the first few, and how many more.
