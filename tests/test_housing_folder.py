@@ -37,4 +37,3 @@ def test_im_is_no_word_the_documents_must_use(calderbrook):
     # "im", read "i'm", weighed as the question's rarest word: declined at 0.62, the notice clause quoted as closest.
     answer = calderbrook.ask("how much notice do i have to give if im moving out")
     assert answer.answered and "at least 4 weeks' notice in writing" in answer.text, answer.text
-
