@@ -30,7 +30,7 @@
     if (facts.documents.length) {
       var names = facts.documents.map(function (d) {
         var aside = d.file || d.publisher;  // a file's name tells apart documents of one title
-        return "“" + d.title + "”" + (aside ? " (" + aside + ")" : "");
+        return d.quoted + (aside ? " (" + aside + ")" : "");  // in quotes, its own made single (bot.text.in_quotes)
       });
       var more = facts.more ? " and " + facts.more + " more" : "";
       box.appendChild(el("p", "bot-knows", "What I know: " + names.join(" · ") + more + "."));

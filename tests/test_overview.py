@@ -295,3 +295,11 @@ def test_a_title_that_quotes_is_not_quoted_with_three_marks_in_a_row():
     titles = ["General Python FAQ", "“Why is Python Installed on my Computer?” FAQ"]
     line = default_description([Document(source=f"{n}.html", title=t) for n, t in enumerate(titles)])
     assert "“‘Why is Python Installed on my Computer?’ FAQ”" in line and "““" not in line, line
+    # and so does the welcome screen's list of documents, which the page shows as the server quotes them
+    from types import SimpleNamespace
+
+    from bot.web.branding import welcome_facts
+
+    overview = SimpleNamespace(name="Python FAQ", documents=[Document(source="installed.html", title=titles[1])])
+    listed = welcome_facts(Settings(), overview)["documents"]
+    assert listed[0]["quoted"] == "“‘Why is Python Installed on my Computer?’ FAQ”", listed

@@ -190,6 +190,8 @@ def test_a_pronoun_with_its_verb_run_on_is_no_word_of_what_is_asked():
     ]
     assert tokenize("you've, we're, there's, what's, it'll, i'd") == []
     assert tokenize("the user's o'clock") == ["user", "o'clock"]
+    # typed without the apostrophe too, where no other word is spelt so
+    assert tokenize("whats the GIL, thats it, wills and shells") == ["gil", "will", "shell"]
 
 
 def test_whats_x_names_its_own_subject_after_another_question():

@@ -25,6 +25,7 @@ from starlette.middleware import Middleware
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from bot.settings import Settings, get_settings
+from bot.text import in_quotes
 from bot.web.guard import ResponseRewriter
 from bot.web.routes import add_route
 
@@ -128,7 +129,8 @@ def welcome_facts(settings: Settings, overview) -> dict:
         "name": overview.name if overview else settings.assistant_name,
         "welcome": settings.welcome,
         "documents": [
-            {"title": d.title, "publisher": d.publisher} | ({"file": d.source} if shared[d.title] > 1 else {})
+            {"title": d.title, "quoted": in_quotes(d.title), "publisher": d.publisher}
+            | ({"file": d.source} if shared[d.title] > 1 else {})
             for d in documents[:12]
         ],
         "more": max(0, len(documents) - 12),
