@@ -305,7 +305,7 @@ def plain_heading(text: str) -> str:
 
 # A pronoun or "there"/"what" with its verb run on: "i'm", "you've", "there's", "what's" say no more than the
 # pronoun. "im in a 1st floor flat" had "i'm" weigh as the question's rarest word, one the documents never use.
-_CLITIC = re.compile(r"s|m|re|ve|d|ll")
+_CLITICS = frozenset(["s", "m", "re", "ve", "d", "ll"])
 # The same with "'s" typed without its apostrophe ("whats the GIL"): only where no other word is spelt so, unlike
 # "well", "shell", "ill" or "wills".
 _S_RUN_ON = frozenset(["what", "that", "there", "here", "where", "who", "how", "when", "why", "he", "she"])
@@ -317,7 +317,7 @@ def _stopword(word: str) -> bool:
         return True
     head, _, tail = word.partition("'")
     if tail:
-        return head in STOPWORDS and bool(_CLITIC.fullmatch(tail))
+        return head in STOPWORDS and tail in _CLITICS
     return word.endswith("s") and word[:-1] in _S_RUN_ON
 
 
