@@ -205,6 +205,28 @@ def test_a_drawn_list_under_a_heading_is_a_list_when_each_item_is_a_sentence() -
     assert "- Note" not in md, md
 
 
+def test_bullets_drawn_apart_from_their_items_are_list_items_not_headings() -> None:
+    # ReportLab draws each bullet as its own glyph, larger than the text and on a baseline of its own (an invoicing
+    # company's price list, a tester's, 2026-12-07): each "•" was read as a heading for its size, the items as
+    # paragraphs under it, and the sections after them nested under the last "•".
+    def item(y: float, text: str) -> list[tuple[str, float, float, float, str]]:
+        return [(BODY, 12, 72, y, "•"), (BODY, 9.5, 84, y + 2.5, text)]
+
+    lines = [
+        (BOLD, 18, 72, 700, "5. Plan limits"),
+        *paragraph(670, "When a Starter organisation reaches its limit:"),
+        *item(645, "you can still create and edit draft invoices;"),
+        *item(625, "you cannot send new invoices until the next month;"),
+        *item(605, "you can upgrade at any time."),
+        (BOLD, 18, 72, 570, "6. Changing plans"),
+        *paragraph(545, "Upgrades take effect immediately."),
+    ]
+    md = pdf_to_markdown(make_pdf([lines])).markdown
+    assert "reaches its limit:\n\n- you can still create and edit draft invoices;\n" in md, md
+    assert "\n- you cannot send new invoices until the next month;\n" in md and "\n- you can upgrade at any time." in md
+    assert "•" not in md and "# 6. Changing plans" in md, md
+
+
 def test_a_table_drawn_with_borders_is_read_cell_by_cell() -> None:
     # A browser prints a table cell after cell, each line of a wrapped cell on its own baseline and the short cells
     # centred beside it: a sub-processor list came out with rows crossed ("Stripe: Postmark; Subscription

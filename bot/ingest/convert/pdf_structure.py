@@ -66,7 +66,8 @@ def mark_by_size(pages: list[list[PdfLine]], body: float) -> None:
     lines_of: dict[float, list[PdfLine]] = {}
     for lines in pages:
         for line in lines:
-            if line.size > body and not line.mono:
+            # A heading says something: a glyph alone ("•", "—") is a bullet or a rule, however large.
+            if line.size > body and not line.mono and any(ch.isalnum() for ch in line.text):
                 lines_of.setdefault(line.size, []).append(line)
     candidates = []
     for size_lines in lines_of.values():

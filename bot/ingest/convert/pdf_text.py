@@ -100,12 +100,43 @@ def page_lines(page) -> list[PdfLine]:
             )
     finally:
         textpage.close()
+    lines = _with_bullets_joined(lines)
     left, bottom, right, top = page.get_mediabox()
     height = top - bottom
     for line in lines:
         line.margin = not bottom + height / 8 < line.y < top - height / 8
     return lines
 
+
+def _with_bullets_joined(lines: list[PdfLine]) -> list[PdfLine]:
+    """Each bullet drawn apart from its item's text (a larger glyph on a baseline of its own, as ReportLab sets
+    them) joined to that text, which follows it on the right on nearly the same baseline: "• you can still
+    create ...", not a line "•" (read as a heading for its size) and a paragraph."""
+    out: list[PdfLine] = []
+    for line in lines:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.text in _BULLETS
+            and line.x > last.x
+            and abs(line.y - last.y) < max(line.size, last.size)
+        ):
+            out[-1] = PdfLine(
+                f"{last.text} {line.text}",
+                last.x,
+                line.y,
+                line.size,
+                line.starts_mono,
+                line.mono_share,
+                words=[*last.words, *line.words],
+                heights=[*last.heights, *line.heights],
+            )
+            continue
+        out.append(line)
+    return out
+
+
+_BULLETS = frozenset("•◦▪▫‣●○■□∙·–-")
 
 Rule = tuple[float, float, float, float]  # (left, bottom, right, top) of a drawn line
 
