@@ -763,3 +763,26 @@ def test_a_wrapped_line_in_a_file_that_underlines_its_headings_is_no_heading():
         "TROUBLESHOOTING FAQ > SECTION 4 - LICENSING",
     ], paths
     assert "Locks older than repository.lock_timeout_minutes (default 30)" in text_to_markdown(text)
+
+
+def test_the_details_under_an_underlined_title_are_no_heading():
+    """An invoicing company's support page (a tester's, 2026-12-07) listed its owner, date and scope under its
+    underlined title: "Last updated:   5 January 2026" stood short over a longer line, was read as a heading, and
+    every section of the file was filed under the date."""
+    from bot.ingest.corpus import text_to_markdown
+    from bot.ingest.markdown_blocks import markdown_sections
+
+    text = (
+        "LEDGERLY SUPPORT AND SERVICE STATUS\n===================================\n"
+        "Document owner: Customer Operations\nLast updated:   5 January 2026\n"
+        "Applies to:     all Ledgerly plans (Starter, Essentials, Pro, Practice)\n\n"
+        "All times in this document are UK time.\n\n\n1. SUPPORT HOURS BY PLAN\n------------------------\n\n"
+        "There is no support on Sundays.\n\n\n2. ESCALATION\n-------------\n\nReply with ESCALATE in the subject.\n"
+    )
+    md = text_to_markdown(text)
+    paths = [" > ".join(s.path) for s in markdown_sections(md)]
+    assert paths[-2:] == [
+        "LEDGERLY SUPPORT AND SERVICE STATUS > 1. SUPPORT HOURS BY PLAN",
+        "LEDGERLY SUPPORT AND SERVICE STATUS > 2. ESCALATION",
+    ], paths
+    assert "\nLast updated:   5 January 2026\n" in md, md

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.ingest.corpus import Article
 from bot.ingest.markdown_blocks import Block, markdown_sections
 
-CHUNKER_VERSION = "41"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
+CHUNKER_VERSION = "42"  # bump when passage or sentence boundaries change, so ingest re-embeds everything
 # The last sentence of a paragraph that introduces what comes next: "... as follows:", "You can set these up in
 # ~/.devscripts as follows.", "Erase everything by the following.", "This is equivalent to any one of the following
 # lines." (manuals end such a sentence with a full stop as often as with a colon).

@@ -210,12 +210,13 @@ def text_to_markdown(text: str) -> str:
         overlined = len(lines) >= 3 and bool(_UNDERLINE.match(lines[0])) and lines[2] == lines[0]
         if overlined:
             lines = lines[1:]  # an overline: the underline below says the same
+        titled = False  # the block opens with an underlined heading
         while len(lines) >= 2 and _UNDERLINE.match(lines[1]) and not _UNDERLINE.match(lines[0]) and len(lines[0]) <= 90:
             style = lines[1][0] + ("o" if overlined else "")  # over- and underlined is a style of its own
             overlined = False  # a heading after it in the same block is underlined only
             styles += [] if style in styles else [style]
             out += ["", f"{'#' * min(6, 1 + styles.index(style) + 1)} {lines[0]}", ""]
-            lines = lines[2:]
+            lines, titled = lines[2:], True
         # What is under the headings, as written: a table right under its section's underlined heading took the
         # heading for its column names ("New starter set-up; 9. NOTICE NEEDED FOR REQUESTS: 5 working days").
         block = block[len(block) - len(lines) :]
@@ -267,7 +268,13 @@ def text_to_markdown(text: str) -> str:
             following = lines[i + 1] if i + 1 < len(lines) else None
             if i == title_at:
                 out += ["", f"# {line}", ""]
-            elif (out or i > 0) and (n == 0 or not underlines) and _looks_like_heading(line, following):
+            elif (
+                (out or i > 0)
+                # the lines under a file's underlined title are its details ("Last updated:   5 January 2026" over
+                # "Applies to: all plans"), not headings: the file underlines the headings it has
+                and (n == 0 and not titled or not underlines)
+                and _looks_like_heading(line, following)
+            ):
                 out += ["", f"## {line}", ""]
             elif line.startswith(_BULLETS):
                 out.append("- " + line[2:])
