@@ -104,6 +104,12 @@ def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
     assert apps.respell("What if the subscription renews?") == "What if the subscription renews?"
     assert apps.respell("Which authentcator app?") == "Which authenticator app?"
     assert words.respell("What is a larg model?") == "What is a large model?"  # a letter short is a misspelling
+    # A chat's "r" and "u" are "are" and "you" where the documents never write them as words ("how much r they" had
+    # "r" weighed as the question's rarest word); the R FAQ's "r" is the language.
+    assert words.respell("when r u closed, how much r they and whats ur address") == (
+        "when are you closed, how much are they and whats your address"
+    )
+    assert CorpusWords(["Install r packages with R CMD INSTALL."]).respell("how do i update r") == "how do i update r"
     # A misspelling keeps its first letter: a Debian manual's "builder", "read" and "matching" are not what
     # "pbuilder/cowbuilder", "fread" or "patching" ask about (searched as them, a question the manual does not
     # answer was answered with its abstract, not declined over "pbuilder"). An English word the corpus writes

@@ -31,6 +31,9 @@ _POSSESSIVE = re.compile(r"['’]s$", re.I)
 MISSPELLING_MAX_ZIPF = 3.0
 # difflib ratio for a misspelling to be taken as a corpus word (one or two letters apart in 8).
 MISSPELLING_MIN_RATIO = 0.8
+# The words a chat message shortens to a letter or two ("when r u closed over xmas"), read out in full where the
+# corpus never writes the short form as a word (the R FAQ's "r" is the language's name).
+_SHORTHAND = {"r": "are", "u": "you", "ur": "your"}
 
 
 @lru_cache(maxsize=8192)
@@ -276,7 +279,12 @@ class CorpusWords:
                 else:
                     replacement = None
             if replacement is None and word not in STOPWORDS and not self.uses(word):
-                replacement = self._variant(word) or self._misspelt(word) or self._shortened(word)
+                replacement = (
+                    _SHORTHAND.get(match.group())
+                    or self._variant(word)
+                    or self._misspelt(word)
+                    or self._shortened(word)
+                )
                 # An English word the corpus writes apart only where its text is broken ("match es"): kept.
                 if replacement and " " in replacement and word.isalpha() and english_zipf(word) >= MISSPELLING_MAX_ZIPF:
                     replacement = None
