@@ -136,7 +136,7 @@ def _with_bullets_joined(lines: list[PdfLine]) -> list[PdfLine]:
     return out
 
 
-_BULLETS = frozenset("•◦▪▫‣●○■□∙·–-")
+_BULLETS = frozenset("•◦▪▫‣●○■□∙")  # drawn bullets, not a dash or a point that may stand in a table cell
 
 Rule = tuple[float, float, float, float]  # (left, bottom, right, top) of a drawn line
 
