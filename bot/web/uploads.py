@@ -34,6 +34,7 @@ from bot.ingest.upload import (
     write_ledger,
 )
 from bot.settings import get_settings
+from bot.text import in_quotes
 from bot.web.loading import get_assistant
 
 log = logging.getLogger("bot.web.app")
@@ -75,7 +76,7 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
     if document_set is None or not may_edit(user):
         return
     await cl.Message(
-        content=f"You may add documents to “{document_set.title}”, and replace or remove them.",
+        content=f"You may add documents to {in_quotes(document_set.title)}, and replace or remove them.",
         type="system_message",  # not a turn of the chat: the welcome screen keeps the set's starters
         actions=[
             cl.Action(
@@ -129,7 +130,7 @@ async def ask_for_files(document_set: DocumentSet | None, user: str | None, for_
     # Chainlit keys the prompt's accepted files by its parent message, which the page names in its upload; a
     # button's callback runs outside any message, so the prompt hangs under the button's own message.
     files = await ask_files(
-        f"Drop the files to add to “{document_set.title}” (up to {settings.upload_max_files}, "
+        f"Drop the files to add to {in_quotes(document_set.title)} (up to {settings.upload_max_files}, "
         f"{settings.upload_max_mb} MB each: {', '.join(settings.upload_types)}).",
         min(CHAINLIT_MAX_FILES, settings.upload_max_files),
         for_id or str(uuid.uuid4()),
@@ -192,11 +193,11 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
                 replaced = [n for _u, n in accepted if n in report.updated]  # a file of the same name was there
                 if added or replaced:
                     took = f"{time.perf_counter() - began:.0f} s"
-                    done = [f"Added to “{document_set.title}” in {took}: {', '.join(added)}."] if added else []
+                    done = [f"Added to {in_quotes(document_set.title)} in {took}: {', '.join(added)}."] if added else []
                     if replaced:  # said, as the editor may not have known a file of that name was there
                         earlier = "earlier version is" if len(replaced) == 1 else "earlier versions are"
                         done.append(
-                            f"Replaced in “{document_set.title}”{'' if added else f' in {took}'}: "
+                            f"Replaced in {in_quotes(document_set.title)}{'' if added else f' in {took}'}: "
                             f"{', '.join(replaced)} (the {earlier} no longer used)."
                         )
                     lines.append(
@@ -205,7 +206,7 @@ async def index_uploads(document_set: DocumentSet, uploads: list[Upload], user: 
                     )
                 elif not report.errors and not report.suspect:  # the same bytes as the set's own copies
                     same = ", ".join(n for _u, n in accepted)
-                    lines.append(f"No change to “{document_set.title}”: {same} already in it, unchanged.")
+                    lines.append(f"No change to {in_quotes(document_set.title)}: {same} already in it, unchanged.")
                 lines += [f"Not added: {reason}" for reason in report.errors]
                 lines += [f"Looks wrong: {name}: {'; '.join(why)}" for name, why in report.suspect.items()]
         await progress.remove()
@@ -270,7 +271,7 @@ async def _documents_table(document_set: DocumentSet, assistant) -> tuple[str, l
         by = entry.get("by") or "(the folder)"
         cell = name.replace("|", "\\|")
         rows.append(f"| {cell} | {pages} | {len(passages)} | {added} | {by} |")
-    return f"Documents of “{document_set.title}” ({len(documents)}):\n\n" + "\n".join(rows), list(documents)
+    return f"Documents of {in_quotes(document_set.title)} ({len(documents)}):\n\n" + "\n".join(rows), list(documents)
 
 
 async def remove_document(document_set: DocumentSet | None, user: str | None, name: object, assistant) -> None:
@@ -284,7 +285,7 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
         return
     if len(view.documents()) == 1:
         await cl.Message(
-            content=f"{name} is the only document in “{document_set.title}”, and a set needs one: add another "
+            content=f"{name} is the only document in {in_quotes(document_set.title)}, and a set needs one: add another "
             "first, then remove this one.",
             type="system_message",
         ).send()
@@ -295,7 +296,7 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
         return await _refuse(user)
     gone = len(view.documents().get(name, []))
     if not await _confirmed(
-        f"Remove {name} from “{document_set.title}”? Its {passages(gone)} {'leaves' if gone == 1 else 'leave'} "
+        f"Remove {name} from {in_quotes(document_set.title)}? Its {passages(gone)} {'leaves' if gone == 1 else 'leave'} "
         "the set, and questions are no longer answered from it."
     ):
         await cl.Message(content=f"{name} was kept.", type="system_message").send()
@@ -306,7 +307,7 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
     async with lock:
         if not path.exists():  # removed meanwhile, from another chat
             await progress.remove()
-            await cl.Message(content=f"{name} is no longer in “{document_set.title}”.").send()
+            await cl.Message(content=f"{name} is no longer in {in_quotes(document_set.title)}.").send()
             return await refresh_tables(document_set, assistant)
         aside = folder / ".removed"
         aside.mkdir(exist_ok=True)
@@ -328,7 +329,7 @@ async def remove_document(document_set: DocumentSet | None, user: str | None, na
         await cl.make_async(write_ledger)(folder, ledger)
     await progress.remove()
     await cl.Message(
-        content=f"Removed {name} from “{document_set.title}”: its {passages(gone)} gone; the set now has "
+        content=f"Removed {name} from {in_quotes(document_set.title)}: its {passages(gone)} gone; the set now has "
         f"{passages(report.passages_total)}."
     ).send()
     await refresh_tables(document_set, assistant)
