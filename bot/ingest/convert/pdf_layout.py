@@ -6,9 +6,9 @@ import re
 from collections import Counter
 
 from bot.ingest.convert.base import location_marker
-from bot.ingest.convert.pdf_text import PdfLine, Rule
+from bot.ingest.convert.pdf_text import BULLET_GLYPHS, PdfLine, Rule
 
-_BULLET = re.compile(r"^(?:[•◦▪▫‣●○■□∙·*–-]\s+|(?P<num>(?:\d{1,3}|[a-z])[.)]\s+))")
+_BULLET = re.compile(rf"^(?:[{BULLET_GLYPHS}·*–-]\s+|(?P<num>(?:\d{{1,3}}|[a-z])[.)]\s+))")
 _LABEL = re.compile(r"^(?:Chapter|Appendix|Part)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z])$", re.I)
 
 

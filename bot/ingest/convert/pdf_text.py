@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import re
 import unicodedata
 from collections import Counter
@@ -117,17 +118,15 @@ def _with_bullets_joined(lines: list[PdfLine]) -> list[PdfLine]:
         last = out[-1] if out else None
         if (
             last is not None
-            and last.text in _BULLETS
+            and len(last.text) == 1
+            and last.text in BULLET_GLYPHS
             and line.x > last.x
             and abs(line.y - last.y) < max(line.size, last.size)
         ):
-            out[-1] = PdfLine(
-                f"{last.text} {line.text}",
-                last.x,
-                line.y,
-                line.size,
-                line.starts_mono,
-                line.mono_share,
+            out[-1] = dataclasses.replace(
+                line,
+                text=f"{last.text} {line.text}",
+                x=last.x,
                 words=[*last.words, *line.words],
                 heights=[*last.heights, *line.heights],
             )
@@ -136,7 +135,7 @@ def _with_bullets_joined(lines: list[PdfLine]) -> list[PdfLine]:
     return out
 
 
-_BULLETS = frozenset("•◦▪▫‣●○■□∙")  # drawn bullets, not a dash or a point that may stand in a table cell
+BULLET_GLYPHS = "•◦▪▫‣●○■□∙"  # drawn bullets (not a dash or a point, which may stand alone in a table cell)
 
 Rule = tuple[float, float, float, float]  # (left, bottom, right, top) of a drawn line
 
