@@ -75,6 +75,7 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
     """An editor's chat opens with the button that adds documents to its set; nobody else's does."""
     if document_set is None or not may_edit(user):
         return
+    await cl.make_async(prepare_ingest)()  # the process her upload will index in, ready before she drops a file
     await cl.Message(
         content=f"You may add documents to {in_quotes(document_set.title)}, and replace or remove them.",
         type="system_message",  # not a turn of the chat: the welcome screen keeps the set's starters
@@ -88,10 +89,6 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
             cl.Action(name=MANAGE_ACTION, payload={}, label="Manage documents", tooltip="List and remove documents"),
         ],
     ).send()
-    # Then the process her upload will index in, ready before she drops a file. After the offer, not before: its
-    # start takes seconds on a busy machine, and the page may connect its socket again meanwhile (a set switched,
-    # twice in loaded CI runs, never showed the offer).
-    await cl.make_async(prepare_ingest)()
     log.info("%s may edit set %s: upload offered", user, document_set.name)
 
 
