@@ -337,6 +337,54 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         assert not attached.exists()
 
 
+def opening_on_a_new_socket(url: str, cookie: str) -> tuple[list[str], list[str], list[str]]:
+    """A chat of the set "garden" opened over the socket and left once its opening has arrived, then taken up on a
+    new socket under the same session, as the page does when it reconnects while it settles. (what the first
+    socket got, what the second got, the buttons the second got)"""
+    import time
+
+    from bot.tools.load import ChatSession
+
+    async def run():
+        first = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile="garden")
+        await first.connect()  # until the chat's opening has been sent
+        await first.close()
+        second = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile="garden")
+        messages: list[str] = []
+        buttons: list[str] = []
+        second.client.on("new_message", lambda data: messages.append(data.get("output") or ""))
+        second.client.on("action", lambda data: buttons.append(data.get("label") or ""))
+        auth = {"clientType": "webapp", "sessionId": first.session_id, "userEnv": "{}", "chatProfile": "garden"}
+        await second.client.connect(
+            url, socketio_path="/ws/socket.io", transports=["websocket"], auth=auth, headers=second.headers
+        )
+        try:
+            await second.client.emit("connection_successful")
+            deadline = time.monotonic() + 120
+            while len(buttons) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            await second.close()
+        return first._start_replies, messages, buttons
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def test_an_editors_buttons_come_again_when_the_page_reconnects_before_her_first_question(tmp_path, built_index):
+    """The page may open its socket again while it settles, and Chainlit opens a chat once: the offer sent to the
+    socket it had just left never showed (an editor had no "Add documents" button; two fresh-clone CI runs)."""
+    root, prebuilt = server_with_sets(tmp_path, built_index)
+    env, passwords = login_env("anna")
+    env |= {"BOT_SETS_DIR": str(root), "BOT_EDITORS": "anna"}
+    with serve_app(tmp_path, env, index_from=prebuilt) as (url, log_path):
+        first, second, buttons = opening_on_a_new_socket(url, login(url, "anna", passwords["anna"]))
+        assert any("You may add documents to “Garden”" in m for m in first), first
+        assert any("You may add documents to “Garden”" in m for m in second), second
+        assert buttons == ["Add documents", "Manage documents"], buttons  # once each
+        assert "its opening was sent again" in log_path.read_text()
+
+
 def test_a_stop_ends_the_server_even_with_an_editors_file_prompt_open(chromium, tmp_path, built_index):
     """A tester's server outlived its SIGTERM by more than 11 minutes: an open file prompt keeps a request
     waiting (for up to 15 minutes), and uvicorn waited for it. A stop now cancels it after a short grace."""

@@ -15,7 +15,7 @@ import chainlit as cl
 from bot.answer.present import SEARCH_STEP, reply_markdown, retrieval_summary, source_views
 from bot.safe_stream import StreamSanitizer
 from bot.settings import PROVIDERS, get_settings
-from bot.web import attachments, conversation, uploads
+from bot.web import attachments, conversation, opening, uploads
 from bot.web.api.routes import install_api
 from bot.web.branding import install_branding
 from bot.web.guard import ORIGINAL_CHARS, SlidingWindowLimit, client_key
@@ -109,16 +109,27 @@ def _chat_set():
     return set_named(session.chat_profile, _user_name(session.user))
 
 
-async def _announce_set() -> bool:
-    """Tell the page which set this chat asks (public/bot.js shows its welcome); False, with a notice, if none."""
+async def _announce_set() -> None:
+    """Keep which set this chat asks; a notice if none."""
     document_set = _chat_set()
     if document_set is None:
-        await _notice("This document set is not available to you. Please start a new chat and pick another.")
-        return False
+        text = "This document set is not available to you. Please start a new chat and pick another."
+        await opening.send(cl.Message(content=text, type="system_message"))
+        return
     cl.user_session.set("set", document_set.name)
-    if get_settings().sets_dir is not None:
+
+
+async def _tell_page() -> None:
+    """Tell the page which set this chat asks (public/bot.js shows its welcome) and which conversation it is,
+    and give its composer the commands this user may use."""
+    document_set = _chat_set()
+    if document_set is not None and get_settings().sets_dir is not None:
         await cl.send_window_message({"botSet": document_set.name})
-    return True
+    await conversation.announce_thread()
+    await attachments.offer_attach()
+
+
+opening.install(_tell_page)  # a page that reconnects before its first question gets the chat's opening again
 
 
 STREAM_WORDS = 6  # words per streamed chunk of a ready-made answer: visibly streams, few socket events
@@ -136,24 +147,25 @@ async def start() -> None:
     default = get_settings().llm
     cl.user_session.set("provider", default)
     await _announce_set()
-    await conversation.announce_thread()
+    await _tell_page()
     await conversation.notify_if_history_off()
     await uploads.offer_upload(_chat_set(), _user_name(cl.context.session.user))
-    await attachments.offer_attach()
     if not _may_switch_answerer():
         return
-    await cl.ChatSettings(
-        [
-            cl.input_widget.Select(
-                id="provider",
-                label="Answerer",
-                values=list(PROVIDERS),
-                initial_index=PROVIDERS.index(default),
-                description="extractive quotes the documents (offline); the others write with a language model, "
-                "checked against the documents.",
-            )
-        ]
-    ).send()
+    await opening.send(
+        cl.ChatSettings(
+            [
+                cl.input_widget.Select(
+                    id="provider",
+                    label="Answerer",
+                    values=list(PROVIDERS),
+                    initial_index=PROVIDERS.index(default),
+                    description="extractive quotes the documents (offline); the others write with a language model, "
+                    "checked against the documents.",
+                )
+            ]
+        )
+    )
 
 
 @cl.on_chat_resume
@@ -166,12 +178,11 @@ async def resume(thread: dict) -> None:
     recorded = conversation.set_of_thread(thread)
     if recorded:
         cl.context.session.chat_profile = recorded
+    attachments.restore(thread.get("id") or "")
     await _announce_set()
-    await conversation.announce_thread()
+    await _tell_page()
     await conversation.notify_if_history_off()
     await uploads.offer_upload(_chat_set(), _user_name(cl.context.session.user))
-    attachments.restore(thread.get("id") or "")
-    await attachments.offer_attach()
 
 
 @cl.action_callback(uploads.MANAGE_ACTION)

@@ -25,6 +25,7 @@ from bot.history.transcript import (
     transcript_markdown,
 )
 from bot.settings import get_settings
+from bot.web import opening
 from bot.web.guard import SlidingWindowLimit
 from bot.web.history import history_layer, history_notice
 from bot.web.limits import shared_store
@@ -40,7 +41,7 @@ async def notify_if_history_off() -> None:
     """Say once per chat, in one line, that history is off (database unreachable, locked or damaged)."""
     notice = await history_notice()
     if notice:
-        await cl.Message(content=notice).send()
+        await opening.send(cl.Message(content=notice))
 
 
 def remember(question: str, standalone: str, answer, provider: str, reply: cl.Message) -> None:

@@ -35,6 +35,7 @@ from bot.ingest.upload import (
 )
 from bot.settings import get_settings
 from bot.text import in_quotes
+from bot.web import opening
 from bot.web.loading import get_assistant
 
 log = logging.getLogger("bot.web.app")
@@ -76,19 +77,23 @@ async def offer_upload(document_set: DocumentSet | None, user: str | None) -> No
     if document_set is None or not may_edit(user):
         return
     await cl.make_async(prepare_ingest)()  # the process her upload will index in, ready before she drops a file
-    await cl.Message(
-        content=f"You may add documents to {in_quotes(document_set.title)}, and replace or remove them.",
-        type="system_message",  # not a turn of the chat: the welcome screen keeps the set's starters
-        actions=[
-            cl.Action(
-                name=UPLOAD_ACTION,
-                payload={},
-                label="Add documents",
-                tooltip="Upload files (a file of the same name replaces the one in the set)",
-            ),
-            cl.Action(name=MANAGE_ACTION, payload={}, label="Manage documents", tooltip="List and remove documents"),
-        ],
-    ).send()
+    await opening.send(
+        cl.Message(
+            content=f"You may add documents to {in_quotes(document_set.title)}, and replace or remove them.",
+            type="system_message",  # not a turn of the chat: the welcome screen keeps the set's starters
+            actions=[
+                cl.Action(
+                    name=UPLOAD_ACTION,
+                    payload={},
+                    label="Add documents",
+                    tooltip="Upload files (a file of the same name replaces the one in the set)",
+                ),
+                cl.Action(
+                    name=MANAGE_ACTION, payload={}, label="Manage documents", tooltip="List and remove documents"
+                ),
+            ],
+        )
+    )
     log.info("%s may edit set %s: upload offered", user, document_set.name)
 
 
