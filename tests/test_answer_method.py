@@ -119,6 +119,21 @@ def test_respelling_follows_the_corpus_and_leaves_real_words_alone():
         assert debian.respell(asked) == asked
     assert debian.respell("What if the licence matches?") == "What if the licence matches?"
     assert debian.respell("Does the buidler run?") == "Does the builder run?"
+    # An abbreviation the corpus never writes is what it writes out in capitalised words with those initials, when
+    # most of those are one phrase; typed in lower case only when English never writes it as a word.
+    report = CorpusWords(
+        ["The Drinking Water Inspectorate sets the Compliance Risk Index.", "Ask the Drinking Water Inspectorate."]
+    )
+    assert report.respell("What was the CRI from the DWI?") == (
+        "What was the Compliance Risk Index from the Drinking Water Inspectorate?"
+    )
+    assert report.respell("whats the cri") == "whats the Compliance Risk Index"
+    assert report.respell("Is the TQI up?") == "Is the TQI up?"  # written out nowhere
+    assert report.respell("Is the dwi set?") == "Is the Drinking Water Inspectorate set?"
+    assert report.respell("What is the CRI?") != report.respell("What is the cry?")  # an English word stays
+    assert CorpusWords(["Ask the Radio Control Club."]).respell("Is the RC open?") == "Is the Radio Control open?"
+    tied = CorpusWords(["The Quality Risk Index and the Quick Reply Inbox."])  # two phrases, neither most of them
+    assert tied.respell("What is the QRI?") == "What is the QRI?"
     assert words.absent_terms("How do I filter rows with dplyr?", 2.5) == ["dplyr"]
     assert words.absent_terms("Are AI-made images art?", 2.5) == []
     # "runnable" is a form of a word the corpus uses ("run": a Python FAQ had been declined "don't mention

@@ -63,7 +63,10 @@ SOP = (
 def utility(built_index, tmp_path_factory):
     files = {"customer-charter.md": CHARTER, "charges.md": CHARGES, "waterassist.md": ASSIST}
     files["leak-reporting-sop.txt"] = SOP
-    files["quality.md"] = "# Drinking Water Quality Report 2024\n\nWe carried out 148,350 tests in 2024.\n"
+    files["quality.md"] = (
+        "# Drinking Water Quality Report 2024\n\nWe carried out 148,350 tests in 2024. The overall compliance figure "
+        "used by the Drinking Water Inspectorate, known as the Compliance Risk Index, was 1.8 for our company.\n"
+    )
     files["connections.md"] = (
         "# New Connections FAQ\n\n## How long does it take?\n\nA standard connection takes 30 days.\n"
     )
@@ -287,3 +290,14 @@ def test_a_word_only_the_file_name_uses_is_no_word_the_documents_never_mention(b
     assistant = _assistant(built_index, tmp_path, {"onboarding-faq.md": faq, "charter.md": CHARTER})
     answer = assistant.ask("How long do I keep my onboarding buddy?")
     assert "“onboarding”" not in answer.text, answer.text
+
+
+def test_an_abbreviation_the_documents_only_write_out_is_read_as_what_they_write(utility):
+    # The utility's "What was KVW's CRI score from the DWI?" was declined (0.14): the report writes "Drinking Water
+    # Inspectorate" and "Compliance Risk Index" and never their initials. Issue 29: a short name is matched to what
+    # the documents spell out before anything is declined for it, in capitals or typed in lower case.
+    for question in ("What was KVW's CRI score from the DWI?", "whats the cri"):
+        score = utility.ask(question)
+        assert score.answered and "was 1.8 for our company" in score.text, (question, score.text)
+    # Initials the documents write out as nothing stay as written, and what they ask is still declined.
+    assert not utility.ask("What was KVW's TQI score from the DWI?").answered

@@ -2,9 +2,10 @@
 
 Users write "Stable-Diffusion", "Mid Journey", "deep fakes", "ecommerce" or "generatve" where the
 documents say "Stable Diffusion", "MidJourney", "deepfakes", "e-commerce" and "generative". A
-question is respelled in the corpus's words before it is searched, by three general rules (no word
-lists): the same letters without hyphens or spaces, two words that make one corpus word, and a
-misspelling (a word no English text uses) close to a corpus word.
+question is respelled in the corpus's words before it is searched, by general rules (no word lists):
+the same letters without hyphens or spaces, two words that make one corpus word, a misspelling (a word
+no English text uses) close to a corpus word, and an abbreviation the corpus never writes read as the
+capitalised words it writes out ("DWI" for "Drinking Water Inspectorate").
 
 A word the corpus never uses that English hardly uses either ("dplyr", "venv", "hallucinate") is a key
 concept of the question the documents do not cover: the answer says they do not mention it.
@@ -34,6 +35,13 @@ MISSPELLING_MIN_RATIO = 0.8
 # The words a chat message shortens to a letter or two ("when r u closed over xmas"), read out in full where the
 # corpus never writes the short form as a word (the R FAQ's "r" is the language's name).
 _SHORTHAND = {"r": "are", "u": "you", "ur": "your"}
+# A run of capitalised words, "of", "and", "for" or "the" between them ("Drinking Water Inspectorate", "Bank of
+# England"): what an abbreviation the corpus never writes may stand for.
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+(?:(?:of|and|for|the)[ \t]+)?[A-Z][a-z]+)+\b")
+_CONNECTIVES = frozenset({"of", "and", "for", "the"})
+# An abbreviation as a question writes it: capitals ("DWI"), or letters in lower case that English never writes as
+# a word ("dwi"); two to six letters.
+_ABBREVIATION = re.compile(r"[A-Z]{2,6}|[a-z]{2,6}")
 
 
 @lru_cache(maxsize=8192)
@@ -167,7 +175,10 @@ class CorpusWords:
         alone: set[str] = set()  # words the corpus writes on their own, not only inside "gpt-4" or "e-commerce"
         joined: dict[str, str] = {}  # squashed form -> the corpus's spelling ("stablediffusion" -> "stable diffusion")
         pairs: set[str] = set()  # two words the corpus writes one after the other ("stable diffusion")
+        self._spelled: dict[str, dict[str, int]] = {}  # initials -> the phrases they begin, with their counts
         for text in texts:
+            for run in _CAPITALISED_RUN.findall(text):
+                self._add_phrases(run.split())
             tokens = _WORD.findall(normalize_text(text))
             words.update(tokens)
             alone.update(tokens)
@@ -187,6 +198,33 @@ class CorpusWords:
             self._squashed.setdefault(squashed, spelt)
         self._spellable = sorted(w for w in words if len(w) >= 4 and w.isalpha())
         self._sorted = sorted(w for w in words if w.isalnum())
+
+    def _add_phrases(self, run: list[str]) -> None:
+        """Every part of a run of capitalised words that begins and ends with one, under its initials."""
+        for start, first in enumerate(run):
+            if first in _CONNECTIVES:
+                continue
+            for end in range(start + 2, min(len(run), start + 8) + 1):
+                words = run[start:end]
+                if words[-1] in _CONNECTIVES:
+                    continue
+                initials = "".join(w[0] for w in words if w not in _CONNECTIVES)
+                if 2 <= len(initials) <= 6:
+                    phrase = " ".join(words)
+                    counts = self._spelled.setdefault(initials, {})
+                    counts[phrase] = counts.get(phrase, 0) + 1
+
+    def spelled_out(self, written: str) -> str | None:
+        """What an abbreviation the corpus never writes stands for, where the corpus writes it out in capitalised
+        words: "CRI" and "dwi" for "Compliance Risk Index" and "Drinking Water Inspectorate". The phrase most of
+        its writings with those initials are; None when none, or none is most."""
+        if not _ABBREVIATION.fullmatch(written) or written.islower() and english_zipf(written) >= MISSPELLING_MAX_ZIPF:
+            return None
+        counts = self._spelled.get(written.upper())
+        if not counts:
+            return None
+        phrase, most = max(counts.items(), key=lambda item: item[1])
+        return phrase if most * 2 > sum(counts.values()) else None
 
     def uses(self, word: str) -> bool:
         """Whether the corpus uses `word` (lower case), as written or by its stem."""
@@ -288,6 +326,7 @@ class CorpusWords:
                 # An English word the corpus writes apart only where its text is broken ("match es"): kept.
                 if replacement and " " in replacement and word.isalpha() and english_zipf(word) >= MISSPELLING_MAX_ZIPF:
                     replacement = None
+                replacement = replacement or self.spelled_out(match.group())
             if replacement is None:
                 continue
             out.append(question[last : match.start()] + replacement)
