@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import time
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -337,35 +339,71 @@ def test_an_editor_uploads_a_pdf_and_a_docx_into_a_new_set_and_a_plain_user_cann
         assert not attached.exists()
 
 
+def _socket(url: str, cookie: str, session_id: str | None = None):
+    """A chat over the socket of the set "garden" (the page's handshake; `session_id` takes up that chat), with the
+    messages and buttons it gets: (ChatSession, messages, button labels, connect coroutine)."""
+    from bot.tools.load import ChatSession
+
+    chat = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile="garden")
+    chat.session_id = session_id or str(uuid.uuid4())
+    messages: list[str] = []
+    buttons: list[str] = []
+    chat.client.on("new_message", lambda data: messages.append(data.get("output") or ""))
+    chat.client.on("action", lambda data: buttons.append(data.get("label") or ""))
+    auth = {"clientType": "webapp", "sessionId": chat.session_id, "userEnv": "{}", "chatProfile": "garden"}
+    handshake = chat.client.connect(
+        url, socketio_path="/ws/socket.io", transports=["websocket"], auth=auth, headers=chat.headers
+    )
+    return chat, messages, buttons, handshake
+
+
+async def _until_buttons(buttons: list[str], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while len(buttons) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+
+
 def opening_on_a_new_socket(url: str, cookie: str) -> tuple[list[str], list[str], list[str]]:
     """A chat of the set "garden" opened over the socket and left once its opening has arrived, then taken up on a
     new socket under the same session, as the page does when it reconnects while it settles. (what the first
     socket got, what the second got, the buttons the second got)"""
-    import time
-
-    from bot.tools.load import ChatSession
 
     async def run():
-        first = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile="garden")
-        await first.connect()  # until the chat's opening has been sent
+        first, first_messages, _buttons, handshake = _socket(url, cookie)
+        await handshake
+        await first.client.emit("connection_successful")
+        await _until_buttons(_buttons)  # the chat's opening has been sent
         await first.close()
-        second = ChatSession(url, timeout=120, headers={"Cookie": cookie}, chat_profile="garden")
-        messages: list[str] = []
-        buttons: list[str] = []
-        second.client.on("new_message", lambda data: messages.append(data.get("output") or ""))
-        second.client.on("action", lambda data: buttons.append(data.get("label") or ""))
-        auth = {"clientType": "webapp", "sessionId": first.session_id, "userEnv": "{}", "chatProfile": "garden"}
-        await second.client.connect(
-            url, socketio_path="/ws/socket.io", transports=["websocket"], auth=auth, headers=second.headers
-        )
+        second, messages, buttons, handshake = _socket(url, cookie, first.session_id)
+        await handshake
         try:
             await second.client.emit("connection_successful")
-            deadline = time.monotonic() + 120
-            while len(buttons) < 2 and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            await _until_buttons(buttons)
         finally:
             await second.close()
-        return first._start_replies, messages, buttons
+        return first_messages, messages, buttons
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def opening_when_a_left_socket_shook_hands_last(url: str, cookie: str) -> tuple[list[str], list[str]]:
+    """The page opens two sockets together and keeps the second, but the first one's handshake reaches the server
+    last (Chainlit then tied the chat to it, and refused the page's own as unknown). (messages, buttons that the
+    page's socket got)"""
+
+    async def run():
+        live, messages, buttons, handshake = _socket(url, cookie)
+        await handshake
+        left, _messages, _buttons, late = _socket(url, cookie, live.session_id)
+        await late  # the socket the page has left: it never says it is connected
+        try:
+            await live.client.emit("connection_successful")
+            await _until_buttons(buttons)
+        finally:
+            await live.close()
+            await left.close()
+        return messages, buttons
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, run()).result()
@@ -373,16 +411,22 @@ def opening_on_a_new_socket(url: str, cookie: str) -> tuple[list[str], list[str]
 
 def test_an_editors_buttons_come_again_when_the_page_reconnects_before_her_first_question(tmp_path, built_index):
     """The page may open its socket again while it settles, and Chainlit opens a chat once: the offer sent to the
-    socket it had just left never showed (an editor had no "Add documents" button; two fresh-clone CI runs)."""
+    socket it had just left never showed (an editor had no "Add documents" button; three fresh-clone CI runs)."""
     root, prebuilt = server_with_sets(tmp_path, built_index)
     env, passwords = login_env("anna")
     env |= {"BOT_SETS_DIR": str(root), "BOT_EDITORS": "anna"}
     with serve_app(tmp_path, env, index_from=prebuilt) as (url, log_path):
-        first, second, buttons = opening_on_a_new_socket(url, login(url, "anna", passwords["anna"]))
+        cookie = login(url, "anna", passwords["anna"])
+        first, second, buttons = opening_on_a_new_socket(url, cookie)
         assert any("You may add documents to “Garden”" in m for m in first), first
         assert any("You may add documents to “Garden”" in m for m in second), second
         assert buttons == ["Add documents", "Manage documents"], buttons  # once each
         assert "its opening was sent again" in log_path.read_text()
+        # Two sockets opened together, whose handshakes arrive in the other order: the page's own gets the chat.
+        messages, buttons = opening_when_a_left_socket_shook_hands_last(url, cookie)
+        assert any("You may add documents to “Garden”" in m for m in messages), messages
+        assert buttons == ["Add documents", "Manage documents"], buttons
+        assert "tied again to the socket the page uses" in log_path.read_text()
 
 
 def test_a_stop_ends_the_server_even_with_an_editors_file_prompt_open(chromium, tmp_path, built_index):
