@@ -409,6 +409,29 @@ def opening_when_a_left_socket_shook_hands_last(url: str, cookie: str) -> tuple[
         return pool.submit(asyncio.run, run()).result()
 
 
+def opening_when_a_left_socket_shook_hands_after_the_page_connected(
+    url: str, cookie: str
+) -> tuple[list[str], list[str]]:
+    """As above, but the left socket's handshake comes once the page's own has said it is connected, and then the
+    left socket closes. (messages, buttons that the page's socket got)"""
+
+    async def run():
+        live, messages, buttons, handshake = _socket(url, cookie)
+        await handshake
+        await live.client.emit("connection_successful")
+        left, _messages, _buttons, late = _socket(url, cookie, live.session_id)
+        await late
+        await left.close()
+        try:
+            await _until_buttons(buttons)
+        finally:
+            await live.close()
+        return messages, buttons
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
 def test_an_editors_buttons_come_again_when_the_page_reconnects_before_her_first_question(tmp_path, built_index):
     """The page may open its socket again while it settles, and Chainlit opens a chat once: the offer sent to the
     socket it had just left never showed (an editor had no "Add documents" button; three fresh-clone CI runs)."""
@@ -427,6 +450,9 @@ def test_an_editors_buttons_come_again_when_the_page_reconnects_before_her_first
         assert any("You may add documents to “Garden”" in m for m in messages), messages
         assert buttons == ["Add documents", "Manage documents"], buttons
         assert "tied again to the socket the page uses" in log_path.read_text()
+        messages, buttons = opening_when_a_left_socket_shook_hands_after_the_page_connected(url, cookie)
+        assert any("You may add documents to “Garden”" in m for m in messages), messages
+        assert buttons[-2:] == ["Add documents", "Manage documents"], buttons
 
 
 def test_a_stop_ends_the_server_even_with_an_editors_file_prompt_open(chromium, tmp_path, built_index):

@@ -63,6 +63,7 @@ def install(tell_page: Callable[[], Awaitable[None]]) -> None:
     original_connect, original = handlers["connect"], handlers["connection_successful"]
     original_disconnect = handlers["disconnect"]
     chat_of_socket: dict[str, str] = {}  # socket id -> the chat (session id) its handshake asked for
+    live: set[str] = set()  # the sockets that said they are connected: the page listens to them
 
     async def connect(sid, environ, auth):
         accepted = await original_connect(sid, environ, auth)
@@ -71,7 +72,19 @@ def install(tell_page: Callable[[], Awaitable[None]]) -> None:
         return accepted
 
     async def disconnect(sid, *_reason):  # python-socketio may pass why; Chainlit's handler takes the sid only
-        chat_of_socket.pop(sid, None)
+        chat = chat_of_socket.pop(sid, None)
+        live.discard(sid)
+        session = WebsocketSession.get(sid)
+        other = next((s for s, c in chat_of_socket.items() if c == chat and s in live), None)
+        if session is not None and other is not None:
+            # A socket the page had left shook hands after the page's own had connected, and now closes: the chat
+            # goes on, on the page's socket (Chainlit would have ended it, and refused the page's next question),
+            # and what it was sent meanwhile is sent again.
+            _tie(session, other)
+            log.info("chat %s is tied again to the socket the page uses", session.id)
+            if session.chat_started and not session.has_first_interaction:
+                await send_again(other)
+            return
         await original_disconnect(sid)
 
     async def connection_successful(sid):
@@ -80,13 +93,18 @@ def install(tell_page: Callable[[], Awaitable[None]]) -> None:
         if session is None and chat is not None and (session := WebsocketSession.get_by_id(chat)) is not None:
             _tie(session, sid)  # a socket the page had left restored the chat after this one
             log.info("chat %s is tied again to the socket the page uses", session.id)
+        if session is not None:
+            live.add(sid)
         again = session is not None and session.restored and session.chat_started and not session.has_first_interaction
         await original(sid)
         if again:
-            init_ws_context(sid)
-            await tell_page()
-            await _send_again()
-            log.info("chat %s reconnected before its first question: its opening was sent again", session.id)
+            await send_again(sid)
+
+    async def send_again(sid: str) -> None:
+        context = init_ws_context(sid)
+        await tell_page()
+        await _send_again()
+        log.info("chat %s reconnected before its first question: its opening was sent again", context.session.id)
 
     sio.on("connect")(connect)
     sio.on("disconnect")(disconnect)
