@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import chainlit as cl
-import chainlit.socket  # noqa: F401 - registers Chainlit's socket handlers, one of which `install` wraps
+import chainlit.socket  # noqa: F401 - registers Chainlit's socket handlers, three of which `install` wraps
 from chainlit.context import init_ws_context
 from chainlit.server import sio
 from chainlit.session import WebsocketSession
