@@ -62,6 +62,7 @@ from bot.question.patterns import BELONGING
 from bot.question.spelling import english_zipf
 from bot.retrieval.coverage import TELLING_MAX_ZIPF
 from bot.retrieval.refusal import decide, gives_asked_kind, lacks_kind
+from bot.retrieval.retriever import NEAR_REPEAT
 from bot.settings import Settings
 from bot.text import NUMBERING, defines_subject, document_terms, tokenize
 from bot.types import CITATION, Answer, Decision, Passage, QuestionForm, Retrieval, renumbered
@@ -355,23 +356,24 @@ class ExtractiveAnswerer:
         )
 
     def _suggestions(self, query_vector: np.ndarray, n: int = 3) -> list[str]:
-        """The documents' question headings closest to a query, then starter-like questions closest to it when
-        there are fewer than `n`: a folder with one question heading had offered it alone on every decline."""
-        headings = self._suggest(query_vector, n)
-        if len(headings) >= n:
-            return headings
-        more = [q for q in self._nearest_askable(query_vector, n + len(headings)) if q not in headings]
-        return [*headings, *more][:n]
+        """The `n` questions closest to a query among the documents' question headings and the starter-like
+        questions about their sections ("What do the documents say about leak allowance?"), near-repeats skipped.
 
-    def _nearest_askable(self, query_vector: np.ndarray, n: int = 3) -> list[str]:
-        """The starter-like questions closest to a query ("What does Developer Onboarding say about Setting up
-        the development environment?" for "How do I set up the API project?"), for documents without question
-        headings: a decline had offered the same three starters whatever was asked (tester)."""
-        pool = self._askable()
-        if not pool:
+        Question headings alone had been offered first however far they were: "My bill was huge because of a
+        leak. Can I get some money back?", declined, was offered a new-connections FAQ's three questions, not the
+        leak allowance section that came closest; and a folder with one question heading had offered it on every
+        decline."""
+        options = list(dict.fromkeys([*self._suggest(query_vector, n), *self._askable()]))
+        if not options:
             return []
-        closeness = self._vectors(pool) @ query_vector
-        return [pool[i] for i in np.argsort(-closeness)[:n]]
+        vectors = self._vectors(options)
+        picked: list[int] = []
+        for i in np.argsort(-(vectors @ query_vector), kind="stable"):
+            if all(float(vectors[i] @ vectors[j]) < NEAR_REPEAT for j in picked):
+                picked.append(int(i))
+            if len(picked) == n:
+                break
+        return [options[i] for i in picked]
 
     def sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """A passage's quotable sentences with their embeddings (stored at ingest, else computed)."""

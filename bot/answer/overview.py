@@ -225,10 +225,12 @@ def pick_starters(documents: list[Document], pinned: list[str] | None = None, n:
 
 
 def askable_questions(documents: list[Document]) -> list[str]:
-    """Every question the documents could offer as a starter, once each: what a decline offers nearest to what
-    was asked when the documents hold no question headings of their own."""
+    """The questions the documents could offer as starters besides their question headings (which retrieval
+    offers itself, `Retriever.suggest`), once each: their front matter's and those about their main sections. A
+    decline offers those nearest to what was asked."""
     several = len(documents) > 1
-    return list(dict.fromkeys(q for d in documents for tier in _candidates(d, several) for q in tier))
+    tiers = [_candidates(d, several) for d in documents]
+    return list(dict.fromkeys(q for front, _headings, sections in tiers for q in (*front, *sections)))
 
 
 def _titles(documents: list[Document], most: int = 3) -> str:

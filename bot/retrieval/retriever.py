@@ -52,6 +52,10 @@ def spelled_out_row(view: LoadedGeneration, abbreviation: str, ranked: list[int]
 TOPICS_NAMED = 3  # documents named when telling what the documents are about; the rest are counted
 
 
+# Two offered questions closer than this (cosine) say the same: "What is an LLM?" twice, worded apart.
+NEAR_REPEAT = 0.8
+
+
 class Retriever:
     """Hybrid retrieval over the index.
 
@@ -182,7 +186,7 @@ class Retriever:
         vectors = view.suggestion_vectors
         picked: list[int] = []
         for i in np.argsort(-(vectors @ query_vector)):
-            if all(float(vectors[i] @ vectors[j]) < 0.8 for j in picked):
+            if all(float(vectors[i] @ vectors[j]) < NEAR_REPEAT for j in picked):
                 picked.append(int(i))  # skip near-repeats ("What is an LLM?" twice, worded apart)
             if len(picked) == n:
                 break
