@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ROOT, copy_query_encoder, folder_indexed
+from .conftest import folder_indexed
 
 pytestmark = pytest.mark.ingest
 
@@ -234,27 +234,6 @@ def test_a_decline_offers_the_closest_questions_not_one_heading_whatever_was_ask
     offered = boilers.suggestions
     assert not boilers.answered and len(offered) == 3 and len(set(offered)) == 3, offered
     assert all(q.endswith("?") for q in offered), offered
-
-
-def test_a_decline_offers_the_section_that_came_closest_before_far_question_headings(built_index, tmp_path):
-    # The utility's question headings are all in its new-connections FAQ, and a decline offered them first however
-    # far they were: "My bill was huge because of a leak. Can I get some money back?", declined, got "Can I connect
-    # to the public sewer myself?", not the leak allowance section that came closest and answers it in one click.
-    from bot.assistant import Assistant
-    from bot.ingest.index import ingest
-
-    settings = built_index.model_copy(update={"corpus_dir": ROOT / "eval" / "corpora" / "kestrel-valley-water"})
-    settings = settings.model_copy(update={"index_dir": tmp_path / "index"})
-    copy_query_encoder(built_index.index_dir, settings.index_dir)
-    ingest(settings, progress=False)
-    assistant = Assistant.build(settings)
-    leak = assistant.ask("My bill was huge because of a leak. Can I get some money back?")
-    assert not leak.answered and len(set(leak.suggestions)) == 3, leak.suggestions
-    assert "What do the documents say about leak allowance?" in leak.suggestions, leak.suggestions
-    assert "leak allowance" in leak.text, leak.text  # the reply names it as well as offering it
-    # The offer answers: asked, it quotes the section.
-    allowance = assistant.ask("What do the documents say about leak allowance?")
-    assert allowance.answered and "21 days" in allowance.text, allowance.text
 
 
 def test_only_a_heading_that_asks_something_is_a_question_to_offer():

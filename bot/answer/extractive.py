@@ -322,8 +322,12 @@ class ExtractiveAnswerer:
         rest = self.answer(dataclasses.replace(retrieval, decision=dataclasses.replace(decision, answer=True)))
         if not rest.answered:
             return None
+        vector = retrieval.query_vector
         return dataclasses.replace(
             rest,
+            # What may answer it instead, offered as a full decline offers it: "Do you see tortoises?", near the line
+            # with the exotic-species sentence, is answered by "Which animals do you see?".
+            suggestions=self._suggestions(vector, asked=retrieval.question) if vector is not None else [],
             # A table, list or code block starts a line of its own, or the page shows its Markdown as text.
             text=f"{names_not_mentioned(retrieval.question, list(decision.unknown))}"
             + ("\n\n" if _OPENS_BLOCK.match(rest.text) else " ")
@@ -338,7 +342,7 @@ class ExtractiveAnswerer:
         """The reply for a question the documents do not answer, with questions they do answer."""
         question = retrieval.question
         vector = retrieval.query_vector
-        suggestions = self._suggestions(vector) if vector is not None else []
+        suggestions = self._suggestions(vector, asked=question) if vector is not None else []
         topics = self._topics() if callable(self._topics) else self._topics
         examples = self._examples()
         reply = not_covered_reply(question, topics, suggestions, list(decision.unknown), examples, decision.missing)
@@ -355,15 +359,18 @@ class ExtractiveAnswerer:
             ranked=list(retrieval.passages),
         )
 
-    def _suggestions(self, query_vector: np.ndarray, n: int = 3) -> list[str]:
+    def _suggestions(self, query_vector: np.ndarray, n: int = 3, asked: str = "") -> list[str]:
         """The `n` questions closest to a query among the documents' question headings and the starter-like
         questions about their sections ("What do the documents say about leak allowance?"), near-repeats skipped.
 
         Question headings alone had been offered first however far they were: "My bill was huge because of a
         leak. Can I get some money back?", declined, was offered a new-connections FAQ's three questions, not the
         leak allowance section that came closest; and a folder with one question heading had offered it on every
-        decline."""
-        options = list(dict.fromkeys([*self._suggest(query_vector, n), *self._askable()]))
+        decline. Never the question `asked` itself (a suggestion clicked and declined offered itself again)."""
+        same = asked.strip().casefold()
+        options = [
+            q for q in dict.fromkeys([*self._suggest(query_vector, n + 1), *self._askable()]) if q.casefold() != same
+        ]
         if not options:
             return []
         vectors = self._vectors(options)
