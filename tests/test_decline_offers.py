@@ -38,3 +38,14 @@ def test_a_decline_near_the_line_offers_questions_too_never_the_one_asked(built_
     assert animals.answered and "reptiles" in animals.text, animals.text
     for offered in tortoises.suggestions:  # a suggestion clicked and declined does not offer itself again
         assert offered not in vets.ask(offered).suggestions
+
+
+def test_two_offers_that_ask_the_same_are_one(built_index):
+    # The articles' front matter asks "Which industries benefit most from LLMs?" and a heading "Which Industries
+    # Benefit Most from LLMs vs. Generative AI?": both were offered under one decline, side by side.
+    from bot.assistant import Assistant
+
+    deepfakes = Assistant.build(built_index).ask("What are deepfakes made with?")
+    assert not deepfakes.answered and len(deepfakes.suggestions) == 3, deepfakes.suggestions
+    industries = [q for q in deepfakes.suggestions if q.lower().startswith("which industries benefit most")]
+    assert len(industries) <= 1, deepfakes.suggestions

@@ -374,9 +374,19 @@ class ExtractiveAnswerer:
         if not options:
             return []
         vectors = self._vectors(options)
+        # What each asks besides the documents' own names (their titles' words, which a question about a section
+        # names too): "Which industries benefit most from LLMs?" (front matter) and "Which Industries Benefit Most
+        # from LLMs vs. Generative AI?" (a heading) ask the same, though they read apart (cosine below 0.8).
+        names = {t for d in self._documents() for t in tokenize(d.title)}
+        asks = [set(tokenize(q)) - names for q in options]
+
+        def repeats(i: int, j: int) -> bool:
+            same = bool(asks[i] and asks[j]) and (asks[i] <= asks[j] or asks[j] <= asks[i])
+            return same or float(vectors[i] @ vectors[j]) >= NEAR_REPEAT
+
         picked: list[int] = []
         for i in np.argsort(-(vectors @ query_vector), kind="stable"):
-            if all(float(vectors[i] @ vectors[j]) < NEAR_REPEAT for j in picked):
+            if not any(repeats(i, j) for j in picked):
                 picked.append(int(i))
             if len(picked) == n:
                 break
