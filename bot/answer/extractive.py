@@ -62,7 +62,7 @@ from bot.question.patterns import BELONGING
 from bot.question.spelling import english_zipf
 from bot.retrieval.coverage import TELLING_MAX_ZIPF
 from bot.retrieval.refusal import decide, gives_asked_kind, lacks_kind
-from bot.retrieval.retriever import NEAR_REPEAT
+from bot.retrieval.retriever import NEAR_REPEAT, pick_apart
 from bot.settings import Settings
 from bot.text import NUMBERING, defines_subject, document_terms, tokenize
 from bot.types import CITATION, Answer, Decision, Passage, QuestionForm, Retrieval, renumbered
@@ -367,9 +367,11 @@ class ExtractiveAnswerer:
         leak. Can I get some money back?", declined, was offered a new-connections FAQ's three questions, not the
         leak allowance section that came closest; and a folder with one question heading had offered it on every
         decline. Never the question `asked` itself (a suggestion clicked and declined offered itself again)."""
-        same = asked.strip().casefold()
+        asked_as = asked.strip().casefold()
         options = [
-            q for q in dict.fromkeys([*self._suggest(query_vector, n + 1), *self._askable()]) if q.casefold() != same
+            q
+            for q in dict.fromkeys([*self._suggest(query_vector, n + 1), *self._askable()])
+            if q.casefold() != asked_as
         ]
         if not options:
             return []
@@ -384,12 +386,7 @@ class ExtractiveAnswerer:
             same = bool(asks[i] and asks[j]) and (asks[i] <= asks[j] or asks[j] <= asks[i])
             return same or float(vectors[i] @ vectors[j]) >= NEAR_REPEAT
 
-        picked: list[int] = []
-        for i in np.argsort(-(vectors @ query_vector), kind="stable"):
-            if not any(repeats(i, j) for j in picked):
-                picked.append(int(i))
-            if len(picked) == n:
-                break
+        picked = pick_apart(np.argsort(-(vectors @ query_vector), kind="stable"), n, repeats)
         return [options[i] for i in picked]
 
     def sentences_with_vectors(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:

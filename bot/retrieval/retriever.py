@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -54,6 +55,17 @@ TOPICS_NAMED = 3  # documents named when telling what the documents are about; t
 
 # Two offered questions closer than this (cosine) say the same: "What is an LLM?" twice, worded apart.
 NEAR_REPEAT = 0.8
+
+
+def pick_apart(order: Iterable[int], n: int, repeats: Callable[[int, int], bool]) -> list[int]:
+    """The first `n` of `order` that repeat none picked before them (`repeats(i, j)`): the questions offered."""
+    picked: list[int] = []
+    for i in order:
+        if not any(repeats(int(i), j) for j in picked):
+            picked.append(int(i))
+        if len(picked) == n:
+            break
+    return picked
 
 
 class Retriever:
@@ -184,12 +196,8 @@ class Retriever:
         if not view.suggestions or view.suggestion_vectors is None:
             return []
         vectors = view.suggestion_vectors
-        picked: list[int] = []
-        for i in np.argsort(-(vectors @ query_vector)):
-            if all(float(vectors[i] @ vectors[j]) < NEAR_REPEAT for j in picked):
-                picked.append(int(i))  # skip near-repeats ("What is an LLM?" twice, worded apart)
-            if len(picked) == n:
-                break
+        order = np.argsort(-(vectors @ query_vector))
+        picked = pick_apart(order, n, lambda i, j: float(vectors[i] @ vectors[j]) >= NEAR_REPEAT)
         return [view.suggestions[i] for i in picked]
 
     def sentence_vectors(self, passage: Passage) -> np.ndarray | None:
