@@ -236,6 +236,9 @@ def test_a_decline_offers_the_closest_questions_not_one_heading_whatever_was_ask
     offered = boilers.suggestions
     assert not boilers.answered and len(offered) == 3 and len(set(offered)) == 3, offered
     assert all(q.endswith("?") for q in offered), offered
+    # Another question gets other offers: the nearest to it, not the same few whatever was asked.
+    records = utility.ask("Does Kestrel Valley Water keep my old bills for ten years?")
+    assert not records.answered and set(records.suggestions) != set(offered), records.suggestions
 
 
 def test_only_a_heading_that_asks_something_is_a_question_to_offer():
